@@ -1,0 +1,186 @@
+"""The headless content API: Wagtail API v2 with our filters, renditions and draft preview.
+
+Mounted at /api/v2/: pages/, images/, documents/, preview/. Rich text is HTML with internal links
+resolved (WAGTAILAPI_RICH_TEXT_FORMAT = "html").
+"""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.signing import BadSignature, SignatureExpired
+from rest_framework import status
+from rest_framework.fields import Field
+from rest_framework.filters import BaseFilterBackend
+from rest_framework.response import Response
+from wagtail.api.v2.filters import (
+    AncestorOfFilter,
+    ChildOfFilter,
+    DescendantOfFilter,
+    FieldsFilter,
+    LocaleFilter,
+    OrderingFilter,
+    SearchFilter,
+    TranslationOfFilter,
+)
+from wagtail.api.v2.router import WagtailAPIRouter
+from wagtail.api.v2.utils import BadRequestError
+from wagtail.api.v2.views import PagesAPIViewSet
+from wagtail.documents.api.v2.views import DocumentsAPIViewSet
+from wagtail.images.api.v2.serializers import ImageSerializer
+from wagtail.images.api.v2.views import ImagesAPIViewSet
+from wagtail.models import Page
+from wagtail_headless_preview.models import PagePreview
+
+from cms.models import Industry, Topic
+from cms.serializers import image_representation
+
+
+class ValidatedFieldsFilter(FieldsFilter):
+    """Wagtail's ?field=value filter, but a value of the wrong kind is a 400 naming the field.
+
+    Upstream converts booleans and integers itself and lets anything else reach the ORM, where
+    ?publish_date=yesterday or ?topics=abc raised a 500.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        try:
+            return super().filter_queryset(request, queryset, view)
+        except (ValueError, ValidationError, TypeError) as exc:
+            fields = set(view.get_available_fields(queryset.model, db_fields_only=True))
+            named = sorted(name for name in request.GET if name in fields)
+            raise BadRequestError(f"field filter error: invalid value for {', '.join(named)}") from exc
+
+
+class TaxonomyFilter(BaseFilterBackend):
+    """?topic=<slug> and ?industry=<slug> on page listings, for types that have them."""
+
+    TAXONOMIES = {"topic": (Topic, ("topics",)), "industry": (Industry, ("industries", "industry"))}
+
+    def filter_queryset(self, request, queryset, view):
+        for param, (model, field_names) in self.TAXONOMIES.items():
+            slug = request.GET.get(param)
+            if slug is None:
+                continue
+            field = next((n for n in field_names if _has_field(queryset.model, n)), None)
+            if field is None:
+                raise BadRequestError(f"{param} filter needs a single page type with {param}s, e.g. ?type=cms.WhitepaperPage")
+            term = model.objects.filter(slug=slug).first()
+            if term is None:
+                raise BadRequestError(f"{param} '{slug}' does not exist")
+            queryset = queryset.filter(**{field: term})
+        return queryset
+
+
+def _has_field(model, name):
+    try:
+        model._meta.get_field(name)
+    except Exception:  # noqa: BLE001 - FieldDoesNotExist and friends
+        return False
+    return True
+
+
+class ContentPagesAPIViewSet(PagesAPIViewSet):
+    filter_backends = [
+        ValidatedFieldsFilter,
+        TaxonomyFilter,
+        ChildOfFilter,
+        AncestorOfFilter,
+        DescendantOfFilter,
+        OrderingFilter,
+        TranslationOfFilter,
+        LocaleFilter,
+        SearchFilter,  # last: search results cannot be filtered further
+    ]
+    known_query_parameters = PagesAPIViewSet.known_query_parameters.union(["topic", "industry"])
+
+
+class RenditionsField(Field):
+    def get_attribute(self, instance):
+        return instance
+
+    def to_representation(self, image):
+        return image_representation(image)["renditions"]
+
+
+class ImageWithRenditionsSerializer(ImageSerializer):
+    renditions = RenditionsField(read_only=True)
+
+
+class ContentImagesAPIViewSet(ImagesAPIViewSet):
+    """Images with alt text; the detail view adds the standard renditions."""
+
+    base_serializer_class = ImageWithRenditionsSerializer
+    filter_backends = [ValidatedFieldsFilter, OrderingFilter, SearchFilter]
+    body_fields = [*ImagesAPIViewSet.body_fields, "description", "renditions"]
+    detail_only_fields = ["renditions"]
+
+
+class ContentDocumentsAPIViewSet(DocumentsAPIViewSet):
+    """Documents, minus those in restricted collections (where gated PDFs live)."""
+
+    filter_backends = [ValidatedFieldsFilter, OrderingFilter, SearchFilter]
+
+
+class PreviewError(Exception):
+    def __init__(self, message, status_code):
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class PagePreviewAPIViewSet(ContentPagesAPIViewSet):
+    """The draft a front end was sent to preview: ?content_type=cms.whitepaperpage&token=...
+
+    Tokens are signed and time-limited (HEADLESS_PREVIEW_TOKEN_MAX_AGE); a tampered token is
+    refused, an expired one is refused with a message saying so.
+    """
+
+    known_query_parameters = ContentPagesAPIViewSet.known_query_parameters.union(["content_type", "token"])
+
+    def listing_view(self, request):
+        page = self.get_object()
+        return Response(self.get_serializer(page).data)
+
+    def detail_view(self, request, pk):
+        return self.listing_view(request)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, PreviewError):
+            return Response({"message": str(exc)}, status=exc.status_code)
+        return super().handle_exception(exc)
+
+    def get_object(self):
+        if hasattr(self, "_cached_object"):
+            return self._cached_object
+        content_type_label = self.request.GET.get("content_type", "")
+        token = self.request.GET.get("token", "")
+        if not content_type_label or not token:
+            raise PreviewError("content_type and token are required", status.HTTP_400_BAD_REQUEST)
+        app_label, _, model_name = content_type_label.lower().partition(".")
+        try:
+            content_type = ContentType.objects.get_by_natural_key(app_label, model_name)
+        except ContentType.DoesNotExist:
+            raise PreviewError(f"content_type '{content_type_label}' does not exist", 400) from None
+        model = content_type.model_class()
+        if model is None or not issubclass(model, Page) or not hasattr(model, "get_preview_signer"):
+            raise PreviewError(f"content_type '{content_type_label}' is not a previewable page", 400)
+        try:
+            model.get_preview_signer().unsign(token, max_age=settings.HEADLESS_PREVIEW_TOKEN_MAX_AGE)
+        except SignatureExpired:
+            raise PreviewError("preview token has expired; open the preview again", 403) from None
+        except BadSignature:
+            raise PreviewError("preview token is invalid", 403) from None
+        preview = PagePreview.objects.filter(content_type=content_type, token=token).first()
+        if preview is None:
+            raise PreviewError("no preview for this token", status.HTTP_404_NOT_FOUND)
+        page = preview.as_page()
+        if not page.pk:
+            page.pk = 0  # a page that was never saved still needs an id in the API shape
+        self._cached_object = page
+        return page
+
+
+api_router = WagtailAPIRouter("wagtailapi")
+api_router.register_endpoint("pages", ContentPagesAPIViewSet)
+api_router.register_endpoint("images", ContentImagesAPIViewSet)
+api_router.register_endpoint("documents", ContentDocumentsAPIViewSet)
+api_router.register_endpoint("preview", PagePreviewAPIViewSet)

@@ -1,0 +1,65 @@
+"""The product's own JSON API (django-ninja), versioned: /api/v1/.
+
+Forms, personalisation and events add their routers here as they arrive. The OpenAPI schema is
+served at /api/v1/openapi.json and browsable docs at /api/v1/docs.
+"""
+
+from django.db import connection
+from ninja import NinjaAPI, Schema
+from wagtail.models import Site
+
+from cms.models import SiteSettings
+
+api = NinjaAPI(
+    title="Signalpage API",
+    version="1.0.0",
+    description="Forms, personalisation and events for headless front ends. Content pages, "
+    "images and documents are served by the content API at /api/v2/.",
+    urls_namespace="api-v1",
+)
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class HealthOut(Schema):
+    status: str
+    database: str
+
+
+class SiteOut(Schema):
+    name: str
+    organisation_name: str
+    tagline: str
+    root_url: str
+    root_page_id: int
+    content_api: str
+
+
+@api.get("/health", response={200: HealthOut, 503: HealthOut}, tags=["meta"])
+def health(request):
+    """Liveness and database reachability, for load balancers and uptime checks."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 - any failure means "not healthy"; details stay in the logs
+        return 503, {"status": "error", "database": "unreachable"}
+    return 200, {"status": "ok", "database": connection.vendor}
+
+
+@api.get("/site", response={200: SiteOut, 404: ErrorOut}, tags=["meta"])
+def site_info(request):
+    """The site serving this host: name, root URL and where its content lives."""
+    site = Site.find_for_request(request)
+    if site is None:
+        return 404, {"detail": "No site is configured for this host."}
+    site_settings = SiteSettings.for_site(site)
+    return 200, {
+        "name": site.site_name or site.hostname,
+        "organisation_name": site_settings.organisation_name,
+        "tagline": site_settings.tagline,
+        "root_url": site.root_url,
+        "root_page_id": site.root_page_id,
+        "content_api": request.build_absolute_uri("/api/v2/"),
+    }
