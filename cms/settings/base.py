@@ -29,7 +29,6 @@ INSTALLED_APPS = [
     "wagtail.api.v2",
     "wagtail",
     "wagtail_headless_preview",
-    "modelsearch",
     "modelcluster",
     "taggit",
     "rest_framework",
@@ -183,4 +182,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # The task framework logs every task start and finish at INFO; failures still show.
+    "loggers": {"django_tasks": {"level": "WARNING"}},
 }
