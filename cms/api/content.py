@@ -63,7 +63,9 @@ class TaxonomyFilter(BaseFilterBackend):
                 continue
             field = next((n for n in field_names if _has_field(queryset.model, n)), None)
             if field is None:
-                raise BadRequestError(f"{param} filter needs a single page type with {param}s, e.g. ?type=cms.WhitepaperPage")
+                raise BadRequestError(
+                    f"{param} filter needs a single page type that has it, e.g. ?type=cms.WhitepaperPage"
+                )
             term = model.objects.filter(slug=slug).first()
             if term is None:
                 raise BadRequestError(f"{param} '{slug}' does not exist")
@@ -138,6 +140,7 @@ class PagePreviewAPIViewSet(ContentPagesAPIViewSet):
 
     def listing_view(self, request):
         page = self.get_object()
+        self.action = "detail_view"  # serialise with the page's own model and all detail fields
         return Response(self.get_serializer(page).data)
 
     def detail_view(self, request, pk):

@@ -6,6 +6,7 @@ served at /api/v1/openapi.json and browsable docs at /api/v1/docs.
 
 from django.db import connection
 from ninja import NinjaAPI, Schema
+from ninja.responses import Status
 from wagtail.models import Site
 
 from cms.models import SiteSettings
@@ -44,8 +45,8 @@ def health(request):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except Exception:  # noqa: BLE001 - any failure means "not healthy"; details stay in the logs
-        return 503, {"status": "error", "database": "unreachable"}
-    return 200, {"status": "ok", "database": connection.vendor}
+        return Status(503, {"status": "error", "database": "unreachable"})
+    return Status(200, {"status": "ok", "database": connection.vendor})
 
 
 @api.get("/site", response={200: SiteOut, 404: ErrorOut}, tags=["meta"])
@@ -53,13 +54,13 @@ def site_info(request):
     """The site serving this host: name, root URL and where its content lives."""
     site = Site.find_for_request(request)
     if site is None:
-        return 404, {"detail": "No site is configured for this host."}
+        return Status(404, {"detail": "No site is configured for this host."})
     site_settings = SiteSettings.for_site(site)
-    return 200, {
+    return Status(200, {
         "name": site.site_name or site.hostname,
         "organisation_name": site_settings.organisation_name,
         "tagline": site_settings.tagline,
         "root_url": site.root_url,
         "root_page_id": site.root_page_id,
         "content_api": request.build_absolute_uri("/api/v2/"),
-    }
+    })

@@ -278,8 +278,9 @@ class DemoLoader:
             "subhead": "Northwind Signal unifies your CRM, website and product data, scores every account "
             "and routes the right leads to the right rep in seconds.",
             "image": self.hero_image,
-            "call_to_action": {"label": "Book a demo", "page": StandardPage.objects.filter(slug="contact-sales").first(),
-                               "url": ""},
+            "call_to_action": {
+                "label": "Book a demo", "page": StandardPage.objects.filter(slug="contact-sales").first(), "url": ""
+            },
         })]
         home.body = [
             ("logo_cloud", {"heading": "Trusted by revenue teams at",

@@ -26,6 +26,8 @@ from cms.api.fields import (
 from cms.blocks import RICH_TEXT_FEATURES, BodyBlock, HeroBlock, MetricBlock
 from cms.serializers import image_representation
 
+from .settings import SiteSettings
+
 COMPANY_SIZE_BANDS = [
     ("1-49", "1-49 employees"),
     ("50-249", "50-249 employees"),
@@ -111,9 +113,7 @@ class HomePage(BasePage):
     template = "pages/home_page.html"
 
     def json_ld(self, request):
-        from wagtail.contrib.settings.context_processors import SettingsProxy
-
-        site_settings = SettingsProxy(request)["cms"]["SiteSettings"]
+        site_settings = SiteSettings.for_request(request)
         logo = site_settings.logo
         data = {
             "@context": "https://schema.org",

@@ -1,0 +1,47 @@
+import shutil
+
+import pytest
+from django.conf import settings
+from wagtail.models import Page, Site
+
+from tests.factories import (
+    CaseStudyIndexPageFactory,
+    HomePageFactory,
+    WhitepaperIndexPageFactory,
+)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _clean_test_media():
+    """Tests write uploaded files and renditions under a throwaway MEDIA_ROOT."""
+    yield
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+@pytest.fixture
+def home_page(db):
+    """A HomePage at the site root, in place of Wagtail's welcome page, served as testserver."""
+    root = Page.get_first_root_node()
+    for page in root.get_children():
+        page.delete()
+    home = HomePageFactory(parent=root)
+    Site.objects.all().delete()
+    Site.objects.create(hostname="testserver", port=80, root_page=home, is_default_site=True, site_name="Test")
+    return home
+
+
+@pytest.fixture
+def whitepaper_index(home_page):
+    return WhitepaperIndexPageFactory(parent=home_page)
+
+
+@pytest.fixture
+def case_study_index(home_page):
+    return CaseStudyIndexPageFactory(parent=home_page)
+
+
+@pytest.fixture
+def admin_client_logged_in(client, django_user_model):
+    user = django_user_model.objects.create_superuser("editor", "editor@example.com", "pw-editor-123")
+    client.force_login(user)
+    return client

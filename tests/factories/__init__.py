@@ -1,0 +1,33 @@
+from .pages import (
+    CaseStudyIndexPageFactory,
+    CaseStudyPageFactory,
+    HomePageFactory,
+    StandardPageFactory,
+    WhitepaperIndexPageFactory,
+    WhitepaperPageFactory,
+)
+from .snippets import (
+    AuthorFactory,
+    CallToActionFactory,
+    DocumentFactory,
+    ImageFactory,
+    IndustryFactory,
+    ProductFactory,
+    TopicFactory,
+)
+
+__all__ = [
+    "AuthorFactory",
+    "CallToActionFactory",
+    "CaseStudyIndexPageFactory",
+    "CaseStudyPageFactory",
+    "DocumentFactory",
+    "HomePageFactory",
+    "ImageFactory",
+    "IndustryFactory",
+    "ProductFactory",
+    "StandardPageFactory",
+    "TopicFactory",
+    "WhitepaperIndexPageFactory",
+    "WhitepaperPageFactory",
+]
