@@ -50,6 +50,7 @@ LOCAL_DB_HOSTS = {"", "127.0.0.1", "localhost", "::1"}
 
 REQUEST_TIMEOUT = 30  # seconds, per request
 STARTUP_TIMEOUT = 60  # seconds for gunicorn to answer /bench/floor/
+STOP = threading.Event()  # set on SIGTERM / Ctrl-C so client threads give up at once
 HEADERS = {"User-Agent": "bench_site/1.0", "Accept": "text/html,application/json;q=0.9"}
 
 WHITEPAPER_INDEX_SLUG = "whitepapers"
@@ -624,7 +625,7 @@ def run_load(port, name, path, total, concurrency, timeout_s):
             while True:
                 with lock:
                     ticket = next(tickets)
-                if ticket >= total:
+                if ticket >= total or STOP.is_set():
                     break
                 if time.monotonic() > deadline:
                     result.timed_out = True
@@ -649,8 +650,14 @@ def run_load(port, name, path, total, concurrency, timeout_s):
         return latencies, statuses, errors, connections
 
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+    pool = ThreadPoolExecutor(max_workers=concurrency)
+    try:
         outcomes = [f.result() for f in [pool.submit(client) for _ in range(concurrency)]]
+    except BaseException:  # Ctrl-C or SIGTERM: let the client threads go before waiting for them
+        STOP.set()
+        raise
+    finally:
+        pool.shutdown(wait=True)
     result.seconds = time.perf_counter() - started
     for latencies, statuses, errors, connections in outcomes:
         result.latencies.extend(latencies)
@@ -766,11 +773,16 @@ def remove_created_database(db_created):
 # --- Main -----------------------------------------------------------------------------------
 
 
+def on_sigterm(signum, frame):
+    """SIGTERM becomes SystemExit, so the finally in main() still stops gunicorn."""
+    STOP.set()
+    sys.exit(128 + signum)
+
+
 def main(argv=None):
     args = parse_args(argv)
     configure_environment(args)
-    # Turn SIGTERM into SystemExit so the finally below still stops gunicorn.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGTERM, on_sigterm)
 
     if port_in_use(args.port):
         raise SystemExit(f"{HOST}:{args.port} is already in use; pick another --port")
@@ -828,7 +840,12 @@ def main(argv=None):
                 raise SystemExit(f"gunicorn died during {name}:\n{log_tail()}")
 
         print_table(results)
+    except KeyboardInterrupt:
+        STOP.set()
+        print("\ninterrupted")
+        raise
     finally:
+        STOP.set()
         stop_gunicorn(proc)
         if not args.keep:
             remove_created_database(db_created)

@@ -7,6 +7,7 @@ resolved (WAGTAILAPI_RICH_TEXT_FORMAT = "html").
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.validators import slug_re
 from django.core.signing import BadSignature, SignatureExpired
 from rest_framework import status
 from rest_framework.fields import Field
@@ -66,7 +67,8 @@ class TaxonomyFilter(BaseFilterBackend):
                 raise BadRequestError(
                     f"{param} filter needs a single page type that has it, e.g. ?type=cms.WhitepaperPage"
                 )
-            term = model.objects.filter(slug=slug).first()
+            # Checked before the query: PostgreSQL refuses NUL bytes with an error, not an empty result.
+            term = model.objects.filter(slug=slug).first() if slug_re.fullmatch(slug) else None
             if term is None:
                 raise BadRequestError(f"{param} '{slug}' does not exist")
             queryset = queryset.filter(**{field: term})

@@ -43,6 +43,7 @@ def test_listing_by_type_with_topic_and_industry_filters(client, whitepaper_inde
     "query, message",
     [
         ("type=cms.WhitepaperPage&topic=no-such-topic", "topic 'no-such-topic' does not exist"),
+        ("type=cms.WhitepaperPage&industry=%00%ff", "does not exist"),
         ("topic=ai", "topic filter needs a single page type"),
         ("type=cms.WhitepaperPage&publish_date=yesterday", "invalid value for publish_date"),
         ("type=cms.WhitepaperPage&page_count=many", "page_count"),
