@@ -25,12 +25,12 @@ install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(MANAGE) migrate --noinput
-	$(MANAGE) load_demo
+	WAGTAILADMIN_BASE_URL=http://127.0.0.1:$(PORT) $(MANAGE) load_demo
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 test: install-dev
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

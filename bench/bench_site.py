@@ -16,6 +16,8 @@ What it does:
 4. Warms every target, then sends --requests GET requests to each target from --concurrency
    threads, each with its own keep-alive connection to 127.0.0.1, and prints latency and
    throughput next to /bench/floor/, a bare Django view that only goes through the middleware.
+   gunicorn's default sync workers close the connection after every response, so each thread
+   reconnects as needed; the "TCP connections" column of the targets list shows how often.
 
 gunicorn is always stopped at the end. Unless --keep is given, a database (and the media files
 of its images) that this run created is removed again; one that existed before is left alone,
@@ -120,6 +122,11 @@ def redact(url):
 # --- Database -------------------------------------------------------------------------------
 
 
+def sqlite_path(url):
+    """The file a sqlite:// URL names, read the way dj-database-url reads it."""
+    return Path(urlsplit(url).path[1:])
+
+
 def prepare_database():
     """Make sure the bench database exists; return (description, created_by_this_run)."""
     url = os.environ.get("BENCH_DATABASE_URL", "")
@@ -128,8 +135,7 @@ def prepare_database():
         return f"sqlite:///{SQLITE_PATH}", created
     scheme = url.split("://", 1)[0].lower()
     if scheme == "sqlite":
-        path = Path(urlsplit(url).path)
-        return url, not path.exists()
+        return url, not sqlite_path(url).exists()
     return redact(url), ensure_postgres_database(url)
 
 
@@ -499,8 +505,9 @@ def port_in_use(port):
 
 def start_gunicorn(args):
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
-    command += [
+    launcher = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
+    command = [
+        *launcher,
         "cms.wsgi:application",
         "--workers",
         str(args.workers),
@@ -509,6 +516,10 @@ def start_gunicorn(args):
         "--access-logfile",
         "/dev/null",
     ]
+    # Recent gunicorn opens a control socket under ~/.gunicorn by default; the bench needs none.
+    usage = subprocess.run([*launcher, "--help"], capture_output=True, text=True, timeout=30)
+    if "--no-control-socket" in usage.stdout:
+        command.append("--no-control-socket")
     env = dict(os.environ)
     env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     env["BENCH_PORT"] = str(args.port)
@@ -761,7 +772,7 @@ def remove_created_database(db_created):
     remove_media()
     url = os.environ.get("BENCH_DATABASE_URL", "")
     if not url or url.lower().startswith("sqlite"):
-        path = Path(urlsplit(url).path) if url else SQLITE_PATH
+        path = sqlite_path(url) if url else SQLITE_PATH
         for suffix in ("", "-journal", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         print(f"removed the bench database {path} (pass --keep to reuse it)")
@@ -855,4 +866,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -5,6 +5,7 @@ from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
+from wagtail.models import Site
 
 from cms.forms import SearchForm
 from cms.selectors_search import search_pages
@@ -16,7 +17,7 @@ SEARCH_PAGE_SIZE = 10
 def search(request):
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    results = search_pages(query) if query else []
+    results = search_pages(query, site=Site.find_for_request(request)) if query else []
     page_obj = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page")) if query else None
     response = TemplateResponse(
         request,

@@ -2,7 +2,8 @@ import shutil
 
 import pytest
 from django.conf import settings
-from wagtail.models import Page, Site
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Collection, Locale, Page, Site
 
 from tests.factories import (
     CaseStudyIndexPageFactory,
@@ -18,10 +19,27 @@ def _clean_test_media():
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 
 
+def _wagtail_base_rows():
+    """The root page, default locale and root collection Wagtail's migrations create.
+
+    A live-server test runs in a real transaction and flushes every table when it ends; the
+    next test on that worker gets them back from here.
+    """
+    locale, _ = Locale.objects.get_or_create(
+        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    )
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+    root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(instance=Page(title="Root", slug="root", live=True, locale=locale))
+    return root
+
+
 @pytest.fixture
 def home_page(db):
     """A HomePage at the site root, in place of Wagtail's welcome page, served as testserver."""
-    root = Page.get_first_root_node()
+    root = _wagtail_base_rows()
     for page in root.get_children():
         page.delete()
     home = HomePageFactory(parent=root)

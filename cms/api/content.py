@@ -7,8 +7,8 @@ resolved (WAGTAILAPI_RICH_TEXT_FORMAT = "html").
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.validators import slug_re
 from django.core.signing import BadSignature, SignatureExpired
+from django.core.validators import slug_re
 from rest_framework import status
 from rest_framework.fields import Field
 from rest_framework.filters import BaseFilterBackend

@@ -182,7 +182,9 @@ class FilteredListingMixin:
         return Paginator(items, LISTING_PAGE_SIZE)
 
     def serve(self, request, *args, **kwargs):
-        if getattr(request, "htmx", False) and not request.htmx.boosted:
+        htmx = getattr(request, "htmx", None)
+        # A history restore asks for the whole page again, with HX-Request set (htmx 2).
+        if htmx and not htmx.boosted and not htmx.history_restore_request:
             response = TemplateResponse(request, self.results_template, self.get_context(request))
         else:
             response = super().serve(request, *args, **kwargs)
@@ -439,11 +441,12 @@ class CaseStudyPage(BasePage):
 
     @cached_property
     def live_related_whitepapers(self):
-        return [
-            link.whitepaper
-            for link in self.related_whitepapers.select_related("whitepaper__cover_image")
-            if link.whitepaper and link.whitepaper.live
-        ]
+        """Related whitepapers visitors may see (live, not private), in the editor's order."""
+        from cms.selectors import latest_whitepapers
+
+        order = [link.whitepaper_id for link in self.related_whitepapers.all()]
+        visible = {page.pk: page for page in latest_whitepapers().filter(pk__in=order)}
+        return [visible[pk] for pk in order if pk in visible]
 
     def card_representation(self):
         return {

@@ -8,7 +8,16 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Revision
 
 from cms.demo.loader import DEMO_USERNAME
-from cms.models import CallToAction, CaseStudyPage, HomePage, Industry, SiteSettings, StandardPage, Topic, WhitepaperPage
+from cms.models import (
+    CallToAction,
+    CaseStudyPage,
+    HomePage,
+    Industry,
+    SiteSettings,
+    StandardPage,
+    Topic,
+    WhitepaperPage,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +25,16 @@ pytestmark = pytest.mark.django_db
 def counts():
     return {
         model.__name__: model.objects.count()
-        for model in (Page, Revision, get_image_model(), get_document_model(), Topic, Industry, CallToAction,
-                      get_user_model())
+        for model in (
+            Page,
+            Revision,
+            get_image_model(),
+            get_document_model(),
+            Topic,
+            Industry,
+            CallToAction,
+            get_user_model(),
+        )
     }
 
 

@@ -167,6 +167,7 @@ def test_home_query_count_is_bounded(client, site_pages, whitepaper_index, djang
         client.get("/")
     for _ in range(8):
         WhitepaperPageFactory(parent=whitepaper_index)
+    client.get("/")  # new cover images get their card renditions made once, on first view
     with django_assert_max_num_queries(25) as many:
         client.get("/")
     assert len(many.captured_queries) == len(few.captured_queries)

@@ -23,6 +23,10 @@ def test_finds_pages_by_their_words(client, content):
     assert "Meridian Bank story" in client.get("/search/?q=Meridian").content.decode()
 
 
+def test_quoted_phrases(client, content):
+    assert "Explainable lead scoring" in client.get('/search/?q="lead scoring"').content.decode()
+
+
 def test_no_results_and_no_query(client, content):
     assert client.get("/search/?q=xylophone").status_code == 200
     assert client.get("/search/").status_code == 200
@@ -31,7 +35,8 @@ def test_no_results_and_no_query(client, content):
 
 @pytest.mark.parametrize(
     "query",
-    ["a" * 5000, "<script>alert(1)</script>", "%00", "' OR 1=1 --", "scoring&page=-1", "(((", "ü∑ß∂ƒ"],
+    ["a" * 5000, "<script>alert(1)</script>", "%00", "\x00", "' OR 1=1 --", "scoring&page=-1", "(((", "ü∑ß∂ƒ",
+     '"unterminated', '"', "AND OR NOT", "*"],
 )
 def test_hostile_queries_do_not_break_search(client, content, query):
     response = client.get("/search/", {"q": query, "page": "x"})

@@ -14,7 +14,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args, env_overrides, settings_module="cms.settings.dev"):
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     env.update({"DJANGO_SETTINGS_MODULE": settings_module, **env_overrides})
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
@@ -25,7 +29,12 @@ class TestDatabaseUrl:
     def test_postgres_url_becomes_a_postgres_config(self):
         config = database_from_url("postgres://app:secret@db.internal:5433/signal")
         assert config["ENGINE"] == "django.db.backends.postgresql"
-        assert (config["NAME"], config["USER"], config["HOST"], config["PORT"]) == ("signal", "app", "db.internal", 5433)
+        assert (config["NAME"], config["USER"], config["HOST"], config["PORT"]) == (
+            "signal",
+            "app",
+            "db.internal",
+            5433,
+        )
 
     def test_sqlite_url_becomes_a_sqlite_config(self):
         config = database_from_url("sqlite:////tmp/x.sqlite3")
@@ -91,8 +100,12 @@ class TestProductionSettings:
 
     def test_check_deploy_reports_nothing(self):
         result = run_manage(
-            "check", "--deploy", "--fail-level", "WARNING",
-            env_overrides=self.PRODUCTION_ENV, settings_module="cms.settings.production",
+            "check",
+            "--deploy",
+            "--fail-level",
+            "WARNING",
+            env_overrides=self.PRODUCTION_ENV,
+            settings_module="cms.settings.production",
         )
         assert result.returncode == 0, result.stderr + result.stdout
         assert "System check identified no issues" in result.stdout
@@ -105,7 +118,8 @@ class TestProductionSettings:
 
     def test_redis_url_switches_cache_and_sessions_to_redis(self):
         result = run_manage(
-            "shell", "-c",
+            "shell",
+            "-c",
             "from django.conf import settings; print(settings.CACHES['default']['BACKEND'], settings.SESSION_ENGINE)",
             env_overrides={"REDIS_URL": "redis://127.0.0.1:6379/5"},
         )
@@ -114,7 +128,8 @@ class TestProductionSettings:
 
     def test_defaults_need_nothing_installed(self):
         result = run_manage(
-            "shell", "-c",
+            "shell",
+            "-c",
             "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'], "
             "settings.CACHES['default']['BACKEND'])",
             env_overrides={},
