@@ -246,7 +246,8 @@ class DemoLoader:
                 index, CaseStudyPage, slug, title=title, customer_name=customer,
                 customer_logo=self.image(customer, logo=True),
                 cover_image=self.image(f"{customer} story", size=(1600, 900)),
-                summary=f"{customer} uses Northwind Signal to {title.split(' ', 2)[-1].lower()}.",
+                summary=f"{metrics[0][0]} {metrics[0][1]} and {metrics[1][0]} {metrics[1][1]}: "
+                f"how {customer} works with Northwind Signal.",
                 industry=Industry.objects.get(slug=industry), company_size_band=size, region=region,
                 publish_date=date(2026, 9, 15) - timedelta(days=19 * number),
                 challenge=f"<p>{customer}'s marketing and sales teams worked from different lists. "
