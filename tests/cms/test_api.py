@@ -135,6 +135,28 @@ def test_every_block_serialises_with_type_and_plain_values(client, home_page, wh
     assert by_type["two_columns"][0]["left"][0]["type"] == "rich_text"
 
 
+@pytest.mark.parametrize(
+    "name, type_name, fields",
+    [
+        ("home", "cms.HomePage", ["hero", "body", "social_image"]),
+        ("whitepapers", "cms.WhitepaperIndexPage", ["intro"]),
+        ("customers", "cms.CaseStudyIndexPage", ["intro"]),
+        ("about", "cms.StandardPage", ["intro", "hero", "body"]),
+    ],
+)
+def test_detail_for_every_other_page_type(client, home_page, whitepaper_index, case_study_index, name, type_name,
+                                          fields):
+    pages = {"home": home_page, "whitepapers": whitepaper_index, "customers": case_study_index,
+             "about": StandardPageFactory(parent=home_page)}
+    data = get_json(client, f"/api/v2/pages/{pages[name].pk}/")
+    assert data["meta"]["type"] == type_name
+    assert data["meta"]["html_url"] == pages[name].full_url
+    for field in fields:
+        assert field in data
+    listing = get_json(client, f"/api/v2/pages/?type={type_name}")
+    assert [item["id"] for item in listing["items"]] == [pages[name].pk]
+
+
 def test_find_by_html_path(client, whitepaper_index):
     paper = WhitepaperPageFactory(parent=whitepaper_index, slug="state-of-revops")
     response = client.get("/api/v2/pages/find/?html_path=/whitepapers/state-of-revops/")
