@@ -17,12 +17,15 @@ SEARCH_PAGE_SIZE = 10
 def search(request):
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    results = search_pages(query, site=Site.find_for_request(request)) if query else []
-    page_obj = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page")) if query else None
+    page_obj = page_range = None
+    if query:
+        paginator = Paginator(search_pages(query, site=Site.find_for_request(request)), SEARCH_PAGE_SIZE)
+        page_obj = paginator.get_page(request.GET.get("page"))
+        page_range = paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1)
     response = TemplateResponse(
         request,
         "pages/search.html",
-        {"form": form, "query": query, "page_obj": page_obj},
+        {"form": form, "query": query, "page_obj": page_obj, "page_range": page_range},
     )
     patch_vary_headers(response, ("HX-Request",))
     return response

@@ -168,9 +168,13 @@ class FilteredListingMixin:
         filters = form.cleaned_filters() if form.is_bound else {}
         items = self.listing_queryset(**filters).descendant_of(self)
         paginator = self.paginator(items)
+        page_obj = paginator.get_page(request.GET.get("page"))
         context.update(
             filter_form=form,
-            page_obj=paginator.get_page(request.GET.get("page")),
+            page_obj=page_obj,
+            # Numbers around the current page plus the ends, with ellipses: a 1,000-item library
+            # renders 9 links, not 84.
+            page_range=paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1),
             filters_active=bool(filters),
             querystring_without_page=_querystring_without_page(request),
         )

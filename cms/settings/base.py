@@ -108,6 +108,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+
 # --- Background work ------------------------------------------------------------------------
 # Wagtail's own housekeeping (search index, reference index) runs on "default"; keeping that
 # immediate means publishing never waits on a worker. Our own slow work (CRM push, emails,
