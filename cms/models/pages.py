@@ -99,6 +99,23 @@ class BasePage(HeadlessPreviewMixin, Page):
         """schema.org data for this page; None when the type has nothing specific to say."""
         return None
 
+    def article_json_ld(self, request, **extra):
+        """schema.org Article for pages with a summary, publish date and cover image."""
+        data = {
+            "@context": "https://schema.org",
+            "@type": "Article",
+            "headline": self.title,
+            "description": self.summary,
+            "url": self.get_full_url(request),
+            "datePublished": self.publish_date.isoformat() if self.publish_date else None,
+            **extra,
+        }
+        if self.cover_image:
+            data["image"] = self.cover_image.get_rendition("fill-1200x630").full_url
+        if self.last_published_at:
+            data["dateModified"] = self.last_published_at.isoformat()
+        return data
+
 
 class HomePage(BasePage):
     hero = StreamField([("hero", HeroBlock())], blank=True, max_num=1)
@@ -316,21 +333,11 @@ class WhitepaperPage(BasePage):
         }
 
     def json_ld(self, request):
-        data = {
-            "@context": "https://schema.org",
-            "@type": "Article",
-            "headline": self.title,
-            "description": self.summary,
-            "url": self.get_full_url(request),
-            "datePublished": self.publish_date.isoformat() if self.publish_date else None,
-            "author": [{"@type": "Person", "name": a.name} for a in self.authors.all()],
-            "about": [t.name for t in self.topics.all()],
-        }
-        if self.cover_image:
-            data["image"] = self.cover_image.get_rendition("fill-1200x630").full_url
-        if self.last_published_at:
-            data["dateModified"] = self.last_published_at.isoformat()
-        return data
+        return self.article_json_ld(
+            request,
+            author=[{"@type": "Person", "name": author.name} for author in self.authors.all()],
+            about=[topic.name for topic in self.topics.all()],
+        )
 
 
 class CaseStudyIndexPage(FilteredListingMixin, BasePage):
@@ -466,20 +473,7 @@ class CaseStudyPage(BasePage):
         }
 
     def json_ld(self, request):
-        data = {
-            "@context": "https://schema.org",
-            "@type": "Article",
-            "headline": self.title,
-            "description": self.summary,
-            "url": self.get_full_url(request),
-            "datePublished": self.publish_date.isoformat() if self.publish_date else None,
-            "about": {"@type": "Organization", "name": self.customer_name},
-        }
-        if self.cover_image:
-            data["image"] = self.cover_image.get_rendition("fill-1200x630").full_url
-        if self.last_published_at:
-            data["dateModified"] = self.last_published_at.isoformat()
-        return data
+        return self.article_json_ld(request, about={"@type": "Organization", "name": self.customer_name})
 
 
 class CaseStudyRelatedWhitepaper(Orderable):
