@@ -5,9 +5,11 @@ sits at the site root, whitepapers only under the whitepaper library, and so on.
 """
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db import models
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
@@ -178,13 +180,13 @@ class FilteredListingMixin:
         raise NotImplementedError
 
     def get_context(self, request, *args, **kwargs):
-        from cms.forms import ListingFilterForm
+        from cms.forms import ListingFilterForm  # cms.forms imports these models
 
         context = super().get_context(request, *args, **kwargs)
         form = ListingFilterForm(request.GET or None)
         filters = form.cleaned_filters() if form.is_bound else {}
         items = self.listing_queryset(**filters).descendant_of(self)
-        paginator = self.paginator(items)
+        paginator = Paginator(items, LISTING_PAGE_SIZE)
         page_obj = paginator.get_page(request.GET.get("page"))
         context.update(
             filter_form=form,
@@ -197,11 +199,6 @@ class FilteredListingMixin:
         )
         return context
 
-    def paginator(self, items):
-        from django.core.paginator import Paginator
-
-        return Paginator(items, LISTING_PAGE_SIZE)
-
     def serve(self, request, *args, **kwargs):
         htmx = getattr(request, "htmx", None)
         # A history restore asks for the whole page again, with HX-Request set (htmx 2).
@@ -210,8 +207,6 @@ class FilteredListingMixin:
         else:
             response = super().serve(request, *args, **kwargs)
         # The same URL answers with a fragment or a whole page: caches must keep them apart.
-        from django.utils.cache import patch_vary_headers
-
         patch_vary_headers(response, ("HX-Request",))
         return response
 
