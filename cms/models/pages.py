@@ -174,7 +174,9 @@ class FilteredListingMixin:
     request with just that region.
     """
 
-    results_template = None
+    results_template = "partials/listing_results.html"
+    card_template = None
+    item_singular = item_plural = ""
 
     def listing_queryset(self, *, topic=None, industry=None):
         raise NotImplementedError
@@ -196,6 +198,9 @@ class FilteredListingMixin:
             page_range=paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1),
             filters_active=bool(filters),
             querystring_without_page=_querystring_without_page(request),
+            card_template=self.card_template,
+            item_singular=self.item_singular,
+            item_plural=self.item_plural,
         )
         return context
 
@@ -226,7 +231,8 @@ class WhitepaperIndexPage(FilteredListingMixin, BasePage):
     subpage_types = ["cms.WhitepaperPage"]
     max_count_per_parent = 1
     template = "pages/whitepaper_index_page.html"
-    results_template = "partials/whitepaper_results.html"
+    card_template = "partials/whitepaper_card.html"
+    item_singular, item_plural = "whitepaper", "whitepapers"
 
     def listing_queryset(self, *, topic=None, industry=None):
         from cms.selectors import latest_whitepapers
@@ -344,7 +350,8 @@ class CaseStudyIndexPage(FilteredListingMixin, BasePage):
     subpage_types = ["cms.CaseStudyPage"]
     max_count_per_parent = 1
     template = "pages/case_study_index_page.html"
-    results_template = "partials/case_study_results.html"
+    card_template = "partials/case_study_card.html"
+    item_singular, item_plural = "case study", "case studies"
 
     def listing_queryset(self, *, topic=None, industry=None):
         from cms.selectors import latest_case_studies

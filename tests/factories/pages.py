@@ -15,6 +15,18 @@ from cms.models import (
 from .snippets import DocumentFactory, ImageFactory, IndustryFactory
 
 
+def many_to_many(field_name):
+    """A factory argument that sets a ParentalManyToManyField, e.g. topics=[ai, data]."""
+
+    @factory.post_generation
+    def set_related(page, create, extracted, **kwargs):
+        if extracted:
+            getattr(page, field_name).set(extracted)
+            page.save()
+
+    return set_related
+
+
 class HomePageFactory(wagtail_factories.PageFactory):
     title = "Home"
     slug = "home"
@@ -62,23 +74,9 @@ class WhitepaperPageFactory(wagtail_factories.PageFactory):
         model = WhitepaperPage
         skip_postgeneration_save = True
 
-    @factory.post_generation
-    def topics(self, create, extracted, **kwargs):
-        if extracted:
-            self.topics.set(extracted)
-            self.save()
-
-    @factory.post_generation
-    def industries(self, create, extracted, **kwargs):
-        if extracted:
-            self.industries.set(extracted)
-            self.save()
-
-    @factory.post_generation
-    def authors(self, create, extracted, **kwargs):
-        if extracted:
-            self.authors.set(extracted)
-            self.save()
+    topics = many_to_many("topics")
+    industries = many_to_many("industries")
+    authors = many_to_many("authors")
 
 
 class CaseStudyPageFactory(wagtail_factories.PageFactory):
@@ -102,14 +100,5 @@ class CaseStudyPageFactory(wagtail_factories.PageFactory):
         model = CaseStudyPage
         skip_postgeneration_save = True
 
-    @factory.post_generation
-    def topics(self, create, extracted, **kwargs):
-        if extracted:
-            self.topics.set(extracted)
-            self.save()
-
-    @factory.post_generation
-    def products_used(self, create, extracted, **kwargs):
-        if extracted:
-            self.products_used.set(extracted)
-            self.save()
+    topics = many_to_many("topics")
+    products_used = many_to_many("products_used")
