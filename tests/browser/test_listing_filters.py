@@ -32,6 +32,8 @@ def test_filtering_in_place_with_htmx(browser, library):
     page.get_by_text("Manufacturing playbook").wait_for(state="detached")
     assert page.get_by_text("AI scoring for banks").is_visible()
     assert page.evaluate("window.__notReloaded") is True  # swapped in place, no reload
+    # The persistent status region (role=status) announces the new count to screen readers.
+    assert page.locator("#results-status").inner_text().startswith("1 whitepaper matches your filters")
     page.screenshot(path="/tmp/whitepapers-filtered.png", full_page=True)
     page.close()
 
