@@ -1,3 +1,4 @@
+from .leads import CompanyFactory, PersonFactory
 from .pages import (
     CaseStudyIndexPageFactory,
     CaseStudyPageFactory,
@@ -17,6 +18,8 @@ from .snippets import (
 )
 
 __all__ = [
+    "CompanyFactory",
+    "PersonFactory",
     "AuthorFactory",
     "CallToActionFactory",
     "CaseStudyIndexPageFactory",

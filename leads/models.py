@@ -1,0 +1,363 @@
+"""The lead store: who people are, which company they work for, what they did, and every capture.
+
+The system of record. Other apps write through leads.services and read through leads.selectors;
+nothing here imports our other apps.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
+
+EMPLOYEE_BANDS = [
+    ("1-49", "1-49"),
+    ("50-249", "50-249"),
+    ("250-999", "250-999"),
+    ("1000-4999", "1,000-4,999"),
+    ("5000+", "5,000+"),
+]
+FUNDING_STAGES = [
+    ("bootstrapped", "Bootstrapped"),
+    ("seed", "Seed"),
+    ("series_a", "Series A"),
+    ("series_b_plus", "Series B+"),
+    ("public", "Public"),
+    ("private_equity", "Private equity"),
+]
+
+
+class Stage(models.TextChoices):
+    LEAD = "lead", "Lead"
+    MQL = "mql", "Marketing qualified (MQL)"
+    SQL = "sql", "Sales qualified (SQL)"
+    OPPORTUNITY = "opportunity", "Opportunity"
+    CUSTOMER = "customer", "Customer"
+    NURTURE = "nurture", "Nurture"
+    DISQUALIFIED = "disqualified", "Disqualified"
+
+
+class Seniority(models.TextChoices):
+    C_LEVEL = "c_level", "C-level"
+    VP = "vp", "VP"
+    DIRECTOR = "director", "Director"
+    MANAGER = "manager", "Manager"
+    INDIVIDUAL = "individual", "Individual contributor"
+    STUDENT = "student", "Student"
+    OTHER = "other", "Other"
+
+
+class Consent(models.TextChoices):
+    UNKNOWN = "unknown", "Unknown"
+    GRANTED = "granted", "Granted"
+    DENIED = "denied", "Not given"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Company(models.Model):
+    """An account (CID). Subsidiaries point at their group (EID) through `parent`."""
+
+    name = models.CharField(max_length=200)
+    # Lower-cased, whitespace-collapsed name: how a company submitted without a domain is found.
+    name_key = models.CharField(max_length=200, db_index=True, editable=False)
+    industry = models.CharField(max_length=100, blank=True)
+    employee_band = models.CharField(max_length=20, choices=EMPLOYEE_BANDS, blank=True)
+    employee_count = models.PositiveIntegerField(null=True, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2, e.g. DE")
+    funding_stage = models.CharField(max_length=20, choices=FUNDING_STAGES, blank=True)
+    is_key_account = models.BooleanField(default=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_companies"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="subsidiaries",
+        help_text="The group this company belongs to",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "companies"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def cid(self):
+        return f"CID-{self.pk}"
+
+
+class CompanyDomain(models.Model):
+    """A web/email domain of a company: how a business email finds its company."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=253, unique=True)
+
+    def __str__(self):
+        return self.domain
+
+
+class Person(models.Model):
+    """One human being (PID), identified by email, whatever visitor ids and leads they came through."""
+
+    email = models.EmailField(max_length=254, help_text="As first captured, normalised")
+    # The identity key: lower-case, without a +tag (jane+news@x.com is jane@x.com's mailbox).
+    email_key = models.CharField(max_length=254, unique=True, editable=False)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +4930123456")
+    job_title = models.CharField(max_length=150, blank=True)
+    seniority = models.CharField(max_length=20, choices=Seniority.choices, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="people")
+    consent = models.CharField(max_length=20, choices=Consent.choices, default=Consent.UNKNOWN)
+    do_not_contact = models.BooleanField(default=False)
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.LEAD, db_index=True)
+    stage_changed_at = models.DateTimeField(null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_people"
+    )
+    fit_score = models.IntegerField(default=0)
+    interest_score = models.FloatField(default=0)
+    grade = models.CharField(max_length=2, blank=True, db_index=True)
+    is_test = models.BooleanField(default=False)
+    is_competitor = models.BooleanField(default=False)
+    is_personal_email = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "people"
+        ordering = ["-created_at"]
+        indexes = [models.Index(Lower("last_name"), name="leads_person_last_name_ci")]
+
+    def __str__(self):
+        name = f"{self.first_name} {self.last_name}".strip()
+        return f"{name} <{self.email}>" if name else self.email
+
+    @property
+    def pid(self):
+        return f"PID-{self.pk}"
+
+
+class VisitorLink(models.Model):
+    """A first-party visitor id (cookie) known to belong to a person.
+
+    A shared browser can identify as several people over time: each gets its own link, and
+    interactions carry the person they were recorded for, so every history stays correct.
+    """
+
+    visitor_id = models.CharField(max_length=64, db_index=True)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="visitor_links")
+    first_linked_at = models.DateTimeField(auto_now_add=True)
+    last_linked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["visitor_id", "person"], name="leads_visitor_person_unique")]
+
+    def __str__(self):
+        return f"{self.visitor_id} -> {self.person_id}"
+
+
+class PersonMerge(models.Model):
+    """The log of two people merged into one (the older id is kept)."""
+
+    kept = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="merges")
+    merged_person_id = models.BigIntegerField()
+    merged_email = models.EmailField(max_length=254)
+    snapshot = models.JSONField(help_text="The merged person's fields as they were")
+    moved = models.JSONField(default=dict, help_text="How many rows of each kind were moved")
+    merged_at = models.DateTimeField(auto_now_add=True)
+    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    def __str__(self):
+        return f"PID-{self.merged_person_id} ({self.merged_email}) merged into PID-{self.kept_id}"
+
+
+class Lead(models.Model):
+    """One capture event (LID): a form fill, an import row, a webhook call, a manual entry."""
+
+    class Source(models.TextChoices):
+        FORM = "form", "Form"
+        IMPORT = "import", "Import"
+        WEBHOOK = "webhook", "Webhook"
+        MANUAL = "manual", "Manual"
+
+    class OriginType(models.TextChoices):
+        FORM = "form", "Form"
+        CONTENT = "content", "Content"
+        EVENT = "event", "Event"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received, not processed yet"
+        PROCESSED = "processed", "Processed"
+        FAILED = "failed", "Processing failed (will be retried)"
+
+    class Verdict(models.TextChoices):
+        PENDING = "pending", "Not cleaned yet"
+        CLEAN = "clean", "Clean"
+        FLAGGED = "flagged", "Flagged"
+
+    source = models.CharField(max_length=20, choices=Source.choices)
+    origin_type = models.CharField(max_length=20, choices=OriginType.choices, default=OriginType.OTHER)
+    origin_id = models.CharField(max_length=64, blank=True, help_text="Id of the form, content or event")
+    origin_label = models.CharField(max_length=255, blank=True)
+    # JSON text rather than a JSON column: PostgreSQL's jsonb refuses NUL characters, and the raw
+    # submission must be kept exactly as it came, garbage included.
+    raw_payload = models.TextField(help_text="Exactly as received, as JSON")
+    mapped_fields = models.TextField(blank=True, help_text="The answers under our field names, as JSON")
+    utm_source = models.CharField(max_length=255, blank=True)
+    utm_medium = models.CharField(max_length=255, blank=True)
+    utm_campaign = models.CharField(max_length=255, blank=True, db_index=True)
+    utm_term = models.CharField(max_length=255, blank=True)
+    utm_content = models.CharField(max_length=255, blank=True)
+    referrer = models.CharField(max_length=2000, blank=True)
+    landing_page = models.CharField(max_length=2000, blank=True)
+    visitor_id = models.CharField(max_length=64, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    processing_error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    verdict = models.CharField(max_length=20, choices=Verdict.choices, default=Verdict.PENDING, db_index=True)
+    flags = models.JSONField(default=list, blank=True, help_text='[{"code": ..., "reason": ...}]')
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    received_at = models.DateTimeField(db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["person", "source", "received_at"], name="leads_lead_dup_window")]
+
+    def __str__(self):
+        return f"LID-{self.pk} ({self.get_source_display()}, {self.received_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def lid(self):
+        return f"LID-{self.pk}"
+
+    @property
+    def payload(self):
+        import json
+
+        return json.loads(self.raw_payload)
+
+    @property
+    def flag_codes(self):
+        return [flag["code"] for flag in self.flags]
+
+
+class Interaction(models.Model):
+    """Something a person or visitor did. Written often, read in aggregate."""
+
+    class Type(models.TextChoices):
+        PAGE_VIEW = "page_view", "Page view"
+        CONTENT_DOWNLOAD = "content_download", "Content download"
+        FORM_SUBMIT = "form_submit", "Form submission"
+        EVENT_REGISTERED = "event_registered", "Event registration"
+        EVENT_ATTENDED = "event_attended", "Event attendance"
+        CONTACT_SALES = "contact_sales", "Contact sales"
+        EMAIL_OPEN = "email_open", "Email open"
+        EMAIL_CLICK = "email_click", "Email click"
+        UNSUBSCRIBE = "unsubscribe", "Unsubscribe"
+
+    # Not limited to the choices above: new kinds of interaction need no migration.
+    type = models.CharField(max_length=40)
+    occurred_at = models.DateTimeField()
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="interactions")
+    visitor_id = models.CharField(max_length=64, blank=True)
+    object_type = models.CharField(max_length=40, blank=True, help_text="e.g. whitepaper, event, form")
+    object_id = models.CharField(max_length=64, blank=True)
+    object_label = models.CharField(max_length=255, blank=True)
+    properties = models.JSONField(default=dict, blank=True)
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions")
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        indexes = [
+            models.Index(fields=["person", "occurred_at"], name="leads_interaction_person_time"),
+            models.Index(fields=["type", "occurred_at"], name="leads_interaction_type_time"),
+            models.Index(fields=["visitor_id", "occurred_at"], name="leads_interaction_visitor"),
+        ]
+
+    def __str__(self):
+        return f"{self.type} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class StageTransition(models.Model):
+    """Every lifecycle move, forward or back, with when and why: stage velocity comes from here."""
+
+    class ReasonType(models.TextChoices):
+        RULE = "rule", "Rule"
+        USER = "user", "User"
+        SALES_FEEDBACK = "sales_feedback", "Sales feedback"
+        CRM = "crm", "CRM"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="stage_transitions")
+    from_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=20, choices=Stage.choices)
+    reason_type = models.CharField(max_length=20, choices=ReasonType.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    occurred_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+
+    def __str__(self):
+        return f"{self.from_stage or '-'} -> {self.to_stage} ({self.get_reason_type_display()})"
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip().lower() for line in (text or "").splitlines() if line.strip()]
+
+
+@register_setting(icon="user")
+class LeadStoreSettings(BaseGenericSetting):
+    """How incoming leads are cleaned. Editable by marketing operations under Settings."""
+
+    duplicate_window_minutes = models.PositiveIntegerField(
+        default=60 * 24,
+        help_text="A second lead from the same person and source within this many minutes is a duplicate",
+    )
+    test_patterns = models.TextField(
+        default="test\nasdf\nqwerty\nfoo\nfake\nexample.com\nexample.org\nexample.net\ntest.com",
+        help_text="One per line. A word matches names and the email's local part as a whole word; "
+        "an entry with a dot matches the email domain.",
+    )
+    competitor_domains = models.TextField(blank=True, help_text="One domain per line, e.g. rival.com")
+    extra_disposable_domains = models.TextField(
+        blank=True, help_text="One per line, on top of the built-in list of throwaway-mailbox domains"
+    )
+    extra_free_mail_domains = models.TextField(
+        blank=True, help_text="One per line, on top of the built-in list (gmail.com, outlook.com, ...)"
+    )
+
+    panels = [
+        FieldPanel("duplicate_window_minutes"),
+        MultiFieldPanel(
+            [FieldPanel("test_patterns"), FieldPanel("competitor_domains"),
+             FieldPanel("extra_disposable_domains"), FieldPanel("extra_free_mail_domains")],
+            heading="Cleaning lists",
+        ),
+    ]
+
+    class Meta:
+        verbose_name = "lead store settings"
+
+    @property
+    def test_pattern_list(self):
+        return _lines(self.test_patterns)
+
+    @property
+    def competitor_domain_list(self):
+        return _lines(self.competitor_domains)
+
+    @property
+    def extra_disposable_domain_list(self):
+        return _lines(self.extra_disposable_domains)
+
+    @property
+    def extra_free_mail_domain_list(self):
+        return _lines(self.extra_free_mail_domains)

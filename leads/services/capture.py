@@ -1,0 +1,166 @@
+"""The one way in: every form fill, import row, webhook call and registration is captured here.
+
+1. The raw submission is stored first, in its own transaction: whatever fails later, it is kept
+   and can be processed again (`manage.py reprocess_leads`).
+2. It is cleaned, with every reason recorded; nothing is deleted.
+3. The person and company are resolved, the visitor id linked, the interaction recorded.
+"""
+
+import json
+import logging
+from datetime import timedelta
+from ipaddress import ip_address as parse_ip
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from leads.cleaning import CleaningRules, clean_lead
+from leads.models import Interaction, Lead, LeadStoreSettings
+
+from .identity import person_resolve, valid_visitor_id, visitor_link
+
+logger = logging.getLogger(__name__)
+
+UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+
+
+def _as_json_text(payload) -> str:
+    """The payload as JSON text, whatever it is: unserialisable values become their repr."""
+    return json.dumps(payload, ensure_ascii=True, default=repr)
+
+
+def _safe_ip(value) -> str | None:
+    try:
+        return str(parse_ip(str(value).strip())) if value else None
+    except ValueError:
+        return None
+
+
+def lead_capture(
+    *,
+    source: str,
+    payload,
+    fields: dict | None = None,
+    origin_type: str = Lead.OriginType.OTHER,
+    origin_id: str = "",
+    origin_label: str = "",
+    visitor_id: str = "",
+    ip_address: str | None = None,
+    interaction_type: str = Interaction.Type.FORM_SUBMIT,
+    received_at=None,
+) -> Lead:
+    """Store a submission, then process it. Never raises for bad input or a failing later step.
+
+    `payload` is kept exactly as received. `fields` are the same answers under our canonical names
+    (email, first_name, last_name, company, job_title, phone, country, industry, employees,
+    employee_band, seniority, consent, utm_*, referrer, landing_page); when omitted the payload's own
+    keys are read.
+    """
+    fields = fields if fields is not None else (payload if isinstance(payload, dict) else {})
+    lead = lead_store_raw(
+        source=source, payload=payload, fields=fields, origin_type=origin_type, origin_id=origin_id,
+        origin_label=origin_label, visitor_id=visitor_id, ip_address=ip_address, received_at=received_at,
+    )
+    return lead_process(lead, fields=fields, interaction_type=interaction_type)
+
+
+def lead_store_raw(*, source, payload, fields, origin_type, origin_id, origin_label, visitor_id, ip_address,
+                   received_at) -> Lead:
+    """Step 1: the raw lead, committed on its own."""
+    from leads.cleaning import clean_text
+
+    def text(name, limit=255):
+        return clean_text(fields.get(name), limit)[0]
+
+    with transaction.atomic():
+        return Lead.objects.create(
+            source=source if source in Lead.Source.values else Lead.Source.MANUAL,
+            origin_type=origin_type if origin_type in Lead.OriginType.values else Lead.OriginType.OTHER,
+            origin_id=clean_text(origin_id, 64)[0],
+            origin_label=clean_text(origin_label, 255)[0],
+            raw_payload=_as_json_text(payload),
+            # The fields as mapped, kept beside the raw payload so reprocessing sees the same input.
+            **{name: text(name) for name in UTM_FIELDS},
+            referrer=text("referrer", 2000),
+            landing_page=text("landing_page", 2000),
+            visitor_id=valid_visitor_id(clean_text(visitor_id, 64)[0]),
+            ip_address=_safe_ip(ip_address),
+            received_at=received_at or timezone.now(),
+            mapped_fields=_as_json_text(fields),
+        )
+
+
+def cleaning_rules() -> CleaningRules:
+    settings = LeadStoreSettings.load()
+    return CleaningRules(
+        test_patterns=settings.test_pattern_list,
+        competitor_domains=settings.competitor_domain_list,
+        extra_disposable_domains=settings.extra_disposable_domain_list,
+        extra_free_mail_domains=settings.extra_free_mail_domain_list,
+    )
+
+
+def lead_process(lead: Lead, *, fields: dict | None = None, interaction_type: str = Interaction.Type.FORM_SUBMIT):
+    """Steps 2 and 3. A failure marks the lead failed (to be reprocessed) and is logged, not raised."""
+    if fields is None:
+        fields = json.loads(lead.mapped_fields or "{}")
+        fields = fields if isinstance(fields, dict) else {}
+    try:
+        with transaction.atomic():
+            _process(lead, fields, interaction_type)
+    except Exception as error:  # noqa: BLE001 - the submission is safe; the error is kept on it
+        logger.exception("Processing lead %s failed", lead.pk)
+        Lead.objects.filter(pk=lead.pk).update(
+            status=Lead.Status.FAILED, processing_error=f"{type(error).__name__}: {error}"[:2000],
+            attempts=F("attempts") + 1,
+        )
+        lead.refresh_from_db()
+    return lead
+
+
+def _process(lead: Lead, fields: dict, interaction_type: str) -> None:
+    settings = LeadStoreSettings.load()
+    cleaned = clean_lead(fields, cleaning_rules())
+    person = person_resolve(cleaned) if cleaned.email_key else None
+
+    if person is not None:
+        window_start = lead.received_at - timedelta(minutes=settings.duplicate_window_minutes)
+        earlier = Lead.objects.filter(
+            person=person, source=lead.source, origin_type=lead.origin_type, origin_id=lead.origin_id,
+            received_at__gte=window_start, received_at__lte=lead.received_at, pk__lt=lead.pk,
+        ).order_by("-received_at").first()
+        if earlier is not None:
+            cleaned.flag("duplicate", f"same person and source as {earlier.lid} within "
+                                      f"{settings.duplicate_window_minutes} minutes")
+        visitor_link(person, lead.visitor_id, at=lead.received_at)
+        if not any(flag.code == "duplicate" for flag in cleaned.flags):
+            Interaction.objects.create(
+                type=interaction_type, occurred_at=lead.received_at, person=person, visitor_id=lead.visitor_id,
+                object_type=lead.origin_type, object_id=lead.origin_id, object_label=lead.origin_label,
+                properties={"source": lead.source, **{k: getattr(lead, k) for k in UTM_FIELDS if getattr(lead, k)}},
+                lead=lead,
+            )
+
+    lead.person = person
+    lead.flags = [flag.as_dict() for flag in cleaned.flags]
+    lead.verdict = Lead.Verdict.FLAGGED if cleaned.is_junk else Lead.Verdict.CLEAN
+    lead.status = Lead.Status.PROCESSED
+    lead.processing_error = ""
+    lead.attempts += 1
+    lead.processed_at = timezone.now()
+    lead.save(update_fields=["person", "flags", "verdict", "status", "processing_error", "attempts", "processed_at"])
+
+
+def leads_reprocess_failed(*, limit: int | None = None, progress=None) -> dict:
+    """Process again every lead whose processing failed (or never ran). Returns counts."""
+    pending = Lead.objects.filter(status__in=[Lead.Status.FAILED, Lead.Status.RECEIVED]).order_by("pk")
+    if limit:
+        pending = pending[:limit]
+    counts = {"processed": 0, "failed": 0}
+    for lead in pending.iterator(chunk_size=500):
+        lead = lead_process(lead)
+        counts["processed" if lead.status == Lead.Status.PROCESSED else "failed"] += 1
+        if progress:
+            progress(counts)
+    return counts

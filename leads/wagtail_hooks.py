@@ -1,0 +1,88 @@
+"""The lead store in the Wagtail admin: enough for marketing operations to see what came in and why
+it was flagged. The sales workspace (its own issue) builds on these."""
+
+from wagtail import hooks
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from leads.models import Company, Interaction, Lead, Person
+
+
+class PersonViewSet(ModelViewSet):
+    model = Person
+    url_prefix = "leads/person"
+    url_namespace = "leads_person"
+    icon = "user"
+    menu_label = "People"
+    add_to_admin_menu = False
+    list_display = ["__str__", "company", "stage", "grade", "fit_score", "interest_score", "owner", "created_at"]
+    list_filter = ["stage", "grade", "seniority", "country", "consent", "is_test", "is_competitor",
+                   "is_personal_email", "do_not_contact"]
+    search_fields = ["email", "first_name", "last_name", "company__name", "job_title"]
+    list_export = ["pid", "email", "first_name", "last_name", "company", "job_title", "country", "stage", "grade",
+                   "fit_score", "interest_score", "created_at"]
+    export_filename = "people"
+    inspect_view_enabled = True
+    form_fields = ["first_name", "last_name", "phone", "job_title", "seniority", "country", "company", "consent",
+                   "do_not_contact", "owner", "is_test", "is_competitor"]
+
+
+class CompanyViewSet(ModelViewSet):
+    model = Company
+    url_prefix = "leads/company"
+    url_namespace = "leads_company"
+    icon = "home"
+    menu_label = "Companies"
+    add_to_admin_menu = False
+    list_display = ["name", "industry", "employee_band", "country", "is_key_account", "owner"]
+    list_filter = ["industry", "employee_band", "country", "is_key_account", "funding_stage"]
+    search_fields = ["name", "domains__domain"]
+    list_export = ["cid", "name", "industry", "employee_band", "country", "is_key_account"]
+    export_filename = "companies"
+    inspect_view_enabled = True
+    form_fields = ["name", "industry", "employee_band", "employee_count", "country", "funding_stage",
+                   "is_key_account", "owner", "parent"]
+
+
+class LeadViewSet(ModelViewSet):
+    model = Lead
+    url_prefix = "leads/lead"
+    url_namespace = "leads_lead"
+    icon = "form"
+    menu_label = "Leads"
+    add_to_admin_menu = False
+    list_display = ["__str__", "person", "origin_label", "verdict", "flag_codes", "status", "utm_campaign"]
+    list_filter = ["source", "origin_type", "verdict", "status", "utm_campaign", "received_at"]
+    search_fields = ["person__email", "origin_label", "utm_campaign"]
+    list_export = ["lid", "source", "origin_type", "origin_label", "person", "verdict", "flag_codes", "status",
+                   "utm_source", "utm_medium", "utm_campaign", "received_at"]
+    export_filename = "leads"
+    inspect_view_enabled = True
+    # Captured leads are records of what arrived: read them, never edit them by hand.
+    form_fields = ["origin_label"]
+
+
+class InteractionViewSet(ModelViewSet):
+    model = Interaction
+    url_prefix = "leads/interaction"
+    url_namespace = "leads_interaction"
+    icon = "history"
+    menu_label = "Interactions"
+    add_to_admin_menu = False
+    list_display = ["type", "person", "object_label", "occurred_at"]
+    list_filter = ["type", "object_type", "occurred_at"]
+    search_fields = ["person__email", "object_label"]
+    inspect_view_enabled = True
+    form_fields = ["object_label"]
+
+
+class LeadStoreViewSetGroup(ViewSetGroup):
+    menu_label = "Lead store"
+    menu_icon = "group"
+    menu_order = 250
+    items = (PersonViewSet, CompanyViewSet, LeadViewSet, InteractionViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_lead_store_viewsets():
+    return LeadStoreViewSetGroup()

@@ -1,0 +1,52 @@
+"""Marketing operations see what came in and why it was flagged, in the Wagtail admin."""
+
+import pytest
+
+from leads.services import lead_capture
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def captured():
+    good = lead_capture(source="form", payload={"email": "jane@meridian-bank.de", "company": "Meridian"},
+                        origin_label="State of RevOps")
+    junk = lead_capture(source="form", payload={"email": "test@example.com", "first_name": "Test"})
+    return good, junk
+
+
+@pytest.mark.parametrize("url", ["/admin/leads/person/", "/admin/leads/company/", "/admin/leads/lead/",
+                                 "/admin/leads/interaction/"])
+def test_listings_open(admin_client_logged_in, captured, url):
+    assert admin_client_logged_in.get(url).status_code == 200
+
+
+def test_flagged_leads_show_their_reasons(admin_client_logged_in, captured):
+    _, junk = captured
+    listing = admin_client_logged_in.get("/admin/leads/lead/?verdict=flagged").content.decode()
+    assert junk.lid in listing and "test_data" in listing
+    detail = admin_client_logged_in.get(f"/admin/leads/lead/inspect/{junk.pk}/").content.decode()
+    assert "matches the test-data pattern" in detail
+
+
+def test_people_filter_and_search(admin_client_logged_in, captured):
+    html = admin_client_logged_in.get("/admin/leads/person/?is_test=true").content.decode()
+    assert "test@example.com" in html and "jane@meridian-bank.de" not in html
+    html = admin_client_logged_in.get("/admin/leads/person/?q=meridian").content.decode()
+    assert "jane@meridian-bank.de" in html
+
+
+def test_export_people_as_csv(admin_client_logged_in, captured):
+    response = admin_client_logged_in.get("/admin/leads/person/?export=csv")
+    body = b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
+    assert response.status_code == 200 and "jane@meridian-bank.de" in body
+
+
+def test_lead_store_settings_screen(admin_client_logged_in):
+    response = admin_client_logged_in.get("/admin/settings/leads/leadstoresettings/", follow=True)
+    assert response.status_code == 200 and "Test patterns" in response.content.decode()
+
+
+def test_visitors_cannot_see_the_lead_store(client, captured):
+    response = client.get("/admin/leads/person/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
