@@ -270,6 +270,8 @@ class Interaction(models.Model):
     object_type = models.CharField(max_length=40, blank=True, help_text="e.g. whitepaper, event, form")
     object_id = models.CharField(max_length=64, blank=True)
     object_label = models.CharField(max_length=255, blank=True)
+    # ",ai,banking," : topic slugs of the object, comma-wrapped so a rule matches one with LIKE.
+    object_topics = models.CharField(max_length=500, blank=True)
     properties = models.JSONField(default=dict, blank=True)
     lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions")
 
@@ -309,6 +311,142 @@ class StageTransition(models.Model):
         return f"{self.from_stage or '-'} -> {self.to_stage} ({self.get_reason_type_display()})"
 
 
+class ScoringRule(models.Model):
+    """A marketer-editable rule. Fit rules look at who a person is; interest rules at what they did.
+
+    Negative points make negative rules (competitor, student, personal email, unsubscribed).
+    """
+
+    class Kind(models.TextChoices):
+        FIT = "fit", "Fit (who they are)"
+        INTEREST = "interest", "Interest (what they did)"
+
+    class Attribute(models.TextChoices):
+        SENIORITY = "seniority", "Person: seniority"
+        JOB_TITLE = "job_title", "Person: job title"
+        COUNTRY = "country", "Person: country"
+        CONSENT = "consent", "Person: consent"
+        PERSONAL_EMAIL = "is_personal_email", "Person: uses a personal email"
+        COMPETITOR = "is_competitor", "Person: works for a competitor"
+        DO_NOT_CONTACT = "do_not_contact", "Person: do not contact"
+        COMPANY_INDUSTRY = "company__industry", "Company: industry"
+        COMPANY_EMPLOYEES = "company__employee_count", "Company: employees"
+        COMPANY_BAND = "company__employee_band", "Company: employee band"
+        COMPANY_COUNTRY = "company__country", "Company: country"
+        COMPANY_FUNDING = "company__funding_stage", "Company: funding stage"
+        COMPANY_KEY_ACCOUNT = "company__is_key_account", "Company: key account"
+
+    class Operator(models.TextChoices):
+        IN = "in", "is one of"
+        NOT_IN = "not_in", "is none of"
+        CONTAINS = "contains", "contains any of"
+        GTE = "gte", "is at least"
+        LTE = "lte", "is at most"
+        IS_TRUE = "is_true", "is true"
+
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    is_active = models.BooleanField(default=True)
+    points = models.IntegerField(help_text="Negative for negative rules")
+
+    attribute = models.CharField(max_length=40, choices=Attribute.choices, blank=True, help_text="Fit rules")
+    operator = models.CharField(max_length=10, choices=Operator.choices, blank=True)
+    value = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Comma-separated for lists (banking, insurance); a number for at least/at most",
+    )
+
+    interaction_type = models.CharField(max_length=40, blank=True, help_text="Interest rules, e.g. content_download")
+    object_type = models.CharField(max_length=40, blank=True, help_text="Only interactions with this kind of object")
+    object_id = models.CharField(max_length=64, blank=True, help_text="Only this object (e.g. one whitepaper)")
+    topic = models.SlugField(max_length=100, blank=True, help_text="Only objects with this topic")
+    cap_points = models.PositiveIntegerField(
+        null=True, blank=True, help_text="At most this many points from this rule per period"
+    )
+    cap_period_days = models.PositiveIntegerField(default=30)
+    half_life_days = models.FloatField(
+        null=True, blank=True, help_text="Points halve every this many days; empty for no decay"
+    )
+    lookback_days = models.PositiveIntegerField(
+        default=365, help_text="Interactions older than this give no points"
+    )
+
+    panels = [
+        FieldPanel("name"), FieldPanel("kind"), FieldPanel("is_active"), FieldPanel("points"),
+        MultiFieldPanel([FieldPanel("attribute"), FieldPanel("operator"), FieldPanel("value")],
+                        heading="Fit condition"),
+        MultiFieldPanel(
+            [FieldPanel("interaction_type"), FieldPanel("object_type"), FieldPanel("object_id"), FieldPanel("topic"),
+             FieldPanel("cap_points"), FieldPanel("cap_period_days"), FieldPanel("half_life_days"),
+             FieldPanel("lookback_days")],
+            heading="Interest condition",
+        ),
+    ]
+
+    class Meta:
+        ordering = ["kind", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.points:+d})"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.kind == self.Kind.FIT:
+            if not self.attribute:
+                errors["attribute"] = "A fit rule needs an attribute."
+            if not self.operator:
+                errors["operator"] = "A fit rule needs an operator."
+            elif self.operator in {self.Operator.GTE, self.Operator.LTE}:
+                try:
+                    float(self.value)
+                except ValueError:
+                    errors["value"] = "Enter a number for 'is at least' and 'is at most'."
+            elif self.operator != self.Operator.IS_TRUE and not self.value_list:
+                errors["value"] = "Enter at least one value."
+        elif self.kind == self.Kind.INTEREST and not self.interaction_type:
+            errors["interaction_type"] = "An interest rule needs an interaction type."
+        if self.cap_points is not None and self.points and self.cap_points < abs(self.points):
+            errors["cap_points"] = "The cap must be at least the rule's points."
+        if self.half_life_days is not None and self.half_life_days <= 0:
+            errors["half_life_days"] = "The half-life must be more than zero days."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def value_list(self):
+        return [item.strip().lower() for item in self.value.split(",") if item.strip()]
+
+    @property
+    def cap_count(self):
+        """How many interactions per period count under the cap (None: no cap)."""
+        if self.cap_points is None or not self.points:
+            return None
+        return max(1, self.cap_points // abs(self.points))
+
+
+class ScoreContribution(models.Model):
+    """One line of a person's score: the rule, the interaction it counted (interest rules) and the
+    points it gives as of the last rescore. A person's scores are the sums of their lines."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="score_contributions")
+    rule = models.ForeignKey(ScoringRule, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=ScoringRule.Kind.choices)
+    interaction = models.ForeignKey(Interaction, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    base_points = models.IntegerField()
+    points = models.FloatField(help_text="After decay")
+    age_days = models.FloatField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "kind"], name="leads_contribution_person")]
+
+    def __str__(self):
+        return f"{self.rule_id}: {self.points:+.1f}"
+
+
 def _lines(text: str) -> list[str]:
     return [line.strip().lower() for line in (text or "").splitlines() if line.strip()]
 
@@ -334,6 +472,19 @@ class LeadStoreSettings(BaseGenericSetting):
         blank=True, help_text="One per line, on top of the built-in list (gmail.com, outlook.com, ...)"
     )
 
+    fit_a_min = models.IntegerField(default=60, help_text="Fit score for grade A")
+    fit_b_min = models.IntegerField(default=40, help_text="Fit score for grade B")
+    fit_c_min = models.IntegerField(default=20, help_text="Fit score for grade C (below: D)")
+    interest_1_min = models.FloatField(default=60, help_text="Interest score for 1")
+    interest_2_min = models.FloatField(default=30, help_text="Interest score for 2")
+    interest_3_min = models.FloatField(default=10, help_text="Interest score for 3 (below: 4)")
+    mql_grades = models.CharField(
+        max_length=100, default="A1,A2,B1", help_text="Grades that make a person marketing qualified"
+    )
+    mql_min_total = models.IntegerField(
+        null=True, blank=True, help_text="Or: fit + interest at least this much (empty: grades only)"
+    )
+
     panels = [
         FieldPanel("duplicate_window_minutes"),
         MultiFieldPanel(
@@ -341,6 +492,12 @@ class LeadStoreSettings(BaseGenericSetting):
              FieldPanel("extra_disposable_domains"), FieldPanel("extra_free_mail_domains")],
             heading="Cleaning lists",
         ),
+        MultiFieldPanel(
+            [FieldPanel("fit_a_min"), FieldPanel("fit_b_min"), FieldPanel("fit_c_min"), FieldPanel("interest_1_min"),
+             FieldPanel("interest_2_min"), FieldPanel("interest_3_min")],
+            heading="Grades: fit A-D x interest 1-4",
+        ),
+        MultiFieldPanel([FieldPanel("mql_grades"), FieldPanel("mql_min_total")], heading="Marketing qualified"),
     ]
 
     class Meta:

@@ -5,7 +5,7 @@ from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from leads.models import Company, Interaction, Lead, Person
+from leads.models import Company, Interaction, Lead, Person, ScoringRule
 
 
 class PersonViewSet(ModelViewSet):
@@ -76,11 +76,24 @@ class InteractionViewSet(ModelViewSet):
     form_fields = ["object_label"]
 
 
+class ScoringRuleViewSet(ModelViewSet):
+    model = ScoringRule
+    url_prefix = "leads/scoring-rules"
+    url_namespace = "leads_scoring_rule"
+    icon = "success"
+    menu_label = "Scoring rules"
+    add_to_admin_menu = False
+    list_display = ["name", "kind", "points", "attribute", "interaction_type", "half_life_days", "is_active"]
+    list_filter = ["kind", "is_active", "interaction_type"]
+    search_fields = ["name"]
+    panels = ScoringRule.panels
+
+
 class LeadStoreViewSetGroup(ViewSetGroup):
     menu_label = "Lead store"
     menu_icon = "group"
     menu_order = 250
-    items = (PersonViewSet, CompanyViewSet, LeadViewSet, InteractionViewSet)
+    items = (PersonViewSet, CompanyViewSet, LeadViewSet, InteractionViewSet, ScoringRuleViewSet)
 
 
 @hooks.register("register_admin_viewset")

@@ -19,6 +19,7 @@ from leads.cleaning import CleaningRules, clean_lead
 from leads.models import Interaction, Lead, LeadStoreSettings
 
 from .identity import person_resolve, valid_visitor_id, visitor_link
+from .scoring import person_rescore
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +142,8 @@ def _process(lead: Lead, fields: dict, interaction_type: str) -> None:
                 properties={"source": lead.source, **{k: getattr(lead, k) for k in UTM_FIELDS if getattr(lead, k)}},
                 lead=lead,
             )
+        # New attributes change fit; a new interaction changes interest.
+        person_rescore(person)
 
     lead.person = person
     lead.flags = [flag.as_dict() for flag in cleaned.flags]

@@ -13,6 +13,7 @@ class CompanyFactory(DjangoModelFactory):
 
     class Meta:
         model = Company
+        skip_postgeneration_save = True
 
     @factory.post_generation
     def domains(self, create, extracted, **kwargs):

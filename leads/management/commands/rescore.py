@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+
+from leads.services import people_rescore_all
+
+
+class Command(BaseCommand):
+    help = (
+        "Rescore everybody: fit and interest (decay changes interest every day), grades and score explanations. "
+        "Set-based in the database; run it nightly (cron, or the rescore_everyone background task)."
+    )
+
+    def handle(self, *args, **options):
+        def progress(step, count, elapsed):
+            shown = "" if count is None else f": {count:,}"
+            self.stdout.write(f"  [{elapsed:7.2f}s] {step}{shown}")
+
+        self.stdout.write("Rescoring everybody ...")
+        counts = people_rescore_all(progress=progress)
+        self.stdout.write(self.style.SUCCESS(f"Done: {counts['people scored']:,} people rescored."))
