@@ -121,6 +121,10 @@ class Person(models.Model):
     fit_score = models.IntegerField(default=0)
     interest_score = models.FloatField(default=0)
     grade = models.CharField(max_length=2, blank=True, db_index=True)
+    # Set by a sales rejection: subtracted from interest (an explanation line says so) and the
+    # person cannot become MQL again before the cool-down ends.
+    interest_penalty = models.FloatField(default=0)
+    mql_blocked_until = models.DateTimeField(null=True, blank=True)
     is_test = models.BooleanField(default=False)
     is_competitor = models.BooleanField(default=False)
     is_personal_email = models.BooleanField(default=False)
@@ -139,6 +143,25 @@ class Person(models.Model):
     @property
     def pid(self):
         return f"PID-{self.pk}"
+
+    @property
+    def score_explanation_text(self):
+        """The score line by line, for the admin's inspect view."""
+        lines = self.score_contributions.select_related("rule", "interaction").order_by("kind", "-points")
+        return "\n".join(
+            f"{line.kind}: {line.rule.name if line.rule_id else line.label} "
+            f"{line.points:+.1f}" + (f" (from {line.base_points:+d}, {line.age_days:.0f} days ago)"
+                                     if line.interaction_id else "")
+            for line in lines
+        ) or "No points yet"
+
+    @property
+    def stage_history_text(self):
+        return "\n".join(
+            f"{t.occurred_at:%Y-%m-%d %H:%M} {t.from_stage or '-'} -> {t.to_stage} "
+            f"({t.get_reason_type_display()}{': ' + t.reason if t.reason else ''})"
+            for t in self.stage_transitions.order_by("occurred_at", "pk")
+        ) or "No stage changes yet"
 
 
 class VisitorLink(models.Model):
@@ -432,8 +455,12 @@ class ScoreContribution(models.Model):
     points it gives as of the last rescore. A person's scores are the sums of their lines."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="score_contributions")
-    rule = models.ForeignKey(ScoringRule, on_delete=models.CASCADE, related_name="+")
+    rule = models.ForeignKey(ScoringRule, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10, choices=ScoringRule.Kind.choices)
+    # db_default: the set-based INSERTs of the scoring service leave it out.
+    label = models.CharField(
+        max_length=120, blank=True, db_default="", help_text="For lines without a rule, e.g. a sales penalty"
+    )
     interaction = models.ForeignKey(Interaction, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     base_points = models.IntegerField()
     points = models.FloatField(help_text="After decay")
@@ -445,6 +472,75 @@ class ScoreContribution(models.Model):
 
     def __str__(self):
         return f"{self.rule_id}: {self.points:+.1f}"
+
+
+
+class SalesRep(models.Model):
+    """A salesperson who can be assigned leads: territory, weight in the round-robin, availability."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sales_rep")
+    team = models.CharField(max_length=100, default="Inbound", help_text="Round-robin happens within a team")
+    territories = models.CharField(
+        max_length=500, blank=True, help_text="Countries this rep covers, comma-separated (DE, AT, CH); empty: any"
+    )
+    weight = models.PositiveSmallIntegerField(default=1, help_text="2 gets twice the leads of 1")
+    is_active = models.BooleanField(default=True, help_text="Untick while away: the round-robin skips them")
+    assigned_count = models.PositiveIntegerField(default=0, editable=False)
+
+    panels = [FieldPanel("user"), FieldPanel("team"), FieldPanel("territories"), FieldPanel("weight"),
+              FieldPanel("is_active")]
+
+    class Meta:
+        ordering = ["team", "user__username"]
+
+    def __str__(self):
+        return self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def territory_list(self):
+        return [code.strip().upper() for code in self.territories.split(",") if code.strip()]
+
+
+class CrmDelivery(models.Model):
+    """A push to the CRM, written in the same transaction as the stage change (transactional outbox)
+    and delivered by a background task until the CRM accepts it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        DELIVERED = "delivered", "Delivered"
+        GAVE_UP = "gave_up", "Gave up after too many attempts"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="crm_deliveries")
+    event = models.CharField(max_length=40, help_text="Why it was pushed, e.g. mql or fast_lane")
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    payload = models.JSONField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "CRM deliveries"
+
+    def __str__(self):
+        return f"{self.event} push for PID-{self.person_id} ({self.get_status_display()})"
+
+
+class CrmDeliveryAttempt(models.Model):
+    delivery = models.ForeignKey(CrmDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    attempted_at = models.DateTimeField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-attempted_at"]
+
+    def __str__(self):
+        return f"{self.attempted_at:%Y-%m-%d %H:%M:%S} {self.status_code or self.error[:40]}"
 
 
 def _lines(text: str) -> list[str]:
@@ -485,6 +581,13 @@ class LeadStoreSettings(BaseGenericSetting):
         null=True, blank=True, help_text="Or: fit + interest at least this much (empty: grades only)"
     )
 
+    reject_penalty = models.PositiveIntegerField(
+        default=20, help_text="Interest points taken off when sales reject a lead"
+    )
+    reject_cooldown_days = models.PositiveIntegerField(
+        default=30, help_text="Days before a rejected person can become MQL again"
+    )
+
     panels = [
         FieldPanel("duplicate_window_minutes"),
         MultiFieldPanel(
@@ -498,6 +601,7 @@ class LeadStoreSettings(BaseGenericSetting):
             heading="Grades: fit A-D x interest 1-4",
         ),
         MultiFieldPanel([FieldPanel("mql_grades"), FieldPanel("mql_min_total")], heading="Marketing qualified"),
+        MultiFieldPanel([FieldPanel("reject_penalty"), FieldPanel("reject_cooldown_days")], heading="Sales rejection"),
     ]
 
     class Meta:

@@ -9,3 +9,11 @@ def rescore_everyone():
     from leads.services import people_rescore_all
 
     return people_rescore_all()["people scored"]
+
+
+@task(backend="background")
+def crm_deliver(delivery_id: int):
+    """Send one CRM push (retries re-enqueue themselves with backoff where the backend can defer)."""
+    from leads.services.crm import crm_deliver as deliver
+
+    return deliver(delivery_id).status

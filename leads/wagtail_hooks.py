@@ -5,7 +5,16 @@ from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from leads.models import Company, Interaction, Lead, Person, ScoringRule
+from leads.models import (
+    Company,
+    CrmDelivery,
+    CrmDeliveryAttempt,
+    Interaction,
+    Lead,
+    Person,
+    SalesRep,
+    ScoringRule,
+)
 
 
 class PersonViewSet(ModelViewSet):
@@ -23,6 +32,9 @@ class PersonViewSet(ModelViewSet):
                    "fit_score", "interest_score", "created_at"]
     export_filename = "people"
     inspect_view_enabled = True
+    inspect_view_fields = ["email", "first_name", "last_name", "phone", "job_title", "seniority", "country",
+                           "company", "consent", "do_not_contact", "stage", "owner", "fit_score", "interest_score",
+                           "grade", "score_explanation_text", "stage_history_text", "created_at"]
     form_fields = ["first_name", "last_name", "phone", "job_title", "seniority", "country", "company", "consent",
                    "do_not_contact", "owner", "is_test", "is_competitor"]
 
@@ -89,11 +101,50 @@ class ScoringRuleViewSet(ModelViewSet):
     panels = ScoringRule.panels
 
 
+class SalesRepViewSet(ModelViewSet):
+    model = SalesRep
+    url_prefix = "leads/sales-reps"
+    url_namespace = "leads_sales_rep"
+    icon = "user"
+    menu_label = "Sales reps (routing)"
+    add_to_admin_menu = False
+    list_display = ["__str__", "team", "territories", "weight", "is_active", "assigned_count"]
+    list_filter = ["team", "is_active"]
+    panels = SalesRep.panels
+
+
+class CrmDeliveryViewSet(ModelViewSet):
+    model = CrmDelivery
+    url_prefix = "leads/crm-deliveries"
+    url_namespace = "leads_crm_delivery"
+    icon = "mail"
+    menu_label = "CRM deliveries"
+    add_to_admin_menu = False
+    list_display = ["__str__", "idempotency_key", "attempts", "next_attempt_at", "last_error", "created_at"]
+    list_filter = ["status", "event"]
+    search_fields = ["idempotency_key", "person__email"]
+    inspect_view_enabled = True
+    form_fields = ["next_attempt_at"]  # an operator may bring a retry forward; nothing else is editable
+
+
+class CrmDeliveryAttemptViewSet(ModelViewSet):
+    model = CrmDeliveryAttempt
+    url_prefix = "leads/crm-delivery-attempts"
+    url_namespace = "leads_crm_delivery_attempt"
+    icon = "list-ul"
+    menu_label = "CRM delivery log"
+    add_to_admin_menu = False
+    list_display = ["delivery", "attempted_at", "status_code", "error", "duration_ms"]
+    list_filter = ["status_code"]
+    form_fields = ["error"]
+
+
 class LeadStoreViewSetGroup(ViewSetGroup):
     menu_label = "Lead store"
     menu_icon = "group"
     menu_order = 250
-    items = (PersonViewSet, CompanyViewSet, LeadViewSet, InteractionViewSet, ScoringRuleViewSet)
+    items = (PersonViewSet, CompanyViewSet, LeadViewSet, InteractionViewSet, ScoringRuleViewSet, SalesRepViewSet,
+             CrmDeliveryViewSet, CrmDeliveryAttemptViewSet)
 
 
 @hooks.register("register_admin_viewset")

@@ -175,6 +175,13 @@ WAGTAIL_HEADLESS_PREVIEW = {
 # How long a preview token handed to the front end stays valid.
 HEADLESS_PREVIEW_TOKEN_MAX_AGE = env_int("HEADLESS_PREVIEW_TOKEN_MAX_AGE", 60 * 60)
 
+# --- CRM push (leads) ------------------------------------------------------------------------
+# MQLs and fast-lane leads are POSTed here as signed JSON; empty keeps them queued (never lost).
+CRM_WEBHOOK_URL = env_str("CRM_WEBHOOK_URL")
+CRM_WEBHOOK_SECRET = env_str("CRM_WEBHOOK_SECRET")
+CRM_WEBHOOK_TIMEOUT = env_int("CRM_WEBHOOK_TIMEOUT", 10)
+CRM_MAX_ATTEMPTS = env_int("CRM_MAX_ATTEMPTS", 10)
+
 # --- Demo -----------------------------------------------------------------------------------
 # load_demo creates a demo superuser only where this is on; production settings force it off.
 DEMO_USER_ENABLED = env_bool("DEMO_USER_ENABLED", True)

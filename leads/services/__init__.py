@@ -1,10 +1,22 @@
 """Writes to the lead store. Every other app goes through these functions."""
 
 from .capture import lead_capture, lead_process, leads_reprocess_failed
+from .crm import crm_deliver, crm_deliver_due, crm_push_queue
 from .identity import company_resolve, person_merge, person_resolve, visitor_link
+from .lifecycle import sales_accept, sales_mark, sales_reject, stage_change, stage_rules_apply
+from .routing import person_assign
 from .scoring import is_marketing_qualified, people_rescore_all, person_rescore, score_explanation
 
 __all__ = [
+    "crm_deliver",
+    "crm_deliver_due",
+    "crm_push_queue",
+    "person_assign",
+    "sales_accept",
+    "sales_mark",
+    "sales_reject",
+    "stage_change",
+    "stage_rules_apply",
     "is_marketing_qualified",
     "people_rescore_all",
     "person_rescore",

@@ -19,6 +19,7 @@ from leads.cleaning import CleaningRules, clean_lead
 from leads.models import Interaction, Lead, LeadStoreSettings
 
 from .identity import person_resolve, valid_visitor_id, visitor_link
+from .lifecycle import stage_rules_apply
 from .scoring import person_rescore
 
 logger = logging.getLogger(__name__)
@@ -144,6 +145,8 @@ def _process(lead: Lead, fields: dict, interaction_type: str) -> None:
             )
         # New attributes change fit; a new interaction changes interest.
         person_rescore(person)
+        if not cleaned.is_junk:
+            stage_rules_apply(person, fast_lane_reason=_fast_lane_reason(person, interaction_type))
 
     lead.person = person
     lead.flags = [flag.as_dict() for flag in cleaned.flags]
@@ -153,6 +156,14 @@ def _process(lead: Lead, fields: dict, interaction_type: str) -> None:
     lead.attempts += 1
     lead.processed_at = timezone.now()
     lead.save(update_fields=["person", "flags", "verdict", "status", "processing_error", "attempts", "processed_at"])
+
+
+def _fast_lane_reason(person, interaction_type) -> str:
+    if interaction_type == Interaction.Type.CONTACT_SALES:
+        return "asked to contact sales"
+    if person.company_id and person.company.is_key_account:
+        return f"works at key account {person.company.name}"
+    return ""
 
 
 def leads_reprocess_failed(*, limit: int | None = None, progress=None) -> dict:

@@ -32,11 +32,12 @@ from django.db.models import (
     When,
 )
 from django.db.models import Value as V
-from django.db.models.functions import Coalesce, Concat, Round
+from django.db.models.functions import Cast, Coalesce, Concat, Round
 from django.utils import timezone
 
 from leads.models import LeadStoreSettings, Person, ScoreContribution, ScoringRule
 
+PENALTY_LABEL = "Rejected by sales (penalty)"
 TEXT_ATTRIBUTES = {"seniority", "job_title", "country", "consent", "company__industry", "company__employee_band",
                    "company__country", "company__funding_stage"}
 UPPER_CASE_ATTRIBUTES = {"country", "company__country"}
@@ -130,6 +131,24 @@ def _insert_fit(rule: ScoringRule, now, person_id=None) -> int:
         return cursor.rowcount
 
 
+def _insert_penalties(now, person_id=None) -> int:
+    """A line for each person carrying a sales-rejection penalty, so the explanation shows it."""
+    people = Person.objects.filter(interest_penalty__gt=0)
+    if person_id:
+        people = people.filter(pk=person_id)
+    rows = people.values_list(
+        "pk", V("interest", output_field=CharField()), V(PENALTY_LABEL, output_field=CharField()),
+        Cast(-F("interest_penalty"), IntegerField()), -F("interest_penalty"), V(now, output_field=DateTimeField()),
+    )
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO leads_scorecontribution (person_id, kind, label, base_points, points, computed_at) " + sql,
+            params,
+        )
+        return cursor.rowcount
+
+
 def _score_update(settings: LeadStoreSettings) -> dict:
     def total(kind, field):
         return Coalesce(
@@ -181,6 +200,7 @@ def _rescore(people, now, person_id=None, progress=None) -> dict:
         fit_rows += _insert_fit(rule, now, person_id)
     step("fit lines", fit_rows)
     step("interest lines", _insert_interest(now, person_id))
+    step("penalty lines", _insert_penalties(now, person_id))
     step("people scored", people.update(**_score_update(settings)))
     people.update(grade=_grade_expression(settings))
     step("grades", None)

@@ -16,7 +16,9 @@ def captured():
 
 
 @pytest.mark.parametrize("url", ["/admin/leads/person/", "/admin/leads/company/", "/admin/leads/lead/",
-                                 "/admin/leads/interaction/"])
+                                 "/admin/leads/interaction/", "/admin/leads/scoring-rules/",
+                                 "/admin/leads/scoring-rules/new/", "/admin/leads/sales-reps/",
+                                 "/admin/leads/crm-deliveries/", "/admin/leads/crm-delivery-attempts/"])
 def test_listings_open(admin_client_logged_in, captured, url):
     assert admin_client_logged_in.get(url).status_code == 200
 
@@ -50,3 +52,30 @@ def test_lead_store_settings_screen(admin_client_logged_in):
 def test_visitors_cannot_see_the_lead_store(client, captured):
     response = client.get("/admin/leads/person/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_person_inspect_shows_score_explanation_and_stage_history(admin_client_logged_in):
+    from leads.models import ScoringRule
+
+    ScoringRule.objects.create(name="Whitepaper download", kind="interest", interaction_type="form_submit",
+                               points=12)
+    lead = lead_capture(source="form", payload={"email": "jane@meridian-bank.de"})
+    html = admin_client_logged_in.get(f"/admin/leads/person/inspect/{lead.person_id}/").content.decode()
+    assert "Whitepaper download +12.0" in html
+    assert "No stage changes yet" in html
+
+
+def test_marketer_defines_a_fit_rule_in_the_admin(admin_client_logged_in):
+    from leads.models import ScoringRule
+
+    response = admin_client_logged_in.post("/admin/leads/scoring-rules/new/", {
+        "name": "Banking", "kind": "fit", "is_active": "on", "points": "20", "attribute": "company__industry",
+        "operator": "in", "value": "banking, insurance", "cap_period_days": "30", "lookback_days": "365",
+    })
+    assert response.status_code == 302
+    assert ScoringRule.objects.get(name="Banking").value_list == ["banking", "insurance"]
+    response = admin_client_logged_in.post("/admin/leads/scoring-rules/new/", {
+        "name": "Broken", "kind": "fit", "points": "5", "attribute": "company__employee_count", "operator": "gte",
+        "value": "lots", "cap_period_days": "30", "lookback_days": "365",
+    })
+    assert response.status_code == 200 and "Enter a number" in response.content.decode()

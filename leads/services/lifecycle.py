@@ -1,0 +1,93 @@
+"""Lifecycle stages: lead -> MQL -> SQL -> opportunity -> customer, plus nurture and disqualified.
+
+Any move is allowed, backwards included (recycling is normal); every move is a StageTransition with
+its time, reason and actor, so stage velocity can be reported. Reaching MQL, or the high-intent
+fast lane, assigns an owner and queues a CRM push in the same transaction.
+"""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from leads.models import LeadStoreSettings, Person, Stage, StageTransition
+
+from .crm import crm_push_queue
+from .routing import person_assign
+from .scoring import is_marketing_qualified, person_rescore
+
+REASON = StageTransition.ReasonType
+# Stages from which the score may promote a person to MQL.
+PROMOTABLE = {Stage.LEAD, Stage.NURTURE}
+
+
+def stage_change(person: Person, to_stage: str, *, reason_type: str, reason: str = "", actor=None, at=None):
+    """Move a person to a stage (any direction) and record the transition."""
+    if to_stage not in Stage.values:
+        raise ValueError(f"Unknown stage {to_stage!r}")
+    at = at or timezone.now()
+    transition = StageTransition.objects.create(
+        person=person, from_stage=person.stage, to_stage=to_stage, reason_type=reason_type, reason=reason[:500],
+        actor=actor, occurred_at=at,
+    )
+    person.stage, person.stage_changed_at = to_stage, at
+    person.save(update_fields=["stage", "stage_changed_at", "updated_at"])
+    return transition
+
+
+def _hand_to_sales(person: Person, *, event: str, reason: str, reason_type=REASON.RULE):
+    transition = stage_change(person, Stage.MQL, reason_type=reason_type, reason=reason)
+    person_assign(person)
+    crm_push_queue(person, event=event, transition=transition)
+    return transition
+
+
+def stage_rules_apply(person: Person, *, fast_lane_reason: str = ""):
+    """After a capture or rescore: promote to MQL when the score says so, or at once on the fast
+    lane (contact sales, key accounts). Test, competitor and do-not-contact people never go to sales."""
+    if person.is_test or person.is_competitor or person.do_not_contact:
+        return None
+    if fast_lane_reason and person.stage in PROMOTABLE:
+        return _hand_to_sales(person, event="fast_lane", reason=f"Fast lane: {fast_lane_reason}")
+    if person.stage not in PROMOTABLE:
+        return None
+    if person.mql_blocked_until and person.mql_blocked_until > timezone.now():
+        return None
+    settings = LeadStoreSettings.load()
+    if is_marketing_qualified(person, settings):
+        return _hand_to_sales(
+            person, event="mql",
+            reason=f"Grade {person.grade} (fit {person.fit_score}, interest {person.interest_score:g}) "
+                   f"meets the MQL condition",
+        )
+    return None
+
+
+@transaction.atomic
+def sales_accept(person: Person, *, actor, note: str = ""):
+    return stage_change(person, Stage.SQL, reason_type=REASON.SALES_FEEDBACK, reason=note or "Accepted by sales",
+                        actor=actor)
+
+
+@transaction.atomic
+def sales_reject(person: Person, *, actor, reason: str):
+    """Back to nurture with the configured penalty and a cool-down before the next MQL."""
+    if not reason.strip():
+        raise ValueError("A rejection needs a reason.")
+    settings = LeadStoreSettings.load()
+    Person.objects.filter(pk=person.pk).update(
+        interest_penalty=person.interest_penalty + settings.reject_penalty,
+        mql_blocked_until=timezone.now() + timedelta(days=settings.reject_cooldown_days),
+    )
+    person.refresh_from_db()
+    transition = stage_change(person, Stage.NURTURE, reason_type=REASON.SALES_FEEDBACK,
+                              reason=f"Rejected by sales: {reason.strip()}", actor=actor)
+    person_rescore(person)
+    return transition
+
+
+@transaction.atomic
+def sales_mark(person: Person, stage: str, *, actor=None, reason: str = "", from_crm: bool = False):
+    """Opportunity, customer, disqualified...: set by a salesperson or by the CRM."""
+    return stage_change(person, stage, reason_type=REASON.CRM if from_crm else REASON.USER, reason=reason,
+                        actor=actor)
