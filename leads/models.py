@@ -239,19 +239,28 @@ class Lead(models.Model):
     referrer = models.CharField(max_length=2000, blank=True)
     landing_page = models.CharField(max_length=2000, blank=True)
     visitor_id = models.CharField(max_length=64, blank=True, db_index=True)
+    interaction_type = models.CharField(max_length=40, default="form_submit", help_text="What the capture records")
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
     processing_error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    verdict = models.CharField(max_length=20, choices=Verdict.choices, default=Verdict.PENDING, db_index=True)
+    verdict = models.CharField(max_length=20, choices=Verdict.choices, default=Verdict.PENDING)
     flags = models.JSONField(default=list, blank=True, help_text='[{"code": ..., "reason": ...}]')
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    # Indexed by leads_lead_dup_window below, which starts with person.
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads", db_index=False
+    )
     received_at = models.DateTimeField(db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
-        indexes = [models.Index(fields=["person", "source", "received_at"], name="leads_lead_dup_window")]
+        indexes = [
+            models.Index(fields=["person", "source", "received_at"], name="leads_lead_dup_window"),
+            # Only the few leads still to process: the sweeper's lookup stays small and writes stay cheap.
+            models.Index(fields=["status"], name="leads_lead_unprocessed",
+                         condition=models.Q(status__in=["received", "failed"])),
+        ]
 
     def __str__(self):
         return f"LID-{self.pk} ({self.get_source_display()}, {self.received_at:%Y-%m-%d %H:%M})"

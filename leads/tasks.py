@@ -17,3 +17,13 @@ def crm_deliver(delivery_id: int):
     from leads.services.crm import crm_deliver as deliver
 
     return deliver(delivery_id).status
+
+
+@task(backend="background")
+def process_lead(lead_id: int):
+    """Clean, resolve, record, score, route one captured lead (its raw submission is already stored)."""
+    from leads.models import Lead
+    from leads.services.capture import lead_process
+
+    lead = Lead.objects.filter(pk=lead_id, status__in=[Lead.Status.RECEIVED, Lead.Status.FAILED]).first()
+    return lead_process(lead).status if lead else "already processed"

@@ -59,42 +59,88 @@ def lead_capture(
     employee_band, seniority, consent, utm_*, referrer, landing_page); when omitted the payload's own
     keys are read.
     """
+    from leads.tasks import process_lead
+
     fields = fields if fields is not None else (payload if isinstance(payload, dict) else {})
-    lead = lead_store_raw(
-        source=source, payload=payload, fields=fields, origin_type=origin_type, origin_id=origin_id,
-        origin_label=origin_label, visitor_id=visitor_id, ip_address=ip_address, received_at=received_at,
-    )
-    return lead_process(lead, fields=fields, interaction_type=interaction_type)
+    raw = {
+        "source": source,
+        "payload": payload,
+        "fields": fields,
+        "origin_type": origin_type,
+        "origin_id": origin_id,
+        "origin_label": origin_label,
+        "visitor_id": visitor_id,
+        "ip_address": ip_address,
+        "received_at": received_at,
+        "interaction_type": interaction_type,
+    }
+    # Everything after the raw insert is enrichment that can wait: a background task (immediate in
+    # tests and the demo, the database queue in production), so a burst of registrations costs a
+    # request one INSERT of the lead and one of its task. Whatever goes wrong with the queue, the
+    # lead is stored, stays "received", and `manage.py reprocess_leads` finishes it.
+    backend = process_lead.get_backend()
+    if type(backend).__module__.startswith("django_tasks_db"):
+        # Lead and task in one transaction: one commit, and a worker sees the task only with its lead.
+        with transaction.atomic():
+            lead = lead_store_raw(**raw)
+            _enqueue_processing(process_lead, lead)
+        return lead
+    lead = lead_store_raw(**raw)
+    result = _enqueue_processing(process_lead, lead)
+    if result is not None and result.is_finished:  # processed on the spot (immediate backend)
+        lead.refresh_from_db()
+    return lead
 
 
-def lead_store_raw(*, source, payload, fields, origin_type, origin_id, origin_label, visitor_id, ip_address,
-                   received_at) -> Lead:
+def _enqueue_processing(process_lead, lead):
+    try:
+        with transaction.atomic():  # a savepoint: a failing enqueue cannot take the lead with it
+            return process_lead.enqueue(lead.pk)
+    except Exception:  # noqa: BLE001 - the raw lead is stored; reprocessing picks it up
+        logger.exception("Could not queue processing of lead %s", lead.pk)
+        return None
+
+
+def lead_store_raw(
+    *,
+    source,
+    payload,
+    fields,
+    origin_type,
+    origin_id,
+    origin_label,
+    visitor_id,
+    ip_address,
+    received_at,
+    interaction_type=Interaction.Type.FORM_SUBMIT,
+) -> Lead:
     """Step 1: the raw lead, committed on its own."""
     from leads.cleaning import clean_text
 
     def text(name, limit=255):
         return clean_text(fields.get(name), limit)[0]
 
-    with transaction.atomic():
-        return Lead.objects.create(
-            source=source if source in Lead.Source.values else Lead.Source.MANUAL,
-            origin_type=origin_type if origin_type in Lead.OriginType.values else Lead.OriginType.OTHER,
-            origin_id=clean_text(origin_id, 64)[0],
-            origin_label=clean_text(origin_label, 255)[0],
-            raw_payload=_as_json_text(payload),
-            # The fields as mapped, kept beside the raw payload so reprocessing sees the same input.
-            **{name: text(name) for name in UTM_FIELDS},
-            referrer=text("referrer", 2000),
-            landing_page=text("landing_page", 2000),
-            visitor_id=valid_visitor_id(clean_text(visitor_id, 64)[0]),
-            ip_address=_safe_ip(ip_address),
-            received_at=received_at or timezone.now(),
-            mapped_fields=_as_json_text(fields),
-        )
+    # Autocommit on its own; inside the caller's atomic block when capture shares a transaction.
+    return Lead.objects.create(
+        source=source if source in Lead.Source.values else Lead.Source.MANUAL,
+        origin_type=origin_type if origin_type in Lead.OriginType.values else Lead.OriginType.OTHER,
+        origin_id=clean_text(origin_id, 64)[0],
+        origin_label=clean_text(origin_label, 255)[0],
+        raw_payload=_as_json_text(payload),
+        # The fields as mapped, kept beside the raw payload so reprocessing sees the same input.
+        **{name: text(name) for name in UTM_FIELDS},
+        referrer=text("referrer", 2000),
+        landing_page=text("landing_page", 2000),
+        visitor_id=valid_visitor_id(clean_text(visitor_id, 64)[0]),
+        interaction_type=clean_text(interaction_type, 40)[0] or Interaction.Type.FORM_SUBMIT,
+        ip_address=_safe_ip(ip_address),
+        received_at=received_at or timezone.now(),
+        mapped_fields=_as_json_text(fields),
+    )
 
 
-def cleaning_rules() -> CleaningRules:
-    settings = LeadStoreSettings.load()
+def cleaning_rules(settings: LeadStoreSettings | None = None) -> CleaningRules:
+    settings = settings or LeadStoreSettings.load()
     return CleaningRules(
         test_patterns=settings.test_pattern_list,
         competitor_domains=settings.competitor_domain_list,
@@ -103,18 +149,18 @@ def cleaning_rules() -> CleaningRules:
     )
 
 
-def lead_process(lead: Lead, *, fields: dict | None = None, interaction_type: str = Interaction.Type.FORM_SUBMIT):
+def lead_process(lead: Lead) -> Lead:
     """Steps 2 and 3. A failure marks the lead failed (to be reprocessed) and is logged, not raised."""
-    if fields is None:
-        fields = json.loads(lead.mapped_fields or "{}")
-        fields = fields if isinstance(fields, dict) else {}
+    fields = json.loads(lead.mapped_fields or "{}")
+    fields = fields if isinstance(fields, dict) else {}
     try:
         with transaction.atomic():
-            _process(lead, fields, interaction_type)
+            _process(lead, fields, lead.interaction_type)
     except Exception as error:  # noqa: BLE001 - the submission is safe; the error is kept on it
         logger.exception("Processing lead %s failed", lead.pk)
         Lead.objects.filter(pk=lead.pk).update(
-            status=Lead.Status.FAILED, processing_error=f"{type(error).__name__}: {error}"[:2000],
+            status=Lead.Status.FAILED,
+            processing_error=f"{type(error).__name__}: {error}"[:2000],
             attempts=F("attempts") + 1,
         )
         lead.refresh_from_db()
@@ -122,31 +168,47 @@ def lead_process(lead: Lead, *, fields: dict | None = None, interaction_type: st
 
 
 def _process(lead: Lead, fields: dict, interaction_type: str) -> None:
-    settings = LeadStoreSettings.load()
-    cleaned = clean_lead(fields, cleaning_rules())
+    settings = LeadStoreSettings.load()  # once per lead: every step below reads it
+    cleaned = clean_lead(fields, cleaning_rules(settings))
     person = person_resolve(cleaned) if cleaned.email_key else None
 
     if person is not None:
         window_start = lead.received_at - timedelta(minutes=settings.duplicate_window_minutes)
-        earlier = Lead.objects.filter(
-            person=person, source=lead.source, origin_type=lead.origin_type, origin_id=lead.origin_id,
-            received_at__gte=window_start, received_at__lte=lead.received_at, pk__lt=lead.pk,
-        ).order_by("-received_at").first()
+        earlier = (
+            Lead.objects.filter(
+                person=person,
+                source=lead.source,
+                origin_type=lead.origin_type,
+                origin_id=lead.origin_id,
+                received_at__gte=window_start,
+                received_at__lte=lead.received_at,
+                pk__lt=lead.pk,
+            )
+            .order_by("-received_at")
+            .first()
+        )
         if earlier is not None:
-            cleaned.flag("duplicate", f"same person and source as {earlier.lid} within "
-                                      f"{settings.duplicate_window_minutes} minutes")
+            cleaned.flag(
+                "duplicate",
+                f"same person and source as {earlier.lid} within {settings.duplicate_window_minutes} minutes",
+            )
         visitor_link(person, lead.visitor_id, at=lead.received_at)
         if not any(flag.code == "duplicate" for flag in cleaned.flags):
             Interaction.objects.create(
-                type=interaction_type, occurred_at=lead.received_at, person=person, visitor_id=lead.visitor_id,
-                object_type=lead.origin_type, object_id=lead.origin_id, object_label=lead.origin_label,
+                type=interaction_type,
+                occurred_at=lead.received_at,
+                person=person,
+                visitor_id=lead.visitor_id,
+                object_type=lead.origin_type,
+                object_id=lead.origin_id,
+                object_label=lead.origin_label,
                 properties={"source": lead.source, **{k: getattr(lead, k) for k in UTM_FIELDS if getattr(lead, k)}},
                 lead=lead,
             )
         # New attributes change fit; a new interaction changes interest.
-        person_rescore(person)
+        person_rescore(person, settings=settings)
         if not cleaned.is_junk:
-            stage_rules_apply(person, fast_lane_reason=_fast_lane_reason(person, interaction_type))
+            stage_rules_apply(person, fast_lane_reason=_fast_lane_reason(person, interaction_type), settings=settings)
 
     lead.person = person
     lead.flags = [flag.as_dict() for flag in cleaned.flags]

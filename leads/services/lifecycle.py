@@ -42,7 +42,7 @@ def _hand_to_sales(person: Person, *, event: str, reason: str, reason_type=REASO
     return transition
 
 
-def stage_rules_apply(person: Person, *, fast_lane_reason: str = ""):
+def stage_rules_apply(person: Person, *, fast_lane_reason: str = "", settings: LeadStoreSettings | None = None):
     """After a capture or rescore: promote to MQL when the score says so, or at once on the fast
     lane (contact sales, key accounts). Test, competitor and do-not-contact people never go to sales."""
     if person.is_test or person.is_competitor or person.do_not_contact:
@@ -53,7 +53,7 @@ def stage_rules_apply(person: Person, *, fast_lane_reason: str = ""):
         return None
     if person.mql_blocked_until and person.mql_blocked_until > timezone.now():
         return None
-    settings = LeadStoreSettings.load()
+    settings = settings or LeadStoreSettings.load()
     if is_marketing_qualified(person, settings):
         return _hand_to_sales(
             person, event="mql",

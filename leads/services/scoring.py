@@ -113,10 +113,25 @@ def _insert_interest(now, person_id=None) -> int:
         return cursor.rowcount
 
 
-def _insert_fit(rule: ScoringRule, now, person_id=None) -> int:
+def _insert_fit_for_person(rules: list[ScoringRule], now, person_id: int) -> int:
+    """One person's fit lines from one query: each rule's condition (the same fit_condition() the
+    bulk path filters on) becomes a CASE column, then the matching rules are written."""
+    if not rules:
+        return 0
+    matches = Person.objects.filter(pk=person_id).values_list(
+        *(Case(When(fit_condition(rule), then=V(True)), default=V(False)) for rule in rules)
+    ).first()
+    lines = [
+        ScoreContribution(person_id=person_id, rule=rule, kind="fit", base_points=rule.points,
+                          points=float(rule.points), computed_at=now)
+        for rule, matched in zip(rules, matches or (), strict=False) if matched
+    ]
+    ScoreContribution.objects.bulk_create(lines)
+    return len(lines)
+
+
+def _insert_fit(rule: ScoringRule, now) -> int:
     people = Person.objects.filter(fit_condition(rule))
-    if person_id:
-        people = people.filter(pk=person_id)
     rows = people.values_list(
         "pk", V(rule.pk, output_field=IntegerField()), V("fit", output_field=CharField()),
         V(rule.points, output_field=IntegerField()), V(float(rule.points), output_field=FloatField()),
@@ -181,8 +196,8 @@ def _grade_expression(settings: LeadStoreSettings):
     return Concat(letter, number, output_field=CharField())
 
 
-def _rescore(people, now, person_id=None, progress=None) -> dict:
-    settings = LeadStoreSettings.load()
+def _rescore(people, now, person_id=None, progress=None, settings=None) -> dict:
+    settings = settings or LeadStoreSettings.load()
     counts = {}
     started = time.perf_counter()
 
@@ -195,10 +210,11 @@ def _rescore(people, now, person_id=None, progress=None) -> dict:
     lines = ScoreContribution.objects.filter(person_id=person_id) if person_id else ScoreContribution.objects.all()
     deleted, _ = lines.delete()
     step("cleared old lines", deleted)
-    fit_rows = 0
-    for rule in ScoringRule.objects.filter(kind=ScoringRule.Kind.FIT, is_active=True):
-        fit_rows += _insert_fit(rule, now, person_id)
-    step("fit lines", fit_rows)
+    fit_rules = list(ScoringRule.objects.filter(kind=ScoringRule.Kind.FIT, is_active=True))
+    if person_id:
+        step("fit lines", _insert_fit_for_person(fit_rules, now, person_id))
+    else:
+        step("fit lines", sum(_insert_fit(rule, now) for rule in fit_rules))
     step("interest lines", _insert_interest(now, person_id))
     step("penalty lines", _insert_penalties(now, person_id))
     step("people scored", people.update(**_score_update(settings)))
@@ -208,10 +224,10 @@ def _rescore(people, now, person_id=None, progress=None) -> dict:
 
 
 @transaction.atomic
-def person_rescore(person: Person, *, now=None) -> Person:
+def person_rescore(person: Person, *, now=None, settings=None) -> Person:
     """Rescore one person (after an interaction or a change to their record)."""
     now = now or timezone.now()
-    _rescore(Person.objects.filter(pk=person.pk), now, person_id=person.pk)
+    _rescore(Person.objects.filter(pk=person.pk), now, person_id=person.pk, settings=settings)
     person.refresh_from_db(fields=["fit_score", "interest_score", "grade"])
     return person
 

@@ -2,6 +2,7 @@
 
 import json
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
@@ -174,3 +175,34 @@ def test_merge_keeps_the_older_id_and_moves_everything():
     assert Interaction.objects.filter(person=older).count() == 2
     assert VisitorLink.objects.filter(person=older).count() == 2
     assert log.snapshot["email"] == "new@bank.de" and log.moved["leads"] == 1
+
+
+def test_with_a_real_queue_the_request_only_stores_and_enqueues(settings):
+    from django_tasks import task_backends
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+        "background": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"},
+    }
+    lead = capture()
+    assert lead.status == "received" and lead.person is None
+    assert [result.args for result in task_backends["background"].results] == [[lead.pk]]
+    assert Person.objects.count() == 0
+    call_command("reprocess_leads", stdout=open("/dev/null", "w"))  # what a worker (or the sweeper) does
+    lead.refresh_from_db()
+    assert lead.status == "processed" and lead.person.email == "jane.doe@meridian-bank.de"
+
+
+def test_a_broken_queue_loses_nothing(monkeypatch):
+    from leads import tasks
+
+    def down(*args, **kwargs):
+        raise ConnectionError("queue unreachable")
+
+    monkeypatch.setattr(tasks, "process_lead", SimpleNamespace(enqueue=down, get_backend=object))
+    lead = capture()
+    assert lead.pk and lead.status == "received"
+    monkeypatch.undo()
+    call_command("reprocess_leads", stdout=open("/dev/null", "w"))
+    lead.refresh_from_db()
+    assert lead.status == "processed"
