@@ -57,7 +57,7 @@ def reset_leads():
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE leads_crmdeliveryattempt, leads_crmdelivery, leads_scorecontribution, leads_stagetransition,"
+            "TRUNCATE leads_crmdeliveryattempt, leads_crmdelivery, leads_stagetransition,"
             " leads_interaction, leads_visitorlink, leads_personmerge, leads_lead, leads_person, leads_companydomain,"
             " leads_company, leads_scoringrule, leads_salesrep, django_tasks_database_dbtaskresult"
             " RESTART IDENTITY CASCADE"
@@ -208,31 +208,32 @@ def bench_rescore(people, interactions, rules, sample):
     companies = max(1, people // 10)
     t0 = time.perf_counter()
     with connection.cursor() as cursor:
+        # Modulo is written %% because these statements take parameters.
         cursor.execute(
             "INSERT INTO leads_company (name, name_key, industry, employee_band, employee_count, country,"
             " funding_stage, is_key_account, created_at, updated_at)"
-            " SELECT 'Company ' || g, 'company ' || g, (ARRAY['banking','insurance','retail','software'])[1 + g % 4],"
-            " '', (g * 37) % 10000, (ARRAY['DE','US','FR','AT'])[1 + g % 4], '', g % 97 = 0, now(), now()"
+            " SELECT 'Company ' || g, 'company ' || g, (ARRAY['banking','insurance','retail','software'])[1 + g %% 4],"
+            " '', (g * 37) %% 10000, (ARRAY['DE','US','FR','AT'])[1 + g %% 4], '', g %% 97 = 0, now(), now()"
             " FROM generate_series(1, %s) g", [companies])
         cursor.execute(
             "INSERT INTO leads_person (email, email_key, first_name, last_name, phone, job_title, seniority, country,"
             " company_id, consent, do_not_contact, stage, fit_score, interest_score, grade, interest_penalty,"
             " is_test, is_competitor, is_personal_email, created_at, updated_at)"
             " SELECT 'p' || g || '@c.de', 'p' || g || '@c.de', 'P', 'Erson', '',"
-            " (ARRAY['VP Marketing','Engineer','Head of Growth','CFO'])[1 + g % 4],"
-            " (ARRAY['vp','individual','director','c_level','student'])[1 + g % 5],"
-            " (ARRAY['DE','US','FR','AT','CH'])[1 + g % 5], 1 + g %% %s, 'unknown', false, 'lead', 0, 0, '', 0,"
-            " false, g %% 500 = 0, g %% 7 = 0, now(), now() FROM generate_series(1, %s) g".replace("%%", "%")
-            .replace("g % %s", "g %% %s"), [companies, people])
+            " (ARRAY['VP Marketing','Engineer','Head of Growth','CFO'])[1 + g %% 4],"
+            " (ARRAY['vp','individual','director','c_level','student'])[1 + g %% 5],"
+            " (ARRAY['DE','US','FR','AT','CH'])[1 + g %% 5], 1 + g %% %s, 'unknown', false, 'lead', 0, 0, '', 0,"
+            " false, g %% 500 = 0, g %% 7 = 0, now(), now() FROM generate_series(1, %s) g", [companies, people])
         cursor.execute(
             "INSERT INTO leads_interaction (type, occurred_at, person_id, visitor_id, object_type, object_id,"
             " object_label, object_topics, properties)"
             " SELECT (ARRAY['page_view','page_view','page_view','content_download','email_open','email_click',"
             "'event_registered','event_attended','contact_sales','unsubscribe'])[1 + (g * 7) %% 10],"
             " now() - ((g * 7919) %% 400) * interval '1 day' - (g %% 86400) * interval '1 second',"
-            " 1 + (g * 104729) %% %s, '', 'whitepaper', CASE WHEN g %% 13 = 0 THEN 'pricing' ELSE (g %% 50)::text END,"
+            " 1 + (g * 104729) %% %s, '', 'whitepaper',"
+            " CASE WHEN g %% 13 = 0 THEN 'pricing' ELSE (g %% 50)::text END,"
             " '', CASE WHEN g %% 3 = 0 THEN ',ai,' ELSE ',data,' END, '{}'::jsonb"
-            " FROM generate_series(1, %s) g", [people, interactions])
+            " FROM generate_series(1::bigint, %s::bigint) g", [people, interactions])
         cursor.execute("ANALYZE")
     print(f"built {people:,} people, {companies:,} companies, {interactions:,} interactions, {rules} rules "
           f"in {time.perf_counter() - t0:.1f}s")

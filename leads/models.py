@@ -121,6 +121,7 @@ class Person(models.Model):
     fit_score = models.IntegerField(default=0)
     interest_score = models.FloatField(default=0)
     grade = models.CharField(max_length=2, blank=True, db_index=True)
+    scored_at = models.DateTimeField(null=True, blank=True, help_text="When the scores were last computed")
     # Set by a sales rejection: subtracted from interest (an explanation line says so) and the
     # person cannot become MQL again before the cool-down ends.
     interest_penalty = models.FloatField(default=0)
@@ -147,12 +148,12 @@ class Person(models.Model):
     @property
     def score_explanation_text(self):
         """The score line by line, for the admin's inspect view."""
-        lines = self.score_contributions.select_related("rule", "interaction").order_by("kind", "-points")
+        from leads.services.scoring import score_explanation
+
         return "\n".join(
-            f"{line.kind}: {line.rule.name if line.rule_id else line.label} "
-            f"{line.points:+.1f}" + (f" (from {line.base_points:+d}, {line.age_days:.0f} days ago)"
-                                     if line.interaction_id else "")
-            for line in lines
+            f"{line.kind}: {line.label} {line.points:+.1f}"
+            + (f" (from {line.base_points:+d}, {line.age_days:.0f} days old)" if line.interaction_id else "")
+            for line in score_explanation(self)
         ) or "No points yet"
 
     @property
@@ -457,31 +458,6 @@ class ScoringRule(models.Model):
         if self.cap_points is None or not self.points:
             return None
         return max(1, self.cap_points // abs(self.points))
-
-
-class ScoreContribution(models.Model):
-    """One line of a person's score: the rule, the interaction it counted (interest rules) and the
-    points it gives as of the last rescore. A person's scores are the sums of their lines."""
-
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="score_contributions")
-    rule = models.ForeignKey(ScoringRule, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=10, choices=ScoringRule.Kind.choices)
-    # db_default: the set-based INSERTs of the scoring service leave it out.
-    label = models.CharField(
-        max_length=120, blank=True, db_default="", help_text="For lines without a rule, e.g. a sales penalty"
-    )
-    interaction = models.ForeignKey(Interaction, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    base_points = models.IntegerField()
-    points = models.FloatField(help_text="After decay")
-    age_days = models.FloatField(null=True, blank=True)
-    computed_at = models.DateTimeField()
-
-    class Meta:
-        indexes = [models.Index(fields=["person", "kind"], name="leads_contribution_person")]
-
-    def __str__(self):
-        return f"{self.rule_id}: {self.points:+.1f}"
-
 
 
 class SalesRep(models.Model):

@@ -44,9 +44,8 @@ def crm_payload(person: Person, *, event: str) -> dict:
         "score": {
             "fit": person.fit_score, "interest": person.interest_score, "grade": person.grade,
             "explanation": [
-                {"rule": line.rule.name if line.rule_id else line.label, "kind": line.kind,
-                 "points": round(line.points, 2), "base_points": line.base_points,
-                 "interaction_id": line.interaction_id}
+                {"rule": line.label, "kind": line.kind, "points": round(line.points, 2),
+                 "base_points": line.base_points, "interaction_id": line.interaction_id}
                 for line in score_explanation(person)
             ],
         },

@@ -1,13 +1,16 @@
 """Fit and interest scoring, grades A1..D4, and the explanation of every point.
 
-Scores are sums of ScoreContribution rows, so the explanation always adds up to the score. Both
-paths use the same SQL, in the database, set-based:
+One SQL statement scores people: an UPDATE ... FROM a sub-select that computes, per person, fit
+(the sum of the matching fit rules' points), interest (the decayed, capped points of their
+interactions, minus any sales penalty) and from those the grade. Both paths run it:
 
-- person_rescore(person): after each interaction, for one person;
+- person_rescore(person): after each interaction, restricted to one person;
 - people_rescore_all(): nightly (`manage.py rescore`), for everybody, because decay changes
-  interest scores every day.
+  interest every day.
 
-The two differ only by a `person_id = %s` condition, which is why they agree (tested).
+They differ only by a `person_id = %s` condition, which is why they agree (tested). The explanation
+of a score is the same SQL without the totals, for one person, as of the time the score was
+computed (`Person.scored_at`), so its lines always add up to the stored score.
 
 Interest: each active interest rule matches interactions by type (and optionally object and topic)
 within its look-back. Under a cap of C points per P days with R points a match, at most C // R
@@ -16,26 +19,14 @@ interaction gives R x 0.5 ** (age in days / half-life).
 """
 
 import time
+from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import (
-    Case,
-    CharField,
-    DateTimeField,
-    F,
-    FloatField,
-    IntegerField,
-    OuterRef,
-    Q,
-    Subquery,
-    Sum,
-    When,
-)
+from django.db.models import Case, IntegerField, Q, When
 from django.db.models import Value as V
-from django.db.models.functions import Cast, Coalesce, Concat, Round
 from django.utils import timezone
 
-from leads.models import LeadStoreSettings, Person, ScoreContribution, ScoringRule
+from leads.models import LeadStoreSettings, Person, ScoringRule
 
 PENALTY_LABEL = "Rejected by sales (penalty)"
 TEXT_ATTRIBUTES = {"seniority", "job_title", "country", "consent", "company__industry", "company__employee_band",
@@ -63,6 +54,26 @@ def fit_condition(rule: ScoringRule) -> Q:
     return ~any_of if op == ScoringRule.Operator.NOT_IN else any_of
 
 
+def _fit_rules():
+    return list(ScoringRule.objects.filter(kind=ScoringRule.Kind.FIT, is_active=True).order_by("pk"))
+
+
+def _matches(rule):
+    return Case(When(fit_condition(rule), then=V(1)), default=V(0), output_field=IntegerField())
+
+
+def _fit_select(rules, person_id=None):
+    """SELECT id, fit, interest_penalty FROM people (SQL, params), compiled by the ORM: the columns
+    come out named pk, fit and interest_penalty, which the scoring statement refers to."""
+    fit = V(0, output_field=IntegerField())
+    for rule in rules:
+        fit = fit + _matches(rule) * V(rule.points, output_field=IntegerField())
+    people = Person.objects.order_by().annotate(fit=fit).values_list("pk", "fit", "interest_penalty")
+    if person_id:
+        people = people.filter(pk=person_id)
+    return people.query.sql_with_params()
+
+
 def _age_days_sql() -> str:
     """Days between %s (now) and the interaction, in this database's dialect."""
     if connection.vendor == "postgresql":
@@ -74,13 +85,11 @@ def _now_param(now):
     return now if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(now)
 
 
-INTEREST_SQL = """
-INSERT INTO leads_scorecontribution
-    (person_id, rule_id, kind, interaction_id, base_points, points, age_days, computed_at)
-SELECT person_id, rule_id, 'interest', interaction_id, base_points,
+INTEREST_LINES_SQL = """
+SELECT person_id, rule_id, interaction_id, base_points,
        CASE WHEN half_life_days IS NULL THEN base_points * 1.0
-            ELSE base_points * POWER(0.5, age_days / half_life_days) END,
-       age_days, %s
+            ELSE base_points * POWER(0.5, age_days / half_life_days) END AS points,
+       age_days
 FROM (
     SELECT i.person_id AS person_id, r.id AS rule_id, i.id AS interaction_id, r.points AS base_points,
            r.half_life_days AS half_life_days, r.cap_points AS cap_points, {age} AS age_days,
@@ -100,142 +109,64 @@ WHERE cap_points IS NULL OR base_points = 0 OR nth <= cap_points / ABS(base_poin
 """
 
 
-def _insert_interest(now, person_id=None) -> int:
-    age = _age_days_sql()
-    sql = INTEREST_SQL.format(age=age, person_filter="AND i.person_id = %s" if person_id else "")
+def _interest_lines(now, person_id=None):
+    """(SQL, params) of one row per counted interaction: person, rule, interaction, base, points, age."""
+    sql = INTEREST_LINES_SQL.format(age=_age_days_sql(), person_filter="AND i.person_id = %s" if person_id else "")
     now_param = _now_param(now)
     # Parameters in the order their placeholders appear in the statement.
-    params = [now_param, now_param, now_param, True, now_param, now_param]
-    if person_id:
-        params.append(person_id)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    params = [now_param, now_param, True, now_param, now_param]
+    return sql, params + ([person_id] if person_id else [])
 
 
-def _insert_fit_for_person(rules: list[ScoringRule], now, person_id: int) -> int:
-    """One person's fit lines from one query: each rule's condition (the same fit_condition() the
-    bulk path filters on) becomes a CASE column, then the matching rules are written."""
-    if not rules:
-        return 0
-    matches = Person.objects.filter(pk=person_id).values_list(
-        *(Case(When(fit_condition(rule), then=V(True)), default=V(False)) for rule in rules)
-    ).first()
-    lines = [
-        ScoreContribution(person_id=person_id, rule=rule, kind="fit", base_points=rule.points,
-                          points=float(rule.points), computed_at=now)
-        for rule, matched in zip(rules, matches or (), strict=False) if matched
-    ]
-    ScoreContribution.objects.bulk_create(lines)
-    return len(lines)
-
-
-def _insert_fit(rule: ScoringRule, now) -> int:
-    people = Person.objects.filter(fit_condition(rule))
-    rows = people.values_list(
-        "pk", V(rule.pk, output_field=IntegerField()), V("fit", output_field=CharField()),
-        V(rule.points, output_field=IntegerField()), V(float(rule.points), output_field=FloatField()),
-        V(now, output_field=DateTimeField()),
+def _grade_sql(settings: LeadStoreSettings):
+    sql = (
+        "(CASE WHEN s.fit >= %s THEN 'A' WHEN s.fit >= %s THEN 'B' WHEN s.fit >= %s THEN 'C' ELSE 'D' END"
+        " || CASE WHEN s.interest >= %s THEN '1' WHEN s.interest >= %s THEN '2' WHEN s.interest >= %s THEN '3'"
+        " ELSE '4' END)"
     )
-    sql, params = rows.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO leads_scorecontribution (person_id, rule_id, kind, base_points, points, computed_at) " + sql,
-            params,
-        )
-        return cursor.rowcount
+    params = [settings.fit_a_min, settings.fit_b_min, settings.fit_c_min,
+              settings.interest_1_min, settings.interest_2_min, settings.interest_3_min]
+    return sql, params
 
 
-def _insert_penalties(now, person_id=None) -> int:
-    """A line for each person carrying a sales-rejection penalty, so the explanation shows it."""
-    people = Person.objects.filter(interest_penalty__gt=0)
-    if person_id:
-        people = people.filter(pk=person_id)
-    rows = people.values_list(
-        "pk", V("interest", output_field=CharField()), V(PENALTY_LABEL, output_field=CharField()),
-        Cast(-F("interest_penalty"), IntegerField()), -F("interest_penalty"), V(now, output_field=DateTimeField()),
-    )
-    sql, params = rows.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO leads_scorecontribution (person_id, kind, label, base_points, points, computed_at) " + sql,
-            params,
-        )
-        return cursor.rowcount
-
-
-def _score_update(settings: LeadStoreSettings) -> dict:
-    def total(kind, field):
-        return Coalesce(
-            Subquery(
-                ScoreContribution.objects.filter(person=OuterRef("pk"), kind=kind)
-                .values("person").annotate(total=Sum(field)).values("total")
-            ),
-            V(0, output_field=IntegerField() if kind == "fit" else FloatField()),
-        )
-
-    return {"fit_score": total("fit", "base_points"), "interest_score": Round(total("interest", "points"), 2)}
-
-
-def _grade_expression(settings: LeadStoreSettings):
-    letter = Case(
-        *(
-            When(Q(fit_score__gte=threshold), then=V(letter))
-            for threshold, letter in ((settings.fit_a_min, "A"), (settings.fit_b_min, "B"), (settings.fit_c_min, "C"))
-        ),
-        default=V("D"), output_field=CharField(),
-    )
-    number = Case(
-        *(
-            When(Q(interest_score__gte=threshold), then=V(digit))
-            for threshold, digit in ((settings.interest_1_min, "1"), (settings.interest_2_min, "2"),
-                                     (settings.interest_3_min, "3"))
-        ),
-        default=V("4"), output_field=CharField(),
-    )
-    return Concat(letter, number, output_field=CharField())
-
-
-def _rescore(people, now, person_id=None, progress=None, settings=None) -> dict:
+def _score(now, *, person_id=None, settings=None) -> int:
+    """The one scoring statement; returns how many people it scored."""
     settings = settings or LeadStoreSettings.load()
-    counts = {}
-    started = time.perf_counter()
-
-    def step(name, count=None):
-        counts[name] = count
-        if progress:
-            progress(name, count, time.perf_counter() - started)
-
-    # Nothing points at contributions, so Django deletes them in one statement.
-    lines = ScoreContribution.objects.filter(person_id=person_id) if person_id else ScoreContribution.objects.all()
-    deleted, _ = lines.delete()
-    step("cleared old lines", deleted)
-    fit_rules = list(ScoringRule.objects.filter(kind=ScoringRule.Kind.FIT, is_active=True))
-    if person_id:
-        step("fit lines", _insert_fit_for_person(fit_rules, now, person_id))
-    else:
-        step("fit lines", sum(_insert_fit(rule, now) for rule in fit_rules))
-    step("interest lines", _insert_interest(now, person_id))
-    step("penalty lines", _insert_penalties(now, person_id))
-    step("people scored", people.update(**_score_update(settings)))
-    people.update(grade=_grade_expression(settings))
-    step("grades", None)
-    return counts
+    fit_sql, fit_params = _fit_select(_fit_rules(), person_id)
+    lines_sql, lines_params = _interest_lines(now, person_id)
+    grade_sql, grade_params = _grade_sql(settings)
+    sql = f"""
+        UPDATE leads_person SET fit_score = s.fit, interest_score = s.interest, grade = {grade_sql}, scored_at = %s
+        FROM (
+            SELECT f.pk AS id, f.fit AS fit,
+                   ROUND(CAST(COALESCE(t.total, 0) - f.interest_penalty AS NUMERIC), 2) AS interest
+            FROM ({fit_sql}) AS f
+            LEFT JOIN (SELECT person_id, SUM(points) AS total FROM ({lines_sql}) AS l GROUP BY person_id) AS t
+              ON t.person_id = f.pk
+        ) AS s
+        WHERE leads_person.id = s.id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*grade_params, _now_param(now), *fit_params, *lines_params])
+        return cursor.rowcount
 
 
 @transaction.atomic
 def person_rescore(person: Person, *, now=None, settings=None) -> Person:
     """Rescore one person (after an interaction or a change to their record)."""
-    now = now or timezone.now()
-    _rescore(Person.objects.filter(pk=person.pk), now, person_id=person.pk, settings=settings)
-    person.refresh_from_db(fields=["fit_score", "interest_score", "grade"])
+    _score(now or timezone.now(), person_id=person.pk, settings=settings)
+    person.refresh_from_db(fields=["fit_score", "interest_score", "grade", "scored_at"])
     return person
 
 
-@transaction.atomic
 def people_rescore_all(*, now=None, progress=None) -> dict:
-    """Rescore everybody in a handful of set-based statements."""
-    return _rescore(Person.objects.all(), now or timezone.now(), progress=progress)
+    """Rescore everybody in one set-based statement."""
+    started = time.perf_counter()
+    with transaction.atomic():
+        scored = _score(now or timezone.now())
+    if progress:
+        progress("people scored", scored, time.perf_counter() - started)
+    return {"people scored": scored}
 
 
 def is_marketing_qualified(person: Person, settings: LeadStoreSettings | None = None) -> bool:
@@ -246,10 +177,44 @@ def is_marketing_qualified(person: Person, settings: LeadStoreSettings | None = 
     return settings.mql_min_total is not None and person.fit_score + person.interest_score >= settings.mql_min_total
 
 
-def score_explanation(person: Person):
-    """Every line of the person's score, biggest first: rule, interaction, points before and after decay."""
-    return (
-        ScoreContribution.objects.filter(person=person)
-        .select_related("rule", "interaction")
-        .order_by("kind", F("points").desc(nulls_last=True))
-    )
+@dataclass
+class ScoreLine:
+    """One line of a score's explanation."""
+
+    kind: str  # "fit" or "interest"
+    label: str
+    base_points: int
+    points: float
+    rule: ScoringRule | None = None
+    interaction_id: int | None = None
+    age_days: float | None = None
+
+
+def score_explanation(person: Person) -> list[ScoreLine]:
+    """Every line of the person's score as it was computed (at `scored_at`), biggest first.
+
+    Fit lines, then interest lines (rule, interaction, points before and after decay), then any
+    sales penalty. Fit lines sum to `fit_score`; the interest lines sum to `interest_score`
+    (before its rounding to two decimals).
+    """
+    if person.scored_at is None:
+        return []
+    rules = _fit_rules()
+    lines = []
+    if rules:
+        matched = Person.objects.filter(pk=person.pk).values_list(*(_matches(rule) for rule in rules)).first()
+        lines += [ScoreLine("fit", rule.name, rule.points, float(rule.points), rule)
+                  for rule, hit in zip(rules, matched or (), strict=False) if hit]
+    sql, params = _interest_lines(person.scored_at, person.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    interest_rules = ScoringRule.objects.in_bulk({row[1] for row in rows})
+    lines += [
+        ScoreLine("interest", interest_rules[rule_id].name, base, points, interest_rules[rule_id], interaction_id, age)
+        for _, rule_id, interaction_id, base, points, age in rows
+    ]
+    if person.interest_penalty:
+        lines.append(ScoreLine("interest", PENALTY_LABEL, -int(person.interest_penalty), -person.interest_penalty))
+    lines.sort(key=lambda line: (line.kind != "fit", -line.points))
+    return lines

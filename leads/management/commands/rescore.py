@@ -5,8 +5,8 @@ from leads.services import people_rescore_all
 
 class Command(BaseCommand):
     help = (
-        "Rescore everybody: fit and interest (decay changes interest every day), grades and score explanations. "
-        "Set-based in the database; run it nightly (cron, or the rescore_everyone background task)."
+        "Rescore everybody: fit and interest (decay changes interest every day) and grades, in one set-based "
+        "statement in the database. Run it nightly (cron, or the rescore_everyone background task)."
     )
 
     def handle(self, *args, **options):
