@@ -17,6 +17,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Collection, CollectionViewRestriction, Page, Site
 
 from cms.demo import content
+from cms.demo.leads import DemoLeadLoader
 from cms.demo.media import abstract_image, logo_image, whitepaper_pdf
 from cms.models import (
     Author,
@@ -77,6 +78,8 @@ class DemoLoader:
             self.fill_home_body(home)
             self.site_settings(home, pages, whitepaper_index, case_study_index)
         self.demo_user()
+        # Leads go through the real capture pipeline, which manages its own transactions.
+        DemoLeadLoader(self.report).load()
         return self.report
 
     # --- taxonomies and snippets ---

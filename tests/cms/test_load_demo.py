@@ -7,6 +7,7 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page, Revision
 
+from cms.demo.leads import SALES_USERS
 from cms.demo.loader import DEMO_USERNAME
 from cms.models import (
     CallToAction,
@@ -18,6 +19,7 @@ from cms.models import (
     Topic,
     WhitepaperPage,
 )
+from leads.models import CrmDelivery, Interaction, Lead, Person, SalesRep, ScoringRule, StageTransition
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +36,12 @@ def counts():
             Industry,
             CallToAction,
             get_user_model(),
+            Person,
+            Lead,
+            Interaction,
+            StageTransition,
+            ScoringRule,
+            CrmDelivery,
         )
     }
 
@@ -55,6 +63,19 @@ def test_builds_the_demo_site_and_a_second_run_changes_nothing(client):
     assert len({story.industry_id for story in stories}) >= 4
     assert SiteSettings.for_site(home.get_site()).primary_navigation
     assert get_user_model().objects.get(username=DEMO_USERNAME).is_superuser
+
+    # The lead store is populated through the real pipeline.
+    assert Person.objects.count() >= 200
+    assert SalesRep.objects.count() == len(SALES_USERS)
+    assert ScoringRule.objects.filter(kind="fit").exists() and ScoringRule.objects.filter(kind="interest").exists()
+    stages = set(Person.objects.values_list("stage", flat=True))
+    assert {"lead", "mql", "sql", "opportunity", "customer", "nurture"} <= stages
+    assert len(set(Person.objects.values_list("grade", flat=True))) >= 8
+    flags = {code for lead in Lead.objects.filter(verdict="flagged") for code in lead.flag_codes}
+    assert {"test_data", "competitor", "disposable_email", "invalid_email", "missing_email", "duplicate",
+            "invalid_phone"} <= flags
+    assert not Lead.objects.filter(status="failed").exists()
+    assert Person.objects.filter(stage="mql", owner__isnull=False).exists()
 
     before = counts()
     edited = StandardPage.objects.get(slug="pricing")
@@ -80,7 +101,7 @@ def test_gated_pdfs_have_no_public_url(client):
     assert client.get(open_paper.document.url).status_code == 200
 
 
-def test_no_demo_user_where_it_is_disabled(settings):
+def test_no_demo_users_where_they_are_disabled(settings):
     settings.DEMO_USER_ENABLED = False
     call_command("load_demo", stdout=open("/dev/null", "w"))
-    assert not get_user_model().objects.filter(username=DEMO_USERNAME).exists()
+    assert not get_user_model().objects.exists()  # neither the admin nor the sales reps

@@ -2,6 +2,7 @@ import logging
 
 from django.core.management.base import BaseCommand
 
+from cms.demo.leads import SALES_USERS
 from cms.demo.loader import DEMO_PASSWORD, DEMO_USERNAME, DemoLoader
 
 
@@ -32,4 +33,7 @@ class Command(BaseCommand):
                     f"Demo admin: user name '{DEMO_USERNAME}', password '{DEMO_PASSWORD}' "
                     "(admin at /admin/). Change it before exposing this site."
                 )
+            )
+            self.stdout.write(
+                f"Demo sales reps (same password): {', '.join(user[0] for user in SALES_USERS)}."
             )
