@@ -145,24 +145,39 @@ class Person(models.Model):
     def pid(self):
         return f"PID-{self.pk}"
 
-    @property
-    def score_explanation_text(self):
-        """The score line by line, for the admin's inspect view."""
+    def score_explanation_html(self):
+        """The score line by line (it adds up to the score), for the admin's inspect view."""
+        from django.utils.html import format_html, format_html_join
+
         from leads.services.scoring import score_explanation
 
-        return "\n".join(
-            f"{line.kind}: {line.label} {line.points:+.1f}"
-            + (f" (from {line.base_points:+d}, {line.age_days:.0f} days old)" if line.interaction_id else "")
-            for line in score_explanation(self)
-        ) or "No points yet"
+        lines = score_explanation(self)
+        if not lines:
+            return "No points yet"
+        items = format_html_join(
+            "", "<li>{}: {} <strong>{}</strong>{}</li>",
+            ((line.kind.capitalize(), line.label, f"{line.points:+.1f}",
+              f" (from {line.base_points:+d}, {line.age_days:.0f} days old)" if line.interaction_id else "")
+             for line in lines),
+        )
+        return format_html("<ul>{}</ul><p>As of {}</p>", items, f"{self.scored_at:%Y-%m-%d %H:%M}")
 
-    @property
-    def stage_history_text(self):
-        return "\n".join(
-            f"{t.occurred_at:%Y-%m-%d %H:%M} {t.from_stage or '-'} -> {t.to_stage} "
-            f"({t.get_reason_type_display()}{': ' + t.reason if t.reason else ''})"
-            for t in self.stage_transitions.order_by("occurred_at", "pk")
-        ) or "No stage changes yet"
+    score_explanation_html.short_description = "Score explanation"
+
+    def stage_history_html(self):
+        """Every stage move with its time and reason, oldest first."""
+        from django.utils.html import format_html, format_html_join
+
+        transitions = self.stage_transitions.order_by("occurred_at", "pk")
+        if not transitions:
+            return "No stage changes yet"
+        return format_html("<ol>{}</ol>", format_html_join(
+            "", "<li>{}: {} &rarr; {} ({}{})</li>",
+            ((f"{t.occurred_at:%Y-%m-%d %H:%M}", t.get_from_stage_display() or "-", t.get_to_stage_display(),
+              t.get_reason_type_display(), f": {t.reason}" if t.reason else "") for t in transitions),
+        ))
+
+    stage_history_html.short_description = "Stage history"
 
 
 class VisitorLink(models.Model):
@@ -279,6 +294,21 @@ class Lead(models.Model):
     @property
     def flag_codes(self):
         return [flag["code"] for flag in self.flags]
+
+    def flag_summary(self):
+        return ", ".join(self.flag_codes) or "-"
+
+    flag_summary.short_description = "Flags"
+
+    def flag_reasons(self):
+        from django.utils.html import format_html, format_html_join
+
+        if not self.flags:
+            return "None"
+        return format_html("<ul>{}</ul>", format_html_join(
+            "", "<li><strong>{}</strong>: {}</li>", ((f["code"], f["reason"]) for f in self.flags)))
+
+    flag_reasons.short_description = "Flags and reasons"
 
 
 class Interaction(models.Model):

@@ -4,6 +4,8 @@ it was flagged. The sales workspace (its own issue) builds on these."""
 from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from leads.models import (
     Company,
@@ -15,6 +17,25 @@ from leads.models import (
     SalesRep,
     ScoringRule,
 )
+
+
+class RecordOnlyPolicy(ModelPermissionPolicy):
+    """Records of what happened (captured leads, interactions, delivery attempts): viewed and
+    exported, never added, edited or deleted by hand. Leads come in through lead_capture."""
+
+    WRITE_ACTIONS = {"add", "change", "delete"}
+
+    def user_has_permission(self, user, action):
+        return action not in self.WRITE_ACTIONS and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return super().user_has_any_permission(user, set(actions) - self.WRITE_ACTIONS)
+
+
+def record_only(model):
+    policy = RecordOnlyPolicy(model)
+    register_permission_policy(model, policy, exact_class=True)
+    return policy
 
 
 class PersonViewSet(ModelViewSet):
@@ -34,7 +55,7 @@ class PersonViewSet(ModelViewSet):
     inspect_view_enabled = True
     inspect_view_fields = ["email", "first_name", "last_name", "phone", "job_title", "seniority", "country",
                            "company", "consent", "do_not_contact", "stage", "owner", "fit_score", "interest_score",
-                           "grade", "score_explanation_text", "stage_history_text", "created_at"]
+                           "grade", "score_explanation_html", "stage_history_html", "created_at"]
     form_fields = ["first_name", "last_name", "phone", "job_title", "seniority", "country", "company", "consent",
                    "do_not_contact", "owner", "is_test", "is_competitor"]
 
@@ -63,14 +84,17 @@ class LeadViewSet(ModelViewSet):
     icon = "form"
     menu_label = "Leads"
     add_to_admin_menu = False
-    list_display = ["__str__", "person", "origin_label", "verdict", "flag_codes", "status", "utm_campaign"]
+    list_display = ["__str__", "person", "origin_label", "verdict", "flag_summary", "status", "utm_campaign"]
     list_filter = ["source", "origin_type", "verdict", "status", "utm_campaign", "received_at"]
     search_fields = ["person__email", "origin_label", "utm_campaign"]
-    list_export = ["lid", "source", "origin_type", "origin_label", "person", "verdict", "flag_codes", "status",
+    list_export = ["lid", "source", "origin_type", "origin_label", "person", "verdict", "flag_summary", "status",
                    "utm_source", "utm_medium", "utm_campaign", "received_at"]
     export_filename = "leads"
     inspect_view_enabled = True
-    # Captured leads are records of what arrived: read them, never edit them by hand.
+    inspect_view_fields = ["lid", "source", "origin_type", "origin_label", "person", "verdict", "flag_reasons",
+                           "status", "processing_error", "attempts", "utm_source", "utm_medium", "utm_campaign",
+                           "referrer", "landing_page", "visitor_id", "received_at", "processed_at", "raw_payload"]
+    permission_policy = record_only(Lead)
     form_fields = ["origin_label"]
 
 
@@ -85,6 +109,7 @@ class InteractionViewSet(ModelViewSet):
     list_filter = ["type", "object_type", "occurred_at"]
     search_fields = ["person__email", "object_label"]
     inspect_view_enabled = True
+    permission_policy = record_only(Interaction)
     form_fields = ["object_label"]
 
 
@@ -136,6 +161,7 @@ class CrmDeliveryAttemptViewSet(ModelViewSet):
     add_to_admin_menu = False
     list_display = ["delivery", "attempted_at", "status_code", "error", "duration_ms"]
     list_filter = ["status_code"]
+    permission_policy = record_only(CrmDeliveryAttempt)
     form_fields = ["error"]
 
 

@@ -61,8 +61,8 @@ def test_person_inspect_shows_score_explanation_and_stage_history(admin_client_l
                                points=12)
     lead = lead_capture(source="form", payload={"email": "jane@meridian-bank.de"})
     html = admin_client_logged_in.get(f"/admin/leads/person/inspect/{lead.person_id}/").content.decode()
-    assert "Whitepaper download +12.0" in html
-    assert "No stage changes yet" in html
+    assert "Interest: Whitepaper download <strong>+12.0</strong>" in html
+    assert "No stage changes yet" in html and "Score explanation" in html
 
 
 def test_marketer_defines_a_fit_rule_in_the_admin(admin_client_logged_in):
@@ -79,3 +79,14 @@ def test_marketer_defines_a_fit_rule_in_the_admin(admin_client_logged_in):
         "value": "lots", "cap_period_days": "30", "lookback_days": "365",
     })
     assert response.status_code == 200 and "Enter a number" in response.content.decode()
+
+
+def test_captured_records_cannot_be_added_or_edited_by_hand(admin_client_logged_in, captured):
+    good, _ = captured
+    assert "Add lead" not in admin_client_logged_in.get("/admin/leads/lead/").content.decode()
+    for url in ["/admin/leads/lead/new/", f"/admin/leads/lead/edit/{good.pk}/", f"/admin/leads/lead/delete/{good.pk}/",
+                "/admin/leads/interaction/new/"]:
+        response = admin_client_logged_in.get(url)
+        assert response.status_code in (302, 403), url
+        assert "/admin/leads/lead/edit" not in response.get("Location", "")
+    assert admin_client_logged_in.get(f"/admin/leads/lead/inspect/{good.pk}/").status_code == 200
