@@ -1,9 +1,12 @@
 """The lead store in the Wagtail admin: enough for marketing operations to see what came in and why
 it was flagged. The sales workspace (its own issue) builds on these."""
 
+from django.urls import path, reverse
 from wagtail import hooks
+from wagtail.admin.views.generic import InspectView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
@@ -17,6 +20,7 @@ from leads.models import (
     SalesRep,
     ScoringRule,
 )
+from leads.views import SalesFeedbackView
 
 
 class RecordOnlyPolicy(ModelPermissionPolicy):
@@ -38,8 +42,19 @@ def record_only(model):
     return policy
 
 
+class PersonInspectView(InspectView):
+    @property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if self.permission_policy.user_has_permission(self.request.user, "change"):
+            url = reverse("leads_person:sales_feedback", args=[self.object.pk])
+            buttons.append(HeaderButton("Sales feedback", url=url, icon_name="success"))
+        return buttons
+
+
 class PersonViewSet(ModelViewSet):
     model = Person
+    inspect_view_class = PersonInspectView
     url_prefix = "leads/person"
     url_namespace = "leads_person"
     icon = "user"
@@ -58,6 +73,14 @@ class PersonViewSet(ModelViewSet):
                            "grade", "score_explanation_html", "stage_history_html", "created_at"]
     form_fields = ["first_name", "last_name", "phone", "job_title", "seniority", "country", "company", "consent",
                    "do_not_contact", "owner", "is_test", "is_competitor"]
+
+    @property
+    def sales_feedback_view(self):
+        return self.construct_view(SalesFeedbackView)
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(),
+                path("sales-feedback/<int:pk>/", self.sales_feedback_view, name="sales_feedback")]
 
 
 class CompanyViewSet(ModelViewSet):

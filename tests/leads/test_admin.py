@@ -90,3 +90,57 @@ def test_captured_records_cannot_be_added_or_edited_by_hand(admin_client_logged_
         assert response.status_code in (302, 403), url
         assert "/admin/leads/lead/edit" not in response.get("Location", "")
     assert admin_client_logged_in.get(f"/admin/leads/lead/inspect/{good.pk}/").status_code == 200
+
+
+@pytest.fixture
+def mql(captured):
+    from leads.models import Person
+    from leads.services import stage_change
+
+    person = Person.objects.get(email="jane@meridian-bank.de")
+    stage_change(person, "mql", reason_type="rule", reason="test")
+    return person
+
+
+def test_sales_feedback_button_and_screen(admin_client_logged_in, mql):
+    inspect = admin_client_logged_in.get(f"/admin/leads/person/inspect/{mql.pk}/").content.decode()
+    assert f"/admin/leads/person/sales-feedback/{mql.pk}/" in inspect
+    screen = admin_client_logged_in.get(f"/admin/leads/person/sales-feedback/{mql.pk}/")
+    assert screen.status_code == 200 and "Record feedback" in screen.content.decode()
+
+
+def test_a_rejection_needs_a_reason_and_then_goes_to_nurture(admin_client_logged_in, mql):
+    url = f"/admin/leads/person/sales-feedback/{mql.pk}/"
+    response = admin_client_logged_in.post(url, {"action": "reject", "reason": "   "})
+    assert response.status_code == 200 and "Give a reason for the rejection" in response.content.decode()
+    response = admin_client_logged_in.post(url, {"action": "reject", "reason": "No budget"})
+    assert response.status_code == 302
+    mql.refresh_from_db()
+    assert mql.stage == "nurture" and mql.interest_penalty == 20
+    transition = mql.stage_transitions.order_by("-occurred_at", "-pk").first()
+    assert transition.reason == "Rejected by sales: No budget" and transition.actor.username == "editor"
+    history = admin_client_logged_in.get(f"/admin/leads/person/inspect/{mql.pk}/").content.decode()
+    assert "Marketing qualified (MQL) &rarr; Nurture" in history or "Marketing qualified (MQL) → Nurture" in history
+
+
+@pytest.mark.parametrize("action, stage", [("accept", "sql"), ("opportunity", "opportunity"),
+                                           ("customer", "customer"), ("lead", "lead")])
+def test_other_feedback_moves_the_stage(admin_client_logged_in, mql, action, stage):
+    admin_client_logged_in.post(f"/admin/leads/person/sales-feedback/{mql.pk}/", {"action": action})
+    mql.refresh_from_db()
+    assert mql.stage == stage
+
+
+def test_feedback_needs_the_change_permission(client, django_user_model, mql):
+    from django.contrib.auth.models import Permission
+
+    viewer = django_user_model.objects.create_user("viewer", "v@example.com", "pw")
+    viewer.user_permissions.add(Permission.objects.get(codename="access_admin"),
+                                Permission.objects.get(codename="view_person"))
+    client.force_login(viewer)
+    assert client.get(f"/admin/leads/person/inspect/{mql.pk}/").status_code == 200
+    response = client.post(f"/admin/leads/person/sales-feedback/{mql.pk}/", {"action": "accept"})
+    assert response.status_code in (302, 403)
+    mql.refresh_from_db()
+    assert mql.stage == "mql"
+    assert "sales-feedback" not in client.get(f"/admin/leads/person/inspect/{mql.pk}/").content.decode()
