@@ -191,6 +191,9 @@ def person_merge(*, keep: Person, merge: Person, by=None) -> PersonMerge:
         "leads": Lead.objects.filter(person=merge).update(person=keep),
         "interactions": Interaction.objects.filter(person=merge).update(person=keep),
         "stage_transitions": merge.stage_transitions.update(person=keep),
+        # Pushes still queued for the merged person must survive its deletion, as must its own merge log.
+        "crm_deliveries": merge.crm_deliveries.update(person=keep),
+        "merge_logs": merge.merges.update(kept=keep),
     }
     existing = set(keep.visitor_links.values_list("visitor_id", flat=True))
     moved["visitor_links"] = merge.visitor_links.filter(~Q(visitor_id__in=existing)).update(person=keep)
@@ -203,4 +206,7 @@ def person_merge(*, keep: Person, merge: Person, by=None) -> PersonMerge:
         kept=keep, merged_person_id=merge.pk, merged_email=merge.email, snapshot=snapshot, moved=moved, merged_by=by
     )
     merge.delete()
+    from .scoring import person_rescore  # its interactions changed
+
+    person_rescore(keep)
     return log

@@ -35,6 +35,7 @@ def stage_change(person: Person, to_stage: str, *, reason_type: str, reason: str
     return transition
 
 
+@transaction.atomic  # the outbox promise: the push is recorded with the stage change or not at all
 def _hand_to_sales(person: Person, *, event: str, reason: str, reason_type=REASON.RULE):
     transition = stage_change(person, Stage.MQL, reason_type=reason_type, reason=reason)
     person_assign(person)

@@ -1,6 +1,7 @@
 """Who gets a lead: the key account's owner, else a rep covering the person's country, else the
 inbound team; among candidates a weighted round-robin that skips reps who are away."""
 
+from django.db import transaction
 from django.db.models import F
 
 from leads.models import Person, SalesRep
@@ -13,6 +14,7 @@ def _weighted_pick(candidates: list[SalesRep]) -> SalesRep | None:
     return min(candidates, key=lambda rep: (rep.assigned_count / rep.weight, rep.pk))
 
 
+@transaction.atomic  # the rep rows stay locked until the assignment is saved
 def person_assign(person: Person):
     """Set the person's owner by the assignment rules; returns the owner (or None)."""
     company = person.company

@@ -177,6 +177,22 @@ def test_merge_keeps_the_older_id_and_moves_everything():
     assert log.snapshot["email"] == "new@bank.de" and log.moved["leads"] == 1
 
 
+def test_merge_keeps_queued_crm_pushes_and_rescores(settings):
+    from leads.models import CrmDelivery, ScoringRule
+    from leads.services import crm_push_queue
+
+    ScoringRule.objects.create(name="Form", kind="interest", interaction_type="form_submit", points=10)
+    older = capture("old@bank.de").person
+    newer = capture("new@bank.de", visitor_id="v_second_browser_1").person
+    delivery = crm_push_queue(newer, event="mql")
+    assert older.interest_score == 10
+    person_merge(keep=older, merge=newer)
+    delivery.refresh_from_db()
+    older.refresh_from_db()
+    assert delivery.person_id == older.pk and CrmDelivery.objects.count() == 1
+    assert older.interest_score == 20  # both form fills now count for the surviving person
+
+
 def test_with_a_real_queue_the_request_only_stores_and_enqueues(settings):
     from django_tasks import task_backends
 
