@@ -243,6 +243,8 @@ class Lead(models.Model):
     origin_type = models.CharField(max_length=20, choices=OriginType.choices, default=OriginType.OTHER)
     origin_id = models.CharField(max_length=64, blank=True, help_text="Id of the form, content or event")
     origin_label = models.CharField(max_length=255, blank=True)
+    # ",ai,banking," : the topics of what was asked for (a whitepaper's), copied to its interaction.
+    origin_topics = models.CharField(max_length=500, blank=True)
     # JSON text rather than a JSON column: PostgreSQL's jsonb refuses NUL characters, and the raw
     # submission must be kept exactly as it came, garbage included.
     raw_payload = models.TextField(help_text="Exactly as received, as JSON")

@@ -10,6 +10,8 @@ from ninja.responses import Status
 from wagtail.models import Site
 
 from cms.models import SiteSettings
+from forms.api.forms import router as forms_router
+from forms.api.intake import router as intake_router
 
 api = NinjaAPI(
     title="Signalpage API",
@@ -64,3 +66,7 @@ def site_info(request):
         "root_page_id": site.root_page_id,
         "content_api": request.build_absolute_uri("/api/v2/"),
     })
+
+
+api.add_router("/forms", forms_router)
+api.add_router("/intake", intake_router)

@@ -225,7 +225,7 @@ class DemoLoader:
                 index, WhitepaperPage, slug, title=title, summary=summary,
                 cover_image=self.image(f"{title} cover", size=(1600, 900)),
                 document=document, page_count=page_count, gated=gated,
-                gate_form=gate_page if gated else None,
+                gate_form=None,  # set by the forms demo below
                 relations={
                     "topics": list(Topic.objects.filter(slug__in=topics)),
                     "industries": list(Industry.objects.filter(slug__in=industries)),

@@ -261,10 +261,9 @@ class WhitepaperPage(BasePage):
     gated = models.BooleanField(
         default=True, help_text="Visitors fill in a form before they get the PDF"
     )
-    # The seam for gated forms: the form page that unlocks this whitepaper. The forms issue
-    # narrows this to its form page type; until then any page (e.g. a contact page) can be linked.
+    # The form that unlocks this whitepaper; it is rendered on the whitepaper page itself.
     gate_form = models.ForeignKey(
-        "wagtailcore.Page",
+        "leadforms.LeadFormPage",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -278,7 +277,12 @@ class WhitepaperPage(BasePage):
         FieldPanel("summary"),
         FieldPanel("cover_image"),
         MultiFieldPanel(
-            [FieldPanel("document"), FieldPanel("page_count"), FieldPanel("gated"), PageChooserPanel("gate_form")],
+            [
+                FieldPanel("document"),
+                FieldPanel("page_count"),
+                FieldPanel("gated"),
+                PageChooserPanel("gate_form", "leadforms.LeadFormPage"),
+            ],
             heading="The PDF",
         ),
         MultiFieldPanel(

@@ -14,6 +14,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "cms",
+    "forms",
     "leads",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

@@ -3,6 +3,7 @@
 from .capture import lead_capture, lead_process, leads_reprocess_failed
 from .crm import crm_deliver, crm_deliver_due, crm_push_queue
 from .identity import company_resolve, person_merge, person_resolve, visitor_link
+from .interactions import interaction_record
 from .lifecycle import sales_accept, sales_mark, sales_reject, stage_change, stage_rules_apply
 from .routing import person_assign
 from .scoring import is_marketing_qualified, people_rescore_all, person_rescore, score_explanation
@@ -11,6 +12,7 @@ __all__ = [
     "crm_deliver",
     "crm_deliver_due",
     "crm_push_queue",
+    "interaction_record",
     "person_assign",
     "sales_accept",
     "sales_mark",

@@ -47,6 +47,7 @@ def lead_capture(
     origin_type: str = Lead.OriginType.OTHER,
     origin_id: str = "",
     origin_label: str = "",
+    origin_topics: list[str] | tuple = (),
     visitor_id: str = "",
     ip_address: str | None = None,
     interaction_type: str = Interaction.Type.FORM_SUBMIT,
@@ -69,6 +70,7 @@ def lead_capture(
         "origin_type": origin_type,
         "origin_id": origin_id,
         "origin_label": origin_label,
+        "origin_topics": origin_topics,
         "visitor_id": visitor_id,
         "ip_address": ip_address,
         "received_at": received_at,
@@ -113,6 +115,7 @@ def lead_store_raw(
     ip_address,
     received_at,
     interaction_type=Interaction.Type.FORM_SUBMIT,
+    origin_topics=(),
 ) -> Lead:
     """Step 1: the raw lead, committed on its own."""
     from leads.cleaning import clean_text
@@ -126,6 +129,7 @@ def lead_store_raw(
         origin_type=origin_type if origin_type in Lead.OriginType.values else Lead.OriginType.OTHER,
         origin_id=clean_text(origin_id, 64)[0],
         origin_label=clean_text(origin_label, 255)[0],
+        origin_topics=topics_text(origin_topics),
         raw_payload=_as_json_text(payload),
         # The fields as mapped, kept beside the raw payload so reprocessing sees the same input.
         **{name: text(name) for name in UTM_FIELDS},
@@ -137,6 +141,15 @@ def lead_store_raw(
         received_at=received_at or timezone.now(),
         mapped_fields=_as_json_text(fields),
     )
+
+
+def topics_text(topics) -> str:
+    """["ai", "banking"] -> ",ai,banking," (what scoring rules match with LIKE); junk is dropped."""
+    from django.utils.text import slugify
+
+    slugs = [slugify(str(topic))[:60] for topic in (topics or ())]
+    text = ",".join(slug for slug in slugs if slug)
+    return f",{text}," if text and len(text) < 498 else ""
 
 
 def cleaning_rules(settings: LeadStoreSettings | None = None) -> CleaningRules:
@@ -202,6 +215,7 @@ def _process(lead: Lead, fields: dict, interaction_type: str) -> None:
                 object_type=lead.origin_type,
                 object_id=lead.origin_id,
                 object_label=lead.origin_label,
+                object_topics=lead.origin_topics,
                 properties={"source": lead.source, **{k: getattr(lead, k) for k in UTM_FIELDS if getattr(lead, k)}},
                 lead=lead,
             )

@@ -1,0 +1,1 @@
+"""Admin for lead imports (CSV/XLSX upload, mapping, preview, progress, summary)."""

@@ -1,0 +1,1 @@
+"""Admin for consent policies, consent records and rejected submissions."""

@@ -1,0 +1,16 @@
+"""Gated forms: form pages built by marketers, consent, rejected submissions, imports, webhooks."""
+
+from .consent import ConsentPolicy, ConsentRecord
+from .pages import FieldMapping, FormPurpose, LeadFormField, LeadFormPage, LeadFormSubmission
+from .spam import RejectedSubmission
+
+__all__ = [
+    "ConsentPolicy",
+    "ConsentRecord",
+    "FieldMapping",
+    "FormPurpose",
+    "LeadFormField",
+    "LeadFormPage",
+    "LeadFormSubmission",
+    "RejectedSubmission",
+]
