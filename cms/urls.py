@@ -9,11 +9,14 @@ from wagtail.documents import urls as wagtaildocs_urls
 from cms import views
 from cms.api.content import api_router
 from cms.api.v1 import api as api_v1
+from forms.views import gated_download
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("search/", views.search, name="search"),
+    # Gated documents: signed, expiring, person-bound links handed out by forms.
+    path("downloads/<str:token>/", gated_download, name="gated_download"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("api/v2/", api_router.urls),

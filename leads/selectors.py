@@ -47,3 +47,14 @@ def person_has_converted(person: Person | None, *, origin_type: str, origin_id: 
     if person is None:
         return False
     return Lead.objects.filter(person=person, origin_type=origin_type, origin_id=str(origin_id)).exists()
+
+
+def lead_owner(lead_id: int) -> tuple[bool, int | None]:
+    """(whether the lead exists, the person it was resolved to, None until it is processed)."""
+    row = Lead.objects.filter(pk=lead_id).values_list("person_id", flat=True).first()
+    exists = row is not None or Lead.objects.filter(pk=lead_id).exists()
+    return exists, row
+
+
+def person_by_id(person_id) -> Person | None:
+    return Person.objects.filter(pk=person_id).first() if person_id else None

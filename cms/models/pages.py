@@ -318,6 +318,31 @@ class WhitepaperPage(BasePage):
     template = "pages/whitepaper_page.html"
     listing_image_field = "cover_image"
 
+    def gated_asset(self):
+        """What the gate form unlocks, in the terms the forms app understands."""
+        from forms.services.submission import GatedAsset
+
+        return GatedAsset(
+            document_id=self.document_id,
+            object_id=str(self.pk),
+            label=self.title,
+            topics=tuple(self.topics.values_list("slug", flat=True)),
+        )
+
+    @property
+    def live_gate_form(self):
+        return self.gate_form if self.gated and self.gate_form_id and self.gate_form.live else None
+
+    def serve(self, request, *args, **kwargs):
+        # A gated whitepaper hosts its form: the form posts back here and the PDF link appears in place.
+        gate_form = self.live_gate_form
+        if gate_form is None:
+            return super().serve(request, *args, **kwargs)
+        from forms.views import form_serve
+
+        return form_serve(request, host_page=self, form_page=gate_form, template=self.get_template(request),
+                          asset=self.gated_asset())
+
     @property
     def public_document_url(self):
         """Where anyone may download the PDF; None for gated whitepapers (the form hands it out)."""

@@ -3,7 +3,7 @@
 
 from pathlib import Path
 
-from .env import database_from_url, env_bool, env_int, env_list, env_str
+from .env import database_from_url, env_bool, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -183,6 +183,24 @@ CRM_WEBHOOK_SECRET = env_str("CRM_WEBHOOK_SECRET")
 CRM_WEBHOOK_TIMEOUT = env_int("CRM_WEBHOOK_TIMEOUT", 10)
 CRM_MAX_ATTEMPTS = env_int("CRM_MAX_ATTEMPTS", 10)
 
+# --- Gated forms -----------------------------------------------------------------------------
+# The first-party cookie that tells a returning visitor apart (progressive profiling, skipping a gate).
+VISITOR_COOKIE_NAME = env_str("VISITOR_COOKIE_NAME", "sp_vid")
+VISITOR_COOKIE_MAX_AGE = env_int("VISITOR_COOKIE_MAX_AGE", 365 * 24 * 3600)
+# The visitor's country, as a CDN or load balancer puts it in a header (Cloudflare: CF-IPCountry,
+# CloudFront: CloudFront-Viewer-Country). Decides the consent policy until the visitor answers.
+VISITOR_COUNTRY_HEADER = env_str("VISITOR_COUNTRY_HEADER", "CF-IPCountry")
+# Spam and abuse: "count/seconds" windows, counted in the cache (shared across processes with Redis).
+FORMS_RATE_LIMIT_IP = env_rate("FORMS_RATE_LIMIT_IP", "60/600")
+FORMS_RATE_LIMIT_EMAIL = env_rate("FORMS_RATE_LIMIT_EMAIL", "10/3600")
+FORMS_MIN_FILL_SECONDS = env_int("FORMS_MIN_FILL_SECONDS", 3)
+FORMS_TOKEN_MAX_AGE = env_int("FORMS_TOKEN_MAX_AGE", 24 * 3600)
+FORMS_MAX_BODY_BYTES = env_int("FORMS_MAX_BODY_BYTES", 64 * 1024)
+# How long a gated download link (shown after the form and emailed) keeps working.
+GATED_DOWNLOAD_MAX_AGE = env_int("GATED_DOWNLOAD_MAX_AGE", 7 * 24 * 3600)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Northwind Signal <hello@northwind-signal.example>")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
 # --- Demo -----------------------------------------------------------------------------------
 # load_demo creates a demo superuser only where this is on; production settings force it off.
 DEMO_USER_ENABLED = env_bool("DEMO_USER_ENABLED", True)
@@ -195,3 +213,36 @@ LOGGING = {
     # The task framework logs every task start and finish at INFO; failures still show.
     "loggers": {"django_tasks": {"level": "WARNING"}},
 }
+
+
+# --- Lead intake webhooks (forms) -----------------------------------------------------------
+def _lead_intake_secrets(name: str) -> dict[str, str]:
+    """LEAD_INTAKE_SECRETS="linkedin=s3cret,facebook=0ther" -> {"linkedin": "s3cret", "facebook": "0ther"}."""
+    import os
+    import re
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    secrets = {}
+    for number, item in enumerate((os.environ.get(name) or "").split(","), start=1):
+        if not item.strip():
+            continue
+        provider, sep, secret = item.strip().partition("=")  # a secret may itself contain "=" (base64)
+        provider = provider.strip().lower()
+        if not sep or not secret.strip() or not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", provider):
+            # The entry itself is not repeated: it may be a secret with its "=" missing.
+            raise ImproperlyConfigured(
+                f"{name}: entry {number} is not provider=secret. Write comma-separated pairs such as "
+                "linkedin=abc,facebook=def (provider: letters, digits, - and _, at most 40 characters)."
+            )
+        if provider in secrets:
+            raise ImproperlyConfigured(f"{name} names the provider {provider!r} twice.")
+        secrets[provider] = secret.strip()
+    return secrets
+
+
+# Providers allowed to POST leads to /api/v1/intake/<provider>, each with its own signing secret.
+LEAD_INTAKE_SECRETS = _lead_intake_secrets("LEAD_INTAKE_SECRETS")
+LEAD_INTAKE_MAX_BODY_BYTES = env_int("LEAD_INTAKE_MAX_BODY_BYTES", 64 * 1024)
+# A signed call is accepted only this many seconds either side of its X-Signalpage-Timestamp.
+LEAD_INTAKE_REPLAY_WINDOW = env_int("LEAD_INTAKE_REPLAY_WINDOW", 300)

@@ -43,6 +43,19 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """A rate limit written "count/seconds", e.g. "60/600" for 60 per ten minutes."""
+    raw = os.environ.get(name) or default
+    count, _, seconds = raw.partition("/")
+    try:
+        limit = (int(count), int(seconds))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a rate; write it as count/seconds, e.g. 60/600.") from None
+    if limit[0] < 1 or limit[1] < 1:
+        raise ImproperlyConfigured(f"{name}={raw!r}: count and seconds must both be at least 1.")
+    return limit
+
+
 SUPPORTED_DATABASE_SCHEMES = ("postgres", "postgresql", "pgsql", "sqlite")
 
 

@@ -1,3 +1,4 @@
+from .formpages import LeadFormFieldFactory, LeadFormPageFactory
 from .leads import CompanyFactory, PersonFactory
 from .pages import (
     CaseStudyIndexPageFactory,
@@ -18,6 +19,8 @@ from .snippets import (
 )
 
 __all__ = [
+    "LeadFormFieldFactory",
+    "LeadFormPageFactory",
     "CompanyFactory",
     "PersonFactory",
     "AuthorFactory",

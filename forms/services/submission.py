@@ -1,0 +1,384 @@
+"""One form, one visitor: what to ask, and what happens to an answer.
+
+The same functions serve the HTML page (with or without htmx) and the JSON API, so the rules
+(progressive profiling, consent by country, spam, field mapping, capture) cannot drift apart.
+"""
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+
+from django import forms as django_forms
+from django.conf import settings
+from django.db import transaction
+from django.utils.functional import cached_property
+from django_countries import countries
+from wagtail.contrib.forms.forms import BaseForm, FormBuilder
+
+from forms.models import FieldMapping, FormPurpose, LeadFormPage, LeadFormSubmission
+from forms.models.pages import GateBehaviour
+from leads.cleaning import normalise_email, normalise_phone
+from leads.selectors import person_has_converted, person_known_answers
+from leads.services import lead_capture
+
+from . import spam
+from .consent import AppliedPolicy, consent_record, policy_for, policy_from_token
+from .downloads import DownloadGrant, download_path
+
+logger = logging.getLogger(__name__)
+
+CONSENT_FIELD = "marketing_consent"
+POLICY_FIELD = "sp_consent_policy"
+ATTRIBUTION_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "referrer",
+                      "landing_page")
+INTERACTION_FOR_PURPOSE = {
+    FormPurpose.GATE: "content_download",
+    FormPurpose.CONTACT_SALES: "contact_sales",
+    FormPurpose.REGISTRATION: "event_registered",
+    FormPurpose.GENERAL: "form_submit",
+}
+TEXT_LIMITS = {"singleline": 255, "multiline": 5000, "email": 254, "url": 2000}
+
+
+@dataclass(frozen=True)
+class GatedAsset:
+    """What a form unlocks: a whitepaper's PDF (cms builds this; forms never imports cms)."""
+
+    document_id: int | None
+    object_id: str
+    label: str
+    topics: tuple[str, ...] = ()
+    object_type: str = "content"
+
+
+@dataclass
+class Visitor:
+    """Who is asking, as far as the request tells: cookie, known person, country, IP, attribution."""
+
+    visitor_id: str = ""
+    person: object = None  # leads.models.Person for a recognised visitor
+    country: str = ""  # from the CDN header or the API caller; the form's answer wins on submit
+    ip_address: str | None = None
+    attribution: dict = field(default_factory=dict)
+    channel: str = "web"
+
+    @cached_property
+    def known_answers(self) -> dict:
+        return person_known_answers(self.person)
+
+
+@dataclass
+class FormPlan:
+    """The questions this visitor gets: known answers skipped, the next progressive questions added."""
+
+    fields: list  # LeadFormField rows to ask, in order
+    skipped: dict  # clean_name -> the known answer used instead
+    consent: AppliedPolicy | None  # None: already granted, no box or notice needed
+    greeting_name: str = ""
+
+
+@dataclass
+class SubmitResult:
+    status: str  # "accepted", "invalid" or "rejected"
+    form: django_forms.Form | None = None
+    rejection: spam.Rejection | None = None
+    lead: object = None
+    submission: LeadFormSubmission | None = None
+    download_path: str = ""
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        if self.rejection is not None:
+            return {"__all__": [self.rejection.message]}
+        if self.form is None:
+            return {}
+        return {name: [str(message) for message in messages] for name, messages in self.form.errors.items()}
+
+
+def form_fields(form_page: LeadFormPage) -> list:
+    """The page's fields, once per request (templates and services read them many times)."""
+    cached = getattr(form_page, "_lead_form_fields", None)
+    if cached is None:
+        cached = form_page._lead_form_fields = list(form_page.get_form_fields())
+    return cached
+
+
+def form_plan(form_page: LeadFormPage, visitor: Visitor) -> FormPlan:
+    fields = form_fields(form_page)
+    known = visitor.known_answers if form_page.progressive_profiling else {}
+    asked, skipped, progressive_left = [], {}, form_page.questions_per_visit
+    for form_field in fields:
+        answer = known.get(form_field.maps_to) if form_field.maps_to else None
+        if answer and form_field.field_type != "hidden":
+            skipped[form_field.clean_name] = answer
+            continue
+        if form_field.progressive:
+            # Anonymous visitors never see progressive questions; known ones see the next few.
+            if not known or progressive_left <= 0:
+                continue
+            progressive_left -= 1
+        asked.append(form_field)
+    person = visitor.person
+    already_granted = person is not None and getattr(person, "consent", "") == "granted"
+    consent = None if already_granted else policy_for(visitor.country or getattr(person, "country", ""))
+    greeting = (getattr(person, "first_name", "") or "") if known else ""
+    return FormPlan(fields=asked, skipped=skipped, consent=consent, greeting_name=greeting)
+
+
+class LeadFormBuilder(FormBuilder):
+    """Wagtail's builder with our field rules: countries as a list, lengths capped, emails checked."""
+
+    def formfields_for(self, fields):
+        formfields = {}
+        for form_field in fields:
+            options = self.get_field_options(form_field)
+            if form_field.maps_to == FieldMapping.COUNTRY and form_field.field_type != "hidden":
+                formfield = django_forms.ChoiceField(
+                    choices=[("", "Select a country")] + list(countries), **options
+                )
+            else:
+                formfield = self.get_create_field_function(form_field.field_type)(form_field, options)
+            limit = TEXT_LIMITS.get(form_field.field_type)
+            if limit and isinstance(formfield, django_forms.CharField):
+                formfield.max_length = limit
+                formfield.validators.append(django_forms.fields.validators.MaxLengthValidator(limit))
+                formfield.widget.attrs["maxlength"] = str(limit)
+            if form_field.maps_to == FieldMapping.EMAIL:
+                formfield.validators.append(_validate_email)
+                formfield.widget.attrs.update({"autocomplete": "email", "inputmode": "email"})
+            formfield.widget.attrs.update(AUTOCOMPLETE.get(form_field.maps_to, {}))
+            formfields[form_field.clean_name or form_field.get_field_clean_name()] = formfield
+        return formfields
+
+
+AUTOCOMPLETE = {
+    "first_name": {"autocomplete": "given-name"},
+    "last_name": {"autocomplete": "family-name"},
+    "company": {"autocomplete": "organization"},
+    "job_title": {"autocomplete": "organization-title"},
+    "phone": {"autocomplete": "tel", "inputmode": "tel"},
+    "country": {"autocomplete": "country"},
+}
+
+
+def _validate_email(value):
+    if value and normalise_email(str(value))[1]:
+        raise django_forms.ValidationError("Enter a valid email address, e.g. jane@company.com.")
+
+
+class LeadFormBase(BaseForm):
+    """Checks that need more than one answer (a phone number needs its country)."""
+
+    mapping: dict = {}  # clean_name -> maps_to, set per form class
+    default_country = ""
+
+    def clean(self):
+        cleaned = super().clean()
+        phone_field = next((name for name, target in self.mapping.items() if target == "phone"), None)
+        country_field = next((name for name, target in self.mapping.items() if target == "country"), None)
+        if phone_field and cleaned.get(phone_field):
+            country = (cleaned.get(country_field) if country_field else "") or self.default_country
+            _, problem = normalise_phone(str(cleaned[phone_field]), country or "")
+            if problem:
+                self.add_error(phone_field, f"Enter a phone number with its country code, e.g. +49 30 1234567 "
+                                            f"({problem}).")
+        return cleaned
+
+
+def form_class(form_page: LeadFormPage, plan: FormPlan, *, default_country: str = "") -> type[django_forms.Form]:
+    builder = LeadFormBuilder(plan.fields)
+    attrs = builder.formfields_for(plan.fields)
+    attrs["mapping"] = {f.clean_name: f.maps_to for f in plan.fields if f.maps_to}
+    attrs["default_country"] = default_country
+    # Extras every form carries: never shown to people except the consent box.
+    attrs[spam.HONEYPOT_FIELD] = django_forms.CharField(
+        required=False, label="Leave this field empty", widget=django_forms.TextInput(
+            attrs={"autocomplete": "off", "tabindex": "-1"}))
+    attrs[spam.STARTED_FIELD] = django_forms.CharField(required=False, widget=django_forms.HiddenInput)
+    for name in ATTRIBUTION_FIELDS:
+        attrs[f"sp_{name}"] = django_forms.CharField(required=False, max_length=2000, widget=django_forms.HiddenInput)
+    if plan.consent is not None:
+        attrs[POLICY_FIELD] = django_forms.CharField(required=False, widget=django_forms.HiddenInput)
+        if plan.consent.show_checkbox:
+            attrs[CONSENT_FIELD] = django_forms.BooleanField(required=False, label=plan.consent.text)
+    return type("LeadForm", (LeadFormBase,), attrs)
+
+
+def unbound_form(form_page: LeadFormPage, plan: FormPlan, visitor: Visitor):
+    initial = {spam.STARTED_FIELD: spam.started_token(form_page.pk)}
+    initial.update({f"sp_{name}": value for name, value in visitor.attribution.items() if value})
+    if plan.consent is not None:
+        initial[POLICY_FIELD] = plan.consent.token
+    return form_class(form_page, plan, default_country=visitor.country)(initial=initial, auto_id="id_%s")
+
+
+def gate_is_open(form_page: LeadFormPage, asset: GatedAsset | None, visitor: Visitor) -> bool:
+    """A known visitor who already filled in this gate skips it (unless the form always asks)."""
+    return (
+        asset is not None
+        and form_page.gate_behaviour == GateBehaviour.REMEMBER
+        and visitor.person is not None
+        and person_has_converted(visitor.person, origin_type=asset.object_type, origin_id=asset.object_id)
+    )
+
+
+def returning_download_path(asset: GatedAsset, visitor: Visitor) -> str:
+    if not asset.document_id or visitor.person is None:
+        return ""
+    return download_path(DownloadGrant(document_id=asset.document_id, object_id=asset.object_id,
+                                       person_id=visitor.person.pk, topics=asset.topics))
+
+
+def _plain(value):
+    """A cleaned value as JSON-friendly text (dates, decimals, lists of choices)."""
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _field_text(value) -> str:
+    value = _plain(value)
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else str(value)
+
+
+def _raw_email(form_page, plan, data) -> str:
+    for form_field in plan.fields:
+        if form_field.maps_to == FieldMapping.EMAIL:
+            value = data.get(form_field.clean_name)
+            return value if isinstance(value, str) else ""
+    return plan.skipped.get(next((f.clean_name for f in form_fields(form_page) if f.maps_to == "email"), ""), "")
+
+
+def form_submit(
+    form_page: LeadFormPage,
+    data,
+    *,
+    visitor: Visitor,
+    asset: GatedAsset | None = None,
+    absolute_url=lambda path: path,
+) -> SubmitResult:
+    """Check, validate, capture. Spam never becomes a lead; a valid answer is stored before anything else."""
+    plan = form_plan(form_page, visitor)
+    payload = {key: (data.getlist(key) if hasattr(data, "getlist") and len(data.getlist(key)) > 1 else data.get(key))
+               for key in data if key != "csrfmiddlewaretoken"}
+    email_given = _raw_email(form_page, plan, data)
+
+    def reject(rejection):
+        spam.rejection_log(rejection, form_page=form_page, channel=visitor.channel, ip_address=visitor.ip_address,
+                           email=email_given if isinstance(email_given, str) else "", payload=payload)
+        return SubmitResult("rejected", form=None, rejection=rejection)
+
+    rejection = (
+        spam.check_honeypot(data.get(spam.HONEYPOT_FIELD))
+        or spam.check_started_token(data.get(spam.STARTED_FIELD) or "", form_page.pk)
+        or spam.check_rate_limits(ip_address=visitor.ip_address, email=email_given)
+    )
+    if rejection is not None:
+        return reject(rejection)
+
+    form = form_class(form_page, plan, default_country=visitor.country)(data, auto_id="id_%s")
+    policy = None
+    if plan.consent is not None:
+        policy = policy_from_token(data.get(POLICY_FIELD) or "")
+        if policy is None:
+            # The wording changed while the form was open (or the field was forged): show the new text.
+            form.is_valid()
+            form.add_error(None, "The consent wording has just been updated. Please read it and send the form again.")
+            return SubmitResult("invalid", form=form)
+    if not form.is_valid():
+        return SubmitResult("invalid", form=form)
+
+    cleaned = form.cleaned_data
+    fields, answers = {}, {}
+    for form_field in form_fields(form_page):
+        name = form_field.clean_name
+        if name in plan.skipped:
+            fields[form_field.maps_to] = plan.skipped[name]
+        elif name in cleaned:
+            if form_field.maps_to:
+                fields[form_field.maps_to] = _field_text(cleaned[name])
+            else:
+                answers[form_field.label] = _plain(cleaned[name])
+    if "email" not in fields and visitor.known_answers.get("email"):
+        fields["email"] = visitor.known_answers["email"]  # a known visitor answering only new questions
+    for name in ATTRIBUTION_FIELDS:
+        value = cleaned.get(f"sp_{name}") or visitor.attribution.get(name) or ""
+        if value:
+            fields[name] = value
+    ticked = bool(cleaned.get(CONSENT_FIELD))
+    if policy is not None and policy.granted(ticked):
+        fields["consent"] = "granted"
+    if answers:
+        fields["answers"] = answers
+
+    purpose = form_page.purpose
+    origin = (
+        {"origin_type": asset.object_type, "origin_id": asset.object_id, "origin_label": asset.label,
+         "origin_topics": asset.topics}
+        if asset is not None
+        else {"origin_type": "form", "origin_id": str(form_page.pk), "origin_label": form_page.title}
+    )
+    lead = lead_capture(
+        source="form", payload=payload, fields=fields, visitor_id=visitor.visitor_id,
+        ip_address=visitor.ip_address, interaction_type=INTERACTION_FOR_PURPOSE.get(purpose, "form_submit"),
+        **origin,
+    )
+    # The lead is stored. What follows adds records and emails; a failure there is logged, not lost.
+    submission = None
+    try:
+        with transaction.atomic():
+            submission = LeadFormSubmission.objects.create(
+                page=form_page, form_data={k: _plain(v) for k, v in cleaned.items() if not k.startswith("sp_")
+                                           and k not in (spam.HONEYPOT_FIELD,)},
+                lead=lead, visitor_id=visitor.visitor_id, context_label=asset.label if asset else "",
+            )
+            if policy is not None:
+                consent_record(policy=policy, ticked=ticked, country=fields.get("country") or visitor.country,
+                               lead=lead, email=fields.get("email", ""), visitor_id=visitor.visitor_id,
+                               form_page=form_page, channel=visitor.channel, ip_address=visitor.ip_address)
+    except Exception:  # noqa: BLE001 - the lead is safe; the bookkeeping can be rebuilt from it
+        logger.exception("Recording the form submission of %s failed", lead.lid)
+
+    path = ""
+    if asset is not None and asset.document_id:
+        path = download_path(DownloadGrant(document_id=asset.document_id, object_id=asset.object_id,
+                                           lead_id=lead.pk, topics=asset.topics))
+    _send_emails(form_page, fields, answers, asset=asset, link=absolute_url(path) if path else "", lead=lead)
+    return SubmitResult("accepted", form=form, lead=lead, submission=submission, download_path=path)
+
+
+def _send_emails(form_page, fields, answers, *, asset, link, lead):
+    from forms.tasks import send_form_email
+
+    try:
+        if form_page.send_confirmation and fields.get("email"):
+            lines = [f"Hello {fields.get('first_name') or 'there'},", ""]
+            if form_page.confirmation_text:
+                lines += [form_page.confirmation_text, ""]
+            if link:
+                days = max(1, settings.GATED_DOWNLOAD_MAX_AGE // 86400)
+                lines += [f"Here is your copy of “{asset.label}”:", link, "",
+                          f"The link is personal and works for {days} day{'s' if days > 1 else ''}."]
+            send_form_email.enqueue(
+                subject=form_page.confirmation_subject or form_page.title,
+                body="\n".join(lines), to=[fields["email"]], from_email=form_page.from_address or None,
+            )
+        if form_page.to_address:
+            summary = [f"{lead.lid} from “{form_page.title}”" + (f" for “{asset.label}”" if asset else ""), ""]
+            summary += [f"{key}: {value}" for key, value in fields.items() if key != "answers"]
+            summary += [f"{key}: {_field_text(value)}" for key, value in answers.items()]
+            send_form_email.enqueue(
+                subject=form_page.subject or f"New submission: {form_page.title}", body="\n".join(summary),
+                to=[address.strip() for address in form_page.to_address.split(",") if address.strip()],
+                from_email=form_page.from_address or None,
+            )
+    except Exception:  # noqa: BLE001 - an email queue outage must not fail an accepted submission
+        logger.exception("Queueing the emails of %s failed", lead.lid)
