@@ -3,6 +3,7 @@
 from .consent import ConsentPolicy, ConsentRecord
 from .pages import FieldMapping, FormPurpose, LeadFormField, LeadFormPage, LeadFormSubmission
 from .spam import RejectedSubmission
+from .webhooks import WebhookReceipt
 
 __all__ = [
     "ConsentPolicy",
@@ -13,4 +14,5 @@ __all__ = [
     "LeadFormPage",
     "LeadFormSubmission",
     "RejectedSubmission",
+    "WebhookReceipt",
 ]

@@ -12,6 +12,8 @@ class RejectedSubmission(models.Model):
         RATE_LIMIT_EMAIL = "rate_limit_email", "Too many submissions for this email address"
         TOO_LARGE = "too_large", "Request body too large"
         BAD_SIGNATURE = "bad_signature", "Webhook signature missing or wrong"
+        STALE_TIMESTAMP = "stale_timestamp", "Webhook timestamp outside the replay window"
+        BAD_PAYLOAD = "bad_payload", "Webhook body malformed or without a lead id"
 
     form_page = models.ForeignKey(
         "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
