@@ -4,6 +4,7 @@ Rejections are logged with their reason and never become leads. The rate limits 
 cache, so with Redis configured they hold across every web process.
 """
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -69,7 +70,8 @@ def check_rate_limits(*, ip_address: str | None, email: str) -> Rejection | None
         return Rejection("rate_limit_ip", "Too many submissions from your network. Please try again later.", 429)
     email_limit, email_window = settings.FORMS_RATE_LIMIT_EMAIL
     email = (email or "").strip().lower()
-    if email and _over_limit(f"email:{email[:254]}", email_limit, email_window):
+    # Hashed: cache keys stay short, safe for any backend, and hold no personal data.
+    if email and _over_limit(f"email:{hashlib.sha256(email.encode()).hexdigest()[:32]}", email_limit, email_window):
         return Rejection("rate_limit_email", "Too many submissions for this email address. Please try again later.",
                          429)
     return None

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django import forms as django_forms
 from django.conf import settings
+from django.core.validators import EmailValidator
 from django.db import transaction
 from django.utils.functional import cached_property
 from django_countries import countries
@@ -144,6 +145,8 @@ class LeadFormBuilder(FormBuilder):
                 formfield.validators.append(django_forms.fields.validators.MaxLengthValidator(limit))
                 formfield.widget.attrs["maxlength"] = str(limit)
             if form_field.maps_to == FieldMapping.EMAIL:
+                # One rule for addresses everywhere: email-validator's, as the lead store cleans them.
+                formfield.validators = [v for v in formfield.validators if not isinstance(v, EmailValidator)]
                 formfield.validators.append(_validate_email)
                 formfield.widget.attrs.update({"autocomplete": "email", "inputmode": "email"})
             formfield.widget.attrs.update(AUTOCOMPLETE.get(form_field.maps_to, {}))
