@@ -115,7 +115,7 @@ def signature_verify(secret: str, *, timestamp: str | None, signature: str | Non
     given = signature.lower().encode("utf-8", "replace")
     if not hmac.compare_digest(expected, given):
         raise IntakeRejected(401, "bad_signature",
-                             f"{SIGNATURE_HEADER} does not match: sign f\"{{timestamp}}.{{raw body}}\" with "
+                             f"{SIGNATURE_HEADER} does not match: sign \"<timestamp>.<raw body>\" with "
                              "HMAC-SHA256 and the provider's secret, and send sha256=<hex>.",
                              reason=Reason.BAD_SIGNATURE, field=SIGNATURE_HEADER)
     window = settings.LEAD_INTAKE_REPLAY_WINDOW
