@@ -1,6 +1,7 @@
 """Gated forms: form pages built by marketers, consent, rejected submissions, imports, webhooks."""
 
 from .consent import ConsentPolicy, ConsentRecord
+from .imports import LeadImport, LeadImportResult
 from .pages import FieldMapping, FormPurpose, LeadFormField, LeadFormPage, LeadFormSubmission
 from .spam import RejectedSubmission
 from .webhooks import WebhookReceipt
@@ -13,6 +14,8 @@ __all__ = [
     "LeadFormField",
     "LeadFormPage",
     "LeadFormSubmission",
+    "LeadImport",
+    "LeadImportResult",
     "RejectedSubmission",
     "WebhookReceipt",
 ]

@@ -1,12 +1,19 @@
 """Writes to the lead store. Every other app goes through these functions."""
 
+from .bulk import BulkCapture, BulkOutcome, BulkRow, leads_import_batch
 from .capture import lead_capture, lead_process, leads_reprocess_failed
 from .crm import crm_deliver, crm_deliver_due, crm_push_queue
 from .identity import company_resolve, person_merge, person_resolve, visitor_link
 from .interactions import interaction_record
 from .lifecycle import sales_accept, sales_mark, sales_reject, stage_change, stage_rules_apply
 from .routing import person_assign
-from .scoring import is_marketing_qualified, people_rescore_all, person_rescore, score_explanation
+from .scoring import (
+    is_marketing_qualified,
+    people_rescore,
+    people_rescore_all,
+    person_rescore,
+    score_explanation,
+)
 
 __all__ = [
     "crm_deliver",
@@ -30,4 +37,9 @@ __all__ = [
     "person_merge",
     "person_resolve",
     "visitor_link",
+    "BulkCapture",
+    "BulkOutcome",
+    "BulkRow",
+    "leads_import_batch",
+    "people_rescore",
 ]

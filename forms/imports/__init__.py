@@ -1,0 +1,1 @@
+"""Lead imports: parse CSV/XLSX files, map their columns, check rows at the edge, run the import."""
