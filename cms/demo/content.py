@@ -125,16 +125,6 @@ OFFICIAL_PAGES = [
         ],
         "metrics": [],
     },
-    {
-        "slug": "contact-sales",
-        "title": "Contact sales",
-        "intro": "Tell us about your team and we'll get back to you within one business day.",
-        "sections": [
-            ("What happens next", "A solutions engineer reviews your message, then we book a call at a "
-             "time that suits you. No sales sequences, no spam."),
-        ],
-        "metrics": [],
-    },
 ]
 
 WHITEPAPER_SECTIONS = [
@@ -231,3 +221,47 @@ CASE_STUDIES = [
 ]
 
 CUSTOMER_LOGOS = ["Meridian Bank", "Atlas Health", "Kestrel", "Brightline", "Parcelo", "Northgate"]
+
+
+# The contact-sales page is a form page (see lead forms below), not a standard page.
+CONTACT_SALES = {
+    "title": "Contact sales",
+    "intro": "<p>Tell us about your team and we'll get back to you within one business day. A solutions "
+    "engineer reviews your message, then we book a call at a time that suits you. No sales sequences, no spam.</p>",
+    "thank_you": "<p>Thanks! A solutions engineer will reply within one business day.</p>",
+    "fields": [
+        # label, type, saved as, required, progressive, choices
+        ("Work email", "email", "email", True, False, ""),
+        ("First name", "singleline", "first_name", True, False, ""),
+        ("Last name", "singleline", "last_name", True, False, ""),
+        ("Company", "singleline", "company", True, False, ""),
+        ("Country", "dropdown", "country", True, False, ""),
+        ("Phone", "singleline", "phone", False, False, ""),
+        ("Team size", "dropdown", "employee_band", False, False, "1-10\n11-50\n51-200\n201-1000\n1001-5000\n5001+"),
+        ("How can we help?", "multiline", "", True, False, ""),
+    ],
+}
+WHITEPAPER_GATE = {
+    "title": "Get the whitepaper",
+    "slug": "get-the-whitepaper",
+    "intro": "",
+    "thank_you": "<p>Enjoy the read. We've emailed you the link too.</p>",
+    "fields": [
+        ("Work email", "email", "email", True, False, ""),
+        ("First name", "singleline", "first_name", True, False, ""),
+        ("Last name", "singleline", "last_name", True, False, ""),
+        ("Company", "singleline", "company", True, False, ""),
+        ("Country", "dropdown", "country", True, False, ""),
+        # Progressive: asked of known visitors, two per visit, until answered.
+        ("Job title", "singleline", "job_title", False, True, ""),
+        ("Company size", "dropdown", "employee_band", False, True, "1-10\n11-50\n51-200\n201-1000\n1001-5000\n5001+"),
+        ("Phone", "singleline", "phone", False, True, ""),
+        ("Industry", "dropdown", "industry", False, True,
+         "banking\nhealthcare\nmanufacturing\nsoftware\nretail\nlogistics\nother"),
+    ],
+}
+# Countries outside the EU/EEA and UK defaults: a notice is enough in the US.
+CONSENT_POLICIES = [
+    ("US", False, False, "We'll occasionally email you research and event invitations. Every email has an "
+     "unsubscribe link, and our privacy notice explains how we use your details."),
+]

@@ -34,6 +34,7 @@ from cms.models import (
     WhitepaperIndexPage,
     WhitepaperPage,
 )
+from forms.models import ConsentPolicy, LeadFormField, LeadFormPage
 
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "northwind-demo-2026"
@@ -64,6 +65,12 @@ class DemoLoader:
             home = self.home_page()
             self.images()
             pages = self.official_pages(home)
+            pages["contact-sales"] = self.lead_form(home, "contact-sales", purpose="contact_sales",
+                                                    spec=content.CONTACT_SALES, submit_label="Send",
+                                                    show_in_menus=True)
+            gate = self.lead_form(home, content.WHITEPAPER_GATE["slug"], purpose="gate",
+                                  spec=content.WHITEPAPER_GATE, submit_label="Get the PDF")
+            self.consent_policies()
             self.calls_to_action(pages)
             whitepaper_index = self.index_page(
                 home, WhitepaperIndexPage, "whitepapers", "Whitepapers & research",
@@ -73,7 +80,7 @@ class DemoLoader:
                 home, CaseStudyIndexPage, "customers", "Customer stories",
                 "How revenue teams in banking, healthcare, manufacturing and more work with Northwind Signal.",
             )
-            whitepapers = self.whitepapers(whitepaper_index, gate_page=pages.get("contact-sales"))
+            whitepapers = self.whitepapers(whitepaper_index, gate_form=gate)
             self.case_studies(case_study_index, whitepapers)
             self.fill_home_body(home)
             self.site_settings(home, pages, whitepaper_index, case_study_index)
@@ -204,7 +211,31 @@ class DemoLoader:
         page, _ = self.child(home, model, slug, title=title, intro=intro, show_in_menus=True)
         return page
 
-    def whitepapers(self, index, *, gate_page) -> dict:
+    def lead_form(self, home, slug, *, purpose, spec, submit_label, show_in_menus=False):
+        """A marketer-built form page with mapped fields, as made in the admin's form builder."""
+        fields = [
+            LeadFormField(sort_order=order, label=label, field_type=kind, maps_to=maps_to, required=required,
+                          progressive=progressive, choices=choices)
+            for order, (label, kind, maps_to, required, progressive, choices) in enumerate(spec["fields"])
+        ]
+        page, _ = self.child(
+            home, LeadFormPage, slug, title=spec["title"], purpose=purpose, intro=spec["intro"],
+            thank_you_text=spec["thank_you"], submit_label=submit_label, show_in_menus=show_in_menus,
+            confirmation_subject=f"{spec['title']}: thank you", to_address="sales@northwind-signal.example"
+            if purpose == "contact_sales" else "", subject=f"New submission: {spec['title']}",
+            relations={"form_fields": fields},
+        )
+        return page
+
+    def consent_policies(self):
+        # EU/EEA, UK and "everywhere else" ship as defaults (a data migration); the demo adds a notice country.
+        for country, show, required, text in content.CONSENT_POLICIES:
+            _, created = ConsentPolicy.objects.get_or_create(
+                country=country, defaults={"show_checkbox": show, "opt_in_required": required, "text": text})
+            if created:
+                self.report.add(f"consent policy {country}")
+
+    def whitepapers(self, index, *, gate_form) -> dict:
         gated_collection = self.collection(GATED_COLLECTION, private=True)
         public_collection = self.collection(PUBLIC_COLLECTION, private=False)
         authors = list(Author.objects.order_by("pk"))
@@ -225,7 +256,7 @@ class DemoLoader:
                 index, WhitepaperPage, slug, title=title, summary=summary,
                 cover_image=self.image(f"{title} cover", size=(1600, 900)),
                 document=document, page_count=page_count, gated=gated,
-                gate_form=None,  # set by the forms demo below
+                gate_form=gate_form if gated else None,
                 relations={
                     "topics": list(Topic.objects.filter(slug__in=topics)),
                     "industries": list(Industry.objects.filter(slug__in=industries)),
@@ -283,7 +314,7 @@ class DemoLoader:
             "and routes the right leads to the right rep in seconds.",
             "image": self.hero_image,
             "call_to_action": {
-                "label": "Book a demo", "page": StandardPage.objects.filter(slug="contact-sales").first(), "url": ""
+                "label": "Book a demo", "page": Page.objects.filter(slug="contact-sales").first(), "url": ""
             },
         })]
         home.body = [

@@ -128,7 +128,7 @@ class HomePage(BasePage):
     api_fields = [*BasePage.api_fields, APIField("hero"), APIField("body")]
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["cms.StandardPage", "cms.WhitepaperIndexPage", "cms.CaseStudyIndexPage"]
+    subpage_types = ["cms.StandardPage", "cms.WhitepaperIndexPage", "cms.CaseStudyIndexPage", "leadforms.LeadFormPage"]
     template = "pages/home_page.html"
 
     def json_ld(self, request):
@@ -162,7 +162,7 @@ class StandardPage(BasePage):
     api_fields = [*BasePage.api_fields, APIField("intro"), APIField("hero"), APIField("body")]
 
     parent_page_types = ["cms.HomePage", "cms.StandardPage"]
-    subpage_types = ["cms.StandardPage"]
+    subpage_types = ["cms.StandardPage", "leadforms.LeadFormPage"]
     template = "pages/standard_page.html"
 
 

@@ -11,6 +11,7 @@ from cms.models import (
     WhitepaperIndexPage,
     WhitepaperPage,
 )
+from forms.models import LeadFormPage
 from tests.factories import StandardPageFactory, WhitepaperPageFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,11 +22,11 @@ def creatable(parent):
 
 
 def test_home_page_allows_official_pages_and_one_of_each_library(home_page, whitepaper_index, case_study_index):
-    assert creatable(home_page) == {StandardPage}  # the two libraries exist already: one per home
+    assert creatable(home_page) == {StandardPage, LeadFormPage}  # the two libraries exist already: one per home
 
 
 def test_home_page_allows_libraries_until_they_exist(home_page):
-    assert creatable(home_page) == {StandardPage, WhitepaperIndexPage, CaseStudyIndexPage}
+    assert creatable(home_page) == {StandardPage, WhitepaperIndexPage, CaseStudyIndexPage, LeadFormPage}
 
 
 def test_home_page_only_at_the_root(home_page):
@@ -42,7 +43,7 @@ def test_whitepapers_only_in_the_whitepaper_library(whitepaper_index, case_study
 
 def test_standard_pages_nest(home_page):
     about = StandardPageFactory(parent=home_page)
-    assert creatable(about) == {StandardPage}
+    assert creatable(about) == {StandardPage, LeadFormPage}  # forms live beside official pages
 
 
 def test_whitepapers_have_no_children(whitepaper_index):

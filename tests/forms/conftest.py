@@ -23,11 +23,15 @@ def _fresh_limits(settings):
 
 @pytest.fixture
 def consent_policies(db):
-    return {
-        "DE": ConsentPolicy.objects.create(country="DE", show_checkbox=True, opt_in_required=True, text=EU_TEXT),
-        "US": ConsentPolicy.objects.create(country="US", show_checkbox=False, opt_in_required=False, text=US_TEXT),
-        "*": ConsentPolicy.objects.create(country="*", show_checkbox=True, opt_in_required=True, text=EU_TEXT),
-    }
+    """The shipped defaults (EU/EEA, UK, everywhere else) with the test's own wording, plus a notice country."""
+    rows = {"DE": (True, True, EU_TEXT), "US": (False, False, US_TEXT), "*": (True, True, EU_TEXT)}
+    policies = {}
+    for country, (show, required, text) in rows.items():
+        policies[country], _ = ConsentPolicy.objects.update_or_create(
+            country=country, defaults={"show_checkbox": show, "opt_in_required": required, "text": text})
+        policies[country].version = 1
+        policies[country].save(update_fields=["version"])
+    return policies
 
 
 @pytest.fixture
