@@ -279,10 +279,10 @@ def form_submit(
                            email=email_given if isinstance(email_given, str) else "", payload=payload)
         return SubmitResult("rejected", form=None, rejection=rejection)
 
-    rejection = (
-        spam.check_honeypot(data.get(spam.HONEYPOT_FIELD))
-        or spam.check_started_token(data.get(spam.STARTED_FIELD) or "", form_page.pk)
-        or spam.check_rate_limits(ip_address=visitor.ip_address, email=email_given)
+    # Every attempt counts towards the limits; the timing token is judged only on a complete answer,
+    # so a person who presses Send on an empty form at once sees what is missing, not a spam warning.
+    rejection = spam.check_honeypot(data.get(spam.HONEYPOT_FIELD)) or spam.check_rate_limits(
+        ip_address=visitor.ip_address, email=email_given
     )
     if rejection is not None:
         return reject(rejection)
@@ -298,6 +298,9 @@ def form_submit(
             return SubmitResult("invalid", form=form)
     if not form.is_valid():
         return SubmitResult("invalid", form=form)
+    rejection = spam.check_started_token(data.get(spam.STARTED_FIELD) or "", form_page.pk)
+    if rejection is not None:
+        return reject(rejection)
 
     cleaned = form.cleaned_data
     fields, answers = {}, {}
