@@ -125,6 +125,10 @@ class LeadFormPage(AbstractEmailForm):
     def get_submission_class(self):
         return LeadFormSubmission
 
+    def get_data_fields(self):
+        # Wagtail's submissions listing and its CSV/XLSX export: also which lead and what for.
+        return [*super().get_data_fields(), ("lead", "Lead"), ("for", "Filled in for")]
+
     def serve(self, request, *args, **kwargs):
         # The whole journey (spam rules, consent, capture, emails) lives in one service; Wagtail's
         # FormMixin.serve would skip all of it.
