@@ -237,7 +237,7 @@ CONTACT_SALES = {
         ("Company", "singleline", "company", True, False, ""),
         ("Country", "dropdown", "country", True, False, ""),
         ("Phone", "singleline", "phone", False, False, ""),
-        ("Team size", "dropdown", "employee_band", False, False, "1-10\n11-50\n51-200\n201-1000\n1001-5000\n5001+"),
+        ("Team size", "dropdown", "employee_band", False, False, ""),
         ("How can we help?", "multiline", "", True, False, ""),
     ],
 }
@@ -254,7 +254,7 @@ WHITEPAPER_GATE = {
         ("Country", "dropdown", "country", True, False, ""),
         # Progressive: asked of known visitors, two per visit, until answered.
         ("Job title", "singleline", "job_title", False, True, ""),
-        ("Company size", "dropdown", "employee_band", False, True, "1-10\n11-50\n51-200\n201-1000\n1001-5000\n5001+"),
+        ("Company size", "dropdown", "employee_band", False, True, ""),
         ("Phone", "singleline", "phone", False, True, ""),
         ("Industry", "dropdown", "industry", False, True,
          "banking\nhealthcare\nmanufacturing\nsoftware\nretail\nlogistics\nother"),

@@ -31,7 +31,7 @@ class FieldMapping(models.TextChoices):
     COMPANY = "company", "Company: name"
     INDUSTRY = "industry", "Company: industry"
     EMPLOYEES = "employees", "Company: number of employees"
-    EMPLOYEE_BAND = "employee_band", "Company: employee band (1-10, 11-50, ...)"
+    EMPLOYEE_BAND = "employee_band", "Company: employee band (a list of the lead store's bands)"
 
 
 class GateBehaviour(models.TextChoices):

@@ -19,6 +19,7 @@ from wagtail.contrib.forms.forms import BaseForm, FormBuilder
 from forms.models import FieldMapping, FormPurpose, LeadFormPage, LeadFormSubmission
 from forms.models.pages import GateBehaviour
 from leads.cleaning import normalise_email, normalise_phone
+from leads.models import EMPLOYEE_BANDS
 from leads.selectors import person_has_converted, person_known_answers
 from leads.services import lead_capture
 
@@ -133,10 +134,13 @@ class LeadFormBuilder(FormBuilder):
         formfields = {}
         for form_field in fields:
             options = self.get_field_options(form_field)
+            # Lists the lead store understands, whatever choices were typed: ISO countries, our bands.
             if form_field.maps_to == FieldMapping.COUNTRY and form_field.field_type != "hidden":
                 formfield = django_forms.ChoiceField(
                     choices=[("", "Select a country")] + list(countries), **options
                 )
+            elif form_field.maps_to == FieldMapping.EMPLOYEE_BAND and form_field.field_type != "hidden":
+                formfield = django_forms.ChoiceField(choices=[("", "Select a size"), *EMPLOYEE_BANDS], **options)
             else:
                 formfield = self.get_create_field_function(form_field.field_type)(form_field, options)
             limit = TEXT_LIMITS.get(form_field.field_type)

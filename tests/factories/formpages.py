@@ -14,7 +14,7 @@ GATE_FIELDS = [
     ("Country", "dropdown", "country", True, False, ""),
     ("Job title", "singleline", "job_title", False, True, ""),
     ("Phone", "singleline", "phone", False, True, ""),
-    ("Company size", "dropdown", "employee_band", False, True, "1-10\n11-50\n51-200\n201-1000\n1001-5000\n5001+"),
+    ("Company size", "dropdown", "employee_band", False, True, ""),
 ]
 
 

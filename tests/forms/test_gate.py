@@ -221,6 +221,9 @@ class TestProgressiveProfiling:
 
         html = client.get(other.url).content.decode()
         assert 'name="company_size"' in html and 'name="job_title"' not in html
+        assert '<option value="250-999">250-999</option>' in html  # the lead store's own bands
+        client.post(other.url, {**form_inputs(html), "company_size": "250-999"})
+        assert Person.objects.get().company.employee_band == "250-999"
 
     def test_profiling_reads_the_person_record_not_past_submissions(self, client, whitepaper, consent_policies):
         submit(client, whitepaper.url)
