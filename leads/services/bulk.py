@@ -30,7 +30,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -192,7 +192,7 @@ class BulkCapture:
             fields = sorted({name for key in changed_people for name in changed_people[key]} | {"updated_at"})
             for person in updates:
                 person.updated_at = now
-            Person.objects.bulk_update(updates, fields, batch_size=500)
+            bulk_set(Person, updates, fields)
         started = self._tick("people", started)
 
         leads = [self._lead(p, received_at, now) for p in prepared]
@@ -291,6 +291,35 @@ class BulkCapture:
         return outcomes
 
 
+def bulk_set(model, objects: list, fields: list[str], batch_size: int = 1000) -> None:
+    """Save `fields` of many rows. On PostgreSQL one UPDATE ... FROM (VALUES ...) per 1,000 rows:
+    Django's bulk_update builds a CASE per field and row, which costs seconds of Python per batch."""
+    if not objects:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(objects, fields, batch_size=500)
+        return
+    qn = connection.ops.quote_name
+    columns = [model._meta.get_field(name) for name in fields]
+    table, pk = qn(model._meta.db_table), model._meta.pk
+    sets = ", ".join(f"{qn(column.column)} = CAST(v.column{n + 2} AS {column.db_type(connection)})"
+                     for n, column in enumerate(columns))
+    row = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(objects), batch_size):
+            batch = objects[start:start + batch_size]
+            params = []
+            for obj in batch:
+                obj._prepare_related_fields_for_save(operation_name="bulk_update", fields=columns)
+                params.append(obj.pk)
+                params += [column.get_db_prep_save(getattr(obj, column.attname), connection) for column in columns]
+            cursor.execute(
+                f"UPDATE {table} SET {sets} FROM (VALUES {', '.join([row] * len(batch))}) AS v"
+                f" WHERE {table}.{qn(pk.column)} = CAST(v.column1 AS {pk.rel_db_type(connection)})",
+                params,
+            )
+
+
 def _apply(instance, values: dict) -> set:
     """identity._update_fields without the save: a non-blank new value replaces the stored one."""
     changed = set()
@@ -381,7 +410,7 @@ class _CompanyResolver:
             fields = sorted({name for _, names in self.changed.values() for name in names} | {"updated_at"})
             for company in companies:
                 company.updated_at = now
-            Company.objects.bulk_update(companies, fields, batch_size=500)
+            bulk_set(Company, companies, fields)
 
 
 def leads_import_batch(rows: list[BulkRow], *, label: str, origin_id: str = "", interaction_type: str = IMPORTED,
