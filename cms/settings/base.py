@@ -201,6 +201,14 @@ GATED_DOWNLOAD_MAX_AGE = env_int("GATED_DOWNLOAD_MAX_AGE", 7 * 24 * 3600)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Northwind Signal <hello@northwind-signal.example>")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
+# Lead imports (CSV/XLSX): uploads hold personal data, so they live outside MEDIA_ROOT's public
+# folders (default: private-media/lead-imports beside MEDIA_ROOT), shared by web servers and workers.
+LEAD_IMPORT_ROOT = env_str("LEAD_IMPORT_ROOT") or None
+LEAD_IMPORT_MAX_BYTES = env_int("LEAD_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+LEAD_IMPORT_MAX_ROWS = env_int("LEAD_IMPORT_MAX_ROWS", 200_000)
+LEAD_IMPORT_BATCH_SIZE = env_int("LEAD_IMPORT_BATCH_SIZE", 1000)
+LEAD_IMPORT_KEEP_DAYS = env_int("LEAD_IMPORT_KEEP_DAYS", 7)
+
 # --- Demo -----------------------------------------------------------------------------------
 # load_demo creates a demo superuser only where this is on; production settings force it off.
 DEMO_USER_ENABLED = env_bool("DEMO_USER_ENABLED", True)
