@@ -34,14 +34,20 @@ DATABASES = {
     )
 }
 
-MEDIA_ROOT = BENCH_DATA_DIR / "media"
+# bench_forms.py keeps the demo's PDFs and images in a directory of its own and removes it afterwards.
+MEDIA_ROOT = Path(env_str("BENCH_MEDIA_ROOT") or BENCH_DATA_DIR / "media")
 STATIC_ROOT = BENCH_DATA_DIR / "static"
 
-# No db_worker runs during a bench: everything happens inside the request or the build.
+# By default no db_worker runs during a bench: everything happens inside the request or the build.
+# bench/bench_forms.py sets BENCH_BACKGROUND_TASKS_BACKEND=django_tasks_db.DatabaseBackend for its
+# queued mode (and runs `manage.py db_worker --backend background` itself). A bench-only name, so a
+# BACKGROUND_TASKS_BACKEND left in the shell from production cannot change bench_site.py's figures.
 TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
     "background": {
-        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "BACKEND": env_str(
+            "BENCH_BACKGROUND_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+        ),
         "QUEUES": ["default"],
     },
 }
