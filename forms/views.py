@@ -134,7 +134,7 @@ def form_serve(request, *, host_page, form_page, template, asset: GatedAsset | N
 
     if panel.get("form") is not None:
         describe_errors(panel["form"])
-    if request.headers.get("HX-Request") and status != 413:
+    if request.headers.get("HX-Request"):
         response = TemplateResponse(request, PANEL_TEMPLATE, {"lead_form": panel, "request": request})
         status = 200 if status < 500 else status  # htmx swaps only 2xx by default; errors are in the panel
     else:

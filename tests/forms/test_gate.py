@@ -343,6 +343,10 @@ class TestSpamAndAbuse:
         assert response.status_code == 413
         assert not Lead.objects.exists()
         assert RejectedSubmission.objects.get().reason == "too_large"
+        # With htmx the panel still swaps in (htmx ignores 4xx answers) and says what went wrong.
+        htmx = submit(client, whitepaper.url, {**GOOD_ANSWERS, "first_name": "x" * 5000},
+                      headers={"HX-Request": "true"})
+        assert htmx.status_code == 200 and "too large" in htmx.content.decode() and "<html" not in htmx.content.decode()
 
     def test_csrf_is_enforced_on_html_forms(self, whitepaper, consent_policies):
         browser = Client(enforce_csrf_checks=True)
