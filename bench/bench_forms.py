@@ -109,6 +109,8 @@ def parse_args(argv=None):
     parser.add_argument("--database-url", default=os.environ.get("BENCH_FORMS_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument("--keep", action="store_true", help="keep the database and media afterwards")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--no-htmx", action="store_true",
+                        help="POST as a browser without JavaScript (the whole page comes back) instead of htmx")
     args = parser.parse_args(argv)
     args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     for mode in args.modes:
@@ -399,7 +401,7 @@ def send(conn, method, path, headers, body=None):
     return status, response_headers, data, (time.perf_counter() - started) * 1000
 
 
-def run_pass(name, *, port, path, total, concurrency, max_seconds, book, repeat_share, seed):
+def run_pass(name, *, port, path, total, concurrency, max_seconds, book, repeat_share, seed, htmx=True):
     """`total` visitors from `concurrency` threads, stopped at `max_seconds`."""
     result = Pass(name)
     tickets = itertools.count()
@@ -456,6 +458,8 @@ def run_pass(name, *, port, path, total, concurrency, max_seconds, book, repeat_
         cookie = "; ".join(f"{k}={m.value}" for k, m in jar.items())
         post_headers = {"User-Agent": USER_AGENT, "Accept": "text/html", "Cookie": cookie, "Origin": origin,
                         "Referer": origin + path, "Content-Type": "application/x-www-form-urlencoded"}
+        if htmx:  # what the page's own form sends with JavaScript on: only the form panel comes back
+            post_headers["HX-Request"] = "true"
         status, _, body, ms = send(conn, "POST", path, post_headers, data)
         local.post_ms.append(ms)
         if status == 200 and b"lead-form__done" in body and b"Download the PDF" in body:
@@ -529,7 +533,8 @@ def run_mode(args, mode, path):
     busy = cpu_busy()  # nothing of ours runs now: this is other work on the machine
     print(f"\nCPU busy with other work before mode {mode}: {busy:.0%} of {os.cpu_count()} cores")
     book = EmailBook(mode)
-    common = {"port": args.port, "path": path, "book": book, "repeat_share": args.repeat_share}
+    common = {"port": args.port, "path": path, "book": book, "repeat_share": args.repeat_share,
+              "htmx": not args.no_htmx}
     try:
         gunicorn = start_process(gunicorn_command(args), GUNICORN_LOG, env)
         procs.append(gunicorn)
@@ -762,7 +767,8 @@ def print_environment(args, path, title):
           f"{HOST}:{args.port}, settings bench.settings (production, DEBUG off, locmem cache, locmem email)")
     print(f"form           {path} ({title}), gate form {GATE_SLUG!r}")
     print(f"load           {args.requests} visitors per mode (GET + POST), concurrency {args.concurrency}, "
-          f"max {args.max_seconds:.0f}s, {args.repeat_share:.0%} repeat emails, {args.serial} serial visitors first")
+          f"max {args.max_seconds:.0f}s, {args.repeat_share:.0%} repeat emails, {args.serial} serial visitors first, "
+          f"{'plain POST (no JavaScript)' if args.no_htmx else 'htmx POST (the form panel only)'}")
     print("environment    FORMS_MIN_FILL_SECONDS=0 FORMS_RATE_LIMIT_IP=1000000/60 FORMS_RATE_LIMIT_EMAIL=1000000/60")
 
 
