@@ -62,15 +62,15 @@ def _matches(rule):
     return Case(When(fit_condition(rule), then=V(1)), default=V(0), output_field=IntegerField())
 
 
-def _fit_select(rules, person_id=None):
+def _fit_select(rules, person_ids=None):
     """SELECT id, fit, interest_penalty FROM people (SQL, params), compiled by the ORM: the columns
     come out named pk, fit and interest_penalty, which the scoring statement refers to."""
     fit = V(0, output_field=IntegerField())
     for rule in rules:
         fit = fit + _matches(rule) * V(rule.points, output_field=IntegerField())
     people = Person.objects.order_by().annotate(fit=fit).values_list("pk", "fit", "interest_penalty")
-    if person_id:
-        people = people.filter(pk=person_id)
+    if person_ids is not None:
+        people = people.filter(pk__in=person_ids)
     return people.query.sql_with_params()
 
 
@@ -109,13 +109,20 @@ WHERE cap_points IS NULL OR base_points = 0 OR nth <= cap_points / ABS(base_poin
 """
 
 
-def _interest_lines(now, person_id=None):
+def _interest_lines(now, person_ids=None):
     """(SQL, params) of one row per counted interaction: person, rule, interaction, base, points, age."""
-    sql = INTEREST_LINES_SQL.format(age=_age_days_sql(), person_filter="AND i.person_id = %s" if person_id else "")
+    if person_ids is None:
+        person_filter, id_params = "", []
+    elif len(person_ids) == 1:
+        person_filter, id_params = "AND i.person_id = %s", list(person_ids)
+    elif connection.vendor == "postgresql":
+        person_filter, id_params = "AND i.person_id = ANY(%s)", [list(person_ids)]
+    else:
+        person_filter, id_params = f"AND i.person_id IN ({', '.join(['%s'] * len(person_ids))})", list(person_ids)
+    sql = INTEREST_LINES_SQL.format(age=_age_days_sql(), person_filter=person_filter)
     now_param = _now_param(now)
     # Parameters in the order their placeholders appear in the statement.
-    params = [now_param, now_param, True, now_param, now_param]
-    return sql, params + ([person_id] if person_id else [])
+    return sql, [now_param, now_param, True, now_param, now_param, *id_params]
 
 
 def _grade_sql(settings: LeadStoreSettings):
@@ -129,11 +136,11 @@ def _grade_sql(settings: LeadStoreSettings):
     return sql, params
 
 
-def _score(now, *, person_id=None, settings=None) -> int:
-    """The one scoring statement; returns how many people it scored."""
+def _score(now, *, person_ids=None, settings=None, rules=None) -> int:
+    """The one scoring statement, for everybody or a set of people; returns how many it scored."""
     settings = settings or LeadStoreSettings.load()
-    fit_sql, fit_params = _fit_select(_fit_rules(), person_id)
-    lines_sql, lines_params = _interest_lines(now, person_id)
+    fit_sql, fit_params = _fit_select(_fit_rules() if rules is None else rules, person_ids)
+    lines_sql, lines_params = _interest_lines(now, person_ids)
     grade_sql, grade_params = _grade_sql(settings)
     sql = f"""
         UPDATE leads_person SET fit_score = s.fit, interest_score = s.interest, grade = {grade_sql}, scored_at = %s
@@ -154,7 +161,7 @@ def _score(now, *, person_id=None, settings=None) -> int:
 @transaction.atomic
 def person_rescore(person: Person, *, now=None, settings=None) -> Person:
     """Rescore one person (after an interaction or a change to their record)."""
-    _score(now or timezone.now(), person_id=person.pk, settings=settings)
+    _score(now or timezone.now(), person_ids=[person.pk], settings=settings)
     person.refresh_from_db(fields=["fit_score", "interest_score", "grade", "scored_at"])
     return person
 
@@ -205,7 +212,7 @@ def score_explanation(person: Person) -> list[ScoreLine]:
         matched = Person.objects.filter(pk=person.pk).values_list(*(_matches(rule) for rule in rules)).first()
         lines += [ScoreLine("fit", rule.name, rule.points, float(rule.points), rule)
                   for rule, hit in zip(rules, matched or (), strict=False) if hit]
-    sql, params = _interest_lines(person.scored_at, person.pk)
+    sql, params = _interest_lines(person.scored_at, [person.pk])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -221,46 +228,13 @@ def score_explanation(person: Person) -> list[ScoreLine]:
 
 
 def people_rescore(person_ids, *, now=None, settings=None) -> int:
-    """Rescore a set of people (e.g. everyone an import touched) in one statement per 2,000 people.
-
-    The statement of `_score` with `person_id IN (...)` in place of `person_id = %s`: the fit
-    select and the interest lines are the same SQL, so the three paths agree (tested).
-    """
+    """Rescore a set of people (e.g. everyone an import touched): the scoring statement with
+    `person_id IN (...)`, one statement per 2,000 people, so all three paths agree (tested)."""
     ids = sorted({int(pk) for pk in person_ids if pk})
-    if not ids:
-        return 0
     now = now or timezone.now()
     settings = settings or LeadStoreSettings.load()
     rules = _fit_rules()
-    grade_sql, grade_params = _grade_sql(settings)
-    scored = 0
-    for start in range(0, len(ids), 2000):
-        batch = ids[start:start + 2000]
-        fit = V(0, output_field=IntegerField())
-        for rule in rules:
-            fit = fit + _matches(rule) * V(rule.points, output_field=IntegerField())
-        fit_sql, fit_params = (Person.objects.order_by().filter(pk__in=batch).annotate(fit=fit)
-                               .values_list("pk", "fit", "interest_penalty").query.sql_with_params())
-        if connection.vendor == "postgresql":
-            person_filter, id_params = "AND i.person_id = ANY(%s)", [batch]
-        else:
-            person_filter, id_params = f"AND i.person_id IN ({', '.join(['%s'] * len(batch))})", batch
-        lines_sql = INTEREST_LINES_SQL.format(age=_age_days_sql(), person_filter=person_filter)
-        now_param = _now_param(now)
-        lines_params = [now_param, now_param, True, now_param, now_param, *id_params]
-        sql = f"""
-            UPDATE leads_person SET fit_score = s.fit, interest_score = s.interest, grade = {grade_sql},
-                   scored_at = %s
-            FROM (
-                SELECT f.pk AS id, f.fit AS fit,
-                       ROUND(CAST(COALESCE(t.total, 0) - f.interest_penalty AS NUMERIC), 2) AS interest
-                FROM ({fit_sql}) AS f
-                LEFT JOIN (SELECT person_id, SUM(points) AS total FROM ({lines_sql}) AS l GROUP BY person_id) AS t
-                  ON t.person_id = f.pk
-            ) AS s
-            WHERE leads_person.id = s.id
-        """
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*grade_params, now_param, *fit_params, *lines_params])
-            scored += cursor.rowcount
-    return scored
+    return sum(
+        _score(now, person_ids=ids[start:start + 2000], settings=settings, rules=rules)
+        for start in range(0, len(ids), 2000)
+    )
