@@ -17,7 +17,7 @@ from wagtail.documents import get_document_model
 from wagtail.models import Page
 
 from leads.cleaning import clean_text
-from leads.selectors import lead_owner, person_for_visitor
+from leads.selectors import lead_owner, person_by_id, person_for_visitor
 from leads.services import interaction_record
 from leads.services.identity import valid_visitor_id
 
@@ -214,7 +214,7 @@ def gated_download(request, token):
         # A returning visitor skipped the form: the download itself is the interaction.
         owner = visitor_person if visitor_person is not None and visitor_person.pk == owner_id else None
         interaction_record(
-            type="content_download", person=owner or _person(owner_id), visitor_id=visitor_id,
+            type="content_download", person=owner or person_by_id(owner_id), visitor_id=visitor_id,
             object_type="content", object_id=grant.object_id, object_label=_title(grant.object_id),
             object_topics=grant.topics, properties={"via": "returning visitor link"},
         )
@@ -225,12 +225,6 @@ def gated_download(request, token):
     response["Referrer-Policy"] = "no-referrer"
     patch_cache_control(response, private=True, no_store=True)
     return response
-
-
-def _person(person_id):
-    from leads.selectors import person_by_id
-
-    return person_by_id(person_id)
 
 
 def _title(object_id) -> str:

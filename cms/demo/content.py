@@ -223,6 +223,15 @@ CASE_STUDIES = [
 CUSTOMER_LOGOS = ["Meridian Bank", "Atlas Health", "Kestrel", "Brightline", "Parcelo", "Northgate"]
 
 
+# The questions every demo form starts with: label, type, saved as, required, progressive, choices.
+WHO_YOU_ARE = [
+        ("Work email", "email", "email", True, False, ""),
+        ("First name", "singleline", "first_name", True, False, ""),
+        ("Last name", "singleline", "last_name", True, False, ""),
+        ("Company", "singleline", "company", True, False, ""),
+        ("Country", "dropdown", "country", True, False, ""),
+]
+
 # The contact-sales page is a form page (see lead forms below), not a standard page.
 CONTACT_SALES = {
     "title": "Contact sales",
@@ -230,12 +239,7 @@ CONTACT_SALES = {
     "engineer reviews your message, then we book a call at a time that suits you. No sales sequences, no spam.</p>",
     "thank_you": "<p>Thanks! A solutions engineer will reply within one business day.</p>",
     "fields": [
-        # label, type, saved as, required, progressive, choices
-        ("Work email", "email", "email", True, False, ""),
-        ("First name", "singleline", "first_name", True, False, ""),
-        ("Last name", "singleline", "last_name", True, False, ""),
-        ("Company", "singleline", "company", True, False, ""),
-        ("Country", "dropdown", "country", True, False, ""),
+        *WHO_YOU_ARE,
         ("Phone", "singleline", "phone", False, False, ""),
         ("Team size", "dropdown", "employee_band", False, False, ""),
         ("How can we help?", "multiline", "", True, False, ""),
@@ -247,11 +251,7 @@ WHITEPAPER_GATE = {
     "intro": "",
     "thank_you": "<p>Enjoy the read. We've emailed you the link too.</p>",
     "fields": [
-        ("Work email", "email", "email", True, False, ""),
-        ("First name", "singleline", "first_name", True, False, ""),
-        ("Last name", "singleline", "last_name", True, False, ""),
-        ("Company", "singleline", "company", True, False, ""),
-        ("Country", "dropdown", "country", True, False, ""),
+        *WHO_YOU_ARE,
         # Progressive: asked of known visitors, two per visit, until answered.
         ("Job title", "singleline", "job_title", False, True, ""),
         ("Company size", "dropdown", "employee_band", False, True, ""),
