@@ -6,3 +6,21 @@ class CmsConfig(AppConfig):
     label = "cms"
     verbose_name = "Content"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+        from wagtail.signals import page_published, page_unpublished
+
+        from cms.models import Author, CallToAction, Industry, Product, SiteSettings, Topic
+        from cms.personalisation import content_changed
+
+        # Cached pages and recommendations show other pages, snippets and site settings: any change to
+        # them starts a new content epoch, so no cached page outlives what it shows.
+        page_published.connect(content_changed, dispatch_uid="cms-content-published")
+        page_unpublished.connect(content_changed, dispatch_uid="cms-content-unpublished")
+        from wagtail.models import Page
+
+        post_delete.connect(content_changed, sender=Page, dispatch_uid="cms-content-page-deleted")
+        for model in (CallToAction, SiteSettings, Author, Industry, Product, Topic):
+            post_save.connect(content_changed, sender=model, dispatch_uid=f"cms-content-{model.__name__}")
+            post_delete.connect(content_changed, sender=model, dispatch_uid=f"cms-content-del-{model.__name__}")

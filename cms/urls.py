@@ -10,6 +10,7 @@ from cms import views
 from cms.api.content import api_router
 from cms.api.v1 import api as api_v1
 from forms.views import gated_download
+from personalization.views import variant_click
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -17,6 +18,8 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     # Gated documents: signed, expiring, person-bound links handed out by forms.
     path("downloads/<str:token>/", gated_download, name="gated_download"),
+    # CTA clicks in personalised blocks (sendBeacon from js/personalisation.js, or a headless front end).
+    path("personalisation/click/", variant_click, name="personalisation_click"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("api/v2/", api_router.urls),

@@ -1,6 +1,10 @@
 """Reads of the lead store for other apps (forms, personalisation, events): small, indexed queries."""
 
-from leads.models import Lead, Person, VisitorLink
+from dataclasses import dataclass
+
+from django.db.models import Aggregate, CharField, OuterRef, Subquery
+
+from leads.models import Interaction, Lead, Person, VisitorLink
 
 from .services.identity import valid_visitor_id
 
@@ -58,3 +62,74 @@ def lead_owner(lead_id: int) -> tuple[bool, int | None]:
 
 def person_by_id(person_id) -> Person | None:
     return Person.objects.filter(pk=person_id).first() if person_id else None
+
+
+# --- Person facts for personalisation ------------------------------------------------------------
+@dataclass(frozen=True)
+class PersonFacts:
+    """What segments may ask about a known person. Read in one query (see person_facts)."""
+
+    person_id: int
+    first_name: str
+    industry: str
+    company_size: str
+    country: str
+    stage: str
+    grade: str
+    fit_score: int
+    interest_score: float
+    downloaded: frozenset = frozenset()
+    registered: frozenset = frozenset()
+
+    @property
+    def score(self) -> float:
+        return self.fit_score + self.interest_score
+
+
+class _ObjectIds(Aggregate):
+    """The object ids of a person's interactions, comma-separated (GROUP_CONCAT / STRING_AGG)."""
+
+    function = "GROUP_CONCAT"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="STRING_AGG", template="%(function)s(%(expressions)s, ',')",
+                           **extra_context)
+
+
+def _interaction_ids(interaction_type: str):
+    return Subquery(
+        Interaction.objects.filter(person=OuterRef("pk"), type=interaction_type)
+        .exclude(object_id="")
+        .values("person")
+        .annotate(ids=_ObjectIds("object_id"))
+        .values("ids")[:1]
+    )
+
+
+def person_facts(person_id) -> PersonFacts | None:
+    """A person's attributes, company, stage, grade, scores, downloads and event registrations: one query."""
+    if not person_id:
+        return None
+    row = (
+        Person.objects.filter(pk=person_id)
+        .annotate(downloaded_ids=_interaction_ids("content_download"),
+                  registered_ids=_interaction_ids("event_registered"))
+        .values_list("pk", "first_name", "company__industry", "company__employee_band", "country", "stage", "grade",
+                     "fit_score", "interest_score", "downloaded_ids", "registered_ids")
+        .first()
+    )
+    if row is None:
+        return None
+    pk, first_name, industry, band, country, stage, grade, fit, interest, downloaded, registered = row
+    return PersonFacts(
+        person_id=pk, first_name=first_name, industry=(industry or "").lower(), company_size=band or "",
+        country=country, stage=stage, grade=grade, fit_score=fit, interest_score=interest,
+        downloaded=frozenset(filter(None, (downloaded or "").split(","))),
+        registered=frozenset(filter(None, (registered or "").split(","))),
+    )
+
+
+def people_visitor_ids(person_ids) -> list[str]:
+    """Every visitor id linked to these people (to refresh what was cached about those browsers)."""
+    return list(VisitorLink.objects.filter(person_id__in=list(person_ids)).values_list("visitor_id", flat=True))

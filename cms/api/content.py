@@ -95,7 +95,28 @@ class ContentPagesAPIViewSet(PagesAPIViewSet):
         LocaleFilter,
         SearchFilter,  # last: search results cannot be filtered further
     ]
-    known_query_parameters = PagesAPIViewSet.known_query_parameters.union(["topic", "industry"])
+    known_query_parameters = PagesAPIViewSet.known_query_parameters.union(
+        ["topic", "industry", "variants", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"]
+    )
+
+    def detail_view(self, request, pk):
+        """A page for a visitor: personalised blocks resolve for the visitor (X-Visitor-Id header or the
+        cookie) exactly as the site would, and the view counts as their page view."""
+        from rest_framework.exceptions import PermissionDenied
+
+        from cms.personalisation import page_view_record
+        from personalization.selectors import api_token_valid
+
+        if request.GET.get("variants") == "all" and not api_token_valid(request):
+            raise PermissionDenied("variants=all needs an API token: send Authorization: Bearer <token> "
+                                   "with one of PERSONALIZATION_API_TOKENS.")
+        if request.GET.get("variants") not in (None, "all"):
+            raise BadRequestError("variants: the only accepted value is 'all'.")
+        instance = self.get_object()
+        request.pz_page_id = instance.pk
+        if request.GET.get("variants") != "all":
+            page_view_record(instance, request)
+        return Response(self.get_serializer(instance).data)
 
 
 class RenditionsField(Field):

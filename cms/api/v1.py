@@ -12,6 +12,7 @@ from wagtail.models import Site
 from cms.models import SiteSettings
 from forms.api.forms import router as forms_router
 from forms.api.intake import router as intake_router
+from personalization.api import router as personalization_router
 
 api = NinjaAPI(
     title="Signalpage API",
@@ -70,3 +71,4 @@ def site_info(request):
 
 api.add_router("/forms", forms_router)
 api.add_router("/intake", intake_router)
+api.add_router("/personalization", personalization_router)

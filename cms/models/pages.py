@@ -25,7 +25,7 @@ from cms.api.fields import (
     SnippetListField,
     WhitepaperDocumentField,
 )
-from cms.blocks import RICH_TEXT_FEATURES, BodyBlock, HeroBlock, MetricBlock
+from cms.blocks import HERO_BLOCKS, RICH_TEXT_FEATURES, BodyBlock, MetricBlock
 from cms.serializers import image_representation
 
 from .settings import SiteSettings
@@ -66,21 +66,43 @@ class BasePage(HeadlessPreviewMixin, Page):
     api_fields = [APIField("social_image", serializer=ImageField())]
     # Listing-page cards and the API read these without touching the body.
     listing_image_field = None
+    # StreamFields that may hold personalised blocks (cms.personalisation reads their segments).
+    personalised_fields = ("body",)
+    # Whether the rendered page may be kept in the output cache, per (revision, segment fingerprint).
+    # Off for pages whose output depends on more than that (forms with CSRF tokens, filtered listings).
+    output_cache = False
 
     class Meta:
         abstract = True
 
-    # --- Preview: the built-in site, plus the headless front end when one is configured ---
+    def serve(self, request, *args, **kwargs):
+        from cms.personalisation import serve_personalised
+
+        return serve_personalised(self, request, lambda: super(BasePage, self).serve(request, *args, **kwargs),
+                                  use_cache=self.output_cache)
+
+    # --- Preview: the built-in site, each segment, and the headless front end when one is configured ---
     @property
     def preview_modes(self):
         modes = [("", "Site")]
         if settings.HEADLESS_PREVIEW_URL:
             modes.append(("headless", "Headless front end"))
+        if self.personalised_fields:
+            from personalization.models import Segment
+
+            modes.append(("no-segment", "As a visitor in no segment"))
+            modes += [(f"segment-{pk}", f"As segment: {name}")
+                      for pk, name in Segment.objects.filter(is_active=True).values_list("pk", "name")]
         return modes
 
     def serve_preview(self, request, mode_name):
         if mode_name == "headless":
             return HeadlessPreviewMixin.serve_preview(self, request, mode_name)
+        if mode_name == "no-segment" or mode_name.startswith("segment-"):
+            from personalization.services import preview_as
+
+            segment_id = mode_name.removeprefix("segment-")
+            preview_as(request, {int(segment_id)} if segment_id.isdigit() else set())
         return Page.serve_preview(self, request, mode_name)
 
     # --- SEO ---
@@ -120,7 +142,9 @@ class BasePage(HeadlessPreviewMixin, Page):
 
 
 class HomePage(BasePage):
-    hero = StreamField([("hero", HeroBlock())], blank=True, max_num=1)
+    personalised_fields = ("hero", "body")
+    output_cache = True
+    hero = StreamField(HERO_BLOCKS, blank=True, max_num=1)
     body = StreamField(BodyBlock(), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("hero"), FieldPanel("body")]
@@ -153,8 +177,11 @@ class HomePage(BasePage):
 class StandardPage(BasePage):
     """Product, solution, pricing, about and similar official pages."""
 
+    personalised_fields = ("hero", "body")
+    output_cache = True
+
     intro = models.TextField(blank=True, max_length=500)
-    hero = StreamField([("hero", HeroBlock())], blank=True, max_num=1)
+    hero = StreamField(HERO_BLOCKS, blank=True, max_num=1)
     body = StreamField(BodyBlock(), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("hero"), FieldPanel("body")]
@@ -329,6 +356,11 @@ class WhitepaperPage(BasePage):
             topics=tuple(self.topics.values_list("slug", flat=True)),
         )
 
+    def visitor_tags(self):
+        """(topic slugs, industry slugs): what a view of this page tells us about the visitor's interests."""
+        return (tuple(self.topics.values_list("slug", flat=True)),
+                tuple(self.industries.values_list("slug", flat=True)))
+
     @property
     def live_gate_form(self):
         return self.gate_form if self.gated and self.gate_form_id and self.gate_form.live else None
@@ -478,8 +510,12 @@ class CaseStudyPage(BasePage):
     ]
     parent_page_types = ["cms.CaseStudyIndexPage"]
     subpage_types = []
+    output_cache = True
     template = "pages/case_study_page.html"
     listing_image_field = "cover_image"
+
+    def visitor_tags(self):
+        return (tuple(self.topics.values_list("slug", flat=True)), (self.industry.slug,) if self.industry_id else ())
 
     @cached_property
     def live_related_whitepapers(self):

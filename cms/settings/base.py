@@ -15,6 +15,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "cms",
     "forms",
+    "personalization",
     "leads",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -60,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "personalization.middleware.VisitorMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -190,6 +192,23 @@ VISITOR_COOKIE_MAX_AGE = env_int("VISITOR_COOKIE_MAX_AGE", 365 * 24 * 3600)
 # The visitor's country, as a CDN or load balancer puts it in a header (Cloudflare: CF-IPCountry,
 # CloudFront: CloudFront-Viewer-Country). Decides the consent policy until the visitor answers.
 VISITOR_COUNTRY_HEADER = env_str("VISITOR_COUNTRY_HEADER", "CF-IPCountry")
+# --- Personalisation -------------------------------------------------------------------------
+# "always": remember visitors (cookie, visit history) from the first page view; "opt-in": only
+# once the site's consent banner has set PERSONALIZATION_CONSENT_COOKIE to "granted" (or "1").
+# Without it, visitors still get content for what this request says (campaign, device, country).
+PERSONALIZATION_CONSENT_MODE = env_str("PERSONALIZATION_CONSENT_MODE", "always")
+PERSONALIZATION_CONSENT_COOKIE = env_str("PERSONALIZATION_CONSENT_COOKIE", "sp_consent")
+# Browsers sending the Global Privacy Control signal (Sec-GPC: 1) are not tracked.
+PERSONALIZATION_HONOR_GPC = env_bool("PERSONALIZATION_HONOR_GPC", True)
+# A visitor's row is written once per visit and after this many page views in one visit.
+PERSONALIZATION_SAVE_EVERY = env_int("PERSONALIZATION_SAVE_EVERY", 10)
+# Variant statistics are counted in the process and written this often (seconds).
+PERSONALIZATION_STATS_FLUSH_SECONDS = env_int("PERSONALIZATION_STATS_FLUSH_SECONDS", 10)
+# Rendered personalised pages are cached per (page revision, segment fingerprint) this long.
+PERSONALIZATION_PAGE_CACHE_SECONDS = env_int("PERSONALIZATION_PAGE_CACHE_SECONDS", 300)
+# Bearer tokens that may ask the content API for every variant (?variants=all), e.g. for edge rendering.
+PERSONALIZATION_API_TOKENS = env_list("PERSONALIZATION_API_TOKENS")
+
 # Spam and abuse: "count/seconds" windows, counted in the cache (shared across processes with Redis).
 FORMS_RATE_LIMIT_IP = env_rate("FORMS_RATE_LIMIT_IP", "60/600")
 FORMS_RATE_LIMIT_EMAIL = env_rate("FORMS_RATE_LIMIT_EMAIL", "10/3600")

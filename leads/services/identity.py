@@ -25,6 +25,7 @@ from leads.models import (
     Seniority,
     VisitorLink,
 )
+from leads.signals import people_changed, send_after_commit, visitor_identified
 
 VISITOR_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 SENIORITY_WORDS = [
@@ -161,8 +162,11 @@ def person_resolve(cleaned: CleanedLead) -> Person:
     return person
 
 
-def visitor_link(person: Person, visitor_id: str, *, at=None) -> VisitorLink | None:
-    """Record that this visitor id belongs to the person (one person, many visitor ids)."""
+def visitor_link(person: Person, visitor_id: str, *, at=None, source: str = "lead") -> VisitorLink | None:
+    """Record that this visitor id belongs to the person (one person, many visitor ids).
+
+    `source` says how we learnt it: "lead" (a form fill or import) or "tracked_link" (a signed link).
+    """
     visitor_id = valid_visitor_id(visitor_id)
     if not visitor_id:
         return None
@@ -174,6 +178,7 @@ def visitor_link(person: Person, visitor_id: str, *, at=None) -> VisitorLink | N
         VisitorLink.objects.filter(pk=link.pk).update(last_linked_at=at)
     # Anonymous activity of this visitor before anyone identified on it now belongs to the person.
     Interaction.objects.filter(visitor_id=visitor_id, person__isnull=True, occurred_at__lte=at).update(person=person)
+    send_after_commit(visitor_identified, visitor_id=visitor_id, person_id=person.pk, at=at, source=source)
     return link
 
 
@@ -202,10 +207,12 @@ def person_merge(*, keep: Person, merge: Person, by=None) -> PersonMerge:
             setattr(keep, field, getattr(merge, field))
     keep.do_not_contact = keep.do_not_contact or merge.do_not_contact
     keep.save()
+    merge_pk = merge.pk
     log = PersonMerge.objects.create(
         kept=keep, merged_person_id=merge.pk, merged_email=merge.email, snapshot=snapshot, moved=moved, merged_by=by
     )
     merge.delete()
+    send_after_commit(people_changed, person_ids=[keep.pk, merge_pk])
     from .scoring import person_rescore  # its interactions changed
 
     person_rescore(keep)

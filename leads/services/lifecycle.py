@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from leads.models import LeadStoreSettings, Person, Stage, StageTransition
+from leads.signals import people_changed, send_after_commit
 
 from .crm import crm_push_queue
 from .routing import person_assign
@@ -32,6 +33,7 @@ def stage_change(person: Person, to_stage: str, *, reason_type: str, reason: str
     )
     person.stage, person.stage_changed_at = to_stage, at
     person.save(update_fields=["stage", "stage_changed_at", "updated_at"])
+    send_after_commit(people_changed, person_ids=[person.pk])
     return transition
 
 

@@ -27,6 +27,7 @@ from django.db.models import Value as V
 from django.utils import timezone
 
 from leads.models import LeadStoreSettings, Person, ScoringRule
+from leads.signals import people_changed, send_after_commit
 
 PENALTY_LABEL = "Rejected by sales (penalty)"
 TEXT_ATTRIBUTES = {"seniority", "job_title", "country", "consent", "company__industry", "company__employee_band",
@@ -162,6 +163,7 @@ def _score(now, *, person_ids=None, settings=None, rules=None) -> int:
 def person_rescore(person: Person, *, now=None, settings=None) -> Person:
     """Rescore one person (after an interaction or a change to their record)."""
     _score(now or timezone.now(), person_ids=[person.pk], settings=settings)
+    send_after_commit(people_changed, person_ids=[person.pk])
     person.refresh_from_db(fields=["fit_score", "interest_score", "grade", "scored_at"])
     return person
 
@@ -171,6 +173,7 @@ def people_rescore_all(*, now=None, progress=None) -> dict:
     started = time.perf_counter()
     with transaction.atomic():
         scored = _score(now or timezone.now())
+        send_after_commit(people_changed, person_ids=None)
     if progress:
         progress("people scored", scored, time.perf_counter() - started)
     return {"people scored": scored}
@@ -234,7 +237,10 @@ def people_rescore(person_ids, *, now=None, settings=None) -> int:
     now = now or timezone.now()
     settings = settings or LeadStoreSettings.load()
     rules = _fit_rules()
-    return sum(
+    scored = sum(
         _score(now, person_ids=ids[start:start + 2000], settings=settings, rules=rules)
         for start in range(0, len(ids), 2000)
     )
+    if ids:
+        send_after_commit(people_changed, person_ids=ids)
+    return scored

@@ -8,6 +8,7 @@ from .pages import (
     WhitepaperIndexPageFactory,
     WhitepaperPageFactory,
 )
+from .personalization import SegmentFactory
 from .snippets import (
     AuthorFactory,
     CallToActionFactory,
@@ -23,6 +24,7 @@ __all__ = [
     "LeadFormPageFactory",
     "CompanyFactory",
     "PersonFactory",
+    "SegmentFactory",
     "AuthorFactory",
     "CallToActionFactory",
     "CaseStudyIndexPageFactory",

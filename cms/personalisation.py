@@ -1,0 +1,224 @@
+"""Where pages meet personalisation: which segments a page depends on, the page output cache
+keyed by (page revision, segment fingerprint), page views, and recommended content.
+
+Rendered output is shared by every visitor with the same fingerprint and never keyed by a visitor:
+the fingerprint is the part of the visitor's segment membership the page actually uses (plus, on
+pages with a recommendation block, the few facts recommendations are chosen from).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+
+CONTENT_EPOCH_KEY = "cms:content:epoch"
+CANDIDATES_TTL = 3600
+UTM_PARAMS = {"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "sp_t"}
+
+
+# --- What a page depends on ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PageProfile:
+    segment_ids: frozenset
+    has_personalised: bool
+    has_recommendations: bool
+
+
+def _walk(raw, found: dict):
+    """Collect the segment ids and recommendation blocks in a StreamField's raw JSON (no queries)."""
+    if isinstance(raw, (list, tuple)):
+        for item in raw:
+            _walk(item, found)
+    elif isinstance(raw, dict):
+        if isinstance(raw.get("segment"), int):  # a variant in ListBlock's older format (no item ids)
+            found["segments"].add(raw["segment"])
+        block_type = raw.get("type")
+        if block_type in ("personalised", "personalised_hero"):
+            found["personalised"] = True
+        elif block_type == "recommended":
+            found["recommended"] = True
+        value = raw.get("value")
+        if isinstance(value, dict) and "segment" in value and isinstance(value["segment"], int):
+            found["segments"].add(value["segment"])
+        if isinstance(value, (dict, list)):
+            _walk(value, found)
+        for key, child in raw.items():
+            if key not in ("type", "value", "id") and isinstance(child, (dict, list)):
+                _walk(child, found)
+
+
+def page_profile(page) -> PageProfile:
+    cached = page.__dict__.get("_pz_profile")
+    if cached is not None:
+        return cached
+    found = {"segments": set(), "personalised": False, "recommended": False}
+    for name in getattr(page, "personalised_fields", ()):
+        _walk(list(getattr(page, name).raw_data), found)
+    profile = PageProfile(frozenset(found["segments"]), found["personalised"], found["recommended"])
+    page.__dict__["_pz_profile"] = profile
+    return profile
+
+
+def content_epoch() -> str:
+    epoch = cache.get(CONTENT_EPOCH_KEY)
+    if epoch is None:
+        epoch = "1"
+        cache.add(CONTENT_EPOCH_KEY, epoch, None)
+    return epoch
+
+
+def content_changed(**kwargs) -> None:
+    """Something any page may show changed (a page published, a snippet or the site settings saved)."""
+    import secrets
+
+    cache.set(CONTENT_EPOCH_KEY, secrets.token_hex(6), None)
+
+
+# --- The page output cache ------------------------------------------------------------------------------
+def cacheable(request) -> bool:
+    if request.method != "GET" or getattr(request, "is_preview", False):
+        return False
+    if request.headers.get("HX-Request"):
+        return False
+    if any(name not in UTM_PARAMS for name in request.GET):
+        return False  # an unknown parameter could change the output; and must not fill the cache
+    if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
+        return False  # editors see the userbar
+    return True
+
+
+def output_cache_key(page, request) -> str | None:
+    if not cacheable(request) or not page.live_revision_id:
+        return None
+    visitor = request.personalization
+    profile = page_profile(page)
+    parts = [str(page.pk), str(page.live_revision_id), content_epoch(), request.get_host()]
+    if profile.has_personalised:
+        parts += [visitor.segment_version, ",".join(map(str, visitor.fingerprint(profile.segment_ids)))]
+    if profile.has_recommendations:
+        parts.append(recommendation_fingerprint(visitor))
+    digest = hashlib.blake2s("|".join(parts).encode(), digest_size=16).hexdigest()
+    return f"cms:page:{page.pk}:{digest}"
+
+
+def serve_personalised(page, request, serve, *, use_cache: bool):
+    """Serve a page from the output cache, or render it with `serve` and keep it for visitors like this one."""
+    visitor = getattr(request, "personalization", None)
+    if visitor is None:  # a request the middleware did not see (e.g. the admin's preview)
+        return serve()
+    key = output_cache_key(page, request) if use_cache else None
+    hit = cache.get(key) if key else None
+    if hit is not None:
+        content, content_type, shown = hit
+        response = HttpResponse(content, content_type=content_type)
+        for variant in shown:
+            visitor.variant_shown(variant)
+    else:
+        already_shown = len(visitor.shown_variants)
+        response = serve()
+        if hasattr(response, "render"):
+            response.render()
+        if key and response.status_code == 200 and not response.cookies:
+            shown = visitor.shown_variants[already_shown:]
+            cache.set(key, (response.content, response["Content-Type"], shown),
+                      settings.PERSONALIZATION_PAGE_CACHE_SECONDS)
+    if page_profile(page).has_personalised or page_profile(page).has_recommendations:
+        # The output depends on who asks: a shared cache must not keep it, a browser must revalidate.
+        patch_vary_headers(response, ("Cookie",))
+        patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+# --- Page views --------------------------------------------------------------------------------------------
+def page_tags(page) -> tuple[tuple, tuple]:
+    """(topic slugs, industry slugs) of a whitepaper or case study, cached per revision."""
+    reader = getattr(page, "visitor_tags", None)
+    if reader is None:
+        return (), ()
+    key = f"cms:tags:{page.pk}:{page.live_revision_id}"
+    tags = cache.get(key)
+    if tags is None:
+        tags = reader()
+        cache.set(key, tags, 24 * 3600)
+    return tags
+
+
+def page_view_record(page, request) -> None:
+    visitor = getattr(request, "personalization", None)
+    if visitor is None or request.method != "GET" or request.headers.get("HX-Request"):
+        return
+    topics, industries = page_tags(page)
+    visitor.page_view(page_id=page.pk, path=request.path, topics=topics, industries=industries)
+
+
+# --- Recommended content ---------------------------------------------------------------------------------
+def visitor_profile(visitor) -> tuple[str, tuple, frozenset]:
+    """(industry, up to three favourite topics, downloaded page ids): all recommendations depend on."""
+    if visitor is None:
+        return "", (), frozenset()
+    state = visitor.state
+    person = state.person
+    industry = person.industry if person and person.industry else ""
+    if not industry and state.industries_viewed:
+        industry = max(state.industries_viewed.items(), key=lambda item: (item[1], item[0]))[0]
+    topics = tuple(sorted(state.topics_viewed, key=lambda t: (-state.topics_viewed[t], t))[:3])
+    downloaded = person.downloaded if person else frozenset()
+    return industry, topics, downloaded
+
+
+def recommendation_fingerprint(visitor) -> str:
+    industry, topics, downloaded = visitor_profile(visitor)
+    return f"{industry};{','.join(topics)};{','.join(sorted(downloaded))}"
+
+
+def _candidates() -> list[dict]:
+    """Every live public whitepaper and case study with its topics and industries: cached per content epoch."""
+    key = f"cms:reco:{content_epoch()}"
+    candidates = cache.get(key)
+    if candidates is not None:
+        return candidates
+    from cms.models import CaseStudyPage, WhitepaperPage
+
+    candidates = []
+    for whitepaper in WhitepaperPage.objects.live().public().prefetch_related("topics", "industries"):
+        candidates.append({"pk": whitepaper.pk, "kind": "whitepapers", "date": whitepaper.publish_date.isoformat(),
+                           "topics": {t.slug for t in whitepaper.topics.all()},
+                           "industries": {i.slug for i in whitepaper.industries.all()}})
+    for story in CaseStudyPage.objects.live().public().select_related("industry").prefetch_related("topics"):
+        candidates.append({"pk": story.pk, "kind": "case_studies", "date": story.publish_date.isoformat(),
+                           "topics": {t.slug for t in story.topics.all()},
+                           "industries": {story.industry.slug} if story.industry else set()})
+    cache.set(key, candidates, CANDIDATES_TTL)
+    return candidates
+
+
+def recommended_content(request, *, source: str = "both", limit: int = 3) -> list:
+    """Pages for this visitor: industry match first, then topic affinity, then the newest; never a
+    whitepaper they downloaded."""
+    from cms.selectors import latest_case_studies, latest_whitepapers
+
+    visitor = getattr(request, "personalization", None) if request is not None else None
+    industry, topics, downloaded = visitor_profile(visitor)
+    weights = {topic: 3 - rank for rank, topic in enumerate(topics)}
+
+    def score(candidate):
+        points = (10 if industry and industry in candidate["industries"] else 0)
+        points += sum(weights.get(topic, 0) for topic in candidate["topics"])
+        return (points, candidate["date"], candidate["pk"])
+
+    chosen = sorted(
+        (c for c in _candidates() if (source == "both" or c["kind"] == source) and str(c["pk"]) not in downloaded),
+        key=score, reverse=True,
+    )[:limit]
+    ids = {kind: [c["pk"] for c in chosen if c["kind"] == kind] for kind in ("whitepapers", "case_studies")}
+    pages = {}
+    if ids["whitepapers"]:
+        pages.update((p.pk, p) for p in latest_whitepapers().filter(pk__in=ids["whitepapers"]))
+    if ids["case_studies"]:
+        pages.update((p.pk, p) for p in latest_case_studies().filter(pk__in=ids["case_studies"]))
+    return [pages[c["pk"]] for c in chosen if c["pk"] in pages]

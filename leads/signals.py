@@ -1,0 +1,20 @@
+"""Signals other apps listen to. The lead store imports nothing of theirs (DESIGN.md), so it says
+what changed and lets them react: personalisation refreshes what it cached about a visitor.
+
+Both are sent after the surrounding transaction commits, so a listener reads committed rows.
+"""
+
+from django.db import transaction
+from django.dispatch import Signal
+
+# A visitor id was linked to a person (form fill, import with a visitor id, tracked link).
+# Arguments: visitor_id (str), person_id (int), at (datetime).
+visitor_identified = Signal()
+
+# Facts about people changed: attributes, scores, grade or stage.
+# Argument: person_ids (list of ints), or None for "everybody" (a full rescore).
+people_changed = Signal()
+
+
+def send_after_commit(signal: Signal, **kwargs) -> None:
+    transaction.on_commit(lambda: signal.send(sender=None, **kwargs))

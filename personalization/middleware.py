@@ -1,0 +1,42 @@
+"""Sets request.personalization (resolved on first use) and, as the response leaves, writes what
+changed: the visitor's state to the cache, the row once per visit, the cookie for a new visitor."""
+
+from django.conf import settings
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.functional import SimpleLazyObject
+
+from .services import visitor_context
+
+SKIP_PREFIXES = ("/static/", "/media/", "/admin/", "/documents/", "/favicon")
+
+
+class VisitorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith(SKIP_PREFIXES):
+            return self.get_response(request)
+        request.personalization = SimpleLazyObject(lambda: visitor_context(request))
+        response = self.get_response(request)
+        context = getattr(request, "_personalization", None)
+        if context is not None:
+            self._finish(request, response, context)
+        return response
+
+    def _finish(self, request, response, context):
+        context.finish()
+        if context.shown_variants:
+            # What was shown depends on who asked: keep it out of shared caches, per visitor in browsers.
+            patch_vary_headers(response, ("Cookie", "X-Visitor-Id"))
+            patch_cache_control(response, private=True, no_cache=True)
+        if not context.is_new:
+            return
+        name = settings.VISITOR_COOKIE_NAME
+        if name not in response.cookies:  # the forms app may have issued one itself (e.g. "Not you?")
+            response.set_cookie(name, context.visitor_id, max_age=settings.VISITOR_COOKIE_MAX_AGE, httponly=True,
+                                samesite="Lax", secure=request.is_secure() or settings.SESSION_COOKIE_SECURE)
+            # A response that sets a visitor's cookie must never be stored by a shared cache.
+            patch_cache_control(response, private=True)
+        if request.path.startswith("/api/"):
+            response["X-Visitor-Id"] = context.visitor_id

@@ -1,0 +1,28 @@
+"""Listening to the lead store: identification and changed people refresh what we cached."""
+
+import logging
+
+from django.dispatch import receiver
+
+from leads.signals import people_changed, visitor_identified
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+
+@receiver(visitor_identified)
+def _visitor_identified(sender, visitor_id, person_id, at=None, source="lead", **kwargs):
+    try:
+        services.visitor_identified(visitor_id=visitor_id, person_id=person_id,
+                                    credit_conversions=source == "lead")
+    except Exception:  # noqa: BLE001 - the lead is stored and processed; personalisation catches up later
+        logger.exception("Could not refresh the personalisation state of visitor %s", visitor_id)
+
+
+@receiver(people_changed)
+def _people_changed(sender, person_ids, **kwargs):
+    try:
+        services.people_changed(person_ids)
+    except Exception:  # noqa: BLE001 - as above: a stale cache entry expires on its own
+        logger.exception("Could not refresh the personalisation state of %s people", len(person_ids or ()))

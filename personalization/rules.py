@@ -1,0 +1,283 @@
+"""Segment rules: the facts a rule can test, how each is read from a visitor, and how each
+becomes SQL over known people (for the audience count in the segment editor).
+
+A rule is compiled once per segment version into a plain Python predicate; evaluating every
+segment for a visitor is then a loop of attribute reads and comparisons, with no query.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+# Operators a marketer picks from. "not" is a tick box on the rule, so every operator can be negated.
+IS_ONE_OF, CONTAINS, STARTS_WITH, AT_LEAST, AT_MOST, HAS_ANY, IS_TRUE, BETWEEN = (
+    "is", "contains", "starts", "gte", "lte", "any", "true", "between")
+OPERATOR_CHOICES = [
+    (IS_ONE_OF, "is one of"),
+    (CONTAINS, "contains"),
+    (STARTS_WITH, "starts with"),
+    (AT_LEAST, "is at least"),
+    (AT_MOST, "is at most"),
+    (HAS_ANY, "includes any of"),
+    (IS_TRUE, "is true"),
+    (BETWEEN, "is between"),
+]
+TEXT_OPS = (IS_ONE_OF, CONTAINS, STARTS_WITH)
+NUMBER_OPS = (AT_LEAST, AT_MOST)
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+@dataclass(frozen=True)
+class Fact:
+    code: str
+    label: str
+    group: str  # "visit", "person" or "time"
+    kind: str  # "text", "number", "set", "bool", "hours", "days", "dates"
+    help: str = ""
+    # For SQL over known people: a Person lookup, or a Visitor field reached through the person's visitors.
+    person_field: str = ""
+    visitor_field: str = ""
+
+    @property
+    def operators(self) -> tuple[str, ...]:
+        return {
+            "text": TEXT_OPS, "number": NUMBER_OPS, "set": (HAS_ANY,), "bool": (IS_TRUE,),
+            "hours": (BETWEEN,), "days": (IS_ONE_OF,), "dates": (BETWEEN,),
+        }[self.kind]
+
+
+FACTS = [
+    Fact("utm_campaign", "UTM campaign (latest visit)", "visit", "text", "e.g. banking-q4",
+         visitor_field="last_utm_campaign"),
+    Fact("utm_source", "UTM source (latest visit)", "visit", "text", "e.g. linkedin", visitor_field="last_utm_source"),
+    Fact("utm_medium", "UTM medium (latest visit)", "visit", "text", "e.g. cpc, email",
+         visitor_field="last_utm_medium"),
+    Fact("first_utm_campaign", "UTM campaign (first visit)", "visit", "text", visitor_field="first_utm_campaign"),
+    Fact("first_utm_source", "UTM source (first visit)", "visit", "text", visitor_field="first_utm_source"),
+    Fact("referrer_domain", "Referrer domain", "visit", "text", "e.g. google.com, linkedin.com",
+         visitor_field="last_referrer_domain"),
+    Fact("landing_page", "Landing page (path)", "visit", "text", "e.g. /whitepapers/", visitor_field="landing_page"),
+    Fact("device", "Device type", "visit", "text", "mobile, tablet or desktop", visitor_field="device_type"),
+    Fact("os", "Operating system", "visit", "text", "e.g. iOS, Android, Windows, Mac OS X", visitor_field="os"),
+    Fact("browser", "Browser", "visit", "text", "e.g. Chrome, Safari, Firefox", visitor_field="browser"),
+    Fact("country", "Visitor's country", "visit", "text", "ISO codes, e.g. DE, FR", visitor_field="country"),
+    Fact("visit_count", "Number of visits", "visit", "number", "2 or more = a returning visitor",
+         visitor_field="visit_count"),
+    Fact("page_views", "Pages viewed", "visit", "number", visitor_field="page_views"),
+    Fact("viewed_topic", "Viewed content on topic", "visit", "set", "topic slugs, e.g. ai-automation",
+         visitor_field="topics_viewed"),
+    Fact("viewed_industry", "Viewed content for industry", "visit", "set", "industry slugs, e.g. banking",
+         visitor_field="industries_viewed"),
+    Fact("viewed_page", "Viewed page", "visit", "set", "page ids", visitor_field="pages_viewed"),
+    Fact("known", "Is a known person", "person", "bool", "filled in a form or clicked a tracked link"),
+    Fact("industry", "Industry (company)", "person", "text", "e.g. banking, healthcare",
+         person_field="company__industry"),
+    Fact("company_size", "Company size (employees)", "person", "text", "bands: 1-49, 50-249, 250-999, 1000-4999, 5000+",
+         person_field="company__employee_band"),
+    Fact("person_country", "Country (person)", "person", "text", "ISO codes", person_field="country"),
+    Fact("stage", "Lifecycle stage", "person", "text", "lead, mql, sql, opportunity, customer, nurture",
+         person_field="stage"),
+    Fact("grade", "Grade", "person", "text", "e.g. A1, A2, B1", person_field="grade"),
+    Fact("score", "Score (fit + interest)", "person", "number", person_field="score"),
+    Fact("fit_score", "Fit score", "person", "number", person_field="fit_score"),
+    Fact("interest_score", "Interest score", "person", "number", person_field="interest_score"),
+    Fact("downloaded", "Downloaded content", "person", "set", "page ids of whitepapers; empty = anything"),
+    Fact("registered_event", "Registered for event", "person", "set", "event ids; empty = any event"),
+    Fact("time_of_day", "Time of day", "time", "hours", "hours, e.g. 9-17 (site time zone)"),
+    Fact("day_of_week", "Day of week", "time", "days", "e.g. mon,tue,wed,thu,fri"),
+    Fact("date_range", "Date", "time", "dates", "e.g. 2026-12-01..2026-12-31"),
+]
+FACTS_BY_CODE = {fact.code: fact for fact in FACTS}
+FACT_CHOICES = [(fact.code, fact.label) for fact in FACTS]
+TIME_FACTS = {fact.code for fact in FACTS if fact.group == "time"}
+
+
+def split_values(value: str) -> list[str]:
+    return [item.strip() for item in re.split(r"[,\n]", value or "") if item.strip()]
+
+
+@dataclass(frozen=True)
+class ParsedRule:
+    fact: Fact
+    operator: str
+    values: tuple
+    negate: bool
+
+
+def parse_rule(fact_code: str, operator: str, value: str, negate: bool = False) -> ParsedRule:
+    """Check one rule and turn its value into what the predicate compares; errors name the field."""
+    fact = FACTS_BY_CODE.get(fact_code)
+    if fact is None:
+        raise ValidationError({"fact": "Choose a fact from the list."})
+    if operator not in fact.operators:
+        allowed = ", ".join(label for code, label in OPERATOR_CHOICES if code in fact.operators)
+        raise ValidationError({"operator": f"“{fact.label}” can be tested with: {allowed}."})
+    items = split_values(value)
+    if fact.kind == "number":
+        if len(items) != 1:
+            raise ValidationError({"value": "Enter one number, e.g. 2 or 60."})
+        try:
+            return ParsedRule(fact, operator, (float(items[0]),), negate)
+        except ValueError:
+            raise ValidationError({"value": f"“{items[0]}” is not a number."}) from None
+    if fact.kind == "bool":
+        return ParsedRule(fact, operator, (), negate)
+    if fact.kind == "hours":
+        match = re.fullmatch(r"\s*(\d{1,2})\s*-\s*(\d{1,2})\s*", value or "")
+        if not match or not all(0 <= int(h) <= 24 for h in match.groups()) or match.group(1) == match.group(2):
+            raise ValidationError({"value": "Enter hours as from-to, e.g. 9-17 (22-6 spans midnight)."})
+        return ParsedRule(fact, operator, (int(match.group(1)), int(match.group(2))), negate)
+    if fact.kind == "days":
+        days = [item.lower()[:3] for item in items]
+        if not days or any(day not in DAYS for day in days):
+            raise ValidationError({"value": "Enter days such as mon,tue,wed (mon to sun)."})
+        return ParsedRule(fact, operator, tuple(DAYS.index(day) for day in days), negate)
+    if fact.kind == "dates":
+        match = re.fullmatch(r"\s*(\d{4}-\d{2}-\d{2})?\s*\.\.\s*(\d{4}-\d{2}-\d{2})?\s*", value or "")
+        try:
+            start, end = (date.fromisoformat(d) if d else None for d in match.groups()) if match else (None, None)
+        except ValueError:
+            start = end = None
+            match = None
+        if not match or (start is None and end is None) or (start and end and start > end):
+            raise ValidationError({"value": "Enter dates as YYYY-MM-DD..YYYY-MM-DD (either end may be left out)."})
+        return ParsedRule(fact, operator, (start, end), negate)
+    if fact.kind == "set":
+        return ParsedRule(fact, operator, tuple(item.lower() for item in items), negate)
+    if not items:
+        raise ValidationError({"value": "Enter at least one value (separate several with commas)."})
+    return ParsedRule(fact, operator, tuple(item.lower() for item in items), negate)
+
+
+# --- Python predicates over a visitor's facts ------------------------------------------------------
+def _text_test(operator, values) -> Callable[[str], bool]:
+    if operator == IS_ONE_OF:
+        wanted = frozenset(values)
+        return lambda text: text in wanted
+    if operator == CONTAINS:
+        return lambda text: any(value in text for value in values)
+    return lambda text: text.startswith(values)
+
+
+def _number_test(operator, values) -> Callable[[float], bool]:
+    (limit,) = values
+    return (lambda n: n >= limit) if operator == AT_LEAST else (lambda n: n <= limit)
+
+
+def compile_rule(rule: ParsedRule) -> Callable[[object, datetime], bool]:
+    """A predicate (facts, now) -> bool. `facts` is a personalization.state.Facts."""
+    fact, values = rule.fact, rule.values
+    code = fact.code
+    if fact.kind == "text":
+        test = _text_test(rule.operator, values)
+        predicate = lambda facts, now: test((facts.get(code) or "").lower())  # noqa: E731
+    elif fact.kind == "number":
+        test = _number_test(rule.operator, values)
+        predicate = lambda facts, now: facts.get(code) is not None and test(facts.get(code))  # noqa: E731
+    elif fact.kind == "set":
+        wanted = frozenset(values)
+        if wanted:
+            predicate = lambda facts, now: not wanted.isdisjoint(facts.get(code))  # noqa: E731
+        else:
+            predicate = lambda facts, now: bool(facts.get(code))  # noqa: E731
+    elif fact.kind == "bool":
+        predicate = lambda facts, now: bool(facts.get(code))  # noqa: E731
+    else:
+        predicate = time_predicate(rule)
+    if rule.negate:
+        return lambda facts, now: not predicate(facts, now)
+    return predicate
+
+
+def time_predicate(rule: ParsedRule) -> Callable[[object, datetime], bool]:
+    code, values = rule.fact.code, rule.values
+    if code == "time_of_day":
+        start, end = values
+        if start < end:
+            return lambda facts, now: start <= timezone.localtime(now).hour < end
+        return lambda facts, now: not (end <= timezone.localtime(now).hour < start)  # spans midnight
+    if code == "day_of_week":
+        days = frozenset(values)
+        return lambda facts, now: timezone.localtime(now).weekday() in days
+    start, end = values
+    return lambda facts, now: ((start is None or timezone.localtime(now).date() >= start)
+                               and (end is None or timezone.localtime(now).date() <= end))
+
+
+# --- SQL over known people (the audience count) ----------------------------------------------------
+def rule_q(rule: ParsedRule, *, now: datetime) -> Q:
+    """The rule as a filter on leads.Person; visitor facts go through the person's linked visitors."""
+    q = _positive_q(rule, now=now)
+    return ~q if rule.negate else q
+
+
+ALWAYS, NEVER = ~Q(pk__in=[]), Q(pk__in=[])
+
+
+def _lookup_q(field: str, operator: str, values) -> Q:
+    if operator == IS_ONE_OF:
+        q = NEVER
+        for value in values:
+            q |= Q(**{f"{field}__iexact": value})
+        return q
+    if operator in (CONTAINS, STARTS_WITH):
+        suffix = "icontains" if operator == CONTAINS else "istartswith"
+        q = NEVER
+        for value in values:
+            q |= Q(**{f"{field}__{suffix}": value})
+        return q
+    if operator == AT_LEAST:
+        return Q(**{f"{field}__gte": values[0]})
+    return Q(**{f"{field}__lte": values[0]})
+
+
+def _positive_q(rule: ParsedRule, *, now: datetime) -> Q:
+    from leads.models import Interaction
+
+    from .models import Visitor
+
+    fact = rule.fact
+    if fact.group == "time":
+        return ALWAYS if compile_rule(ParsedRule(fact, rule.operator, rule.values, False))(None, now) else NEVER
+    if fact.code == "known":
+        return ALWAYS
+    if fact.code in ("downloaded", "registered_event"):
+        kind = "content_download" if fact.code == "downloaded" else "event_registered"
+        interactions = Interaction.objects.filter(person=OuterRef("pk"), type=kind).exclude(object_id="")
+        if rule.values:
+            interactions = interactions.filter(object_id__in=list(rule.values))
+        return Q(Exists(interactions))
+    if fact.person_field:
+        field = "pz_score" if fact.code == "score" else fact.person_field
+        return _lookup_q(field, rule.operator, rule.values)
+    visitors = Visitor.objects.filter(person=OuterRef("pk"))
+    if fact.kind == "set":
+        if rule.values:
+            visitors = visitors.filter(**{f"{fact.visitor_field}__has_any_keys": list(rule.values)})
+        else:
+            visitors = visitors.exclude(**{fact.visitor_field: {}})
+    else:
+        visitors = visitors.filter(_lookup_q(fact.visitor_field, rule.operator, rule.values))
+    return Q(Exists(visitors))
+
+
+def people_matching(parsed_rules: list[ParsedRule], match: str, *, now: datetime | None = None):
+    """Known people a segment with these rules matches, as a queryset (count it in one query)."""
+    from leads.models import Person
+
+    now = now or timezone.now()
+    people = Person.objects.filter(is_test=False).annotate(pz_score=F("fit_score") + F("interest_score"))
+    if not parsed_rules:
+        return people.none()
+    qs = [rule_q(rule, now=now) for rule in parsed_rules]
+    combined = qs[0]
+    for q in qs[1:]:
+        combined = (combined & q) if match == "all" else (combined | q)
+    return people.filter(combined)

@@ -1,0 +1,388 @@
+"""Resolving the visitor behind a request, keeping their facts current, and choosing variants.
+
+The hot path (DESIGN.md, 1): one cache read fetches the visitor's state together with the
+segment version and the person-facts epoch. Warm, that is all: no query. Cold (a returning
+visitor whose state left the cache) it is one query for the visitor row and one for the person's
+facts. A page view changes the state in the cache; the database row is written once per visit
+(and every PERSONALIZATION_SAVE_EVERY page views), never on every page view.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from datetime import timedelta
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.utils import timezone
+from user_agents import parse as parse_user_agent
+
+from leads.cleaning import clean_text
+from leads.selectors import person_by_id, person_facts
+from leads.services.identity import valid_visitor_id
+
+from . import stats
+from .segments import VERSION_KEY, current_version, segment_set
+from .state import RECENT_PAGES, RECENT_VARIANTS, Facts, VisitorState
+
+STATE_TTL = 24 * 3600
+EPOCH_KEY = "pz:people:epoch"
+VISIT_GAP = timedelta(minutes=30)  # a new visit after half an hour without activity
+UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign")
+TRACKED_LINK_PARAM = "sp_t"
+TRACKED_LINK_SALT = "signalpage.personalization.identify"
+TRACKED_LINK_MAX_AGE = 90 * 24 * 3600
+VISITOR_HEADER = "HTTP_X_VISITOR_ID"
+
+
+def state_key(visitor_id: str) -> str:
+    return f"pz:v:{visitor_id}"
+
+
+def new_visitor_id() -> str:
+    # The same shape the forms app issues (v_ + 24 URL-safe characters), so either may issue the cookie.
+    return "v_" + secrets.token_urlsafe(18)
+
+
+# --- Request facts --------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=4096)
+def device_of(user_agent: str) -> tuple[str, str, str]:
+    """(device type, OS, browser) from a User-Agent; parsed once per distinct string per process."""
+    if not user_agent:
+        return "other", "", ""
+    parsed = parse_user_agent(user_agent)
+    if parsed.is_bot:
+        kind = "bot"
+    elif parsed.is_tablet:
+        kind = "tablet"
+    elif parsed.is_mobile:
+        kind = "mobile"
+    elif parsed.is_pc:
+        kind = "desktop"
+    else:
+        kind = "other"
+    return kind, parsed.os.family[:50], parsed.browser.family[:50]
+
+
+def request_user_agent(request) -> str:
+    # A server-side front end passes its visitor's browser along; the header is only ever about the visitor.
+    value = request.META.get("HTTP_X_VISITOR_USER_AGENT") or request.META.get("HTTP_USER_AGENT") or ""
+    return clean_text(value, 512)[0]
+
+
+def request_country(request) -> str:
+    header = "HTTP_" + settings.VISITOR_COUNTRY_HEADER.upper().replace("-", "_")
+    value = (request.META.get(header) or request.META.get("HTTP_X_VISITOR_COUNTRY") or "").strip().upper()
+    return value if len(value) == 2 and value.isalpha() and value not in ("XX", "T1") else ""
+
+
+def referrer_domain(request) -> str:
+    referrer = request.META.get("HTTP_X_VISITOR_REFERRER") or request.META.get("HTTP_REFERER") or ""
+    try:
+        host = (urlparse(clean_text(referrer, 2000)[0]).hostname or "").lower()
+    except ValueError:
+        return ""
+    host = host.removeprefix("www.")
+    try:
+        own = request.get_host().split(":")[0].lower().removeprefix("www.")
+    except Exception:  # noqa: BLE001 - DisallowedHost and friends: then nothing is "our own"
+        own = ""
+    return "" if not host or host == own else host[:253]
+
+
+def tracking_allowed(request) -> bool:
+    """Behavioural tracking (cookie, stored facts) is allowed for this request."""
+    if settings.PERSONALIZATION_HONOR_GPC and request.META.get("HTTP_SEC_GPC", "").strip() == "1":
+        return False
+    if settings.PERSONALIZATION_CONSENT_MODE == "opt-in":
+        consent = request.COOKIES.get(settings.PERSONALIZATION_CONSENT_COOKIE, "")
+        return consent in ("1", "granted", "yes", "true")
+    return True
+
+
+# --- The visitor behind a request ------------------------------------------------------------------
+class VisitorContext:
+    """request.personalization: who this is, what they matched, what to write when the response leaves."""
+
+    def __init__(self, request):
+        self.request = request
+        self.now = timezone.now()
+        self.tracking = tracking_allowed(request)
+        self.override = None  # a preview "as segment" sets this
+        self.is_new = False
+        self.dirty = False
+        self.save_to_database = False
+        self.shown_variants: list[str] = []
+        self._segment_ids = None
+
+        user_agent = request_user_agent(request)
+        device = device_of(user_agent)
+        if device[0] == "bot" or not user_agent:
+            self.tracking = False  # crawlers and scripts get the default, and leave nothing behind
+        visitor_id = valid_visitor_id(
+            request.COOKIES.get(settings.VISITOR_COOKIE_NAME, "") or request.META.get(VISITOR_HEADER, "")[:64]
+        )
+        cached = cache.get_many([state_key(visitor_id), VERSION_KEY, EPOCH_KEY] if visitor_id else
+                                [VERSION_KEY, EPOCH_KEY])
+        self.segment_version = current_version(cached.get(VERSION_KEY))
+        self.epoch = cached.get(EPOCH_KEY) or "0"
+        state = cached.get(state_key(visitor_id)) if (visitor_id and self.tracking) else None
+        if state is None and visitor_id and self.tracking:
+            state = _state_from_database(visitor_id, self.now)
+            self.dirty = True
+        if state is None:
+            self.is_new = self.tracking and not visitor_id
+            state = VisitorState(visitor_id=visitor_id or new_visitor_id(), first_seen_at=self.now,
+                                 last_seen_at=self.now, visit_count=0)
+            self.dirty = True
+        self.state = state
+        if self.is_new:
+            # Views later in this request (a form on the page) see the id this response will set as a cookie.
+            request.COOKIES[settings.VISITOR_COOKIE_NAME] = state.visitor_id
+        ua_hash = hashlib.blake2s(user_agent.encode(), digest_size=8).hexdigest()
+        if state.user_agent_hash != ua_hash:
+            state.device_type, state.os, state.browser = device
+            state.user_agent_hash = ua_hash
+            self.dirty = True
+        country = request_country(request)
+        if country and country != state.country:
+            state.country = country
+            self.dirty = True
+        self._identify_from_link(request)
+        self._load_person()
+
+    @property
+    def visitor_id(self) -> str:
+        return self.state.visitor_id
+
+    @property
+    def person(self):
+        return self.state.person
+
+    def _identify_from_link(self, request):
+        token = request.GET.get(TRACKED_LINK_PARAM)
+        if not token or not self.tracking:
+            return
+        person_id = person_id_from_token(token)
+        if person_id is None or (self.state.person_id and self.state.person_id != person_id):
+            return  # forged, expired, or someone else's link: a shared link never takes over a known browser
+        if self.state.person_id == person_id:
+            return
+        person = person_by_id(person_id)
+        if person is None:
+            return
+        from leads.services import visitor_link
+
+        visitor_link(person, self.visitor_id, source="tracked_link")
+        self.state.person_id, self.state.person_loaded = person_id, False
+        self.save_to_database = self.dirty = True
+
+    def _load_person(self):
+        state = self.state
+        if state.person_id and (not state.person_loaded or state.person_epoch != self.epoch):
+            state.person = person_facts(state.person_id)
+            state.person_loaded, state.person_epoch = True, self.epoch
+            self.facts_changed()
+
+    # --- segments ---
+    @property
+    def segments(self):
+        return segment_set(self.segment_version)
+
+    @property
+    def segment_ids(self) -> frozenset:
+        """The segments this visitor is in now: stored membership plus segments with time rules."""
+        if self.override is not None:
+            return self.override
+        if self._segment_ids is None:
+            segments, state, facts = self.segments, self.state, Facts(self.state)
+            if self.dirty or state.computed_for != (self.segment_version, self.epoch):
+                state.segment_ids = segments.evaluate(facts, self.now, segments.stored)
+                state.computed_for = (self.segment_version, self.epoch)
+                self.dirty = True
+            self._segment_ids = frozenset(state.segment_ids) | frozenset(
+                segments.evaluate(facts, self.now, segments.timed))
+        return self._segment_ids
+
+    def facts_changed(self):
+        self.dirty = True
+        self._segment_ids = None
+
+    def choose(self, segment_ids) -> int | None:
+        """Of the segments a block has variants for, the one to show (highest priority the visitor is in)."""
+        matched = [segment_id for segment_id in segment_ids if segment_id in self.segment_ids]
+        if not matched:
+            return None
+        return min(matched, key=self.segments.rank)
+
+    def fingerprint(self, relevant) -> tuple:
+        """The part of the membership that decides a page's output: its own segments the visitor is in."""
+        if self.override is not None:
+            return tuple(sorted(self.override & frozenset(relevant)))
+        return tuple(sorted(self.segment_ids & frozenset(relevant)))
+
+    # --- what a page view tells us ---
+    def page_view(self, *, page_id: int, path: str, topics=(), industries=()):
+        if not self.tracking:
+            return
+        state, request, now = self.state, self.request, self.now
+        utm = {name: clean_text(request.GET.get(name), 255)[0] for name in UTM_FIELDS}
+        referrer = referrer_domain(request)
+        if state.visit_count == 0 or now - state.last_seen_at > VISIT_GAP:
+            state.visit_count += 1
+            state.landing_page = clean_text(path, 500)[0]
+            self.save_to_database = True
+        if any(utm.values()):
+            if not (state.first_utm_source or state.first_utm_medium or state.first_utm_campaign):
+                state.first_utm_source, state.first_utm_medium, state.first_utm_campaign = utm.values()
+            if (state.last_utm_source, state.last_utm_medium, state.last_utm_campaign) != tuple(utm.values()):
+                state.last_utm_source, state.last_utm_medium, state.last_utm_campaign = utm.values()
+                self.save_to_database = True
+        if referrer:
+            state.first_referrer_domain = state.first_referrer_domain or referrer
+            state.last_referrer_domain = referrer
+        state.last_seen_at = now
+        state.page_views += 1
+        state.unsaved_views += 1
+        _count(state.pages_viewed, str(page_id), limit=RECENT_PAGES)
+        for topic in topics:
+            _count(state.topics_viewed, topic)
+        for industry in industries:
+            _count(state.industries_viewed, industry)
+        if state.unsaved_views >= settings.PERSONALIZATION_SAVE_EVERY:
+            self.save_to_database = True
+        self.facts_changed()
+
+    def variant_shown(self, key: str):
+        self.shown_variants.append(key)
+
+    # --- when the response leaves ---
+    def finish(self):
+        if self.shown_variants:
+            stats.record("impressions", self.shown_variants)
+            if self.tracking:
+                seen = self.state.seen_variants
+                for key in self.shown_variants:
+                    seen.setdefault(key, self.now.isoformat())
+                if len(seen) > RECENT_VARIANTS:
+                    for key in sorted(seen, key=seen.get)[: len(seen) - RECENT_VARIANTS]:
+                        del seen[key]
+                self.dirty = True
+        if not self.tracking:
+            return
+        if self.save_to_database or not self.state.in_database and self.state.page_views:
+            visitor_save(self.state)
+            self.dirty = True
+        if self.dirty and (self.state.page_views or self.state.person_id):
+            cache.set(state_key(self.visitor_id), self.state, STATE_TTL)
+
+
+def _count(counts: dict, key: str, limit: int = 200):
+    key = str(key)[:100]
+    counts[key] = counts.get(key, 0) + 1
+    if len(counts) > limit:
+        del counts[next(iter(counts))]  # the oldest key (dicts keep insertion order)
+
+
+def visitor_context(request) -> VisitorContext:
+    """The visitor behind the request, resolved once per request (the middleware sets it lazily)."""
+    context = getattr(request, "_personalization", None)
+    if context is None:
+        context = request._personalization = VisitorContext(request)
+    return context
+
+
+# --- Loading and saving the stored visitor --------------------------------------------------------
+STATE_FIELDS = [
+    "first_seen_at", "last_seen_at", "visit_count", "page_views", "first_utm_source", "first_utm_medium",
+    "first_utm_campaign", "last_utm_source", "last_utm_medium", "last_utm_campaign", "first_referrer_domain",
+    "last_referrer_domain", "landing_page", "device_type", "os", "browser", "country", "topics_viewed",
+    "industries_viewed", "pages_viewed", "seen_variants",
+]
+
+
+def _state_from_database(visitor_id: str, now) -> VisitorState | None:
+    from .models import Visitor
+
+    row = Visitor.objects.filter(visitor_id=visitor_id).values("person_id", *STATE_FIELDS).first()
+    if row is None:
+        return None
+    return VisitorState(visitor_id=visitor_id, in_database=True, **row)
+
+
+def visitor_save(state: VisitorState) -> None:
+    """Write the visitor's facts: one upsert. The person link is written only by identification."""
+    from .models import Visitor
+
+    values = {name: getattr(state, name) for name in STATE_FIELDS}
+    Visitor.objects.bulk_create(
+        [Visitor(visitor_id=state.visitor_id, person_id=state.person_id, **values)],
+        update_conflicts=True, unique_fields=["visitor_id"], update_fields=STATE_FIELDS,
+    )
+    state.in_database = True
+    state.unsaved_views = 0
+
+
+# --- Identification ---------------------------------------------------------------------------------
+def tracked_link_token(person_id: int) -> str:
+    """A token for ?sp_t= on links in emails: the click tells us who this browser belongs to."""
+    return signing.dumps(int(person_id), salt=TRACKED_LINK_SALT, compress=True)
+
+
+def person_id_from_token(token: str) -> int | None:
+    try:
+        value = signing.loads(str(token)[:200], salt=TRACKED_LINK_SALT, max_age=TRACKED_LINK_MAX_AGE)
+    except (signing.BadSignature, ValueError):
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def visitor_identified(*, visitor_id: str, person_id: int, credit_conversions: bool) -> None:
+    """A visitor became a known person: link the row, refresh their cached facts, credit what they saw."""
+    from .models import Visitor
+
+    now = timezone.now()
+    key = state_key(visitor_id)
+    state = cache.get(key)
+    row = Visitor.objects.filter(visitor_id=visitor_id).values("seen_variants").first()
+    if row is None:
+        Visitor.objects.bulk_create([Visitor(visitor_id=visitor_id, person_id=person_id, first_seen_at=now,
+                                             last_seen_at=now, visit_count=1)], ignore_conflicts=True)
+    seen = dict(state.seen_variants if state is not None else (row or {}).get("seen_variants") or {})
+    if credit_conversions and seen:
+        stats.record("conversions", list(seen))
+        seen = {}
+    Visitor.objects.filter(visitor_id=visitor_id).update(person_id=person_id, seen_variants=seen)
+    if state is not None:
+        state.person_id, state.person_loaded, state.seen_variants = person_id, False, seen
+        cache.set(key, state, STATE_TTL)
+
+
+def people_changed(person_ids) -> None:
+    """People's facts changed (score, stage, attributes): their visitors' cached facts are reloaded."""
+    if person_ids is None:
+        cache.set(EPOCH_KEY, secrets.token_hex(6), None)
+        return
+    from .models import Visitor
+
+    visitor_ids = list(Visitor.objects.filter(person_id__in=list(person_ids)).values_list("visitor_id", flat=True))
+    keys = [state_key(visitor_id) for visitor_id in visitor_ids]
+    states = cache.get_many(keys) if keys else {}
+    for state in states.values():
+        state.person_loaded = False
+    if states:
+        cache.set_many(states, STATE_TTL)
+
+
+def preview_as(request, segment_ids) -> VisitorContext:
+    """An editor's preview as a segment (or as nobody): variants resolve for it, nothing is recorded."""
+    context = visitor_context(request)
+    context.tracking = False
+    context.override = frozenset(segment_ids)
+    context._segment_ids = None
+    request.personalization = context
+    return context

@@ -1,0 +1,90 @@
+"""Personalisation's own views: the CTA click beacon (public), the live audience count and the
+variant statistics (admin). Thin: parse, call a selector or service, render."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from wagtail.models import Page
+
+from . import stats
+from .models import Segment
+from .selectors import segment_audience, variant_statistics
+
+MAX_RULES = 50
+
+
+@csrf_exempt  # a beacon carries no CSRF token; it can only add one click to a variant whose signed key it holds
+@require_POST
+def variant_click(request):
+    key = stats.unsign_key(request.POST.get("variant", ""))
+    if key is None:
+        return HttpResponseBadRequest("variant: not a variant key handed out by this site")
+    stats.record("clicks", [key])
+    return HttpResponse(status=204)
+
+
+def _can_edit_segments(user) -> bool:
+    return user.has_perm("personalization.add_segment") or user.has_perm("personalization.change_segment")
+
+
+def mask_email(email: str) -> str:
+    local, _, domain = (email or "").partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+@require_POST
+def audience(request):
+    """The segment editor posts its form here as the marketer types: count and sample of known people."""
+    if not _can_edit_segments(request.user):
+        raise PermissionDenied
+    data = request.POST
+    try:
+        total = min(int(data.get("rules-TOTAL_FORMS", 0)), MAX_RULES)
+    except ValueError:
+        total = 0
+    rules = []
+    for index in range(total):
+        prefix = f"rules-{index}-"
+        if data.get(prefix + "DELETE") or not data.get(prefix + "fact"):
+            continue
+        rules.append({"fact": data.get(prefix + "fact", ""), "operator": data.get(prefix + "operator", ""),
+                      "value": data.get(prefix + "value", "")[:500],
+                      "negate": data.get(prefix + "negate") in ("on", "true", "1")})
+    result = segment_audience(rules, data.get("match", "all"))
+    show_contact = request.user.has_perm("leads.view_person")
+    sample = [{"name": f"{p.first_name} {p.last_name}".strip() or "(no name)",
+               "email": p.email if show_contact else mask_email(p.email),
+               "company": p.company.name if p.company_id else "", "grade": p.grade, "stage": p.get_stage_display()}
+              for p in result.sample]
+    return TemplateResponse(request, "personalization/audience.html",
+                            {"audience": result, "sample": sample, "rule_count": len(rules)})
+
+
+def statistics(request):
+    """Impressions, CTA clicks and conversions per variant, with bars to compare them at a glance."""
+    if not request.user.has_perm("personalization.view_segment") and not _can_edit_segments(request.user):
+        raise PermissionDenied
+    try:
+        days = max(1, min(int(request.GET.get("days", 30)), 3650))
+    except ValueError:
+        days = 30
+    rows = list(variant_statistics(since=timezone.localdate() - timedelta(days=days - 1)))
+    pages = dict(Page.objects.filter(pk__in={row["page_id"] for row in rows}).values_list("pk", "title"))
+    segments = dict(Segment.objects.filter(pk__in={row["segment_id"] for row in rows}).values_list("pk", "name"))
+    peak = max((row["impressions"] for row in rows), default=0) or 1
+    for row in rows:
+        row["page_title"] = pages.get(row["page_id"], f"Page {row['page_id']} (deleted)")
+        row["variant"] = segments.get(row["segment_id"], "Deleted segment") if row["segment_id"] else "Default"
+        row["ctr"] = 100 * row["clicks"] / row["impressions"] if row["impressions"] else 0
+        row["conversion_rate"] = 100 * row["conversions"] / row["impressions"] if row["impressions"] else 0
+        row["bar"] = round(100 * row["impressions"] / peak)
+    return TemplateResponse(request, "personalization/statistics.html", {
+        "rows": rows, "days": days, "page_title": "Variant statistics", "header_icon": "group",
+    })

@@ -1,0 +1,77 @@
+"""Admin: segments (with a live audience count), variant statistics, and the click beacon's URL."""
+
+from django.urls import path, reverse
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList, Panel
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from . import views
+from .models import Segment
+from .selectors import segment_audience
+
+
+class AudiencePanel(Panel):
+    """How many known people the rules match, and who: refreshed as the marketer edits the rules."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "personalization/audience_panel.html"
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.audience_url = reverse("personalization_audience")
+            rules = []
+            if self.instance is not None and self.instance.pk:
+                rules = [{"fact": r.fact, "operator": r.operator, "value": r.value, "negate": r.negate}
+                         for r in self.instance.rules.all()]
+            self.initial_rule_count = len(rules)
+            self.initial = segment_audience(rules, getattr(self.instance, "match", "all"))
+            show_contact = self.request.user.has_perm("leads.view_person") if self.request else False
+            self.initial_sample = [
+                {"name": f"{p.first_name} {p.last_name}".strip() or "(no name)",
+                 "email": p.email if show_contact else views.mask_email(p.email),
+                 "company": p.company.name if p.company_id else "", "grade": p.grade, "stage": p.get_stage_display()}
+                for p in self.initial.sample
+            ]
+
+
+class SegmentViewSet(SnippetViewSet):
+    model = Segment
+    icon = "group"
+    menu_label = "Segments"
+    menu_order = 250
+    add_to_admin_menu = True
+    list_display = ["name", "priority", "match", "is_active", "updated_at"]
+    list_filter = ["is_active", "match"]
+    search_fields = ["name"]
+    edit_handler = ObjectList([
+        FieldPanel("name"),
+        FieldPanel("description"),
+        FieldRowPanel([FieldPanel("priority"), FieldPanel("match"), FieldPanel("is_active")]),
+        MultiFieldPanel([InlinePanel("rules", label="Rule", min_num=1)], heading="Rules"),
+        MultiFieldPanel([AudiencePanel()], heading="Audience (known people, live)"),
+    ])
+
+
+register_snippet(SegmentViewSet)
+
+
+@hooks.register("register_admin_urls")
+def personalisation_admin_urls():
+    return [
+        path("personalisation/audience/", views.audience, name="personalization_audience"),
+        path("personalisation/statistics/", views.statistics, name="personalization_statistics"),
+    ]
+
+
+class StatisticsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("personalization.view_segment") or request.user.has_perm(
+            "personalization.change_segment")
+
+
+@hooks.register("register_reports_menu_item")
+def statistics_menu_item():
+    return StatisticsMenuItem("Variant statistics", reverse("personalization_statistics"), icon_name="group",
+                              order=700)

@@ -1,0 +1,62 @@
+import uuid
+
+import pytest
+from django.core.cache import cache
+
+from personalization import segments, stats
+from tests.factories import SegmentFactory
+
+MOBILE_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+             "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
+DESKTOP_UA = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+              "Chrome/126.0.0.0 Safari/537.36")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache and no compiled segments (they live per process)."""
+    cache.clear()
+    segments.segments_changed()
+    stats.flush()
+    yield
+    cache.clear()
+    segments.segments_changed()
+
+
+@pytest.fixture
+def browser(client):
+    """A desktop browser (Django's test client keeps cookies, as a browser does)."""
+    client.defaults["HTTP_USER_AGENT"] = DESKTOP_UA
+    return client
+
+
+@pytest.fixture
+def campaign_segment(db):
+    return SegmentFactory(name="Banking campaign", priority=30, rules=[("utm_campaign", "is", "banking-q4")])
+
+
+@pytest.fixture
+def mobile_segment(db):
+    return SegmentFactory(name="Mobile visitors", priority=10, rules=[("device", "is", "mobile")])
+
+
+@pytest.fixture
+def a_grade_segment(db):
+    return SegmentFactory(name="Known A-grade", priority=50, rules=[("known", "true", ""), ("grade", "is", "A1,A2")])
+
+
+def hero(headline):
+    return {"type": "hero", "value": {"headline": headline, "subhead": "", "image": None,
+                                      "call_to_action": {"label": "Talk to us", "page": None,
+                                                         "url": "https://example.com/demo"}}}
+
+
+def personalised_hero(default, variants, name="Home hero"):
+    """A personalised_hero StreamField value: variants is [(segment, headline), ...]."""
+    return [{"type": "personalised_hero", "value": {
+        "name": name,
+        "default": [hero(default)],
+        "variants": [{"type": "item", "id": str(uuid.uuid4()), "value": {"segment": segment.pk,
+                                                                         "content": [hero(headline)]}}
+                     for segment, headline in variants],
+    }}]
