@@ -58,7 +58,9 @@ def page_profile(page) -> PageProfile:
         return cached
     found = {"segments": set(), "personalised": False, "recommended": False}
     for name in getattr(page, "personalised_fields", ()):
-        _walk(list(getattr(page, name).raw_data), found)
+        field = getattr(page, name, None)
+        if field is not None:
+            _walk(list(field.raw_data), found)
     profile = PageProfile(frozenset(found["segments"]), found["personalised"], found["recommended"])
     page.__dict__["_pz_profile"] = profile
     return profile

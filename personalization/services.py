@@ -31,7 +31,6 @@ from .state import RECENT_PAGES, RECENT_VARIANTS, Facts, VisitorState
 
 STATE_TTL = 24 * 3600
 EPOCH_KEY = "pz:people:epoch"
-VISIT_GAP = timedelta(minutes=30)  # a new visit after half an hour without activity
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign")
 TRACKED_LINK_PARAM = "sp_t"
 TRACKED_LINK_SALT = "signalpage.personalization.identify"
@@ -232,7 +231,9 @@ class VisitorContext:
         state, request, now = self.state, self.request, self.now
         utm = {name: clean_text(request.GET.get(name), 255)[0] for name in UTM_FIELDS}
         referrer = referrer_domain(request)
-        if state.visit_count == 0 or now - state.last_seen_at > VISIT_GAP:
+        # A new visit after PERSONALIZATION_VISIT_GAP_MINUTES (30) without activity, as analytics tools count.
+        gap = timedelta(minutes=settings.PERSONALIZATION_VISIT_GAP_MINUTES)
+        if state.visit_count == 0 or now - state.last_seen_at > gap:
             state.visit_count += 1
             state.landing_page = clean_text(path, 500)[0]
             self.save_to_database = True

@@ -90,9 +90,10 @@ class BasePage(HeadlessPreviewMixin, Page):
         if self.personalised_fields:
             from personalization.models import Segment
 
-            modes.append(("no-segment", "As a visitor in no segment"))
-            modes += [(f"segment-{pk}", f"As segment: {name}")
-                      for pk, name in Segment.objects.filter(is_active=True).values_list("pk", "name")]
+            segments = [(f"segment-{pk}", f"As segment: {name}")
+                        for pk, name in Segment.objects.filter(is_active=True).values_list("pk", "name")]
+            if segments:
+                modes += [("no-segment", "As a visitor in no segment"), *segments]
         return modes
 
     def serve_preview(self, request, mode_name):
@@ -250,6 +251,7 @@ def _querystring_without_page(request):
 
 
 class WhitepaperIndexPage(FilteredListingMixin, BasePage):
+    personalised_fields = ()  # a listing has no body
     intro = models.TextField(blank=True, max_length=500)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -403,6 +405,7 @@ class WhitepaperPage(BasePage):
 
 
 class CaseStudyIndexPage(FilteredListingMixin, BasePage):
+    personalised_fields = ()  # a listing has no body
     intro = models.TextField(blank=True, max_length=500)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]

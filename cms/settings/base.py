@@ -200,6 +200,8 @@ PERSONALIZATION_CONSENT_MODE = env_str("PERSONALIZATION_CONSENT_MODE", "always")
 PERSONALIZATION_CONSENT_COOKIE = env_str("PERSONALIZATION_CONSENT_COOKIE", "sp_consent")
 # Browsers sending the Global Privacy Control signal (Sec-GPC: 1) are not tracked.
 PERSONALIZATION_HONOR_GPC = env_bool("PERSONALIZATION_HONOR_GPC", True)
+# A visit ends after this many minutes without a page view (the next page view starts a new visit).
+PERSONALIZATION_VISIT_GAP_MINUTES = env_int("PERSONALIZATION_VISIT_GAP_MINUTES", 30)
 # A visitor's row is written once per visit and after this many page views in one visit.
 PERSONALIZATION_SAVE_EVERY = env_int("PERSONALIZATION_SAVE_EVERY", 10)
 # Variant statistics are counted in the process and written this often (seconds).
