@@ -26,3 +26,22 @@ def _people_changed(sender, person_ids, **kwargs):
         services.people_changed(person_ids)
     except Exception:  # noqa: BLE001 - as above: a stale cache entry expires on its own
         logger.exception("Could not refresh the personalisation state of %s people", len(person_ids or ()))
+
+
+def _segments_changed(sender, **kwargs):
+    from .segments import segments_changed
+
+    segments_changed()
+
+
+def connect_segment_signals():
+    from django.db.models.signals import post_delete, post_save
+
+    from .models import Segment, SegmentRule
+
+    for model in (Segment, SegmentRule):
+        post_save.connect(_segments_changed, sender=model, dispatch_uid=f"pz-changed-{model.__name__}")
+        post_delete.connect(_segments_changed, sender=model, dispatch_uid=f"pz-deleted-{model.__name__}")
+
+
+connect_segment_signals()

@@ -112,6 +112,7 @@ class VisitorContext:
         self.now = timezone.now()
         self.tracking = tracking_allowed(request)
         self.override = None  # a preview "as segment" sets this
+        self.preview = False
         self.is_new = False
         self.dirty = False
         self.save_to_database = False
@@ -263,6 +264,8 @@ class VisitorContext:
 
     # --- when the response leaves ---
     def finish(self):
+        if self.preview:
+            return  # an editor's preview counts nothing and remembers nothing
         if self.shown_variants:
             stats.record("impressions", self.shown_variants)
             if self.tracking:
@@ -382,7 +385,7 @@ def people_changed(person_ids) -> None:
 def preview_as(request, segment_ids) -> VisitorContext:
     """An editor's preview as a segment (or as nobody): variants resolve for it, nothing is recorded."""
     context = visitor_context(request)
-    context.tracking = False
+    context.tracking, context.preview = False, True
     context.override = frozenset(segment_ids)
     context._segment_ids = None
     request.personalization = context

@@ -90,3 +90,9 @@ def flush() -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(sql, [(*key, *counts) for key, counts in rows.items()])
     return len(rows)
+
+
+def discard_pending() -> None:
+    """Forget counts not yet written (tests start from nothing)."""
+    with _lock:
+        _buffer.clear()

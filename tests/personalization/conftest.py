@@ -2,6 +2,7 @@ import uuid
 
 import pytest
 from django.core.cache import cache
+from django.test import Client, TestCase
 
 from personalization import segments, stats
 from tests.factories import SegmentFactory
@@ -17,17 +18,37 @@ def _fresh_cache():
     """Each test starts with an empty cache and no compiled segments (they live per process)."""
     cache.clear()
     segments.segments_changed()
-    stats.flush()
+    stats.discard_pending()
     yield
     cache.clear()
     segments.segments_changed()
 
 
+def committed():
+    """Run on-commit callbacks at the end of the block, as a real commit would (tests run in one transaction).
+
+    The lead store tells personalisation what changed after each commit (leads.signals)."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+class Browser(Client):
+    """A browser: keeps its cookies, sends a desktop User-Agent, and each request commits."""
+
+    def __init__(self, user_agent=DESKTOP_UA, **defaults):
+        super().__init__(HTTP_USER_AGENT=user_agent, **defaults)
+
+    def request(self, **request):
+        with committed():
+            return super().request(**request)
+
+
+def new_browser(user_agent=DESKTOP_UA):
+    return Browser(user_agent)
+
+
 @pytest.fixture
-def browser(client):
-    """A desktop browser (Django's test client keeps cookies, as a browser does)."""
-    client.defaults["HTTP_USER_AGENT"] = DESKTOP_UA
-    return client
+def browser(db):
+    return Browser()
 
 
 @pytest.fixture
