@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.text import slugify
 
 CONTENT_EPOCH_KEY = "cms:content:epoch"
 CANDIDATES_TTL = 3600
@@ -165,7 +166,8 @@ def visitor_profile(visitor) -> tuple[str, tuple, frozenset]:
         return "", (), frozenset()
     state = visitor.state
     person = state.person
-    industry = person.industry if person and person.industry else ""
+    # Industries are matched by slug: a company's "Financial services" is the snippet "financial-services".
+    industry = slugify(person.industry) if person and person.industry else ""
     if not industry and state.industries_viewed:
         industry = max(state.industries_viewed.items(), key=lambda item: (item[1], item[0]))[0]
     topics = tuple(sorted(state.topics_viewed, key=lambda t: (-state.topics_viewed[t], t))[:3])

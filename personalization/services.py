@@ -227,8 +227,8 @@ class VisitorContext:
 
     # --- what a page view tells us ---
     def page_view(self, *, page_id: int, path: str, topics=(), industries=()):
-        if not self.tracking:
-            return
+        # Without tracking the state is this request's alone (never stored): the campaign, referrer and
+        # page of this request still count for this response.
         state, request, now = self.state, self.request, self.now
         utm = {name: clean_text(request.GET.get(name), 255)[0] for name in UTM_FIELDS}
         referrer = referrer_domain(request)
@@ -278,6 +278,14 @@ class VisitorContext:
                 self.dirty = True
         if not self.tracking:
             return
+        if self.request.method != "GET" and self.state.person_id is None:
+            # A form fill in this request may have identified the visitor (visitor_identified updated the
+            # cached state while this request held an older copy): keep the identification.
+            fresh = cache.get(state_key(self.visitor_id))
+            if fresh is not None and fresh.person_id:
+                self.state.person_id, self.state.person_loaded = fresh.person_id, False
+                self.state.seen_variants = fresh.seen_variants
+                self.dirty = True
         if self.save_to_database or not self.state.in_database and self.state.page_views:
             visitor_save(self.state)
             self.dirty = True

@@ -19,6 +19,15 @@ from wagtail.models import Collection, CollectionViewRestriction, Page, Site
 from cms.demo import content
 from cms.demo.leads import DemoLeadLoader
 from cms.demo.media import abstract_image, logo_image, whitepaper_pdf
+from cms.demo.personalisation import (
+    HOME_VARIANTS,
+    PLATFORM_VARIANTS,
+    demo_segments,
+    page_untouched,
+    personalise,
+    personalised_hero,
+    with_recommended,
+)
 from cms.models import (
     Author,
     CallToAction,
@@ -62,6 +71,7 @@ class DemoLoader:
     def load(self) -> LoadReport:
         with transaction.atomic():
             self.taxonomies()
+            self.segments = demo_segments(self.report)
             home = self.home_page()
             self.images()
             pages = self.official_pages(home)
@@ -82,7 +92,9 @@ class DemoLoader:
             )
             whitepapers = self.whitepapers(whitepaper_index, gate_form=gate)
             self.case_studies(case_study_index, whitepapers)
+            self.targets = self.cta_targets(pages, whitepaper_index, case_study_index)
             self.fill_home_body(home)
+            self.personalised_pages(home, pages)
             self.site_settings(home, pages, whitepaper_index, case_study_index)
         self.demo_user()
         # Leads go through the real capture pipeline, which manages its own transactions.
@@ -189,21 +201,26 @@ class DemoLoader:
         self.report.add(f"{model._meta.verbose_name} {fields.get('title', slug)}")
         return page, True
 
+    def official_hero(self, spec):
+        return [("hero", {"headline": spec["title"], "subhead": spec["intro"], "image": self.hero_image,
+                          "call_to_action": {"label": "Book a demo", "page": None,
+                                             "url": "https://northwind-signal.example/demo"}})]
+
+    def official_body(self, spec):
+        body = [("rich_text", "".join(f"<h2>{h}</h2><p>{t}</p>" for h, t in spec["sections"]))]
+        if spec["metrics"]:
+            body.append(("metrics", {"heading": "", "metrics": [{"value": v, "label": label}
+                                                                for v, label in spec["metrics"]]}))
+        if spec.get("faq"):
+            body.append(("faq", {"heading": "Frequently asked questions",
+                                 "items": [{"question": q, "answer": f"<p>{a}</p>"} for q, a in spec["faq"]]}))
+        return body
+
     def official_pages(self, home) -> dict:
         pages = {}
         for spec in content.OFFICIAL_PAGES:
-            hero = [("hero", {"headline": spec["title"], "subhead": spec["intro"], "image": self.hero_image,
-                              "call_to_action": {"label": "Book a demo", "page": None,
-                                                 "url": "https://northwind-signal.example/demo"}})]
-            body = [("rich_text", "".join(f"<h2>{h}</h2><p>{t}</p>" for h, t in spec["sections"]))]
-            if spec["metrics"]:
-                body.append(("metrics", {"heading": "", "metrics": [{"value": v, "label": label}
-                                                                    for v, label in spec["metrics"]]}))
-            if spec.get("faq"):
-                body.append(("faq", {"heading": "Frequently asked questions",
-                                     "items": [{"question": q, "answer": f"<p>{a}</p>"} for q, a in spec["faq"]]}))
             page, _ = self.child(home, StandardPage, spec["slug"], title=spec["title"], intro=spec["intro"],
-                                 hero=hero, body=body, show_in_menus=True)
+                                 hero=self.official_hero(spec), body=self.official_body(spec), show_in_menus=True)
             pages[spec["slug"]] = page
         return pages
 
@@ -304,11 +321,9 @@ class DemoLoader:
                 },
             )
 
-    def fill_home_body(self, home):
-        if home.body:
-            return  # the editor's home page is theirs once it has content
-        cta = CallToAction.objects.order_by("pk").first()
-        home.hero = [("hero", {
+    def home_hero(self):
+        """The demo's plain home hero: the personalised hero's default."""
+        return [("hero", {
             "headline": "Turn every buying signal into pipeline",
             "subhead": "Northwind Signal unifies your CRM, website and product data, scores every account "
             "and routes the right leads to the right rep in seconds.",
@@ -317,7 +332,11 @@ class DemoLoader:
                 "label": "Book a demo", "page": Page.objects.filter(slug="contact-sales").first(), "url": ""
             },
         })]
-        home.body = [
+
+    def home_body(self):
+        """The demo's home body as first published (before personalisation added a recommendation block)."""
+        cta = CallToAction.objects.order_by("pk").first()
+        body = [
             ("logo_cloud", {"heading": "Trusted by revenue teams at",
                             "logos": [{"name": image.title, "logo": image, "url": ""} for image in self.logos]}),
             ("metrics", {"heading": "What customers see in the first two quarters",
@@ -342,9 +361,50 @@ class DemoLoader:
             ]}),
         ]
         if cta:
-            home.body.append(("call_to_action", {"call_to_action": cta, "style": "banner"}))
+            body.append(("call_to_action", {"call_to_action": cta, "style": "banner"}))
+        return body
+
+    def fill_home_body(self, home):
+        if home.body:
+            return  # the editor's home page is theirs once it has content
+        home.hero, home.body = self.home_hero(), self.home_body()
+        self.personalise_home(home)
         home.save_revision().publish()
         self.report.add("home page content")
+
+    # --- personalisation: segments (see taxonomies) and the pages that show variants ---
+    def cta_targets(self, pages, whitepaper_index, case_study_index) -> dict:
+        story = case_study_index.get_children().filter(slug="meridian-bank").first()
+        return {"contact-sales": pages.get("contact-sales"), "pricing": pages.get("pricing"),
+                "whitepapers": whitepaper_index, "meridian-bank": story}
+
+    def personalise_home(self, home) -> bool:
+        original_hero, original_body = self.home_hero(), self.home_body()
+        return personalise(
+            home, original_hero=original_hero, original_body=original_body,
+            new_hero=personalised_hero("Home hero", original_hero[0], HOME_VARIANTS, segments=self.segments,
+                                       image=self.hero_image, targets=self.targets),
+            new_body=with_recommended(original_body, after="card_grid", source="both"),
+        )
+
+    def personalise_platform(self, page) -> bool:
+        spec = next(spec for spec in content.OFFICIAL_PAGES if spec["slug"] == "platform")
+        original_hero, original_body = self.official_hero(spec), self.official_body(spec)
+        return personalise(
+            page, original_hero=original_hero, original_body=original_body,
+            new_hero=personalised_hero("Platform hero", original_hero[0], PLATFORM_VARIANTS,
+                                       segments=self.segments, image=self.hero_image, targets=self.targets),
+            new_body=with_recommended(original_body, after="rich_text", source="whitepapers"),
+        )
+
+    def personalised_pages(self, home, pages):
+        """Personalise the home and platform pages of a demo loaded before personalisation existed (a new
+        home page got it in fill_home_body): only fields still exactly as the demo published them."""
+        for page, personalise_page in ((home, self.personalise_home),
+                                       (pages.get("platform"), self.personalise_platform)):
+            if page is not None and page_untouched(page) and personalise_page(page):
+                page.save_revision().publish()
+                self.report.add(f"personalised hero and recommendations on {page.title}")
 
     def site_settings(self, home, pages, whitepaper_index, case_study_index):
         site = Site.objects.get(root_page=home)
