@@ -4,10 +4,9 @@ import json
 import re
 
 import pytest
-from django.core.cache import cache
 
 from personalization.services import tracked_link_token
-from tests.factories import CompanyFactory, PersonFactory, SegmentFactory, StandardPageFactory
+from tests.factories import CompanyFactory, PersonFactory, SegmentFactory
 from tests.personalization.conftest import MOBILE_UA, committed, new_browser, personalised_hero
 
 HEADLINE = re.compile(rb'class="hero__headline">([^<]*)<')
