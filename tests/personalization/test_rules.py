@@ -20,6 +20,10 @@ pytestmark = pytest.mark.django_db
 NOW = timezone.make_aware(datetime(2026, 12, 1, 10, 30))  # a Tuesday, 10:30 in the site's time zone (UTC)
 
 
+def visit(**facts):
+    return facts
+
+
 @pytest.fixture
 def people():
     """Three known people, each with a browser, different in every fact."""
@@ -34,16 +38,17 @@ def people():
     Interaction.objects.create(type="event_registered", person=cem, object_type="event", object_id="7",
                                occurred_at=NOW)
     visits = {
-        ada: dict(last_utm_campaign="banking-q4", last_utm_source="linkedin", last_utm_medium="cpc",
+        ada: visit(last_utm_campaign="banking-q4", last_utm_source="linkedin", last_utm_medium="cpc",
                   first_utm_campaign="brand", first_utm_source="google", last_referrer_domain="linkedin.com",
                   landing_page="/whitepapers/ai/", device_type="mobile", os="iOS", browser="Mobile Safari",
                   country="DE", visit_count=3, page_views=9, topics_viewed={"ai-automation": 2},
                   industries_viewed={"banking": 3}, pages_viewed={"11": 1, "12": 2}),
-        bob: dict(last_utm_campaign="retail-spring", last_utm_source="newsletter", last_utm_medium="email",
+        bob: visit(last_utm_campaign="retail-spring", last_utm_source="newsletter", last_utm_medium="email",
                   first_utm_campaign="retail-spring", first_utm_source="newsletter", last_referrer_domain="google.com",
                   landing_page="/", device_type="desktop", os="Windows", browser="Chrome", country="FR",
-                  visit_count=1, page_views=1, topics_viewed={}, industries_viewed={"retail": 1}, pages_viewed={"3": 1}),
-        cem: dict(last_referrer_domain="bing.com", landing_page="/customers/", device_type="tablet", os="Android",
+                  visit_count=1, page_views=1, topics_viewed={}, industries_viewed={"retail": 1},
+                  pages_viewed={"3": 1}),
+        cem: visit(last_referrer_domain="bing.com", landing_page="/customers/", device_type="tablet", os="Android",
                   browser="Chrome Mobile", country="TR", visit_count=2, page_views=2,
                   topics_viewed={"data-governance": 1}, industries_viewed={"healthcare": 1}, pages_viewed={"20": 1}),
     }
