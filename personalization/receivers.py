@@ -29,9 +29,14 @@ def _people_changed(sender, person_ids, **kwargs):
 
 
 def _segments_changed(sender, **kwargs):
+    from django.db import transaction
+
     from .segments import segments_changed
 
+    # At once for this process, and again after commit: a request in between may have cached the
+    # version it read before the commit.
     segments_changed()
+    transaction.on_commit(segments_changed)
 
 
 def connect_segment_signals():

@@ -402,9 +402,12 @@ class DemoLoader:
         home page got it in fill_home_body): only fields still exactly as the demo published them."""
         for page, personalise_page in ((home, self.personalise_home),
                                        (pages.get("platform"), self.personalise_platform)):
-            if page is not None and page_untouched(page) and personalise_page(page):
+            if page is None:
+                continue
+            page = type(page).objects.get(pk=page.pk)  # as stored: a page just published here is stale in memory
+            if page_untouched(page) and personalise_page(page):
                 page.save_revision().publish()
-                self.report.add(f"personalised hero and recommendations on {page.title}")
+                self.report.add(f"personalised content on {page.title}")
 
     def site_settings(self, home, pages, whitepaper_index, case_study_index):
         site = Site.objects.get(root_page=home)

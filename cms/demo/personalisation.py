@@ -72,8 +72,8 @@ PLATFORM_VARIANTS = {
         "Compare plans, or book 30 minutes with a solutions engineer on your own data.",
         "Compare plans", "pricing"),
     "Mobile visitors": (
-        "The revenue intelligence platform",
-        "Every account and every buying signal in one place.",
+        "Every account, every signal, one place",
+        "Scoring, routing and your CRM in one platform.",
         "Book a demo", "contact-sales"),
 }
 RECOMMENDED_HEADING = "Recommended for you"

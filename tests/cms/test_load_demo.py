@@ -1,14 +1,21 @@
 """`manage.py load_demo`: a believable site, built once, safe to run again."""
 
+import html
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.management import call_command
+from django.test import Client
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page, Revision
 
+from cms.demo import content
 from cms.demo.leads import SALES_USERS
-from cms.demo.loader import DEMO_USERNAME
+from cms.demo.loader import DEMO_USERNAME, DemoLoader
+from cms.demo.personalisation import HOME_VARIANTS, PLATFORM_VARIANTS, RECOMMENDED_HEADING, SEGMENTS
 from cms.models import (
     CallToAction,
     CaseStudyPage,
@@ -20,6 +27,9 @@ from cms.models import (
     WhitepaperPage,
 )
 from leads.models import CrmDelivery, Interaction, Lead, Person, SalesRep, ScoringRule, StageTransition
+from personalization import segments
+from personalization.models import Segment, SegmentRule
+from personalization.services import tracked_link_token
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +52,8 @@ def counts():
             StageTransition,
             ScoringRule,
             CrmDelivery,
+            Segment,
+            SegmentRule,
         )
     }
 
@@ -77,6 +89,11 @@ def test_builds_the_demo_site_and_a_second_run_changes_nothing(client):
     assert not Lead.objects.filter(status="failed").exists()
     assert Person.objects.filter(stage="mql", owner__isnull=False).exists()
 
+    # Segments for the personalised heroes.
+    assert set(Segment.objects.values_list("name", flat=True)) == {name for name, *_ in SEGMENTS}
+    assert Segment.objects.get(name="Banking industry").match == "any"
+    assert [segment.name for segment in Segment.objects.order_by("-priority")][0] == "Known A-grade"
+
     before = counts()
     edited = StandardPage.objects.get(slug="pricing")
     edited.title = "Pricing (edited by an editor)"
@@ -105,3 +122,93 @@ def test_no_demo_users_where_they_are_disabled(settings):
     settings.DEMO_USER_ENABLED = False
     call_command("load_demo", stdout=open("/dev/null", "w"))
     assert not get_user_model().objects.exists()  # neither the admin nor the sales reps
+
+
+MOBILE_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+             "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
+DESKTOP_UA = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+              "Chrome/126.0.0.0 Safari/537.36")
+
+
+def fresh_caches():
+    cache.clear()
+    segments.segments_changed()
+
+
+def hero_headline(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    match = re.search(r'<h1 class="hero__headline">(.*?)</h1>', response.content.decode(), re.S)
+    return html.unescape(match.group(1).strip())
+
+
+DEFAULT_HEADLINES = {"/": "Turn every buying signal into pipeline", "/platform/": "The revenue intelligence platform"}
+VARIANTS = {"/": HOME_VARIANTS, "/platform/": PLATFORM_VARIANTS}
+
+
+def test_demo_pages_show_a_hero_per_segment_and_recommendations(settings):
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    fresh_caches()
+    a_grade = Person.objects.filter(grade__in=["A1", "A2"], is_test=False).order_by("pk").first()
+    assert a_grade is not None
+    known = Client(HTTP_USER_AGENT=DESKTOP_UA)
+    known.get(f"/?sp_t={tracked_link_token(a_grade.pk)}")
+    reader = Client(HTTP_USER_AGENT=DESKTOP_UA)
+    reader.get(CaseStudyPage.objects.get(slug="meridian-bank").url)  # a banking case study
+    for url in ("/", "/platform/"):
+        variants = VARIANTS[url]
+        heroes = {
+            "plain client": hero_headline(Client(), url),
+            "desktop browser": hero_headline(Client(HTTP_USER_AGENT=DESKTOP_UA), url),
+            "campaign": hero_headline(Client(HTTP_USER_AGENT=DESKTOP_UA), f"{url}?utm_campaign=banking-q4"),
+            "mobile": hero_headline(Client(HTTP_USER_AGENT=MOBILE_UA), url),
+            "known A-grade": hero_headline(known, url),
+            "banking reader": hero_headline(reader, url),
+        }
+        assert heroes == {
+            "plain client": DEFAULT_HEADLINES[url],
+            "desktop browser": DEFAULT_HEADLINES[url],
+            "campaign": variants["Banking campaign"][0],
+            "mobile": variants["Mobile visitors"][0],
+            "known A-grade": variants["Known A-grade"][0],
+            "banking reader": variants["Banking industry"][0],
+        }, url
+        assert len(set(heroes.values())) == len(heroes) - 1  # only the two default ones are the same
+        assert RECOMMENDED_HEADING in Client().get(url).content.decode()
+
+    # A new visit after the visit gap (0 minutes here: every page view starts one) is a returning visitor.
+    settings.PERSONALIZATION_VISIT_GAP_MINUTES = 0
+    returning = Client(HTTP_USER_AGENT=DESKTOP_UA)
+    assert hero_headline(returning, "/") == DEFAULT_HEADLINES["/"]
+    assert hero_headline(returning, "/") == HOME_VARIANTS["Returning visitors"][0]
+
+
+def test_an_old_demo_gets_personalisation_but_an_editors_hero_is_left_alone():
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    # The demo as loaded before personalisation existed: plain heroes, no recommendations, no segments.
+    loader = DemoLoader()
+    loader.images()
+    home = HomePage.objects.get()
+    home.hero, home.body = loader.home_hero(), loader.home_body()
+    home.save_revision().publish()
+    platform = StandardPage.objects.get(slug="platform")
+    spec = next(spec for spec in content.OFFICIAL_PAGES if spec["slug"] == "platform")
+    platform.hero = [("hero", {**loader.official_hero(spec)[0][1], "headline": "Our own platform headline"})]
+    platform.body = loader.official_body(spec)
+    platform.save_revision().publish()
+    Segment.objects.all().delete()
+
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    home = HomePage.objects.get()
+    assert [block.block_type for block in home.hero] == ["personalised_hero"]
+    assert len(home.hero[0].value["variants"]) == len(SEGMENTS)
+    assert [block.block_type for block in home.body].count("recommended") == 1
+    platform = StandardPage.objects.get(slug="platform")
+    assert [block.value["headline"] for block in platform.hero] == ["Our own platform headline"]  # the editor's
+    assert [block.block_type for block in platform.body] == ["rich_text", "recommended", "metrics"]
+    fresh_caches()
+    assert hero_headline(Client(HTTP_USER_AGENT=MOBILE_UA), "/") == HOME_VARIANTS["Mobile visitors"][0]
+
+    before = counts()
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    assert counts() == before
