@@ -197,6 +197,12 @@ VISITOR_COUNTRY_HEADER = env_str("VISITOR_COUNTRY_HEADER", "CF-IPCountry")
 # once the site's consent banner has set PERSONALIZATION_CONSENT_COOKIE to "granted" (or "1").
 # Without it, visitors still get content for what this request says (campaign, device, country).
 PERSONALIZATION_CONSENT_MODE = env_str("PERSONALIZATION_CONSENT_MODE", "always")
+if PERSONALIZATION_CONSENT_MODE not in ("always", "opt-in"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"PERSONALIZATION_CONSENT_MODE is {PERSONALIZATION_CONSENT_MODE!r}: use 'always' or 'opt-in'."
+    )
 PERSONALIZATION_CONSENT_COOKIE = env_str("PERSONALIZATION_CONSENT_COOKIE", "sp_consent")
 # Browsers sending the Global Privacy Control signal (Sec-GPC: 1) are not tracked.
 PERSONALIZATION_HONOR_GPC = env_bool("PERSONALIZATION_HONOR_GPC", True)

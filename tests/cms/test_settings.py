@@ -63,6 +63,11 @@ class TestDatabaseUrl:
         assert result.returncode != 0
         assert "DATABASE_URL has an unsupported or missing scheme 'postgress'" in result.stderr
 
+    def test_an_unknown_consent_mode_stops_manage_py_naming_the_variable(self):
+        result = run_manage("check", env_overrides={"PERSONALIZATION_CONSENT_MODE": "maybe"})
+        assert result.returncode != 0
+        assert "PERSONALIZATION_CONSENT_MODE is 'maybe': use 'always' or 'opt-in'." in result.stderr
+
 
 class TestEnvHelpers:
     def test_booleans(self, monkeypatch):
