@@ -503,7 +503,8 @@ def port_in_use(port):
     return True
 
 
-def start_gunicorn(args):
+def start_gunicorn(args, log_path=None):
+    """Start gunicorn with args.workers workers on args.port, logging to log_path (GUNICORN_LOG)."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
     launcher = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
     command = [
@@ -524,7 +525,8 @@ def start_gunicorn(args):
     env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     env["BENCH_PORT"] = str(args.port)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    log = open(GUNICORN_LOG, "wb")  # closed in stop_gunicorn
+    log_path = log_path or GUNICORN_LOG
+    log = open(log_path, "wb")  # closed in stop_gunicorn
     proc = subprocess.Popen(
         command,
         cwd=REPO_ROOT,
@@ -535,6 +537,7 @@ def start_gunicorn(args):
         start_new_session=True,  # its own process group, so we can stop exactly what we started
     )
     proc.bench_log = log
+    proc.bench_log_path = log_path
     return proc, command
 
 
@@ -553,9 +556,9 @@ def stop_gunicorn(proc):
         proc.bench_log.close()
 
 
-def log_tail(lines=30):
+def log_tail(lines=30, path=None):
     try:
-        return "\n".join(GUNICORN_LOG.read_text(errors="replace").splitlines()[-lines:])
+        return "\n".join((path or GUNICORN_LOG).read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return ""
 
@@ -571,10 +574,11 @@ def get(port, path):
 
 
 def wait_until_ready(proc, port):
+    log = getattr(proc, "bench_log_path", None)
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {proc.returncode}:\n{log_tail()}")
+            raise SystemExit(f"gunicorn exited with {proc.returncode}:\n{log_tail(path=log)}")
         try:
             status, body = get(port, "/bench/floor/")
         except (OSError, http.client.HTTPException):
@@ -582,8 +586,8 @@ def wait_until_ready(proc, port):
             continue
         if status == 200 and body == b"ok":
             return
-        raise SystemExit(f"/bench/floor/ answered {status}: {body[:200]!r}\n{log_tail()}")
-    raise SystemExit(f"gunicorn did not answer within {STARTUP_TIMEOUT}s:\n{log_tail()}")
+        raise SystemExit(f"/bench/floor/ answered {status}: {body[:200]!r}\n{log_tail(path=log)}")
+    raise SystemExit(f"gunicorn did not answer within {STARTUP_TIMEOUT}s:\n{log_tail(path=log)}")
 
 
 def check_debug_off(port):
@@ -622,8 +626,13 @@ class Result:
         return ordered[rank] * 1000
 
 
-def run_load(port, name, path, total, concurrency, timeout_s):
-    """Send `total` GETs to `path` from `concurrency` threads, one keep-alive connection each."""
+def run_load(port, name, path, total, concurrency, timeout_s, request_for=None, on_response=None):
+    """Send `total` GETs to `path` from `concurrency` threads, one keep-alive connection each.
+
+    request_for(ticket), if given, returns the (path, headers) of request number `ticket` (a
+    visitor's cookie, say); on_response(ticket, response, body) sees each answer once its latency
+    is taken. Without them every request is a GET of `path` with HEADERS.
+    """
     result = Result(name, path)
     tickets = itertools.count()
     lock = threading.Lock()
@@ -641,18 +650,22 @@ def run_load(port, name, path, total, concurrency, timeout_s):
                 if time.monotonic() > deadline:
                     result.timed_out = True
                     break
+                request_path, headers = request_for(ticket) if request_for else (path, HEADERS)
                 if conn.sock is None:
                     connections += 1
                 started = time.perf_counter()
                 try:
-                    conn.request("GET", path, headers=HEADERS)
+                    conn.request("GET", request_path, headers=headers)
                     response = conn.getresponse()
-                    response.read()
+                    body = response.read()
                     status = response.status
                 except (OSError, http.client.HTTPException) as exc:
                     conn.close()
                     status = type(exc).__name__
+                    response = None
                 latencies.append(time.perf_counter() - started)
+                if on_response is not None and response is not None:
+                    on_response(ticket, response, body)
                 statuses[status] += 1
                 if status != 200:
                     errors += 1
@@ -781,7 +794,31 @@ def remove_created_database(db_created):
         print(f"dropped the bench database {redact(url)} (pass --keep to reuse it)")
 
 
+def release_database(keep, db_label, db_created):
+    """Unless `keep`, remove a database this run created; say so when one is kept."""
+    if not keep:
+        remove_created_database(db_created)
+    elif db_created:
+        print(f"kept the bench database {db_label}")
+
+
 # --- Main -----------------------------------------------------------------------------------
+
+
+def prepare_site(pages, db_label, db_created):
+    """Migrate the bench database, build (or reuse) the site's pages and collect static files."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    print(f"database: {db_label}" + (" (new)" if db_created else ""))
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    print(f"migrate: {time.perf_counter() - started:.1f}s")
+    build_data(pages)
+
+    started = time.perf_counter()
+    call_command("collectstatic", interactive=False, verbosity=0)
+    print(f"collectstatic: {time.perf_counter() - started:.1f}s into {settings.STATIC_ROOT}")
 
 
 def on_sigterm(signum, frame):
@@ -804,7 +841,6 @@ def main(argv=None):
 
     django.setup()
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connections
 
     if settings.DEBUG:
@@ -813,16 +849,7 @@ def main(argv=None):
     proc = None
     total_started = time.perf_counter()
     try:
-        print(f"database: {db_label}" + (" (new)" if db_created else ""))
-        started = time.perf_counter()
-        call_command("migrate", interactive=False, verbosity=0)
-        print(f"migrate: {time.perf_counter() - started:.1f}s")
-        build_data(args.pages)
-
-        started = time.perf_counter()
-        call_command("collectstatic", interactive=False, verbosity=0)
-        print(f"collectstatic: {time.perf_counter() - started:.1f}s into {settings.STATIC_ROOT}")
-
+        prepare_site(args.pages, db_label, db_created)
         targets, data_facts = discover_targets()
         connections.close_all()  # gunicorn's workers get the database to themselves
 
@@ -858,10 +885,7 @@ def main(argv=None):
     finally:
         STOP.set()
         stop_gunicorn(proc)
-        if not args.keep:
-            remove_created_database(db_created)
-        elif db_created:
-            print(f"kept the bench database {db_label}")
+        release_database(args.keep, db_label, db_created)
         print(f"total time {time.perf_counter() - total_started:.0f}s")
 
 

@@ -53,8 +53,19 @@ def _walk(raw, found: dict):
                 _walk(child, found)
 
 
-def page_profile(page) -> PageProfile:
-    cached = page.__dict__.get("_pz_profile")
+_profiles: dict = {}  # (page id, live revision, publish time) -> PageProfile, per process
+PROFILES_KEPT = 2000
+
+
+def page_profile(page, *, memo: bool = True) -> PageProfile:
+    """Which segments a page's personalised blocks use, read from its raw StreamField JSON (no query).
+
+    Kept per (page, live revision) in the process, so a page served from the output cache never
+    parses its StreamFields. A preview (a draft, not the live revision) passes memo=False."""
+    # The publish time guards against ids reused after a restored database (or a rolled-back test).
+    key = (page.pk, page.live_revision_id, page.last_published_at)
+    memo = memo and bool(page.live_revision_id)
+    cached = _profiles.get(key) if memo else None
     if cached is not None:
         return cached
     found = {"segments": set(), "personalised": False, "recommended": False}
@@ -63,7 +74,10 @@ def page_profile(page) -> PageProfile:
         if field is not None:
             _walk(list(field.raw_data), found)
     profile = PageProfile(frozenset(found["segments"]), found["personalised"], found["recommended"])
-    page.__dict__["_pz_profile"] = profile
+    if memo:
+        if len(_profiles) >= PROFILES_KEPT:
+            _profiles.clear()
+        _profiles[key] = profile
     return profile
 
 
@@ -130,7 +144,8 @@ def serve_personalised(page, request, serve, *, use_cache: bool):
             shown = visitor.shown_variants[already_shown:]
             cache.set(key, (response.content, response["Content-Type"], shown),
                       settings.PERSONALIZATION_PAGE_CACHE_SECONDS)
-    if page_profile(page).has_personalised or page_profile(page).has_recommendations:
+    profile = page_profile(page, memo=not getattr(request, "is_preview", False))
+    if profile.has_personalised or profile.has_recommendations:
         # The output depends on who asks: a shared cache must not keep it, a browser must revalidate.
         patch_vary_headers(response, ("Cookie",))
         patch_cache_control(response, private=True, no_cache=True)

@@ -29,6 +29,7 @@ class CompiledSegment:
     match_all: bool
     predicates: tuple
     is_timed: bool  # has a time-of-day, day or date rule: evaluated on every request
+    facts: frozenset = frozenset()  # the fact codes its rules read
 
     def matches(self, facts, now: datetime) -> bool:
         if not self.predicates:
@@ -51,6 +52,10 @@ class SegmentSet:
     @property
     def timed(self):
         return tuple(segment for segment in self.segments if segment.is_timed)
+
+    def affected(self, changed) -> tuple:
+        """The stored (untimed) segments whose rules read any of these facts."""
+        return tuple(segment for segment in self.stored if not segment.facts.isdisjoint(changed))
 
     def evaluate(self, facts, now, segments=None) -> tuple[int, ...]:
         return tuple(segment.id for segment in (self.segments if segments is None else segments)
@@ -100,16 +105,16 @@ def load_segments(version: str) -> SegmentSet:
 
     segments = []
     for segment in Segment.objects.filter(is_active=True).prefetch_related("rules"):
-        predicates, timed = [], False
+        predicates, codes = [], set()
         for rule in segment.rules.all():
             try:
                 parsed = rule.parsed()
             except Exception:  # noqa: BLE001 - a rule saved before a validation change: skip it, not crash pages
                 continue
             predicates.append(compile_rule(parsed))
-            timed = timed or parsed.fact.code in TIME_FACTS
-        segments.append(CompiledSegment(segment.pk, segment.name, segment.priority,
-                                        segment.match == "all", tuple(predicates), timed))
+            codes.add(parsed.fact.code)
+        segments.append(CompiledSegment(segment.pk, segment.name, segment.priority, segment.match == "all",
+                                        tuple(predicates), bool(codes & TIME_FACTS), frozenset(codes)))
     segments.sort(key=lambda s: (-s.priority, s.name))
     return SegmentSet(version, tuple(segments), {segment.id: segment for segment in segments})
 

@@ -118,6 +118,9 @@ class VisitorContext:
         self.save_to_database = False
         self.shown_variants: list[str] = []
         self._segment_ids = None
+        # Facts changed in this request: membership is re-evaluated only for segments reading them
+        # (None: everything, e.g. a state just read from the database or a person's facts reloaded).
+        self._changed: set | None = set()
 
         user_agent = request_user_agent(request)
         device = device_of(user_agent)
@@ -133,12 +136,12 @@ class VisitorContext:
         state = cached.get(state_key(visitor_id)) if (visitor_id and self.tracking) else None
         if state is None and visitor_id and self.tracking:
             state = _state_from_database(visitor_id, self.now)
-            self.dirty = True
+            self.facts_changed()
         if state is None:
             self.is_new = self.tracking and not visitor_id
             state = VisitorState(visitor_id=visitor_id or new_visitor_id(), first_seen_at=self.now,
                                  last_seen_at=self.now, visit_count=0)
-            self.dirty = True
+            self.facts_changed()
         self.state = state
         if self.is_new:
             # Views later in this request (a form on the page) see the id this response will set as a cookie.
@@ -147,11 +150,11 @@ class VisitorContext:
         if state.user_agent_hash != ua_hash:
             state.device_type, state.os, state.browser = device
             state.user_agent_hash = ua_hash
-            self.dirty = True
+            self._mark("device", "os", "browser")
         country = request_country(request)
         if country and country != state.country:
             state.country = country
-            self.dirty = True
+            self._mark("country")
         self._identify_from_link(request)
         self._load_person()
 
@@ -200,17 +203,33 @@ class VisitorContext:
             return self.override
         if self._segment_ids is None:
             segments, state, facts = self.segments, self.state, Facts(self.state)
-            if self.dirty or state.computed_for != (self.segment_version, self.epoch):
+            if self._changed is None or state.computed_for != (self.segment_version, self.epoch):
                 state.segment_ids = segments.evaluate(facts, self.now, segments.stored)
                 state.computed_for = (self.segment_version, self.epoch)
                 self.dirty = True
+            elif self._changed:
+                affected = segments.affected(self._changed)
+                if affected:
+                    kept = set(state.segment_ids) - {segment.id for segment in affected}
+                    again = segments.evaluate(facts, self.now, affected)
+                    state.segment_ids = tuple(pk for pk in (s.id for s in segments.stored) if pk in kept or pk in again)
+                self._changed = set()
             self._segment_ids = frozenset(state.segment_ids) | frozenset(
                 segments.evaluate(facts, self.now, segments.timed))
         return self._segment_ids
 
     def facts_changed(self):
+        """Anything may have changed: every segment is evaluated again."""
+        self.dirty = True
+        self._changed = None
+        self._segment_ids = None
+
+    def _mark(self, *codes):
+        """These facts changed: only segments reading them are evaluated again."""
         self.dirty = True
         self._segment_ids = None
+        if self._changed is not None:
+            self._changed.update(codes)
 
     def choose(self, segment_ids) -> int | None:
         """Of the segments a block has variants for, the one to show (highest priority the visitor is in)."""
@@ -238,15 +257,19 @@ class VisitorContext:
             state.visit_count += 1
             state.landing_page = clean_text(path, 500)[0]
             self.save_to_database = True
+            self._mark("visit_count", "landing_page")
         if any(utm.values()):
             if not (state.first_utm_source or state.first_utm_medium or state.first_utm_campaign):
                 state.first_utm_source, state.first_utm_medium, state.first_utm_campaign = utm.values()
+                self._mark("first_utm_source", "first_utm_campaign")
             if (state.last_utm_source, state.last_utm_medium, state.last_utm_campaign) != tuple(utm.values()):
                 state.last_utm_source, state.last_utm_medium, state.last_utm_campaign = utm.values()
                 self.save_to_database = True
-        if referrer:
+                self._mark("utm_source", "utm_medium", "utm_campaign")
+        if referrer and referrer != state.last_referrer_domain:
             state.first_referrer_domain = state.first_referrer_domain or referrer
             state.last_referrer_domain = referrer
+            self._mark("referrer_domain")
         state.last_seen_at = now
         state.page_views += 1
         state.unsaved_views += 1
@@ -257,7 +280,8 @@ class VisitorContext:
             _count(state.industries_viewed, industry)
         if state.unsaved_views >= settings.PERSONALIZATION_SAVE_EVERY:
             self.save_to_database = True
-        self.facts_changed()
+        self._mark("page_views", "viewed_page", *(("viewed_topic",) if topics else ()),
+                   *(("viewed_industry",) if industries else ()))
 
     def variant_shown(self, key: str):
         self.shown_variants.append(key)
@@ -286,7 +310,9 @@ class VisitorContext:
                 self.state.person_id, self.state.person_loaded = fresh.person_id, False
                 self.state.seen_variants = fresh.seen_variants
                 self.dirty = True
-        if self.save_to_database or not self.state.in_database and self.state.page_views:
+        # A brand-new visitor's row waits for their second request: a client that never sends the
+        # cookie back (a script, a one-page bounce) costs no database write at all.
+        if not self.is_new and (self.save_to_database or not self.state.in_database and self.state.page_views):
             visitor_save(self.state)
             self.dirty = True
         if self.dirty and (self.state.page_views or self.state.person_id):
