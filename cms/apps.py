@@ -9,18 +9,20 @@ class CmsConfig(AppConfig):
 
     def ready(self):
         from django.db.models.signals import post_delete, post_save
-        from wagtail.signals import page_published, page_unpublished
+        from wagtail.models import Page, PageViewRestriction, Site
+        from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
         from cms.models import Author, CallToAction, Industry, Product, SiteSettings, Topic
         from cms.personalisation import content_changed
 
-        # Cached pages and recommendations show other pages, snippets and site settings: any change to
-        # them starts a new content epoch, so no cached page outlives what it shows.
+        # Cached pages, their routes and recommendations show other pages, snippets and site settings:
+        # any change to them, or to where and to whom pages are served, starts a new content epoch, so
+        # no cached page outlives what it shows.
         page_published.connect(content_changed, dispatch_uid="cms-content-published")
         page_unpublished.connect(content_changed, dispatch_uid="cms-content-unpublished")
-        from wagtail.models import Page
-
+        post_page_move.connect(content_changed, dispatch_uid="cms-content-page-moved")
+        page_slug_changed.connect(content_changed, dispatch_uid="cms-content-slug-changed")
         post_delete.connect(content_changed, sender=Page, dispatch_uid="cms-content-page-deleted")
-        for model in (CallToAction, SiteSettings, Author, Industry, Product, Topic):
+        for model in (CallToAction, SiteSettings, Author, Industry, Product, Topic, Site, PageViewRestriction):
             post_save.connect(content_changed, sender=model, dispatch_uid=f"cms-content-{model.__name__}")
             post_delete.connect(content_changed, sender=model, dispatch_uid=f"cms-content-del-{model.__name__}")

@@ -109,18 +109,37 @@ def cacheable(request) -> bool:
     return True
 
 
-def output_cache_key(page, request) -> str | None:
-    if not cacheable(request) or not page.live_revision_id:
-        return None
-    visitor = request.personalization
-    profile = page_profile(page)
-    parts = [str(page.pk), str(page.live_revision_id), content_epoch(), request.get_host()]
+def _output_key(page_id, revision_id, epoch, host, profile: PageProfile, visitor) -> str:
+    parts = [str(page_id), str(revision_id), epoch, host]
     if profile.has_personalised:
         parts += [visitor.segment_version, ",".join(map(str, visitor.fingerprint(profile.segment_ids)))]
     if profile.has_recommendations:
         parts.append(recommendation_fingerprint(visitor))
     digest = hashlib.blake2s("|".join(parts).encode(), digest_size=16).hexdigest()
-    return f"cms:page:{page.pk}:{digest}"
+    return f"cms:page:{page_id}:{digest}"
+
+
+def output_cache_key(page, request) -> str | None:
+    if not cacheable(request) or not page.live_revision_id:
+        return None
+    return _output_key(page.pk, page.live_revision_id, content_epoch(), request.get_host(), page_profile(page),
+                       request.personalization)
+
+
+def _cached_response(request, hit, profile: PageProfile):
+    content, content_type, shown = hit
+    response = HttpResponse(content, content_type=content_type)
+    for variant in shown:
+        request.personalization.variant_shown(variant)
+    return _personalised_headers(response, profile)
+
+
+def _personalised_headers(response, profile: PageProfile):
+    if profile.has_personalised or profile.has_recommendations:
+        # The output depends on who asks: a shared cache must not keep it, a browser must revalidate.
+        patch_vary_headers(response, ("Cookie",))
+        patch_cache_control(response, private=True, no_cache=True)
+    return response
 
 
 def serve_personalised(page, request, serve, *, use_cache: bool):
@@ -130,26 +149,68 @@ def serve_personalised(page, request, serve, *, use_cache: bool):
         return serve()
     key = output_cache_key(page, request) if use_cache else None
     hit = cache.get(key) if key else None
-    if hit is not None:
-        content, content_type, shown = hit
-        response = HttpResponse(content, content_type=content_type)
-        for variant in shown:
-            visitor.variant_shown(variant)
-    else:
-        already_shown = len(visitor.shown_variants)
-        response = serve()
-        if hasattr(response, "render"):
-            response.render()
-        if key and response.status_code == 200 and not response.cookies:
-            shown = visitor.shown_variants[already_shown:]
-            cache.set(key, (response.content, response["Content-Type"], shown),
-                      settings.PERSONALIZATION_PAGE_CACHE_SECONDS)
     profile = page_profile(page, memo=not getattr(request, "is_preview", False))
-    if profile.has_personalised or profile.has_recommendations:
-        # The output depends on who asks: a shared cache must not keep it, a browser must revalidate.
-        patch_vary_headers(response, ("Cookie",))
-        patch_cache_control(response, private=True, no_cache=True)
-    return response
+    if hit is not None:
+        return _cached_response(request, hit, profile)
+    already_shown = len(visitor.shown_variants)
+    response = serve()
+    if hasattr(response, "render"):
+        response.render()
+    if key and response.status_code == 200 and not response.cookies:
+        shown = visitor.shown_variants[already_shown:]
+        cache.set(key, (response.content, response["Content-Type"], shown), settings.PERSONALIZATION_PAGE_CACHE_SECONDS)
+        _remember_route(page, request, profile)
+    return _personalised_headers(response, profile)
+
+
+# --- The fast path: a cached page served before Wagtail routes the request --------------------------------
+# Once a page has been rendered for a URL, the route remembers which page and revision it was, what it
+# depends on and what a view of it tells about the visitor. The next request for that URL is answered
+# from the output cache without loading the site, the page or its StreamFields: no query at all. Any
+# publish, unpublish, move, deletion, privacy or site change starts a new content epoch, which
+# forgets every route. Pages with view restrictions are never remembered.
+def _route_key(request) -> str:
+    digest = hashlib.blake2s(f"{request.get_host()}|{request.path}".encode(), digest_size=16).hexdigest()
+    return f"cms:route:{digest}"
+
+
+def _remember_route(page, request, profile: PageProfile):
+    if page.get_view_restrictions().exists():
+        return
+    topics, industries = page_tags(page)
+    cache.set(_route_key(request), {
+        "page_id": page.pk, "revision_id": page.live_revision_id, "epoch": content_epoch(), "profile": profile,
+        "topics": topics, "industries": industries,
+    }, settings.PERSONALIZATION_PAGE_CACHE_SECONDS)
+
+
+def serve_from_route(request):
+    """The cached page for this URL and this visitor, or None (then Wagtail serves the request)."""
+    if not cacheable(request):
+        return None
+    from personalization.services import visitor_context
+
+    route_key = _route_key(request)
+    # Fetched in the same round trip as the visitor's state and the segment version.
+    request.pz_extra_cache_keys = (route_key, CONTENT_EPOCH_KEY)
+    visitor = visitor_context(request)
+    route = visitor.extra_cached.get(route_key)
+    epoch = visitor.extra_cached.get(CONTENT_EPOCH_KEY)
+    if route is None or route["epoch"] != epoch:
+        return None
+    visitor.page_view(page_id=route["page_id"], path=request.path, topics=route["topics"],
+                      industries=route["industries"])
+    request.pz_page_view_recorded = True  # if Wagtail serves it after all, the view is not counted twice
+    profile = route["profile"]
+    hit = cache.get(_output_key(route["page_id"], route["revision_id"], epoch, request.get_host(), profile, visitor))
+    return _cached_response(request, hit, profile) if hit is not None else None
+
+
+def serve(request, path):
+    """Every page URL: the cached page when there is one for this visitor, else Wagtail's page serving."""
+    from wagtail.views import serve as wagtail_serve
+
+    return serve_from_route(request) or wagtail_serve(request, path)
 
 
 # --- Page views --------------------------------------------------------------------------------------------
@@ -169,6 +230,8 @@ def page_tags(page) -> tuple[tuple, tuple]:
 def page_view_record(page, request) -> None:
     visitor = getattr(request, "personalization", None)
     if visitor is None or request.method != "GET" or request.headers.get("HX-Request"):
+        return
+    if getattr(request, "pz_page_view_recorded", False):
         return
     topics, industries = page_tags(page)
     visitor.page_view(page_id=page.pk, path=request.path, topics=topics, industries=industries)

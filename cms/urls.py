@@ -1,12 +1,12 @@
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from cms import views
+from cms import personalisation, views
 from cms.api.content import api_router
 from cms.api.v1 import api as api_v1
 from forms.views import gated_download
@@ -35,5 +35,9 @@ if settings.DEBUG:
         path("500/", TemplateView.as_view(template_name="500.html")),
     ]
 
-# Wagtail's page serving catches everything else, so it goes last.
-urlpatterns += [path("", include(wagtail_urls))]
+# Wagtail's page serving catches everything else, so it goes last; page URLs go through the page
+# output cache first (cms.personalisation.serve), which hands everything it cannot answer to Wagtail.
+urlpatterns += [
+    re_path(r"^((?:[\w\-]+/)*)$", personalisation.serve, name="page_serve_cached"),
+    path("", include(wagtail_urls)),
+]

@@ -129,8 +129,11 @@ class VisitorContext:
         visitor_id = valid_visitor_id(
             request.COOKIES.get(settings.VISITOR_COOKIE_NAME, "") or request.META.get(VISITOR_HEADER, "")[:64]
         )
-        cached = cache.get_many([state_key(visitor_id), VERSION_KEY, EPOCH_KEY] if visitor_id else
-                                [VERSION_KEY, EPOCH_KEY])
+        # One round trip: the visitor's state, the segment version, the people epoch, and whatever the
+        # caller asked for alongside (the page route cache's keys).
+        extra = list(getattr(request, "pz_extra_cache_keys", ()))
+        cached = cache.get_many(([state_key(visitor_id)] if visitor_id else []) + [VERSION_KEY, EPOCH_KEY] + extra)
+        self.extra_cached = {key: cached[key] for key in extra if key in cached}
         self.segment_version = current_version(cached.get(VERSION_KEY))
         self.epoch = cached.get(EPOCH_KEY) or "0"
         state = cached.get(state_key(visitor_id)) if (visitor_id and self.tracking) else None

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from personalization.services import tracked_link_token
-from tests.factories import CompanyFactory, PersonFactory, SegmentFactory
+from tests.factories import CompanyFactory, PersonFactory, SegmentFactory, StandardPageFactory
 from tests.personalization.conftest import MOBILE_UA, committed, new_browser, personalised_hero
 
 HEADLINE = re.compile(rb'class="hero__headline">([^<]*)<')
@@ -159,3 +159,33 @@ def test_preview_records_nothing(personalised_home, rf, admin_user, campaign_seg
     request.user = admin_user
     personalised_home.make_preview_request(request, f"segment-{campaign_segment.pk}")
     assert not Visitor.objects.exists() and not VariantStat.objects.exists()
+
+
+def test_a_private_page_is_never_served_from_the_cache(personalised_home, browser):
+    """A page behind a password is checked by Wagtail on every request, cached or not."""
+    from wagtail.models import PageViewRestriction
+
+    page = StandardPageFactory(parent=personalised_home, title="Partners", slug="partners")
+    page.hero = json.dumps(personalised_hero("Partner hero", []))
+    page.save_revision().publish()
+    assert headlines(browser.get("/partners/")) == ["Partner hero"]
+    PageViewRestriction.objects.create(page=page, restriction_type="password", password="s3cret")
+    response = browser.get("/partners/")
+    assert b"Partner hero" not in response.content and b"password" in response.content.lower()
+
+
+def test_an_unpublished_or_moved_page_is_not_served_from_the_cache(personalised_home, browser):
+    page = StandardPageFactory(parent=personalised_home, title="Offer", slug="offer")
+    page.hero = json.dumps(personalised_hero("Offer hero", []))
+    page.save_revision().publish()
+    assert headlines(browser.get("/offer/")) == ["Offer hero"]
+    assert headlines(browser.get("/offer/")) == ["Offer hero"]  # from the cache
+    page.unpublish()
+    assert browser.get("/offer/").status_code == 404
+    page.save_revision().publish()
+    assert headlines(browser.get("/offer/")) == ["Offer hero"]
+    page.slug = "new-offer"
+    page.save_revision().publish()
+    assert browser.get("/offer/").status_code == 404
+    assert headlines(browser.get("/new-offer/")) == ["Offer hero"]
+
