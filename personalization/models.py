@@ -76,9 +76,9 @@ class SegmentRule(Orderable):
     fact = models.CharField(max_length=40, choices=FACT_CHOICES)
     operator = models.CharField(max_length=10, choices=OPERATOR_CHOICES)
     value = models.CharField(max_length=500, blank=True, help_text="Several values: separate with commas")
-    negate = models.BooleanField(default=False, verbose_name="not", help_text="Match visitors for whom this is false")
+    negate = models.BooleanField(default=False, verbose_name="not", help_text="Turns the rule round")
 
-    panels = [FieldRowPanel([FieldPanel("fact"), FieldPanel("operator"), FieldPanel("value"), FieldPanel("negate")])]
+    panels = [FieldRowPanel([FieldPanel("fact"), FieldPanel("operator"), FieldPanel("negate")]), FieldPanel("value")]
 
     def clean(self):
         try:

@@ -3,7 +3,15 @@
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList, Panel
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    HelpPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    Panel,
+)
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -50,6 +58,8 @@ class SegmentViewSet(SnippetViewSet):
         FieldPanel("description"),
         FieldRowPanel([FieldPanel("priority"), FieldPanel("match"), FieldPanel("is_active")]),
         MultiFieldPanel([InlinePanel("rules", label="Rule", min_num=1)], heading="Rules"),
+        MultiFieldPanel([HelpPanel(template="personalization/facts_help.html")], heading="What each fact takes",
+                        classname="collapsed"),
         MultiFieldPanel([AudiencePanel()], heading="Audience (known people, live)"),
     ])
 
