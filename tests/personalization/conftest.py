@@ -1,3 +1,4 @@
+import json
 import uuid
 
 import pytest
@@ -81,3 +82,12 @@ def personalised_hero(default, variants, name="Home hero"):
                                                                          "content": [hero(headline)]}}
                      for segment, headline in variants],
     }}]
+
+
+@pytest.fixture
+def hero_page(home_page, campaign_segment, mobile_segment):
+    """The home page with a personalised hero: the campaign's, the mobile one, and the default."""
+    home_page.hero = json.dumps(personalised_hero("Default hero", [(campaign_segment, "Campaign hero"),
+                                                                    (mobile_segment, "Mobile hero")]))
+    home_page.save_revision().publish()
+    return home_page

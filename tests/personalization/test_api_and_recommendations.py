@@ -17,22 +17,14 @@ from tests.factories import (
     TopicFactory,
     WhitepaperPageFactory,
 )
-from tests.personalization.conftest import Browser, personalised_hero
+from tests.personalization.conftest import Browser
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def page(home_page, campaign_segment, mobile_segment):
-    home_page.hero = json.dumps(personalised_hero("Default hero", [(campaign_segment, "Campaign hero"),
-                                                                    (mobile_segment, "Mobile hero")]))
-    home_page.save_revision().publish()
-    return home_page
-
-
-def test_edge_renderers_with_a_token_get_every_variant(page, client, settings, campaign_segment, mobile_segment):
+def test_edge_renderers_with_a_token_get_every_variant(hero_page, client, settings, campaign_segment, mobile_segment):
     settings.PERSONALIZATION_API_TOKENS = ["edge-secret-1"]
-    response = client.get(f"/api/v2/pages/{page.pk}/?variants=all", HTTP_AUTHORIZATION="Bearer edge-secret-1")
+    response = client.get(f"/api/v2/pages/{hero_page.pk}/?variants=all", HTTP_AUTHORIZATION="Bearer edge-secret-1")
     block = response.json()["hero"][0]["value"]
     assert block["personalised"] is True
     assert block["default"][0]["value"]["headline"] == "Default hero"
@@ -42,20 +34,20 @@ def test_edge_renderers_with_a_token_get_every_variant(page, client, settings, c
 
 
 @pytest.mark.parametrize("authorization", ["", "Bearer wrong", "Basic edge-secret-1", "Bearer ", "edge-secret-1"])
-def test_all_variants_need_a_valid_token(page, client, settings, authorization):
+def test_all_variants_need_a_valid_token(hero_page, client, settings, authorization):
     settings.PERSONALIZATION_API_TOKENS = ["edge-secret-1"]
-    response = client.get(f"/api/v2/pages/{page.pk}/?variants=all", HTTP_AUTHORIZATION=authorization)
+    response = client.get(f"/api/v2/pages/{hero_page.pk}/?variants=all", HTTP_AUTHORIZATION=authorization)
     assert response.status_code == 403
     if not authorization.startswith("Basic"):  # DRF itself refuses a malformed Basic header first
         assert "variants=all needs an API token" in response.json()["detail"]
 
 
-def test_an_unknown_variants_value_is_a_clear_400(page, client):
-    response = client.get(f"/api/v2/pages/{page.pk}/?variants=some")
+def test_an_unknown_variants_value_is_a_clear_400(hero_page, client):
+    response = client.get(f"/api/v2/pages/{hero_page.pk}/?variants=some")
     assert response.status_code == 400 and "variants" in response.json()["message"]
 
 
-def test_the_api_listing_resolves_blocks_for_the_visitor_too(page):
+def test_the_api_listing_resolves_blocks_for_the_visitor_too(hero_page):
     browser = Browser()
     browser.get("/?utm_campaign=banking-q4")
     listing = browser.get("/api/v2/pages/?type=cms.HomePage&fields=hero").json()

@@ -15,15 +15,7 @@ from tests.personalization.conftest import DESKTOP_UA, MOBILE_UA, Browser, new_b
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def page(home_page, campaign_segment, mobile_segment):
-    home_page.hero = json.dumps(personalised_hero("Default hero", [(campaign_segment, "Campaign hero"),
-                                                                    (mobile_segment, "Mobile hero")]))
-    home_page.save_revision().publish()
-    return home_page
-
-
-def test_first_visit_issues_a_first_party_cookie(page, browser, settings):
+def test_first_visit_issues_a_first_party_cookie(hero_page, browser, settings):
     response = browser.get("/")
     cookie = response.cookies["sp_vid"]
     assert cookie.value.startswith("v_") and len(cookie.value) == 26
@@ -39,7 +31,7 @@ def test_first_visit_issues_a_first_party_cookie(page, browser, settings):
     assert (visitor.device_type, visitor.browser) == ("desktop", "Chrome")
 
 
-def test_visits_are_counted_once_per_session_of_activity(page, browser):
+def test_visits_are_counted_once_per_session_of_activity(hero_page, browser):
     with freeze_time("2026-12-01 09:00"):
         browser.get("/?utm_campaign=spring&utm_source=linkedin", HTTP_REFERER="https://www.linkedin.com/feed/")
     with freeze_time("2026-12-01 09:20"):
@@ -52,7 +44,7 @@ def test_visits_are_counted_once_per_session_of_activity(page, browser):
     assert (visitor.first_referrer_domain, visitor.last_referrer_domain) == ("linkedin.com", "google.com")
 
 
-def test_page_views_do_not_write_the_database_on_every_view(page, browser, settings):
+def test_page_views_do_not_write_the_database_on_every_view(hero_page, browser, settings):
     settings.PERSONALIZATION_SAVE_EVERY = 10
     browser.get("/")
     browser.get("/")  # the visitor's row is written when the cookie first comes back
@@ -120,7 +112,7 @@ def test_a_personalised_page_costs_the_same_queries_with_1_or_50_segments(home_p
 @pytest.mark.parametrize("cookie", [
     "garbage", "", "v_" + "x" * 5000, "v_abc;DROP TABLE", "\x00\x01\x02", "v_" + "é" * 30, "../../etc/passwd",
 ])
-def test_bad_cookies_are_ignored_safely(page, cookie):
+def test_bad_cookies_are_ignored_safely(hero_page, cookie):
     browser = Browser()
     browser.cookies["sp_vid"] = cookie
     response = browser.get("/")
@@ -138,20 +130,20 @@ def test_bad_cookies_are_ignored_safely(page, cookie):
     {"HTTP_REFERER": "x" * 50_000},
     {"HTTP_SEC_GPC": "garbage"},
 ])
-def test_bad_headers_are_ignored_safely(page, headers):
+def test_bad_headers_are_ignored_safely(hero_page, headers):
     response = Browser().get("/?utm_campaign=" + "c" * 3000, **headers)
     assert response.status_code == 200
     assert b"Default hero" in response.content
 
 
-def test_requests_without_user_agent_or_from_bots_leave_nothing_behind(page, client):
+def test_requests_without_user_agent_or_from_bots_leave_nothing_behind(hero_page, client):
     assert client.get("/", HTTP_USER_AGENT="").status_code == 200
     bot = client.get("/", HTTP_USER_AGENT="Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)")
     assert b"Default hero" in bot.content and "sp_vid" not in bot.cookies
     assert not Visitor.objects.exists()
 
 
-def test_someone_elses_or_forged_tracked_link_is_ignored(page, browser):
+def test_someone_elses_or_forged_tracked_link_is_ignored(hero_page, browser):
     owner, other = PersonFactory(email="owner@bank.example"), PersonFactory(email="other@bank.example")
     browser.get(f"/?sp_t={tracked_link_token(owner.pk)}")
     assert Visitor.objects.get().person_id == owner.pk
@@ -168,13 +160,13 @@ def test_someone_elses_or_forged_tracked_link_is_ignored(page, browser):
     assert Visitor.objects.get(visitor_id=stranger.cookies["sp_vid"].value).person_id is None
 
 
-def test_headless_visitor_id_travels_in_a_header(page, client):
-    first = client.get(f"/api/v2/pages/{page.pk}/?utm_campaign=banking-q4", HTTP_USER_AGENT=DESKTOP_UA)
+def test_headless_visitor_id_travels_in_a_header(hero_page, client):
+    first = client.get(f"/api/v2/pages/{hero_page.pk}/?utm_campaign=banking-q4", HTTP_USER_AGENT=DESKTOP_UA)
     visitor_id = first["X-Visitor-Id"]
     assert visitor_id.startswith("v_")
     assert first.json()["hero"][0]["value"]["segment"]["name"] == "Banking campaign"
     client.cookies.clear()
-    again = client.get(f"/api/v2/pages/{page.pk}/", HTTP_USER_AGENT=DESKTOP_UA, HTTP_X_VISITOR_ID=visitor_id)
+    again = client.get(f"/api/v2/pages/{hero_page.pk}/", HTTP_USER_AGENT=DESKTOP_UA, HTTP_X_VISITOR_ID=visitor_id)
     assert "X-Visitor-Id" not in again  # not new
     assert again.json()["hero"][0]["value"]["segment"]["name"] == "Banking campaign"
     assert "X-Visitor-Id" in again["Vary"] and "private" in again["Cache-Control"]
@@ -184,7 +176,7 @@ def test_headless_visitor_id_travels_in_a_header(page, client):
                           "segments": [{"id": segment_id, "name": "Banking campaign", "priority": 30}]}
 
 
-def test_opt_in_consent_mode_tracks_nothing_until_consent(page, settings):
+def test_opt_in_consent_mode_tracks_nothing_until_consent(hero_page, settings):
     settings.PERSONALIZATION_CONSENT_MODE = "opt-in"
     browser = Browser()
     response = browser.get("/?utm_campaign=banking-q4")
@@ -196,7 +188,7 @@ def test_opt_in_consent_mode_tracks_nothing_until_consent(page, settings):
     assert b"Campaign hero" in browser.get("/").content
 
 
-def test_global_privacy_control_is_honoured(page, settings):
+def test_global_privacy_control_is_honoured(hero_page, settings):
     browser = Browser(HTTP_SEC_GPC="1")
     assert b"Campaign hero" in browser.get("/?utm_campaign=banking-q4").content
     assert b"Default hero" in browser.get("/").content
