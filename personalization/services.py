@@ -191,6 +191,8 @@ class VisitorContext:
         state = self.state
         if state.person_id and (not state.person_loaded or state.person_epoch != self.epoch):
             state.person = person_facts(state.person_id)
+            if state.person is None:
+                state.person_id = None  # the person is gone (deleted, or merged away): anonymous again
             state.person_loaded, state.person_epoch = True, self.epoch
             self.facts_changed()
 

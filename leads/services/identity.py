@@ -201,7 +201,11 @@ def person_merge(*, keep: Person, merge: Person, by=None) -> PersonMerge:
         "merge_logs": merge.merges.update(kept=keep),
     }
     existing = set(keep.visitor_links.values_list("visitor_id", flat=True))
+    merged_visitors = set(merge.visitor_links.values_list("visitor_id", flat=True))
     moved["visitor_links"] = merge.visitor_links.filter(~Q(visitor_id__in=existing)).update(person=keep)
+    for visitor_id in merged_visitors:  # the merged person's browsers now belong to the survivor
+        send_after_commit(visitor_identified, visitor_id=visitor_id, person_id=keep.pk, at=timezone.now(),
+                          source="merge")
     for field in ("first_name", "last_name", "phone", "job_title", "seniority", "country", "company_id", "owner_id"):
         if not getattr(keep, field) and getattr(merge, field):
             setattr(keep, field, getattr(merge, field))

@@ -189,3 +189,15 @@ def test_an_unpublished_or_moved_page_is_not_served_from_the_cache(personalised_
     assert browser.get("/offer/").status_code == 404
     assert headlines(browser.get("/new-offer/")) == ["Offer hero"]
 
+
+
+def test_a_merged_persons_browsers_follow_the_survivor(personalised_home, browser):
+    from leads.services import person_merge
+
+    kept = PersonFactory(email="ada@bank.example")
+    merged = PersonFactory(email="ada.l@bank.example")
+    browser.get(f"/?sp_t={tracked_link_token(merged.pk)}")
+    assert browser.get("/").wsgi_request.personalization.person.person_id == merged.pk
+    with committed():
+        person_merge(keep=kept, merge=merged)
+    assert browser.get("/").wsgi_request.personalization.person.person_id == kept.pk
