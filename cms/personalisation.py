@@ -105,7 +105,7 @@ def cacheable(request) -> bool:
     if any(name not in UTM_PARAMS for name in request.GET):
         return False  # an unknown parameter could change the output; and must not fill the cache
     if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
-        return False  # editors see the userbar
+        return False  # a signed-in user (an editor) may see more than visitors do
     return True
 
 
