@@ -8,6 +8,7 @@ anything a visitor did: the counts are statistics, not records.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import Counter
@@ -96,3 +97,10 @@ def discard_pending() -> None:
     """Forget counts not yet written (tests start from nothing)."""
     with _lock:
         _buffer.clear()
+
+
+def flush_at_exit() -> None:
+    try:
+        flush()
+    except Exception:  # noqa: BLE001 - at interpreter exit the database may already be gone; counts only
+        logging.getLogger(__name__).warning("Variant statistics not written at exit", exc_info=True)

@@ -71,6 +71,7 @@ def statistics(request):
     """Impressions, CTA clicks and conversions per variant, with bars to compare them at a glance."""
     if not request.user.has_perm("personalization.view_segment") and not _can_edit_segments(request.user):
         raise PermissionDenied
+    stats.flush()  # this process's latest counts (other processes write theirs every few seconds)
     try:
         days = max(1, min(int(request.GET.get("days", 30)), 3650))
     except ValueError:
