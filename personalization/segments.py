@@ -39,32 +39,34 @@ class CompiledSegment:
         return any(predicate(facts, now) for predicate in self.predicates)
 
 
-@dataclass(frozen=True)
 class SegmentSet:
-    version: str
-    segments: tuple  # by priority, highest first
-    by_id: dict
+    """The compiled segments of one version, with what each request needs looked up in advance."""
 
-    @property
-    def stored(self):
-        return tuple(segment for segment in self.segments if not segment.is_timed)
-
-    @property
-    def timed(self):
-        return tuple(segment for segment in self.segments if segment.is_timed)
+    def __init__(self, version: str, segments):
+        self.version = version
+        self.segments = tuple(sorted(segments, key=lambda s: (-s.priority, s.name)))  # highest priority first
+        self.by_id = {segment.id: segment for segment in self.segments}
+        self.stored = tuple(segment for segment in self.segments if not segment.is_timed)
+        self.timed = tuple(segment for segment in self.segments if segment.is_timed)
+        self._rank = {segment.id: number for number, segment in enumerate(self.segments)}
+        by_fact: dict[str, list] = {}
+        for segment in self.stored:
+            for code in segment.facts:
+                by_fact.setdefault(code, []).append(segment)
+        self._by_fact = by_fact
 
     def affected(self, changed) -> tuple:
-        """The stored (untimed) segments whose rules read any of these facts."""
-        return tuple(segment for segment in self.stored if not segment.facts.isdisjoint(changed))
+        """The stored (untimed) segments whose rules read any of these facts, in priority order."""
+        hit = {segment.id for code in changed for segment in self._by_fact.get(code, ())}
+        return tuple(segment for segment in self.stored if segment.id in hit) if hit else ()
 
     def evaluate(self, facts, now, segments=None) -> tuple[int, ...]:
         return tuple(segment.id for segment in (self.segments if segments is None else segments)
                      if segment.matches(facts, now))
 
-    def rank(self, segment_id) -> tuple:
-        """Sort key: higher priority first, then name (stable across processes)."""
-        segment = self.by_id.get(segment_id)
-        return (-segment.priority, segment.name) if segment else (1, "")
+    def rank(self, segment_id) -> int:
+        """Sort key: higher priority first, then name (the same order in every process)."""
+        return self._rank.get(segment_id, len(self._rank))
 
 
 _lock = threading.Lock()
@@ -115,8 +117,7 @@ def load_segments(version: str) -> SegmentSet:
             codes.add(parsed.fact.code)
         segments.append(CompiledSegment(segment.pk, segment.name, segment.priority, segment.match == "all",
                                         tuple(predicates), bool(codes & TIME_FACTS), frozenset(codes)))
-    segments.sort(key=lambda s: (-s.priority, s.name))
-    return SegmentSet(version, tuple(segments), {segment.id: segment for segment in segments})
+    return SegmentSet(version, segments)
 
 
 def segments_changed() -> None:
