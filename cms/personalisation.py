@@ -186,8 +186,8 @@ def _remember_route(page, request, profile: PageProfile):
 
 def serve_from_route(request):
     """The cached page for this URL and this visitor, or None (then Wagtail serves the request)."""
-    if not cacheable(request):
-        return None
+    if not hasattr(request, "personalization") or not cacheable(request):
+        return None  # (the middleware skips a few paths, e.g. /favicon..., and leaves them to Wagtail)
     from personalization.services import visitor_context
 
     route_key = _route_key(request)

@@ -7,7 +7,7 @@ from django.utils.functional import SimpleLazyObject
 
 from .services import visitor_context
 
-SKIP_PREFIXES = ("/static/", "/media/", "/admin/", "/documents/", "/favicon")
+SKIP_PREFIXES = ("/static/", "/media/", "/admin/", "/documents/", "/favicon.ico")
 
 
 class VisitorMiddleware:
