@@ -61,18 +61,20 @@ def test_priority_decides_between_overlapping_segments(personalised_home):
     assert headlines(browser.get("/?utm_campaign=banking-q4")) == ["Banking campaign hero"]
 
 
-@pytest.mark.parametrize("order", ["campaign first", "default first"])
+@pytest.mark.parametrize("order", ["campaign first", "mobile first"])
 def test_cached_output_never_crosses_visitors(personalised_home, order):
-    """Two visitors, two segments, the same URL, both orders: each gets their own hero every time."""
-    campaign, plain = new_browser(), new_browser()
+    """Two visitors, two segments, the same URL, both orders (and a third in none): each always gets their own."""
+    campaign, mobile, plain = new_browser(), new_browser(MOBILE_UA), new_browser()
     campaign.get("/?utm_campaign=banking-q4")  # joins the campaign segment
     plain.get("/about-nothing/")  # a 404, but the visitor now has a cookie
-    pairs = [(campaign, "Banking campaign hero"), (plain, "Default hero")]
-    if order == "default first":
-        pairs.reverse()
+    pairs = [(campaign, "Banking campaign hero"), (mobile, "Mobile hero"), (plain, "Default hero")]
+    if order == "mobile first":
+        pairs = [pairs[1], pairs[0], pairs[2]]
     for _ in range(3):
         for browser, expected in pairs:
             assert headlines(browser.get("/")) == [expected]
+            data = browser.get(f"/api/v2/pages/{personalised_home.pk}/").json()
+            assert data["hero"][0]["value"]["content"][0]["value"]["headline"] == expected
 
 
 def test_personalised_responses_keep_shared_caches_out(personalised_home, browser):
