@@ -414,7 +414,8 @@ class PersonalisedBlock(blocks.StructBlock):
         page = context.get("page")
         page_id = page.pk if page is not None else getattr(request, "pz_page_id", 0)
         segment_id = chosen["segment"].pk if chosen else None
-        key = variant_key(page_id or 0, value.get("name") or "", segment_id)
+        # Statistics are per page: where the page is unknown (an API listing) nothing is counted.
+        key = variant_key(page_id, value.get("name") or "", segment_id) if page_id else None
         if visitor is not None:
             visitor.variant_shown(key)
         return chosen, (chosen["content"] if chosen else value.get("default")), key
@@ -425,7 +426,7 @@ class PersonalisedBlock(blocks.StructBlock):
         context = super().get_context(value, parent_context=parent_context)
         chosen, content, key = self.resolve(value, parent_context)
         context.update(variant_content=content, variant_segment=chosen["segment"] if chosen else None,
-                       variant_key=signed_key(key))
+                       variant_key=signed_key(key) if key else "")
         return context
 
     def get_api_representation(self, value, context=None):
@@ -449,7 +450,7 @@ class PersonalisedBlock(blocks.StructBlock):
         return {
             "name": value.get("name"),
             "segment": _segment_representation(chosen["segment"]) if chosen else None,
-            "variant_key": signed_key(key),
+            "variant_key": signed_key(key) if key else None,
             "content": content_block.get_api_representation(content, context),
         }
 

@@ -90,7 +90,17 @@ def content_epoch() -> str:
 
 
 def content_changed(**kwargs) -> None:
-    """Something any page may show changed (a page published, a snippet or the site settings saved)."""
+    """Something any page may show changed (a page published, a snippet or the site settings saved).
+
+    At once, and again after the transaction commits: a request rendering in between reads the old
+    rows and would otherwise keep them under the new epoch."""
+    from django.db import transaction
+
+    _new_epoch()
+    transaction.on_commit(_new_epoch)
+
+
+def _new_epoch():
     import secrets
 
     cache.set(CONTENT_EPOCH_KEY, secrets.token_hex(6), None)
@@ -119,10 +129,10 @@ def _output_key(page_id, revision_id, epoch, host, profile: PageProfile, visitor
     return f"cms:page:{page_id}:{digest}"
 
 
-def output_cache_key(page, request) -> str | None:
+def output_cache_key(page, request, epoch: str) -> str | None:
     if not cacheable(request) or not page.live_revision_id:
         return None
-    return _output_key(page.pk, page.live_revision_id, content_epoch(), request.get_host(), page_profile(page),
+    return _output_key(page.pk, page.live_revision_id, epoch, request.get_host(), page_profile(page),
                        request.personalization)
 
 
@@ -137,7 +147,7 @@ def _cached_response(request, hit, profile: PageProfile):
 def _personalised_headers(response, profile: PageProfile):
     if profile.has_personalised or profile.has_recommendations:
         # The output depends on who asks: a shared cache must not keep it, a browser must revalidate.
-        patch_vary_headers(response, ("Cookie",))
+        patch_vary_headers(response, ("Cookie", "X-Visitor-Id"))
         patch_cache_control(response, private=True, no_cache=True)
     return response
 
@@ -147,7 +157,8 @@ def serve_personalised(page, request, serve, *, use_cache: bool):
     visitor = getattr(request, "personalization", None)
     if visitor is None:  # a request the middleware did not see (e.g. the admin's preview)
         return serve()
-    key = output_cache_key(page, request) if use_cache else None
+    epoch = content_epoch()  # read once: the output and its route are kept under the epoch they were read in
+    key = output_cache_key(page, request, epoch) if use_cache else None
     hit = cache.get(key) if key else None
     profile = page_profile(page, memo=not getattr(request, "is_preview", False))
     if hit is not None:
@@ -159,7 +170,7 @@ def serve_personalised(page, request, serve, *, use_cache: bool):
     if key and response.status_code == 200 and not response.cookies:
         shown = visitor.shown_variants[already_shown:]
         cache.set(key, (response.content, response["Content-Type"], shown), settings.PERSONALIZATION_PAGE_CACHE_SECONDS)
-        _remember_route(page, request, profile)
+        _remember_route(page, request, profile, epoch)
     return _personalised_headers(response, profile)
 
 
@@ -174,12 +185,12 @@ def _route_key(request) -> str:
     return f"cms:route:{digest}"
 
 
-def _remember_route(page, request, profile: PageProfile):
+def _remember_route(page, request, profile: PageProfile, epoch: str):
     if page.get_view_restrictions().exists():
         return
     topics, industries = page_tags(page)
     cache.set(_route_key(request), {
-        "page_id": page.pk, "revision_id": page.live_revision_id, "epoch": content_epoch(), "profile": profile,
+        "page_id": page.pk, "revision_id": page.live_revision_id, "epoch": epoch, "profile": profile,
         "topics": topics, "industries": industries,
     }, settings.PERSONALIZATION_PAGE_CACHE_SECONDS)
 
@@ -285,6 +296,8 @@ def recommended_content(request, *, source: str = "both", limit: int = 3) -> lis
     from cms.selectors import latest_case_studies, latest_whitepapers
 
     visitor = getattr(request, "personalization", None) if request is not None else None
+    if visitor is not None:
+        visitor.personalised = True  # the response now depends on this visitor (headers, see middleware)
     industry, topics, downloaded = visitor_profile(visitor)
     weights = {topic: 3 - rank for rank, topic in enumerate(topics)}
 

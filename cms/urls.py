@@ -38,6 +38,7 @@ if settings.DEBUG:
 # Wagtail's page serving catches everything else, so it goes last; page URLs go through the page
 # output cache first (cms.personalisation.serve), which hands everything it cannot answer to Wagtail.
 urlpatterns += [
-    re_path(r"^((?:[\w\-]+/)*)$", personalisation.serve, name="page_serve_cached"),
+    # Wagtail's own _util/ views (password form, front-end login) are not pages: they go to Wagtail.
+    re_path(r"^(?!_util/)((?:[\w\-]+/)*)$", personalisation.serve, name="page_serve_cached"),
     path("", include(wagtail_urls)),
 ]

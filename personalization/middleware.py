@@ -2,10 +2,11 @@
 changed: the visitor's state to the cache, the row once per visit, the cookie for a new visitor."""
 
 from django.conf import settings
+from django.http import HttpResponseRedirect
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 
-from .services import visitor_context
+from .services import TRACKED_LINK_PARAM, visitor_context
 
 SKIP_PREFIXES = ("/static/", "/media/", "/admin/", "/documents/", "/favicon.ico")
 
@@ -18,15 +19,30 @@ class VisitorMiddleware:
         if request.path.startswith(SKIP_PREFIXES):
             return self.get_response(request)
         request.personalization = SimpleLazyObject(lambda: visitor_context(request))
-        response = self.get_response(request)
+        if TRACKED_LINK_PARAM in request.GET and request.method == "GET" and not request.path.startswith("/api/"):
+            response = self._strip_tracking_token(request)
+        else:
+            response = self.get_response(request)
         context = getattr(request, "_personalization", None)
         if context is not None:
             self._finish(request, response, context)
         return response
 
+    @staticmethod
+    def _strip_tracking_token(request):
+        """A tracked link identifies the browser, then sends it to the same URL without the token, so the
+        token is not left in the address bar, in bookmarks or in links copied from the page."""
+        visitor_context(request)  # identifies from the token
+        query = request.GET.copy()
+        del query[TRACKED_LINK_PARAM]
+        response = HttpResponseRedirect(request.path + (f"?{query.urlencode()}" if query else ""))
+        patch_cache_control(response, private=True, no_store=True)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
     def _finish(self, request, response, context):
         context.finish()
-        if context.shown_variants:
+        if context.shown_variants or context.personalised:
             # What was shown depends on who asked: keep it out of shared caches, per visitor in browsers.
             patch_vary_headers(response, ("Cookie", "X-Visitor-Id"))
             patch_cache_control(response, private=True, no_cache=True)

@@ -7,6 +7,7 @@ segment for a visitor is then a loop of attribute reads and comparisons, with no
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ OPERATOR_CHOICES = [
 TEXT_OPS = (IS_ONE_OF, CONTAINS, STARTS_WITH)
 NUMBER_OPS = (AT_LEAST, AT_MOST)
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+MAX_VALUES = 100  # values in one rule (a longer list belongs in a fact of its own)
 
 
 @dataclass(frozen=True)
@@ -120,13 +122,18 @@ def parse_rule(fact_code: str, operator: str, value: str, negate: bool = False) 
         allowed = ", ".join(label for code, label in OPERATOR_CHOICES if code in fact.operators)
         raise ValidationError({"operator": f"“{fact.label}” can be tested with: {allowed}."})
     items = split_values(value)
+    if len(items) > MAX_VALUES:
+        raise ValidationError({"value": f"At most {MAX_VALUES} values in one rule; split it, or use “contains”."})
     if fact.kind == "number":
         if len(items) != 1:
             raise ValidationError({"value": "Enter one number, e.g. 2 or 60."})
         try:
-            return ParsedRule(fact, operator, (float(items[0]),), negate)
+            number = float(items[0])
         except ValueError:
-            raise ValidationError({"value": f"“{items[0]}” is not a number."}) from None
+            number = math.nan
+        if not math.isfinite(number):
+            raise ValidationError({"value": f"“{items[0][:50]}” is not a number."})
+        return ParsedRule(fact, operator, (number,), negate)
     if fact.kind == "bool":
         return ParsedRule(fact, operator, (), negate)
     if fact.kind == "hours":

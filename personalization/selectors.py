@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.db.models import Sum
 
 from .rules import ParsedRule, parse_rule, people_matching
@@ -34,8 +35,11 @@ def segment_audience(rules: list[dict], match: str, *, sample_size: int = SAMPLE
     if errors or not parsed:
         return Audience(0, [], errors)
     people = people_matching(parsed, "any" if match == "any" else "all")
-    count = people.count()
-    sample = list(people.select_related("company").order_by("-fit_score", "-interest_score", "pk")[:sample_size])
+    try:
+        count = people.count()
+        sample = list(people.select_related("company").order_by("-fit_score", "-interest_score", "pk")[:sample_size])
+    except DatabaseError:  # e.g. SQLite's expression limit with very many rules and values
+        return Audience(0, [], {"all": {"rules": "Too many rules and values to count at once: simplify them."}})
     return Audience(count, sample, errors)
 
 

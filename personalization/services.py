@@ -42,6 +42,17 @@ def state_key(visitor_id: str) -> str:
     return f"pz:v:{visitor_id}"
 
 
+def person_key(visitor_id: str) -> str:
+    """Who a visitor was identified as, and when: written only by identification, read with the state.
+
+    Kept apart from the state so that a request holding an older copy of the state cannot undo an
+    identification made meanwhile (by a form fill processed in a worker, say)."""
+    return f"pz:vp:{visitor_id}"
+
+
+PERSON_LINK_TTL = 90 * 24 * 3600
+
+
 def new_visitor_id() -> str:
     # The same shape the forms app issues (v_ + 24 URL-safe characters), so either may issue the cookie.
     return "v_" + secrets.token_urlsafe(18)
@@ -117,6 +128,7 @@ class VisitorContext:
         self.dirty = False
         self.save_to_database = False
         self.shown_variants: list[str] = []
+        self.personalised = False  # set when anything in the response depended on this visitor
         self._segment_ids = None
         # Facts changed in this request: membership is re-evaluated only for segments reading them
         # (None: everything, e.g. a state just read from the database or a person's facts reloaded).
@@ -124,15 +136,23 @@ class VisitorContext:
 
         user_agent = request_user_agent(request)
         device = device_of(user_agent)
-        if device[0] == "bot" or not user_agent:
-            self.tracking = False  # crawlers and scripts get the default, and leave nothing behind
+        # Crawlers and scripts get the default content (never a variant: no cloaking for search engines),
+        # are not counted in the statistics, and leave nothing behind.
+        self.is_robot = device[0] == "bot" or not user_agent
+        if self.is_robot:
+            self.tracking = False
+            self.override = frozenset()
+        # A visitor seen for the first time (a new cookie, or an id we have no record of) is written to
+        # the database only when it comes back: a client that never returns the id costs no write.
+        self.first_sighting = False
         visitor_id = valid_visitor_id(
             request.COOKIES.get(settings.VISITOR_COOKIE_NAME, "") or request.META.get(VISITOR_HEADER, "")[:64]
         )
         # One round trip: the visitor's state, the segment version, the people epoch, and whatever the
         # caller asked for alongside (the page route cache's keys).
         extra = list(getattr(request, "pz_extra_cache_keys", ()))
-        cached = cache.get_many(([state_key(visitor_id)] if visitor_id else []) + [VERSION_KEY, EPOCH_KEY] + extra)
+        own = [state_key(visitor_id), person_key(visitor_id)] if visitor_id else []
+        cached = cache.get_many(own + [VERSION_KEY, EPOCH_KEY] + extra)
         self.extra_cached = {key: cached[key] for key in extra if key in cached}
         self.segment_version = current_version(cached.get(VERSION_KEY))
         self.epoch = cached.get(EPOCH_KEY) or "0"
@@ -142,10 +162,13 @@ class VisitorContext:
             self.facts_changed()
         if state is None:
             self.is_new = self.tracking and not visitor_id
+            self.first_sighting = True
             state = VisitorState(visitor_id=visitor_id or new_visitor_id(), first_seen_at=self.now,
                                  last_seen_at=self.now, visit_count=0)
             self.facts_changed()
         self.state = state
+        if self.tracking and visitor_id:
+            self._adopt_identification(cached.get(person_key(visitor_id)))
         if self.is_new:
             # Views later in this request (a form on the page) see the id this response will set as a cookie.
             request.COOKIES[settings.VISITOR_COOKIE_NAME] = state.visitor_id
@@ -169,6 +192,22 @@ class VisitorContext:
     def person(self):
         return self.state.person
 
+    def _adopt_identification(self, link):
+        """Apply an identification recorded since this state was cached: the person, and the variants
+        already credited to a conversion (seen before it) are forgotten."""
+        if not link:
+            return
+        state = self.state
+        if state.person_id != link["person_id"]:
+            state.person_id, state.person_loaded = link["person_id"], False
+            self.facts_changed()
+        credited_until = link.get("at", "")
+        stale = [key for key, seen_at in state.seen_variants.items() if seen_at <= credited_until]
+        for key in stale:
+            del state.seen_variants[key]
+        if stale:
+            self.dirty = True
+
     def _identify_from_link(self, request):
         token = request.GET.get(TRACKED_LINK_PARAM)
         if not token or not self.tracking:
@@ -178,13 +217,13 @@ class VisitorContext:
             return  # forged, expired, or someone else's link: a shared link never takes over a known browser
         if self.state.person_id == person_id:
             return
-        person = person_by_id(person_id)
-        if person is None:
+        if person_by_id(person_id) is None:
             return
-        from leads.services import visitor_link
-
-        visitor_link(person, self.visitor_id, source="tracked_link")
-        self.state.person_id, self.state.person_loaded = person_id, False
+        # The link tells personalisation who this is, nothing more: the lead store's visitor link (which
+        # greets people on forms and opens gates they passed) is made only by a form fill, so a
+        # forwarded email never hands someone else's identity to forms.
+        visitor_identified(visitor_id=self.visitor_id, person_id=person_id, credit_conversions=False)
+        self._adopt_identification({"person_id": person_id, "at": ""})
         self.save_to_database = self.dirty = True
 
     def _load_person(self):
@@ -288,14 +327,17 @@ class VisitorContext:
         self._mark("page_views", "viewed_page", *(("viewed_topic",) if topics else ()),
                    *(("viewed_industry",) if industries else ()))
 
-    def variant_shown(self, key: str):
-        self.shown_variants.append(key)
+    def variant_shown(self, key: str | None):
+        """A personalised block showed this variant (None: a block whose page is unknown, not counted)."""
+        self.personalised = True
+        if key is not None:
+            self.shown_variants.append(key)
 
     # --- when the response leaves ---
     def finish(self):
         if self.preview:
             return  # an editor's preview counts nothing and remembers nothing
-        if self.shown_variants:
+        if self.shown_variants and not self.is_robot:
             stats.record("impressions", self.shown_variants)
             if self.tracking:
                 seen = self.state.seen_variants
@@ -307,20 +349,14 @@ class VisitorContext:
                 self.dirty = True
         if not self.tracking:
             return
-        if self.request.method != "GET" and self.state.person_id is None:
-            # A form fill in this request may have identified the visitor (visitor_identified updated the
-            # cached state while this request held an older copy): keep the identification.
-            fresh = cache.get(state_key(self.visitor_id))
-            if fresh is not None and fresh.person_id:
-                self.state.person_id, self.state.person_loaded = fresh.person_id, False
-                self.state.seen_variants = fresh.seen_variants
-                self.dirty = True
-        # A brand-new visitor's row waits for their second request: a client that never sends the
-        # cookie back (a script, a one-page bounce) costs no database write at all.
-        if not self.is_new and (self.save_to_database or not self.state.in_database and self.state.page_views):
+        if self.request.method != "GET":
+            # A form fill in this request may have identified the visitor meanwhile.
+            self._adopt_identification(cache.get(person_key(self.visitor_id)))
+        # A visitor seen for the first time waits for their second request (see first_sighting).
+        if not self.first_sighting and (self.save_to_database or not self.state.in_database and self.state.page_views):
             visitor_save(self.state)
             self.dirty = True
-        if self.dirty and (self.state.page_views or self.state.person_id):
+        if self.dirty:
             cache.set(state_key(self.visitor_id), self.state, STATE_TTL)
 
 
@@ -396,9 +432,12 @@ def visitor_identified(*, visitor_id: str, person_id: int, credit_conversions: b
         Visitor.objects.bulk_create([Visitor(visitor_id=visitor_id, person_id=person_id, first_seen_at=now,
                                              last_seen_at=now, visit_count=1)], ignore_conflicts=True)
     seen = dict(state.seen_variants if state is not None else (row or {}).get("seen_variants") or {})
+    credited_until = (cache.get(person_key(visitor_id)) or {}).get("at", "")
     if credit_conversions and seen:
         stats.record("conversions", list(seen))
-        seen = {}
+        seen, credited_until = {}, now.isoformat()
+    # Read with every request's state: a request holding an older copy cannot undo this (see person_key).
+    cache.set(person_key(visitor_id), {"person_id": person_id, "at": credited_until}, PERSON_LINK_TTL)
     Visitor.objects.filter(visitor_id=visitor_id).update(person_id=person_id, seen_variants=seen)
     if state is not None:
         state.person_id, state.person_loaded, state.seen_variants = person_id, False, seen

@@ -33,9 +33,10 @@ def variant_key(page_id: int, block: str, segment_id: int | None) -> str:
 def parse_key(key: str) -> tuple[int, str, int] | None:
     try:
         page_id, block, segment_id = key.split("|")
-        return int(page_id), block[:80], int(segment_id)
+        page_id, segment_id = int(page_id), int(segment_id)
     except (AttributeError, ValueError):
         return None
+    return (page_id, block[:80], segment_id) if page_id > 0 and segment_id >= 0 else None
 
 
 def signed_key(key: str) -> str:

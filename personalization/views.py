@@ -17,7 +17,7 @@ from . import stats
 from .models import Segment
 from .selectors import segment_audience, variant_statistics
 
-MAX_RULES = 50
+MAX_RULES = 30
 
 
 @csrf_exempt  # a beacon carries no CSRF token; it can only add one click to a variant whose signed key it holds
@@ -39,6 +39,21 @@ def mask_email(email: str) -> str:
     return f"{local[:1]}***@{domain}" if domain else "***"
 
 
+def audience_sample(people, user) -> list[dict]:
+    """The sample of matching people as the user may see it: names and emails masked without the
+    personal-data permission (leads.view_person); company, grade and stage are what a marketer needs."""
+    show = user.has_perm("leads.view_person")
+    rows = []
+    for p in people:
+        name = f"{p.first_name} {p.last_name}".strip()
+        if not show:
+            name = " ".join(f"{part[:1]}." for part in name.split()) or "(no name)"
+        rows.append({"name": name or "(no name)", "email": p.email if show else mask_email(p.email),
+                     "company": p.company.name if p.company_id else "", "grade": p.grade,
+                     "stage": p.get_stage_display()})
+    return rows
+
+
 @require_POST
 def audience(request):
     """The segment editor posts its form here as the marketer types: count and sample of known people."""
@@ -58,13 +73,9 @@ def audience(request):
                       "value": data.get(prefix + "value", "")[:500],
                       "negate": data.get(prefix + "negate") in ("on", "true", "1")})
     result = segment_audience(rules, data.get("match", "all"))
-    show_contact = request.user.has_perm("leads.view_person")
-    sample = [{"name": f"{p.first_name} {p.last_name}".strip() or "(no name)",
-               "email": p.email if show_contact else mask_email(p.email),
-               "company": p.company.name if p.company_id else "", "grade": p.grade, "stage": p.get_stage_display()}
-              for p in result.sample]
     return TemplateResponse(request, "personalization/audience.html",
-                            {"audience": result, "sample": sample, "rule_count": len(rules)})
+                            {"audience": result, "sample": audience_sample(result.sample, request.user),
+                             "rule_count": len(rules)})
 
 
 def statistics(request):

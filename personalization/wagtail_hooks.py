@@ -35,13 +35,7 @@ class AudiencePanel(Panel):
                          for r in self.instance.rules.all()]
             self.initial_rule_count = len(rules)
             self.initial = segment_audience(rules, getattr(self.instance, "match", "all"))
-            show_contact = self.request.user.has_perm("leads.view_person") if self.request else False
-            self.initial_sample = [
-                {"name": f"{p.first_name} {p.last_name}".strip() or "(no name)",
-                 "email": p.email if show_contact else views.mask_email(p.email),
-                 "company": p.company.name if p.company_id else "", "grade": p.grade, "stage": p.get_stage_display()}
-                for p in self.initial.sample
-            ]
+            self.initial_sample = views.audience_sample(self.initial.sample, self.request.user) if self.request else []
 
 
 class SegmentViewSet(SnippetViewSet):

@@ -165,7 +165,8 @@ def person_resolve(cleaned: CleanedLead) -> Person:
 def visitor_link(person: Person, visitor_id: str, *, at=None, source: str = "lead") -> VisitorLink | None:
     """Record that this visitor id belongs to the person (one person, many visitor ids).
 
-    `source` says how we learnt it: "lead" (a form fill or import) or "tracked_link" (a signed link).
+    `source` says how we learnt it: "lead" (a form fill or import) or "merge" (the person it belonged to
+    was merged into this one); personalisation credits conversions for "lead" only.
     """
     visitor_id = valid_visitor_id(visitor_id)
     if not visitor_id:

@@ -116,6 +116,7 @@ def test_contact_details_are_masked_without_the_personal_data_permission(make_us
     client = make_user("personalization.add_segment", "personalization.change_segment")
     html = client.post(AUDIENCE_URL, segment_form(rules=[("industry", "is", "banking")])).content.decode()
     assert "p0@meridian.example" not in html and "p***@meridian.example" in html
+    assert "P0 " not in html and ">P. " in html  # names become initials
 
 
 def test_people_with_the_personal_data_permission_see_emails(make_user, audience):

@@ -51,7 +51,12 @@ def test_the_api_listing_resolves_blocks_for_the_visitor_too(hero_page):
     browser = Browser()
     browser.get("/?utm_campaign=banking-q4")
     listing = browser.get("/api/v2/pages/?type=cms.HomePage&fields=hero").json()
-    assert listing["items"][0]["hero"][0]["value"]["content"][0]["value"]["headline"] == "Campaign hero"
+    block = listing["items"][0]["hero"][0]["value"]
+    assert block["content"][0]["value"]["headline"] == "Campaign hero"
+    # A listing does not say which page a block is on: it is shown, not counted (no "page 0" statistics).
+    from personalization.models import VariantStat
+
+    assert block["variant_key"] is None and not VariantStat.objects.filter(page_id=0).exists()
 
 
 def test_the_openapi_schema_lists_the_personalization_endpoints(client):
@@ -114,6 +119,13 @@ def test_reading_about_a_topic_and_an_industry_shifts_recommendations(library):
     assert recommended(browser)[:2] == ["Retail story", "AI paper"]
     # Another visitor still gets the newest: the cached page is keyed by what recommendations depend on.
     assert recommended(Browser()) == ["Data paper", "Health story", "Retail story"]
+
+
+def test_recommendations_keep_shared_caches_out_on_the_site_and_in_the_api(library, home_page):
+    browser = Browser()
+    for response in (browser.get("/"), browser.get("/"), browser.get(f"/api/v2/pages/{home_page.pk}/")):
+        assert "private" in response["Cache-Control"], response["Cache-Control"]
+        assert "Cookie" in response["Vary"] and "X-Visitor-Id" in response["Vary"]
 
 
 def test_recommendations_in_the_api_match_the_page(library):

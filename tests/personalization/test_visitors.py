@@ -149,7 +149,7 @@ def test_someone_elses_or_forged_tracked_link_is_ignored(hero_page, browser):
     assert Visitor.objects.get().person_id == owner.pk
     browser.get(f"/?sp_t={tracked_link_token(other.pk)}")  # a link forwarded by a colleague
     for forged in ["garbage", tracked_link_token(owner.pk)[:-3] + "abc", "x" * 10_000]:
-        assert browser.get(f"/?sp_t={forged}").status_code == 200
+        assert browser.get(f"/?sp_t={forged}", follow=True).status_code == 200
     assert Visitor.objects.get().person_id == owner.pk
     # A token of another kind (a signed value made with another salt) is not an identity.
     from django.core import signing
@@ -207,3 +207,45 @@ def test_the_forms_app_reuses_the_visitor_cookie(home_page, browser):
     assert response.status_code == 200
     assert response.cookies["sp_vid"].value == response.wsgi_request.personalization.visitor_id
     assert str(response.cookies).count("sp_vid=") == 1
+
+
+def test_a_tracked_link_identifies_the_browser_then_leaves_the_address_bar(hero_page, browser):
+    from leads.models import VisitorLink
+
+    person = PersonFactory(email="jana@bank.example", first_name="Jana")
+    response = browser.get(f"/pricing/?utm_campaign=banking-q4&sp_t={tracked_link_token(person.pk)}")
+    assert response.status_code == 302 and response["Location"] == "/pricing/?utm_campaign=banking-q4"
+    assert "no-store" in response["Cache-Control"] and response["Referrer-Policy"] == "no-referrer"
+    assert "sp_vid" in response.cookies
+    assert browser.get("/").wsgi_request.personalization.person.person_id == person.pk
+    # Only personalisation knows: forms neither greet this browser as Jana nor open her gates.
+    assert not VisitorLink.objects.exists()
+
+
+def test_an_invented_visitor_id_writes_nothing_until_it_comes_back(hero_page):
+    for number in range(3):
+        Browser(HTTP_X_VISITOR_ID=f"v_invented{number:016d}").get("/")
+    assert not Visitor.objects.exists()
+
+
+def test_crawlers_get_the_default_content_and_are_not_counted(hero_page, client):
+    from personalization.models import VariantStat
+
+    googlebot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+    response = client.get("/?utm_campaign=banking-q4", HTTP_USER_AGENT=googlebot)
+    assert b"Default hero" in response.content and b"Campaign hero" not in response.content
+    assert not VariantStat.objects.exists()
+
+
+def test_a_request_holding_an_older_state_cannot_undo_an_identification(hero_page, browser):
+    """A form fill processed elsewhere (a worker) identifies the visitor while a page request is in flight."""
+    from personalization.services import VisitorContext, visitor_identified
+
+    browser.get("/")
+    request = browser.get("/").wsgi_request
+    in_flight = VisitorContext(request)  # read the state before the identification
+    person = PersonFactory(email="late@bank.example")
+    visitor_identified(visitor_id=in_flight.visitor_id, person_id=person.pk, credit_conversions=True)
+    in_flight.page_view(page_id=hero_page.pk, path="/")
+    in_flight.finish()  # writes its older copy of the state back to the cache
+    assert browser.get("/").wsgi_request.personalization.person.person_id == person.pk

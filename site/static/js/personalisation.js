@@ -5,6 +5,7 @@
     var link = event.target.closest && event.target.closest("[data-pz-variant] a[href]");
     if (!link || !navigator.sendBeacon) return;
     var variant = link.closest("[data-pz-variant]").getAttribute("data-pz-variant");
+    if (!variant) return;
     var body = new FormData();
     body.append("variant", variant);
     navigator.sendBeacon("/personalisation/click/", body);
