@@ -10,6 +10,7 @@ from ninja.responses import Status
 
 from . import stats
 from .services import visitor_context
+from .views import click_allowed
 
 router = Router(tags=["personalization"])
 
@@ -57,5 +58,6 @@ def click(request, body: ClickIn):
     key = stats.unsign_key(body.variant_key)
     if key is None:
         return Status(422, {"detail": "variant_key: not a key handed out by the content API"})
-    stats.record("clicks", [key])
+    if click_allowed(request, key):  # a replayed key counts at most CLICKS_PER_HOUR times per address
+        stats.record("clicks", [key])
     return Status(204, None)

@@ -3,8 +3,10 @@ variant statistics (admin). Thin: parse, call a selector or service, render."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.template.response import TemplateResponse
@@ -20,14 +22,29 @@ from .selectors import segment_audience, variant_statistics
 MAX_RULES = 30
 
 
+CLICKS_PER_HOUR = 20  # per address and variant: more is a script replaying a key, not a person clicking
+
+
+def click_allowed(request, key: str) -> bool:
+    """Count a click at most CLICKS_PER_HOUR times per client address and variant (in the cache)."""
+    address = request.META.get("REMOTE_ADDR") or "-"
+    bucket = "pz:clicks:" + hashlib.blake2s(f"{address}|{key}".encode(), digest_size=12).hexdigest()
+    cache.add(bucket, 0, 3600)
+    try:
+        return cache.incr(bucket) <= CLICKS_PER_HOUR
+    except ValueError:  # the bucket expired between add and incr
+        return True
+
+
 @csrf_exempt  # a beacon carries no CSRF token; it can only add one click to a variant whose signed key it holds
 @require_POST
 def variant_click(request):
     key = stats.unsign_key(request.POST.get("variant", ""))
     if key is None:
         return HttpResponseBadRequest("variant: not a variant key handed out by this site")
-    stats.record("clicks", [key])
-    return HttpResponse(status=204)
+    if click_allowed(request, key):
+        stats.record("clicks", [key])
+    return HttpResponse(status=204)  # the same answer when not counted: a replaying script learns nothing
 
 
 def _can_edit_segments(user) -> bool:

@@ -174,6 +174,20 @@ def test_impressions_and_clicks_per_variant(shown_home, campaign_segment):
     assert (stat.impressions, stat.clicks) == (5, 2)  # four pages and one API read; two clicks
 
 
+def test_a_replayed_click_key_counts_a_limited_number_of_times(shown_home, campaign_segment):
+    from personalization.views import CLICKS_PER_HOUR
+
+    campaign = Browser()
+    html = campaign.get("/?utm_campaign=banking-q4").content.decode()
+    key = html.split('data-pz-variant="')[1].split('"')[0]
+    for _ in range(CLICKS_PER_HOUR + 15):
+        assert campaign.post("/personalisation/click/", {"variant": key}).status_code == 204
+    assert VariantStat.objects.get(segment_id=campaign_segment.pk).clicks == CLICKS_PER_HOUR
+    other_address = campaign.post("/personalisation/click/", {"variant": key}, REMOTE_ADDR="10.9.8.7")
+    assert other_address.status_code == 204
+    assert VariantStat.objects.get(segment_id=campaign_segment.pk).clicks == CLICKS_PER_HOUR + 1
+
+
 def test_a_form_fill_after_seeing_a_variant_is_a_conversion(shown_home, campaign_segment, whitepaper_with_form):
     from tests.forms.conftest import submit
 
