@@ -19,6 +19,16 @@ def _clean_test_media():
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_statistics_left_at_exit():
+    """Variant statistics still buffered when the session ends would be written at exit, into a test
+    database that is gone by then."""
+    yield
+    from personalization import stats
+
+    stats.discard_pending()
+
+
 def _wagtail_base_rows():
     """The root page, default locale and root collection Wagtail's migrations create.
 
