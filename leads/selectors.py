@@ -130,10 +130,6 @@ def person_facts(person_id) -> PersonFacts | None:
     )
 
 
-def people_visitor_ids(person_ids) -> list[str]:
-    """Every visitor id linked to these people (to refresh what was cached about those browsers)."""
-    return list(VisitorLink.objects.filter(person_id__in=list(person_ids)).values_list("visitor_id", flat=True))
-
 
 def person_by_email(email: str) -> Person | None:
     from leads.cleaning import email_identity_key
