@@ -23,6 +23,12 @@ class CmsConfig(AppConfig):
         post_page_move.connect(content_changed, dispatch_uid="cms-content-page-moved")
         page_slug_changed.connect(content_changed, dispatch_uid="cms-content-slug-changed")
         post_delete.connect(content_changed, sender=Page, dispatch_uid="cms-content-page-deleted")
+        # Event landing pages: cms owns page types, so it answers the events app (cms.event_pages).
+        from cms.event_pages import on_events_changed, on_landing_pages_requested
+        from events.signals import events_changed, landing_pages_requested
+
+        landing_pages_requested.connect(on_landing_pages_requested, dispatch_uid="cms-event-pages")
+        events_changed.connect(on_events_changed, dispatch_uid="cms-event-pages-in-step")
         for model in (CallToAction, SiteSettings, Author, Industry, Product, Topic, Site, PageViewRestriction):
             post_save.connect(content_changed, sender=model, dispatch_uid=f"cms-content-{model.__name__}")
             post_delete.connect(content_changed, sender=model, dispatch_uid=f"cms-content-del-{model.__name__}")

@@ -24,3 +24,26 @@ class ListingFilterForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label="Search", max_length=200, required=False, strip=True)
+
+
+class EventFilterForm(forms.Form):
+    """?when=past&type=webinar&topic=<slug>&city=<name> on the events listing."""
+
+    when = forms.ChoiceField(choices=[("", "Upcoming"), ("past", "Past")], required=False)
+    type = forms.ChoiceField(required=False)
+    topic = forms.ChoiceField(required=False)
+    city = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, cities=(), **kwargs):
+        from events.models import Event, EventTopic
+
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = [("", "All types"), *Event.Type.choices]
+        topics = (EventTopic.objects.values_list("tag__slug", "tag__name").distinct().order_by("tag__name"))
+        self.fields["topic"].choices = [("", "All topics"), *topics]
+        self.fields["city"].choices = [("", "All cities"), *((city, city) for city in cities)]
+
+    def cleaned_filters(self):
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {name: data[name] for name in ("when", "type", "topic", "city") if data.get(name)}

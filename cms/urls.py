@@ -20,6 +20,8 @@ urlpatterns = [
     path("downloads/<str:token>/", gated_download, name="gated_download"),
     # CTA clicks in personalised blocks (sendBeacon from js/personalisation.js, or a headless front end).
     path("personalisation/click/", variant_click, name="personalisation_click"),
+    # Registrants' links (tickets, cancellation, calendar file, webinar stream); landing pages are pages.
+    path("e/", include("events.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("api/v2/", api_router.urls),

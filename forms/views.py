@@ -95,14 +95,23 @@ def form_page_serve(request, form_page):
     return form_serve(request, host_page=form_page, form_page=form_page, template=form_page.template)
 
 
-def form_serve(request, *, host_page, form_page, template, asset: GatedAsset | None = None):
-    """Show or take a form on any page that hosts one: the form page itself or a gated whitepaper."""
+def form_serve(request, *, host_page, form_page, template, asset: GatedAsset | None = None, host=None):
+    """Show or take a form on any page that hosts one: the form page itself, a gated whitepaper, an event.
+
+    `host` (optional) lets the hosting app take part without forms knowing it (events register
+    people this way): `host.before_form(visitor)` may return panel values that replace the form
+    (e.g. "you're already registered"), and `host.accepted(result, visitor)` turns an accepted
+    submission into the hosting app's record and returns panel values to show.
+    """
     visitor, new_cookie = request_visitor(request)
     status = 200
     panel = {"page": form_page, "action": host_page.url or request.path, "asset": asset, "state": "form",
              "greeting": "", "message": "", "download_url": ""}
+    instead = host.before_form(visitor) if host is not None else None
 
-    if request.method == "POST":
+    if instead:
+        panel.update(instead)
+    elif request.method == "POST":
         too_large = spam.body_too_large(request)
         if too_large is not None:
             spam.rejection_log(too_large, form_page=form_page, ip_address=visitor.ip_address,
@@ -112,9 +121,12 @@ def form_serve(request, *, host_page, form_page, template, asset: GatedAsset | N
             status = too_large.status
         else:
             result = form_submit(form_page, request.POST, visitor=visitor, asset=asset,
-                                 absolute_url=request.build_absolute_uri)
+                                 absolute_url=request.build_absolute_uri,
+                                 confirm=not getattr(host, "sends_confirmation", False))
             if result.status == "accepted":
                 panel.update(state="done", download_url=result.download_path, lead=result.lead)
+                if host is not None:
+                    panel.update(host.accepted(result, visitor))
             elif result.rejection is not None and result.rejection.reason == "honeypot":
                 panel.update(state="done")  # tell a bot nothing
             elif result.rejection is not None:

@@ -1,3 +1,4 @@
+from .events import EventIndexPage, EventPage
 from .pages import (
     BasePage,
     CaseStudyIndexPage,
@@ -18,6 +19,8 @@ __all__ = [
     "CaseStudyIndexPage",
     "CaseStudyPage",
     "CaseStudyRelatedWhitepaper",
+    "EventIndexPage",
+    "EventPage",
     "HomePage",
     "Industry",
     "Product",

@@ -153,7 +153,8 @@ class HomePage(BasePage):
     api_fields = [*BasePage.api_fields, APIField("hero"), APIField("body")]
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["cms.StandardPage", "cms.WhitepaperIndexPage", "cms.CaseStudyIndexPage", "leadforms.LeadFormPage"]
+    subpage_types = ["cms.StandardPage", "cms.WhitepaperIndexPage", "cms.CaseStudyIndexPage", "cms.EventIndexPage",
+                     "leadforms.LeadFormPage"]
     template = "pages/home_page.html"
 
     def json_ld(self, request):

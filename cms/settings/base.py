@@ -15,6 +15,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "cms",
     "forms",
+    "events",
     "personalization",
     "leads",
     "wagtail.contrib.forms",
@@ -163,6 +164,10 @@ WAGTAILEMBEDS_RESPONSIVE_HTML = True
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # --- Headless -------------------------------------------------------------------------------
+# The public site's address, for links in emails sent by background tasks (no request to ask).
+SITE_BASE_URL = env_str("SITE_BASE_URL", WAGTAILADMIN_BASE_URL)
+# Events: how long after the end the thank-you and sorry-we-missed-you emails go out.
+EVENTS_FOLLOW_UP_DELAY_MINUTES = env_int("EVENTS_FOLLOW_UP_DELAY_MINUTES", 120)
 WAGTAILAPI_BASE_URL = env_str("WAGTAILAPI_BASE_URL", WAGTAILADMIN_BASE_URL)
 WAGTAILAPI_RICH_TEXT_FORMAT = "html"
 WAGTAILAPI_LIMIT_MAX = 100

@@ -271,6 +271,7 @@ def form_submit(
     visitor: Visitor,
     asset: GatedAsset | None = None,
     absolute_url=lambda path: path,
+    confirm: bool = True,
 ) -> SubmitResult:
     """Check, validate, capture. Spam never becomes a lead; a valid answer is stored before anything else."""
     plan = form_plan(form_page, visitor)
@@ -361,15 +362,17 @@ def form_submit(
     if asset is not None and asset.document_id:
         path = download_path(DownloadGrant(document_id=asset.document_id, object_id=asset.object_id,
                                            lead_id=lead.pk, topics=asset.topics))
-    _send_emails(form_page, fields, answers, asset=asset, link=absolute_url(path) if path else "", lead=lead)
+    # confirm=False: the caller sends its own confirmation (an event's, with the ticket).
+    _send_emails(form_page, fields, answers, asset=asset, link=absolute_url(path) if path else "", lead=lead,
+                 confirm=confirm)
     return SubmitResult("accepted", form=form, lead=lead, submission=submission, download_path=path)
 
 
-def _send_emails(form_page, fields, answers, *, asset, link, lead):
+def _send_emails(form_page, fields, answers, *, asset, link, lead, confirm=True):
     from forms.tasks import send_form_email
 
     try:
-        if form_page.send_confirmation and fields.get("email"):
+        if confirm and form_page.send_confirmation and fields.get("email"):
             lines = [f"Hello {fields.get('first_name') or 'there'},", ""]
             if form_page.confirmation_text:
                 lines += [form_page.confirmation_text, ""]

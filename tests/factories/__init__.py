@@ -1,3 +1,4 @@
+from .events import EventFactory, EventSessionFactory, RegistrationFactory, SpeakerFactory, WebinarFactory
 from .formpages import LeadFormFieldFactory, LeadFormPageFactory
 from .leads import CompanyFactory, PersonFactory
 from .pages import (
@@ -20,6 +21,11 @@ from .snippets import (
 )
 
 __all__ = [
+    "EventFactory",
+    "EventSessionFactory",
+    "RegistrationFactory",
+    "SpeakerFactory",
+    "WebinarFactory",
     "LeadFormFieldFactory",
     "LeadFormPageFactory",
     "CompanyFactory",

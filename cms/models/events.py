@@ -1,0 +1,206 @@
+"""Event landing pages and the events listing.
+
+An EventPage is generated from an events.Event (cms.event_pages) and shows the event's details
+(dates, venue, agenda, speakers, registration) from the event itself on every view: editing the
+event changes the page with no copy to keep in step. The page's own fields (intro, FAQ, extra
+body blocks, images, SEO) belong to editors and generation never overwrites them.
+"""
+
+from django.core.paginator import Paginator
+from django.db import models
+from django.http import Http404
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.functional import cached_property
+from wagtail.admin.panels import FieldPanel, HelpPanel
+from wagtail.api import APIField
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from cms.api.fields import EventDetailsField, ImageField
+from cms.blocks import RICH_TEXT_FEATURES, BodyBlock, FAQBlock
+from events.models import Event
+
+from .pages import LISTING_PAGE_SIZE, BasePage
+
+
+class EventIndexPage(BasePage):
+    """Upcoming and past events, filtered by type, topic and city."""
+
+    personalised_fields = ()
+    intro = models.TextField(blank=True, max_length=500)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    api_fields = [*BasePage.api_fields, APIField("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.EventPage", "leadforms.LeadFormPage"]
+    max_count_per_parent = 1
+    template = "pages/event_index_page.html"
+
+    class Meta:
+        verbose_name = "events listing"
+
+    def event_pages(self):
+        return (EventPage.objects.live().descendant_of(self).filter(event__isnull=False)
+                .exclude(event__status=Event.Status.DRAFT).select_related("event", "hero_image"))
+
+    def get_context(self, request, *args, **kwargs):
+        from cms.forms import EventFilterForm
+
+        context = super().get_context(request, *args, **kwargs)
+        form = EventFilterForm(request.GET or None, cities=self.cities())
+        filters = form.cleaned_filters() if form.is_bound else {}
+        pages = self.event_pages()
+        if filters.get("type"):
+            pages = pages.filter(event__type=filters["type"])
+        if filters.get("topic"):
+            pages = pages.filter(event__tagged_topics__tag__slug=filters["topic"]).distinct()
+        if filters.get("city"):
+            pages = pages.filter(event__city__iexact=filters["city"])
+        now = timezone.now()
+        past = filters.get("when") == "past"
+        pages = (pages.filter(event__ends_at__lte=now).order_by("-event__starts_at") if past
+                 else pages.filter(event__ends_at__gt=now).order_by("event__starts_at"))
+        paginator = Paginator(pages, LISTING_PAGE_SIZE)
+        page_obj = paginator.get_page(request.GET.get("page"))
+        params = request.GET.copy()
+        params.pop("page", None)
+        context.update(filter_form=form, page_obj=page_obj, filters_active=bool(filters), showing_past=past,
+                       page_range=paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1),
+                       querystring_without_page=params.urlencode())
+        return context
+
+    def cities(self) -> list[str]:
+        return sorted({city for city in self.event_pages().values_list("event__city", flat=True) if city})
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+
+
+class EventPage(BasePage):
+    """The landing page of one event: hero, details, agenda, speakers, registration, FAQ."""
+
+    event = models.OneToOneField(Event, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="landing_page",
+                                 help_text="The event this page shows: its details come from there")
+    hero_image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    intro = RichTextField(blank=True, features=RICH_TEXT_FEATURES,
+                          help_text="Yours: shown under the hero, never touched when the event changes")
+    faq = StreamField([("faq", FAQBlock())], blank=True, max_num=1)
+    body = StreamField(BodyBlock(), blank=True, help_text="Extra sections after the agenda and speakers")
+    # The event title this page was last given: while the page title still equals it, a new event
+    # title is carried over; once an editor renames the page, their title stays.
+    synced_title = models.CharField(max_length=255, blank=True, editable=False)
+
+    content_panels = [
+        *Page.content_panels,
+        HelpPanel(content="Dates, place, agenda, speakers and the registration form come from the event "
+                          "(Events → Events). Edit them there; this page shows them as soon as you save. "
+                          "What you write here is yours and is never overwritten."),
+        FieldPanel("event", read_only=True),
+        FieldPanel("hero_image"),
+        FieldPanel("intro"),
+        FieldPanel("faq"),
+        FieldPanel("body"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    parent_page_types = ["cms.EventIndexPage"]
+    subpage_types = []
+    template = "pages/event_page.html"
+    listing_image_field = "hero_image"
+
+    class Meta:
+        verbose_name = "event page"
+
+    api_fields = [*BasePage.api_fields, APIField("event", serializer=EventDetailsField()),
+                  APIField("hero_image", serializer=ImageField()), APIField("intro"), APIField("faq"),
+                  APIField("body")]
+
+    @cached_property
+    def registration_form(self):
+        from cms.event_pages import registration_form_for
+
+        return registration_form_for(self.event) if self.event_id else None
+
+    def visitor_tags(self):
+        """(topic slugs, industry slugs) a view of this page says about the visitor (personalisation)."""
+        if self.event is None:
+            return (), ()
+        return tuple(self.event.topics.values_list("slug", flat=True)), ()
+
+    def get_context(self, request, *args, **kwargs):
+        from events import links
+        from events.calendar import google_calendar_link, outlook_calendar_link
+
+        context = super().get_context(request, *args, **kwargs)
+        event = self.event
+        url = self.get_full_url(request)
+        context.update(
+            event=event, speakers=event.all_speakers(), tracks=event.tracks(),
+            calendar_url=links.calendar_url(event), google_calendar_url=google_calendar_link(event, url=url),
+            outlook_calendar_url=outlook_calendar_link(event, url=url),
+            registration_closed=event.registration_closed_reason(),
+        )
+        return context
+
+    def serve(self, request, *args, **kwargs):
+        from events.views import RegistrationHost, remember_invite
+        from forms.views import form_serve
+
+        if self.event is None or self.event.status == Event.Status.DRAFT and not getattr(request, "is_preview",
+                                                                                          False):
+            raise Http404("This event is not available.")
+        form_page = self.registration_form
+        if form_page is None:
+            response = super().serve(request, *args, **kwargs)
+        else:
+            response = form_serve(request, host_page=self, form_page=form_page, template=self.get_template(request),
+                                  host=RegistrationHost(request, self.event))
+        remember_invite(request, response)
+        return response
+
+    def card_representation(self):
+        event = self.event
+        return {
+            "id": self.pk, "type": "event", "title": self.title, "url": self.url,
+            "summary": event.summary if event else "", "starts_at": event.starts_at.isoformat() if event else None,
+            "event_type": event.type if event else None, "city": event.city if event else "",
+        }
+
+    def json_ld(self, request):
+        """schema.org Event: Google's event rich results read these fields."""
+        event = self.event
+        if event is None:
+            return None
+        online = event.is_online
+        data = {
+            "@context": "https://schema.org",
+            "@type": "Event",
+            "name": event.title,
+            "description": event.summary,
+            "startDate": event.local_start.isoformat(),
+            "endDate": event.local_end.isoformat(),
+            "url": self.get_full_url(request),
+            "eventStatus": "https://schema.org/EventCancelled" if event.status == Event.Status.CANCELLED
+            else "https://schema.org/EventScheduled",
+            "eventAttendanceMode": "https://schema.org/OnlineEventAttendanceMode" if online
+            else "https://schema.org/OfflineEventAttendanceMode",
+            "location": {"@type": "VirtualLocation", "url": self.get_full_url(request)} if online else {
+                "@type": "Place", "name": event.venue_name or event.city,
+                "address": {"@type": "PostalAddress", "streetAddress": event.address,
+                            "addressLocality": event.city, "addressCountry": event.country},
+            },
+            "organizer": {"@type": "Organization", "name": self.get_site().site_name if self.get_site() else ""},
+            "performer": [{"@type": "Person", "name": speaker.name} for speaker in event.all_speakers()],
+            "offers": {"@type": "Offer", "price": "0", "priceCurrency": "EUR", "url": self.get_full_url(request),
+                       "availability": "https://schema.org/SoldOut" if event.seats_left == 0
+                       else "https://schema.org/InStock"},
+        }
+        image = self.share_image
+        if image is not None:
+            data["image"] = image.get_rendition("fill-1200x630").full_url
+        return data

@@ -1,0 +1,48 @@
+"""Reads of the events app."""
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from .models import Event, Registration
+
+CHECK_IN_RESULTS = 20
+
+
+def registration_for_person(event: Event, person) -> Registration | None:
+    """A known visitor's live registration for this event (not a cancelled one)."""
+    if person is None or not getattr(person, "email_key", ""):
+        return None
+    return (Registration.objects.select_related("event")
+            .filter(event=event, email_key=person.email_key)
+            .exclude(status=Registration.Status.CANCELLED).first())
+
+
+def registrations_search(event: Event, query: str):
+    """Check-in search: name, email or company, starting with what was typed (an index-friendly prefix)."""
+    query = " ".join((query or "").split())[:100]
+    registrations = Registration.objects.filter(event=event).exclude(
+        status__in=[Registration.Status.CANCELLED]).select_related("checked_in_by")
+    if not query:
+        return registrations.none()
+    condition = Q()
+    for word in query.split(" ")[:4]:
+        condition &= (Q(first_name__istartswith=word) | Q(last_name__istartswith=word)
+                      | Q(email__istartswith=word) | Q(company__istartswith=word))
+    return registrations.filter(condition).order_by("last_name", "first_name")[:CHECK_IN_RESULTS]
+
+
+def status_counts(event: Event) -> dict[str, int]:
+    rows = Registration.objects.filter(event=event).values("status").annotate(n=Count("pk"))
+    counts = dict.fromkeys(Registration.Status.values, 0)
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
+
+
+def events_upcoming(now=None):
+    now = now or timezone.now()
+    return Event.objects.exclude(status=Event.Status.DRAFT).filter(ends_at__gt=now).order_by("starts_at")
+
+
+def events_past(now=None):
+    now = now or timezone.now()
+    return Event.objects.exclude(status=Event.Status.DRAFT).filter(ends_at__lte=now).order_by("-starts_at")

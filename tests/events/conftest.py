@@ -1,0 +1,68 @@
+import re
+from html import unescape
+
+import pytest
+from django.core.cache import cache
+from django.test import Client, TestCase
+
+from cms.event_pages import event_pages_sync
+from tests.factories import EventFactory
+
+INPUT = re.compile(r"<input\b[^>]*>", re.S)
+ATTR = re.compile(r'([a-zA-Z_:-]+)="([^"]*)"')
+
+
+def committed():
+    """Run on-commit callbacks (emails are queued after commit) at the end of the block."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(settings):
+    cache.clear()
+    settings.FORMS_MIN_FILL_SECONDS = 0
+    settings.SITE_BASE_URL = "http://testserver"
+    yield
+    cache.clear()
+
+
+def hidden_inputs(html: str) -> dict:
+    values = {}
+    for tag in INPUT.findall(html):
+        attrs = {k: unescape(v) for k, v in ATTR.findall(tag)}
+        if attrs.get("type") == "hidden" and attrs.get("name"):
+            values[attrs["name"]] = attrs.get("value", "")
+    return values
+
+
+def answers(n: int | str, **extra) -> dict:
+    return {"work_email": f"attendee{n}@meridian-bank.de", "first_name": f"Ana{n}", "last_name": "Silva",
+            "company": "Meridian Bank", **extra}
+
+
+def register(page, client=None, **fields):
+    """A visitor opens the landing page and sends the registration form (as a browser would)."""
+    client = client or Client()
+    with committed():
+        response = client.get(page.url)
+    assert response.status_code == 200, response.status_code
+    data = {**hidden_inputs(response.content.decode()), **answers(fields.pop("n", 1)), **fields}
+    with committed():
+        return client.post(page.url, data)
+
+
+def generated_page(event, *, publish=True):
+    with committed():
+        [(_, page, _)] = event_pages_sync([event], publish=publish)
+    page.refresh_from_db()
+    return page
+
+
+@pytest.fixture
+def event(home_page):
+    return EventFactory(title="RevOps Meetup Berlin", capacity=3)
+
+
+@pytest.fixture
+def event_page(event):
+    return generated_page(event)
