@@ -60,15 +60,6 @@ def events_index() -> EventIndexPage:
     return index
 
 
-def registration_form_for(event: Event | None) -> LeadFormPage | None:
-    """The event's own registration form, else the site's default one (the first registration form)."""
-    if event is None:
-        return None
-    if event.registration_form_id:
-        return event.registration_form
-    return LeadFormPage.objects.filter(purpose=FormPurpose.REGISTRATION).order_by("path").first()
-
-
 def default_registration_form(parent: Page) -> LeadFormPage:
     """A registration form for events that name none: names, work email, company, job title.
 

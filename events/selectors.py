@@ -3,6 +3,8 @@
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from forms.models import FormPurpose, LeadFormPage
+
 from .models import Event, Registration
 
 CHECK_IN_RESULTS = 20
@@ -46,3 +48,12 @@ def events_upcoming(now=None):
 def events_past(now=None):
     now = now or timezone.now()
     return Event.objects.exclude(status=Event.Status.DRAFT).filter(ends_at__lte=now).order_by("-starts_at")
+
+
+def registration_form_for(event: Event | None) -> LeadFormPage | None:
+    """The event's own registration form, else the site's default one (the first registration form)."""
+    if event is None:
+        return None
+    if event.registration_form_id:
+        return event.registration_form
+    return LeadFormPage.objects.filter(purpose=FormPurpose.REGISTRATION).order_by("path").first()

@@ -53,64 +53,11 @@ class CaseStudyRelatedWhitepapersField(Field):
         return [whitepaper.card_representation() for whitepaper in page.live_related_whitepapers]
 
 
-class EventDetailsField(Field):
-    """An event page's event, as a front end needs it to render the page and its registration form.
 
-    The join or stream link is never here: approved registrants get it from their ticket.
-    """
+class EventDetailsField(Field):
+    """An event page's event, as a front end needs it (the events app's own representation)."""
 
     def to_representation(self, event):
-        if event is None:
-            return None
-        from events import links
+        from events.representation import event_representation
 
-        closed = event.registration_closed_reason()
-        speakers = event.all_speakers()
-        return {
-            "id": event.pk,
-            "title": event.title,
-            "type": event.type,
-            "status": event.current_status,
-            "summary": event.summary,
-            "description": event.description,
-            "topics": [{"name": tag.name, "slug": tag.slug} for tag in event.topics.all()],
-            "starts_at": event.starts_at.isoformat(),
-            "ends_at": event.ends_at.isoformat(),
-            "time_zone": event.time_zone,
-            "local_start": event.local_start.isoformat(),
-            "local_end": event.local_end.isoformat(),
-            "online": event.is_online,
-            "venue": {"name": event.venue_name, "address": event.address, "city": event.city,
-                      "country": event.country},
-            "capacity": event.capacity,
-            "seats_left": event.seats_left,
-            "requires_approval": event.requires_approval,
-            "registration": {
-                "open": not closed, "closed_reason": closed, "closes_at": event.closes_at.isoformat(),
-                "form_id": _registration_form_id(event),
-                "endpoint": f"/api/v1/events/{event.pk}/registrations",
-            },
-            "calendar_url": links.calendar_url(event),
-            "recording_url": event.recording_url if event.is_past else "",
-            "speakers": [_speaker(speaker) for speaker in speakers],
-            "sessions": [
-                {"title": session.title, "starts_at": session.starts_at.isoformat(),
-                 "ends_at": session.ends_at.isoformat(), "track": session.track, "room": session.room,
-                 "description": session.description, "speaker_ids": [s.pk for s in session.speakers.all()]}
-                for _track, sessions in event.tracks() for session in sessions
-            ],
-        }
-
-
-def _registration_form_id(event):
-    from cms.event_pages import registration_form_for
-
-    form = registration_form_for(event)
-    return form.pk if form is not None else None
-
-
-def _speaker(speaker):
-    from cms.serializers import image_representation
-
-    return {"id": speaker.pk, "name": speaker.name, "job_title": speaker.job_title, "company": speaker.company,
-            "bio": speaker.bio, "photo": image_representation(speaker.photo)}
+        return event_representation(event) if event is not None else None

@@ -10,6 +10,7 @@ from ninja.responses import Status
 from wagtail.models import Site
 
 from cms.models import SiteSettings
+from events.api import router as events_router
 from forms.api.forms import router as forms_router
 from forms.api.intake import router as intake_router
 from personalization.api import router as personalization_router
@@ -72,3 +73,4 @@ def site_info(request):
 api.add_router("/forms", forms_router)
 api.add_router("/intake", intake_router)
 api.add_router("/personalization", personalization_router)
+api.add_router("/events", events_router)

@@ -122,7 +122,7 @@ class EventPage(BasePage):
 
     @cached_property
     def registration_form(self):
-        from cms.event_pages import registration_form_for
+        from events.selectors import registration_form_for
 
         return registration_form_for(self.event) if self.event_id else None
 

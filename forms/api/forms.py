@@ -5,6 +5,7 @@ spam checks, field mapping, capture into the lead store, a signed download link 
 """
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import QueryDict
@@ -21,6 +22,7 @@ from forms.services.submission import (
     ATTRIBUTION_FIELDS,
     CONSENT_FIELD,
     POLICY_FIELD,
+    SubmitResult,
     Visitor,
     form_class,
     form_plan,
@@ -156,7 +158,11 @@ def form_definition(request, form_id: int, visitor_id: str = "", country: str = 
     """The questions to render for this visitor: known answers skipped, consent for their country."""
     form_page = _form_page(form_id)
     visitor, _ = _visitor(request, visitor_id, country)
-    asset = _asset(page_id)
+    return Status(200, definition_for(request, form_page, visitor, asset=_asset(page_id)))
+
+
+def definition_for(request, form_page: LeadFormPage, visitor: Visitor, *, asset=None) -> dict:
+    """A form's definition for one visitor (also served inside other apps' JSON, e.g. an event's)."""
     gate = None
     if asset is not None:
         is_open = gate_is_open(form_page, asset, visitor)
@@ -170,7 +176,7 @@ def form_definition(request, form_id: int, visitor_id: str = "", country: str = 
         consent = {"field": CONSENT_FIELD, "show_checkbox": plan.consent.show_checkbox,
                    "opt_in_required": plan.consent.opt_in_required, "text": plan.consent.text,
                    "version": plan.consent.version, "policy": plan.consent.token}
-    return Status(200, {
+    return {
         "id": form_page.pk,
         "title": form_page.title,
         "purpose": form_page.purpose,
@@ -184,7 +190,7 @@ def form_definition(request, form_id: int, visitor_id: str = "", country: str = 
         "token": spam.started_token(form_page.pk),
         "honeypot": spam.HONEYPOT_FIELD,
         "gate": gate,
-    })
+    }
 
 
 SUBMISSION_SCHEMA = SubmissionIn.model_json_schema()
@@ -203,14 +209,38 @@ def form_submission(request, form_id: int):
     is refused (400); too many submissions from one IP or for one email get 429.
     """
     form_page = _form_page(form_id)
+    outcome = submission_take(request, form_page, SubmissionIn)
+    if outcome.problem is not None:
+        return outcome.problem
+    result, visitor = outcome.result, outcome.visitor
+    return Status(201, {
+        "status": "accepted",
+        "lead_id": result.lead.lid if result.lead is not None else None,
+        "visitor_id": visitor.visitor_id,
+        "message": strip_tags(form_page.thank_you_text or "Thank you."),
+        "download_url": request.build_absolute_uri(result.download_path) if result.download_path else None,
+    })
+
+
+@dataclass
+class SubmissionTaken:
+    problem: Status | None = None  # the error response to send, or None when accepted
+    result: SubmitResult | None = None
+    visitor: Visitor | None = None
+    body: SubmissionIn | None = None
+
+
+def submission_take(request, form_page: LeadFormPage, schema=SubmissionIn, *, confirm: bool = True,
+                    asset=None) -> SubmissionTaken:
+    """Parse a JSON submission and hand it to form_submit (also used by other apps' endpoints)."""
     too_large = spam.body_too_large(request)
     if too_large is not None:
         spam.rejection_log(too_large, form_page=form_page, channel="api", ip_address=client_ip(request))
-        return Status(413, {"errors": {"__all__": [too_large.message]}})
+        return SubmissionTaken(Status(413, {"errors": {"__all__": [too_large.message]}}))
     try:
-        body = SubmissionIn.model_validate_json(request.body or b"{}")
+        body = schema.model_validate_json(request.body or b"{}")
     except SchemaError as error:
-        return Status(422, {"errors": _schema_errors(error)})
+        return SubmissionTaken(Status(422, {"errors": _schema_errors(error)}))
 
     visitor, _ = _visitor(request, body.visitor_id, body.country, body.context)
     data = QueryDict(mutable=True)
@@ -223,19 +253,13 @@ def form_submission(request, form_id: int):
         if name in ATTRIBUTION_FIELDS:
             data[f"sp_{name}"] = clean_text(value, 2000)[0]
 
-    result = form_submit(form_page, data, visitor=visitor, asset=_asset(body.page_id),
-                         absolute_url=request.build_absolute_uri)
+    result = form_submit(form_page, data, visitor=visitor, asset=asset or _asset(body.page_id),
+                         absolute_url=request.build_absolute_uri, confirm=confirm)
     if result.status == "rejected" and result.rejection.reason != "honeypot":
-        return Status(result.rejection.status, {"errors": result.errors})
+        return SubmissionTaken(Status(result.rejection.status, {"errors": result.errors}))
     if result.status == "invalid":
-        return Status(422, {"errors": result.errors})
-    return Status(201, {
-        "status": "accepted",
-        "lead_id": result.lead.lid if result.lead is not None else None,
-        "visitor_id": visitor.visitor_id,
-        "message": strip_tags(form_page.thank_you_text or "Thank you."),
-        "download_url": request.build_absolute_uri(result.download_path) if result.download_path else None,
-    })
+        return SubmissionTaken(Status(422, {"errors": result.errors}))
+    return SubmissionTaken(None, result, visitor, body)
 
 
 def _answer_text(value) -> str:
