@@ -16,7 +16,7 @@ from forms.api.forms import ErrorsOut, SubmissionIn, _visitor, definition_for, s
 from . import links
 from .models import Event, Registration
 from .representation import event_representation
-from .selectors import registration_for_person, registration_form_for
+from .selectors import registration_asset, registration_for_person, registration_form_for
 from .services import RegistrationClosed, registration_from_lead
 
 router = Router(tags=["events"])
@@ -104,7 +104,7 @@ def event_register(request, event_id: int):
     closed = event.registration_closed_reason()
     if closed or form_page is None:
         return Status(409, {"errors": {"__all__": [closed or "This event takes no registrations."]}})
-    taken = submission_take(request, form_page, RegistrationIn, confirm=False)
+    taken = submission_take(request, form_page, RegistrationIn, confirm=False, asset=registration_asset(event))
     if taken.problem is not None:
         return taken.problem
     if taken.result.lead is None:  # the honeypot: tell a bot nothing

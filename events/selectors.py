@@ -4,6 +4,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from forms.models import FormPurpose, LeadFormPage
+from forms.services.submission import GatedAsset
 
 from .models import Event, Registration
 
@@ -57,3 +58,9 @@ def registration_form_for(event: Event | None) -> LeadFormPage | None:
     if event.registration_form_id:
         return event.registration_form
     return LeadFormPage.objects.filter(purpose=FormPurpose.REGISTRATION).order_by("path").first()
+
+
+def registration_asset(event: Event) -> GatedAsset:
+    """What a registration form fill is for, in the forms app's terms: the lead's origin is the event."""
+    return GatedAsset(document_id=None, object_id=str(event.pk), label=event.title[:255],
+                      topics=tuple(event.topics.values_list("slug", flat=True)), object_type="event")

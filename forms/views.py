@@ -137,7 +137,7 @@ def form_serve(request, *, host_page, form_page, template, asset: GatedAsset | N
             else:
                 panel["form"] = result.form
                 panel["plan"] = form_plan(form_page, visitor)
-    elif gate_is_open(form_page, asset, visitor):
+    elif host is None and gate_is_open(form_page, asset, visitor):  # a host decides in before_form
         panel.update(state="open", download_url=returning_download_path(asset, visitor),
                      greeting=visitor.person.first_name)
     else:

@@ -148,6 +148,7 @@ class EventPage(BasePage):
         return context
 
     def serve(self, request, *args, **kwargs):
+        from events.selectors import registration_asset
         from events.views import RegistrationHost, remember_invite
         from forms.views import form_serve
 
@@ -159,7 +160,7 @@ class EventPage(BasePage):
             response = super().serve(request, *args, **kwargs)
         else:
             response = form_serve(request, host_page=self, form_page=form_page, template=self.get_template(request),
-                                  host=RegistrationHost(request, self.event))
+                                  asset=registration_asset(self.event), host=RegistrationHost(request, self.event))
         remember_invite(request, response)
         return response
 
