@@ -181,6 +181,21 @@ class Event(index.Indexed, ClusterableModel):
     def __str__(self):
         return f"{self.title} ({self.local_start:%d %b %Y})"
 
+    def save(self, **kwargs):
+        """Never write the seat counter back from a loaded copy: while a marketer edits the event,
+        registrations keep taking and freeing seats, and an old value would let the event overbook.
+        Only the registration services change it (with conditional UPDATEs)."""
+        if not self._state.adding and kwargs.get("update_fields") is None and self.pk is not None:
+            from modelcluster.models import get_all_child_m2m_relations, get_all_child_relations
+
+            kwargs["update_fields"] = [
+                *(field.name for field in self._meta.concrete_fields
+                  if not field.primary_key and field.name != "seats_taken"),
+                *(relation.get_accessor_name() for relation in get_all_child_relations(self)),
+                *(field.name for field in get_all_child_m2m_relations(self)),
+            ]
+        super().save(**kwargs)
+
     def clean(self):
         errors = {}
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
