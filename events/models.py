@@ -405,7 +405,9 @@ class Registration(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name} at {self.event.title}"
+        # Never the bare address: Wagtail shows this in places masking can't reach (history, messages).
+        who = " ".join(part for part in (self.first_name, self.last_name) if part) or f"Registration #{self.pk}"
+        return f"{who} at {self.event.title}"
 
     @property
     def name(self) -> str:

@@ -22,7 +22,7 @@ def registration_for_person(event: Event, person) -> Registration | None:
 
 def registrations_search(event: Event, query: str):
     """Check-in search: name, email or company, starting with what was typed (an index-friendly prefix)."""
-    query = " ".join((query or "").split())[:100]
+    query = " ".join((query or "").replace("\x00", "").split())[:100]  # PostgreSQL refuses NUL in text
     registrations = Registration.objects.filter(event=event).exclude(
         status__in=[Registration.Status.CANCELLED]).select_related("checked_in_by")
     if not query:

@@ -157,6 +157,10 @@ def registration_from_lead(event: Event, lead, *, source=Registration.Source.WEB
 def registration_on_behalf(event: Event, *, fields: dict, user, source=Registration.Source.SALES,
                            payload=None) -> RegistrationOutcome:
     """A salesperson (or staff at the door) registers someone: a lead capture plus the registration."""
+    if source != Registration.Source.WALK_IN:  # the door lets people in whatever the deadline says
+        reason = event.registration_closed_reason()
+        if reason:
+            raise RegistrationClosed(reason)
     address, problem = normalise_email(str(fields.get("email") or ""))
     if problem:
         raise ValueError(f"email: {problem}")
@@ -232,6 +236,10 @@ def registration_cancel(registration: Registration, *, user=None) -> tuple[Regis
 def waitlist_promote(event: Event) -> list[Registration]:
     """Give free seats to the waitlist, first come first served. Call inside the releasing transaction."""
     promoted = []
+    # Nobody is told "a seat opened up" for an event that is over or cancelled.
+    if not Event.objects.filter(pk=event.pk, ends_at__gt=timezone.now()).exclude(
+            status=Event.Status.CANCELLED).exists():
+        return promoted
     with transaction.atomic():
         while True:
             candidate = (

@@ -403,7 +403,6 @@ def importer(client):
     return client
 
 
-@pytest.mark.urls("tests.events.import_urls")
 def test_admin_upload_preview_then_confirm(importer, home_page, private_root):
     page = importer.get(reverse("event_imports:upload"))
     assert page.status_code == 200
@@ -436,7 +435,6 @@ def test_admin_upload_preview_then_confirm(importer, home_page, private_root):
     assert Event.objects.count() == 3
 
 
-@pytest.mark.urls("tests.events.import_urls")
 def test_admin_publishes_for_people_who_may_publish(client, home_page):
     client.force_login(user_with("editor", superuser=True))
     response = client.post(reverse("event_imports:upload"),
@@ -448,7 +446,6 @@ def test_admin_publishes_for_people_who_may_publish(client, home_page):
     assert EventPage.objects.filter(live=True).count() == 3
 
 
-@pytest.mark.urls("tests.events.import_urls")
 def test_admin_imports_a_calendar(importer, home_page):
     data = ics(f"""SUMMARY:Weekly demo
         DTSTART;TZID=Europe/Berlin:{YEAR}0301T170000
@@ -463,7 +460,6 @@ def test_admin_imports_a_calendar(importer, home_page):
     assert Event.objects.get().online_url == "https://teams.microsoft.com/l/meetup-join/abc"
 
 
-@pytest.mark.urls("tests.events.import_urls")
 def test_admin_refuses_a_bad_file_on_the_upload_form(importer):
     response = importer.post(reverse("event_imports:upload"),
                              {"file": SimpleUploadedFile("season.csv", b"hello world\r\n"), "pages": "draft"})
@@ -471,7 +467,6 @@ def test_admin_refuses_a_bad_file_on_the_upload_form(importer):
     assert "The first row must hold the column names" in response.content.decode()
 
 
-@pytest.mark.urls("tests.events.import_urls")
 def test_admin_template_download(importer):
     response = importer.get(reverse("event_imports:template"))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
@@ -479,7 +474,6 @@ def test_admin_template_download(importer):
     assert next(csv.reader(io.StringIO(response.content.decode("utf-8-sig")))) == HEADER
 
 
-@pytest.mark.urls("tests.events.import_urls")
 def test_admin_needs_the_add_event_permission(client, home_page):
     owner = user_with("owner")
     client.force_login(owner)
