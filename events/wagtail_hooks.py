@@ -160,6 +160,7 @@ register_snippet(EventsViewSetGroup)
 def event_import_urls():
     return [path("events/import/", include(admin_imports.urlpatterns))]
 
+
 for bulk_action in BULK_ACTIONS:
     hooks.register("register_bulk_action", bulk_action)
 
