@@ -112,12 +112,19 @@ def event_pages_sync(events, *, publish: bool = False, user=None) -> list[tuple[
     return results
 
 
-def _page_create(event: Event, index: EventIndexPage, *, publish: bool, user) -> EventPage:
+def _slug_base(event: Event) -> str:
+    """Meetups and webinars recur under one name: their date tells them apart. Conferences are
+    named per edition: the year, unless the title has it already (Revenue Summit 2027)."""
     start = event.local_start
+    if event.type != Event.Type.CONFERENCE:
+        return f"{event.title} {start:%Y %m %d}"
+    return event.title if str(start.year) in event.title else f"{event.title} {start:%Y}"
+
+
+def _page_create(event: Event, index: EventIndexPage, *, publish: bool, user) -> EventPage:
     page = EventPage(
         title=event.title, synced_title=event.title, event=event, live=False,
-        slug=_unique_slug(index, f"{event.title} {start:%Y %m %d}" if event.type != Event.Type.CONFERENCE
-                          else f"{event.title} {start:%Y}"),
+        slug=_unique_slug(index, _slug_base(event)),
         search_description=event.summary[:300], faq=_faq_for(event), owner=user,
     )
     index.add_child(instance=page)

@@ -1,5 +1,7 @@
 """Calendar files (RFC 5545) for an event, with icalendar: downloads, email attachments, imports."""
 
+from email.utils import parseaddr
+
 from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, vCalAddress, vText
@@ -42,11 +44,18 @@ def event_ics(event: Event, *, url: str = "", attendee=None, cancelled: bool = F
     if location:
         item.add("location", location)
     item.add("status", "CANCELLED" if cancelled or event.status == Event.Status.CANCELLED else "CONFIRMED")
+    # RFC 5546: a CANCEL (and a calendar invitation generally) names its organiser.
+    organizer = vCalAddress(f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or 'events@localhost'}")
+    organizer.params["cn"] = vText(parseaddr(settings.DEFAULT_FROM_EMAIL)[0] or settings.WAGTAIL_SITE_NAME)
+    item.add("organizer", organizer)
     if attendee is not None:
         address = vCalAddress(f"mailto:{attendee.email}")
         address.params["cn"] = vText(attendee.name)
         item.add("attendee", address)
     calendar.add_component(item)
+    # RFC 5545: every TZID used needs its VTIMEZONE, or some clients (Outlook) misplace the times.
+    calendar.add_missing_timezones(first_date=event.local_start.date().replace(month=1, day=1),
+                                   last_date=event.local_end.date().replace(month=12, day=31))
     return calendar.to_ical()
 
 

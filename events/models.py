@@ -52,10 +52,12 @@ def parse_offsets(text: str) -> list[timedelta]:
 
 
 def offset_label(offset: timedelta) -> str:
+    """How people write it: 30m, 1h, 24h, 2d (days only from two days up)."""
     seconds = int(offset.total_seconds())
-    for unit in ("d", "h", "m"):
-        if seconds % OFFSET_UNITS[unit] == 0:
-            return f"{seconds // OFFSET_UNITS[unit]}{unit}"
+    if seconds % 86400 == 0 and seconds >= 2 * 86400:
+        return f"{seconds // 86400}d"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
     return f"{seconds // 60}m"
 
 
@@ -302,8 +304,11 @@ class Event(index.Indexed, ClusterableModel):
         return list(groups.items())
 
 
-class EventSession(Orderable):
-    """One slot of the agenda: a talk, a workshop, a break; conferences give each a track."""
+class EventSession(Orderable, ClusterableModel):
+    """One slot of the agenda: a talk, a workshop, a break; conferences give each a track.
+
+    Clusterable because its speakers (a ParentalManyToManyField) are edited inside the event's
+    form: a plain model would drop them when the event is saved."""
 
     event = ParentalKey(Event, on_delete=models.CASCADE, related_name="sessions")
     title = models.CharField(max_length=200)

@@ -114,7 +114,8 @@ def cancel(request, token):
         return _bad_link(request, "This cancellation link is not valid",
                          "It may have been cut short when it was copied. Use the link exactly as we sent it.")
     changed = False
-    if request.method == "POST":
+    # Once the event is over there is nothing to cancel (and no freed seat to give the waitlist).
+    if request.method == "POST" and not registration.event.is_past:
         registration, changed = registration_cancel(registration)
     return _private(TemplateResponse(request, "events/cancel.html", {
         "registration": registration, "event": registration.event, "changed": changed,

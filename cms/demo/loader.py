@@ -17,6 +17,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Collection, CollectionViewRestriction, Page, Site
 
 from cms.demo import content
+from cms.demo.events import DemoEventLoader
 from cms.demo.leads import DemoLeadLoader
 from cms.demo.media import abstract_image, logo_image, whitepaper_pdf
 from cms.demo.personalisation import (
@@ -99,6 +100,8 @@ class DemoLoader:
         self.demo_user()
         # Leads go through the real capture pipeline, which manages its own transactions.
         DemoLeadLoader(self.report).load()
+        # Events register demo people from the lead store, so they come after it (own transaction).
+        DemoEventLoader(self.report, staff_username=DEMO_USERNAME).load()
         return self.report
 
     # --- taxonomies and snippets ---

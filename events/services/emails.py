@@ -153,8 +153,11 @@ def emails_queue_for(registrations, kind: str, key: str) -> list[int]:
 def emails_sweep(now=None) -> int:
     """Re-queue what a lost task or a dead worker left behind. Returns how many were re-queued."""
     now = now or timezone.now()
-    EmailDelivery.objects.filter(status=EmailDelivery.Status.SENDING, claimed_at__lt=now - EMAIL_STUCK_AFTER,
-                                 attempts__lt=MAX_ATTEMPTS).update(status=EmailDelivery.Status.PENDING)
+    stuck = EmailDelivery.objects.filter(status=EmailDelivery.Status.SENDING, claimed_at__lt=now - EMAIL_STUCK_AFTER)
+    # Out of attempts: failed (not "being sent" for ever), like a send that raised.
+    stuck.filter(attempts__gte=MAX_ATTEMPTS).update(status=EmailDelivery.Status.FAILED,
+                                                    error="The worker stopped while sending it, every attempt.")
+    stuck.filter(attempts__lt=MAX_ATTEMPTS).update(status=EmailDelivery.Status.PENDING)
     ids = list(EmailDelivery.objects.filter(status=EmailDelivery.Status.PENDING,
                                             created_at__lt=now - timedelta(minutes=1)).values_list("pk", flat=True))
     for pk in ids:

@@ -1,12 +1,13 @@
 """Changes to events themselves: saving from the admin, cancelling, generating landing pages."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from events.models import EmailKind, Event, Registration
 from events.signals import events_changed, landing_pages_requested
 
 from .emails import emails_queue_for
-from .registrations import waitlist_promote
+from .registrations import seats_recount, waitlist_promote
 
 
 def event_saved(event: Event, *, previous: dict | None = None, user=None) -> None:
@@ -23,11 +24,15 @@ def event_saved(event: Event, *, previous: dict | None = None, user=None) -> Non
 def event_cancel(event: Event) -> int:
     """Cancel the event: everyone still expecting to come is told (once) and their places are released."""
     with transaction.atomic():
-        Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED, seats_taken=0)
-        event.status = Event.Status.CANCELLED
+        now = timezone.now()
+        # updated_at moves the calendar files' SEQUENCE on, so calendars take the cancellation.
+        Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED, updated_at=now)
+        event.status, event.updated_at = Event.Status.CANCELLED, now
         active = Registration.objects.filter(event=event, status__in=Registration.ACTIVE)
         emails_queue_for(active, EmailKind.EVENT_CANCELLED, "event_cancelled")
-        return active.update(status=Registration.Status.CANCELLED)
+        cancelled = active.update(status=Registration.Status.CANCELLED, cancelled_at=now)
+        seats_recount(event)
+        return cancelled
 
 
 def landing_pages_generate(events, *, publish: bool = False, user=None) -> list[tuple]:

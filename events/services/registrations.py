@@ -44,7 +44,9 @@ class RegistrationOutcome:
 def _seat_claim(event_id: int) -> bool:
     """Take one seat if one is left. One statement: the row lock it takes is held until commit."""
     return bool(
-        Event.objects.filter(pk=event_id)
+        # Not in a cancelled event: a registration racing the cancellation waits for its lock,
+        # then finds no seat (and registration_create refuses it).
+        Event.objects.filter(pk=event_id).exclude(status=Event.Status.CANCELLED)
         .filter(Q(capacity__isnull=True) | Q(seats_taken__lt=F("capacity")))
         .update(seats_taken=F("seats_taken") + 1)
     )
@@ -115,6 +117,9 @@ def registration_create(
                 return RegistrationOutcome(existing, created=False)
             now = timezone.now()
             status = _status_for_new(event, source)
+            if status == Registration.Status.WAITLISTED and Event.objects.filter(
+                    pk=event.pk, status=Event.Status.CANCELLED).exists():
+                raise RegistrationClosed("This event has been cancelled.")
             values = {
                 **details, "lead": lead, "status": status, "source": source, "visitor_id": visitor_id[:64],
                 "invited_by": invited_by, "registered_by": registered_by, "registered_at": now, "queued_at": now,

@@ -10,6 +10,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from events.models import EmailKind, Event, Registration, offset_label
@@ -39,9 +41,12 @@ def event_schedule_run(now=None) -> dict:
     ended = Event.objects.filter(status=Event.Status.FINISHED, ends_at__lte=now, ends_at__gt=now - FOLLOW_UP_WINDOW)
     for event in ended:
         with transaction.atomic():
-            counts["no-shows"] += Registration.objects.filter(
+            no_shows = Registration.objects.filter(
                 event=event, status=Registration.Status.APPROVED, checked_in_at__isnull=True).update(
                 status=Registration.Status.NO_SHOW)
+            if no_shows:  # their seats were held until the end; the counter stays the seated count
+                Event.objects.filter(pk=event.pk).update(seats_taken=Greatest(F("seats_taken") - no_shows, 0))
+            counts["no-shows"] += no_shows
             if event.ends_at + delay <= now:
                 registrations = Registration.objects.filter(event=event)
                 counts["thank-yous"] += len(emails_queue_for(

@@ -146,6 +146,9 @@ class LeadFormBuilder(FormBuilder):
             limit = TEXT_LIMITS.get(form_field.field_type)
             if limit and isinstance(formfield, django_forms.CharField):
                 formfield.max_length = limit
+                # One limit, one message: drop the builder's own (e.g. 255 on single-line fields).
+                formfield.validators = [v for v in formfield.validators
+                                        if not isinstance(v, django_forms.fields.validators.MaxLengthValidator)]
                 formfield.validators.append(django_forms.fields.validators.MaxLengthValidator(limit))
                 formfield.widget.attrs["maxlength"] = str(limit)
             if form_field.maps_to == FieldMapping.EMAIL:

@@ -5,20 +5,26 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db.models import Count
 from django.test import Client
+from django.utils import timezone
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page, Revision
 
 from cms.demo import content
+from cms.demo.events import NOT_EMAILED, SPEAKERS
 from cms.demo.leads import SALES_USERS
 from cms.demo.loader import DEMO_USERNAME, DemoLoader
 from cms.demo.personalisation import HOME_VARIANTS, PLATFORM_VARIANTS, RECOMMENDED_HEADING, SEGMENTS
 from cms.models import (
     CallToAction,
     CaseStudyPage,
+    EventIndexPage,
+    EventPage,
     HomePage,
     Industry,
     SiteSettings,
@@ -26,6 +32,7 @@ from cms.models import (
     Topic,
     WhitepaperPage,
 )
+from events.models import EmailDelivery, Event, EventSession, Registration, Speaker
 from leads.models import CrmDelivery, Interaction, Lead, Person, SalesRep, ScoringRule, StageTransition
 from personalization import segments
 from personalization.models import Segment, SegmentRule
@@ -54,6 +61,11 @@ def counts():
             CrmDelivery,
             Segment,
             SegmentRule,
+            Speaker,
+            Event,
+            EventSession,
+            Registration,
+            EmailDelivery,
         )
     }
 
@@ -212,3 +224,133 @@ def test_an_old_demo_gets_personalisation_but_an_editors_hero_is_left_alone():
     before = counts()
     call_command("load_demo", stdout=open("/dev/null", "w"))
     assert counts() == before
+
+
+# --- Events ---------------------------------------------------------------------------------------
+def test_demo_events_of_every_type_with_pages_speakers_and_registrations_in_every_status(client):
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    now = timezone.now()
+    events = list(Event.objects.all())
+    upcoming = [event for event in events if event.starts_at > now]
+    past = [event for event in events if event.ends_at <= now]
+    assert {event.type for event in upcoming} == set(Event.Type.values)
+    assert {event.type for event in past} == {Event.Type.WEBINAR, Event.Type.IN_PERSON}
+    assert all(event.status == Event.Status.FINISHED and event.current_status == Event.Status.FINISHED
+               for event in past)
+    assert Event.objects.filter(status=Event.Status.CANCELLED).count() == 1
+    for event in events:
+        assert EventPage.objects.live().get(event=event).get_parent().specific_class is EventIndexPage
+        assert event.all_speakers(), event.title
+    assert Speaker.objects.count() == len(SPEAKERS)
+    assert Speaker.objects.filter(photo__isnull=False).count() == len(SPEAKERS)
+
+    webinar = Event.objects.get(title="Pipeline forecasting with AI")
+    assert webinar.type == Event.Type.WEBINAR and "youtube.com" in webinar.online_url
+    assert webinar.stream_preview_seconds == 60 and webinar.reminders == "24h, 1h" and webinar.topics.exists()
+    assert 12 <= (webinar.starts_at - now).days <= 16
+    meetup = Event.objects.get(title="RevOps Meetup Berlin")
+    assert meetup.requires_approval and meetup.capacity == 40 and meetup.city == "Berlin" and meetup.address
+    assert now < meetup.registration_deadline < meetup.starts_at
+    conference = Event.objects.get(type=Event.Type.CONFERENCE)
+    assert conference.capacity == 300 and conference.local_start.date() == conference.local_end.date()
+    assert [track for track, _ in conference.tracks()] == ["Main stage", "Workshop room"]
+    sessions = conference.sessions.all()
+    assert all(session.room and session.speakers.exists() for session in sessions)
+    assert all(conference.starts_at <= session.starts_at < session.ends_at <= conference.ends_at
+               for session in sessions)
+    past_webinar = next(event for event in past if event.type == Event.Type.WEBINAR)
+    assert past_webinar.recording_url
+
+    # Registrations in every status, each where it belongs.
+    by_status = {status: set(Registration.objects.filter(status=status).values_list("event__title", flat=True))
+                 for status in Registration.Status.values}
+    assert all(by_status.values()), by_status
+    assert by_status["pending"] == {"RevOps Meetup Berlin"}
+    assert by_status["waitlisted"] == {"Lead scoring workshop: build your first model"}
+    assert {event.title for event in past} == by_status["attended"] == by_status["no_show"]
+    assert all(Registration.objects.filter(status="rejected").values_list("rejection_reason", flat=True))
+    workshop = Event.objects.get(title="Lead scoring workshop: build your first model")
+    assert workshop.capacity == workshop.seats_taken == 5 and workshop.seats_left == 0
+    assert EmailDelivery.objects.filter(registration__event=workshop, kind="promoted").count() == 1
+    assert set(Registration.objects.filter(event__status="cancelled").values_list("status", flat=True)) == {
+        "cancelled"}
+    assert set(Registration.objects.values_list("source", flat=True)) >= {"web", "sales", "walk_in"}
+
+    # The seat counters are what the services made them: the seated registrations.
+    seated = dict(Registration.objects.filter(status__in=Registration.SEATED).values_list("event")
+                  .annotate(n=Count("pk")))
+    for event in events:
+        assert event.seats_taken == seated.get(event.pk, 0), event.title
+        assert event.capacity is None or event.seats_taken <= event.capacity
+
+    # The story's moments are in the past, in order, and attendance is dated at the event.
+    for registration in Registration.objects.select_related("event"):
+        assert registration.registered_at < now
+        assert registration.registered_at <= (registration.decided_at or registration.registered_at)
+        if registration.event.is_past and registration.source != "walk_in":
+            assert registration.registered_at < registration.event.starts_at
+        if registration.checked_in_at:
+            assert abs(registration.checked_in_at - registration.event.starts_at).total_seconds() < 3 * 3600
+
+    # Registrants are demo people already in the lead store; their timelines show it.
+    emails = set(Registration.objects.values_list("email_key", flat=True))
+    assert Person.objects.filter(email_key__in=emails).count() == len(emails)
+    attended = Interaction.objects.filter(type="event_attended", object_type="event", object_id=str(past_webinar.pk))
+    assert attended.count() == past_webinar.registrations.filter(status="attended").count()
+    assert all(abs(i.occurred_at - past_webinar.starts_at).total_seconds() < 3600 for i in attended)
+    assert Interaction.objects.filter(type="event_registered", object_type="event",
+                                      object_id=str(webinar.pk)).count() >= 15
+    assert Lead.objects.filter(origin_type="event").exists()
+
+    # Every event email is written down, none is sent: demo addresses are fictional.
+    assert EmailDelivery.objects.exists()
+    assert set(EmailDelivery.objects.values_list("status", "error").distinct()) == {("skipped", NOT_EMAILED)}
+    assert {"confirmation", "pending", "approved", "rejected", "waitlisted", "cancelled", "event_cancelled",
+            "thank_you", "missed_you"} <= set(EmailDelivery.objects.values_list("kind", flat=True))
+
+    # The listing (upcoming and past) and the event pages are browsable.
+    index = EventIndexPage.objects.get()
+    listing = client.get(index.url)
+    assert listing.status_code == 200
+    assert webinar.title in listing.content.decode() and past_webinar.title not in listing.content.decode()
+    past_listing = client.get(f"{index.url}?when=past")
+    assert past_listing.status_code == 200 and past_webinar.title in past_listing.content.decode()
+    for event in (webinar, conference, past_webinar, meetup):
+        response = client.get(event.landing_page.url)
+        assert response.status_code == 200, event.title
+    page = client.get(conference.landing_page.url).content.decode()
+    assert "Workshop room" in page and "Laura Chen" in page
+
+
+def test_loading_the_demo_sends_no_event_email(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", stdout=open("/dev/null", "w"))
+    assert Registration.objects.count() > 50
+    assert mail.outbox == []
+    assert not EmailDelivery.objects.exclude(status="skipped").exists()
+
+
+def test_an_old_demo_without_events_gets_them_and_a_second_run_changes_nothing():
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    titles = set(Event.objects.values_list("title", flat=True))
+    # The demo as loaded before events existed: no events, no event pages, no speakers.
+    for page in EventPage.objects.all():
+        page.delete()
+    Event.objects.all().delete()
+    Speaker.objects.all().delete()
+    people = Person.objects.count()
+
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    assert set(Event.objects.values_list("title", flat=True)) == titles
+    assert EventPage.objects.live().count() == len(titles)
+    assert set(Registration.objects.values_list("status", flat=True)) == set(Registration.Status.values)
+    assert Person.objects.count() == people  # registrants are the demo's people, no new ones
+
+    # An editor's change to a demo event stays; nothing is added twice.
+    webinar = Event.objects.get(title="Pipeline forecasting with AI")
+    webinar.summary = "Edited by a marketer"
+    webinar.save()
+    before = counts()
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    assert counts() == before
+    assert Event.objects.get(pk=webinar.pk).summary == "Edited by a marketer"

@@ -66,3 +66,38 @@ def event(home_page):
 @pytest.fixture
 def event_page(event):
     return generated_page(event)
+
+
+# --- Helpers for the behaviour tests (services, links, emails, schedule) ----------------------
+def sign_up(event, n, **fields):
+    """Register guest n through the service (fast; the landing page is tested with `register`)."""
+    from events.services import registration_create
+
+    fields.setdefault("first_name", f"Guest{n}")
+    email = fields.pop("email", f"guest{n}@northwind-test.de")
+    return registration_create(event, email=email, **fields).registration
+
+
+def mails_to(address):
+    from django.core import mail
+
+    return [message for message in mail.outbox if address in message.to]
+
+
+def delivery_kinds(registration):
+    from events.models import EmailDelivery
+
+    return list(EmailDelivery.objects.filter(registration=registration).order_by("pk").values_list("kind", flat=True))
+
+
+def fresh(instance):
+    instance.refresh_from_db()
+    return instance
+
+
+def path_of(url):
+    """The path of an absolute link (what the test client requests)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")

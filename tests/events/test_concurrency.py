@@ -1,0 +1,124 @@
+"""Seats under real concurrency (PostgreSQL, threads released together by a barrier): never more seated
+than the capacity, one registration per address, one promotion per freed seat, one check-in."""
+
+import threading
+
+import pytest
+from django.core import mail
+from django.db import connection
+
+from events.models import EmailDelivery, Registration
+from events.services import (
+    registration_approve,
+    registration_cancel,
+    registration_check_in,
+    registration_create,
+)
+from leads.models import Interaction
+from tests.factories import EventFactory
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="needs real concurrent transactions (PostgreSQL)"),
+]
+
+
+def together(calls):
+    """Run the callables in threads released at the same instant; (results by index, errors)."""
+    barrier, results, errors = threading.Barrier(len(calls)), {}, []
+
+    def run(index, call):
+        try:
+            barrier.wait(timeout=20)
+            results[index] = call()
+        except Exception as error:  # noqa: BLE001 - collected and asserted by the test
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung (deadlock?)"
+    return results, errors
+
+
+def seated(event):
+    return Registration.objects.filter(event=event, status__in=Registration.SEATED).count()
+
+
+@pytest.mark.parametrize("people", [2, 20])
+def test_the_last_seat_goes_to_exactly_one(people):
+    event = EventFactory(capacity=1)
+    results, errors = together([
+        (lambda n=n: registration_create(event, email=f"racer{n}@northwind-test.de", first_name=f"Racer{n}"))
+        for n in range(people)
+    ])
+    assert errors == []
+    assert all(outcome.created for outcome in results.values())
+    statuses = sorted(Registration.objects.filter(event=event).values_list("status", flat=True))
+    assert statuses == ["approved"] + ["waitlisted"] * (people - 1)
+    event.refresh_from_db()
+    assert event.seats_taken == 1 == seated(event)
+    kinds = sorted(EmailDelivery.objects.values_list("kind", flat=True))
+    assert kinds == ["confirmation"] + ["waitlisted"] * (people - 1)
+    assert len(mail.outbox) == people
+
+
+def test_the_same_address_from_ten_threads_registers_once():
+    event = EventFactory(capacity=5)
+    spellings = ["dup@x.de", "DUP@x.de", "Dup@X.de", "dup+a@x.de", "dup@X.DE"]
+    results, errors = together([
+        (lambda n=n: registration_create(event, email=spellings[n % len(spellings)])) for n in range(10)
+    ])
+    assert errors == []
+    assert Registration.objects.filter(event=event).count() == 1
+    registration = Registration.objects.get(event=event)
+    assert {outcome.registration.pk for outcome in results.values()} == {registration.pk}
+    assert sum(outcome.created for outcome in results.values()) == 1
+    event.refresh_from_db()
+    assert event.seats_taken == 1 == seated(event)
+    assert list(EmailDelivery.objects.values_list("kind", flat=True)) == ["confirmation"]
+
+
+def test_two_cancellations_at_once_promote_exactly_two():
+    event = EventFactory(capacity=2)
+    leaving = [registration_create(event, email=f"seat{n}@x.de").registration for n in range(2)]
+    queue = [registration_create(event, email=f"queue{n}@x.de").registration for n in range(5)]
+    assert {r.status for r in queue} == {"waitlisted"}
+    mail.outbox.clear()
+
+    results, errors = together([lambda r=r: registration_cancel(r) for r in leaving])
+    assert errors == []
+    assert all(changed for _, changed in results.values())
+    event.refresh_from_db()
+    assert event.seats_taken == 2 == seated(event)
+    statuses = [Registration.objects.get(pk=r.pk).status for r in queue]
+    assert statuses == ["approved", "approved", "waitlisted", "waitlisted", "waitlisted"]  # first come, first in
+    assert EmailDelivery.objects.filter(kind="promoted").count() == 2
+    assert sorted(m.to[0] for m in mail.outbox if m.subject.startswith("A seat opened up")) == [
+        "queue0@x.de", "queue1@x.de"]
+
+
+def test_approving_two_for_the_last_seat_seats_one():
+    event = EventFactory(capacity=1, requires_approval=True)
+    pending = [registration_create(event, email=f"ask{n}@x.de").registration for n in range(2)]
+    results, errors = together([lambda r=r: registration_approve(r) for r in pending])
+    assert errors == []
+    assert sorted(r.status for r in results.values()) == ["approved", "waitlisted"]
+    event.refresh_from_db()
+    assert event.seats_taken == 1 == seated(event)
+
+
+def test_two_scans_of_one_ticket_check_in_once():
+    event = EventFactory(capacity=3)
+    registration = registration_create(event, email="door@x.de").registration
+    results, errors = together([lambda: registration_check_in(registration)] * 2)
+    assert errors == []
+    assert sorted(result.already for result in results.values()) == [False, True]
+    assert Interaction.objects.filter(type="event_attended", object_id=str(event.pk)).count() == 1
+    assert Registration.objects.get(pk=registration.pk).status == "attended"
+    event.refresh_from_db()
+    assert event.seats_taken == 1
