@@ -4,13 +4,19 @@ They validate what staff type (the edge); the services still normalise and check
 service's complaint about it is shown on the email field.
 """
 
+import zoneinfo
 from urllib.parse import unquote
 
 from django import forms
+from django.conf import settings
+from django.utils import timezone
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import InlinePanel
+from wagtail.admin.panels.base import get_form_for_model
 
 from .imports import can_publish_pages
 from .links import MAX_TOKEN_LENGTH
+from .models import TIME_ZONES
 
 # What to do with the event's landing page when the event is saved.
 LANDING_DRAFT = "draft"
@@ -45,8 +51,86 @@ def landing_page_choices(event, user) -> list[tuple[str, str]]:
     return choices
 
 
-class EventAdminForm(WagtailAdminModelForm):
+EVENT_TIMES = ("starts_at", "ends_at", "registration_deadline")
+SESSION_TIMES = ("starts_at", "ends_at")
+
+
+def typed_zone(data, instance_zone: str) -> zoneinfo.ZoneInfo:
+    """The time zone the marketer chose on this form (the event's "Time zone" field), else the stored one."""
+    name = (data or {}).get("time_zone") or instance_zone
+    try:
+        return zoneinfo.ZoneInfo(name) if name in TIME_ZONES else zoneinfo.ZoneInfo(instance_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+class EventZoneTimesMixin:
+    """Times typed on the event form are wall-clock times where the event happens.
+
+    Django reads a typed 18:00 in the admin user's zone; an 18:00 Berlin meetup entered from a UTC
+    admin would become 19:00. So the form shows stored times in the event's zone and reads typed
+    ones in the zone chosen on the same form (daylight-saving gaps resolve as zoneinfo does)."""
+
+    zone_fields: tuple = ()
+
+    def _event_zone_name(self) -> str:
+        return getattr(self.instance, "time_zone", "") or settings.TIME_ZONE
+
+    def show_in_event_zone(self, zone_name: str):
+        zone = zoneinfo.ZoneInfo(zone_name) if zone_name in TIME_ZONES else zoneinfo.ZoneInfo("UTC")
+        for name in self.zone_fields:
+            value = getattr(self.instance, name, None) if self.instance.pk else None
+            if value is not None:
+                self.initial[name] = timezone.make_naive(value, zone)
+
+    def read_in_event_zone(self, cleaned: dict, zone) -> None:
+        current = timezone.get_current_timezone()
+        for name in self.zone_fields:
+            value = cleaned.get(name)
+            if value is not None:
+                cleaned[name] = timezone.make_aware(timezone.make_naive(value, current), zone)
+
+
+class EventSessionAdminForm(EventZoneTimesMixin, WagtailAdminModelForm):
+    """An agenda session inside the event form: its times are in the event's zone too."""
+
+    zone_fields = SESSION_TIMES
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        event = getattr(self.instance, "event", None) if self.instance.event_id else None
+        self.show_in_event_zone(event.time_zone if event is not None else settings.TIME_ZONE)
+
+    def clean(self):
+        cleaned = super().clean()
+        # The event's zone field is posted with the same form data (the session form is a child of it).
+        stored = self.instance.event.time_zone if self.instance.event_id else settings.TIME_ZONE
+        self.read_in_event_zone(cleaned, typed_zone(self.data, stored))
+        return cleaned
+
+
+class SessionsPanel(InlinePanel):
+    """The agenda inside the event form, with session times read in the event's zone."""
+
+    def get_form_options(self):
+        options = super().get_form_options()
+        formset = options["formsets"][self.relation_name]
+        child = self.child_edit_handler.get_form_options()
+        formset["form"] = get_form_for_model(
+            self.db_field.related_model, form_class=EventSessionAdminForm, fields=formset["fields"],
+            widgets=formset["widgets"], defer_required_on_fields=child.get("defer_required_on_fields", []))
+        return options
+
+
+class EventAdminForm(EventZoneTimesMixin, WagtailAdminModelForm):
     """The event form plus one question that is not a field of the event: what to do with its page."""
+
+    zone_fields = EVENT_TIMES
+
+    def clean(self):
+        cleaned = super().clean()
+        self.read_in_event_zone(cleaned, typed_zone(self.data, self._event_zone_name()))
+        return cleaned
 
     landing_page = forms.ChoiceField(
         label="Landing page", choices=NEW_PAGE_CHOICES, widget=forms.RadioSelect,
@@ -55,6 +139,7 @@ class EventAdminForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.show_in_event_zone(self._event_zone_name())
         field = self.fields["landing_page"]
         field.choices = landing_page_choices(self.instance, self.for_user)
         if existing_landing_page(self.instance) is not None:

@@ -9,7 +9,7 @@ The season import (events.admin_imports) is mounted here too, under /admin/event
 from django.urls import include, path
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -36,7 +36,7 @@ from .admin_views import (
     registrations_for_listing,
     registrations_url,
 )
-from .forms import EventAdminForm
+from .forms import EventAdminForm, SessionsPanel
 from .models import Event, EventEmailTemplate, Registration, Speaker
 from .services.emails import PLACEHOLDER_HELP
 
@@ -58,7 +58,10 @@ class EventViewSet(SnippetViewSet):
     search_fields = ["title", "city"]
     search_backend_name = None  # database lookups: no search index to keep up to date for a listing
     edit_handler = ObjectList(
-        [*Event.panels, MultiFieldPanel([FieldPanel("landing_page")], heading="Landing page")],
+        [*(SessionsPanel("sessions", label="Agenda sessions", heading="Agenda")
+           if isinstance(panel, InlinePanel) and panel.relation_name == "sessions" else panel
+           for panel in Event.panels),
+         MultiFieldPanel([FieldPanel("landing_page")], heading="Landing page")],
         base_form_class=EventAdminForm,
     )
 

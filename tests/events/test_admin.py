@@ -616,3 +616,45 @@ def test_the_personal_invite_link_records_who_invited(client, seller, event):
 def test_webinars_have_a_door_too(doorkeeper, home_page):
     webinar = WebinarFactory()
     assert doorkeeper.get(door(webinar)).status_code == 200
+
+
+# --- Times are typed where the event happens ---------------------------------------------------------
+def _event_form(admin_client, url):
+    return querydict_from_html(admin_client.get(url).content.decode(), form_id="w-editor-form")
+
+
+def test_the_event_form_reads_and_shows_times_in_the_events_own_zone(admin_client, home_page, settings):
+    settings.TIME_ZONE = "UTC"  # the admin's zone: not the event's
+    add_url = reverse(Event.snippet_viewset.get_url_name("add"))
+    data = _event_form(admin_client, add_url)
+    data.update({"title": "Zoned meetup", "type": "in_person", "time_zone": "Europe/Berlin", "venue_name": "Factory",
+                 "starts_at": "2027-01-14 18:00", "ends_at": "2027-01-14 21:00",
+                 "registration_deadline": "2027-01-13 12:00", "landing_page": "later",
+                 "sessions-TOTAL_FORMS": "1", "sessions-INITIAL_FORMS": "0",
+                 "sessions-0-title": "Welcome", "sessions-0-starts_at": "2027-01-14 18:30",
+                 "sessions-0-ends_at": "2027-01-14 19:00", "sessions-0-ORDER": "1", "sessions-0-id": ""})
+    response = admin_client.post(add_url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    event = Event.objects.get(title="Zoned meetup")
+    assert f"{event.local_start:%H:%M}–{event.local_end:%H:%M}" == "18:00–21:00"
+    assert event.starts_at.isoformat() == "2027-01-14T17:00:00+00:00"
+    assert f"{timezone.localtime(event.registration_deadline, event.zone):%d %H:%M}" == "13 12:00"
+    session = event.sessions.get()
+    assert f"{session.local_start:%H:%M}" == "18:30"
+
+    # Editing shows them as typed, and saving unchanged moves nothing.
+    edit_url = reverse(Event.snippet_viewset.get_url_name("edit"), args=[event.pk])
+    shown = _event_form(admin_client, edit_url)
+    assert shown["starts_at"] == "2027-01-14 18:00"
+    assert shown["sessions-0-starts_at"] == "2027-01-14 18:30"
+    shown["landing_page"] = "later"
+    assert admin_client.post(edit_url, shown).status_code == 302
+    event.refresh_from_db()
+    assert event.starts_at.isoformat() == "2027-01-14T17:00:00+00:00"
+    assert f"{event.sessions.get().local_start:%H:%M}" == "18:30"
+
+    # Moving the event to New York keeps the typed wall-clock times, in the new zone.
+    shown["time_zone"] = "America/New_York"
+    assert admin_client.post(edit_url, shown).status_code == 302
+    event.refresh_from_db()
+    assert event.starts_at.isoformat() == "2027-01-14T23:00:00+00:00"
