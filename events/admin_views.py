@@ -25,6 +25,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.views.generic import TemplateView
 from wagtail.admin import messages
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.utils import get_user_display_name
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
@@ -231,6 +232,14 @@ REGISTRATION_EXPORT_HEADINGS = {"get_status_display": "Status", "get_source_disp
                                 "checked_in_at": "Checked in at", "checked_in_by": "Checked in by"}
 
 
+class RegistrationFilterSet(WagtailFilterSet):
+    """The registrations listing's filters (also what "select all in listing" selects from)."""
+
+    class Meta:
+        model = Registration
+        fields = ["event", "status", "source"]
+
+
 def registrations_for_listing(request):
     return Registration.objects.select_related("event", "checked_in_by", "invited_by", "registered_by")
 
@@ -348,6 +357,22 @@ class RegistrationsBulkAction(EventsBulkAction):
     @classmethod
     def base_queryset(cls, model):
         return model.objects.select_related("event")
+
+    def get_all_objects_in_listing_query(self, parent_id):
+        """"Select all in listing" means what the listing shows: Wagtail's default is every row of the
+        model (approving the pending of one event would approve every event's). The bulk-action URL
+        carries the listing's query string (event, status, source, q), so the same filters apply."""
+        viewset = Registration.snippet_viewset
+        registrations = Registration.objects.all()
+        filterset = RegistrationFilterSet(self.request.GET, queryset=registrations, request=self.request)
+        registrations = filterset.qs if filterset.is_valid() else registrations.none()
+        query = " ".join(self.request.GET.get("q", "").replace("\x00", "").split())[:100]
+        for word in query.split(" ")[:4] if query else ():
+            condition = Q()
+            for name in viewset.search_fields:
+                condition |= Q(**{f"{name}__icontains": word})
+            registrations = registrations.filter(condition)
+        return registrations.values_list("pk", flat=True)
 
     def label_for(self, obj) -> str:
         return f"{shown_name(obj, self.request.user)} at {obj.event.title}"

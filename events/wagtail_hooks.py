@@ -28,6 +28,7 @@ from .admin_views import (
     EventIndexView,
     RegisterSomeoneView,
     RegistrationEditView,
+    RegistrationFilterSet,
     RegistrationIndexView,
     ScanView,
     WalkInView,
@@ -89,7 +90,7 @@ class RegistrationViewSet(SnippetViewSet):
     edit_view_class = RegistrationEditView
     copy_view_enabled = False
     list_display = REGISTRATION_COLUMNS
-    list_filter = ["event", "status", "source"]
+    filterset_class = RegistrationFilterSet
     search_fields = ["first_name", "last_name", "email", "company"]
     search_backend_name = None
     list_export = REGISTRATION_EXPORT

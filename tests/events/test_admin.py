@@ -658,3 +658,22 @@ def test_the_event_form_reads_and_shows_times_in_the_events_own_zone(admin_clien
     assert admin_client.post(edit_url, shown).status_code == 302
     event.refresh_from_db()
     assert event.starts_at.isoformat() == "2027-01-14T23:00:00+00:00"
+
+
+def test_select_all_in_a_filtered_listing_acts_on_that_listing_only(admin_client, home_page):
+    """Wagtail's "select all in listing" sends id=all with the listing's query string."""
+    berlin, lisbon = EventFactory(requires_approval=True), EventFactory(requires_approval=True)
+    queued = [RegistrationFactory(event=berlin, status=Registration.Status.PENDING) for _ in range(3)]
+    elsewhere = RegistrationFactory(event=lisbon, status=Registration.Status.PENDING)
+    approved = RegistrationFactory(event=berlin, status=Registration.Status.APPROVED)
+    url = (f"/admin/bulk/events/registration/cancel/?event={berlin.pk}&status=pending&id=all"
+           f"&next=/admin/events/registrations/")
+    confirm = admin_client.get(url).content.decode()
+    assert all(registration.first_name in confirm for registration in queued)
+    assert elsewhere.first_name not in confirm and approved.first_name not in confirm
+    with committed():
+        admin_client.post(url)
+    assert {r.status for r in Registration.objects.filter(pk__in=[r.pk for r in queued])} == {"cancelled"}
+    elsewhere.refresh_from_db()
+    approved.refresh_from_db()
+    assert (elsewhere.status, approved.status) == ("pending", "approved")
