@@ -1,9 +1,9 @@
 """Admin for importing a season of events (CSV or .ics): upload, preview every row, import, result.
 
 Nothing is saved before the marketer confirms the preview. Between the two, the upload waits in a
-private folder (events.imports.upload_root: beside the lead imports', never under MEDIA_ROOT, no
-URL) under a random name that only this browser session knows; it is deleted once imported, and
-uploads nobody imported are purged after a day. The import re-reads the file rather than trusting
+private folder (events.imports.storage: the "events" folder of the lead imports' private store, never
+under MEDIA_ROOT, no URL) under a random name that only this browser session knows; it is deleted once
+imported, and uploads nobody imported are purged after a day. The import re-reads the file rather than trusting
 anything the browser sends back, so the preview a marketer saw is what runs (duplicates checked again).
 
 Every view needs "Can add event" (events.add_event). Thin views: read the request, call
@@ -26,6 +26,7 @@ from wagtail.models import Page
 
 from events import imports
 from events.models import Event
+from events.permissions import can_import_events, can_publish_pages
 
 SESSION_KEY = "event_imports"
 KEEP_IN_SESSION = 5  # uploads per session; older ones are forgotten (and their files purged later)
@@ -44,7 +45,7 @@ class PagesChoiceForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        if not imports.can_publish_pages(user):
+        if not can_publish_pages(user):
             self.fields["pages"].choices = self.fields["pages"].choices[:1]
             self.fields["pages"].help_text = "You may not publish pages: an editor publishes the drafts."
 
@@ -67,7 +68,7 @@ class EventImportView(WagtailAdminTemplateMixin, TemplateView):
     page_title = "Import events"
 
     def dispatch(self, request, *args, **kwargs):
-        if not imports.can_import_events(request.user):
+        if not can_import_events(request.user):
             raise PermissionDenied
         self.token = kwargs.get("token")
         self.entry = None
@@ -216,7 +217,7 @@ urlpatterns = [path("", include((_patterns, "event_imports")))]
 
 class EventImportMenuItem(MenuItem):
     def is_shown(self, request):
-        return imports.can_import_events(request.user)
+        return can_import_events(request.user)
 
 
 def import_menu_item(order: int = 281) -> MenuItem:

@@ -48,8 +48,8 @@ from .forms import (
     existing_landing_page,
     landing_page_choice,
 )
-from .imports import can_publish_pages
 from .models import Event, Registration
+from .permissions import can_publish_pages
 from .selectors import CHECK_IN_RESULTS, registrations_search, status_counts
 
 logger = logging.getLogger(__name__)
@@ -506,7 +506,7 @@ class CheckInView(EventAdminView):
     def get(self, request, *args, **kwargs):
         # NUL characters are refused by PostgreSQL: a pasted one would otherwise be a server error.
         query = request.GET.get("q", "").replace("\x00", "")[:MAX_QUERY_LENGTH]
-        found = registrations_search(self.event, query)
+        found = registrations_search(self.event, query, full_emails=can_view_personal_data(self.request.user))
         rows = [door_row(registration, self.event, request.user) for registration in found]
         if request.htmx and request.htmx.target == "check-in-results":
             # Counters too: other doors may have checked people in since the page opened.
@@ -679,7 +679,10 @@ class RegisterSomeoneView(EventAdminView):
         else:
             registration = outcome.registration
             result = {"registration": registration, "created": outcome.created,
-                      "ticket_url": links.ticket_url(registration), "name": shown_name(registration, request.user)}
+                      # Only for a registration made here: an existing one's ticket (with its
+                      # cancellation link) is its owner's, not for whoever types their address.
+                      "ticket_url": links.ticket_url(registration) if outcome.created else "",
+                      "name": shown_name(registration, request.user)}
             # A fresh form: the next customer is usually right behind.
             return self.render_to_response(self.get_context_data(result=result))
         return self.render_to_response(self.get_context_data(form=form), status=400)

@@ -15,7 +15,7 @@ from forms.api.forms import ErrorsOut, SubmissionIn, _visitor, definition_for, s
 
 from . import links
 from .models import Event, Registration
-from .representation import event_representation
+from .representation import SPEAKER_PHOTO, event_representation, registration_forms, with_details
 from .selectors import registration_asset, registration_for_person, registration_form_for
 from .services import RegistrationClosed, registration_from_lead
 
@@ -67,18 +67,20 @@ def events_list(request, filters: Query[EventListIn]):
         events = events.filter(tagged_topics__tag__slug=filters.topic).distinct()
     if filters.city:
         events = events.filter(city__iexact=filters.city)
-    page = list(events.prefetch_related("speakers", "sessions__speakers")
-                .select_related("landing_page")[filters.offset:filters.offset + filters.limit])
-    return {"count": events.count(), "items": [event_representation(event) for event in page]}
+    page = list(with_details(events, SPEAKER_PHOTO).select_related("landing_page", "registration_form")
+                [filters.offset:filters.offset + filters.limit])
+    forms = registration_forms(page)
+    return {"count": events.count(),
+            "items": [event_representation(event, form=forms[event.pk]) for event in page]}
 
 
 @router.get("/{event_id}", response={200: dict[str, Any], 404: ErrorsOut}, summary="An event, for this visitor")
 def event_detail(request, event_id: int, visitor_id: str = "", country: str = ""):
     """The event, its registration form for this visitor, and their registration if they have one."""
-    event = get_object_or_404(_events(), pk=event_id)
+    event = get_object_or_404(with_details(_events(), SPEAKER_PHOTO).select_related("landing_page"), pk=event_id)
     visitor, _ = _visitor(request, visitor_id, country)
-    data = event_representation(event)
     form_page = registration_form_for(event)
+    data = event_representation(event, form=form_page)
     closed = event.registration_closed_reason()
     data["form"] = definition_for(request, form_page, visitor) if form_page is not None and not closed else None
     registration = registration_for_person(event, visitor.person)

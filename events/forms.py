@@ -14,9 +14,9 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import InlinePanel
 from wagtail.admin.panels.base import get_form_for_model
 
-from .imports import can_publish_pages
 from .links import MAX_TOKEN_LENGTH
 from .models import TIME_ZONES
+from .permissions import can_publish_pages
 
 # What to do with the event's landing page when the event is saved.
 LANDING_DRAFT = "draft"

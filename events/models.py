@@ -12,7 +12,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 from modelcluster.contrib.taggit import ClusterTaggableManager
@@ -345,6 +344,8 @@ def new_secret() -> str:
 
 class Registration(models.Model):
     """One person's place at one event. The form fill behind it is a lead in the lead store."""
+    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
+    wagtail_reference_index_ignore = True
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending approval"
@@ -458,6 +459,8 @@ class EventEmailTemplate(models.Model):
 class EmailDelivery(models.Model):
     """One email to one registrant. The row is written before the email is sent, under a key that
     can exist once per registration, so a scheduler run twice (or two workers) sends it once."""
+    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
+    wagtail_reference_index_ignore = True
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
@@ -482,9 +485,6 @@ class EmailDelivery(models.Model):
                    models.Index(fields=["registration", "kind"], name="events_email_reg_kind")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} to {self.registration.email} ({self.get_status_display()})"
+        # The registration's id, never the address (masking can't reach every place Wagtail shows this).
+        return f"{self.get_kind_display()} for registration #{self.registration_id} ({self.get_status_display()})"
 
-
-def upcoming_q(now=None):
-    now = now or timezone.now()
-    return Q(ends_at__gt=now) & ~Q(status__in=[Event.Status.DRAFT])

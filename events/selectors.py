@@ -20,8 +20,11 @@ def registration_for_person(event: Event, person) -> Registration | None:
             .exclude(status=Registration.Status.CANCELLED).first())
 
 
-def registrations_search(event: Event, query: str):
-    """Check-in search: name, email or company, starting with what was typed (an index-friendly prefix)."""
+def registrations_search(event: Event, query: str, *, full_emails: bool = True):
+    """Check-in search: name, email or company, starting with what was typed (an index-friendly prefix).
+
+    full_emails=False (staff who see addresses masked): an address matches only when typed in full,
+    so a masked address can't be recovered letter by letter."""
     query = " ".join((query or "").replace("\x00", "").split())[:100]  # PostgreSQL refuses NUL in text
     registrations = Registration.objects.filter(event=event).exclude(
         status__in=[Registration.Status.CANCELLED]).select_related("checked_in_by")
@@ -29,8 +32,9 @@ def registrations_search(event: Event, query: str):
         return registrations.none()
     condition = Q()
     for word in query.split(" ")[:4]:
-        condition &= (Q(first_name__istartswith=word) | Q(last_name__istartswith=word)
-                      | Q(email__istartswith=word) | Q(company__istartswith=word))
+        email = Q(email__istartswith=word) if full_emails else Q(email__iexact=word)
+        condition &= (Q(first_name__istartswith=word) | Q(last_name__istartswith=word) | email
+                      | Q(company__istartswith=word))
     return registrations.filter(condition).order_by("last_name", "first_name")[:CHECK_IN_RESULTS]
 
 

@@ -99,15 +99,17 @@ def form_serve(request, *, host_page, form_page, template, asset: GatedAsset | N
     """Show or take a form on any page that hosts one: the form page itself, a gated whitepaper, an event.
 
     `host` (optional) lets the hosting app take part without forms knowing it (events register
-    people this way): `host.before_form(visitor)` may return panel values that replace the form
-    (e.g. "you're already registered"), and `host.accepted(result, visitor)` turns an accepted
+    people this way): on GET `host.before_form(visitor)` may return panel values that replace the
+    form (e.g. "you're already registered"), and `host.accepted(result, visitor)` turns an accepted
     submission into the hosting app's record and returns panel values to show.
     """
     visitor, new_cookie = request_visitor(request)
     status = 200
     panel = {"page": form_page, "action": host_page.url or request.path, "asset": asset, "state": "form",
              "greeting": "", "message": "", "download_url": ""}
-    instead = host.before_form(visitor) if host is not None else None
+    # Only instead of showing the form: a posted answer is always taken (and stored) first, and the
+    # host judges it afterwards, so a late or second answer is never dropped unseen.
+    instead = host.before_form(visitor) if host is not None and request.method != "POST" else None
 
     if instead:
         panel.update(instead)

@@ -56,6 +56,8 @@ class Consent(models.TextChoices):
 
 class Company(models.Model):
     """An account (CID). Subsidiaries point at their group (EID) through `parent`."""
+    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
+    wagtail_reference_index_ignore = True
 
     name = models.CharField(max_length=200)
     # Lower-cased, whitespace-collapsed name: how a company submitted without a domain is found.
@@ -90,6 +92,8 @@ class Company(models.Model):
 
 class CompanyDomain(models.Model):
     """A web/email domain of a company: how a business email finds its company."""
+    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
+    wagtail_reference_index_ignore = True
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="domains")
     domain = models.CharField(max_length=253, unique=True)
@@ -100,6 +104,8 @@ class CompanyDomain(models.Model):
 
 class Person(models.Model):
     """One human being (PID), identified by email, whatever visitor ids and leads they came through."""
+    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
+    wagtail_reference_index_ignore = True
 
     email = models.EmailField(max_length=254, help_text="As first captured, normalised")
     # The identity key: lower-case, without a +tag (jane+news@x.com is jane@x.com's mailbox).
@@ -186,6 +192,8 @@ class VisitorLink(models.Model):
     A shared browser can identify as several people over time: each gets its own link, and
     interactions carry the person they were recorded for, so every history stays correct.
     """
+    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
+    wagtail_reference_index_ignore = True
 
     visitor_id = models.CharField(max_length=64, db_index=True)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="visitor_links")
@@ -201,6 +209,8 @@ class VisitorLink(models.Model):
 
 class PersonMerge(models.Model):
     """The log of two people merged into one (the older id is kept)."""
+    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
+    wagtail_reference_index_ignore = True
 
     kept = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="merges")
     merged_person_id = models.BigIntegerField()
@@ -216,6 +226,8 @@ class PersonMerge(models.Model):
 
 class Lead(models.Model):
     """One capture event (LID): a form fill, an import row, a webhook call, a manual entry."""
+    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
+    wagtail_reference_index_ignore = True
 
     class Source(models.TextChoices):
         FORM = "form", "Form"
@@ -315,6 +327,8 @@ class Lead(models.Model):
 
 class Interaction(models.Model):
     """Something a person or visitor did. Written often, read in aggregate."""
+    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
+    wagtail_reference_index_ignore = True
 
     class Type(models.TextChoices):
         PAGE_VIEW = "page_view", "Page view"
@@ -354,6 +368,8 @@ class Interaction(models.Model):
 
 class StageTransition(models.Model):
     """Every lifecycle move, forward or back, with when and why: stage velocity comes from here."""
+    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
+    wagtail_reference_index_ignore = True
 
     class ReasonType(models.TextChoices):
         RULE = "rule", "Rule"
@@ -521,6 +537,8 @@ class SalesRep(models.Model):
 class CrmDelivery(models.Model):
     """A push to the CRM, written in the same transaction as the stage change (transactional outbox)
     and delivered by a background task until the CRM accepts it."""
+    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
+    wagtail_reference_index_ignore = True
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
@@ -547,6 +565,8 @@ class CrmDelivery(models.Model):
 
 
 class CrmDeliveryAttempt(models.Model):
+    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
+    wagtail_reference_index_ignore = True
     delivery = models.ForeignKey(CrmDelivery, on_delete=models.CASCADE, related_name="attempt_log")
     attempted_at = models.DateTimeField()
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -13,6 +13,8 @@ from .rules import FACT_CHOICES, OPERATOR_CHOICES, parse_rule
 
 class Visitor(models.Model):
     """One browser, by its first-party cookie. Written once per visit (not per page view)."""
+    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
+    wagtail_reference_index_ignore = True
 
     visitor_id = models.CharField(max_length=64, unique=True)
     # Set when the visitor is identified (form fill, tracked link); read with the visitor in one query.

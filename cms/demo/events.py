@@ -410,7 +410,7 @@ class DemoEventLoader:
             origin_label=event.title, origin_topics=[tag.slug for tag in event.topics.all()],
             interaction_type=Interaction.Type.EVENT_REGISTERED, received_at=when,
         )
-        registration = registration_from_lead(event, lead, invited_by=invited_by).registration
+        registration = registration_from_lead(event, lead, invited_by=invited_by, backfill=True).registration
         self.settle(when, [registration])
         registration.refresh_from_db()
         return registration
@@ -542,6 +542,6 @@ class DemoEventLoader:
                                 origin_id=str(event.pk), origin_label=event.title,
                                 interaction_type=Interaction.Type.EVENT_REGISTERED, received_at=when)
             registration = registration_from_lead(event, lead, source=Registration.Source.WALK_IN,
-                                                  registered_by=self.users["staff"]).registration
+                                                  registered_by=self.users["staff"], backfill=True).registration
             self.check_in(registration, when)
         self.after_the_event(event)

@@ -8,6 +8,7 @@ body blocks, images, SEO) belong to editors and generation never overwrites them
 
 from django.core.paginator import Paginator
 from django.db import models
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -15,6 +16,7 @@ from django.utils.functional import cached_property
 from wagtail.admin.panels import FieldPanel, HelpPanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
+from wagtail.images import get_image_model
 from wagtail.models import Page
 from wagtail.search import index
 
@@ -23,6 +25,11 @@ from cms.blocks import RICH_TEXT_FEATURES, BodyBlock, FAQBlock
 from events.models import Event
 
 from .pages import LISTING_PAGE_SIZE, BasePage
+
+# The renditions the templates make: a speaker's photo (pages/event_page.html) and an event card's
+# hero image (partials/event_card.html).
+SPEAKER_PHOTO = "fill-160x160|format-webp"
+CARD_IMAGE = "fill-800x450|format-webp"
 
 
 class EventIndexPage(BasePage):
@@ -62,6 +69,10 @@ class EventIndexPage(BasePage):
         past = filters.get("when") == "past"
         pages = (pages.filter(event__ends_at__lte=now).order_by("-event__starts_at") if past
                  else pages.filter(event__ends_at__gt=now).order_by("event__starts_at"))
+        # The cards' hero image renditions in one query (else one per card whenever they are not cached).
+        pages = pages.prefetch_related(Prefetch(
+            "hero_image__renditions", to_attr="prefetched_renditions",
+            queryset=get_image_model().get_rendition_model().objects.filter(filter_spec=CARD_IMAGE)))
         paginator = Paginator(pages, LISTING_PAGE_SIZE)
         page_obj = paginator.get_page(request.GET.get("page"))
         params = request.GET.copy()
@@ -121,10 +132,31 @@ class EventPage(BasePage):
                   APIField("body")]
 
     @cached_property
+    def event_details(self) -> Event | None:
+        """The event with all the page shows (speakers with their photos, sessions with their speakers,
+        topics) in a fixed number of queries however big the agenda; loaded once per request and used
+        for the page's context, JSON-LD and registration. It also becomes `self.event`, so everything
+        serving this page sees one and the same event."""
+        from events.representation import with_details
+
+        if self.event_id is None:
+            return None
+        event = with_details(Event.objects.filter(pk=self.event_id), SPEAKER_PHOTO).first()
+        if event is not None:
+            self.event = event
+        return event
+
+    @cached_property
+    def event_speakers(self) -> list:
+        """The event's speakers, then the sessions' (event.all_speakers()), computed once."""
+        event = self.event_details
+        return event.all_speakers() if event is not None else []
+
+    @cached_property
     def registration_form(self):
         from events.selectors import registration_form_for
 
-        return registration_form_for(self.event) if self.event_id else None
+        return registration_form_for(self.event_details) if self.event_id else None
 
     def visitor_tags(self):
         """(topic slugs, industry slugs) a view of this page says about the visitor (personalisation)."""
@@ -137,10 +169,10 @@ class EventPage(BasePage):
         from events.calendar import google_calendar_link, outlook_calendar_link
 
         context = super().get_context(request, *args, **kwargs)
-        event = self.event
+        event = self.event_details
         url = self.get_full_url(request)
         context.update(
-            event=event, speakers=event.all_speakers(), tracks=event.tracks(),
+            event=event, speakers=self.event_speakers, tracks=event.tracks(),
             calendar_url=links.calendar_url(event), google_calendar_url=google_calendar_link(event, url=url),
             outlook_calendar_url=outlook_calendar_link(event, url=url),
             registration_closed=event.registration_closed_reason(),
@@ -152,15 +184,15 @@ class EventPage(BasePage):
         from events.views import RegistrationHost, remember_invite
         from forms.views import form_serve
 
-        if self.event is None or self.event.status == Event.Status.DRAFT and not getattr(request, "is_preview",
-                                                                                          False):
+        event = self.event_details
+        if event is None or event.status == Event.Status.DRAFT and not getattr(request, "is_preview", False):
             raise Http404("This event is not available.")
         form_page = self.registration_form
         if form_page is None:
             response = super().serve(request, *args, **kwargs)
         else:
             response = form_serve(request, host_page=self, form_page=form_page, template=self.get_template(request),
-                                  asset=registration_asset(self.event), host=RegistrationHost(request, self.event))
+                                  asset=registration_asset(event), host=RegistrationHost(request, event))
         remember_invite(request, response)
         return response
 
@@ -174,7 +206,7 @@ class EventPage(BasePage):
 
     def json_ld(self, request):
         """schema.org Event: Google's event rich results read these fields."""
-        event = self.event
+        event = self.event_details
         if event is None:
             return None
         online = event.is_online
@@ -196,7 +228,7 @@ class EventPage(BasePage):
                             "addressLocality": event.city, "addressCountry": event.country},
             },
             "organizer": {"@type": "Organization", "name": self.get_site().site_name if self.get_site() else ""},
-            "performer": [{"@type": "Person", "name": speaker.name} for speaker in event.all_speakers()],
+            "performer": [{"@type": "Person", "name": speaker.name} for speaker in self.event_speakers],
             "offers": {"@type": "Offer", "price": "0", "priceCurrency": "EUR", "url": self.get_full_url(request),
                        "availability": "https://schema.org/SoldOut" if event.seats_left == 0
                        else "https://schema.org/InStock"},

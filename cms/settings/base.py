@@ -232,6 +232,8 @@ FORMS_MAX_BODY_BYTES = env_int("FORMS_MAX_BODY_BYTES", 64 * 1024)
 GATED_DOWNLOAD_MAX_AGE = env_int("GATED_DOWNLOAD_MAX_AGE", 7 * 24 * 3600)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Northwind Signal <hello@northwind-signal.example>")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# A hung mail server must fail a send well before event emails stuck "being sent" are retried (15 min).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 
 # Lead imports (CSV/XLSX): uploads hold personal data, so they live outside MEDIA_ROOT's public
 # folders (default: private-media/lead-imports beside MEDIA_ROOT), shared by web servers and workers.

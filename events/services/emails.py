@@ -140,11 +140,16 @@ def _enqueue(delivery_id: int) -> None:
 
 
 def emails_queue_for(registrations, kind: str, key: str) -> list[int]:
-    """The same email (one key) for many registrations; those who already have it are skipped."""
-    rows = [EmailDelivery(registration_id=pk, kind=kind, key=key)
-            for pk in registrations.exclude(emails__key=key).values_list("pk", flat=True)]
-    EmailDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    ids = list(EmailDelivery.objects.filter(registration__in=registrations, key=key,
+    """The same email (one key) for many registrations; those who already have it are skipped.
+
+    Returns the deliveries written now (a second run finds none; a row a concurrent run wrote
+    first is theirs to send)."""
+    newcomers = list(registrations.exclude(emails__key=key).values_list("pk", flat=True))
+    if not newcomers:
+        return []
+    EmailDelivery.objects.bulk_create([EmailDelivery(registration_id=pk, kind=kind, key=key) for pk in newcomers],
+                                      ignore_conflicts=True, batch_size=1000)
+    ids = list(EmailDelivery.objects.filter(registration_id__in=newcomers, key=key,
                                             status=EmailDelivery.Status.PENDING).values_list("pk", flat=True))
     transaction.on_commit(lambda: [_enqueue(pk) for pk in ids])
     return ids
@@ -174,9 +179,10 @@ def email_deliver(delivery_id: int) -> str:
         return "already handled"
     delivery = EmailDelivery.objects.select_related("registration__event").get(pk=delivery_id)
     subject, body, active = template_for(delivery.kind)
-    if not active:
+    outdated = _no_longer_true(delivery)
+    if not active or outdated:
         EmailDelivery.objects.filter(pk=delivery_id).update(status=EmailDelivery.Status.SKIPPED,
-                                                            error="this email is switched off")
+                                                            error=outdated or "this email is switched off")
         return "skipped"
     try:
         message_build(delivery, subject, body).send()
@@ -190,6 +196,31 @@ def email_deliver(delivery_id: int) -> str:
     EmailDelivery.objects.filter(pk=delivery_id).update(status=EmailDelivery.Status.SENT, sent_at=timezone.now(),
                                                         error="")
     return "sent"
+
+
+# What must still be true when a queued email is finally sent (a backlog, a retry).
+STILL_TRUE = {
+    EmailKind.PENDING: lambda r: r.status == Registration.Status.PENDING,
+    EmailKind.WAITLISTED: lambda r: r.status == Registration.Status.WAITLISTED,
+    **dict.fromkeys(TICKET_KINDS, lambda r: r.holds_seat),
+}
+
+
+def _no_longer_true(delivery: EmailDelivery) -> str:
+    """Why a queued email would now be wrong: "" while it still holds. A ticket for someone who has
+    since cancelled or been rejected, any of these once the event is cancelled, or a reminder once
+    the event has started, is not sent (the row says why)."""
+    registration, kind = delivery.registration, delivery.kind
+    still_true = STILL_TRUE.get(kind)
+    if still_true is None:
+        return ""  # news that stays true: rejected, cancelled, thank-you, missed-you, event cancelled
+    if not still_true(registration):
+        return f"not sent: the registration is now {registration.get_status_display().lower()}"
+    if registration.event.status == registration.event.Status.CANCELLED:
+        return "not sent: the event is cancelled"
+    if kind == EmailKind.REMINDER and registration.event.starts_at <= timezone.now():
+        return "not sent: the event had started"
+    return ""
 
 
 def email_context(registration: Registration, kind: str) -> dict:

@@ -19,7 +19,7 @@ from events.models import EmailKind, Event, Registration, new_secret
 from leads.cleaning import clean_text, email_identity_key, normalise_email
 from leads.services import lead_capture
 
-from .emails import email_queue
+from .emails import email_queue, emails_queue_for
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,14 @@ class RegistrationOutcome:
 
 
 # --- Seats -----------------------------------------------------------------------------------
+# Lock order, everywhere: the event's row, then its registrations. Every service that changes both
+# takes the event's row first (event_cancel and the schedule do too), so no two changes to one event
+# can deadlock each other.
+def _event_lock(event_id: int) -> str | None:
+    """Lock the event's row until commit; returns its status (None if it is gone)."""
+    return Event.objects.select_for_update().filter(pk=event_id).values_list("status", flat=True).first()
+
+
 def _seat_claim(event_id: int) -> bool:
     """Take one seat if one is left. One statement: the row lock it takes is held until commit."""
     return bool(
@@ -89,16 +97,17 @@ def registration_create(
     invited_by=None,
     registered_by=None,
     check_deadline: bool = True,
+    backfill: bool = False,
 ) -> RegistrationOutcome:
     """A place for this address at this event: approved, pending approval or waitlisted.
 
     The same address registering again gets its existing registration back unchanged; after a
     cancellation it registers anew (at the back of the waitlist if the event is full).
     """
-    if check_deadline:
-        reason = event.registration_closed_reason()
-        if reason:
-            raise RegistrationClosed(reason)
+    # backfill: recording what already happened (the demo's past events), so nothing is closed.
+    reason = "" if backfill else event.registration_closed_reason() if check_deadline else _hard_closure(event)
+    if reason:
+        raise RegistrationClosed(reason)
     address, problem = normalise_email(email or "")
     if problem:
         raise ValueError(f"email: {problem}")
@@ -112,14 +121,15 @@ def registration_create(
     key = email_identity_key(address)
     try:
         with transaction.atomic():
-            existing = Registration.objects.select_for_update().filter(event=event, email_key=key).first()
+            # The event's row first (the lock order of every service here): registrations for one
+            # event queue behind it, and one cancelled meanwhile is seen.
+            if _event_lock(event.pk) == Event.Status.CANCELLED:
+                raise RegistrationClosed("This event has been cancelled.")
+            existing = Registration.objects.filter(event=event, email_key=key).first()
             if existing is not None and existing.status != Registration.Status.CANCELLED:
                 return RegistrationOutcome(existing, created=False)
             now = timezone.now()
             status = _status_for_new(event, source)
-            if status == Registration.Status.WAITLISTED and Event.objects.filter(
-                    pk=event.pk, status=Event.Status.CANCELLED).exists():
-                raise RegistrationClosed("This event has been cancelled.")
             values = {
                 **details, "lead": lead, "status": status, "source": source, "visitor_id": visitor_id[:64],
                 "invited_by": invited_by, "registered_by": registered_by, "registered_at": now, "queued_at": now,
@@ -144,8 +154,16 @@ def registration_create(
         return RegistrationOutcome(registration, created=False)
 
 
+def _hard_closure(event: Event) -> str:
+    """What refuses even a form that was shown while registration was open: the event is gone."""
+    status = event.current_status
+    if status in (Event.Status.CANCELLED, Event.Status.DRAFT, Event.Status.FINISHED):
+        return event.registration_closed_reason() or "Registration has closed."
+    return ""
+
+
 def registration_from_lead(event: Event, lead, *, source=Registration.Source.WEB, visitor_id="",
-                           invited_by=None, registered_by=None) -> RegistrationOutcome:
+                           invited_by=None, registered_by=None, backfill: bool = False) -> RegistrationOutcome:
     """The registration behind a form fill the lead store has just stored (its raw answers)."""
     fields = json.loads(lead.mapped_fields or "{}")
     fields = fields if isinstance(fields, dict) else {}
@@ -155,7 +173,7 @@ def registration_from_lead(event: Event, lead, *, source=Registration.Source.WEB
         job_title=str(fields.get("job_title") or ""), lead=lead, source=source, visitor_id=visitor_id,
         invited_by=invited_by, registered_by=registered_by,
         # The form was shown while registration was open; the lead is stored: don't refuse it now.
-        check_deadline=False,
+        check_deadline=False, backfill=backfill,
     )
 
 
@@ -169,6 +187,11 @@ def registration_on_behalf(event: Event, *, fields: dict, user, source=Registrat
     address, problem = normalise_email(str(fields.get("email") or ""))
     if problem:
         raise ValueError(f"email: {problem}")
+    existing = (Registration.objects.select_related("event").filter(event=event, email_key=email_identity_key(address))
+                .exclude(status=Registration.Status.CANCELLED).first())
+    if existing is not None:
+        # Already registered: nothing to capture (the typed names must not land on their record).
+        return RegistrationOutcome(existing, created=False)
     lead = lead_capture(
         source="manual", payload=payload if payload is not None else fields, fields=dict(fields, email=address),
         origin_type="event", origin_id=str(event.pk), origin_label=event.title,
@@ -184,6 +207,8 @@ def registration_on_behalf(event: Event, *, fields: dict, user, source=Registrat
 
 # --- Decisions -------------------------------------------------------------------------------
 def _locked(registration: Registration) -> Registration:
+    """The registration, re-read under lock (its event's row locked first)."""
+    _event_lock(registration.event_id)
     return Registration.objects.select_for_update().select_related("event").get(pk=registration.pk)
 
 
@@ -239,33 +264,26 @@ def registration_cancel(registration: Registration, *, user=None) -> tuple[Regis
 
 
 def waitlist_promote(event: Event) -> list[Registration]:
-    """Give free seats to the waitlist, first come first served. Call inside the releasing transaction."""
-    promoted = []
-    # Nobody is told "a seat opened up" for an event that is over or cancelled.
-    if not Event.objects.filter(pk=event.pk, ends_at__gt=timezone.now()).exclude(
-            status=Event.Status.CANCELLED).exists():
-        return promoted
+    """Give free seats to the waitlist, first come first served: one statement per step, however many."""
     with transaction.atomic():
-        while True:
-            candidate = (
-                Registration.objects.select_for_update(skip_locked=True)
-                .filter(event_id=event.pk, status=Registration.Status.WAITLISTED)
-                .order_by("queued_at", "pk")
-                .first()
-            )
-            if candidate is None or not _seat_claim(event.pk):
-                break
-            candidate.status = Registration.Status.APPROVED
-            candidate.decided_at = timezone.now()
-            candidate.save(update_fields=["status", "decided_at"])
-            email_queue(candidate, EmailKind.PROMOTED)
-            promoted.append(candidate)
-    return promoted
-
-
-def event_capacity_changed(event: Event) -> list[Registration]:
-    """After a capacity rise: promote from the waitlist into the new seats."""
-    return waitlist_promote(event)
+        _event_lock(event.pk)
+        current = Event.objects.filter(pk=event.pk).values("status", "capacity", "seats_taken", "ends_at").first()
+        # Nobody is told "a seat opened up" for an event that is over or cancelled.
+        if current is None or current["status"] == Event.Status.CANCELLED or current["ends_at"] <= timezone.now():
+            return []
+        waiting = (Registration.objects.filter(event_id=event.pk, status=Registration.Status.WAITLISTED)
+                   .order_by("queued_at", "pk"))
+        if current["capacity"] is not None:
+            waiting = waiting[:max(0, current["capacity"] - current["seats_taken"])]
+        ids = list(waiting.values_list("pk", flat=True))
+        if not ids:
+            return []
+        now = timezone.now()
+        Registration.objects.filter(pk__in=ids).update(status=Registration.Status.APPROVED, decided_at=now)
+        Event.objects.filter(pk=event.pk).update(seats_taken=F("seats_taken") + len(ids))
+        promoted = Registration.objects.filter(pk__in=ids)
+        emails_queue_for(promoted, EmailKind.PROMOTED, f"promoted:{now.timestamp():.6f}")
+        return list(promoted.order_by("queued_at", "pk"))
 
 
 def seats_recount(event: Event) -> int:

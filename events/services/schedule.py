@@ -41,6 +41,7 @@ def event_schedule_run(now=None) -> dict:
     ended = Event.objects.filter(status=Event.Status.FINISHED, ends_at__lte=now, ends_at__gt=now - FOLLOW_UP_WINDOW)
     for event in ended:
         with transaction.atomic():
+            Event.objects.select_for_update().filter(pk=event.pk).values_list("pk", flat=True).first()  # lock order
             no_shows = Registration.objects.filter(
                 event=event, status=Registration.Status.APPROVED, checked_in_at__isnull=True).update(
                 status=Registration.Status.NO_SHOW)

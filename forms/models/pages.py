@@ -142,6 +142,8 @@ class LeadFormPage(AbstractEmailForm):
 
 class LeadFormSubmission(AbstractFormSubmission):
     """Wagtail's submission row (its listing and export keep working), tied to the captured lead."""
+    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
+    wagtail_reference_index_ignore = True
 
     lead = models.ForeignKey("leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     visitor_id = models.CharField(max_length=64, blank=True)

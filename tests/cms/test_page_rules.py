@@ -6,6 +6,7 @@ from wagtail.models import Page
 from cms.models import (
     CaseStudyIndexPage,
     CaseStudyPage,
+    EventIndexPage,
     HomePage,
     StandardPage,
     WhitepaperIndexPage,
@@ -22,11 +23,13 @@ def creatable(parent):
 
 
 def test_home_page_allows_official_pages_and_one_of_each_library(home_page, whitepaper_index, case_study_index):
-    assert creatable(home_page) == {StandardPage, LeadFormPage}  # the two libraries exist already: one per home
+    # the libraries exist already (one per home); the events listing is created with the first event page
+    assert creatable(home_page) == {StandardPage, LeadFormPage, EventIndexPage}
 
 
 def test_home_page_allows_libraries_until_they_exist(home_page):
-    assert creatable(home_page) == {StandardPage, WhitepaperIndexPage, CaseStudyIndexPage, LeadFormPage}
+    assert creatable(home_page) == {StandardPage, WhitepaperIndexPage, CaseStudyIndexPage, EventIndexPage,
+                                    LeadFormPage}
 
 
 def test_home_page_only_at_the_root(home_page):

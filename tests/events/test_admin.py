@@ -677,3 +677,14 @@ def test_select_all_in_a_filtered_listing_acts_on_that_listing_only(admin_client
     elsewhere.refresh_from_db()
     approved.refresh_from_db()
     assert (elsewhere.status, approved.status) == ("pending", "approved")
+
+
+def test_the_door_search_does_not_spell_out_masked_addresses(event, doorkeeper):
+    """Door staff see j***@…: typing the address letter by letter must not confirm it."""
+    RegistrationFactory(event=event, first_name="Zed", email="jana.secret@meridian-bank.de")
+    def search(query):
+        return doorkeeper.get(door(event), {"q": query}, HTTP_HX_TARGET="check-in-results", **HTMX).content.decode()
+
+    assert "Zed" not in search("jana.s")
+    whole = search("jana.secret@meridian-bank.de")
+    assert "Zed Example" in whole and "j***@meridian-bank.de" in whole  # shown masked (the query is theirs)

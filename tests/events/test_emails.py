@@ -14,7 +14,7 @@ from freezegun import freeze_time
 from icalendar import Calendar
 
 from events import links
-from events.models import EmailDelivery, EmailKind, Event, EventEmailTemplate, offset_label
+from events.models import EmailDelivery, EmailKind, Event, EventEmailTemplate, Registration, offset_label
 from events.services import (
     email_deliver,
     email_queue,
@@ -79,6 +79,11 @@ def keys_like(prefix):
 def test_every_kind_has_a_text_and_an_html_part(kind):
     event = EventFactory(title=TITLE, capacity=10)
     registration = sign_up(event, 1, first_name="Ana")
+    # In the state the email is about (a queued email that no longer holds is skipped: tested below).
+    fitting = {EmailKind.PENDING: Registration.Status.PENDING, EmailKind.WAITLISTED: Registration.Status.WAITLISTED}
+    if kind in fitting:
+        Registration.objects.filter(pk=registration.pk).update(status=fitting[kind])
+        registration.refresh_from_db()
     mail.outbox.clear()
     with committed():
         delivery = email_queue(registration, kind)
@@ -139,9 +144,9 @@ def test_a_ticket_email_for_a_place_given_up_before_it_went_out_has_no_qr_code()
     registration = sign_up(event, 1)  # the confirmation is queued, not sent yet
     registration_cancel(registration)
     delivery = EmailDelivery.objects.get(registration=registration, kind="confirmation")
-    assert email_deliver(delivery.pk) == "sent"
-    message = [m for m in mail.outbox if m.subject == SUBJECTS[EmailKind.CONFIRMATION]][0]
-    assert "image/png" not in part_types(message)
+    # The ticket would be for a place they no longer have: not sent at all (the row says why).
+    assert email_deliver(delivery.pk) == "skipped"
+    assert not [m for m in mail.outbox if m.subject == SUBJECTS[EmailKind.CONFIRMATION]]
 
 
 @pytest.mark.parametrize("how", ["registration cancelled", "event cancelled"])
@@ -480,3 +485,36 @@ def test_the_management_command_runs_the_schedule_and_prints_counts():
         call_command("send_event_emails", stdout=out)
     assert "reminders: 0" in out.getvalue()
     assert len(mail.outbox) == 2
+
+
+# --- A queued email that no longer holds is not sent ------------------------------------------------
+def test_a_queued_ticket_is_not_sent_after_the_registration_was_cancelled():
+    event = EventFactory(title=TITLE, capacity=10)
+    registration = sign_up(event, 1, first_name="Ana")
+    delivery = EmailDelivery.objects.create(registration=registration, kind=EmailKind.CONFIRMATION, key="late")
+    Registration.objects.filter(pk=registration.pk).update(status=Registration.Status.CANCELLED)
+    mail.outbox.clear()
+    assert email_deliver(delivery.pk) == "skipped"
+    assert mail.outbox == []
+    assert fresh(delivery).status == EmailDelivery.Status.SKIPPED and "cancelled" in fresh(delivery).error
+
+
+def test_a_queued_reminder_is_not_sent_once_the_event_has_started():
+    event = EventFactory(title=TITLE, capacity=10)
+    registration = sign_up(event, 1, first_name="Ana")
+    delivery = EmailDelivery.objects.create(registration=registration, kind=EmailKind.REMINDER, key="reminder:1h")
+    Event.objects.filter(pk=event.pk).update(starts_at=timezone.now() - timedelta(minutes=5))
+    mail.outbox.clear()
+    assert email_deliver(delivery.pk) == "skipped"
+    assert mail.outbox == [] and "started" in fresh(delivery).error
+
+
+def test_a_queued_waitlist_email_is_not_sent_after_a_promotion_but_news_of_a_rejection_is():
+    event = EventFactory(title=TITLE, capacity=10)
+    registration = sign_up(event, 1, first_name="Ana")
+    waitlisted = EmailDelivery.objects.create(registration=registration, kind=EmailKind.WAITLISTED, key="w")
+    rejected = EmailDelivery.objects.create(registration=registration, kind=EmailKind.REJECTED, key="r")
+    mail.outbox.clear()
+    assert email_deliver(waitlisted.pk) == "skipped"  # they hold a seat now
+    assert email_deliver(rejected.pk) == "sent"
+    assert len(mail.outbox) == 1

@@ -97,7 +97,8 @@ def test_a_season_becomes_events_and_draft_landing_pages_with_one_call_for_the_p
     assert (preview.ready, preview.invalid, preview.skipped) == (3, 0, 0), preview.error_messages()
     assert Event.objects.count() == 0  # the preview saves nothing
 
-    with mock.patch("events.imports.landing_pages_generate", wraps=imports.landing_pages_generate) as generate:
+    with mock.patch("events.imports.importing.landing_pages_generate",
+                    wraps=imports.importing.landing_pages_generate) as generate:
         result = events_import(preview, publish=False, user=None)
     assert generate.call_count == 1 and len(generate.call_args.args[0]) == 3
     assert result.created_count == 3 and result.skipped_count == 0 and result.pages_created == 3

@@ -28,7 +28,18 @@ from events.signals import events_changed
 from leads.models import Interaction, Lead, Person, ScoringRule
 from tests.factories import EventFactory, WebinarFactory
 
-from .conftest import committed, delivery_kinds, fresh, generated_page, mails_to, path_of, register, sign_up
+from .conftest import (
+    answers,
+    committed,
+    delivery_kinds,
+    fresh,
+    generated_page,
+    hidden_inputs,
+    mails_to,
+    path_of,
+    register,
+    sign_up,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -263,14 +274,50 @@ def test_a_closed_landing_page_shows_the_reason_instead_of_the_form(home_page, k
     html = response.content.decode()
     assert reason in html
     assert 'name="work_email"' not in html
-    # A form sent anyway (opened while registration was open) is not turned into a registration.
+
+
+CLOSE = {
+    "deadline passed": {"registration_deadline": timezone.now() - timedelta(minutes=1)},
+    "started": {"starts_at": timezone.now() - timedelta(minutes=5)},
+    "cancelled": {"status": Event.Status.CANCELLED},
+    "finished": {"starts_at": timezone.now() - timedelta(hours=3), "ends_at": timezone.now() - timedelta(hours=1)},
+}
+
+
+@pytest.mark.parametrize("kind", list(CLOSE))
+def test_a_form_opened_while_registration_was_open_and_sent_after_is_never_lost(home_page, kind):
+    """Sent after the deadline or the start: still registered (the form was shown). Sent after the event
+    was cancelled or ended: the answer is kept as a lead and the page says why there is no place."""
+    event = EventFactory(starts_at=timezone.now() + timedelta(hours=2), ends_at=timezone.now() + timedelta(hours=4))
+    page = generated_page(event)
+    client = Client()
     with committed():
-        response = client.post(page.url, {"work_email": "late@x.de", "first_name": "Late", "last_name": "L",
-                                          "company": "C"})
+        opened = client.get(page.url).content.decode()
+    Event.objects.filter(pk=event.pk).update(**CLOSE[kind])
+    with committed():
+        response = client.post(page.url, {**hidden_inputs(opened), **answers(7)})
     assert response.status_code == 200
-    assert reason in response.content.decode()
-    assert Registration.objects.count() == 0
-    assert mail.outbox == []
+    assert Lead.objects.filter(origin_type="event", origin_id=str(event.pk)).count() == 1
+    if kind in ("deadline passed", "started"):
+        assert Registration.objects.get().status == APPROVED
+    else:
+        assert Registration.objects.count() == 0
+        assert closed_event(kind)[1] in response.content.decode()
+
+
+def test_a_known_visitor_can_register_someone_else_from_the_same_browser(home_page):
+    event = EventFactory()
+    page = generated_page(event)
+    client = Client()
+    register(page, client, n=1)
+    html = client.get(page.url).content.decode()
+    assert "You're already registered" in html and "?forget=1" in html
+    with committed():
+        fresh_form = client.get(page.url + "?forget=1").content.decode()
+    with committed():
+        client.post(page.url, {**hidden_inputs(fresh_form), **answers(2)})
+    assert sorted(Registration.objects.values_list("email", flat=True)) == [
+        "attendee1@meridian-bank.de", "attendee2@meridian-bank.de"]
 
 
 def test_a_draft_event_has_no_landing_page(home_page):
