@@ -11,6 +11,7 @@ import logging
 
 from django.db import transaction
 from django.utils.text import slugify
+from wagtail.coreutils import find_available_slug
 from wagtail.models import Page
 
 from cms.models import EventIndexPage, EventPage, HomePage
@@ -85,15 +86,6 @@ def _faq_for(event: Event) -> list:
     return [("faq", {"heading": "Frequently asked questions", "items": items})] if items else []
 
 
-def _unique_slug(parent: Page, base: str) -> str:
-    base = (slugify(base) or "event")[:70]
-    taken = set(parent.get_children().filter(slug__startswith=base).values_list("slug", flat=True))
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
 def event_pages_sync(events, *, publish: bool = False, user=None) -> list[tuple[Event, EventPage, str]]:
     """Create the landing page of each event that has none; bring existing ones in step."""
     results = []
@@ -124,7 +116,7 @@ def _slug_base(event: Event) -> str:
 def _page_create(event: Event, index: EventIndexPage, *, publish: bool, user) -> EventPage:
     page = EventPage(
         title=event.title, synced_title=event.title, event=event, live=False,
-        slug=_unique_slug(index, _slug_base(event)),
+        slug=find_available_slug(index, (slugify(_slug_base(event)) or "event")[:70]),
         search_description=event.summary[:300], faq=_faq_for(event), owner=user,
     )
     index.add_child(instance=page)

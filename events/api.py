@@ -7,7 +7,6 @@ lead capture), then the same registration service, so the seat rules cannot drif
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
@@ -16,7 +15,13 @@ from forms.api.forms import ErrorsOut, SubmissionIn, _visitor, definition_for, s
 from . import links
 from .models import Event, Registration
 from .representation import SPEAKER_PHOTO, event_representation, registration_forms, with_details
-from .selectors import registration_asset, registration_for_person, registration_form_for
+from .selectors import (
+    events_past,
+    events_upcoming,
+    registration_asset,
+    registration_for_person,
+    registration_form_for,
+)
 from .services import RegistrationClosed, registration_from_lead
 
 router = Router(tags=["events"])
@@ -57,10 +62,7 @@ def _events():
 
 @router.get("", response=EventListOut, summary="Upcoming or past events")
 def events_list(request, filters: Query[EventListIn]):
-    now = timezone.now()
-    events = _events()
-    events = (events.filter(ends_at__lte=now).order_by("-starts_at") if filters.when == "past"
-              else events.filter(ends_at__gt=now).order_by("starts_at"))
+    events = (events_past() if filters.when == "past" else events_upcoming()).prefetch_related("topics")
     if filters.type:
         events = events.filter(type=filters.type)
     if filters.topic:

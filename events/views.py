@@ -132,8 +132,12 @@ def calendar_file(request, event_id):
     return response
 
 
+@require_http_methods(["GET", "POST"])
 def watch(request, event_id):
-    """The webinar's stream: for approved registrants (ticket link or a known browser), else the gate."""
+    """The webinar's stream: for approved registrants (ticket link or a known browser), else the gate.
+
+    Attending is recorded by the page itself (a POST it sends once it is open in a browser during the
+    event), never by the GET: mail scanners and link previews open links too, and they don't attend."""
     from forms.views import request_visitor
 
     event = get_object_or_404(Event.objects.exclude(status=Event.Status.DRAFT), pk=event_id)
@@ -153,8 +157,11 @@ def watch(request, event_id):
         registration = registration_for_person(event, visitor.person)
     allowed = registration is not None and registration.holds_seat
     now = timezone.now()
-    if allowed and registration.checked_in_at is None and event.starts_at - EARLY_JOIN <= now <= event.ends_at:
-        registration_check_in(registration)  # watching the live stream is attending
+    live = event.starts_at - EARLY_JOIN <= now <= event.ends_at
+    if request.method == "POST":
+        if allowed and live and registration.checked_in_at is None:
+            registration_check_in(registration)  # watching the live stream is attending
+        return HttpResponse(status=204 if allowed else 403)
     page = getattr(event, "landing_page", None)
     context = {
         "event": event, "registration": registration if allowed else None, "allowed": allowed,
@@ -163,6 +170,7 @@ def watch(request, event_id):
         "preview_seconds": 0 if allowed else event.stream_preview_seconds,
         "register_url": (page.url + "#register") if page is not None and page.live else "",
         "not_started": now < event.starts_at - EARLY_JOIN, "recording_url": event.recording_url,
+        "record_attendance": allowed and live and registration.checked_in_at is None,
     }
     return _private(TemplateResponse(request, "events/watch.html", context))
 

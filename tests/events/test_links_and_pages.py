@@ -317,11 +317,16 @@ def test_watching_live_checks_the_registrant_in_once(webinar):
         registration = sign_up(webinar, 1)
     client = Client()
     with freeze_time(START - timedelta(hours=1)):
-        client.get(watch_path(registration))
+        assert "data-attendance" not in html_of(client.get(watch_path(registration)))
+        assert client.post(watch_path(registration)).status_code == 204  # an hour early: not yet
     assert fresh(registration).checked_in_at is None
     with freeze_time(START + timedelta(minutes=10)):
-        assert client.get(watch_path(registration)).status_code == 200
-        client.get(watch_path(registration))
+        html = html_of(client.get(watch_path(registration)))
+        assert fresh(registration).checked_in_at is None  # opening the link is not attending (link scanners)
+        assert "data-attendance" in html  # the open page says so
+        assert client.post(watch_path(registration)).status_code == 204
+        assert client.post(watch_path(registration)).status_code == 204
+        assert Client().post(f"/e/{webinar.pk}/watch/").status_code == 403  # nobody's beacon counts nothing
     registration.refresh_from_db()
     assert registration.status == "attended"
     assert registration.checked_in_at == START + timedelta(minutes=10)
@@ -410,7 +415,7 @@ def test_same_titled_events_get_unique_slugs(home_page):
     event_pages_sync([first, second])
     event_pages_sync([third, conference])
     slugs = [EventPage.objects.get(event=e).slug for e in (first, second, third, conference)]
-    assert slugs == ["data-breakfast-2030-03-12", "data-breakfast-2030-03-12-2", "data-breakfast-2030-03-12-3",
+    assert slugs == ["data-breakfast-2030-03-12", "data-breakfast-2030-03-12-1", "data-breakfast-2030-03-12-2",
                      "data-breakfast-2030"]
     untitled = EventFactory(title="!!!", starts_at=START)
     assert generated_page(untitled).slug == "2030-03-12"
