@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from events.models import EmailDelivery, Registration
+from events.models import EmailDelivery, Event, Registration
 from events.services import (
     registration_approve,
     registration_cancel,
@@ -122,3 +122,33 @@ def test_two_scans_of_one_ticket_check_in_once():
     assert Registration.objects.get(pk=registration.pk).status == "attended"
     event.refresh_from_db()
     assert event.seats_taken == 1
+
+
+def test_cancelling_the_event_while_people_cancel_approve_and_register_never_deadlocks():
+    """Every service locks the event's row before its registrations: no lock-order inversion."""
+    from events.services import event_cancel
+
+    event = EventFactory(capacity=5, requires_approval=True)
+    seated_ones = [registration_create(event, email=f"seat{n}@northwind-test.de", source="sales").registration
+                   for n in range(3)]
+    pending = registration_create(event, email="pending@northwind-test.de").registration
+    for _ in range(5):  # a race is a matter of luck: give it several chances
+        results, errors = together([
+            lambda: event_cancel(event),
+            lambda seat=seated_ones[0]: registration_cancel(seat),
+            lambda waiting=pending: registration_approve(waiting),
+            lambda: registration_create(event, email="late@northwind-test.de", source="sales"),
+        ])
+        assert not [error for error in errors if "deadlock" in str(error).lower()], errors
+        if errors:  # only the refusal of a registration for a cancelled event is expected
+            assert all(type(error).__name__ == "RegistrationClosed" for error in errors), errors
+        event.refresh_from_db()
+        assert event.status == "cancelled"
+        assert seated(event) == 0 and event.seats_taken == 0
+        assert not Registration.objects.filter(event=event, status__in=Registration.ACTIVE).exists()
+        # again, from the top
+        Event.objects.filter(pk=event.pk).update(status="scheduled", seats_taken=0)
+        Registration.objects.filter(event=event).delete()
+        seated_ones = [registration_create(event, email=f"seat{n}@northwind-test.de", source="sales").registration
+                       for n in range(3)]
+        pending = registration_create(event, email="pending@northwind-test.de").registration
