@@ -149,6 +149,7 @@ def test_cancelling_the_event_while_people_cancel_approve_and_register_never_dea
         # again, from the top
         Event.objects.filter(pk=event.pk).update(status="scheduled", seats_taken=0)
         Registration.objects.filter(event=event).delete()
+        event.refresh_from_db()
         seated_ones = [registration_create(event, email=f"seat{n}@northwind-test.de", source="sales").registration
                        for n in range(3)]
         pending = registration_create(event, email="pending@northwind-test.de").registration
