@@ -63,7 +63,9 @@ What it does:
    consent records, email rows and queued tasks. PASS/FAIL for "no overbooking" and for ">= 200/s".
 6. Unless --no-drain: after the last run (gunicorn stopped) starts --db-workers `manage.py db_worker`
    processes and reports how long the queue (lead processing + email delivery with QR code and
-   calendar file, locmem backend) took to drain.
+   calendar file, locmem backend) took to drain, the CPU of the workers and PostgreSQL meanwhile, each
+   task's mean run time, and EXPLAIN ANALYZE of the query a worker claims its next task with (taken on
+   the full queue, rolled back).
 7. With --profile N (default 40): N registrations in this process (Django's test client, no HTTP, no
    other load, the same queued backend) on an event with N/2 seats: ms and SQL queries per POST
    (CaptureQueriesContext), per step, approved vs waitlisted, every statement of one approved and one
