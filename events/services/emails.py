@@ -126,15 +126,27 @@ def email_queue(registration: Registration, kind: str, *, key: str = "") -> Emai
     delivery = EmailDelivery.objects.create(
         registration=registration, kind=kind, key=key or f"{kind}:{uuid.uuid4().hex[:16]}",
     )
-    transaction.on_commit(lambda: _enqueue(delivery.pk))
+    if _queue_is_the_database():
+        # Row and task commit together (one commit fewer per registration); a worker can only see
+        # the task once the row is there. The savepoint keeps a failing enqueue from taking the row.
+        _enqueue(delivery.pk)
+    else:
+        transaction.on_commit(lambda: _enqueue(delivery.pk))
     return delivery
+
+
+def _queue_is_the_database() -> bool:
+    from events.tasks import deliver_event_email
+
+    return type(deliver_event_email.get_backend()).__module__.startswith("django_tasks_db")
 
 
 def _enqueue(delivery_id: int) -> None:
     from events.tasks import deliver_event_email
 
     try:
-        deliver_event_email.enqueue(delivery_id)
+        with transaction.atomic():  # a savepoint inside the caller's transaction: a failure stays here
+            deliver_event_email.enqueue(delivery_id)
     except Exception:  # noqa: BLE001 - the row is stored; the scheduler's sweep sends it
         logger.exception("Could not queue event email %s", delivery_id)
 

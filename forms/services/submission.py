@@ -298,7 +298,9 @@ def form_submit(
     form = form_class(form_page, plan, default_country=visitor.country)(data, auto_id="id_%s")
     policy = None
     if plan.consent is not None:
-        policy = policy_from_token(data.get(POLICY_FIELD) or "")
+        token = data.get(POLICY_FIELD) or ""
+        # The usual case: the wording the plan has just looked up (no second query for it).
+        policy = plan.consent if token == plan.consent.token else policy_from_token(token)
         if policy is None:
             # The wording changed while the form was open (or the field was forged): show the new text.
             form.is_valid()
