@@ -6,7 +6,7 @@ Thin: they read the request, call events.services / events.selectors and render.
 - "Register someone" needs "Can add registration" (events.add_registration): give it to the sales
   reps' group. The generic "add" form for registrations stays off (see EditOnlyPolicy);
 - approve, reject and cancel need "Can change registration".
-Emails of registrants are masked for anybody without leads.view_person, as in the other listings.
+Emails of registrants are masked for anybody without leads.view_personal_data, as in the other listings.
 """
 
 import logging

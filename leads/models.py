@@ -142,6 +142,15 @@ class Person(models.Model):
         verbose_name_plural = "people"
         ordering = ["-created_at"]
         indexes = [models.Index(Lower("last_name"), name="leads_person_last_name_ci")]
+        # The sales workspace's rights (roles are groups holding them; see sales/roles.py). Seeing a
+        # listing and seeing whom it is about are separate, and so is taking a list out of the building.
+        permissions = [
+            ("view_personal_data", "Can see people's email addresses and phone numbers"),
+            ("export_people", "Can export lead lists (CSV/XLSX)"),
+            ("work_leads", "Can accept, reject, reassign and move people along the funnel"),
+            ("view_team_people", "Can see the people owned by their sales team"),
+            ("view_all_people", "Can see everybody in the lead store, whoever owns them"),
+        ]
 
     def __str__(self):
         name = f"{self.first_name} {self.last_name}".strip()

@@ -1,26 +1,14 @@
-"""The lead store in the Wagtail admin: enough for marketing operations to see what came in and why
-it was flagged. The sales workspace (its own issue) builds on these."""
+"""The lead store's operations screens in the Wagtail admin: interactions, scoring rules, sales reps
+(routing), CRM deliveries. People, companies and leads are listed by the sales workspace (sales/)."""
 
-from django.urls import path, reverse
 from wagtail import hooks
-from wagtail.admin.views.generic import InspectView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from leads.models import (
-    Company,
-    CrmDelivery,
-    CrmDeliveryAttempt,
-    Interaction,
-    Lead,
-    Person,
-    SalesRep,
-    ScoringRule,
-)
-from leads.views import SalesFeedbackView
+from leads import admin_privacy  # noqa: F401  (registers the export log action)
+from leads.models import CrmDelivery, CrmDeliveryAttempt, Interaction, SalesRep, ScoringRule
 
 
 class RecordOnlyPolicy(ModelPermissionPolicy):
@@ -40,85 +28,6 @@ def record_only(model):
     policy = RecordOnlyPolicy(model)
     register_permission_policy(model, policy, exact_class=True)
     return policy
-
-
-class PersonInspectView(InspectView):
-    @property
-    def header_buttons(self):
-        buttons = list(super().header_buttons)
-        if self.permission_policy.user_has_permission(self.request.user, "change"):
-            url = reverse("leads_person:sales_feedback", args=[self.object.pk])
-            buttons.append(HeaderButton("Sales feedback", url=url, icon_name="success"))
-        return buttons
-
-
-class PersonViewSet(ModelViewSet):
-    model = Person
-    inspect_view_class = PersonInspectView
-    url_prefix = "leads/person"
-    url_namespace = "leads_person"
-    icon = "user"
-    menu_label = "People"
-    add_to_admin_menu = False
-    list_display = ["__str__", "company", "stage", "grade", "fit_score", "interest_score", "owner", "created_at"]
-    list_filter = ["stage", "grade", "seniority", "country", "consent", "is_test", "is_competitor",
-                   "is_personal_email", "do_not_contact"]
-    search_fields = ["email", "first_name", "last_name", "company__name", "job_title"]
-    list_export = ["pid", "email", "first_name", "last_name", "company", "job_title", "country", "stage", "grade",
-                   "fit_score", "interest_score", "created_at"]
-    export_filename = "people"
-    inspect_view_enabled = True
-    inspect_view_fields = ["email", "first_name", "last_name", "phone", "job_title", "seniority", "country",
-                           "company", "consent", "do_not_contact", "stage", "owner", "fit_score", "interest_score",
-                           "grade", "score_explanation_html", "stage_history_html", "created_at"]
-    form_fields = ["first_name", "last_name", "phone", "job_title", "seniority", "country", "company", "consent",
-                   "do_not_contact", "owner", "is_test", "is_competitor"]
-
-    @property
-    def sales_feedback_view(self):
-        return self.construct_view(SalesFeedbackView)
-
-    def get_urlpatterns(self):
-        return [*super().get_urlpatterns(),
-                path("sales-feedback/<int:pk>/", self.sales_feedback_view, name="sales_feedback")]
-
-
-class CompanyViewSet(ModelViewSet):
-    model = Company
-    url_prefix = "leads/company"
-    url_namespace = "leads_company"
-    icon = "home"
-    menu_label = "Companies"
-    add_to_admin_menu = False
-    list_display = ["name", "industry", "employee_band", "country", "is_key_account", "owner"]
-    list_filter = ["industry", "employee_band", "country", "is_key_account", "funding_stage"]
-    search_fields = ["name", "domains__domain"]
-    list_export = ["cid", "name", "industry", "employee_band", "country", "is_key_account"]
-    export_filename = "companies"
-    inspect_view_enabled = True
-    form_fields = ["name", "industry", "employee_band", "employee_count", "country", "funding_stage",
-                   "is_key_account", "owner", "parent"]
-
-
-class LeadViewSet(ModelViewSet):
-    model = Lead
-    url_prefix = "leads/lead"
-    url_namespace = "leads_lead"
-    icon = "form"
-    menu_label = "Leads"
-    add_to_admin_menu = False
-    list_display = ["__str__", "person", "origin_label", "verdict", "flag_summary", "status", "utm_campaign"]
-    list_filter = ["source", "origin_type", "verdict", "status", "utm_campaign", "received_at"]
-    search_fields = ["person__email", "origin_label", "utm_campaign"]
-    list_export = ["lid", "source", "origin_type", "origin_label", "person", "verdict", "flag_summary", "status",
-                   "utm_source", "utm_medium", "utm_campaign", "received_at"]
-    export_filename = "leads"
-    inspect_view_enabled = True
-    inspect_view_fields = ["lid", "source", "origin_type", "origin_label", "person", "verdict", "flag_reasons",
-                           "status", "processing_error", "attempts", "utm_source", "utm_medium", "utm_campaign",
-                           "referrer", "landing_page", "visitor_id", "received_at", "processed_at", "raw_payload"]
-    permission_policy = record_only(Lead)
-    form_fields = ["origin_label"]
 
 
 class InteractionViewSet(ModelViewSet):
@@ -192,8 +101,7 @@ class LeadStoreViewSetGroup(ViewSetGroup):
     menu_label = "Lead store"
     menu_icon = "group"
     menu_order = 250
-    items = (PersonViewSet, CompanyViewSet, LeadViewSet, InteractionViewSet, ScoringRuleViewSet, SalesRepViewSet,
-             CrmDeliveryViewSet, CrmDeliveryAttemptViewSet)
+    items = (InteractionViewSet, ScoringRuleViewSet, SalesRepViewSet, CrmDeliveryViewSet, CrmDeliveryAttemptViewSet)
 
 
 @hooks.register("register_admin_viewset")

@@ -15,6 +15,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from wagtail.models import Page
 
+from leads.privacy import can_view_personal_data, mask_email
+
 from . import stats
 from .models import Segment
 from .selectors import segment_audience, variant_statistics
@@ -51,15 +53,10 @@ def _can_edit_segments(user) -> bool:
     return user.has_perm("personalization.add_segment") or user.has_perm("personalization.change_segment")
 
 
-def mask_email(email: str) -> str:
-    local, _, domain = (email or "").partition("@")
-    return f"{local[:1]}***@{domain}" if domain else "***"
-
-
 def audience_sample(people, user) -> list[dict]:
     """The sample of matching people as the user may see it: names and emails masked without the
-    personal-data permission (leads.view_person); company, grade and stage are what a marketer needs."""
-    show = user.has_perm("leads.view_person")
+    personal-data permission (leads.view_personal_data); company, grade and stage are what a marketer needs."""
+    show = can_view_personal_data(user)
     rows = []
     for p in people:
         name = f"{p.first_name} {p.last_name}".strip()

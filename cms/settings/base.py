@@ -18,6 +18,7 @@ INSTALLED_APPS = [
     "events",
     "personalization",
     "leads",
+    "sales",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

@@ -60,7 +60,7 @@ def messages_of(response) -> list[str]:
 
 @pytest.fixture
 def make_user(django_user_model):
-    """A Wagtail user whose group has these permissions (and nothing else, e.g. no leads.view_person)."""
+    """A Wagtail user whose group has these permissions (and nothing else, e.g. no leads.view_personal_data)."""
 
     def make(username, *permissions, first_name=""):
         user = django_user_model.objects.create_user(username, f"{username}@signalpage.test", "pw-123-secret",
@@ -360,7 +360,7 @@ def test_people_with_the_permission_see_and_export_the_addresses(client, make_us
     from openpyxl import load_workbook
 
     RegistrationFactory(event=event, email="jane.doe@meridian-bank.de", email_key="jane.doe@meridian-bank.de")
-    client.force_login(make_user("dpo", "events.change_registration", "leads.view_person"))
+    client.force_login(make_user("dpo", "events.change_registration", "leads.view_personal_data"))
     assert "jane.doe@meridian-bank.de" in client.get(registrations_url()).content.decode()
     response = client.get(registrations_url() + "?export=xlsx")
     assert response.status_code == 200

@@ -67,7 +67,7 @@ def test_visitors_are_sent_to_the_login(client, url):
 
 @pytest.mark.parametrize("url", [POLICIES, f"{POLICIES}new/", RECORDS, REJECTED, RECEIPTS])
 def test_editors_without_the_model_permission_are_refused(client, make_user, records, url):
-    client.force_login(make_user("editor", "leads.view_person"))
+    client.force_login(make_user("editor", "leads.view_personal_data"))
     response = client.get(url)
     assert response.status_code in (302, 403)
     assert "jane.doe@meridian-bank.de" not in response.content.decode()
@@ -163,7 +163,7 @@ def test_records_filter_and_search(admin_client_logged_in, records, query, shown
 
 
 def test_people_with_personal_data_permission_see_emails_and_addresses(client, make_user, records):
-    client.force_login(make_user("dpo", "leadforms.view_consentrecord", "leads.view_person"))
+    client.force_login(make_user("dpo", "leadforms.view_consentrecord", "leads.view_personal_data"))
     html = client.get(RECORDS).content.decode()
     assert "jane.doe@meridian-bank.de" in html
     detail = client.get(f"{RECORDS}inspect/{records[0].pk}/").content.decode()
@@ -202,7 +202,7 @@ def test_csv_export_is_masked_and_audit_logged(client, make_user, records):
 def test_xlsx_export_for_people_with_the_permission_is_complete_and_logged(client, make_user, records):
     from openpyxl import load_workbook
 
-    user = make_user("dpo", "leadforms.view_consentrecord", "leads.view_person")
+    user = make_user("dpo", "leadforms.view_consentrecord", "leads.view_personal_data")
     client.force_login(user)
     response = client.get(f"{RECORDS}?export=xlsx")
     assert response.status_code == 200
@@ -243,7 +243,7 @@ def test_rejected_submission_inspect_masks_the_body_without_permission(client, m
     assert detail.status_code == 200
     html = detail.content.decode()
     assert "visible-body" not in html and "b***@spam.example" in html and "198.51.100.x" in html
-    client.force_login(make_user("dpo", "leadforms.view_rejectedsubmission", "leads.view_person"))
+    client.force_login(make_user("dpo", "leadforms.view_rejectedsubmission", "leads.view_personal_data"))
     html = client.get(f"{REJECTED}inspect/{rejected.pk}/").content.decode()
     assert "visible-body" in html and "bot@spam.example" in html
 
@@ -288,7 +288,7 @@ def test_an_editor_without_personal_data_permission_sees_no_form_submissions(cli
 
 
 def test_an_editor_with_personal_data_permission_sees_them(client, page_editor, form_page):
-    client.force_login(page_editor("sales-ops", "leads.view_person"))
+    client.force_login(page_editor("sales-ops", "leads.view_personal_data"))
     response = client.get(reverse("wagtailforms:index"))
     assert [page.pk for page in response.context["form_pages"]] == [form_page.pk]
     assert client.get(reverse("wagtailforms:list_submissions", args=[form_page.pk])).status_code == 200

@@ -120,7 +120,7 @@ def test_contact_details_are_masked_without_the_personal_data_permission(make_us
 
 
 def test_people_with_the_personal_data_permission_see_emails(make_user, audience):
-    client = make_user("personalization.change_segment", "leads.view_person")
+    client = make_user("personalization.change_segment", "leads.view_personal_data")
     assert "p0@meridian.example" in client.post(AUDIENCE_URL, segment_form(rules=[
         ("industry", "is", "banking")])).content.decode()
 
@@ -128,7 +128,7 @@ def test_people_with_the_personal_data_permission_see_emails(make_user, audience
 def test_the_audience_needs_the_segment_permission(make_user, client, audience):
     anonymous = client.post(AUDIENCE_URL, segment_form(rules=[("industry", "is", "banking")]))
     assert anonymous.status_code == 302 and "/admin/login/" in anonymous["Location"]
-    editor = make_user("leads.view_person")
+    editor = make_user("leads.view_personal_data")
     # Wagtail answers a refused admin view with a redirect to the dashboard and a message.
     refused = editor.post(AUDIENCE_URL, segment_form(rules=[("industry", "is", "banking")]))
     assert (refused.status_code, refused["Location"]) == (302, "/admin/")

@@ -1,4 +1,5 @@
-"""Admin views of the lead store beyond Wagtail's generic ones. Thin: validate, call a service, redirect."""
+"""Sales actions on people: accept, reject with a reason, reassign, mark opportunity or customer; one at a
+time from the profile, or in bulk from the people list. Thin: validate, call a service, redirect."""
 
 from django import forms
 from django.contrib import messages
@@ -12,6 +13,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 
 from leads.models import Person, Stage
 from leads.services import sales_accept, sales_mark, sales_reject
+from sales.access import visible_people
 
 
 class SalesFeedbackForm(forms.Form):
@@ -38,7 +40,7 @@ class SalesFeedbackView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormV
     """Accept, reject, or move a person along the funnel; every move lands in the stage history."""
 
     form_class = SalesFeedbackForm
-    template_name = "leads/sales_feedback.html"
+    template_name = "sales/sales_feedback.html"
     # Set here, not left to the viewset: without a policy the mixin would let everyone through.
     permission_policy = ModelPermissionPolicy(Person)
     permission_required = "change"
@@ -47,7 +49,8 @@ class SalesFeedbackView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormV
 
     def setup(self, request, *args, pk, **kwargs):
         super().setup(request, *args, **kwargs)
-        self.person = get_object_or_404(Person, pk=pk)
+        # Somebody else's person is a 404, exactly like an id that does not exist.
+        self.person = get_object_or_404(visible_people(request.user), pk=pk)
 
     def get_page_subtitle(self):
         return str(self.person)
@@ -66,3 +69,10 @@ class SalesFeedbackView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormV
         self.person.refresh_from_db()
         messages.success(self.request, f"{self.person}: now {self.person.get_stage_display()}.")
         return redirect(reverse("leads_person:inspect", args=[self.person.pk]))
+
+
+def person_urls(viewset):
+    """The person viewset's extra URLs for sales actions."""
+    from django.urls import path
+
+    return [path("sales-feedback/<int:pk>/", viewset.construct_view(SalesFeedbackView), name="sales_feedback")]

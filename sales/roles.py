@@ -1,0 +1,102 @@
+"""The five roles as Wagtail groups, created (and topped up) after every `migrate`.
+
+| role | sees | personal data | exports | sales actions |
+| --- | --- | --- | --- | --- |
+| Editor | pages, images, documents; no lead store | - | - | - |
+| Marketer | content, forms, segments, events, scoring; everybody in the lead store | yes | yes | - |
+| Sales rep | the people they own | masked | their own people | yes |
+| Sales manager | their team's people | yes | their team's | yes |
+| Administrator | everything, the audit log, users and groups | yes | yes | yes |
+
+Roles are topped up, never trimmed: a permission an administrator added to a group stays. Widen one
+rep's view by giving them "Can see the people owned by their sales team" or "... everybody" (on the
+user or a group of their own); grant "Can see people's email addresses and phone numbers" to reps
+who call people from here rather than from the CRM.
+"""
+
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+EDITOR, MARKETER, SALES_REP, SALES_MANAGER, ADMINISTRATOR = (
+    "Editor", "Marketer", "Sales rep", "Sales manager", "Administrator")
+
+ADMIN_ACCESS = ["wagtailadmin.access_admin"]
+CONTENT = [f"{app}.{action}_{model}" for app, model in (("wagtailimages", "image"), ("wagtaildocs", "document"))
+           for action in ("add", "change", "choose")] + [
+    f"cms.{action}_{snippet}" for snippet in ("industry", "topic", "product", "author", "calltoaction")
+    for action in ("add", "change", "view")]
+LEAD_STORE_READ = ["leads.view_person", "leads.view_company", "leads.view_lead", "leads.view_interaction"]
+SALES_WORK = [*LEAD_STORE_READ, "leads.work_leads", "leads.export_people", "sales.add_savedfilter",
+              "sales.change_savedfilter", "sales.delete_savedfilter", "sales.view_savedfilter"]
+MARKETING = [
+    "leads.view_scoringrule", "leads.add_scoringrule", "leads.change_scoringrule", "leads.delete_scoringrule",
+    "leads.view_salesrep", "leads.change_leadstoresettings",
+    "leads.view_personal_data", "leads.view_all_people",
+    "leadforms.import_leads", "leadforms.view_consentpolicy", "leadforms.change_consentpolicy",
+    "leadforms.view_consentrecord", "leadforms.view_rejectedsubmission",
+    "personalization.add_segment", "personalization.change_segment", "personalization.delete_segment",
+    "personalization.view_segment",
+    "events.add_event", "events.change_event", "events.delete_event", "events.view_event",
+    "events.view_registration", "events.change_registration", "events.check_in_registration",
+    "events.add_speaker", "events.change_speaker", "events.view_speaker",
+    "events.view_eventemailtemplate", "events.change_eventemailtemplate",
+]
+
+ROLES: dict[str, dict] = {
+    EDITOR: {"permissions": [*ADMIN_ACCESS, *CONTENT], "pages": ["add", "change", "publish"]},
+    MARKETER: {"permissions": [*ADMIN_ACCESS, *CONTENT, *SALES_WORK, *MARKETING],
+               "pages": ["add", "change", "publish"]},
+    SALES_REP: {"permissions": [*ADMIN_ACCESS, *SALES_WORK], "pages": []},
+    SALES_MANAGER: {"permissions": [*ADMIN_ACCESS, *SALES_WORK, "leads.view_personal_data",
+                                    "leads.view_team_people", "leads.view_salesrep", "leads.change_salesrep",
+                                    "events.view_registration"], "pages": []},
+    ADMINISTRATOR: {"permissions": [*ADMIN_ACCESS, *CONTENT, *SALES_WORK, *MARKETING, "sales.view_audit_log",
+                                    "sales.view_exportjob", "leads.change_person", "leads.change_company",
+                                    "leads.view_crmdelivery", "leads.change_crmdelivery",
+                                    "auth.add_user", "auth.change_user", "auth.delete_user", "auth.add_group",
+                                    "auth.change_group", "auth.delete_group"],
+                    "pages": ["add", "change", "publish", "bulk_delete", "lock", "unlock"]},
+}
+
+
+def _permissions(names: list[str]) -> list[Permission]:
+    wanted = {tuple(name.split(".", 1)) for name in names}
+    found = [p for p in Permission.objects.filter(codename__in={c for _, c in wanted}).select_related("content_type")
+             if (p.content_type.app_label, p.codename) in wanted]
+    return found
+
+
+@transaction.atomic
+def roles_ensure() -> dict[str, Group]:
+    """Create the role groups if missing and give each its permissions (adding, never removing)."""
+    from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
+
+    groups = {}
+    root_page = Page.get_first_root_node()
+    root_collection = Collection.get_first_root_node()
+    for name, role in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.add(*_permissions(role["permissions"]))
+        if root_page is not None:
+            for codename in role["pages"]:
+                permission = Permission.objects.filter(content_type__app_label="wagtailcore",
+                                                       codename=f"{codename}_page").first()
+                if permission:
+                    GroupPagePermission.objects.get_or_create(group=group, page=root_page, permission=permission)
+        if root_collection is not None:
+            for permission in group.permissions.filter(content_type__app_label__in=["wagtailimages", "wagtaildocs"]):
+                GroupCollectionPermission.objects.get_or_create(group=group, collection=root_collection,
+                                                                permission=permission)
+        groups[name] = group
+    return groups
+
+
+def roles_ensure_after_migrate(sender, app_config=None, using="default", verbosity=1, **kwargs):
+    """post_migrate for this app: apps later in INSTALLED_APPS have not made their permissions yet,
+    so make them all first (idempotent), then the groups."""
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        create_permissions(config, verbosity=0, using=using)
+    roles_ensure()
