@@ -11,7 +11,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from leads.models import Company, Lead, Person
 from leads.wagtail_hooks import record_only
-from sales import actions, profile
+from sales import actions, audit, profile  # noqa: F401  (audit registers its log actions)
 from sales.listing import CompanyIndexView, LeadIndexView, PeopleIndexView
 
 
