@@ -282,7 +282,7 @@ class EventsBulkAction(SnippetBulkAction):
 
     @classmethod
     def get_queryset(cls, model, object_ids):
-        ids = [int(pk) for pk in object_ids if str(pk).isdigit() and len(str(pk)) < 19]
+        ids = [int(pk) for pk in object_ids if str(pk).isascii() and str(pk).isdigit() and len(str(pk)) < 19]
         objects = list(cls.base_queryset(model).filter(pk__in=ids))
         if not objects:
             raise Http404("None of the selected items exist.")
@@ -530,7 +530,7 @@ class CheckInView(EventAdminView):
     def decision_row(self):
         """After a refused check-in without JavaScript: the registration to let in anyway (or not)."""
         value = self.request.GET.get("confirm", "")
-        if not (value.isdigit() and len(value) < 19):
+        if not (value.isascii() and value.isdigit() and len(value) < 19):
             return None
         registration = (Registration.objects.select_related("event", "checked_in_by")
                         .filter(event=self.event, pk=int(value)).first())

@@ -6,10 +6,14 @@ are extra URLs of the events viewset: /admin/events/<id>/check-in/ and /admin/ev
 The season import (events.admin_imports) is mounted here too, under /admin/events/import/.
 """
 
-from django.urls import include, path
+from urllib.parse import urlencode
+
+from django.urls import include, path, reverse
+from django.utils.functional import cached_property
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.admin.widgets.button import Button
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -45,13 +49,28 @@ register_permission_policy(Registration, EditOnlyPolicy(Registration), exact_cla
 register_permission_policy(EventEmailTemplate, EditOnlyPolicy(EventEmailTemplate), exact_class=True)
 
 
+def event_lead_list_buttons(event, user, *, priority=8) -> list:
+    """"Lead list": the sales workspace's people list filtered by this event (sales is not imported here:
+    the URL is found by its name), for whoever may see people."""
+    if not (user.is_active and user.has_perm("leads.view_person")) or not isinstance(event, Event):
+        return []
+    url = f"{reverse('leads_person:index')}?{urlencode({'source': f'event:{event.pk}'}, safe=':')}"
+    return [Button("Lead list", url=url, icon_name="group", priority=priority)]
+
+
+class EventEditWithLeadListView(EventEditView):
+    @cached_property
+    def header_more_buttons(self):
+        return [*super().header_more_buttons, *event_lead_list_buttons(self.object, self.request.user)]
+
+
 class EventViewSet(SnippetViewSet):
     model = Event
     icon = "date"
     menu_label = "Events"
     url_prefix = "events"
     index_view_class = EventIndexView
-    edit_view_class = EventEditView
+    edit_view_class = EventEditWithLeadListView
     # A copy would carry the seat counter over (it is not a form field): new events start from the form.
     copy_view_enabled = False
     list_display = EVENT_COLUMNS
@@ -167,6 +186,11 @@ def event_import_urls():
 
 for bulk_action in BULK_ACTIONS:
     hooks.register("register_bulk_action", bulk_action)
+
+
+@hooks.register("register_snippet_listing_buttons")
+def event_lead_list_listing_button(snippet, user, next_url=None):
+    return event_lead_list_buttons(snippet, user)
 
 
 @hooks.register("before_edit_snippet")

@@ -141,7 +141,15 @@ class Person(models.Model):
     class Meta:
         verbose_name_plural = "people"
         ordering = ["-created_at"]
-        indexes = [models.Index(Lower("last_name"), name="leads_person_last_name_ci")]
+        indexes = [
+            # The sales lists page by keyset on (sort value, id): each sortable column has its index.
+            models.Index(Lower("last_name"), "id", name="leads_person_name_sort"),
+            models.Index(fields=["grade", "id"], name="leads_person_grade_sort"),
+            models.Index(fields=["stage", "id"], name="leads_person_stage_sort"),
+            models.Index(models.F("fit_score") + models.F("interest_score"), "id", name="leads_person_score_sort"),
+            # A rep's and a team's lists: the people they own, newest first.
+            models.Index(fields=["owner", "created_at"], name="leads_person_owner_recent"),
+        ]
         # The sales workspace's rights (roles are groups holding them; see sales/roles.py). Seeing a
         # listing and seeing whom it is about are separate, and so is taking a list out of the building.
         permissions = [
@@ -296,6 +304,9 @@ class Lead(models.Model):
         ordering = ["-received_at"]
         indexes = [
             models.Index(fields=["person", "source", "received_at"], name="leads_lead_dup_window"),
+            # A whitepaper's, event's or form's lead list, and the lead lists' counts per origin.
+            models.Index(fields=["origin_type", "origin_id", "received_at"], name="leads_lead_origin"),
+            models.Index(Lower("utm_campaign"), name="leads_lead_campaign_ci"),
             # Only the few leads still to process: the sweeper's lookup stays small and writes stay cheap.
             models.Index(fields=["status"], name="leads_lead_unprocessed",
                          condition=models.Q(status__in=["received", "failed"])),

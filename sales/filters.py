@@ -1,32 +1,399 @@
 """The filters of the people, companies and leads lists (django-filter through Wagtail's WagtailFilterSet).
 
-The same filter sets choose the rows of an export and of a saved filter, so a list, its saved
-filter and its export can never disagree.
+The same filter sets choose the rows of the admin listing, of an export and of a saved filter
+(sales.selectors.list_queryset), so a list, its saved filter and its export can never disagree.
+
+Query strings are hostile input: a malformed value (`score_min=abc`, `source=zzz`, `owner=999999`,
+`date_from=2026-13-45`) is an error on its field and that one filter is left out; the others still
+apply. Relative values stay relative (`period=this_week`, `owner=me`): a saved filter means the same
+next Monday and for whoever applies it.
+
+Parameter names (others rely on them):
+- people: source (`content:42`, `event:7`, `form:12`), period, date_from, date_to, grade (multiple),
+  score_min, score_max, stage (multiple), owner (a user id, `me` or `none`), country, industry,
+  company_size (multiple each), utm_campaign, verdict, consent, is_test; `q` searches (sales.selectors).
+- companies: industry, company_size, country, owner, grade, is_key_account.
+- leads: source, origin_type, period, date_from, date_to, grade, stage, owner, country, industry,
+  company_size, utm_campaign, verdict, status, score_min, score_max.
 """
 
+import re
+from datetime import datetime, time, timedelta
+
 import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db.models import Exists, F, Max, OuterRef, Subquery
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django_countries import countries
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.utils import get_user_display_name
+from wagtail.admin.widgets import AdminDateInput, BooleanRadioSelect
 
-from leads.models import Company, Lead, Person
+from leads.models import EMPLOYEE_BANDS, Company, Consent, Lead, Person, SalesRep, Stage
+from sales.access import scope_for
+
+GRADES = [(f"{fit}{interest}", f"{fit}{interest}") for fit in "ABCD" for interest in "1234"]
+PERIODS = [
+    ("today", "Today"),
+    ("this_week", "This week"),
+    ("last_7_days", "Last 7 days"),
+    ("this_month", "This month"),
+    ("last_30_days", "Last 30 days"),
+    ("this_quarter", "This quarter"),
+    ("last_90_days", "Last 90 days"),
+    ("this_year", "This year"),
+]
+# How a lead's origin reads in a list: content is what marketing calls a whitepaper.
+ORIGIN_NAMES = {"content": "Whitepaper", "event": "Event", "form": "Form", "other": "Other"}
+SOURCE_PATTERN = re.compile(r"^(content|event|form|other):([\w.-]{1,64})$")
+CHOICES_CACHE_SECONDS = 60  # the choices run on every list page; a new whitepaper shows up within a minute
+SCORE_LIMIT = 100_000
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
-class PeopleFilterSet(WagtailFilterSet):
+# --- Choices: cheap, cached for a minute in Django's cache (shared by every app server) ------------
+def source_choices() -> list[tuple[str, str]]:
+    """Every whitepaper, event and form that has leads: ("content:42", "Whitepaper: State of RevOps")."""
+    def build():
+        rows = (Lead.objects.filter(origin_type__in=["content", "event", "form"]).exclude(origin_id="")
+                .values("origin_type", "origin_id").annotate(label=Max("origin_label"))
+                .order_by("origin_type", "label", "origin_id"))
+        return [(f"{row['origin_type']}:{row['origin_id']}", origin_text(row["origin_type"], row["origin_id"],
+                                                                          row["label"])) for row in rows]
+
+    return cache.get_or_set("sales:filters:sources", build, CHOICES_CACHE_SECONDS)
+
+
+def owner_choices() -> list[tuple[str, str]]:
+    """Users who own people or are sales reps, by name (one probe of an index per user, not a scan)."""
+    def build():
+        users = get_user_model().objects.filter(
+            Exists(Person.objects.filter(owner=OuterRef("pk"))) | Exists(SalesRep.objects.filter(user=OuterRef("pk")))
+        ).order_by("first_name", "last_name", "username")
+        return [(str(user.pk), get_user_display_name(user)) for user in users]
+
+    return [("me", "Me"), ("none", "Nobody"), *cache.get_or_set("sales:filters:owners", build, CHOICES_CACHE_SECONDS)]
+
+
+def industry_choices() -> list[tuple[str, str]]:
+    def build():
+        names = (Company.objects.exclude(industry="").order_by("industry").values_list("industry", flat=True)
+                 .distinct())
+        return [(name, name.replace("_", " ").capitalize()) for name in names]
+
+    return cache.get_or_set("sales:filters:industries", build, CHOICES_CACHE_SECONDS)
+
+
+def origin_text(origin_type: str, origin_id: str, label: str = "") -> str:
+    return f"{ORIGIN_NAMES.get(origin_type, origin_type.capitalize())}: {label or f'#{origin_id}'}"
+
+
+def parse_source(value: str) -> tuple[str, str] | None:
+    match = SOURCE_PATTERN.match(value or "")
+    return (match.group(1), match.group(2)) if match else None
+
+
+# --- Fields: what a value may be ------------------------------------------------------------------
+class SourceField(django_filters.fields.ChoiceField):
+    """`content:42`: any well-formed origin, listed or not (a saved filter outlives the choices list)."""
+
+    default_error_messages = {
+        "invalid_choice": "Choose a source such as content:42 (a whitepaper), event:7 or form:12.",
+    }
+
+    def valid_value(self, value):
+        return parse_source(value) is not None
+
+
+class OwnerField(django_filters.fields.ChoiceField):
+    default_error_messages = {"invalid_choice": "Choose an owner: a user, “me” or “nobody”."}
+
+    def valid_value(self, value):
+        if value in ("me", "none"):
+            return True
+        # Any existing user, not only the listed ones: a saved filter on a rep who no longer owns
+        # anybody keeps its meaning. (Checked without building the choices: exports never need them.)
+        return value.isdigit() and len(value) < 19 and get_user_model().objects.filter(pk=int(value)).exists()
+
+
+class CodesField(django_filters.fields.MultipleChoiceField):
+    """Codes typed in any case (grade=a1, country=de) mean the listed upper-case ones."""
+
+    def to_python(self, value):
+        return [str(item).strip().upper() for item in super().to_python(value)]
+
+
+class FreeValuesField(django_filters.fields.MultipleChoiceField):
+    """Values that only need to be sensible (industries are free text on the company)."""
+
+    def valid_value(self, value):
+        return 0 < len(value) <= 100 and "\x00" not in value
+
+
+class BoundedDateField(forms.DateField):
+    """A date a database and Python's datetime can both hold once a time zone is added."""
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result and not FIRST_YEAR <= result.year <= LAST_YEAR:
+            raise forms.ValidationError(f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}.", code="invalid")
+        return result
+
+
+class ScoreField(forms.DecimalField):
+    def __init__(self, **kwargs):
+        super().__init__(min_value=-SCORE_LIMIT, max_value=SCORE_LIMIT, **kwargs)
+
+
+class SourceFilter(django_filters.ChoiceFilter):
+    field_class = SourceField
+
+
+class OwnerFilter(django_filters.ChoiceFilter):
+    field_class = OwnerField
+
+
+class CodesFilter(django_filters.MultipleChoiceFilter):
+    field_class = CodesField
+
+
+class FreeValuesFilter(django_filters.MultipleChoiceFilter):
+    field_class = FreeValuesField
+
+
+class DateBoundFilter(django_filters.DateFilter):
+    field_class = BoundedDateField
+
+
+class ScoreFilter(django_filters.NumberFilter):
+    field_class = ScoreField
+
+
+# --- Periods ----------------------------------------------------------------------------------------
+def period_start(period: str, now=None):
+    """When `period` began, in the site's time zone: the week starts on Monday, "last 7 days" is today
+    and the six days before it."""
+    now = timezone.localtime(now or timezone.now())
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    starts = {
+        "today": lambda: today,
+        "this_week": lambda: today - timedelta(days=today.weekday()),
+        "last_7_days": lambda: today - timedelta(days=6),
+        "this_month": lambda: today.replace(day=1),
+        "last_30_days": lambda: today - timedelta(days=29),
+        "this_quarter": lambda: today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1),
+        "last_90_days": lambda: today - timedelta(days=89),
+        "this_year": lambda: today.replace(month=1, day=1),
+    }
+    start = starts[period]()
+    # Re-attach the zone for the new wall-clock time (a month ago may be the other side of a DST change).
+    return timezone.make_aware(start.replace(tzinfo=None))
+
+
+def day_start(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+# --- Filter sets --------------------------------------------------------------------------------------
+class ListFilterForm(forms.Form):
+    """Cross-field checks: an empty range is a mistake worth saying, not an empty list."""
+
+    def clean(self):
+        data = super().clean()
+        checks = [("date_from", "date_to", "The end date is before the start date."),
+                  ("score_min", "score_max", "The maximum score is below the minimum.")]
+        for low, high, message in checks:
+            if data.get(low) is not None and data.get(high) is not None and data[low] > data[high]:
+                self.add_error(high, message)
+                data.pop(low, None)  # the range is the mistake: neither end applies alone
+        return data
+
+
+class ListFilterSet(WagtailFilterSet):
+    """Knows who is asking (`owner=me`, and which people count for a company's grade)."""
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, user=None):
+        self.user = user if user is not None else getattr(request, "user", None)
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        for name, choices in (("owner", owner_choices), ("source", source_choices), ("industry", industry_choices)):
+            if name in self.filters:
+                self.filters[name].extra["choices"] = choices  # a callable: only run when used
+
+    def noop(self, queryset, name, value):
+        return queryset  # applied together with its partners in filter_queryset
+
+    def filter_owner(self, queryset, name, value):
+        field = f"{self.owner_path}owner"
+        if value == "me":
+            user_id = getattr(self.user, "pk", None)
+            return queryset.filter(**{f"{field}_id": user_id}) if user_id else queryset.none()
+        if value == "none":
+            return queryset.filter(**{f"{field}__isnull": True})
+        return queryset.filter(**{f"{field}_id": int(value)})
+
+    owner_path = ""
+
+
+class PersonAttributesFilterSet(ListFilterSet):
+    """The filters on a person and their company, shared by the people and the leads lists.
+
+    `person_path` leads from a row to its person ("" on people, "person__" on leads); `lead_level` says
+    whether a row is a lead (source, campaign and verdict are the row's own) or a person (then they
+    mean "has at least one lead with ...", an EXISTS that never duplicates a person).
+    """
+
+    person_path = ""
+    lead_level = False
+    own_date_field = "created_at"
+
+    source = SourceFilter(label="Source (whitepaper, event or form)", method="filter_source", empty_label="All")
+    period = django_filters.ChoiceFilter(label="Period", choices=PERIODS, method="noop", empty_label="Any time",
+                                         widget=forms.RadioSelect)
+    date_from = DateBoundFilter(label="From (date)", method="noop", widget=AdminDateInput)
+    date_to = DateBoundFilter(label="To (date, inclusive)", method="noop", widget=AdminDateInput)
+    grade = CodesFilter(label="Grade", choices=GRADES, method="filter_in", widget=forms.CheckboxSelectMultiple)
+    score_min = ScoreFilter(label="Score at least (fit + interest)", method="filter_score")
+    score_max = ScoreFilter(label="Score at most (fit + interest)", method="filter_score")
+    stage = django_filters.MultipleChoiceFilter(label="Stage", choices=Stage.choices, method="filter_in",
+                                                widget=forms.CheckboxSelectMultiple)
+    owner = OwnerFilter(label="Owner", method="filter_owner", empty_label="Anybody")
+    country = CodesFilter(label="Country", choices=list(countries), method="filter_in",
+                          widget=forms.SelectMultiple(attrs={"size": 6}))
+    industry = FreeValuesFilter(label="Industry", method="filter_in", widget=forms.CheckboxSelectMultiple)
+    company_size = django_filters.MultipleChoiceFilter(label="Company size", choices=EMPLOYEE_BANDS,
+                                                       method="filter_in", widget=forms.CheckboxSelectMultiple)
+    utm_campaign = django_filters.CharFilter(label="UTM campaign", method="filter_campaign", max_length=255)
+    verdict = django_filters.ChoiceFilter(label="Cleaning verdict", choices=Lead.Verdict.choices,
+                                          method="filter_verdict", empty_label="All", widget=forms.RadioSelect)
+
+    # The row's column for each multiple-choice filter, from the person.
+    IN_FIELDS = {"grade": "grade", "stage": "stage", "country": "country", "industry": "company__industry",
+                 "company_size": "company__employee_band"}
+
     class Meta:
+        form = ListFilterForm
+        fields = []
+
+    @property
+    def owner_path(self):
+        return self.person_path
+
+    def filter_in(self, queryset, name, value):
+        return queryset.filter(**{f"{self.person_path}{self.IN_FIELDS[name]}__in": value})
+
+    def filter_score(self, queryset, name, value):
+        if "score" not in queryset.query.annotations:
+            path = self.person_path
+            queryset = queryset.annotate(score=F(f"{path}fit_score") + F(f"{path}interest_score"))
+        lookup = "score__gte" if name == "score_min" else "score__lte"
+        return queryset.filter(**{lookup: float(value)})
+
+    def _leads(self, **conditions):
+        """The leads of the row's person matching `conditions`, for an EXISTS."""
+        return Lead.objects.filter(person=OuterRef("pk"), **conditions)
+
+    def filter_source(self, queryset, name, value):
+        origin_type, origin_id = parse_source(value)
+        if self.lead_level:
+            return queryset.filter(origin_type=origin_type, origin_id=origin_id)
+        leads = self._leads(origin_type=origin_type, origin_id=origin_id)
+        # The gated-content lead list: who converted, and when first (exports rely on `converted_at`).
+        return queryset.filter(Exists(leads)).annotate(
+            converted_at=Subquery(leads.order_by("received_at").values("received_at")[:1]))
+
+    def filter_campaign(self, queryset, name, value):
+        campaign = value.strip().lower()
+        if not campaign:
+            return queryset
+        if self.lead_level:
+            return queryset.alias(_campaign=Lower("utm_campaign")).filter(_campaign=campaign)
+        leads = Lead.objects.alias(_campaign=Lower("utm_campaign")).filter(person=OuterRef("pk"), _campaign=campaign)
+        return queryset.filter(Exists(leads))
+
+    def filter_verdict(self, queryset, name, value):
+        if self.lead_level:
+            return queryset.filter(verdict=value)
+        return queryset.filter(Exists(self._leads(verdict=value)))
+
+    def date_field(self, queryset) -> str:
+        """The list's date: the conversion when a source is chosen, else the row's own date."""
+        return "converted_at" if "converted_at" in queryset.query.annotations else self.own_date_field
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        field = self.date_field(queryset)
+        if data.get("period"):
+            queryset = queryset.filter(**{f"{field}__gte": period_start(data["period"])})
+        if data.get("date_from"):
+            queryset = queryset.filter(**{f"{field}__gte": day_start(data["date_from"])})
+        if data.get("date_to"):
+            queryset = queryset.filter(**{f"{field}__lt": day_start(data["date_to"] + timedelta(days=1))})
+        return queryset
+
+
+class PeopleFilterSet(PersonAttributesFilterSet):
+    consent = django_filters.ChoiceFilter(label="Consent", choices=Consent.choices, empty_label="All",
+                                          widget=forms.RadioSelect)
+    is_test = django_filters.BooleanFilter(label="Test data", widget=BooleanRadioSelect)
+
+    class Meta(PersonAttributesFilterSet.Meta):
         model = Person
-        fields = ["stage", "grade", "country"]
 
 
-class CompanyFilterSet(WagtailFilterSet):
+class LeadFilterSet(PersonAttributesFilterSet):
+    person_path = "person__"
+    lead_level = True
+    own_date_field = "received_at"
+
+    origin_type = django_filters.ChoiceFilter(label="Origin", choices=Lead.OriginType.choices, empty_label="All",
+                                              widget=forms.RadioSelect)
+    status = django_filters.ChoiceFilter(label="Processing", choices=Lead.Status.choices, empty_label="All",
+                                         widget=forms.RadioSelect)
+
+    class Meta(PersonAttributesFilterSet.Meta):
+        model = Lead
+
+
+class CompanyFilterSet(ListFilterSet):
+    # A company's own columns: no join, so no DISTINCT (django-filter's default for multiple choices).
+    industry = FreeValuesFilter(label="Industry", field_name="industry", distinct=False,
+                                widget=forms.CheckboxSelectMultiple)
+    company_size = django_filters.MultipleChoiceFilter(label="Company size", choices=EMPLOYEE_BANDS,
+                                                       field_name="employee_band", distinct=False,
+                                                       widget=forms.CheckboxSelectMultiple)
+    country = CodesFilter(label="Country", choices=list(countries), field_name="country", distinct=False,
+                          widget=forms.SelectMultiple(attrs={"size": 6}))
+    owner = OwnerFilter(label="Owner", method="filter_owner", empty_label="Anybody")
+    grade = CodesFilter(label="Has someone graded", choices=GRADES, method="filter_grade",
+                        widget=forms.CheckboxSelectMultiple)
+    is_key_account = django_filters.BooleanFilter(label="Key account", widget=BooleanRadioSelect)
+
     class Meta:
         model = Company
-        fields = ["industry", "employee_band", "country"]
+        form = ListFilterForm
+        fields = []
 
-
-class LeadFilterSet(WagtailFilterSet):
-    class Meta:
-        model = Lead
-        fields = ["origin_type", "verdict", "utm_campaign"]
+    def filter_grade(self, queryset, name, value):
+        # Only the people the user may see: a rep's company "has an A1" when one of *their* people is.
+        people = Person.objects.filter(company=OuterRef("pk"), grade__in=value)
+        condition = scope_for(self.user).owner_q()
+        if condition is not None:
+            people = people.filter(condition)
+        return queryset.filter(Exists(people))
 
 
 FILTERSETS = {"people": PeopleFilterSet, "companies": CompanyFilterSet, "leads": LeadFilterSet}
-__all__ = ["FILTERSETS", "PeopleFilterSet", "CompanyFilterSet", "LeadFilterSet", "django_filters"]
+
+
+def filter_param_names(list_name: str) -> set[str]:
+    """The query-string keys that choose a list's rows (its filters and the search `q`); anything else
+    in a saved query string is noise."""
+    return {*FILTERSETS[list_name].base_filters, "q"}
+
+
+__all__ = ["FILTERSETS", "PeopleFilterSet", "CompanyFilterSet", "LeadFilterSet", "filter_param_names",
+           "source_choices", "owner_choices", "origin_text", "parse_source", "period_start", "django_filters"]

@@ -2,16 +2,23 @@
 
 | role | sees | personal data | exports | sales actions |
 | --- | --- | --- | --- | --- |
-| Editor | pages, images, documents; no lead store | - | - | - |
+| Editor | pages, images, documents, snippets; no lead store | - | - | - |
 | Marketer | content, forms, segments, events, scoring; everybody in the lead store | yes | yes | - |
-| Sales rep | the people they own | masked | their own people | yes |
-| Sales manager | their team's people | yes | their team's | yes |
-| Administrator | everything, the audit log, users and groups | yes | yes | yes |
+| Sales rep | the people they own | masked | their own people | yes, on their own people |
+| Sales manager | their team's people | yes | their team's | yes, on their team's people |
+| Administrator | everything, the audit log, sales reps, users and groups | yes | yes | yes |
 
-Roles are topped up, never trimmed: a permission an administrator added to a group stays. Widen one
-rep's view by giving them "Can see the people owned by their sales team" or "... everybody" (on the
-user or a group of their own); grant "Can see people's email addresses and phone numbers" to reps
-who call people from here rather than from the CRM.
+Each role holds what its screens need and nothing more. The lead store's own operations screens
+(the interaction log, sales reps, CRM deliveries) list everybody unscoped, so sales roles do not get
+them: a rep reads a person's interactions on the person's profile, in scope. A manager does not edit
+sales reps either: the team on a SalesRep decides whose people a manager sees, so changing it would
+widen their own view.
+
+Roles are topped up, never trimmed: a permission an administrator added to a group stays (and one
+taken out of a role here stays on groups that already had it: remove it by hand). Widen one rep's
+view by giving them "Can see the people owned by their sales team" or "... everybody" (on the user
+or a group of their own); grant "Can see people's email addresses and phone numbers" to reps who call
+people from here rather than from the CRM.
 """
 
 from django.contrib.auth.management import create_permissions
@@ -26,12 +33,15 @@ CONTENT = [f"{app}.{action}_{model}" for app, model in (("wagtailimages", "image
            for action in ("add", "change", "choose")] + [
     f"cms.{action}_{snippet}" for snippet in ("industry", "topic", "product", "author", "calltoaction")
     for action in ("add", "change", "view")]
-LEAD_STORE_READ = ["leads.view_person", "leads.view_company", "leads.view_lead", "leads.view_interaction"]
-SALES_WORK = [*LEAD_STORE_READ, "leads.work_leads", "leads.export_people", "sales.add_savedfilter",
-              "sales.change_savedfilter", "sales.delete_savedfilter", "sales.view_savedfilter"]
+# The sales workspace's lists and profiles (scoped by sales.access), saved filters, exports.
+LEAD_STORE_READ = ["leads.view_person", "leads.view_company", "leads.view_lead"]
+SALES_READ = [*LEAD_STORE_READ, "leads.export_people", "sales.add_savedfilter", "sales.change_savedfilter",
+              "sales.delete_savedfilter", "sales.view_savedfilter"]
+# Accept, reject, reassign, mark: sales' own moves (marketers read the funnel, they don't work it).
+SALES_WORK = [*SALES_READ, "leads.work_leads"]
 MARKETING = [
     "leads.view_scoringrule", "leads.add_scoringrule", "leads.change_scoringrule", "leads.delete_scoringrule",
-    "leads.view_salesrep", "leads.change_leadstoresettings",
+    "leads.view_interaction", "leads.view_salesrep", "leads.change_leadstoresettings",
     "leads.view_personal_data", "leads.view_all_people",
     "leadforms.import_leads", "leadforms.view_consentpolicy", "leadforms.change_consentpolicy",
     "leadforms.view_consentrecord", "leadforms.view_rejectedsubmission",
@@ -45,14 +55,14 @@ MARKETING = [
 
 ROLES: dict[str, dict] = {
     EDITOR: {"permissions": [*ADMIN_ACCESS, *CONTENT], "pages": ["add", "change", "publish"]},
-    MARKETER: {"permissions": [*ADMIN_ACCESS, *CONTENT, *SALES_WORK, *MARKETING],
+    MARKETER: {"permissions": [*ADMIN_ACCESS, *CONTENT, *SALES_READ, *MARKETING],
                "pages": ["add", "change", "publish"]},
     SALES_REP: {"permissions": [*ADMIN_ACCESS, *SALES_WORK], "pages": []},
     SALES_MANAGER: {"permissions": [*ADMIN_ACCESS, *SALES_WORK, "leads.view_personal_data",
-                                    "leads.view_team_people", "leads.view_salesrep", "leads.change_salesrep",
-                                    "events.view_registration"], "pages": []},
+                                    "leads.view_team_people"], "pages": []},
     ADMINISTRATOR: {"permissions": [*ADMIN_ACCESS, *CONTENT, *SALES_WORK, *MARKETING, "sales.view_audit_log",
                                     "sales.view_exportjob", "leads.change_person", "leads.change_company",
+                                    "leads.add_salesrep", "leads.change_salesrep", "leads.delete_salesrep",
                                     "leads.view_crmdelivery", "leads.change_crmdelivery",
                                     "auth.add_user", "auth.change_user", "auth.delete_user", "auth.add_group",
                                     "auth.change_group", "auth.delete_group"],

@@ -5,32 +5,68 @@ People, companies and leads are the lead store's models, listed here scoped to w
 content, saved filters, exports, the audit log) live in their own modules and register themselves.
 """
 
+from django.http import Http404
 from wagtail import hooks
+from wagtail.admin.views.generic import DeleteView, EditView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from leads.models import Company, Lead, Person
 from leads.wagtail_hooks import record_only
-from sales import actions, audit, profile  # noqa: F401  (audit registers its log actions)
+from sales import actions, audit, gated, profile, saved_filters  # noqa: F401  (audit registers its log actions)
+from sales.access import visible_companies, visible_people
+from sales.exports.views import ExportViewSet
+from sales.filters import CompanyFilterSet, LeadFilterSet, PeopleFilterSet
 from sales.listing import CompanyIndexView, LeadIndexView, PeopleIndexView
+
+
+class ScopedObjectMixin:
+    """Edit and delete answer 404 for a row outside the user's scope, like the profile does."""
+
+    scope = None  # one of sales.access.visible_*
+
+    def get_object(self, queryset=None):
+        instance = super().get_object(queryset)
+        if not type(self).scope(self.request.user, type(instance).objects.filter(pk=instance.pk)).exists():
+            raise Http404
+        return instance
+
+
+class PersonEditView(ScopedObjectMixin, EditView):
+    scope = visible_people
+
+
+class PersonDeleteView(ScopedObjectMixin, DeleteView):
+    scope = visible_people
+
+
+class CompanyEditView(ScopedObjectMixin, EditView):
+    scope = visible_companies
+
+
+class CompanyDeleteView(ScopedObjectMixin, DeleteView):
+    scope = visible_companies
 
 
 class PersonViewSet(ModelViewSet):
     model = Person
     index_view_class = PeopleIndexView
     inspect_view_class = profile.PersonProfileView
+    edit_view_class = PersonEditView
+    delete_view_class = PersonDeleteView
     url_prefix = "leads/person"
     url_namespace = "leads_person"
     icon = "user"
     menu_label = "People"
     add_to_admin_menu = False
-    list_display = ["__str__", "company", "stage", "grade", "fit_score", "interest_score", "owner", "created_at"]
-    list_filter = ["stage", "grade", "seniority", "country", "consent", "is_test", "is_competitor",
-                   "is_personal_email", "do_not_contact"]
-    search_fields = ["email", "first_name", "last_name", "company__name", "job_title"]
-    list_export = ["pid", "email", "first_name", "last_name", "company", "job_title", "country", "stage", "grade",
-                   "fit_score", "interest_score", "created_at"]
-    export_filename = "people"
+    # Columns and filters: sales.listing and sales.filters; rows: sales.selectors.list_queryset.
+    list_display = ["name", "company", "stage", "grade", "score", "owner", "country", "last_activity", "created_at",
+                    "converted_at", "consent"]  # the last two only on a whitepaper's/event's/form's lead list
+    filterset_class = PeopleFilterSet
+    search_fields = ["first_name", "last_name", "email", "company__name"]  # searched by sales.selectors.search
+    ordering = "-created_at"
+    list_per_page = 50
+    # No list_export: exports go through sales.exports (the listing's Export button), audit-logged and masked.
     inspect_view_enabled = True
     inspect_view_fields = ["email", "first_name", "last_name", "phone", "job_title", "seniority", "country",
                            "company", "consent", "do_not_contact", "stage", "owner", "fit_score", "interest_score",
@@ -46,16 +82,18 @@ class CompanyViewSet(ModelViewSet):
     model = Company
     index_view_class = CompanyIndexView
     inspect_view_class = profile.CompanyProfileView
+    edit_view_class = CompanyEditView
+    delete_view_class = CompanyDeleteView
     url_prefix = "leads/company"
     url_namespace = "leads_company"
     icon = "home"
     menu_label = "Companies"
     add_to_admin_menu = False
-    list_display = ["name", "industry", "employee_band", "country", "is_key_account", "owner"]
-    list_filter = ["industry", "employee_band", "country", "is_key_account", "funding_stage"]
+    list_display = ["name", "industry", "employee_band", "country", "people", "best_grade", "owner"]
+    filterset_class = CompanyFilterSet
     search_fields = ["name", "domains__domain"]
-    list_export = ["cid", "name", "industry", "employee_band", "country", "is_key_account"]
-    export_filename = "companies"
+    ordering = "name"
+    list_per_page = 50
     inspect_view_enabled = True
     form_fields = ["name", "industry", "employee_band", "employee_count", "country", "funding_stage",
                    "is_key_account", "owner", "parent"]
@@ -64,17 +102,17 @@ class CompanyViewSet(ModelViewSet):
 class LeadViewSet(ModelViewSet):
     model = Lead
     index_view_class = LeadIndexView
+    inspect_view_class = profile.LeadInspectView
     url_prefix = "leads/lead"
     url_namespace = "leads_lead"
     icon = "form"
     menu_label = "Leads"
     add_to_admin_menu = False
-    list_display = ["__str__", "person", "origin_label", "verdict", "flag_summary", "status", "utm_campaign"]
-    list_filter = ["source", "origin_type", "verdict", "status", "utm_campaign", "received_at"]
+    list_display = ["lid", "person", "origin", "verdict", "flags", "utm_campaign", "received_at"]
+    filterset_class = LeadFilterSet
     search_fields = ["person__email", "origin_label", "utm_campaign"]
-    list_export = ["lid", "source", "origin_type", "origin_label", "person", "verdict", "flag_summary", "status",
-                   "utm_source", "utm_medium", "utm_campaign", "received_at"]
-    export_filename = "leads"
+    ordering = "-received_at"
+    list_per_page = 50
     inspect_view_enabled = True
     inspect_view_fields = ["lid", "source", "origin_type", "origin_label", "person", "verdict", "flag_reasons",
                            "status", "processing_error", "attempts", "utm_source", "utm_medium", "utm_campaign",
@@ -84,7 +122,8 @@ class LeadViewSet(ModelViewSet):
 
 
 # Each screen of the workspace, in menu order. Modules add theirs here (one name each).
-SALES_MENU = [PersonViewSet, CompanyViewSet, LeadViewSet]
+SALES_MENU = [PersonViewSet, CompanyViewSet, LeadViewSet, audit.AuditLogViewSet, gated.LeadListViewSet,
+              saved_filters.SavedFilterViewSet, ExportViewSet]
 
 
 class SalesViewSetGroup(ViewSetGroup):

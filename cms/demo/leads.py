@@ -1,8 +1,10 @@
-"""The demo lead base: sales reps, default scoring rules, a competitor list, and a few hundred people
-at a few dozen companies with 90 days of activity, captured through the real pipeline (cleaning,
-identity, scoring, stages, routing), so a newcomer sees the lead store working at once.
+"""The demo lead base: the sales team (one login per role), default scoring rules, a competitor list,
+and a few hundred people at a few dozen companies with 90 days of activity, captured through the real
+pipeline (cleaning, identity, scoring, stages, routing), so a newcomer sees the lead store working at once.
 
-Deterministic (seeded) and loaded once: if the lead store already has people, nothing is added.
+Deterministic (seeded). People are loaded once: if the lead store already has people, none are added.
+The demo users, their groups and the shared saved filters are topped up on every run, so an older demo
+database gets the logins it lacks (nothing is duplicated, nothing existing changed).
 """
 
 import random
@@ -14,14 +16,39 @@ from django.utils import timezone
 
 from leads.models import Company, Interaction, LeadStoreSettings, Person, SalesRep, ScoringRule
 from leads.services import lead_capture, people_rescore_all, sales_accept, sales_mark, sales_reject
+from sales.roles import ADMINISTRATOR, EDITOR, MARKETER, SALES_MANAGER, SALES_REP, roles_ensure
 
 SALES_USERS = [
-    # username, first, last, team, territories, weight
-    ("sara.keller", "Sara", "Keller", "Inbound", "DE,AT,CH", 1),
-    ("tom.hughes", "Tom", "Hughes", "Inbound", "GB,IE,US", 2),
-    ("lena.moreau", "Lena", "Moreau", "Inbound", "FR,BE,NL", 1),
-    ("omar.haddad", "Omar", "Haddad", "Inbound", "", 1),
+    # username, first, last, team, territories, weight (0: the round-robin skips them), role
+    ("sara.keller", "Sara", "Keller", "Inbound", "DE,AT,CH", 1, SALES_REP),
+    ("tom.hughes", "Tom", "Hughes", "Inbound", "GB,IE,US", 2, SALES_REP),
+    ("lena.moreau", "Lena", "Moreau", "Inbound", "FR,BE,NL", 1, SALES_REP),
+    ("omar.haddad", "Omar", "Haddad", "Inbound", "BE,NL,NO", 1, SALES_REP),  # shares the Benelux with Lena
+    # Enterprise sorts first, so Jonas owns the key accounts (and their people); Nina doesn't see them.
+    ("jonas.weber", "Jonas", "Weber", "Enterprise", "", 1, SALES_REP),
+    ("nina.berg", "Nina", "Berg", "Inbound", "", 0, SALES_MANAGER),
 ]
+STAFF_USERS = [
+    # username, first, last, role: logins without a place in the round-robin
+    ("mia.marketing", "Mia", "Lindqvist", MARKETER),
+    ("eli.editor", "Eli", "Sandoval", EDITOR),
+]
+ADMIN_USERNAME = "admin"  # cms.demo.loader.DEMO_USERNAME, the demo's superuser
+# What load_demo prints: one line per role, who to log in as and what they will see.
+DEMO_LOGINS = [
+    (ADMINISTRATOR, ADMIN_USERNAME, "sees everything, including the audit log of profile views and exports"),
+    (SALES_MANAGER, "nina.berg", "sees team Inbound's leads with contact details; not Enterprise's"),
+    (SALES_REP, "sara.keller", "sees only her own leads, contact details masked; also tom.hughes, lena.moreau, "
+                               "omar.haddad in Inbound and jonas.weber in Enterprise"),
+    (MARKETER, "mia.marketing", "sees everybody in the lead store, scoring, forms and events; no sales actions"),
+    (EDITOR, "eli.editor", "pages, images and documents; no lead store"),
+]
+# Labels for the demo's page views and emails, so a person's timeline tells a story.
+PAGES = [("pricing", "Pricing"), ("platform", "Platform"), ("solutions", "Solutions"), ("security", "Security"),
+         ("customers", "Customer stories"), ("whitepapers", "Whitepapers & research")]
+EMAILS = ["Newsletter: the RevOps digest", "Webinar invitation", "Your whitepaper: what to read next"]
+EVENTS = ["Webinar: scoring leads you can explain", "Breakfast briefing: ABM in banking",
+          "Webinar: the one-hour rule"]
 FIT_RULES = [
     ("Target industry", "company__industry", "in", "banking,insurance,healthcare,manufacturing", 20),
     ("Mid-market and up", "company__employee_count", "gte", "250", 15),
@@ -87,18 +114,21 @@ class DemoLeadLoader:
         self.report = report
         self.rng = random.Random(2026)
         self.now = timezone.now()
+        self.whitepaper_pages = {}
+        self.labels_given = 0
 
     def load(self):
         self.settings_and_rules()
         reps = self.sales_team()
-        if Person.objects.exists():
-            return  # the lead store has data already: never add demo people to it
-        self.companies()
-        self.people()
-        self.junk()
-        people_rescore_all()
-        self.sales_feedback(reps)
-        self.report.add(f"lead store: {Person.objects.count()} people")
+        if not Person.objects.exists():  # never add demo people to a lead store that has data
+            self.whitepaper_pages = self.whitepapers()
+            self.companies()
+            self.people()
+            self.junk()
+            people_rescore_all()
+            self.sales_feedback(reps)
+            self.report.add(f"lead store: {Person.objects.count()} people")
+        self.saved_filters()
 
     def settings_and_rules(self):
         store = LeadStoreSettings.load()
@@ -115,21 +145,49 @@ class DemoLeadLoader:
             self.report.add("scoring rules")
 
     def sales_team(self):
+        """One login per role (all with the demo password), the sales reps in the round-robin."""
         if not settings.DEMO_USER_ENABLED:
             return []
-        User = get_user_model()
+        groups = roles_ensure()  # migrate made them; a flushed database (live-server tests) has none
         reps = []
-        for username, first, last, team, territories, weight in SALES_USERS:
-            user = User.objects.filter(username=username).first()
-            if user is None:
-                user = User.objects.create_user(username, f"{username}@northwind-signal.example", PASSWORD,
-                                                first_name=first, last_name=last)
-                self.report.add(f"sales user {username}")
+        for username, first, last, team, territories, weight, role in SALES_USERS:
+            user = self.user(username, first, last, groups[role])
             rep, _ = SalesRep.objects.get_or_create(
                 user=user, defaults={"team": team, "territories": territories, "weight": weight}
             )
             reps.append(rep)
+        for username, first, last, role in STAFF_USERS:
+            self.user(username, first, last, groups[role])
+        admin = get_user_model().objects.filter(username=ADMIN_USERNAME).first()
+        if admin is not None:
+            admin.groups.add(groups[ADMINISTRATOR])  # a superuser anyway; the group says what the role is
         return reps
+
+    def user(self, username, first, last, group):
+        User = get_user_model()
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_user(username, f"{username}@northwind-signal.example", PASSWORD,
+                                            first_name=first, last_name=last)
+            self.report.add(f"demo user {username}")
+        user.groups.add(group)  # an existing user gets their role too (adding twice is a no-op)
+        return user
+
+    def saved_filters(self):
+        """The shared saved filters ("My MQLs this week", a whitepaper's A1-B2), kept by the manager."""
+        from sales.saved_filters import saved_filters_demo
+
+        owner = get_user_model().objects.filter(username="nina.berg").first()
+        if owner is not None:
+            saved_filters_demo(owner)
+
+    def whitepapers(self) -> dict:
+        """Slug -> (page id, title): a download is recorded against the whitepaper page, as the real gate
+        does, so the whitepaper's lead list (source=content:<page id>) lists its demo leads."""
+        from cms.models import WhitepaperPage
+
+        return {page.slug: (str(page.pk), page.title)
+                for page in WhitepaperPage.objects.filter(slug__in=WHITEPAPERS).only("pk", "slug", "title")}
 
     def companies(self):
         owners = list(SalesRep.objects.select_related("user"))
@@ -141,12 +199,17 @@ class DemoLeadLoader:
             company.domains.create(domain=domain)
 
     def capture(self, email, *, days_ago, kind="content_download", jitter=True, whitepaper=None, **fields):
+        if kind == "content_download":
+            slug = whitepaper or self.rng.choice(WHITEPAPERS)
+            origin_id, origin_label = self.whitepaper_pages.get(slug, (slug, "Whitepaper download"))
+        else:
+            origin_id, origin_label = "contact-sales", "Contact sales"
         return lead_capture(
             source="form",
             payload={"email": email, **fields},
             origin_type="content" if kind == "content_download" else "form",
-            origin_id=(whitepaper or self.rng.choice(WHITEPAPERS)) if kind == "content_download" else "contact-sales",
-            origin_label="Whitepaper download" if kind == "content_download" else "Contact sales",
+            origin_id=origin_id,
+            origin_label=origin_label,
             visitor_id=f"v_demo{self.rng.randrange(10**10):010d}",
             interaction_type=kind,
             received_at=self.now - timedelta(days=days_ago, minutes=self.rng.randrange(1440) if jitter else 0),
@@ -176,13 +239,27 @@ class DemoLeadLoader:
                     ["page_view", "email_click", "event_registered", "event_attended", "unsubscribe"],
                     weights=[70, 15, 8, 5, 2],
                 )[0]
+                occurred_at = self.now - timedelta(days=rng.uniform(0, 90))
+                object_id = "pricing" if kind == "page_view" and rng.random() < 0.15 else ""
                 Interaction.objects.create(
-                    person_id=lead.person_id, type=kind, occurred_at=self.now - timedelta(days=rng.uniform(0, 90)),
-                    object_type="page" if kind == "page_view" else "event",
-                    object_id="pricing" if kind == "page_view" and rng.random() < 0.15 else "",
+                    person_id=lead.person_id, type=kind, occurred_at=occurred_at,
+                    object_type={"page_view": "page", "email_click": "email", "unsubscribe": "email"}.get(
+                        kind, "event"),
+                    object_id=object_id, object_label=self.story_label(kind, object_id, n),
                 )
             if rng.random() < 0.15:  # a returning visitor downloads something else
                 self.capture(email, days_ago=rng.uniform(0, days_ago), first_name=first, last_name=last)
+
+    def story_label(self, kind, object_id, n) -> str:
+        """What the interaction was about, for the person's timeline. Chosen without self.rng, so the
+        demo's people, scores and stages stay the ones they always were."""
+        self.labels_given += 1
+        turn = n + self.labels_given
+        if kind == "page_view":
+            return "Pricing" if object_id == "pricing" else PAGES[1 + turn % (len(PAGES) - 1)][1]
+        if kind in ("email_click", "unsubscribe"):
+            return EMAILS[turn % len(EMAILS)]
+        return EVENTS[turn % len(EVENTS)]
 
     def junk(self):
         for email, extra in [

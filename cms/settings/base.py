@@ -244,6 +244,19 @@ LEAD_IMPORT_MAX_ROWS = env_int("LEAD_IMPORT_MAX_ROWS", 200_000)
 LEAD_IMPORT_BATCH_SIZE = env_int("LEAD_IMPORT_BATCH_SIZE", 1000)
 LEAD_IMPORT_KEEP_DAYS = env_int("LEAD_IMPORT_KEEP_DAYS", 7)
 
+# Sales exports (CSV/XLSX of the sales workspace's lists). Up to INLINE_MAX_ROWS rows download in the
+# request; bigger lists are written by a background task to a private folder (default:
+# private-media/sales-exports beside MEDIA_ROOT, shared by web servers and workers), kept KEEP_DAYS.
+SALES_EXPORT_ROOT = env_str("SALES_EXPORT_ROOT") or None
+SALES_EXPORT_INLINE_MAX_ROWS = env_int("SALES_EXPORT_INLINE_MAX_ROWS", 5000)
+SALES_EXPORT_KEEP_DAYS = env_int("SALES_EXPORT_KEEP_DAYS", 7)
+SALES_EXPORT_BATCH_SIZE = env_int("SALES_EXPORT_BATCH_SIZE", 2000)
+SALES_EXPORT_PROGRESS_EVERY = env_int("SALES_EXPORT_PROGRESS_EVERY", 5000)
+# A queued or running export older than this can be run again (its worker died or none is running).
+SALES_EXPORT_STUCK_MINUTES = env_int("SALES_EXPORT_STUCK_MINUTES", 60)
+# On PostgreSQL, read the next batch in a second connection while the current one is written.
+SALES_EXPORT_PREFETCH = env_bool("SALES_EXPORT_PREFETCH", True)
+
 # --- Demo -----------------------------------------------------------------------------------
 # load_demo creates a demo superuser only where this is on; production settings force it off.
 DEMO_USER_ENABLED = env_bool("DEMO_USER_ENABLED", True)

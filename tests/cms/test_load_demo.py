@@ -17,7 +17,7 @@ from wagtail.models import Page, Revision
 
 from cms.demo import content
 from cms.demo.events import NOT_EMAILED, SPEAKERS
-from cms.demo.leads import SALES_USERS
+from cms.demo.leads import DEMO_LOGINS, PASSWORD, SALES_USERS, STAFF_USERS
 from cms.demo.loader import DEMO_USERNAME, DemoLoader
 from cms.demo.personalisation import HOME_VARIANTS, PLATFORM_VARIANTS, RECOMMENDED_HEADING, SEGMENTS
 from cms.models import (
@@ -119,6 +119,68 @@ def test_builds_the_demo_site_and_a_second_run_changes_nothing(client):
     assert client.get("/").status_code == 200
     assert client.get("/whitepapers/").status_code == 200
     assert client.get(papers.first().url).status_code == 200
+
+
+def test_one_demo_login_per_role_and_the_reps_own_people_with_a_story(client):
+    from io import StringIO
+
+    from sales.access import scope_for, visible_people
+
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    printed = out.getvalue()
+    User = get_user_model()
+    for role, username, sees in DEMO_LOGINS:
+        assert f"  {role}: {username} ({sees})" in printed
+        user = User.objects.get(username=username)
+        assert user.groups.filter(name=role).exists() and user.check_password(PASSWORD), username
+    assert f"password '{PASSWORD}'" in printed
+    for username, *_rest, role in [*SALES_USERS, *STAFF_USERS]:
+        assert User.objects.get(username=username).groups.filter(name=role).exists(), username
+    assert User.objects.get(username=DEMO_USERNAME).groups.filter(name="Administrator").exists()
+
+    # Every rep in the round-robin owns people, some of them with a timeline of several kinds.
+    for username, _first, _last, _team, _territories, weight, _role in SALES_USERS:
+        owned = Person.objects.filter(owner__username=username)
+        if weight:
+            assert owned.filter(stage__in=["mql", "sql", "opportunity", "customer", "nurture"]).exists(), username
+            kinds = (Interaction.objects.filter(person__owner__username=username).values("person")
+                     .annotate(kinds=Count("type", distinct=True)).order_by("-kinds").first())
+            assert kinds["kinds"] >= 3, username
+    labelled = Interaction.objects.filter(type__in=["page_view", "email_click", "event_registered"])
+    assert not labelled.filter(object_label="").exists()
+
+    # The manager sees Inbound's people, not Enterprise's; a rep only their own, masked.
+    nina, jonas, sara = (User.objects.get(username=name) for name in ("nina.berg", "jonas.weber", "sara.keller"))
+    assert scope_for(nina).kind == "team" and scope_for(sara).kind == "own"
+    assert visible_people(nina).filter(owner=sara).exists() and not visible_people(nina).filter(owner=jonas).exists()
+    client.force_login(sara)
+    assert client.get("/admin/leads/person/").status_code == 200
+    assert sara.has_perm("leads.work_leads") and not sara.has_perm("leads.view_personal_data")
+
+    # Whitepaper downloads are recorded against the whitepaper page, as the real gate does.
+    paper = WhitepaperPage.objects.get(slug="state-of-revops-2026")
+    assert Lead.objects.filter(origin_type="content", origin_id=str(paper.pk), origin_label=paper.title).exists()
+
+
+def test_an_old_demo_gets_the_missing_logins_and_nothing_twice():
+    from django.contrib.auth.models import Group
+
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    User = get_user_model()
+    # The demo as loaded before the roles: four reps in no group, no manager, marketer, editor.
+    User.objects.filter(username__in=["nina.berg", "jonas.weber", "mia.marketing", "eli.editor"]).delete()
+    for user in User.objects.all():
+        user.groups.clear()
+    people = Person.objects.count()
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    assert Person.objects.count() == people
+    assert User.objects.filter(username__in=["nina.berg", "jonas.weber", "mia.marketing", "eli.editor"]).count() == 4
+    assert Group.objects.get(name="Sales rep").user_set.filter(username="sara.keller").exists()
+    assert SalesRep.objects.count() == len(SALES_USERS)
+    before = counts()
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    assert counts() == before
 
 
 def test_gated_pdfs_have_no_public_url(client):

@@ -2,7 +2,7 @@ import logging
 
 from django.core.management.base import BaseCommand
 
-from cms.demo.leads import SALES_USERS
+from cms.demo.leads import DEMO_LOGINS
 from cms.demo.loader import DEMO_PASSWORD, DEMO_USERNAME, DemoLoader
 
 
@@ -30,10 +30,9 @@ class Command(BaseCommand):
         else:
             self.stdout.write(
                 self.style.WARNING(
-                    f"Demo admin: user name '{DEMO_USERNAME}', password '{DEMO_PASSWORD}' "
-                    "(admin at /admin/). Change it before exposing this site."
+                    f"Demo logins at /admin/, one per role, all with the password '{DEMO_PASSWORD}' "
+                    f"('{DEMO_USERNAME}' is the superuser). Change them before exposing this site."
                 )
             )
-            self.stdout.write(
-                f"Demo sales reps (same password): {', '.join(user[0] for user in SALES_USERS)}."
-            )
+            for role, username, sees in DEMO_LOGINS:
+                self.stdout.write(f"  {role}: {username} ({sees})")
