@@ -127,8 +127,22 @@ class SalesListingView(PersonalDataIndexView):
         self.is_export = False  # `?export=csv` shows the listing: Wagtail's export would bypass all three
 
     @cached_property
+    def saved_filters(self) -> dict:
+        return saved_filter_context(self.request, self.list_name)
+
+    def export_title(self) -> str | None:
+        """What the export's file is named after: the saved filter in use, else the gated content."""
+        bar = self.saved_filters.get("saved_filter_bar") or {}
+        current = bar.get("current")
+        if current is not None:
+            return current.name
+        if self.selection.is_gated:
+            return self.get_page_subtitle()
+        return None
+
+    @cached_property
     def sales_export_button(self):
-        return export_button(self.request, self.list_name)
+        return export_button(self.request, self.list_name, title=self.export_title())
 
     @cached_property
     def header_buttons(self):
@@ -163,7 +177,7 @@ class SalesListingView(PersonalDataIndexView):
         context = super().get_context_data(**kwargs)
         context["list_name"] = self.list_name
         context["bulk_actions_enabled"] = self.bulk_actions_enabled
-        context.update(saved_filter_context(self.request, self.list_name))
+        context.update(self.saved_filters)
         return context
 
 

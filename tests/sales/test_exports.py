@@ -581,3 +581,40 @@ def test_on_postgresql_the_next_batch_is_read_ahead_in_a_thread_with_the_same_ro
     assert threading.active_count() == threads + 1
     batches.close()  # a download cut short
     assert threading.active_count() == threads, "the reading thread stops with its consumer"
+
+
+def test_the_prune_command_reports_what_it_removed(org, book, export_root, settings, on_commit):
+    from django.core.management import call_command
+
+    settings.SALES_EXPORT_INLINE_MAX_ROWS = 0
+    with on_commit():
+        job = services.export_job_start(org["ada"], services.spec_for(
+            org["ada"], list_name="people", params="", title="", columns=None, file_format="csv", mask=False))
+    job.refresh_from_db()
+    ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(days=30))
+    out = io.StringIO()
+    call_command("prune_exports", stdout=out)
+    assert out.getvalue().strip() == "Removed 1 export file(s)."
+    assert not storage.path_of(job.file_name).exists()
+
+
+def _export_button_title(html):
+    match = re.search(r'href="(/admin/sales/exports/new/\?[^"]+)"', html)
+    assert match, "no Export button"
+    return QueryDict(match.group(1).split("?", 1)[1].replace("&amp;", "&")).get("title")
+
+
+def test_the_export_of_a_lead_list_is_named_after_its_content(client, org, book):
+    LeadFactory(person=book["rita1"], origin_type="content", origin_id="42", origin_label="State of RevOps")
+    client.force_login(org["rita"])
+    html = client.get("/admin/leads/person/?source=content:42").content.decode()
+    assert _export_button_title(html) == "Whitepaper: State of RevOps"
+    assert _export_button_title(client.get("/admin/leads/person/").content.decode()) is None
+
+
+def test_the_export_of_a_saved_filter_is_named_after_it(client, org, book):
+    from sales.models import SavedFilter
+
+    SavedFilter.objects.create(owner=org["rita"], list_name="people", name="My MQLs", query="stage=mql")
+    client.force_login(org["rita"])
+    assert _export_button_title(client.get("/admin/leads/person/?stage=mql").content.decode()) == "My MQLs"
