@@ -11,8 +11,11 @@ from cms.api.content import api_router
 from cms.api.v1 import api as api_v1
 from forms.views import gated_download
 from personalization.views import variant_click
+from sales.audit import site_history_urls
 
 urlpatterns = [
+    # Before Wagtail's admin: its Site history, without the sales audit trail for non-auditors.
+    *site_history_urls(),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("search/", views.search, name="search"),

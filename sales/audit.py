@@ -32,6 +32,7 @@ from wagtail.admin.filters import (
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.reports import ReportView
+from wagtail.admin.views.reports.audit_logging import LogEntriesView
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.log_actions import log
 from wagtail.log_actions import registry as log_registry
@@ -325,3 +326,39 @@ class AuditLogViewSet(ViewSet):
             path("results/", AuditLogResultsView.as_view(), name="results"),
         ]
 
+
+
+# --- Wagtail's Site history, without the audit trail for those who may not read it ----------------
+class SiteHistoryView(LogEntriesView):
+    """Wagtail's Site history shows a log entry to anybody with any right on its model: a rep (who may
+    view people) would read there who viewed whom, who exported what, and edits labelled with people's
+    emails. For users without `sales.view_audit_log` it leaves out the audit trail's actions and the
+    entries about people, companies, leads, saved filters and exports; everything else (pages,
+    snippets, events...) stays. Mounted over Wagtail's own URL in cms/urls.py."""
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if can_view_audit_log(self.request.user):
+            return queryset
+        return queryset.exclude(action__in=AUDIT_ACTIONS).exclude(content_type__in=_private_content_types())
+
+
+def _private_content_types():
+    from django.contrib.contenttypes.models import ContentType
+
+    from leads.models import Company, Interaction, Lead
+    from sales.models import ExportJob, SavedFilter
+
+    return list(ContentType.objects.get_for_models(Person, Company, Lead, Interaction, SavedFilter,
+                                                   ExportJob).values())
+
+
+def site_history_urls():
+    """Placed before Wagtail's admin URLs, so these two paths reach SiteHistoryView; names unchanged."""
+    from wagtail.admin.auth import require_admin_access
+
+    return [
+        path("admin/reports/site-history/", require_admin_access(SiteHistoryView.as_view())),
+        path("admin/reports/site-history/results/",
+             require_admin_access(SiteHistoryView.as_view(results_only=True))),
+    ]

@@ -91,6 +91,21 @@ def origin_text(origin_type: str, origin_id: str, label: str = "") -> str:
     return f"{ORIGIN_NAMES.get(origin_type, origin_type.capitalize())}: {label or f'#{origin_id}'}"
 
 
+def source_label(value: str) -> str:
+    """"Whitepaper: State of RevOps" for `content:42`: from the cached choices, else from its latest lead
+    (a whitepaper that converted its first person a moment ago is not in the cached list yet)."""
+    label = dict(source_choices()).get(value)
+    if label:
+        return label
+    parsed = parse_source(value)
+    if parsed is None:
+        return value
+    origin_type, origin_id = parsed
+    latest = (Lead.objects.filter(origin_type=origin_type, origin_id=origin_id).order_by("-received_at")
+              .values_list("origin_label", flat=True).first())
+    return origin_text(origin_type, origin_id, latest or "")
+
+
 def parse_source(value: str) -> tuple[str, str] | None:
     match = SOURCE_PATTERN.match(value or "")
     return (match.group(1), match.group(2)) if match else None
@@ -116,7 +131,8 @@ class OwnerField(django_filters.fields.ChoiceField):
             return True
         # Any existing user, not only the listed ones: a saved filter on a rep who no longer owns
         # anybody keeps its meaning. (Checked without building the choices: exports never need them.)
-        return value.isdigit() and len(value) < 19 and get_user_model().objects.filter(pk=int(value)).exists()
+        return (value.isascii() and value.isdigit() and len(value) < 19
+                and get_user_model().objects.filter(pk=int(value)).exists())
 
 
 class CodesField(django_filters.fields.MultipleChoiceField):

@@ -26,7 +26,7 @@ from leads.admin_privacy import PersonalDataIndexView
 from leads.privacy import mask_email, mask_phone
 from sales.access import can_work_leads
 from sales.exports import export_button
-from sales.filters import origin_text, source_choices
+from sales.filters import origin_text, source_label
 from sales.pagination import keyset_paginate
 from sales.saved_filters import saved_filter_context
 from sales.selectors import company_people_facts, list_selection, people_last_activity
@@ -205,8 +205,7 @@ class PeopleIndexView(SalesListingView):
         """On a lead list, what it is the list of: "Whitepaper: State of RevOps"."""
         if not self.selection.is_gated:
             return super().get_page_subtitle()
-        source = self.selection.filterset.form.cleaned_data["source"]
-        return dict(source_choices()).get(source, source)
+        return source_label(self.selection.filterset.form.cleaned_data["source"])
 
     def column_shown(self, name):
         # Converted and consent make the list a whitepaper's (event's, form's) lead list.

@@ -180,13 +180,22 @@ class CompanyProfileView(PermissionBeforeScopeMixin, PersonalDataInspectView):
         return context
 
 
+def without_query(url) -> str:
+    """https://example.com/landing?email=x -> https://example.com/landing"""
+    return str(url or "").split("?", 1)[0].split("#", 1)[0]
+
+
 class LeadInspectView(PermissionBeforeScopeMixin, PersonalDataInspectView):
     """One capture, for people who may see its person: somebody else's lead is a 404, and what
     identifies the person (their email, the raw submission, the visitor id) is masked without the
     personal-data right."""
 
     masked_fields = {"person": lambda person: person_label(person, show_personal_data=False) if person else "",
-                     "raw_payload": hide, "visitor_id": mask_identifier, "ip_address": mask_ip}
+                     "raw_payload": hide, "visitor_id": mask_identifier, "ip_address": mask_ip,
+                     # Cleaning quotes the rejected input in its reasons ("email 'x@y' is not valid"),
+                     # an error message may too, and a URL's query string can carry ?email=.
+                     "flag_reasons": hide, "processing_error": hide,
+                     "landing_page": without_query, "referrer": without_query}
 
     def get_object(self, queryset=None):
         return get_object_or_404(visible_leads(self.request.user, Lead.objects.select_related("person")), pk=self.pk)
@@ -194,6 +203,8 @@ class LeadInspectView(PermissionBeforeScopeMixin, PersonalDataInspectView):
     def get_field_display_value(self, field_name, field):
         if field_name == "person" and not self.shows_personal_data:
             return self.mask("person", self.object.person)
+        if field_name == "flag_reasons" and not self.shows_personal_data:
+            return self.object.flag_summary()  # the codes, without the quoted input
         return super().get_field_display_value(field_name, field)
 
     def get_page_subtitle(self):

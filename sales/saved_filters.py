@@ -242,6 +242,11 @@ class SavedFilterForm(forms.ModelForm):
                                                 name__iexact=name).exclude(pk=self.instance.pk))
             if clash.exists():
                 self.add_error("name", duplicate_name_message(name, list_name))
+        query = cleaned.get("query", self.instance.query) or ""
+        if cleaned.get("is_shared") and any("@" in value for key, value in parse_qsl(query) if key == "q"):
+            # Everyone who applies it would read the address in its description and the search box,
+            # masked contact details or not.
+            self.add_error("is_shared", "A filter that searches for an email address can't be shared.")
         return cleaned
 
 
@@ -441,7 +446,8 @@ def _first_whitepaper():
 
     origins = (Lead.objects.filter(origin_type=Lead.OriginType.CONTENT).exclude(origin_id="")
                .values_list("origin_id", flat=True).distinct().order_by())
-    ids = sorted(origins, key=lambda value: (not value.isdigit(), int(value) if value.isdigit() else 0, value))
+    ids = sorted(origins, key=lambda value: (not (value.isascii() and value.isdigit()),
+                                             int(value) if value.isascii() and value.isdigit() else 0, value))
     if not ids:
         return None
     label = (Lead.objects.filter(origin_type=Lead.OriginType.CONTENT, origin_id=ids[0]).exclude(origin_label="")

@@ -7,7 +7,7 @@ content, saved filters, exports, the audit log) live in their own modules and re
 
 from django.http import Http404
 from wagtail import hooks
-from wagtail.admin.views.generic import DeleteView, EditView
+from wagtail.admin.views.generic import DeleteView, EditView, HistoryView, UsageView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
@@ -21,12 +21,12 @@ from sales.listing import CompanyIndexView, LeadIndexView, PeopleIndexView
 
 
 class ScopedObjectMixin:
-    """Edit and delete answer 404 for a row outside the user's scope, like the profile does."""
+    """Edit, delete, history and usage answer 404 for a row outside the user's scope, as the profile does."""
 
     scope = None  # one of sales.access.visible_*
 
-    def get_object(self, queryset=None):
-        instance = super().get_object(queryset)
+    def get_object(self, *args, **kwargs):
+        instance = super().get_object(*args, **kwargs)
         if not type(self).scope(self.request.user, type(instance).objects.filter(pk=instance.pk)).exists():
             raise Http404
         return instance
@@ -38,6 +38,22 @@ class PersonEditView(ScopedObjectMixin, EditView):
 
 class PersonDeleteView(ScopedObjectMixin, DeleteView):
     scope = visible_people
+
+
+class PersonHistoryView(ScopedObjectMixin, HistoryView):
+    scope = visible_people
+
+
+class PersonUsageView(ScopedObjectMixin, UsageView):
+    scope = visible_people
+
+
+class CompanyHistoryView(ScopedObjectMixin, HistoryView):
+    scope = visible_companies
+
+
+class CompanyUsageView(ScopedObjectMixin, UsageView):
+    scope = visible_companies
 
 
 class CompanyEditView(ScopedObjectMixin, EditView):
@@ -54,6 +70,9 @@ class PersonViewSet(ModelViewSet):
     inspect_view_class = profile.PersonProfileView
     edit_view_class = PersonEditView
     delete_view_class = PersonDeleteView
+    history_view_class = PersonHistoryView
+    usage_view_class = PersonUsageView
+    copy_view_enabled = False  # a copy of a person is a duplicate identity; people come in through capture
     url_prefix = "leads/person"
     url_namespace = "leads_person"
     icon = "user"
@@ -84,6 +103,9 @@ class CompanyViewSet(ModelViewSet):
     inspect_view_class = profile.CompanyProfileView
     edit_view_class = CompanyEditView
     delete_view_class = CompanyDeleteView
+    history_view_class = CompanyHistoryView
+    usage_view_class = CompanyUsageView
+    copy_view_enabled = False
     url_prefix = "leads/company"
     url_namespace = "leads_company"
     icon = "home"

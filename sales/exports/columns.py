@@ -20,6 +20,10 @@ from leads.privacy import mask_email, mask_identifier, mask_ip, mask_phone
 TEXT, NUMBER, MOMENT, SAFE = "text", "number", "moment", "safe"
 
 
+def url_without_query(url) -> str:
+    return str(url or "").split("?", 1)[0].split("#", 1)[0]
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -144,8 +148,9 @@ LEADS = [
     Column("utm_campaign", "UTM campaign", ("utm_campaign",)),
     Column("utm_term", "UTM term", ("utm_term",), default=False),
     Column("utm_content", "UTM content", ("utm_content",), default=False),
-    Column("landing_page", "Landing page", ("landing_page",), default=False),
-    Column("referrer", "Referrer", ("referrer",), default=False),
+    # A URL's query string can carry ?email=...: masked files keep the page, not the parameters.
+    Column("landing_page", "Landing page", ("landing_page",), mask=url_without_query, default=False),
+    Column("referrer", "Referrer", ("referrer",), mask=url_without_query, default=False),
     Column("ip_address", "IP address", ("ip_address",), mask=mask_ip, default=False),
     Column("visitor_id", "Visitor id", ("visitor_id",), mask=mask_identifier, default=False),
 ]

@@ -195,8 +195,10 @@ def describe_filters(list_name: str, params, user=None) -> list[tuple[str, str]]
         consumed.update(keys)
         if not any(params.get(key) for key in keys):
             continue
-        value = cleaned.get(name) if name in cleaned else ", ".join(v for key in keys for v in params.getlist(key))
-        text = _display(field, value)
+        if name in cleaned:
+            text = _display(field, cleaned[name])
+        else:  # not valid: shown as typed (the form says why); its choices are never consulted
+            text = ", ".join(v for key in keys for v in params.getlist(key))
         if text:
             described.append((str(field.label or name), text))
     for key in params:
