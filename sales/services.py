@@ -23,10 +23,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
-from leads.models import Person, Stage, StageTransition
-from leads.services import sales_accept, sales_mark, sales_reject
+from leads.models import Person, Stage
+from leads.services import person_reassign, sales_accept, sales_mark, sales_reject
 from sales.access import can_work_leads, scope_for, visible_people
 
 logger = logging.getLogger(__name__)
@@ -140,16 +139,7 @@ def people_reassign(people, *, actor, owner, note: str = "") -> Outcome:
         return f"already owned by {user_label(owner)}" if person.owner_id == owner.pk else ""
 
     def reassign(person):
-        reason = f"Reassigned from {user_label(person.owner)} to {user_label(owner)}"
-        # Not stage_change(): it would restart "in this stage since" (stage_changed_at) for a move
-        # that is not one. The lead store has no reassignment service yet (see the report).
-        StageTransition.objects.create(
-            person=person, from_stage=person.stage, to_stage=person.stage,
-            reason_type=StageTransition.ReasonType.USER, reason=(f"{reason}: {note}" if note else reason)[:REASON_MAX],
-            actor=actor, occurred_at=timezone.now(),
-        )
-        person.owner = owner
-        person.save(update_fields=["owner", "updated_at"])  # post_save tells other apps (people_changed)
+        person_reassign(person, owner=owner, actor=actor, note=note)
 
     return _each(people, actor, Outcome("reassign", owner=owner), why_not, reassign)
 

@@ -6,7 +6,7 @@ from .crm import crm_deliver, crm_deliver_due, crm_push_queue
 from .identity import company_resolve, person_merge, person_resolve, visitor_link
 from .interactions import interaction_record
 from .lifecycle import sales_accept, sales_mark, sales_reject, stage_change, stage_rules_apply
-from .routing import person_assign
+from .routing import person_assign, person_reassign
 from .scoring import (
     is_marketing_qualified,
     people_rescore,
@@ -21,6 +21,7 @@ __all__ = [
     "crm_push_queue",
     "interaction_record",
     "person_assign",
+    "person_reassign",
     "sales_accept",
     "sales_mark",
     "sales_reject",

@@ -36,3 +36,27 @@ def person_assign(person: Person):
         person.owner = owner
         person.save(update_fields=["owner", "updated_at"])
     return owner
+
+
+def _user_label(user) -> str:
+    return "nobody" if user is None else (user.get_full_name() or user.get_username())
+
+
+@transaction.atomic
+def person_reassign(person: Person, *, owner, actor=None, note: str = ""):
+    """Hand a person to another owner by hand. The stage stays, and so does "in this stage since"
+    (not stage_change, which would restart it); the stage history records the hand-over as a
+    transition from the stage to itself, with who did it ("Reassigned from X to Y: note")."""
+    from django.utils import timezone
+
+    from leads.models import StageTransition
+
+    reason = f"Reassigned from {_user_label(person.owner)} to {_user_label(owner)}"
+    transition = StageTransition.objects.create(
+        person=person, from_stage=person.stage, to_stage=person.stage, reason_type=StageTransition.ReasonType.USER,
+        reason=(f"{reason}: {note.strip()}" if note.strip() else reason)[:500], actor=actor,
+        occurred_at=timezone.now(),
+    )
+    person.owner = owner
+    person.save(update_fields=["owner", "updated_at"])  # post_save tells other apps (people_changed)
+    return transition
