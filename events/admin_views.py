@@ -35,7 +35,8 @@ from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views.snippets import EditView as SnippetEditView
 from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 
-from forms.admin_views import PersonalDataIndexView, can_view_personal_data, mask_email
+from leads.admin_privacy import PersonalDataIndexView
+from leads.privacy import can_view_personal_data, mask_email
 
 from . import links, services
 from .forms import (
@@ -250,7 +251,7 @@ def mask_name(value) -> str:
 
 
 class RegistrationIndexView(PersonalDataIndexView, SnippetIndexView):
-    """Listing and export with the personal-data masking (and export audit log) of forms.admin_views."""
+    """Listing and export with the personal-data masking (and export audit log) of leads.admin_privacy."""
 
     masked_fields = {"email": mask_email, "name": mask_name}
     default_ordering = "-registered_at"  # newest first: the listing is mostly read to see who just came in

@@ -11,22 +11,8 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from forms.models import ConsentPolicy, ConsentRecord, RejectedSubmission, WebhookReceipt
-from leads.admin_privacy import (  # noqa: F401  (re-exported)
-    EXPORT_ACTION,
-    PersonalDataIndexView,
-    PersonalDataInspectView,
-    PersonalDataMixin,
-    export_log,
-)
-from leads.privacy import (  # noqa: F401  (re-exported: events and older code import them from here)
-    HIDDEN,
-    PERSONAL_DATA_PERMISSION,
-    can_view_personal_data,
-    hide,
-    mask_email,
-    mask_identifier,
-    mask_ip,
-)
+from leads.admin_privacy import PersonalDataIndexView, PersonalDataInspectView
+from leads.privacy import can_view_personal_data, hide, mask_email, mask_identifier, mask_ip
 from leads.wagtail_hooks import record_only
 
 # --- Viewsets -------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from leads.models import Company, Lead, Person, SalesRep
-from leads.privacy import can_view_personal_data  # noqa: F401  (part of this module's vocabulary)
 
 EXPORT_PERMISSION = "leads.export_people"
 WORK_PERMISSION = "leads.work_leads"

@@ -298,7 +298,7 @@ def test_an_editor_with_personal_data_permission_sees_them(client, page_editor, 
 
 
 def test_masks():
-    from forms.admin_views import mask_email, mask_identifier, mask_ip
+    from leads.privacy import mask_email, mask_identifier, mask_ip
 
     assert mask_email("jane@example.com") == "j***@example.com"
     assert mask_email("no-at-sign") == "n***" and mask_email("") == "" and mask_email(None) == ""
