@@ -4,20 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
+# Exact versions of every package (the app's and the test tools'); see `make lock`.
+LOCK := requirements.lock
+UV := uv==0.13.9
 
-.PHONY: run test install install-dev lint bench clean
+.PHONY: run test install install-dev lint lock bench clean
 
-# The stamp files make a second `make run` skip the install when pyproject.toml is unchanged.
+# The stamp files make a second `make run` skip the install when pyproject.toml and the lock are unchanged.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet -c $(LOCK) -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[dev]"
+$(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet -c $(LOCK) -e ".[dev]"
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -35,6 +38,16 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(MANAGE) makemigrations --check --dry-run
+
+# Re-resolve every version within pyproject.toml's ranges and write them to the lock (a deliberate upgrade:
+# run the suite before committing the new lock). The resolver runs in its own throwaway environment.
+lock:
+	$(PYTHON) -m venv $(VENV)-lock
+	$(VENV)-lock/bin/pip install --quiet $(UV)
+	$(VENV)-lock/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --no-header \
+		--annotation-style line --upgrade -o $(LOCK).new
+	{ sed -n '/^#/p;/^[^#]/q' $(LOCK); cat $(LOCK).new; } > $(LOCK).tmp && mv $(LOCK).tmp $(LOCK) && rm $(LOCK).new
+	rm -rf $(VENV)-lock
 
 bench: install-dev
 	$(BIN)/python bench/bench_site.py

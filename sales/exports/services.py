@@ -227,18 +227,30 @@ def _display(field, value) -> str:
         return "yes" if value else "no"
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    if not hasattr(field, "queryset") and getattr(field, "choices", None):
-        labels = {}
-        for key, label in field.choices:
-            if isinstance(label, (list, tuple)):
-                labels.update({str(k): str(v) for k, v in label})
-            else:
-                labels[str(key)] = str(label)
+    labels = _choice_labels(field)
+    if labels:
         items = value if isinstance(value, (list, tuple)) else [value]
         return ", ".join(labels.get(str(item), str(item)) for item in items)
     if isinstance(value, (list, tuple)) or hasattr(value, "model"):
         return ", ".join(str(item) for item in value)
     return str(value)
+
+
+def _choice_labels(field) -> dict[str, str]:
+    """{value: label} of a choice field, nested groups included; {} for any other field.
+
+    The choices are iterated, never tested for truth or length: the workspace's owner, source and
+    industry filters hand django-filter a callable (built only when used), and django-filter 26's
+    choice iterator answers len() with len(callable), a TypeError."""
+    if hasattr(field, "queryset") or getattr(field, "choices", None) is None:
+        return {}
+    labels = {}
+    for key, label in field.choices:
+        if isinstance(label, (list, tuple)):
+            labels.update({str(k): str(v) for k, v in label})
+        else:
+            labels[str(key)] = str(label)
+    return labels
 
 
 def export_rows(list_name: str, *, user, params):

@@ -342,6 +342,45 @@ def test_hostile_titles_and_get_parameters(client, org, book):
     assert client.get("/admin/sales/exports/1/retry/").status_code in (404, 405)
 
 
+@pytest.mark.parametrize("params,label,shown,rows", [
+    ("industry=banking", "Industry", "Banking", 3),
+    ("owner=me", "Owner", "Me", 1),
+    ("owner={rita}", "Owner", "Rita", 2),
+    ("source=form:{form}", "Source", "Form: Contact sales", 1),
+    ("source=content:{content}", "Source", "Whitepaper: State of RevOps", 1),
+    ("source=event:{event}", "Source", "Event: RevOps Meetup", 1),
+])
+def test_lists_filtered_by_a_choice_built_on_use_export_and_describe_their_filters(
+        client, org, book, settings, on_commit, params, label, shown, rows):
+    """The owner, source and industry filters get their choices from a callable (built only when
+    used); django-filter 26 answered len() on it with a TypeError, a 500 on the export page, the
+    background job's page and every export of such a list."""
+    origins = {"form": ("form", "Contact sales"), "content": ("content", "State of RevOps"),
+               "event": ("event", "RevOps Meetup")}
+    ids = {}
+    for number, (name, (origin_type, origin_label)) in enumerate(origins.items(), start=70):
+        LeadFactory(person=book["rita1"], origin_type=origin_type, origin_id=str(number), origin_label=origin_label)
+        ids[name] = number
+    params = params.format(rita=org["rita"].pk, **ids)
+    Person.objects.filter(pk=book["nobody"].pk).update(owner=org["ada"])
+    client.force_login(org["ada"])
+
+    page = client.get(f"{NEW}?list=people&{params}")
+    assert page.status_code == 200
+    assert label in page.content.decode() and shown in page.content.decode()
+
+    response = post_export(client, params=params)
+    assert response.status_code == 200 and len(as_dicts(csv_table(response))) == rows
+
+    settings.SALES_EXPORT_INLINE_MAX_ROWS = 0  # the same list as a background job, and its page
+    with on_commit():
+        response = post_export(client, params=params)
+    job = ExportJob.objects.get()
+    assert (job.status, job.rows_total) == ("done", rows)
+    detail = client.get(f"/admin/sales/exports/{job.pk}/")
+    assert detail.status_code == 200 and shown in detail.content.decode()
+
+
 # --- Audit -----------------------------------------------------------------------------------
 
 def test_every_export_is_audit_logged_once_with_its_rows_and_filters(client, org, book):
