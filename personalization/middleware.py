@@ -6,6 +6,8 @@ from django.http import HttpResponseRedirect
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 
+from core.redirects import local_path, same_site_url
+
 from .services import TRACKED_LINK_PARAM, visitor_context
 
 SKIP_PREFIXES = ("/static/", "/media/", "/admin/", "/documents/", "/favicon.ico")
@@ -35,7 +37,9 @@ class VisitorMiddleware:
         visitor_context(request)  # identifies from the token
         query = request.GET.copy()
         del query[TRACKED_LINK_PARAM]
-        response = HttpResponseRedirect(request.path + (f"?{query.urlencode()}" if query else ""))
+        # The request path is the visitor's to choose: `//evil.example/` must not become a redirect there.
+        target = local_path(request.path) + (f"?{query.urlencode()}" if query else "")
+        response = HttpResponseRedirect(same_site_url(request, target))
         patch_cache_control(response, private=True, no_store=True)
         response["Referrer-Policy"] = "no-referrer"
         return response

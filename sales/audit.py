@@ -202,8 +202,6 @@ class AuditLogView(ReportView):
     export_headings = {"timestamp": "When (UTC)", "user": "Who", "action": "Action", "what": "What",
                        "filters": "Filters", "rows": "Rows", "masked": "Personal data masked",
                        "object_id": "Object id"}
-    # Characters that make a spreadsheet cell a formula (CSV injection), as in the sales exports.
-    FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
     def dispatch(self, request, *args, **kwargs):
         if not can_view_audit_log(request.user):
@@ -262,12 +260,6 @@ class AuditLogView(ReportView):
             "masked": _yes_no(audit_masked(item)),
             "object_id": item.object_id,
         }
-
-    def preprocess_field_value(self, field, value, export_format):
-        value = super().preprocess_field_value(field, value, export_format)
-        if isinstance(value, str) and value.startswith(self.FORMULA_PREFIXES):
-            return "'" + value
-        return value
 
     def write_csv_response(self, queryset):
         response = super().write_csv_response(queryset)

@@ -21,6 +21,7 @@ from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
+from core.spreadsheets import neutralise
 from forms.models import LeadImport, LeadImportResult
 from leads.cleaning import JUNK_FLAGS, email_identity_key
 from leads.services.bulk import CREATED, FAILED, REJECTED, UPDATED, BulkCapture, BulkRow
@@ -283,8 +284,7 @@ def _seen_so_far(lead_import: LeadImport) -> dict[str, int]:
 
 def safe_cell(value) -> str:
     """A summary cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return neutralise("" if value is None else str(value))
 
 
 def summary_csv_chunks(lead_import: LeadImport):

@@ -4,9 +4,9 @@
   quoting (commas, quotes and line breaks inside a cell survive), CRLF line ends.
 - XLSX: openpyxl's write-only workbook, which writes rows to a temporary file as they come: the
   sheet is never held in memory, whatever its length. Strings are written inline (no shared table).
-- Both: text starting with = + - @, a tab or a carriage return gets a leading apostrophe, so a
-  spreadsheet never runs it as a formula (OWASP "CSV injection": =HYPERLINK(...), +cmd|...).
-  Numbers stay numbers: -2 is a number, "-2+3" is text and gets the apostrophe.
+- Both: text a spreadsheet would run as a formula gets a leading apostrophe (core.spreadsheets, the
+  product's one rule: = + - @, also after leading spaces, tabs or line breaks; =HYPERLINK(...),
+  +cmd|...). Numbers stay numbers: -2 is a number, "-2+3" is text and gets the apostrophe.
 - Dates and times in the site's time zone (TIME_ZONE), empty cells for nothing.
 
 Each writer offers one converter per kind of cell (`cell_converters`); the column registry composes
@@ -21,7 +21,10 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 
-FORMULA_STARTS = frozenset("=+-@\t\r")
+from core.spreadsheets import NEEDS_A_LOOK, neutralise
+
+# The first characters after which a text cell is handed to `neutralise` (the rest skip the call).
+FORMULA_STARTS = NEEDS_A_LOOK
 XLSX_MAX_ROWS = 1_048_576 - 1  # Excel's sheet size, less the heading row
 XLSX_MAX_CELL = 32_767  # characters in one Excel cell
 # Characters XML 1.0 (and so XLSX) cannot hold; openpyxl refuses them.
@@ -31,7 +34,7 @@ BOM = "\ufeff"
 
 def escape_formula(text: str) -> str:
     """'=SUM(A1)' -> "'=SUM(A1)"; everything else unchanged."""
-    return "'" + text if text and text[0] in FORMULA_STARTS else text
+    return neutralise(text)
 
 
 def export_timezone():
@@ -49,7 +52,7 @@ def csv_converters(tz=None) -> dict[str, Callable | None]:
     def text(value):
         if value.__class__ is not str:
             value = _as_text(value)
-        return "'" + value if value[:1] in starts else value
+        return neutralise(value) if value[:1] in starts else value
 
     def moment(value):
         if value is None:
@@ -75,7 +78,7 @@ def xlsx_converters(tz=None) -> dict[str, Callable | None]:
         if illegal.search(value):
             value = illegal.sub("", value)
         if value[:1] in starts:
-            value = "'" + value
+            value = neutralise(value)
         if "\r" in value:  # XML turns a bare CR into LF anyway; Excel's line break in a cell is LF
             value = value.replace("\r\n", "\n").replace("\r", "\n")
         return value[:XLSX_MAX_CELL]
