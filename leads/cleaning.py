@@ -97,9 +97,15 @@ def clean_text(value, max_length=None) -> tuple[str, bool]:
 
 
 def email_identity_key(email: str) -> str:
-    """jane.doe+news@Example.COM -> jane.doe@example.com: one mailbox, one person."""
+    """jane.doe+news@Example.COM -> jane.doe@example.com: one mailbox, one person.
+
+    Only a sub-address (`+tag` after a mailbox name) is folded. An address whose local part starts
+    with "+" (`+sales@acme.de`, `+2+3@acme.de`) has no mailbox name before it: each such address is
+    its own mailbox, so it keeps its whole local part. Folding it would give every one of them the
+    key `@acme.de`, and a submission from one would merge into the person of another."""
     local, _, domain = email.rpartition("@")
-    return f"{local.split('+', 1)[0].lower()}@{domain.lower()}"
+    mailbox = local.split("+", 1)[0] or local
+    return f"{mailbox.lower()}@{domain.lower()}"
 
 
 def normalise_email(raw: str) -> tuple[str, str]:

@@ -81,6 +81,39 @@ def test_case_and_plus_addressing_are_one_person():
     assert Person.objects.count() == 1
 
 
+@pytest.mark.parametrize("address", ["+sales@acme-hostile.de", "+@acme-hostile.de", "++@acme-hostile.de"])
+def test_an_address_without_a_mailbox_name_is_never_folded_into_another(address):
+    """`+2+3@acme-hostile.de` and `+sales@acme-hostile.de` used to share the key `@acme-hostile.de`: the
+    second submission merged into the first person and overwrote their first name."""
+    first = capture("+2+3@acme-hostile.de", first_name="Victim")
+    second = capture(address, first_name="Attacker")
+    if second.status != "processed" or second.person_id is None:  # refused as an address: also fine
+        assert Person.objects.get().first_name == "Victim"
+        return
+    assert second.person_id != first.person_id
+    assert Person.objects.get(pk=first.person_id).first_name == "Victim"
+    assert not Person.objects.filter(email_key__startswith="@").exists()
+
+
+def test_an_address_starting_with_plus_is_kept_whole_rather_than_guessed_at():
+    """With no mailbox name before the first "+", nothing says which part is a tag: two people at worst,
+    never one person for two mailboxes."""
+    assert capture("+sales+news@acme.de").person_id != capture("+sales@acme.de").person_id
+    assert capture("Jane+news@acme.de").person_id == capture("jane@acme.de").person_id
+
+
+def test_stored_keys_without_a_local_part_are_recomputed_by_the_migration():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    person = capture("+2+3@acme-hostile.de").person
+    Person.objects.filter(pk=person.pk).update(email_key="@acme-hostile.de")
+    import_module("leads.migrations.0009_identity_keys_keep_the_local_part").recompute(apps, None)
+    person.refresh_from_db()
+    assert person.email_key == "+2+3@acme-hostile.de"
+
+
 def test_duplicates_within_the_window_are_flagged_and_not_scored_twice():
     first = capture()
     second = capture()
