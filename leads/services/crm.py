@@ -98,6 +98,11 @@ def crm_deliver(delivery_id: int, *, now=None) -> CrmDelivery:
             delivery.last_error = "CRM_WEBHOOK_URL is not set: kept until it is"
             delivery.save(update_fields=["last_error"])
             return delivery
+        if not (settings.CRM_WEBHOOK_SECRET or "").strip():
+            # A signature made with an empty key is one anybody can make (manage.py check says so too).
+            delivery.last_error = "CRM_WEBHOOK_SECRET is empty: kept until it is set, never sent unsigned"
+            delivery.save(update_fields=["last_error"])
+            return delivery
         body = json.dumps(delivery.payload, sort_keys=True, separators=(",", ":")).encode()
         request = urllib.request.Request(
             settings.CRM_WEBHOOK_URL, data=body, method="POST",

@@ -116,6 +116,7 @@ def test_crossing_the_threshold_makes_an_mql_assigns_and_pushes_exactly_once(
 def test_a_crm_that_stays_down_keeps_the_push_until_it_gives_up(rules, reps, settings,
                                                                  django_capture_on_commit_callbacks):
     settings.CRM_WEBHOOK_URL, settings.CRM_MAX_ATTEMPTS = "http://127.0.0.1:9/nothing-listens-here", 3
+    settings.CRM_WEBHOOK_SECRET = SECRET
     with django_capture_on_commit_callbacks(execute=True):
         download()
     delivery = CrmDelivery.objects.get()
@@ -134,6 +135,18 @@ def test_without_a_crm_url_the_push_waits(rules, reps, settings, django_capture_
     delivery = CrmDelivery.objects.get()
     assert delivery.status == "pending" and delivery.attempts == 0
     assert "CRM_WEBHOOK_URL is not set" in delivery.last_error
+
+
+def test_with_an_empty_secret_the_push_waits_rather_than_go_out_signed_with_it(
+        rules, reps, receiver, settings, django_capture_on_commit_callbacks):
+    settings.CRM_WEBHOOK_SECRET = "  "
+    with django_capture_on_commit_callbacks(execute=True):
+        download()
+    crm_deliver_due(now=timezone.now() + timedelta(hours=1))
+    delivery = CrmDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == ("pending", 0)
+    assert "CRM_WEBHOOK_SECRET is empty" in delivery.last_error
+    assert receiver.requests == []
 
 
 def test_below_the_threshold_stays_a_lead(reps):

@@ -84,8 +84,8 @@ def marketer_client(django_user_model):
     return client
 
 
-def test_a_visitors_answers_reach_the_submissions_and_consent_exports_neutralised(
-        client, marketer_client, home_page, consent_policies):
+@pytest.mark.usefixtures("consent_policies")
+def test_a_visitors_answers_reach_the_submissions_and_consent_exports_neutralised(client, marketer_client, home_page):
     form_page = LeadFormPageFactory(parent=home_page, title="Contact sales", slug="contact-sales")
     answers = {"work_email": "-2+3@meridian-bank.de", "first_name": PAYLOADS[0], "last_name": PAYLOADS[1],
                "company": "\t@SUM(1+1)", "country": "DE"}
