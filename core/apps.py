@@ -12,7 +12,7 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from core import checks  # noqa: F401 - registers the checks on secrets
+        from core import checks, logins  # noqa: F401 - registers the checks on secrets, the lock-out log
         from core.spreadsheets import guard_wagtail_exports
 
         guard_wagtail_exports()

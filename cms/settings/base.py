@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything deployment-specific comes from the environment
 (see the table in README.md); with nothing set you get SQLite and an in-process cache."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from .env import database_from_url, env_bool, env_int, env_list, env_rate, env_str
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_htmx",
     "corsheaders",
+    "axes",  # admin login throttling
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -68,6 +70,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "personalization.middleware.VisitorMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: refuses a login attempt from a locked-out account or address.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -129,6 +133,22 @@ TASKS = {
         "QUEUES": ["default"],
     },
 }
+
+# --- Admin login throttling (django-axes) ------------------------------------------------------
+# Every login goes through Axes first: after LOGIN_FAILURE_LIMIT wrong passwords an account is locked
+# (from any address) and so is the address (for any account), each for LOGIN_LOCKOUT_MINUTES; a
+# lock-out is logged (core.logins). The client address is REMOTE_ADDR, as everywhere in the product:
+# behind a proxy, let the platform's proxy settings put the client's address there.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "core.logins.lockout_response"
+AXES_VERBOSE = False  # no start-up banner on every manage.py command; lock-outs are still logged
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
