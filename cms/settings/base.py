@@ -150,6 +150,19 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "core.logins.lockout_response"
 AXES_VERBOSE = False  # no start-up banner on every manage.py command; lock-outs are still logged
 
+# Workers (`manage.py db_worker`, core.workers): a heartbeat every WORKER_HEARTBEAT_SECONDS; a worker
+# silent for WORKER_DEAD_AFTER_SECONDS is dead and its tasks run again elsewhere (at most
+# WORKER_MAX_TASK_RUNS times in all); every WORKER_SWEEP_SECONDS the apps' sweeps below run.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
+WORKER_DEAD_AFTER_SECONDS = env_int("WORKER_DEAD_AFTER_SECONDS", 120)
+WORKER_SWEEP_SECONDS = env_int("WORKER_SWEEP_SECONDS", 60)
+WORKER_MAX_TASK_RUNS = env_int("WORKER_MAX_TASK_RUNS", 3)
+WORKER_SWEEPS = [
+    "outbox.services.outbox_sweep",  # emails due whose task was lost; emails a dead worker was sending
+    "leads.services.crm.crm_pushes_sweep",  # CRM pushes due whose task was lost
+    "leads.services.capture.leads_unprocessed_sweep",  # captured leads never processed
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -191,7 +191,10 @@ def import_run(import_id: int) -> str:
     """The task's body: every row through the lead store in batches; progress saved with each batch."""
     with transaction.atomic():
         lead_import = LeadImport.objects.select_for_update().filter(pk=import_id).first()
-        if lead_import is None or lead_import.status not in {LeadImport.Status.QUEUED, LeadImport.Status.FAILED}:
+        # Running: its worker died mid-import (core.workers queued the task again only then). Each batch
+        # committed with its progress, so it goes on after the last saved row.
+        resumable = {LeadImport.Status.QUEUED, LeadImport.Status.FAILED, LeadImport.Status.RUNNING}
+        if lead_import is None or lead_import.status not in resumable:
             return lead_import.status if lead_import else "missing"
         lead_import.status = LeadImport.Status.RUNNING
         lead_import.started_at = lead_import.started_at or timezone.now()

@@ -168,6 +168,12 @@ def lead_process(lead: Lead) -> Lead:
     fields = fields if isinstance(fields, dict) else {}
     try:
         with transaction.atomic():
+            # The lead's row is the claim: a second run (a task taken up again after its worker died, a
+            # sweep, `reprocess_leads`) waits here and then finds the lead processed.
+            status = Lead.objects.select_for_update().filter(pk=lead.pk).values_list("status", flat=True).first()
+            if status not in (Lead.Status.RECEIVED, Lead.Status.FAILED):
+                lead.refresh_from_db()
+                return lead
             _process(lead, fields, lead.interaction_type)
     except Exception as error:  # noqa: BLE001 - the submission is safe; the error is kept on it
         logger.exception("Processing lead %s failed", lead.pk)
@@ -240,6 +246,26 @@ def _fast_lane_reason(person, interaction_type) -> str:
     if person.company_id and person.company.is_key_account:
         return f"works at key account {person.company.name}"
     return ""
+
+
+# A lead still "received" this long after it arrived was never processed: its task was lost (a queue
+# outage, a web process killed between the two steps). The queue's own backlog is far shorter.
+UNPROCESSED_AFTER = timedelta(minutes=15)
+SWEEP_BATCH = 200
+
+
+def leads_unprocessed_sweep(now=None) -> int:
+    """Process the leads whose processing never ran (the workers' stale-work sweep). Returns how many."""
+    now = now or timezone.now()
+    stranded = (Lead.objects.filter(status=Lead.Status.RECEIVED, received_at__lt=now - UNPROCESSED_AFTER)
+                .order_by("pk")[:SWEEP_BATCH])
+    done = 0
+    for lead in stranded:
+        lead_process(lead)
+        done += 1
+    if done:
+        logger.warning("Processed %s captured leads whose processing had never run", done)
+    return done
 
 
 def leads_reprocess_failed(*, limit: int | None = None, progress=None) -> dict:

@@ -142,11 +142,23 @@ def crm_deliver(delivery_id: int, *, now=None) -> CrmDelivery:
     return delivery
 
 
-def crm_deliver_due(*, now=None) -> dict:
+# A push's own task runs it when due; one still pending this long after lost its task.
+OVERDUE_AFTER = timedelta(minutes=5)
+
+
+def crm_pushes_sweep(now=None) -> dict:
+    """The workers' stale-work sweep: send the pushes whose task was lost (queued after a commit by a
+    process that died, a queue outage). Nothing to send while no CRM is configured."""
+    if not settings.CRM_WEBHOOK_URL or not (settings.CRM_WEBHOOK_SECRET or "").strip():
+        return {}
+    return crm_deliver_due(now=now, overdue_by=OVERDUE_AFTER)
+
+
+def crm_deliver_due(*, now=None, overdue_by: timedelta = timedelta(0)) -> dict:
     """Send every pending push that is due (the sweeper for cron and task backends without defer)."""
     now = now or timezone.now()
     counts = {"delivered": 0, "pending": 0, "gave_up": 0}
-    due = CrmDelivery.objects.filter(status=CrmDelivery.Status.PENDING, next_attempt_at__lte=now)
+    due = CrmDelivery.objects.filter(status=CrmDelivery.Status.PENDING, next_attempt_at__lte=now - overdue_by)
     for delivery_id in due.values_list("pk", flat=True).order_by("pk"):
         delivery = crm_deliver(delivery_id, now=now)
         counts[delivery.status] = counts.get(delivery.status, 0) + 1

@@ -497,7 +497,8 @@ def export_job_run(job_id: int) -> str:
     progress saved every few thousand rows (each its own short transaction), then log the export."""
     with transaction.atomic():
         job = ExportJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status != ExportJob.Status.QUEUED:
+        # Running: its worker died mid-file (core.workers queued the task again only then): start over.
+        if job is None or job.status not in (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING):
             return job.status if job else "missing"
         name = storage.new_file_name(job.pk, job.file_format)
         job.status, job.started_at, job.finished_at = ExportJob.Status.RUNNING, timezone.now(), None
