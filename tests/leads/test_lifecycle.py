@@ -149,6 +149,25 @@ def test_with_an_empty_secret_the_push_waits_rather_than_go_out_signed_with_it(
     assert receiver.requests == []
 
 
+def test_the_workers_sweep_sends_a_push_whose_task_was_lost(rules, reps, receiver, settings):
+    from leads.services.crm import crm_pushes_sweep
+
+    receiver.failures = 0
+    download()  # outside any on-commit capture: the push's task is never queued (as if the process died)
+    delivery = CrmDelivery.objects.get()
+    assert delivery.status == "pending" and receiver.requests == []
+    assert crm_pushes_sweep(now=timezone.now() + timedelta(minutes=1)) == {"delivered": 0, "pending": 0,
+                                                                            "gave_up": 0}, "its task may still come"
+    crm_pushes_sweep(now=timezone.now() + timedelta(minutes=6))
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered" and len(receiver.requests) == 1
+    crm_pushes_sweep(now=timezone.now() + timedelta(minutes=30))
+    assert len(receiver.requests) == 1
+
+    settings.CRM_WEBHOOK_URL = ""
+    assert crm_pushes_sweep() == {}
+
+
 def test_below_the_threshold_stays_a_lead(reps):
     lead = download()
     assert lead.person.stage == "lead" and not CrmDelivery.objects.exists()
