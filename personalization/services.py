@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 from urllib.parse import urlparse
@@ -18,6 +19,7 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.utils import timezone
 from user_agents import parse as parse_user_agent
 
@@ -28,6 +30,8 @@ from leads.services.identity import valid_visitor_id
 from . import stats
 from .segments import VERSION_KEY, current_version, segment_set
 from .state import RECENT_PAGES, RECENT_VARIANTS, Facts, VisitorState
+
+logger = logging.getLogger(__name__)
 
 STATE_TTL = 24 * 3600
 EPOCH_KEY = "pz:people:epoch"
@@ -157,8 +161,14 @@ class VisitorContext:
         self.segment_version = current_version(cached.get(VERSION_KEY))
         self.epoch = cached.get(EPOCH_KEY) or "0"
         state = cached.get(state_key(visitor_id)) if (visitor_id and self.tracking) else None
+        # The database may be down for a moment (a failover, a restart): the page is still served, with
+        # what this request says, and nothing of this visitor is stored until it is back.
+        self.database_down = False
         if state is None and visitor_id and self.tracking:
-            state = _state_from_database(visitor_id, self.now)
+            try:
+                state = _state_from_database(visitor_id, self.now)
+            except DatabaseError:
+                self._database_down("reading visitor")
             self.facts_changed()
         if state is None:
             self.is_new = self.tracking and not visitor_id
@@ -181,8 +191,11 @@ class VisitorContext:
         if country and country != state.country:
             state.country = country
             self._mark("country")
-        self._identify_from_link(request)
-        self._load_person()
+        try:
+            self._identify_from_link(request)
+            self._load_person()
+        except DatabaseError:
+            self._database_down("reading the person")  # the person's facts are loaded on a later request
 
     @property
     def visitor_id(self) -> str:
@@ -240,13 +253,22 @@ class VisitorContext:
     def segments(self):
         return segment_set(self.segment_version)
 
+    def _database_down(self, doing: str):
+        logger.warning("Personalisation without the database (%s failed): default content, nothing stored", doing)
+        self.database_down = True
+
     @property
     def segment_ids(self) -> frozenset:
         """The segments this visitor is in now: stored membership plus segments with time rules."""
         if self.override is not None:
             return self.override
         if self._segment_ids is None:
-            segments, state, facts = self.segments, self.state, Facts(self.state)
+            try:
+                segments = self.segments
+            except DatabaseError:  # segments not loaded in this process yet, and the database is down
+                self._database_down("loading segments")
+                return frozenset()
+            state, facts = self.state, Facts(self.state)
             if self._changed is None or state.computed_for != (self.segment_version, self.epoch):
                 state.segment_ids = segments.evaluate(facts, self.now, segments.stored)
                 state.computed_for = (self.segment_version, self.epoch)
@@ -347,14 +369,20 @@ class VisitorContext:
                     for key in sorted(seen, key=seen.get)[: len(seen) - RECENT_VARIANTS]:
                         del seen[key]
                 self.dirty = True
-        if not self.tracking:
-            return
+        if not self.tracking or self.database_down:
+            return  # a state built without the database must not hide the stored one
         if self.request.method != "GET":
             # A form fill in this request may have identified the visitor meanwhile.
             self._adopt_identification(cache.get(person_key(self.visitor_id)))
         # A visitor seen for the first time waits for their second request (see first_sighting).
         if not self.first_sighting and (self.save_to_database or not self.state.in_database and self.state.page_views):
-            visitor_save(self.state)
+            try:
+                visitor_save(self.state)
+            except DatabaseError:
+                # Kept in the cache with its unsaved views counted to the limit: the next page view saves it.
+                logger.warning("Visitor %s not saved (database unavailable); saved with a later page view",
+                               self.visitor_id)
+                self.state.unsaved_views = max(self.state.unsaved_views, settings.PERSONALIZATION_SAVE_EVERY)
             self.dirty = True
         if self.dirty:
             cache.set(state_key(self.visitor_id), self.state, STATE_TTL)

@@ -9,14 +9,17 @@ anything a visitor did: the counts are statistics, not records.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections import Counter
 
 from django.conf import settings
 from django.core import signing
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 KINDS = ("impressions", "clicks", "conversions")
 KEY_SALT = "signalpage.personalization.variant"
@@ -89,15 +92,26 @@ def flush() -> int:
         f"clicks = {table}.clicks + excluded.clicks, "
         f"conversions = {table}.conversions + excluded.conversions"
     )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(sql, [(*key, *counts) for key, counts in rows.items()])
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(sql, [(*key, *counts) for key, counts in rows.items()])
+    except DatabaseError:
+        # The database is down for a moment: the counts go back in the buffer for the next flush, and
+        # the page that happened to trigger this flush is served all the same.
+        with _lock:
+            for buffered_key, count in pending.items():
+                _buffer[buffered_key] += count
+        logger.warning("Variant statistics not written (database unavailable): kept for the next flush")
+        return 0
     return len(rows)
 
 
 def discard_pending() -> None:
-    """Forget counts not yet written (tests start from nothing)."""
+    """Forget counts not yet written and start the flush clock again (tests start from nothing; a test
+    that froze time may have left the clock in the future)."""
     with _lock:
         _buffer.clear()
+        _last_flush[0] = time.monotonic()
 
 
 def flush_at_exit() -> None:
