@@ -205,3 +205,21 @@ def test_a_worker_killed_mid_task_has_its_task_run_again_by_another(database_que
     task = DBTaskResult.objects.get(pk=result.id)
     assert len(task.worker_ids) == 2 and task.worker_ids[0] != task.worker_ids[1]
     assert done.read_text() == "done"
+
+
+@pytest.mark.django_db
+def test_finished_task_rows_are_pruned_by_the_documented_command(database_queue):
+    old = timezone.now() - timedelta(days=30)
+    for status in (TaskResultStatus.SUCCESSFUL, TaskResultStatus.READY):
+        DBTaskResult.objects.create(status=status, args_kwargs={"args": [], "kwargs": {}}, backend_name="background",
+                                    task_path="leads.tasks.process_lead", run_after=old, finished_at=old,
+                                    queue_name="default")
+    call_command("prune_db_task_results", stdout=io.StringIO(), stderr=io.StringIO())
+    assert list(DBTaskResult.objects.values_list("status", flat=True)) == [TaskResultStatus.READY]
+
+
+@pytest.mark.django_db
+def test_pruning_without_a_database_queue_says_why(settings):
+    settings.TASKS = {"default": IMMEDIATE, "background": IMMEDIATE}
+    with pytest.raises(CommandError, match="No task backend uses the database queue"):
+        call_command("prune_db_task_results")
