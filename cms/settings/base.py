@@ -3,6 +3,9 @@
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 from .env import database_from_url, env_bool, env_int, env_list, env_rate, env_str
 
@@ -44,6 +47,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "corsheaders",
     "axes",  # admin login throttling
+    "csp",  # its system checks and {% load csp %}
+    "ninja",  # the API docs (/api/v1/docs) serve Swagger UI from ninja's static files, not a CDN
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -60,6 +65,10 @@ MIDDLEWARE = [
     "core.redirects.OffSiteRedirectGuard",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Security headers of every response but static files (see core/csp.py for the choice by path).
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "core.csp.PermissionsPolicyByViewMiddleware",
+    "core.csp.ContentSecurityPolicyMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -219,6 +228,66 @@ WAGTAIL_HEADLESS_PREVIEW = {
 }
 # How long a preview token handed to the front end stays valid.
 HEADLESS_PREVIEW_TOKEN_MAX_AGE = env_int("HEADLESS_PREVIEW_TOKEN_MAX_AGE", 60 * 60)
+
+# --- Content-Security-Policy and Permissions-Policy (core/csp.py picks the policy by path) ----------
+# The two hosts our video players come from (cms.blocks.video_embed_url, events.views.embed_url). Any
+# page's body may hold a video block, which swaps in a player iframe when the visitor presses play,
+# and pages are served from the output cache (HTML only, no per-view headers): so these two are
+# allowed as frames everywhere rather than per page. Nothing else comes from another host.
+VIDEO_PLAYER_ORIGINS = ["https://www.youtube-nocookie.com", "https://player.vimeo.com"]
+# The public site: our own files only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        # Scripts from our origin, or inline with this response's nonce: no inline handlers, no eval
+        # (htmx runs with allowEval off, see base.html). JSON-LD is data, which CSP does not block.
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],  # no <style> and no style="": everything is in the static CSS
+        "img-src": [SELF, "data:"],  # data: for SVG and QR codes written into the page
+        "frame-src": [SELF, *VIDEO_PLAYER_ORIGINS],
+        # Only our own pages may frame ours: the page editor's preview panel frames the page, rendered
+        # for a request with the page's own path (so under this policy, not the admin's).
+        "frame-ancestors": [SELF],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
+# The Wagtail admin: Wagtail's widgets and panels print inline <script> and style="" with no nonce
+# (wagtail/wagtail#1288), so 'unsafe-inline' stays for scripts and styles; nothing in it uses an
+# inline event handler (script-src-attr 'none'), eval, or another host. blob: for images Wagtail
+# shows before upload; frames for the preview (the headless front end's when one is configured).
+_headless_origin = "{0.scheme}://{0.netloc}".format(urlsplit(HEADLESS_PREVIEW_URL)) if HEADLESS_PREVIEW_URL else None
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        "script-src": [SELF, UNSAFE_INLINE],
+        "script-src-attr": [NONE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "frame-src": [SELF, *VIDEO_PLAYER_ORIGINS, *([_headless_origin] if _headless_origin else [])],
+    },
+}
+# Avatars come from our own server, not Gravatar: the admin loads nothing from another host either.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Browser features nobody on the site needs are off, also for frames; the video players may autoplay
+# (after the visitor pressed play), go full screen and play protected media. Only features Chromium
+# knows (it logs an error for each unknown one: interest-cohort, ambient-light-sensor, bluetooth...).
+_players = ["self", *VIDEO_PLAYER_ORIGINS]
+PERMISSIONS_POLICY = {
+    **{feature: [] for feature in (
+        "accelerometer", "browsing-topics", "camera", "display-capture",
+        "geolocation", "gyroscope", "hid", "idle-detection", "local-fonts", "magnetometer", "microphone",
+        "midi", "otp-credentials", "payment", "screen-wake-lock", "serial", "usb", "window-management",
+        "xr-spatial-tracking",
+    )},
+    "autoplay": _players,
+    "encrypted-media": _players,
+    "fullscreen": _players,
+    "picture-in-picture": _players,
+}
+# Views (by URL name) that need more: the door's check-in screen scans tickets with the camera.
+PERMISSIONS_POLICY_VIEWS = {"wagtailsnippets_events_event:check_in": {"camera": ["self"]}}
 
 # --- CRM push (leads) ------------------------------------------------------------------------
 # MQLs and fast-lane leads are POSTed here as signed JSON; empty keeps them queued (never lost).
