@@ -29,11 +29,11 @@ What it does:
    (cms.wsgi, bench.settings = production settings relaxed for 127.0.0.1, sync workers,
    CONN_MAX_AGE 60) with BENCH_BACKGROUND_TASKS_BACKEND=django_tasks_db.DatabaseBackend: a request
    stores the raw lead and its processing task, the form submission and consent record, then the
-   registration (seat claimed by a conditional UPDATE of the event's counter) and its email row, and
-   after commit the email's delivery task. NO db_worker runs during the burst: lead processing and
-   email delivery wait in the queue, as in production under a burst. Email backend: locmem (bench
-   settings), so nothing is ever sent. FORMS_MIN_FILL_SECONDS=0 and rate limits of 1000000/60 (every
-   visitor comes from 127.0.0.1).
+   registration (seat claimed by a conditional UPDATE of the event's counter) and its email row in
+   the outbox, with the email's delivery task in the same transaction. NO db_worker runs during the
+   burst: lead processing and email delivery wait in the queue, as in production under a burst.
+   Email backend: locmem (bench settings), so nothing is ever sent. FORMS_MIN_FILL_SECONDS=0 and
+   rate limits of 1000000/60 (every visitor comes from 127.0.0.1).
 4. A virtual visitor: GET /api/v1/events/{id} (the event with its `form`: fields, token, consent
    policy, a new visitor id), then POST /api/v1/events/{id}/registrations (JSON: token, answers with
    a unique work email, consent ticked, consent_policy, visitor_id). Threads with http.client, one
@@ -597,9 +597,9 @@ def global_counts():
     from django_tasks_db.models import DBTaskResult
     from wagtail.models import ReferenceIndex
 
-    from events.models import EmailDelivery
     from forms.models import ConsentRecord, LeadFormSubmission, RejectedSubmission
     from leads.models import Lead
+    from outbox.models import OutgoingEmail
 
     return {
         "reference index rows": ReferenceIndex.objects.count(),
@@ -607,7 +607,7 @@ def global_counts():
         "form submissions": LeadFormSubmission.objects.count(),
         "consent records": ConsentRecord.objects.count(),
         "rejections": RejectedSubmission.objects.count(),
-        "email rows": EmailDelivery.objects.count(),
+        "email rows": OutgoingEmail.objects.count(),
         "tasks": DBTaskResult.objects.count(),
         **{f"tasks {path.rsplit('.', 1)[-1]}": n for path, n in
            Counter(DBTaskResult.objects.values_list("task_path", flat=True)).items()},
@@ -615,12 +615,13 @@ def global_counts():
 
 
 def event_truth(event):
-    from events.models import EmailDelivery, Event, Registration
+    from events.models import Event, Registration
     from leads.models import Lead
+    from outbox.models import OutgoingEmail
 
     registrations = Registration.objects.filter(event=event)
     statuses = Counter(registrations.values_list("status", flat=True))
-    emails = Counter(EmailDelivery.objects.filter(registration__event=event).values_list("kind", "status"))
+    emails = Counter(OutgoingEmail.objects.filter(registration__event=event).values_list("kind", "status"))
     return {
         "statuses": statuses,
         "registrations": sum(statuses.values()),
@@ -770,8 +771,8 @@ def queue_state(full=True):
     from django.db.models import Count
     from django_tasks_db.models import DBTaskResult
 
-    from events.models import EmailDelivery
     from leads.models import Lead
+    from outbox.models import OutgoingEmail
 
     tasks = dict(DBTaskResult.objects.order_by().values_list("status").annotate(n=Count("id")))
     state = {
@@ -781,7 +782,7 @@ def queue_state(full=True):
     }
     if full:
         leads = dict(Lead.objects.order_by().values_list("status").annotate(n=Count("id")))
-        emails = dict(EmailDelivery.objects.order_by().values_list("status").annotate(n=Count("id")))
+        emails = dict(OutgoingEmail.objects.order_by().values_list("status").annotate(n=Count("id")))
         state.update({"leads received": leads.get("received", 0), "leads processed": leads.get("processed", 0),
                       "emails pending": emails.get("pending", 0), "emails sent": emails.get("sent", 0)})
     return state
@@ -896,7 +897,7 @@ STEPS = [
     ("events.services.registrations", "registration_create", "  registration_create"),
     ("events.services.registrations", "_status_for_new", "    seat claim (conditional UPDATE)"),
     ("events.services.registrations", "email_queue", "    email row (INSERT)"),
-    ("events.services.emails", "_enqueue", "    on commit: enqueue delivery (INSERT task)"),
+    ("outbox.services", "_enqueue", "    enqueue delivery (INSERT task)"),
     ("events.api", "_registration_out", "_registration_out (signed links)"),
 ]
 
@@ -1001,12 +1002,13 @@ def reference_index_models():
     from django_tasks_db.models import DBTaskResult
     from wagtail.signal_handlers import update_reference_index_on_save
 
-    from events.models import EmailDelivery, Registration
+    from events.models import Registration
     from forms.models import ConsentRecord, LeadFormSubmission
     from leads.models import Lead
+    from outbox.models import OutgoingEmail
 
     tracked = []
-    for model in (Lead, DBTaskResult, LeadFormSubmission, ConsentRecord, Registration, EmailDelivery):
+    for model in (Lead, DBTaskResult, LeadFormSubmission, ConsentRecord, Registration, OutgoingEmail):
         receivers = post_save._live_receivers(model)
         receivers = receivers[0] if isinstance(receivers, tuple) else receivers  # sync receivers
         if any(getattr(r, "__wrapped__", r) is update_reference_index_on_save for r in receivers):

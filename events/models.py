@@ -1,4 +1,5 @@
-"""Events, their speakers and agenda, registrations, and the emails sent about them.
+"""Events, their speakers and agenda, registrations, and the wording of the emails sent about them
+(the emails themselves are rows of the product's outbox: outbox.models.OutgoingEmail).
 
 An event is the record marketers fill in; its landing page (a cms page type) is generated from it
 and reads the details from here on every view, so the page never holds a stale copy.
@@ -10,6 +11,7 @@ import zoneinfo
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -398,6 +400,9 @@ class Registration(models.Model):
     # Part of the signed ticket and cancellation links: a leaked id alone opens nothing, and
     # changing it (cancel and register again) retires old links.
     secret = models.CharField(max_length=32, default=new_secret, editable=False)
+    # Its emails, in the product's outbox (one per key: `registrations.exclude(emails__key=...)`).
+    emails = GenericRelation("outbox.OutgoingEmail", content_type_field="about_type", object_id_field="about_id",
+                             related_query_name="registration")
 
     search_fields = []  # searched with database lookups (check-in, lists); see events.selectors
 
@@ -454,37 +459,3 @@ class EventEmailTemplate(models.Model):
 
     def __str__(self):
         return self.get_kind_display()
-
-
-class EmailDelivery(models.Model):
-    """One email to one registrant. The row is written before the email is sent, under a key that
-    can exist once per registration, so a scheduler run twice (or two workers) sends it once."""
-    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
-    wagtail_reference_index_ignore = True
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        SENDING = "sending", "Being sent"
-        SENT = "sent", "Sent"
-        SKIPPED = "skipped", "Skipped"
-        FAILED = "failed", "Failed"
-
-    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="emails")
-    kind = models.CharField(max_length=30, choices=EmailKind.choices)
-    key = models.CharField(max_length=80, help_text="e.g. reminder:24h; one email per registration and key")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    created_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    error = models.CharField(max_length=500, blank=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["registration", "key"], name="events_email_once_per_key")]
-        indexes = [models.Index(fields=["status", "created_at"], name="events_email_status"),
-                   models.Index(fields=["registration", "kind"], name="events_email_reg_kind")]
-
-    def __str__(self):
-        # The registration's id, never the address (masking can't reach every place Wagtail shows this).
-        return f"{self.get_kind_display()} for registration #{self.registration_id} ({self.get_status_display()})"
-

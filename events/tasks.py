@@ -5,9 +5,11 @@ from django_tasks import task
 
 @task(backend="background")
 def deliver_event_email(delivery_id: int):
-    from events.services.emails import email_deliver
+    """Kept for tasks queued before event emails moved to the outbox (the database queue stores this
+    path): their rows were carried over with the same ids. New emails are sent by outbox.tasks."""
+    from outbox.services import outbox_deliver
 
-    return email_deliver(delivery_id)
+    return outbox_deliver(delivery_id)
 
 
 @task(backend="background")

@@ -8,3 +8,8 @@ class LeadFormsConfig(AppConfig):
     label = "leadforms"
     verbose_name = "Gated forms"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from forms.services.submission import email_kinds_register
+
+        email_kinds_register()  # the confirmation and notification kinds in the outbox's registry

@@ -1,10 +1,18 @@
-"""Background work of the forms app (django-tasks, "background" queue: emails never slow a submission)."""
+"""Background work of the forms app (django-tasks, "background" queue).
 
-from django.core.mail import send_mail
+Form emails are written to the product's outbox (outbox.services) and sent by its task. This task
+stays only for those queued before that change: the database queue stores the task's path, so a
+worker may still run it. It puts the message into the outbox, which sends and retries it.
+"""
+
 from django_tasks import task
 
 
 @task(backend="background")
 def send_form_email(*, subject: str, body: str, to: list[str], from_email: str | None = None):
-    """A confirmation to the visitor or a notification to the team (plain text)."""
-    return send_mail(subject[:200], body, from_email, to)
+    """A confirmation or notification queued before the outbox: into the outbox with it."""
+    from forms.services.submission import FORM_EMAIL_BEFORE_OUTBOX
+    from outbox.services import outbox_queue
+
+    return outbox_queue(FORM_EMAIL_BEFORE_OUTBOX, to=list(to), subject=subject, text=body,
+                        from_email=from_email or "").pk

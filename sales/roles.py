@@ -51,6 +51,9 @@ MARKETING = [
     "events.view_registration", "events.change_registration", "events.check_in_registration",
     "events.add_speaker", "events.change_speaker", "events.view_speaker",
     "events.view_eventemailtemplate", "events.change_eventemailtemplate",
+    # The Outbox: every email the product sends, and "Send again" for failed ones (addresses masked
+    # without leads.view_personal_data, which this role has).
+    "outbox.view_outgoingemail", "outbox.send_again_outgoingemail",
 ]
 
 ROLES: dict[str, dict] = {

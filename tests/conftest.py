@@ -10,6 +10,7 @@ from tests.factories import (
     HomePageFactory,
     WhitepaperIndexPageFactory,
 )
+from tests.mail_server import mail_server  # noqa: F401  (a real SMTP server on loopback, for every app's tests)
 
 
 @pytest.fixture(autouse=True, scope="session")

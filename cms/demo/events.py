@@ -38,7 +38,7 @@ from wagtail.images import get_image_model
 from cms.demo.leads import COMPANIES
 from cms.demo.media import abstract_image
 from cms.event_pages import event_pages_sync
-from events.models import EmailDelivery, EmailKind, Event, EventSession, Registration, Speaker
+from events.models import EmailKind, Event, EventSession, Registration, Speaker
 from events.services import (
     event_cancel,
     registration_approve,
@@ -49,10 +49,11 @@ from events.services import (
     registration_reject,
     seats_recount,
 )
-from events.services.emails import emails_queue_for
+from events.services.emails import emails_queue_for, outbox_kind
 from events.signals import events_changed
 from leads.models import Interaction, Person
 from leads.services import lead_capture, people_rescore
+from outbox.models import OutgoingEmail
 
 LOCMEM_EMAIL = "django.core.mail.backends.locmem.EmailBackend"
 NOT_EMAILED = "Demo data: not emailed"
@@ -137,9 +138,9 @@ class DemoEventLoader:
                 spec.register(self, event)
             if self.attendees:
                 people_rescore(self.attendees)  # their attendance was moved back to the event's date
-            EmailDelivery.objects.filter(
-                registration__event__in=[event for _, event in events], status=EmailDelivery.Status.PENDING,
-            ).update(status=EmailDelivery.Status.SKIPPED, error=NOT_EMAILED)
+            OutgoingEmail.objects.filter(
+                registration__event__in=[event for _, event in events], status=OutgoingEmail.Status.PENDING,
+            ).update(status=OutgoingEmail.Status.SKIPPED, last_error=NOT_EMAILED)
             count = Registration.objects.filter(event__in=[event for _, event in events]).count()
             if count:
                 self.report.add(f"event registrations: {count}")
@@ -398,7 +399,7 @@ class DemoEventLoader:
         regs = Registration.objects.filter(pk__in=[registration.pk for registration in registrations])
         regs.update(**{name: Case(When(**{f"{name}__gte": self.started}, then=Value(when)), default=F(name))
                        for name in ("registered_at", "queued_at", "decided_at", "cancelled_at", "checked_in_at")})
-        EmailDelivery.objects.filter(registration__in=regs, created_at__gte=self.started).update(created_at=when)
+        OutgoingEmail.objects.filter(registration__in=regs, created_at__gte=self.started).update(created_at=when)
 
     def register(self, event, person, when, *, invited_by=None) -> Registration:
         """A visitor fills in the registration form on the landing page (lead capture, then the registration)."""
@@ -457,7 +458,7 @@ class DemoEventLoader:
         registrations = Registration.objects.filter(event=event)
         emails_queue_for(registrations.filter(status=Registration.Status.ATTENDED), EmailKind.THANK_YOU, "thank_you")
         emails_queue_for(registrations.filter(status=Registration.Status.NO_SHOW), EmailKind.MISSED_YOU, "missed_you")
-        EmailDelivery.objects.filter(registration__event=event, key__in=["thank_you", "missed_you"]).update(
+        OutgoingEmail.objects.filter(registration__event=event, key__in=["thank_you", "missed_you"]).update(
             created_at=event.ends_at + timedelta(hours=2))
 
     # --- registrations per event ---
@@ -511,7 +512,8 @@ class DemoEventLoader:
         # Cancelled after people had registered: every one of them is told, and their places are released.
         event_cancel(event)
         when = self.now - timedelta(days=3)
-        EmailDelivery.objects.filter(registration__event=event, kind=EmailKind.EVENT_CANCELLED).update(created_at=when)
+        OutgoingEmail.objects.filter(registration__event=event, kind=outbox_kind(EmailKind.EVENT_CANCELLED)).update(
+            created_at=when)
         Registration.objects.filter(event=event, status=Registration.Status.CANCELLED,
                                     cancelled_at__isnull=True).update(cancelled_at=when)
 

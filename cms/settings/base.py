@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "personalization",
     "leads",
     "sales",
+    "outbox",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -338,8 +339,17 @@ FORMS_MAX_BODY_BYTES = env_int("FORMS_MAX_BODY_BYTES", 64 * 1024)
 GATED_DOWNLOAD_MAX_AGE = env_int("GATED_DOWNLOAD_MAX_AGE", 7 * 24 * 3600)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Northwind Signal <hello@northwind-signal.example>")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-# A hung mail server must fail a send well before event emails stuck "being sent" are retried (15 min).
+# A hung mail server must fail a send well before an email stuck "being sent" is retried (the
+# outbox's OUTBOX_SENDING_TIMEOUT_MINUTES; `manage.py check` warns when they are too close).
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+# The outbox (every email the product sends): attempts before an email is "failed" (the admin's
+# Outbox, "Send again"), the longest wait between two (1, 2, 4 ... minutes up to it), how long an
+# email may stay "being sent" before its worker counts as dead, and how long a due email may wait
+# for its task before the sweep queues it again.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10)
+OUTBOX_MAX_BACKOFF_MINUTES = env_int("OUTBOX_MAX_BACKOFF_MINUTES", 120)
+OUTBOX_SENDING_TIMEOUT_MINUTES = env_int("OUTBOX_SENDING_TIMEOUT_MINUTES", 15)
+OUTBOX_REQUEUE_AFTER_MINUTES = env_int("OUTBOX_REQUEUE_AFTER_MINUTES", 10)
 
 # Lead imports (CSV/XLSX): uploads hold personal data, so they live outside MEDIA_ROOT's public
 # folders (default: private-media/lead-imports beside MEDIA_ROOT), shared by web servers and workers.

@@ -1,7 +1,7 @@
 """Writes of the events app. Views, the API, the admin and commands call these."""
 
 from .checkin import CheckIn, NotAdmitted, registration_check_in
-from .emails import email_deliver, email_queue
+from .emails import email_queue
 from .events import event_cancel, event_saved, landing_pages_generate
 from .registrations import (
     RegistrationClosed,
@@ -22,7 +22,6 @@ __all__ = [
     "NotAdmitted",
     "RegistrationClosed",
     "RegistrationOutcome",
-    "email_deliver",
     "email_queue",
     "event_cancel",
     "event_saved",

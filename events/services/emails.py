@@ -1,35 +1,33 @@
-"""Event emails: written down before they are sent, sent by a background task, each exactly once.
+"""Event emails: their wording, what they say and carry, and when one is no longer true.
 
-`email_queue` adds an EmailDelivery row in the caller's transaction (so a status change and its
-email commit together) and, after commit, enqueues `deliver_event_email`. Delivery claims the row
-with one conditional UPDATE (pending -> sending): a second worker, or the same task run twice,
-finds nothing to claim. Rows the queue lost are picked up by the scheduler's sweep.
+They go through the product's outbox (outbox.services): `email_queue` writes the email down in the
+caller's transaction (so a status change and its email commit together), and the outbox sends it,
+retries it with backoff, never sends it twice once the mail server accepted it, and shows it in the
+admin's Outbox. The message itself is built when it is sent, by `event_email_build` (registered for
+every kind in EventsConfig.ready): with the marketers' wording of that moment, the QR ticket and the
+calendar file, and skipped with its reason when it is no longer true (a ticket for a place given up,
+a reminder after the start).
 
-A worker that dies after the mail server accepted a message but before the row says "sent"
-leaves it "sending"; the sweep retries such rows after EMAIL_STUCK_AFTER, which is the one case
-where a person could get an email twice (documented in docs/events.md).
+Each email is a row about its registration under a key ("reminder:24h", "thank_you") that can exist
+once per registration, so the scheduler run twice, or in two places at once, writes it once.
 """
 
-import logging
 import re
 import uuid
-from datetime import timedelta
 from email.mime.image import MIMEImage
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.html import escape, linebreaks, urlize
 
 from events.calendar import event_ics
-from events.models import EmailDelivery, EmailKind, EventEmailTemplate, Registration
+from events.models import EmailKind, EventEmailTemplate, Registration
+from outbox import kinds
+from outbox.models import OutgoingEmail
+from outbox.services import outbox_queue, outbox_queue_many
 
-logger = logging.getLogger(__name__)
-
-EMAIL_STUCK_AFTER = timedelta(minutes=15)
-MAX_ATTEMPTS = 3
+KIND_PREFIX = "events."  # their kinds in the outbox: events.confirmation, events.reminder, ...
 TICKET_KINDS = {EmailKind.CONFIRMATION, EmailKind.APPROVED, EmailKind.PROMOTED, EmailKind.REMINDER}
 CALENDAR_KINDS = TICKET_KINDS | {EmailKind.CANCELLED, EmailKind.EVENT_CANCELLED}
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
@@ -121,93 +119,44 @@ def render(text: str, context: dict) -> str:
 
 
 # --- Queueing ------------------------------------------------------------------------------
-def email_queue(registration: Registration, kind: str, *, key: str = "") -> EmailDelivery | None:
+def outbox_kind(kind: str) -> str:
+    return f"{KIND_PREFIX}{kind}"
+
+
+def email_queue(registration: Registration, kind: str, *, key: str = "") -> OutgoingEmail:
     """Write the email down now (in the caller's transaction); it goes out after commit."""
-    delivery = EmailDelivery.objects.create(
-        registration=registration, kind=kind, key=key or f"{kind}:{uuid.uuid4().hex[:16]}",
-    )
-    if _queue_is_the_database():
-        # Row and task commit together (one commit fewer per registration); a worker can only see
-        # the task once the row is there. The savepoint keeps a failing enqueue from taking the row.
-        _enqueue(delivery.pk)
-    else:
-        transaction.on_commit(lambda: _enqueue(delivery.pk))
-    return delivery
-
-
-def _queue_is_the_database() -> bool:
-    from events.tasks import deliver_event_email
-
-    return type(deliver_event_email.get_backend()).__module__.startswith("django_tasks_db")
-
-
-def _enqueue(delivery_id: int) -> None:
-    from events.tasks import deliver_event_email
-
-    try:
-        with transaction.atomic():  # a savepoint inside the caller's transaction: a failure stays here
-            deliver_event_email.enqueue(delivery_id)
-    except Exception:  # noqa: BLE001 - the row is stored; the scheduler's sweep sends it
-        logger.exception("Could not queue event email %s", delivery_id)
+    return outbox_queue(outbox_kind(kind), about=registration, to=[registration.email],
+                        key=key or f"{kind}:{uuid.uuid4().hex[:16]}")
 
 
 def emails_queue_for(registrations, kind: str, key: str) -> list[int]:
     """The same email (one key) for many registrations; those who already have it are skipped.
 
-    Returns the deliveries written now (a second run finds none; a row a concurrent run wrote
-    first is theirs to send)."""
-    newcomers = list(registrations.exclude(emails__key=key).values_list("pk", flat=True))
-    if not newcomers:
-        return []
-    EmailDelivery.objects.bulk_create([EmailDelivery(registration_id=pk, kind=kind, key=key) for pk in newcomers],
-                                      ignore_conflicts=True, batch_size=1000)
-    ids = list(EmailDelivery.objects.filter(registration_id__in=newcomers, key=key,
-                                            status=EmailDelivery.Status.PENDING).values_list("pk", flat=True))
-    transaction.on_commit(lambda: [_enqueue(pk) for pk in ids])
-    return ids
+    Returns the emails written now (a second run finds none; a row a concurrent run wrote first is
+    theirs to send)."""
+    newcomers = dict(registrations.exclude(emails__key=key).values_list("pk", "email"))
+    return outbox_queue_many(outbox_kind(kind), key=key, about_model=Registration,
+                             recipients={pk: [email] for pk, email in newcomers.items()})
 
 
-def emails_sweep(now=None) -> int:
-    """Re-queue what a lost task or a dead worker left behind. Returns how many were re-queued."""
-    now = now or timezone.now()
-    stuck = EmailDelivery.objects.filter(status=EmailDelivery.Status.SENDING, claimed_at__lt=now - EMAIL_STUCK_AFTER)
-    # Out of attempts: failed (not "being sent" for ever), like a send that raised.
-    stuck.filter(attempts__gte=MAX_ATTEMPTS).update(status=EmailDelivery.Status.FAILED,
-                                                    error="The worker stopped while sending it, every attempt.")
-    stuck.filter(attempts__lt=MAX_ATTEMPTS).update(status=EmailDelivery.Status.PENDING)
-    ids = list(EmailDelivery.objects.filter(status=EmailDelivery.Status.PENDING,
-                                            created_at__lt=now - timedelta(minutes=1)).values_list("pk", flat=True))
-    for pk in ids:
-        _enqueue(pk)
-    return len(ids)
+# --- Building, when it is sent ----------------------------------------------------------------
+def event_email_build(email: OutgoingEmail) -> EmailMultiAlternatives | str:
+    """The outbox's builder for event emails: the message, or why it is not sent any more."""
+    kind = email.kind.removeprefix(KIND_PREFIX)
+    registration = Registration.objects.select_related("event").filter(pk=email.about_id).first()
+    if registration is None:
+        return "not sent: the registration no longer exists"
+    subject, body, active = template_for(kind)
+    reason = _no_longer_true(registration, kind) or ("" if active else "this email is switched off")
+    if reason:
+        return reason
+    return message_build(registration, kind, subject, body)
 
 
-# --- Sending -------------------------------------------------------------------------------
-def email_deliver(delivery_id: int) -> str:
-    """Send one queued email if nobody else has; returns what happened."""
-    claimed = EmailDelivery.objects.filter(pk=delivery_id, status=EmailDelivery.Status.PENDING).update(
-        status=EmailDelivery.Status.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1)
-    if not claimed:
-        return "already handled"
-    delivery = EmailDelivery.objects.select_related("registration__event").get(pk=delivery_id)
-    subject, body, active = template_for(delivery.kind)
-    outdated = _no_longer_true(delivery)
-    if not active or outdated:
-        EmailDelivery.objects.filter(pk=delivery_id).update(status=EmailDelivery.Status.SKIPPED,
-                                                            error=outdated or "this email is switched off")
-        return "skipped"
-    try:
-        message_build(delivery, subject, body).send()
-    except Exception as error:  # noqa: BLE001 - recorded on the row, retried by the sweep
-        logger.exception("Sending event email %s failed", delivery_id)
-        failed = delivery.attempts >= MAX_ATTEMPTS
-        EmailDelivery.objects.filter(pk=delivery_id).update(
-            status=EmailDelivery.Status.FAILED if failed else EmailDelivery.Status.PENDING,
-            error=f"{type(error).__name__}: {error}"[:500])
-        return "failed"
-    EmailDelivery.objects.filter(pk=delivery_id).update(status=EmailDelivery.Status.SENT, sent_at=timezone.now(),
-                                                        error="")
-    return "sent"
+def register_kinds() -> None:
+    """Every event email kind in the outbox's registry (EventsConfig.ready)."""
+    for kind in EmailKind:
+        kinds.register(outbox_kind(kind.value), f"Event: {kind.label}", build=event_email_build)
 
 
 # What must still be true when a queued email is finally sent (a backlog, a retry).
@@ -218,11 +167,10 @@ STILL_TRUE = {
 }
 
 
-def _no_longer_true(delivery: EmailDelivery) -> str:
+def _no_longer_true(registration: Registration, kind: str) -> str:
     """Why a queued email would now be wrong: "" while it still holds. A ticket for someone who has
     since cancelled or been rejected, any of these once the event is cancelled, or a reminder once
     the event has started, is not sent (the row says why)."""
-    registration, kind = delivery.registration, delivery.kind
     still_true = STILL_TRUE.get(kind)
     if still_true is None:
         return ""  # news that stays true: rejected, cancelled, thank-you, missed-you, event cancelled
@@ -275,28 +223,27 @@ def _starts_in(starts_at) -> str:
     return f"in {round(seconds / 86400)} days"
 
 
-def message_build(delivery: EmailDelivery, subject: str, body: str) -> EmailMultiAlternatives:
+def message_build(registration: Registration, kind: str, subject: str, body: str) -> EmailMultiAlternatives:
     """Plain text first, an HTML part made from it, the ticket's QR code and a calendar file where useful."""
     from events import links
     from events.tickets import ticket_png
 
-    registration = delivery.registration
-    context = email_context(registration, delivery.kind)
+    context = email_context(registration, kind)
     text = render(body, context).strip() + "\n"
     message = EmailMultiAlternatives(
         subject=render(subject, context).replace("\n", " ")[:200], body=text,
         from_email=settings.DEFAULT_FROM_EMAIL, to=[registration.email],
     )
     html = urlize(linebreaks(escape(text)))
-    if delivery.kind in TICKET_KINDS and registration.holds_seat:
+    if kind in TICKET_KINDS and registration.holds_seat:
         image = MIMEImage(ticket_png(links.ticket_url(registration)), "png")
         image.add_header("Content-ID", "<ticket-qr>")
         image.add_header("Content-Disposition", "inline", filename="ticket.png")
         message.attach(image)
         html += '<p><img src="cid:ticket-qr" alt="Your ticket QR code" width="220" height="220"></p>'
     message.attach_alternative(f"<!doctype html><html><body>{html}</body></html>", "text/html")
-    if delivery.kind in CALENDAR_KINDS:
-        cancelled = delivery.kind in (EmailKind.CANCELLED, EmailKind.EVENT_CANCELLED)
+    if kind in CALENDAR_KINDS:
+        cancelled = kind in (EmailKind.CANCELLED, EmailKind.EVENT_CANCELLED)
         join = links.watch_url(registration) if registration.event.online_url and not cancelled else ""
         ics = event_ics(registration.event, url=context["event_url"], attendee=registration, cancelled=cancelled,
                         join_url=join)

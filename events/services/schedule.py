@@ -2,8 +2,10 @@
 
 `event_schedule_run` is run every few minutes (`manage.py send_event_emails`, from cron or a
 platform scheduler, or the `run_event_schedule` task). Running it twice, or in two places at once,
-sends nothing twice: every email it decides on is an EmailDelivery under a fixed key
-(reminder:24h, thank_you, ...) that can exist once per registration.
+sends nothing twice: every email it decides on is an outbox row under a fixed key
+(reminder:24h, thank_you, ...) that can exist once per registration. It also runs the outbox's
+sweep (every email the product sends, not only these), so deployments that schedule only this
+command still retry failed sends and take up what a dead worker left.
 """
 
 from datetime import timedelta
@@ -15,8 +17,9 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from events.models import EmailKind, Event, Registration, offset_label
+from outbox.services import outbox_sweep
 
-from .emails import emails_queue_for, emails_sweep
+from .emails import emails_queue_for
 
 LONGEST_REMINDER = timedelta(days=60)
 FOLLOW_UP_WINDOW = timedelta(days=14)  # an old event that just got a recording sends nothing
@@ -54,7 +57,7 @@ def event_schedule_run(now=None) -> dict:
                     registrations.filter(status=Registration.Status.ATTENDED), EmailKind.THANK_YOU, "thank_you"))
                 counts["missed-yous"] += len(emails_queue_for(
                     registrations.filter(status=Registration.Status.NO_SHOW), EmailKind.MISSED_YOU, "missed_you"))
-    counts["re-queued"] = emails_sweep(now)
+    counts["re-queued"] = outbox_sweep(now)
     return counts
 
 

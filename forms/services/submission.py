@@ -22,6 +22,8 @@ from leads.cleaning import normalise_email, normalise_phone
 from leads.models import EMPLOYEE_BANDS
 from leads.selectors import person_has_converted, person_known_answers
 from leads.services import lead_capture
+from outbox import kinds
+from outbox.services import outbox_queue
 
 from . import spam
 from .consent import AppliedPolicy, consent_record, policy_for, policy_from_token
@@ -347,7 +349,12 @@ def form_submit(
         ip_address=visitor.ip_address, interaction_type=INTERACTION_FOR_PURPOSE.get(purpose, "form_submit"),
         **origin,
     )
-    # The lead is stored. What follows adds records and emails; a failure there is logged, not lost.
+    path = ""
+    if asset is not None and asset.document_id:
+        path = download_path(DownloadGrant(document_id=asset.document_id, object_id=asset.object_id,
+                                           lead_id=lead.pk, topics=asset.topics))
+    # The lead is stored. What follows adds records and the emails, committed together (the emails in
+    # the outbox, sent and retried from there); a failure here is logged with the lead, never loses it.
     submission = None
     try:
         with transaction.atomic():
@@ -360,43 +367,54 @@ def form_submit(
                 consent_record(policy=policy, ticked=ticked, country=fields.get("country") or visitor.country,
                                lead=lead, email=fields.get("email", ""), visitor_id=visitor.visitor_id,
                                form_page=form_page, channel=visitor.channel, ip_address=visitor.ip_address)
+            # confirm=False: the caller sends its own confirmation (an event's, with the ticket).
+            _send_emails(form_page, fields, answers, asset=asset, link=absolute_url(path) if path else "",
+                         lead=lead, confirm=confirm)
     except Exception:  # noqa: BLE001 - the lead is safe; the bookkeeping can be rebuilt from it
         logger.exception("Recording the form submission of %s failed", lead.lid)
 
-    path = ""
-    if asset is not None and asset.document_id:
-        path = download_path(DownloadGrant(document_id=asset.document_id, object_id=asset.object_id,
-                                           lead_id=lead.pk, topics=asset.topics))
-    # confirm=False: the caller sends its own confirmation (an event's, with the ticket).
-    _send_emails(form_page, fields, answers, asset=asset, link=absolute_url(path) if path else "", lead=lead,
-                 confirm=confirm)
     return SubmitResult("accepted", form=form, lead=lead, submission=submission, download_path=path)
 
 
-def _send_emails(form_page, fields, answers, *, asset, link, lead, confirm=True):
-    from forms.tasks import send_form_email
+FORM_CONFIRMATION, FORM_NOTIFICATION = "forms.confirmation", "forms.notification"
+FORM_EMAIL_BEFORE_OUTBOX = "forms.email"  # queued by forms.tasks.send_form_email (tasks from before the outbox)
 
+
+def email_kinds_register() -> None:
+    """The forms' kinds of email in the outbox (LeadFormsConfig.ready): they carry their message, no builder."""
+    kinds.register(FORM_CONFIRMATION, "Form: confirmation to the visitor")
+    kinds.register(FORM_NOTIFICATION, "Form: notification to the team")
+    kinds.register(FORM_EMAIL_BEFORE_OUTBOX, "Form: email queued before the outbox")
+
+
+def _send_emails(form_page, fields, answers, *, asset, link, lead, confirm=True):
+    """The visitor's confirmation (with the download link) and the team's notification, written to the
+    outbox about the lead, in the caller's transaction: sent once it commits, retried until the mail
+    server takes them. In a savepoint of their own: if the outbox cannot write, the submission and its
+    consent record are still stored (and the failure is logged with the lead's id)."""
+    confirmation = confirm and form_page.send_confirmation and fields.get("email")
+    team = [address.strip() for address in (form_page.to_address or "").split(",") if address.strip()]
+    if not confirmation and not team:
+        return
     try:
-        if confirm and form_page.send_confirmation and fields.get("email"):
-            lines = [f"Hello {fields.get('first_name') or 'there'},", ""]
-            if form_page.confirmation_text:
-                lines += [form_page.confirmation_text, ""]
-            if link:
-                days = max(1, settings.GATED_DOWNLOAD_MAX_AGE // 86400)
-                lines += [f"Here is your copy of “{asset.label}”:", link, "",
-                          f"The link is personal and works for {days} day{'s' if days > 1 else ''}."]
-            send_form_email.enqueue(
-                subject=form_page.confirmation_subject or form_page.title,
-                body="\n".join(lines), to=[fields["email"]], from_email=form_page.from_address or None,
-            )
-        if form_page.to_address:
-            summary = [f"{lead.lid} from “{form_page.title}”" + (f" for “{asset.label}”" if asset else ""), ""]
-            summary += [f"{key}: {value}" for key, value in fields.items() if key != "answers"]
-            summary += [f"{key}: {_field_text(value)}" for key, value in answers.items()]
-            send_form_email.enqueue(
-                subject=form_page.subject or f"New submission: {form_page.title}", body="\n".join(summary),
-                to=[address.strip() for address in form_page.to_address.split(",") if address.strip()],
-                from_email=form_page.from_address or None,
-            )
-    except Exception:  # noqa: BLE001 - an email queue outage must not fail an accepted submission
-        logger.exception("Queueing the emails of %s failed", lead.lid)
+        with transaction.atomic():
+            if confirmation:
+                lines = [f"Hello {fields.get('first_name') or 'there'},", ""]
+                if form_page.confirmation_text:
+                    lines += [form_page.confirmation_text, ""]
+                if link:
+                    days = max(1, settings.GATED_DOWNLOAD_MAX_AGE // 86400)
+                    lines += [f"Here is your copy of “{asset.label}”:", link, "",
+                              f"The link is personal and works for {days} day{'s' if days > 1 else ''}."]
+                outbox_queue(FORM_CONFIRMATION, about=lead, key="confirmation", to=[fields["email"]],
+                             subject=form_page.confirmation_subject or form_page.title, text="\n".join(lines),
+                             from_email=form_page.from_address)
+            if team:
+                summary = [f"{lead.lid} from “{form_page.title}”" + (f" for “{asset.label}”" if asset else ""), ""]
+                summary += [f"{key}: {value}" for key, value in fields.items() if key != "answers"]
+                summary += [f"{key}: {_field_text(value)}" for key, value in answers.items()]
+                outbox_queue(FORM_NOTIFICATION, about=lead, key="notification", to=team,
+                             subject=form_page.subject or f"New submission: {form_page.title}",
+                             text="\n".join(summary), from_email=form_page.from_address)
+    except Exception:  # noqa: BLE001 - the lead and the submission are kept; the log names the lead
+        logger.exception("Writing the emails of %s to the outbox failed", lead.lid)

@@ -32,8 +32,10 @@ from cms.models import (
     Topic,
     WhitepaperPage,
 )
-from events.models import EmailDelivery, Event, EventSession, Registration, Speaker
+from events.models import Event, EventSession, Registration, Speaker
 from leads.models import CrmDelivery, Interaction, Lead, Person, SalesRep, ScoringRule, StageTransition
+from outbox.models import OutgoingEmail
+from outbox.services import outbox_sweep
 from personalization import segments
 from personalization.models import Segment, SegmentRule
 from personalization.services import tracked_link_token
@@ -65,7 +67,7 @@ def counts():
             Event,
             EventSession,
             Registration,
-            EmailDelivery,
+            OutgoingEmail,
         )
     }
 
@@ -333,7 +335,7 @@ def test_demo_events_of_every_type_with_pages_speakers_and_registrations_in_ever
     assert all(Registration.objects.filter(status="rejected").values_list("rejection_reason", flat=True))
     workshop = Event.objects.get(title="Lead scoring workshop: build your first model")
     assert workshop.capacity == workshop.seats_taken == 5 and workshop.seats_left == 0
-    assert EmailDelivery.objects.filter(registration__event=workshop, kind="promoted").count() == 1
+    assert OutgoingEmail.objects.filter(registration__event=workshop, kind="events.promoted").count() == 1
     assert set(Registration.objects.filter(event__status="cancelled").values_list("status", flat=True)) == {
         "cancelled"}
     assert set(Registration.objects.values_list("source", flat=True)) >= {"web", "sales", "walk_in"}
@@ -365,10 +367,12 @@ def test_demo_events_of_every_type_with_pages_speakers_and_registrations_in_ever
     assert Lead.objects.filter(origin_type="event").exists()
 
     # Every event email is written down, none is sent: demo addresses are fictional.
-    assert EmailDelivery.objects.exists()
-    assert set(EmailDelivery.objects.values_list("status", "error").distinct()) == {("skipped", NOT_EMAILED)}
-    assert {"confirmation", "pending", "approved", "rejected", "waitlisted", "cancelled", "event_cancelled",
-            "thank_you", "missed_you"} <= set(EmailDelivery.objects.values_list("kind", flat=True))
+    assert OutgoingEmail.objects.exists()
+    assert set(OutgoingEmail.objects.values_list("status", "last_error").distinct()) == {("skipped", NOT_EMAILED)}
+    assert {f"events.{kind}" for kind in ("confirmation", "pending", "approved", "rejected", "waitlisted", "cancelled",
+                                          "event_cancelled", "thank_you", "missed_you")} <= set(
+        OutgoingEmail.objects.values_list("kind", flat=True))
+    assert not OutgoingEmail.objects.exclude(kind__startswith="events.").exists()  # the demo fills in no forms
 
     # The listing (upcoming and past) and the event pages are browsable.
     index = EventIndexPage.objects.get()
@@ -389,7 +393,8 @@ def test_loading_the_demo_sends_no_event_email(django_capture_on_commit_callback
         call_command("load_demo", stdout=open("/dev/null", "w"))
     assert Registration.objects.count() > 50
     assert mail.outbox == []
-    assert not EmailDelivery.objects.exclude(status="skipped").exists()
+    assert not OutgoingEmail.objects.exclude(status="skipped").exists()
+    assert outbox_sweep() == 0  # nothing left for the sweep to send later either
 
 
 def test_an_old_demo_without_events_gets_them_and_a_second_run_changes_nothing():

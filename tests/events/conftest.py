@@ -85,9 +85,11 @@ def mails_to(address):
 
 
 def delivery_kinds(registration):
-    from events.models import EmailDelivery
+    """The kinds of event email written to the outbox for this registration, in order (without "events.")."""
+    from outbox.models import OutgoingEmail
 
-    return list(EmailDelivery.objects.filter(registration=registration).order_by("pk").values_list("kind", flat=True))
+    kinds = OutgoingEmail.objects.filter(registration=registration).order_by("pk").values_list("kind", flat=True)
+    return [kind.removeprefix("events.") for kind in kinds]
 
 
 def fresh(instance):

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from events.models import EmailDelivery, Event, Registration
+from events.models import Event, Registration
 from events.services import (
     registration_approve,
     registration_cancel,
@@ -15,6 +15,7 @@ from events.services import (
     registration_create,
 )
 from leads.models import Interaction
+from outbox.models import OutgoingEmail
 from tests.factories import EventFactory
 
 pytestmark = [
@@ -62,8 +63,8 @@ def test_the_last_seat_goes_to_exactly_one(people):
     assert statuses == ["approved"] + ["waitlisted"] * (people - 1)
     event.refresh_from_db()
     assert event.seats_taken == 1 == seated(event)
-    kinds = sorted(EmailDelivery.objects.values_list("kind", flat=True))
-    assert kinds == ["confirmation"] + ["waitlisted"] * (people - 1)
+    kinds = sorted(OutgoingEmail.objects.values_list("kind", flat=True))
+    assert kinds == ["events.confirmation"] + ["events.waitlisted"] * (people - 1)
     assert len(mail.outbox) == people
 
 
@@ -80,7 +81,7 @@ def test_the_same_address_from_ten_threads_registers_once():
     assert sum(outcome.created for outcome in results.values()) == 1
     event.refresh_from_db()
     assert event.seats_taken == 1 == seated(event)
-    assert list(EmailDelivery.objects.values_list("kind", flat=True)) == ["confirmation"]
+    assert list(OutgoingEmail.objects.values_list("kind", flat=True)) == ["events.confirmation"]
 
 
 def test_two_cancellations_at_once_promote_exactly_two():
@@ -97,7 +98,7 @@ def test_two_cancellations_at_once_promote_exactly_two():
     assert event.seats_taken == 2 == seated(event)
     statuses = [Registration.objects.get(pk=r.pk).status for r in queue]
     assert statuses == ["approved", "approved", "waitlisted", "waitlisted", "waitlisted"]  # first come, first in
-    assert EmailDelivery.objects.filter(kind="promoted").count() == 2
+    assert OutgoingEmail.objects.filter(kind="events.promoted").count() == 2
     assert sorted(m.to[0] for m in mail.outbox if m.subject.startswith("A seat opened up")) == [
         "queue0@x.de", "queue1@x.de"]
 

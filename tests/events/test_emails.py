@@ -14,9 +14,8 @@ from freezegun import freeze_time
 from icalendar import Calendar
 
 from events import links
-from events.models import EmailDelivery, EmailKind, Event, EventEmailTemplate, Registration, offset_label
+from events.models import EmailKind, Event, EventEmailTemplate, Registration, offset_label
 from events.services import (
-    email_deliver,
     email_queue,
     event_cancel,
     event_schedule_run,
@@ -25,6 +24,8 @@ from events.services import (
     registration_check_in,
     registration_reject,
 )
+from outbox.models import OutgoingEmail
+from outbox.services import outbox_deliver
 from tests.factories import EventFactory, WebinarFactory
 
 from .conftest import committed, fresh, mails_to, sign_up
@@ -66,12 +67,12 @@ def calendar_of(message) -> Calendar:
 
 
 def sent_keys(registration, prefix=""):
-    return sorted(EmailDelivery.objects.filter(registration=registration, status="sent", key__startswith=prefix)
+    return sorted(OutgoingEmail.objects.filter(registration=registration, status="sent", key__startswith=prefix)
                   .values_list("key", flat=True))
 
 
 def keys_like(prefix):
-    return EmailDelivery.objects.filter(key__startswith=prefix)
+    return OutgoingEmail.objects.filter(key__startswith=prefix)
 
 
 # --- What each email is made of -----------------------------------------------------------------
@@ -96,7 +97,8 @@ def test_every_kind_has_a_text_and_an_html_part(kind):
     assert mimetype == "text/html"
     assert html.startswith("<!doctype html>") and "<p>Hello Ana,</p>" in html
     assert "text/plain" in part_types(message) and "text/html" in part_types(message)
-    assert fresh(delivery).status == EmailDelivery.Status.SENT and fresh(delivery).sent_at is not None
+    assert fresh(delivery).status == OutgoingEmail.Status.SENT and fresh(delivery).sent_at is not None
+    assert (delivery.subject, delivery.recipients) == (SUBJECTS[kind], [registration.email])  # what was sent
 
 
 def test_the_confirmation_carries_the_qr_code_and_a_calendar_file():
@@ -143,9 +145,9 @@ def test_a_ticket_email_for_a_place_given_up_before_it_went_out_has_no_qr_code()
     event = EventFactory(title=TITLE, capacity=10)
     registration = sign_up(event, 1)  # the confirmation is queued, not sent yet
     registration_cancel(registration)
-    delivery = EmailDelivery.objects.get(registration=registration, kind="confirmation")
+    delivery = OutgoingEmail.objects.get(registration=registration, kind="events.confirmation")
     # The ticket would be for a place they no longer have: not sent at all (the row says why).
-    assert email_deliver(delivery.pk) == "skipped"
+    assert outbox_deliver(delivery.pk) == "skipped"
     assert not [m for m in mail.outbox if m.subject == SUBJECTS[EmailKind.CONFIRMATION]]
 
 
@@ -211,10 +213,10 @@ def test_a_switched_off_email_is_skipped():
     event = EventFactory(capacity=10)
     with committed():
         registration = sign_up(event, 1)
-    delivery = EmailDelivery.objects.get(registration=registration)
-    assert (delivery.status, delivery.error) == (EmailDelivery.Status.SKIPPED, "this email is switched off")
+    delivery = OutgoingEmail.objects.get(registration=registration)
+    assert (delivery.status, delivery.last_error) == (OutgoingEmail.Status.SKIPPED, "this email is switched off")
     assert mail.outbox == []
-    assert email_deliver(delivery.pk) == "already handled"
+    assert outbox_deliver(delivery.pk) == "not claimed"
     assert mail.outbox == []
 
 
@@ -234,63 +236,93 @@ def test_placeholders_cannot_run_template_code(settings):
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-# --- Exactly once -----------------------------------------------------------------------------------
+# --- Exactly once ---------------------------------------------------------------------------------
 def test_delivering_the_same_email_twice_sends_it_once():
     event = EventFactory(capacity=10)
     registration = sign_up(event, 1)  # not committed: queued, not sent
-    delivery = EmailDelivery.objects.get(registration=registration)
-    assert delivery.status == EmailDelivery.Status.PENDING
-    assert email_deliver(delivery.pk) == "sent"
-    assert email_deliver(delivery.pk) == "already handled"
+    delivery = OutgoingEmail.objects.get(registration=registration)
+    assert (delivery.status, delivery.kind, delivery.recipients) == (
+        OutgoingEmail.Status.PENDING, "events.confirmation", [registration.email])
+    assert outbox_deliver(delivery.pk) == "sent"
+    assert outbox_deliver(delivery.pk) == "not claimed"
     assert len(mail.outbox) == 1
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts) == (EmailDelivery.Status.SENT, 1)
-    assert email_deliver(987654) == "already handled"
+    assert (delivery.status, delivery.attempts) == (OutgoingEmail.Status.SENT, 1)
+    assert outbox_deliver(987654) == "not claimed"
 
 
-def test_a_failing_mail_server_is_retried_then_given_up(monkeypatch):
+def test_a_delivery_task_queued_before_the_outbox_still_sends_its_email_once():
+    """The database queue may still hold events.tasks.deliver_event_email(id): the rows kept their ids."""
+    from events.tasks import deliver_event_email
+
     event = EventFactory(capacity=10)
     registration = sign_up(event, 1)
-    delivery = EmailDelivery.objects.get(registration=registration)
+    delivery = OutgoingEmail.objects.get(registration=registration)
+    assert deliver_event_email.enqueue(delivery.pk).return_value == "sent"
+    assert deliver_event_email.enqueue(delivery.pk).return_value == "not claimed"
+    assert [m.to for m in mail.outbox] == [[registration.email]]
+
+
+def test_a_failing_mail_server_is_retried_with_backoff_then_given_up(monkeypatch, settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    event = EventFactory(capacity=10)
+    registration = sign_up(event, 1)
+    delivery = OutgoingEmail.objects.get(registration=registration)
 
     def refuse(self, *args, **kwargs):
         raise SMTPException("421 try again later")
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
-    assert email_deliver(delivery.pk) == "failed"
+    now = timezone.now()
+    assert outbox_deliver(delivery.pk, now=now) == "will retry"
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts) == (EmailDelivery.Status.PENDING, 1)
-    assert "421 try again later" in delivery.error
-    # The sweep retries what is still pending.
-    later = timezone.now() + timedelta(minutes=5)
-    assert event_schedule_run(now=later)["re-queued"] == 1
-    assert email_deliver(delivery.pk) == "failed"
+    assert (delivery.status, delivery.attempts) == (OutgoingEmail.Status.PENDING, 1)
+    assert "421 try again later" in delivery.last_error and delivery.next_attempt_at == now + timedelta(minutes=1)
+    # The scheduler's sweep (the outbox's) retries what is due: after 1 minute, then 2.
+    assert run_at(now + timedelta(seconds=30))["re-queued"] == 0
+    assert run_at(now + timedelta(minutes=1))["re-queued"] == 1
+    assert fresh(delivery).attempts == 2
+    assert run_at(now + timedelta(minutes=3))["re-queued"] == 1
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts) == (EmailDelivery.Status.FAILED, 3)
+    assert (delivery.status, delivery.attempts) == (OutgoingEmail.Status.FAILED, 3)
     monkeypatch.undo()
-    assert event_schedule_run(now=later)["re-queued"] == 0
+    assert run_at(now + timedelta(hours=5))["re-queued"] == 0
     assert mail.outbox == []
 
 
-def test_an_email_left_sending_by_a_dead_worker_is_sent_by_the_sweep():
+def test_an_email_left_sending_by_a_dead_worker_is_sent_by_the_sweep(settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 3
     event = EventFactory(title=TITLE, capacity=10)
     crashed, busy, hopeless = sign_up(event, 1), sign_up(event, 2), sign_up(event, 3)
     now = timezone.now()
     for registration, minutes_ago, attempts in ((crashed, 20, 1), (busy, 5, 1), (hopeless, 20, 3)):
-        EmailDelivery.objects.filter(registration=registration).update(
-            status=EmailDelivery.Status.SENDING, created_at=now - timedelta(minutes=minutes_ago + 1),
+        OutgoingEmail.objects.filter(registration=registration).update(
+            status=OutgoingEmail.Status.SENDING, created_at=now - timedelta(minutes=minutes_ago + 1),
             claimed_at=now - timedelta(minutes=minutes_ago), attempts=attempts)
 
-    counts = event_schedule_run()
+    counts = run_at(now)
     assert counts["re-queued"] == 1
     assert [m.to for m in mail.outbox] == [[crashed.email]]
     assert mail.outbox[0].subject == SUBJECTS[EmailKind.CONFIRMATION]
-    rows = {r.registration_id: r for r in EmailDelivery.objects.all()}
+    rows = {r.about_id: r for r in OutgoingEmail.objects.all()}
     assert (rows[crashed.pk].status, rows[crashed.pk].attempts) == ("sent", 2)
     assert rows[busy.pk].status == "sending"  # still within its worker's time
     assert rows[hopeless.pk].status == "failed"  # out of attempts: not "being sent" for ever
-    assert event_schedule_run()["re-queued"] == 0
+    assert run_at(now + timedelta(minutes=1))["re-queued"] == 0
     assert len(mail.outbox) == 1
+
+
+def test_reminders_reach_the_mail_server_once_per_person_however_often_the_scheduler_runs(mail_server):
+    """Through a real SMTP server: what it receives, not what a test backend kept."""
+    event = EventFactory(title=TITLE, starts_at=START, ends_at=END, capacity=None, reminders="24h")
+    with freeze_time(START - timedelta(days=3)), committed():
+        people = [sign_up(event, n) for n in range(3)]
+    assert len(mail_server.messages) == 3  # the confirmations
+    run_at(START - timedelta(hours=23), times=3)
+    reminders = [m for m in mail_server.messages if m.subject.startswith("Reminder:")]
+    assert sorted(r for m in reminders for r in m.rcpt_tos) == sorted(p.email for p in people)
+    assert all("image/png" in m.parts() and "text/calendar" in m.parts() for m in reminders)
+    assert keys_like(DAY_BEFORE).filter(status="sent").count() == 3
 
 
 # --- The schedule: reminders --------------------------------------------------------------------
@@ -491,30 +523,30 @@ def test_the_management_command_runs_the_schedule_and_prints_counts():
 def test_a_queued_ticket_is_not_sent_after_the_registration_was_cancelled():
     event = EventFactory(title=TITLE, capacity=10)
     registration = sign_up(event, 1, first_name="Ana")
-    delivery = EmailDelivery.objects.create(registration=registration, kind=EmailKind.CONFIRMATION, key="late")
+    delivery = email_queue(registration, EmailKind.CONFIRMATION, key="late")
     Registration.objects.filter(pk=registration.pk).update(status=Registration.Status.CANCELLED)
     mail.outbox.clear()
-    assert email_deliver(delivery.pk) == "skipped"
+    assert outbox_deliver(delivery.pk) == "skipped"
     assert mail.outbox == []
-    assert fresh(delivery).status == EmailDelivery.Status.SKIPPED and "cancelled" in fresh(delivery).error
+    assert fresh(delivery).status == OutgoingEmail.Status.SKIPPED and "cancelled" in fresh(delivery).last_error
 
 
 def test_a_queued_reminder_is_not_sent_once_the_event_has_started():
     event = EventFactory(title=TITLE, capacity=10)
     registration = sign_up(event, 1, first_name="Ana")
-    delivery = EmailDelivery.objects.create(registration=registration, kind=EmailKind.REMINDER, key="reminder:1h")
+    delivery = email_queue(registration, EmailKind.REMINDER, key="reminder:1h")
     Event.objects.filter(pk=event.pk).update(starts_at=timezone.now() - timedelta(minutes=5))
     mail.outbox.clear()
-    assert email_deliver(delivery.pk) == "skipped"
-    assert mail.outbox == [] and "started" in fresh(delivery).error
+    assert outbox_deliver(delivery.pk) == "skipped"
+    assert mail.outbox == [] and "started" in fresh(delivery).last_error
 
 
 def test_a_queued_waitlist_email_is_not_sent_after_a_promotion_but_news_of_a_rejection_is():
     event = EventFactory(title=TITLE, capacity=10)
     registration = sign_up(event, 1, first_name="Ana")
-    waitlisted = EmailDelivery.objects.create(registration=registration, kind=EmailKind.WAITLISTED, key="w")
-    rejected = EmailDelivery.objects.create(registration=registration, kind=EmailKind.REJECTED, key="r")
+    waitlisted = email_queue(registration, EmailKind.WAITLISTED, key="w")
+    rejected = email_queue(registration, EmailKind.REJECTED, key="r")
     mail.outbox.clear()
-    assert email_deliver(waitlisted.pk) == "skipped"  # they hold a seat now
-    assert email_deliver(rejected.pk) == "sent"
+    assert outbox_deliver(waitlisted.pk) == "skipped"  # they hold a seat now
+    assert outbox_deliver(rejected.pk) == "sent"
     assert len(mail.outbox) == 1

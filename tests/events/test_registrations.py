@@ -10,7 +10,7 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from events import links
-from events.models import EmailDelivery, Event, Registration
+from events.models import Event, Registration
 from events.services import (
     NotAdmitted,
     RegistrationClosed,
@@ -26,6 +26,7 @@ from events.services import (
 )
 from events.signals import events_changed
 from leads.models import Interaction, Lead, Person, ScoringRule
+from outbox.models import OutgoingEmail
 from tests.factories import EventFactory, WebinarFactory
 
 from .conftest import (
@@ -392,7 +393,7 @@ def test_cancelling_the_event_tells_everyone_once_and_releases_the_seats():
     assert event.status == Event.Status.CANCELLED and event.seats_taken == 0
     assert set(statuses([*seated, pending, gone])) == {"cancelled"}
     for registration in [*seated, pending]:
-        assert EmailDelivery.objects.filter(registration=registration, kind="event_cancelled").count() == 1
+        assert OutgoingEmail.objects.filter(registration=registration, kind="events.event_cancelled").count() == 1
         assert [m.subject for m in mails_to(registration.email)] == [f"Cancelled: {event.title}"]
     assert mails_to(gone.email) == []
     assert len(mail.outbox) == 4
@@ -614,7 +615,7 @@ def test_a_seat_freed_after_the_event_is_given_to_nobody():
         registration_reject(seated, reason="Cleaning up the list")  # a marketer, after the event
     assert statuses([seated, waiting]) == ["rejected", WAITLISTED]
     assert [m.to for m in mail.outbox] == [[seated.email]]
-    assert not EmailDelivery.objects.filter(kind="promoted").exists()
+    assert not OutgoingEmail.objects.filter(kind="events.promoted").exists()
 
 
 def test_ugly_form_input_on_the_landing_page_never_breaks_it(event_page, event):
