@@ -18,12 +18,13 @@ PERMISSION = "core.view_workerheartbeat"
 RECENT_FAILURES = 20
 # Where each kind of accepted work can be seen, stuck or failed, by the URL names of its app's admin.
 WORK_ELSEWHERE = [
-    ("Emails (every email the product sends)", "wagtailsnippets_outbox_outgoingemail:list",
+    ("Emails (every email the product sends)", "outbox:index",
      "pending, being sent, failed; Send again"),
     ("CRM pushes", "leads_crm_delivery:index", "pending and gave-up pushes with every attempt"),
     ("Lead imports", "lead_imports:index", "running, stopped and failed imports; resume"),
     ("Sales exports", "sales_exports:index", "queued, running and failed exports; retry"),
-    ("Leads", "leads_lead:index", "leads whose processing failed (`manage.py reprocess_leads`)"),
+    ("Leads", "leads_lead:index", "filter Processing: failed (retried 5 times by the workers, then "
+     "`manage.py reprocess_leads`)"),
 ]
 
 

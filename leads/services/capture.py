@@ -251,21 +251,27 @@ def _fast_lane_reason(person, interaction_type) -> str:
 # A lead still "received" this long after it arrived was never processed: its task was lost (a queue
 # outage, a web process killed between the two steps). The queue's own backlog is far shorter.
 UNPROCESSED_AFTER = timedelta(minutes=15)
+# A lead whose processing failed is tried again, UNPROCESSED_AFTER x 2, 4, 8 ... after it arrived, up
+# to this many attempts in all; then it stays "failed" for `manage.py reprocess_leads` after a fix.
+MAX_AUTOMATIC_ATTEMPTS = 5
 SWEEP_BATCH = 200
 
 
 def leads_unprocessed_sweep(now=None) -> int:
-    """Process the leads whose processing never ran (the workers' stale-work sweep). Returns how many."""
+    """Process the leads whose processing never ran, and retry failed ones (the workers' stale-work
+    sweep). Returns how many were processed."""
     now = now or timezone.now()
-    stranded = (Lead.objects.filter(status=Lead.Status.RECEIVED, received_at__lt=now - UNPROCESSED_AFTER)
-                .order_by("pk")[:SWEEP_BATCH])
-    done = 0
-    for lead in stranded:
+    stranded = list(Lead.objects.filter(status=Lead.Status.RECEIVED, received_at__lt=now - UNPROCESSED_AFTER)
+                    .order_by("pk")[:SWEEP_BATCH])
+    failed = Lead.objects.filter(status=Lead.Status.FAILED, attempts__lt=MAX_AUTOMATIC_ATTEMPTS,
+                                 received_at__lt=now - UNPROCESSED_AFTER * 2).order_by("pk")[:SWEEP_BATCH]
+    due = [lead for lead in failed if lead.received_at < now - UNPROCESSED_AFTER * 2 ** lead.attempts]
+    for lead in stranded + due:
         lead_process(lead)
-        done += 1
-    if done:
-        logger.warning("Processed %s captured leads whose processing had never run", done)
-    return done
+    if stranded or due:
+        logger.warning("Processed %s captured leads that had never been processed and retried %s that failed",
+                       len(stranded), len(due))
+    return len(stranded) + len(due)
 
 
 def leads_reprocess_failed(*, limit: int | None = None, progress=None) -> dict:

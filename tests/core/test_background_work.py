@@ -36,7 +36,7 @@ def test_administrators_see_workers_queue_and_failures(admin_client):
     assert "1 of 2 alive" in html and "alive-worke" in html and "silent" in html
     assert 'data-fact="due">1<' in html and 'data-fact="failed">1<' in html
     assert "process_lead" in html and "RuntimeError: enrichment service down" in html
-    assert "/admin/leads/crm-deliveries/" in html  # where the work itself is
+    assert "/admin/leads/crm-deliveries/" in html and "/admin/outbox/" in html  # where the work itself is
 
 
 def test_without_workers_the_page_says_how_to_start_one(admin_client):

@@ -223,3 +223,27 @@ def test_pruning_without_a_database_queue_says_why(settings):
     settings.TASKS = {"default": IMMEDIATE, "background": IMMEDIATE}
     with pytest.raises(CommandError, match="No task backend uses the database queue"):
         call_command("prune_db_task_results")
+
+
+@pytest.mark.django_db
+def test_a_lead_whose_processing_failed_is_retried_with_backoff_then_left_failed(database_queue, monkeypatch):
+    from leads.services import capture as capture_module
+    from leads.services.capture import MAX_AUTOMATIC_ATTEMPTS, leads_unprocessed_sweep
+
+    lead = capture()
+    monkeypatch.setattr(capture_module, "person_resolve", lambda cleaned: (_ for _ in ()).throw(
+        RuntimeError("enrichment down")))
+    capture_module.lead_process(lead)
+    lead.refresh_from_db()
+    assert (lead.status, lead.attempts) == ("failed", 1)
+    arrived = lead.received_at
+    assert leads_unprocessed_sweep(arrived + timedelta(minutes=20)) == 0, "not before its backoff"
+    assert leads_unprocessed_sweep(arrived + timedelta(minutes=31)) == 1  # 15 x 2^1
+    for _ in range(10):
+        leads_unprocessed_sweep(arrived + timedelta(days=1))
+    lead.refresh_from_db()
+    assert (lead.status, lead.attempts) == ("failed", MAX_AUTOMATIC_ATTEMPTS)
+
+    monkeypatch.undo()  # fixed: the next retry by hand processes it
+    call_command("reprocess_leads", stdout=io.StringIO())
+    assert Lead.objects.get(pk=lead.pk).status == "processed"

@@ -193,6 +193,31 @@ def test_the_same_address_registers_once(second):
     assert len(mail.outbox) == 1
 
 
+def test_addresses_with_nothing_before_their_plus_are_different_registrants():
+    """`+2+3@acme.de` and `+sales@acme.de` both used to be the registrant `@acme.de`: the second was told
+    they were already registered (with the first one's ticket)."""
+    event = EventFactory(capacity=3)
+    with committed():
+        first = registration_create(event, email="+2+3@acme-hostile.de", first_name="Victim")
+        second = registration_create(event, email="+sales@acme-hostile.de", first_name="Other")
+    assert first.created and second.created
+    assert first.registration.pk != second.registration.pk
+    assert fresh(first.registration).first_name == "Victim"
+
+
+def test_stored_registration_keys_without_a_local_part_are_recomputed_by_the_migration():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    event = EventFactory(capacity=3)
+    with committed():
+        registration = registration_create(event, email="+2+3@acme-hostile.de", first_name="Victim").registration
+    Registration.objects.filter(pk=registration.pk).update(email_key="@acme-hostile.de")
+    import_module("events.migrations.0004_registration_keys_keep_the_local_part").recompute(apps, None)
+    assert fresh(registration).email_key == "+2+3@acme-hostile.de"
+
+
 def test_registering_again_after_cancelling_goes_to_the_back_with_new_links():
     event = EventFactory(capacity=1)
     seated, waiting = sign_up(event, 1), sign_up(event, 2)
