@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from forms.api.forms import ErrorsOut, SubmissionIn, _visitor, definition_for, submission_take
+from core.edge import PARAMETER_ERRORS, ErrorsOut, RowId
+from forms.api.forms import SubmissionIn, _visitor, definition_for, submission_take
 
 from . import links
 from .models import Event, Registration
@@ -60,7 +61,7 @@ def _events():
     return Event.objects.exclude(status=Event.Status.DRAFT).prefetch_related("topics")
 
 
-@router.get("", response=EventListOut, summary="Upcoming or past events")
+@router.get("", response={200: EventListOut, **PARAMETER_ERRORS}, summary="Upcoming or past events")
 def events_list(request, filters: Query[EventListIn]):
     events = (events_past() if filters.when == "past" else events_upcoming()).prefetch_related("topics")
     if filters.type:
@@ -76,8 +77,9 @@ def events_list(request, filters: Query[EventListIn]):
             "items": [event_representation(event, form=forms[event.pk]) for event in page]}
 
 
-@router.get("/{event_id}", response={200: dict[str, Any], 404: ErrorsOut}, summary="An event, for this visitor")
-def event_detail(request, event_id: int, visitor_id: str = "", country: str = ""):
+@router.get("/{event_id}", response={200: dict[str, Any], 404: ErrorsOut, **PARAMETER_ERRORS},
+            summary="An event, for this visitor")
+def event_detail(request, event_id: RowId, visitor_id: str = "", country: str = ""):
     """The event, its registration form for this visitor, and their registration if they have one."""
     event = get_object_or_404(with_details(_events(), SPEAKER_PHOTO).select_related("landing_page"), pk=event_id)
     visitor, _ = _visitor(request, visitor_id, country)
@@ -99,7 +101,7 @@ def event_detail(request, event_id: int, visitor_id: str = "", country: str = ""
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": RegistrationIn.model_json_schema()}}}},
 )
-def event_register(request, event_id: int):
+def event_register(request, event_id: RowId):
     """Answers of the registration form (see the event's `form`). 201 with the registration's status
     (approved, pending approval or waitlisted); 200 when the address was already registered; 409
     when registration is closed; 422 with field -> messages for bad answers."""

@@ -206,7 +206,10 @@ def _answer_text(value) -> str | None:
     return _scalar_text(value)
 
 
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# An id becomes a database key (the receipt that makes a retry a duplicate): control characters are
+# refused, and so are lone surrogates, which JSON's \ud800 escapes can carry but no database can store
+# (a UnicodeEncodeError, a 500, before this check).
+NOT_IN_AN_ID = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 
 
 def _identifier(payload: dict, names: tuple[str, ...], field_name: str, *, required: bool) -> str:
@@ -225,7 +228,7 @@ def _identifier(payload: dict, names: tuple[str, ...], field_name: str, *, requi
             if required:
                 raise IntakeRejected(422, "invalid_field", f'"{name}" is empty.', field=name)
             continue
-        if len(value) > MAX_LEAD_ID_LENGTH or CONTROL.search(value):
+        if len(value) > MAX_LEAD_ID_LENGTH or NOT_IN_AN_ID.search(value):
             raise IntakeRejected(422, "invalid_field", f'"{name}" must be at most {MAX_LEAD_ID_LENGTH} printable '
                                  "characters.", field=name)
         return value

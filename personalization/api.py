@@ -8,6 +8,8 @@ the visitor is and which segments they are in, and take CTA clicks on variants.
 from ninja import Router, Schema
 from ninja.responses import Status
 
+from core.edge import ErrorsOut
+
 from . import stats
 from .services import visitor_context
 from .views import click_allowed
@@ -33,10 +35,6 @@ class ClickIn(Schema):
     variant_key: str
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
 @router.get("/visitor", response=VisitorOut)
 def visitor(request):
     """The visitor behind X-Visitor-Id (or the cookie); a new id when none was sent: keep it and send it
@@ -52,12 +50,12 @@ def visitor(request):
     }
 
 
-@router.post("/clicks", response={204: None, 422: ErrorOut})
+@router.post("/clicks", response={204: None, 400: ErrorsOut, 422: ErrorsOut})
 def click(request, body: ClickIn):
     """A click on a link inside a personalised block: send the block's `variant_key` from the content API."""
     key = stats.unsign_key(body.variant_key)
     if key is None:
-        return Status(422, {"detail": "variant_key: not a key handed out by the content API"})
+        return Status(422, {"errors": {"variant_key": ["not a key handed out by the content API"]}})
     if click_allowed(request, key):  # a replayed key counts at most CLICKS_PER_HOUR times per address
         stats.record("clicks", [key])
     return Status(204, None)

@@ -9,10 +9,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.signing import BadSignature, SignatureExpired
 from django.core.validators import slug_re
+from django.db import models
+from modelsearch.utils import parse_query_string
 from rest_framework import status
 from rest_framework.fields import Field
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.response import Response
+from taggit.managers import TaggableManager
 from wagtail.api.v2.filters import (
     AncestorOfFilter,
     ChildOfFilter,
@@ -30,26 +33,79 @@ from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.serializers import ImageSerializer
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 from wagtail.models import Page
+from wagtail.search.backends import get_search_backend
+from wagtail.search.backends.base import FilterFieldError, OrderByFieldError
 from wagtail_headless_preview.models import PagePreview
 
 from cms.models import Industry, Topic
 from cms.serializers import image_representation
+from core.edge import DATABASE_INT_MAX
 
 
 class ValidatedFieldsFilter(FieldsFilter):
     """Wagtail's ?field=value filter, but a value of the wrong kind is a 400 naming the field.
 
     Upstream converts booleans and integers itself and lets anything else reach the ORM, where
-    ?publish_date=yesterday or ?topics=abc raised a 500.
+    ?publish_date=yesterday or ?topics=abc raised a 500; so did a number no database column holds
+    (?topics=99999999999999999999999: SQLite cannot bind it), which is checked before the query runs.
     """
 
     def filter_queryset(self, request, queryset, view):
+        fields = set(view.get_available_fields(queryset.model, db_fields_only=True))
+        for name in sorted(fields.intersection(request.GET)):
+            if _holds_whole_numbers(queryset.model, name) and not all(
+                    _fits_the_database(value) for value in request.GET.getlist(name)):
+                raise BadRequestError(f"field filter error: {name} must be a whole number from "
+                                      f"{-DATABASE_INT_MAX - 1} to {DATABASE_INT_MAX}")
         try:
             return super().filter_queryset(request, queryset, view)
         except (ValueError, ValidationError, TypeError) as exc:
-            fields = set(view.get_available_fields(queryset.model, db_fields_only=True))
             named = sorted(name for name in request.GET if name in fields)
             raise BadRequestError(f"field filter error: invalid value for {', '.join(named)}") from exc
+
+
+def _holds_whole_numbers(model, name) -> bool:
+    """An integer column, or a relation to rows with integer ids (ForeignKey, ManyToMany); not tags,
+    which upstream filters by name (?tags=banking,retail)."""
+    try:
+        field = model._meta.get_field(name)
+    except Exception:  # noqa: BLE001 - FieldDoesNotExist and friends: upstream reports those
+        return False
+    if isinstance(field, TaggableManager):
+        return False
+    if field.is_relation:
+        field = field.target_field if field.many_to_one or field.one_to_one else field.related_model._meta.pk
+    return isinstance(field, models.IntegerField | models.AutoField)
+
+
+def _fits_the_database(value: str) -> bool:
+    digits = value.removeprefix("-")
+    return digits.isascii() and digits.isdigit() and -DATABASE_INT_MAX - 1 <= int(value) <= DATABASE_INT_MAX
+
+
+class ContentSearchFilter(SearchFilter):
+    """Wagtail's ?search=, with the query parsed like the site's search box (cms.selectors_search):
+    quoted phrases work, and a stray quote or a query of blanks no longer reaches SQLite's FTS5 as a
+    syntax error or an empty expression (both were 500s). ?search_operator= takes 'and' or 'or' only
+    (anything else was a ValueError from the backend)."""
+
+    def filter_queryset(self, request, queryset, view):
+        if "search" not in request.GET:
+            return queryset
+        operator = request.GET.get("search_operator")
+        if operator not in (None, "and", "or"):
+            raise BadRequestError("search_operator: the accepted values are 'and' and 'or'")
+        if not getattr(settings, "WAGTAILAPI_SEARCH_ENABLED", True):
+            raise BadRequestError("search is disabled")
+        if getattr(queryset, "_filtered_by_tag", False):
+            raise BadRequestError("filtering by tag with a search query is not supported")
+        _, query = parse_query_string(request.GET["search"], operator=operator, zero_terms="")
+        try:
+            return get_search_backend().search(query, queryset, order_by_relevance="order" not in request.GET)
+        except (FilterFieldError, OrderByFieldError) as exc:
+            verb = "filter" if isinstance(exc, FilterFieldError) else "order"
+            raise BadRequestError(f"cannot {verb} by '{exc.field_name}' while searching "
+                                  "(field is not indexed)") from exc
 
 
 class TaxonomyFilter(BaseFilterBackend):
@@ -93,7 +149,7 @@ class ContentPagesAPIViewSet(PagesAPIViewSet):
         OrderingFilter,
         TranslationOfFilter,
         LocaleFilter,
-        SearchFilter,  # last: search results cannot be filtered further
+        ContentSearchFilter,  # last: search results cannot be filtered further
     ]
     known_query_parameters = PagesAPIViewSet.known_query_parameters.union(
         ["topic", "industry", "variants", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"]
@@ -135,7 +191,7 @@ class ContentImagesAPIViewSet(ImagesAPIViewSet):
     """Images with alt text; the detail view adds the standard renditions."""
 
     base_serializer_class = ImageWithRenditionsSerializer
-    filter_backends = [ValidatedFieldsFilter, OrderingFilter, SearchFilter]
+    filter_backends = [ValidatedFieldsFilter, OrderingFilter, ContentSearchFilter]
     body_fields = [*ImagesAPIViewSet.body_fields, "description", "renditions"]
     detail_only_fields = ["renditions"]
 
@@ -143,7 +199,7 @@ class ContentImagesAPIViewSet(ImagesAPIViewSet):
 class ContentDocumentsAPIViewSet(DocumentsAPIViewSet):
     """Documents, minus those in restricted collections (where gated PDFs live)."""
 
-    filter_backends = [ValidatedFieldsFilter, OrderingFilter, SearchFilter]
+    filter_backends = [ValidatedFieldsFilter, OrderingFilter, ContentSearchFilter]
 
 
 class PreviewError(Exception):

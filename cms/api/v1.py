@@ -5,7 +5,9 @@ served at /api/v1/openapi.json and browsable docs at /api/v1/docs.
 """
 
 from django.db import connection
+from django.http import Http404
 from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError, ValidationError
 from ninja.responses import Status
 from wagtail.models import Site
 
@@ -22,6 +24,31 @@ api = NinjaAPI(
     "images and documents are served by the content API at /api/v2/.",
     urls_namespace="api-v1",
 )
+
+
+# Ninja's own answers in the shape the operations document (core.edge.ErrorsOut), not its default
+# {"detail": ...}: a 404 from get_object_or_404, a 400 for a body that is not JSON, and a 422 for a
+# parameter of the wrong type or out of range.
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"errors": {"__all__": ["Not found."]}}, status=404)
+
+
+@api.exception_handler(HttpError)
+def refused(request, exc):
+    return api.create_response(request, {"errors": {"__all__": [str(exc)]}}, status=exc.status_code)
+
+
+@api.exception_handler(ValidationError)
+def invalid_parameters(request, exc):
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        # loc is (source, name, ...): ("query", "limit"), ("path", "event_id"), ("body", "body", "variant_key")
+        parts = [str(part) for part in error.get("loc", ())[1:]]
+        if len(parts) > 1 and error.get("loc", ("",))[0] == "body":
+            parts = parts[1:]  # the view's argument name says nothing to a client
+        errors.setdefault(".".join(parts) or "__all__", []).append(error.get("msg", "Invalid value"))
+    return api.create_response(request, {"errors": errors}, status=422)
 
 
 class ErrorOut(Schema):

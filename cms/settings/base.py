@@ -71,6 +71,9 @@ MIDDLEWARE = [
     "core.csp.PermissionsPolicyByViewMiddleware",
     "core.csp.ContentSecurityPolicyMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # A query string no view should see (NUL, undecodable bytes, ids no database holds) is a 400 naming
+    # the parameter, before sessions, visitors or views read it; after CORS so front ends can read why.
+    "core.edge.QueryStringGuard",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

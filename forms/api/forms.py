@@ -16,6 +16,7 @@ from ninja.responses import Status
 from pydantic import ValidationError as SchemaError
 from wagtail.models import Page
 
+from core.edge import PARAMETER_ERRORS, ErrorsOut, RowId
 from forms.models import LeadFormPage
 from forms.services import spam
 from forms.services.submission import (
@@ -91,7 +92,7 @@ class SubmissionIn(Schema):
     answers: dict[str, Any] = Field(description="field name -> answer; lists for checkboxes and multiselect")
     consent_policy: str = Field("", description="From the definition's consent.policy")
     visitor_id: str = ""
-    page_id: int | None = Field(None, description="The page hosting the form, e.g. the gated whitepaper")
+    page_id: RowId | None = Field(None, description="The page hosting the form, e.g. the gated whitepaper")
     country: str = Field("", description="The visitor's country if the front end knows it (ISO 3166 alpha-2)")
     context: dict[str, str] = Field(default_factory=dict, description="utm_source, utm_medium, utm_campaign, "
                                     "utm_term, utm_content, referrer, landing_page")
@@ -103,10 +104,6 @@ class SubmissionOut(Schema):
     visitor_id: str
     message: str = Field(description="The thank-you text, plain")
     download_url: str | None = Field(description="Signed, expiring, personal link to the gated PDF")
-
-
-class ErrorsOut(Schema):
-    errors: dict[str, list[str]] = Field(description='field name -> messages; "__all__" for the whole form')
 
 
 def _form_page(form_id: int) -> LeadFormPage:
@@ -153,8 +150,9 @@ def _field_out(name, formfield, source) -> dict:
     }
 
 
-@router.get("/{form_id}", response={200: FormDefinitionOut, 404: ErrorsOut}, summary="A form, for this visitor")
-def form_definition(request, form_id: int, visitor_id: str = "", country: str = "", page_id: int | None = None):
+@router.get("/{form_id}", response={200: FormDefinitionOut, 404: ErrorsOut, **PARAMETER_ERRORS},
+            summary="A form, for this visitor")
+def form_definition(request, form_id: RowId, visitor_id: str = "", country: str = "", page_id: RowId | None = None):
     """The questions to render for this visitor: known answers skipped, consent for their country."""
     form_page = _form_page(form_id)
     visitor, _ = _visitor(request, visitor_id, country)
@@ -202,7 +200,7 @@ SUBMISSION_SCHEMA = SubmissionIn.model_json_schema()
     summary="Submit a form",
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": SUBMISSION_SCHEMA}}}},
 )
-def form_submission(request, form_id: int):
+def form_submission(request, form_id: RowId):
     """Validated like the HTML form. Errors come back as field name -> messages (422).
 
     Spam rules apply: a token sent back faster than a person can fill in the form, or after a day,

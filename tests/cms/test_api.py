@@ -43,13 +43,17 @@ def test_listing_by_type_with_topic_and_industry_filters(client, whitepaper_inde
     "query, message",
     [
         ("type=cms.WhitepaperPage&topic=no-such-topic", "topic 'no-such-topic' does not exist"),
-        ("type=cms.WhitepaperPage&industry=%00%ff", "does not exist"),
+        ("type=cms.WhitepaperPage&industry=%00%ff", "industry: is not UTF-8 text"),  # refused at the edge
         ("topic=ai", "topic filter needs a single page type"),
         ("type=cms.WhitepaperPage&publish_date=yesterday", "invalid value for publish_date"),
         ("type=cms.WhitepaperPage&page_count=many", "page_count"),
         ("type=cms.NoSuchPage", "type doesn't exist"),
         ("type=cms.WhitepaperPage&limit=-1", "limit"),
         ("type=cms.WhitepaperPage&fields=summary,,(", "fields error"),
+        # Numbers no column holds: SQLite could not even bind them (a 500).
+        ("type=cms.WhitepaperPage&topics=99999999999999999999999", "topics must be a whole number"),
+        ("type=cms.WhitepaperPage&cover_image=9223372036854775808", "cover_image must be a whole number"),
+        ("search=ai&search_operator=xor", "search_operator: the accepted values are 'and' and 'or'"),
     ],
 )
 def test_bad_filters_are_400_with_a_message(client, whitepaper_index, query, message):
@@ -155,6 +159,30 @@ def test_detail_for_every_other_page_type(client, home_page, whitepaper_index, c
         assert field in data
     listing = get_json(client, f"/api/v2/pages/?type={type_name}")
     assert [item["id"] for item in listing["items"]] == [pages[name].pk]
+
+
+@pytest.mark.parametrize("search", ["%20", "+++", "%22", "%22unterminated", "ai%22%22", "%22%22", "tag:ai"])
+def test_searches_of_blanks_or_stray_quotes_are_answered(client, whitepaper_index, search):
+    """Parsed like the site's search box: SQLite's FTS5 got these raw (a syntax error or an empty
+    expression, both 500s)."""
+    WhitepaperPageFactory(parent=whitepaper_index, title="AI for banks")
+    for endpoint in ("pages", "images", "documents"):
+        assert client.get(f"/api/v2/{endpoint}/?search={search}").status_code == 200
+
+
+def test_tags_are_still_filtered_by_name(client, whitepaper_index):
+    """Only integer columns and relations by id are held to the database's range: tags are names."""
+    tagged = ImageFactory()
+    tagged.tags.add("banking")
+    ImageFactory()
+    assert [item["id"] for item in get_json(client, "/api/v2/images/?tags=banking")["items"]] == [tagged.pk]
+
+
+def test_a_quoted_search_is_a_phrase(client, whitepaper_index):
+    WhitepaperPageFactory(parent=whitepaper_index, title="Pipeline forecasting for banks")
+    WhitepaperPageFactory(parent=whitepaper_index, title="Banks and forecasting pipelines")
+    titles = [item["title"] for item in get_json(client, '/api/v2/pages/?search="forecasting for banks"')["items"]]
+    assert titles == ["Pipeline forecasting for banks"]
 
 
 def test_find_by_html_path(client, whitepaper_index):

@@ -23,11 +23,18 @@ def test_filters_narrow_the_list(client, papers):
 
 
 def test_unknown_filter_values_are_reported_not_500(client, papers):
-    response = client.get("/whitepapers/?topic=does-not-exist&industry=%00%ff&page=abc")
+    response = client.get("/whitepapers/?topic=does-not-exist&industry=%C3%BC%E2%88%91%22&page=abc")
     assert response.status_code == 200
     html = response.content.decode()
     assert "Select a valid choice" in html
     assert "AI in banking" in html and "Other paper 0" in html  # invalid filters are ignored
+
+
+def test_bytes_no_filter_takes_are_a_400_naming_the_filter(client, papers):
+    """NUL and bytes that are not UTF-8 are refused at the edge (core.edge), before the listing reads them."""
+    response = client.get("/whitepapers/?topic=ai&industry=%00%ff")
+    assert response.status_code == 400
+    assert "industry: is not UTF-8 text" in response.content.decode()
 
 
 def test_htmx_request_gets_only_the_results_fragment(client, papers):

@@ -35,10 +35,18 @@ def test_no_results_and_no_query(client, content):
 
 @pytest.mark.parametrize(
     "query",
-    ["a" * 5000, "<script>alert(1)</script>", "%00", "\x00", "' OR 1=1 --", "scoring&page=-1", "(((", "ü∑ß∂ƒ",
+    ["a" * 5000, "<script>alert(1)</script>", "%00", "' OR 1=1 --", "scoring&page=-1", "(((", "ü∑ß∂ƒ",
      '"unterminated', '"', "AND OR NOT", "*"],
 )
 def test_hostile_queries_do_not_break_search(client, content, query):
     response = client.get("/search/", {"q": query, "page": "x"})
     assert response.status_code == 200
     assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+@pytest.mark.parametrize("query", ["a" * 10_001, "\x00", "nul\x00inside", "\x1b[2J"])
+def test_queries_no_search_takes_are_a_400_naming_q(client, content, query):
+    """Control characters and absurd lengths are refused at the edge (core.edge), before the search runs."""
+    response = client.get("/search/", {"q": query})
+    assert response.status_code == 400
+    assert "q: " in response.content.decode()

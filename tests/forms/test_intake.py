@@ -258,6 +258,9 @@ def test_malformed_json_is_400_naming_the_problem(client):
     ({"lead_id": True, "fields": {}}, "lead_id"),
     ({"lead_id": "x" * 300, "fields": {}}, "lead_id"),
     ({"lead_id": "bad\u0000id", "fields": {}}, "lead_id"),
+    ({"lead_id": "\ud800", "fields": {"email": "a@b.de"}}, "lead_id"),  # a lone surrogate: no database stores it
+    ({"id": "lead-\udfff", "field_data": []}, "id"),
+    ({"lead_id": "1", "form_id": "form\ud83d", "fields": {}}, "form_id"),
     ({"id": "1", "field_data": {"email": "a@b.de"}}, "field_data"),
     ({"id": "1", "field_data": [{"values": ["a"]}]}, "field_data[0]"),
     ({"id": "1", "field_data": ["email"]}, "field_data[0]"),
