@@ -51,6 +51,7 @@ class ValidatedFieldsFilter(FieldsFilter):
     """
 
     def filter_queryset(self, request, queryset, view):
+        view = _WithoutTaxonomies(view)
         fields = set(view.get_available_fields(queryset.model, db_fields_only=True))
         for name in sorted(fields.intersection(request.GET)):
             if _holds_whole_numbers(queryset.model, name) and not all(
@@ -62,6 +63,22 @@ class ValidatedFieldsFilter(FieldsFilter):
         except (ValueError, ValidationError, TypeError) as exc:
             named = sorted(name for name in request.GET if name in fields)
             raise BadRequestError(f"field filter error: invalid value for {', '.join(named)}") from exc
+
+
+class _WithoutTaxonomies:
+    """The view as the field filter sees it, minus ?topic= and ?industry=: those take a slug and belong
+    to TaxonomyFilter. A case study's `industry` is also a field, so ?industry=banking was read as an
+    id there, and every case-study listing filtered by industry was a 400."""
+
+    def __init__(self, view):
+        self._view = view
+
+    def get_available_fields(self, model, db_fields_only=False):
+        return [name for name in self._view.get_available_fields(model, db_fields_only=db_fields_only)
+                if name not in TaxonomyFilter.TAXONOMIES]
+
+    def __getattr__(self, name):
+        return getattr(self._view, name)
 
 
 def _holds_whole_numbers(model, name) -> bool:

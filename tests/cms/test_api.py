@@ -39,6 +39,14 @@ def test_listing_by_type_with_topic_and_industry_filters(client, whitepaper_inde
     assert data["items"][0]["meta"]["html_url"] == "http://testserver/whitepapers/" + wanted.slug + "/"
 
 
+def test_case_studies_filter_by_industry_slug(client, case_study_index):
+    banking, retail = IndustryFactory(slug="banking"), IndustryFactory(slug="retail")
+    wanted = CaseStudyPageFactory(parent=case_study_index, title="Meridian Bank", industry=banking)
+    CaseStudyPageFactory(parent=case_study_index, title="Shopfront", industry=retail)
+    data = get_json(client, "/api/v2/pages/?type=cms.CaseStudyPage&industry=banking")
+    assert [item["id"] for item in data["items"]] == [wanted.pk]
+
+
 @pytest.mark.parametrize(
     "query, message",
     [
