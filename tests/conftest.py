@@ -47,9 +47,9 @@ def _wagtail_base_rows():
     return root
 
 
-@pytest.fixture
-def home_page(db):
-    """A HomePage at the site root, in place of Wagtail's welcome page, served as testserver."""
+def home_page_build():
+    """A HomePage at the site root, in place of Wagtail's welcome page, served as testserver (for
+    fixtures of any scope)."""
     root = _wagtail_base_rows()
     for page in root.get_children():
         page.delete()
@@ -57,6 +57,12 @@ def home_page(db):
     Site.objects.all().delete()
     Site.objects.create(hostname="testserver", port=80, root_page=home, is_default_site=True, site_name="Test")
     return home
+
+
+@pytest.fixture
+def home_page(db):
+    """A HomePage at the site root, in place of Wagtail's welcome page, served as testserver."""
+    return home_page_build()
 
 
 @pytest.fixture

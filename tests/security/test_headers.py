@@ -34,18 +34,16 @@ def csp_world(*, stream_preview_seconds=0) -> dict:
     """One page of each public type (the standard page holds every block: video, FAQ with JSON-LD,
     images), an in-person event and a live webinar with their landing pages and the listing, a
     registration with its ticket, cancel and watch links. Returns {page name: URL} plus a few objects."""
-    from wagtail.models import Site
 
     from cms.event_pages import event_pages_sync
     from events import links
     from tests.cms.streamfield_data import every_block_body
-    from tests.conftest import _wagtail_base_rows
+    from tests.conftest import home_page_build
     from tests.factories import (
         CallToActionFactory,
         CaseStudyIndexPageFactory,
         CaseStudyPageFactory,
         EventFactory,
-        HomePageFactory,
         ImageFactory,
         IndustryFactory,
         LeadFormPageFactory,
@@ -57,12 +55,7 @@ def csp_world(*, stream_preview_seconds=0) -> dict:
         WhitepaperPageFactory,
     )
 
-    root = _wagtail_base_rows()
-    for page in root.get_children():
-        page.delete()
-    home = HomePageFactory(parent=root)
-    Site.objects.all().delete()
-    Site.objects.create(hostname="testserver", port=80, root_page=home, is_default_site=True, site_name="Test")
+    home = home_page_build()
 
     topic, industry = TopicFactory(slug="pipeline"), IndustryFactory(slug="banking")
     whitepapers = WhitepaperIndexPageFactory(parent=home)

@@ -18,19 +18,17 @@ class World:
 
 
 def world_build() -> World:
-    from wagtail.models import Site
 
     from cms.event_pages import event_pages_sync
     from events import links
     from forms.services.downloads import DownloadGrant, download_token
     from personalization.services import tracked_link_token
-    from tests.conftest import _wagtail_base_rows
+    from tests.conftest import home_page_build
     from tests.factories import (
         CaseStudyIndexPageFactory,
         CaseStudyPageFactory,
         DocumentFactory,
         EventFactory,
-        HomePageFactory,
         ImageFactory,
         IndustryFactory,
         LeadFormPageFactory,
@@ -43,12 +41,7 @@ def world_build() -> World:
         WhitepaperPageFactory,
     )
 
-    root = _wagtail_base_rows()
-    for page in root.get_children():
-        page.delete()
-    home = HomePageFactory(parent=root)
-    Site.objects.all().delete()
-    Site.objects.create(hostname="testserver", port=80, root_page=home, is_default_site=True, site_name="Test")
+    home = home_page_build()
 
     topic, industry = TopicFactory(slug="ai"), IndustryFactory(slug="banking")
     standard = StandardPageFactory(parent=home, slug="platform")
