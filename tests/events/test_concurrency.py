@@ -1,8 +1,6 @@
 """Seats under real concurrency (PostgreSQL, threads released together by a barrier): never more seated
 than the capacity, one registration per address, one promotion per freed seat, one check-in."""
 
-import threading
-
 import pytest
 from django.core import mail
 from django.db import connection
@@ -16,34 +14,13 @@ from events.services import (
 )
 from leads.models import Interaction
 from outbox.models import OutgoingEmail
+from tests.concurrency import together
 from tests.factories import EventFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="needs real concurrent transactions (PostgreSQL)"),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real concurrent transactions (PostgreSQL)"),
 ]
-
-
-def together(calls):
-    """Run the callables in threads released at the same instant; (results by index, errors)."""
-    barrier, results, errors = threading.Barrier(len(calls)), {}, []
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=20)
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 - collected and asserted by the test
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung (deadlock?)"
-    return results, errors
 
 
 def seated(event):

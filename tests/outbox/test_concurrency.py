@@ -1,39 +1,17 @@
 """Workers racing for the same email (PostgreSQL, threads released together by a barrier): the mail
 server receives it once, and a sweep running meanwhile queues nothing twice."""
 
-import threading
-
 import pytest
 from django.db import connection
 
 from outbox.models import OutgoingEmail
 from outbox.services import outbox_deliver, outbox_queue, outbox_sweep
+from tests.concurrency import together
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="needs real concurrent transactions (PostgreSQL)"),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real concurrent transactions (PostgreSQL)"),
 ]
-
-
-def together(calls):
-    barrier, results, errors = threading.Barrier(len(calls)), {}, []
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=20)
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 - collected and asserted by the test
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return results, errors
 
 
 @pytest.mark.parametrize("workers", [2, 8])
