@@ -63,13 +63,16 @@ class LoadReport:
 
 
 class DemoLoader:
-    def __init__(self):
+    def __init__(self, progress=None):
+        # progress(step): told as each slow step starts, so a first run (a few minutes) shows where it is.
+        self.progress = progress or (lambda step: None)
         self.report = LoadReport()
         self.Image = get_image_model()
         self.Document = get_document_model()
 
     # --- entry point ---
     def load(self) -> LoadReport:
+        self.progress("pages, images and menus")
         with transaction.atomic():
             self.taxonomies()
             self.segments = demo_segments(self.report)
@@ -91,6 +94,7 @@ class DemoLoader:
                 home, CaseStudyIndexPage, "customers", "Customer stories",
                 "How revenue teams in banking, healthcare, manufacturing and more work with Northwind Signal.",
             )
+            self.progress("whitepapers (their PDFs are generated) and case studies")
             whitepapers = self.whitepapers(whitepaper_index, gate_form=gate)
             self.case_studies(case_study_index, whitepapers)
             self.targets = self.cta_targets(pages, whitepaper_index, case_study_index)
@@ -99,8 +103,10 @@ class DemoLoader:
             self.site_settings(home, pages, whitepaper_index, case_study_index)
         self.demo_user()
         # Leads go through the real capture pipeline, which manages its own transactions.
+        self.progress("lead store: people, companies and their stories, through the real capture pipeline")
         DemoLeadLoader(self.report).load()
         # Events register demo people from the lead store, so they come after it (own transaction).
+        self.progress("events, speakers and registrations")
         DemoEventLoader(self.report, staff_username=DEMO_USERNAME).load()
         return self.report
 

@@ -137,6 +137,11 @@ def test_one_demo_login_per_role_and_the_reps_own_people_with_a_story(client):
         user = User.objects.get(username=username)
         assert user.groups.filter(name=role).exists() and user.check_password(PASSWORD), username
     assert f"password '{PASSWORD}'" in printed
+    # Progress while it works (a first run takes minutes), then what the demo holds, counted.
+    assert "whitepapers (their PDFs are generated)" in printed and "through the real capture pipeline" in printed
+    people, papers = Person.objects.count(), WhitepaperPage.objects.live().count()
+    assert f"{papers} whitepapers (" in printed and f"lead store: {people:,} people at" in printed
+    assert f"{Registration.objects.count():,} registrations" in printed
     for username, *_rest, role in [*SALES_USERS, *STAFF_USERS]:
         assert User.objects.get(username=username).groups.filter(name=role).exists(), username
     assert User.objects.get(username=DEMO_USERNAME).groups.filter(name="Administrator").exists()
