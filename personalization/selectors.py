@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.db.models import Sum
 
-from .rules import ParsedRule, parse_rule, people_matching
+from .rule_queries import people_matching
+from .rules import ParsedRule, parse_rule
 
 SAMPLE_SIZE = 8
 

@@ -68,12 +68,8 @@ def audience_sample(people, user) -> list[dict]:
     return rows
 
 
-@require_POST
-def audience(request):
-    """The segment editor posts its form here as the marketer types: count and sample of known people."""
-    if not _can_edit_segments(request.user):
-        raise PermissionDenied
-    data = request.POST
+def posted_rules(data) -> list[dict]:
+    """The rules of a posted segment form as typed (deleted and empty ones left out), unchecked."""
     try:
         total = min(int(data.get("rules-TOTAL_FORMS", 0)), MAX_RULES)
     except ValueError:
@@ -86,7 +82,16 @@ def audience(request):
         rules.append({"fact": data.get(prefix + "fact", ""), "operator": data.get(prefix + "operator", ""),
                       "value": data.get(prefix + "value", "")[:500],
                       "negate": data.get(prefix + "negate") in ("on", "true", "1")})
-    result = segment_audience(rules, data.get("match", "all"))
+    return rules
+
+
+@require_POST
+def audience(request):
+    """The segment editor posts its form here after a change to the rules: count and sample of known people."""
+    if not _can_edit_segments(request.user):
+        raise PermissionDenied
+    rules = posted_rules(request.POST)
+    result = segment_audience(rules, request.POST.get("match", "all"))
     return TemplateResponse(request, "personalization/audience.html",
                             {"audience": result, "sample": audience_sample(result.sample, request.user),
                              "rule_count": len(rules)})
@@ -112,5 +117,7 @@ def statistics(request):
         row["conversion_rate"] = 100 * row["conversions"] / row["impressions"] if row["impressions"] else 0
         row["bar"] = round(100 * row["impressions"] / peak)
     return TemplateResponse(request, "personalization/statistics.html", {
-        "rows": rows, "days": days, "page_title": "Variant statistics", "header_icon": "group",
+        # Wagtail's generic base puts header_title in <title> and page_title in the header's heading.
+        "rows": rows, "days": days, "page_title": "Variant statistics", "header_title": "Variant statistics",
+        "header_icon": "group",
     })

@@ -26,15 +26,24 @@ class AudiencePanel(Panel):
     class BoundPanel(Panel.BoundPanel):
         template_name = "personalization/audience_panel.html"
 
+        class Media:
+            js = ["personalization/audience_panel.js"]
+            css = {"all": ["personalization/audience_panel.css"]}
+
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
             self.audience_url = reverse("personalization_audience")
-            rules = []
-            if self.instance is not None and self.instance.pk:
-                rules = [{"fact": r.fact, "operator": r.operator, "value": r.value, "negate": r.negate}
-                         for r in self.instance.rules.all()]
+            if self.form is not None and self.form.is_bound:
+                # The form came back from saving (a mistake somewhere): the count of the rules as posted,
+                # which is how it is shown without JavaScript.
+                rules, match = views.posted_rules(self.form.data), self.form.data.get("match", "all")
+            else:
+                rules, match = [], getattr(self.instance, "match", "all")
+                if self.instance is not None and self.instance.pk:
+                    rules = [{"fact": r.fact, "operator": r.operator, "value": r.value, "negate": r.negate}
+                             for r in self.instance.rules.all()]
             self.initial_rule_count = len(rules)
-            self.initial = segment_audience(rules, getattr(self.instance, "match", "all"))
+            self.initial = segment_audience(rules, match)
             self.initial_sample = views.audience_sample(self.initial.sample, self.request.user) if self.request else []
 
 

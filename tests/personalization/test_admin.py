@@ -1,6 +1,7 @@
 """Marketers build segments in the admin and watch the audience as they type; variant statistics."""
 
 import json
+import re
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -218,3 +219,32 @@ def test_the_statistics_report_shows_each_variant_with_bars(admin_client_logged_
     assert "Variant statistics" in html and "Banking campaign" in html and "Default" in html
     assert "width:100px" in html and "width:50px" in html  # the default's 2 impressions against 1
     assert admin_client_logged_in.get("/admin/personalisation/statistics/?days=bad").status_code == 200
+
+
+def test_the_statistics_page_has_a_title(admin_client_logged_in):
+    html = admin_client_logged_in.get("/admin/personalisation/statistics/").content.decode()
+    assert "<title>Variant statistics - " in html  # was " - Wagtail"
+    assert re.search(r"<h1[^>]*>(?:(?!</h1>).)*Variant statistics", html, flags=re.S)
+
+
+def test_the_audience_panel_loads_its_script_from_a_static_file(admin_client_logged_in):
+    # The admin's CSP refuses inline event handlers; the panel's behaviour lives in one file, loaded
+    # as the panel's media, so nothing about it is inline in the page.
+    html = admin_client_logged_in.get(ADD_URL).content.decode()
+    assert 'src="/static/personalization/audience_panel.js"' in html
+    assert 'href="/static/personalization/audience_panel.css"' in html
+    assert "MutationObserver" not in html and "data-pz-audience-body" in html
+
+
+def test_without_javascript_the_count_comes_back_with_the_form(admin_client_logged_in, audience):
+    # Saving with a mistake elsewhere (no name) shows the count of the rules as they were posted.
+    response = admin_client_logged_in.post(ADD_URL, segment_form(name="", rules=[("industry", "is", "banking")]))
+    html = response.content.decode()
+    assert response.status_code == 200 and not Segment.objects.exists()
+    assert "<strong data-pz-audience-count>4</strong>" in html
+    segment = SegmentFactory(name="Banking", rules=[("industry", "is", "banking")])
+    edited = segment_form(name="Banking", rules=[("industry", "is", "banking"), ("grade", "is", "A1")])
+    edited.update({"rules-0-id": str(segment.rules.get().pk), "rules-INITIAL_FORMS": "1", "priority": "not a number"})
+    html = admin_client_logged_in.post(f"/admin/snippets/personalization/segment/edit/{segment.pk}/",
+                                       edited).content.decode()
+    assert "<strong data-pz-audience-count>1</strong>" in html  # the posted rules, not the saved one

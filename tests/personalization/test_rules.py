@@ -10,7 +10,8 @@ from django.utils import timezone
 from leads.models import Interaction
 from leads.selectors import person_facts
 from personalization.models import Visitor
-from personalization.rules import FACTS, compile_rule, parse_rule, people_matching
+from personalization.rule_queries import people_matching
+from personalization.rules import FACTS, compile_rule, parse_rule
 from personalization.services import STATE_FIELDS, _state_from_database
 from personalization.state import Facts
 from tests.factories import CompanyFactory, PersonFactory

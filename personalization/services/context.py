@@ -1,4 +1,5 @@
-"""Resolving the visitor behind a request, keeping their facts current, and choosing variants.
+"""The visitor behind a request: resolved once per request, kept current as pages are viewed, written
+back as the response leaves.
 
 The hot path (DESIGN.md, 1): one cache read fetches the visitor's state together with the
 segment version and the person-facts epoch. Warm, that is all: no query. Cold (a returning
@@ -9,116 +10,39 @@ facts. A page view changes the state in the cache; the database row is written o
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
-import secrets
 from datetime import timedelta
-from urllib.parse import urlparse
 
 from django.conf import settings
-from django.core import signing
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.utils import timezone
-from user_agents import parse as parse_user_agent
 
 from leads.cleaning import clean_text
 from leads.selectors import person_by_id, person_facts
 from leads.services.identity import valid_visitor_id
 
-from . import stats
-from .segments import VERSION_KEY, current_version, segment_set
-from .state import RECENT_PAGES, RECENT_VARIANTS, Facts, VisitorState
+from .. import stats
+from ..segments import VERSION_KEY, current_version, segment_set
+from ..state import RECENT_PAGES, RECENT_VARIANTS, Facts, VisitorState
+from .identification import TRACKED_LINK_PARAM, person_id_from_token, visitor_identified
+from .request_facts import UTM_FIELDS, device_of, referrer_domain, request_country, request_user_agent, tracking_allowed
+from .visitor_store import (
+    EPOCH_KEY,
+    STATE_TTL,
+    _state_from_database,
+    new_visitor_id,
+    person_key,
+    state_key,
+    visitor_save,
+)
 
 logger = logging.getLogger(__name__)
 
-STATE_TTL = 24 * 3600
-EPOCH_KEY = "pz:people:epoch"
-UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign")
-TRACKED_LINK_PARAM = "sp_t"
-TRACKED_LINK_SALT = "signalpage.personalization.identify"
-TRACKED_LINK_MAX_AGE = 90 * 24 * 3600
 VISITOR_HEADER = "HTTP_X_VISITOR_ID"
 
 
-def state_key(visitor_id: str) -> str:
-    return f"pz:v:{visitor_id}"
-
-
-def person_key(visitor_id: str) -> str:
-    """Who a visitor was identified as, and when: written only by identification, read with the state.
-
-    Kept apart from the state so that a request holding an older copy of the state cannot undo an
-    identification made meanwhile (by a form fill processed in a worker, say)."""
-    return f"pz:vp:{visitor_id}"
-
-
-PERSON_LINK_TTL = 90 * 24 * 3600
-
-
-def new_visitor_id() -> str:
-    # The same shape the forms app issues (v_ + 24 URL-safe characters), so either may issue the cookie.
-    return "v_" + secrets.token_urlsafe(18)
-
-
-# --- Request facts --------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=4096)
-def device_of(user_agent: str) -> tuple[str, str, str]:
-    """(device type, OS, browser) from a User-Agent; parsed once per distinct string per process."""
-    if not user_agent:
-        return "other", "", ""
-    parsed = parse_user_agent(user_agent)
-    if parsed.is_bot:
-        kind = "bot"
-    elif parsed.is_tablet:
-        kind = "tablet"
-    elif parsed.is_mobile:
-        kind = "mobile"
-    elif parsed.is_pc:
-        kind = "desktop"
-    else:
-        kind = "other"
-    return kind, parsed.os.family[:50], parsed.browser.family[:50]
-
-
-def request_user_agent(request) -> str:
-    # A server-side front end passes its visitor's browser along; the header is only ever about the visitor.
-    value = request.META.get("HTTP_X_VISITOR_USER_AGENT") or request.META.get("HTTP_USER_AGENT") or ""
-    return clean_text(value, 512)[0]
-
-
-def request_country(request) -> str:
-    header = "HTTP_" + settings.VISITOR_COUNTRY_HEADER.upper().replace("-", "_")
-    value = (request.META.get(header) or request.META.get("HTTP_X_VISITOR_COUNTRY") or "").strip().upper()
-    return value if len(value) == 2 and value.isalpha() and value not in ("XX", "T1") else ""
-
-
-def referrer_domain(request) -> str:
-    referrer = request.META.get("HTTP_X_VISITOR_REFERRER") or request.META.get("HTTP_REFERER") or ""
-    try:
-        host = (urlparse(clean_text(referrer, 2000)[0]).hostname or "").lower()
-    except ValueError:
-        return ""
-    host = host.removeprefix("www.")
-    try:
-        own = request.get_host().split(":")[0].lower().removeprefix("www.")
-    except Exception:  # noqa: BLE001 - DisallowedHost and friends: then nothing is "our own"
-        own = ""
-    return "" if not host or host == own else host[:253]
-
-
-def tracking_allowed(request) -> bool:
-    """Behavioural tracking (cookie, stored facts) is allowed for this request."""
-    if settings.PERSONALIZATION_HONOR_GPC and request.META.get("HTTP_SEC_GPC", "").strip() == "1":
-        return False
-    if settings.PERSONALIZATION_CONSENT_MODE == "opt-in":
-        consent = request.COOKIES.get(settings.PERSONALIZATION_CONSENT_COOKIE, "")
-        return consent in ("1", "granted", "yes", "true")
-    return True
-
-
-# --- The visitor behind a request ------------------------------------------------------------------
 class VisitorContext:
     """request.personalization: who this is, what they matched, what to write when the response leaves."""
 
@@ -401,91 +325,6 @@ def visitor_context(request) -> VisitorContext:
     if context is None:
         context = request._personalization = VisitorContext(request)
     return context
-
-
-# --- Loading and saving the stored visitor --------------------------------------------------------
-STATE_FIELDS = [
-    "first_seen_at", "last_seen_at", "visit_count", "page_views", "first_utm_source", "first_utm_medium",
-    "first_utm_campaign", "last_utm_source", "last_utm_medium", "last_utm_campaign", "first_referrer_domain",
-    "last_referrer_domain", "landing_page", "device_type", "os", "browser", "country", "topics_viewed",
-    "industries_viewed", "pages_viewed", "seen_variants",
-]
-
-
-def _state_from_database(visitor_id: str, now) -> VisitorState | None:
-    from .models import Visitor
-
-    row = Visitor.objects.filter(visitor_id=visitor_id).values("person_id", *STATE_FIELDS).first()
-    if row is None:
-        return None
-    return VisitorState(visitor_id=visitor_id, in_database=True, **row)
-
-
-def visitor_save(state: VisitorState) -> None:
-    """Write the visitor's facts: one upsert. The person link is written only by identification."""
-    from .models import Visitor
-
-    values = {name: getattr(state, name) for name in STATE_FIELDS}
-    Visitor.objects.bulk_create(
-        [Visitor(visitor_id=state.visitor_id, person_id=state.person_id, **values)],
-        update_conflicts=True, unique_fields=["visitor_id"], update_fields=STATE_FIELDS,
-    )
-    state.in_database = True
-    state.unsaved_views = 0
-
-
-# --- Identification ---------------------------------------------------------------------------------
-def tracked_link_token(person_id: int) -> str:
-    """A token for ?sp_t= on links in emails: the click tells us who this browser belongs to."""
-    return signing.dumps(int(person_id), salt=TRACKED_LINK_SALT, compress=True)
-
-
-def person_id_from_token(token: str) -> int | None:
-    try:
-        value = signing.loads(str(token)[:200], salt=TRACKED_LINK_SALT, max_age=TRACKED_LINK_MAX_AGE)
-    except (signing.BadSignature, ValueError):
-        return None
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
-
-
-def visitor_identified(*, visitor_id: str, person_id: int, credit_conversions: bool) -> None:
-    """A visitor became a known person: link the row, refresh their cached facts, credit what they saw."""
-    from .models import Visitor
-
-    now = timezone.now()
-    key = state_key(visitor_id)
-    state = cache.get(key)
-    row = Visitor.objects.filter(visitor_id=visitor_id).values("seen_variants").first()
-    if row is None:
-        Visitor.objects.bulk_create([Visitor(visitor_id=visitor_id, person_id=person_id, first_seen_at=now,
-                                             last_seen_at=now, visit_count=1)], ignore_conflicts=True)
-    seen = dict(state.seen_variants if state is not None else (row or {}).get("seen_variants") or {})
-    credited_until = (cache.get(person_key(visitor_id)) or {}).get("at", "")
-    if credit_conversions and seen:
-        stats.record("conversions", list(seen))
-        seen, credited_until = {}, now.isoformat()
-    # Read with every request's state: a request holding an older copy cannot undo this (see person_key).
-    cache.set(person_key(visitor_id), {"person_id": person_id, "at": credited_until}, PERSON_LINK_TTL)
-    Visitor.objects.filter(visitor_id=visitor_id).update(person_id=person_id, seen_variants=seen)
-    if state is not None:
-        state.person_id, state.person_loaded, state.seen_variants = person_id, False, seen
-        cache.set(key, state, STATE_TTL)
-
-
-def people_changed(person_ids) -> None:
-    """People's facts changed (score, stage, attributes): their visitors' cached facts are reloaded."""
-    if person_ids is None:
-        cache.set(EPOCH_KEY, secrets.token_hex(6), None)
-        return
-    from .models import Visitor
-
-    visitor_ids = list(Visitor.objects.filter(person_id__in=list(person_ids)).values_list("visitor_id", flat=True))
-    keys = [state_key(visitor_id) for visitor_id in visitor_ids]
-    states = cache.get_many(keys) if keys else {}
-    for state in states.values():
-        state.person_loaded = False
-    if states:
-        cache.set_many(states, STATE_TTL)
 
 
 def preview_as(request, segment_ids) -> VisitorContext:

@@ -1,0 +1,48 @@
+"""Personalisation's services: the visitor behind a request, and what changes what we know of them.
+
+- `context`: `visitor_context(request)` resolves the visitor (state, person, segments) once per request,
+  records page views and shown variants, and writes back as the response leaves; `preview_as` for editors.
+- `request_facts`: what the request itself says (device, country, referrer, whether tracking is allowed).
+- `identification`: tracked links (`tracked_link_token`) and a visitor becoming a known person.
+- `visitor_store`: the cache keys of a visitor's state and the visitor row it is loaded from and saved to.
+
+Other apps import from here (`personalization.services.visitor_context`, `tracked_link_token`, ...).
+"""
+
+from .context import VISITOR_HEADER, VisitorContext, preview_as, visitor_context
+from .identification import (
+    TRACKED_LINK_MAX_AGE,
+    TRACKED_LINK_PARAM,
+    TRACKED_LINK_SALT,
+    person_id_from_token,
+    tracked_link_token,
+    visitor_identified,
+)
+from .request_facts import (
+    UTM_FIELDS,
+    device_of,
+    referrer_domain,
+    request_country,
+    request_user_agent,
+    tracking_allowed,
+)
+from .visitor_store import (
+    EPOCH_KEY,
+    PERSON_LINK_TTL,
+    STATE_FIELDS,
+    STATE_TTL,
+    _state_from_database,
+    new_visitor_id,
+    people_changed,
+    person_key,
+    state_key,
+    visitor_save,
+)
+
+__all__ = [
+    "EPOCH_KEY", "PERSON_LINK_TTL", "STATE_FIELDS", "STATE_TTL", "TRACKED_LINK_MAX_AGE", "TRACKED_LINK_PARAM",
+    "TRACKED_LINK_SALT", "UTM_FIELDS", "VISITOR_HEADER", "VisitorContext", "_state_from_database", "device_of",
+    "new_visitor_id", "people_changed", "person_id_from_token", "person_key", "preview_as", "referrer_domain",
+    "request_country", "request_user_agent", "state_key", "tracked_link_token", "tracking_allowed",
+    "visitor_context", "visitor_identified", "visitor_save",
+]
