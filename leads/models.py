@@ -168,40 +168,6 @@ class Person(models.Model):
     def pid(self):
         return f"PID-{self.pk}"
 
-    def score_explanation_html(self):
-        """The score line by line (it adds up to the score), for the admin's inspect view."""
-        from django.utils.html import format_html, format_html_join
-
-        from leads.services.scoring import score_explanation
-
-        lines = score_explanation(self)
-        if not lines:
-            return "No points yet"
-        items = format_html_join(
-            "", "<li>{}: {} <strong>{}</strong>{}</li>",
-            ((line.kind.capitalize(), line.label, f"{line.points:+.1f}",
-              f" (from {line.base_points:+d}, {line.age_days:.0f} days old)" if line.interaction_id else "")
-             for line in lines),
-        )
-        return format_html("<ul>{}</ul><p>As of {}</p>", items, f"{self.scored_at:%Y-%m-%d %H:%M}")
-
-    score_explanation_html.short_description = "Score explanation"
-
-    def stage_history_html(self):
-        """Every stage move with its time and reason, oldest first."""
-        from django.utils.html import format_html, format_html_join
-
-        transitions = self.stage_transitions.order_by("occurred_at", "pk")
-        if not transitions:
-            return "No stage changes yet"
-        return format_html("<ol>{}</ol>", format_html_join(
-            "", "<li>{}: {} &rarr; {} ({}{})</li>",
-            ((f"{t.occurred_at:%Y-%m-%d %H:%M}", t.get_from_stage_display() or "-", t.get_to_stage_display(),
-              t.get_reason_type_display(), f": {t.reason}" if t.reason else "") for t in transitions),
-        ))
-
-    stage_history_html.short_description = "Stage history"
-
 
 class VisitorLink(models.Model):
     """A first-party visitor id (cookie) known to belong to a person.

@@ -9,12 +9,18 @@ apply. Relative values stay relative (`period=this_week`, `owner=me`): a saved f
 next Monday and for whoever applies it.
 
 Parameter names (others rely on them):
-- people: source (`content:42`, `event:7`, `form:12`), period, date_from, date_to, grade (multiple),
-  score_min, score_max, stage (multiple), owner (a user id, `me` or `none`), country, industry,
-  company_size (multiple each), utm_campaign, verdict, consent, is_test; `q` searches (sales.selectors).
-- companies: industry, company_size, country, owner, grade, is_key_account.
+- people: source (`content:42`, `event:7`, `form:12`), junk (`include`), period, date_from, date_to, grade
+  (multiple), score_min, score_max, stage (multiple), owner (a user id, `me` or `none`), country,
+  industry, company_size (multiple each), utm_campaign, verdict, consent, is_test; `q` searches
+  (sales.selectors).
+- companies: source, junk, industry, company_size, country, owner, grade, is_key_account.
 - leads: source, origin_type, period, date_from, date_to, grade, stage, owner, country, industry,
   company_size, utm_campaign, verdict, status, score_min, score_max.
+
+A source's list (a whitepaper's, event's or form's lead list) leaves its junk out unless `junk=include`:
+people whose every lead of that source was flagged by cleaning (test data, competitor, disposable or
+invalid address, duplicate, ...) and people marked as test data or competitors (docs/lead-store.md).
+The filter menu lists first what reps filter by (FIRST_FILTERS), then the rest.
 """
 
 import re
@@ -24,7 +30,7 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Exists, F, Max, OuterRef, Subquery
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django_countries import countries
@@ -32,6 +38,7 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.utils import get_user_display_name
 from wagtail.admin.widgets import AdminDateInput, BooleanRadioSelect
 
+from leads.industries import industry_name, industry_names
 from leads.models import EMPLOYEE_BANDS, Company, Consent, Lead, Person, SalesRep, Stage
 from sales.access import scope_for
 
@@ -52,6 +59,9 @@ SOURCE_PATTERN = re.compile(r"^(content|event|form|other):([\w.-]{1,64})$")
 CHOICES_CACHE_SECONDS = 60  # the choices run on every list page; a new whitepaper shows up within a minute
 SCORE_LIMIT = 100_000
 FIRST_YEAR, LAST_YEAR = 1900, 2999
+# What reps filter by: first in the filter menu (on a laptop's screen, without scrolling).
+FIRST_FILTERS = ("stage", "grade", "owner", "source", "junk", "period", "date_from", "date_to")
+JUNK_INCLUDED = "include"
 
 
 # --- Choices: cheap, cached for a minute in Django's cache (shared by every app server) ------------
@@ -79,10 +89,12 @@ def owner_choices() -> list[tuple[str, str]]:
 
 
 def industry_choices() -> list[tuple[str, str]]:
+    """Every industry a company has, by name ("banking" -> "Banking & Financial Services")."""
     def build():
-        names = (Company.objects.exclude(industry="").order_by("industry").values_list("industry", flat=True)
-                 .distinct())
-        return [(name, name.replace("_", " ").capitalize()) for name in names]
+        values = (Company.objects.exclude(industry="").order_by("industry").values_list("industry", flat=True)
+                  .distinct())
+        names = industry_names()
+        return sorted(((value, industry_name(value, names)) for value in values), key=lambda choice: choice[1].lower())
 
     return cache.get_or_set("sales:filters:industries", build, CHOICES_CACHE_SECONDS)
 
@@ -188,6 +200,14 @@ class ScoreFilter(django_filters.NumberFilter):
     field_class = ScoreField
 
 
+def junk_filter():
+    return django_filters.ChoiceFilter(
+        label="Junk on a source's list", choices=[(JUNK_INCLUDED, "Included")], empty_label="Left out",
+        method="noop", widget=forms.RadioSelect,
+        help_text="Test data, competitors, disposable addresses, duplicates: left out of a whitepaper's, "
+                  "event's or form's list unless included")
+
+
 # --- Periods ----------------------------------------------------------------------------------------
 def period_start(period: str, now=None):
     """When `period` began, in the site's time zone: the week starts on Monday, "last 7 days" is today
@@ -237,9 +257,16 @@ class ListFilterSet(WagtailFilterSet):
         for name, choices in (("owner", owner_choices), ("source", source_choices), ("industry", industry_choices)):
             if name in self.filters:
                 self.filters[name].extra["choices"] = choices  # a callable: only run when used
+        first = [name for name in FIRST_FILTERS if name in self.filters]
+        self.filters = {**{name: self.filters[name] for name in first},
+                        **{name: item for name, item in self.filters.items() if name not in first}}
 
     def noop(self, queryset, name, value):
         return queryset  # applied together with its partners in filter_queryset
+
+    @property
+    def junk_included(self) -> bool:
+        return getattr(self.form, "cleaned_data", {}).get("junk") == JUNK_INCLUDED
 
     def filter_owner(self, queryset, name, value):
         field = f"{self.owner_path}owner"
@@ -316,9 +343,18 @@ class PersonAttributesFilterSet(ListFilterSet):
         if self.lead_level:
             return queryset.filter(origin_type=origin_type, origin_id=origin_id)
         leads = self._leads(origin_type=origin_type, origin_id=origin_id)
-        # The gated-content lead list: who converted, and when first (exports rely on `converted_at`).
+        if not self.junk_included:
+            leads = leads.exclude(verdict=Lead.Verdict.FLAGGED)
+            queryset = queryset.filter(is_test=False, is_competitor=False)
+        # The lead list: who converted, and when first (exports rely on `converted_at`).
         return queryset.filter(Exists(leads)).annotate(
             converted_at=Subquery(leads.order_by("received_at").values("received_at")[:1]))
+
+    def lead_list_junk(self, queryset):
+        """Of a lead list with its junk included, the people who are on it only as junk."""
+        origin_type, origin_id = parse_source(self.form.cleaned_data["source"])
+        clean = self._leads(origin_type=origin_type, origin_id=origin_id).exclude(verdict=Lead.Verdict.FLAGGED)
+        return queryset.filter(Q(is_test=True) | Q(is_competitor=True) | ~Exists(clean))
 
     def filter_campaign(self, queryset, name, value):
         campaign = value.strip().lower()
@@ -352,6 +388,7 @@ class PersonAttributesFilterSet(ListFilterSet):
 
 
 class PeopleFilterSet(PersonAttributesFilterSet):
+    junk = junk_filter()
     consent = django_filters.ChoiceFilter(label="Consent", choices=Consent.choices, empty_label="All",
                                           widget=forms.RadioSelect)
     is_test = django_filters.BooleanFilter(label="Test data", widget=BooleanRadioSelect)
@@ -375,6 +412,9 @@ class LeadFilterSet(PersonAttributesFilterSet):
 
 
 class CompanyFilterSet(ListFilterSet):
+    source = SourceFilter(label="Source (someone converted on a whitepaper, event or form)",
+                          method="filter_source", empty_label="All")
+    junk = junk_filter()
     # A company's own columns: no join, so no DISTINCT (django-filter's default for multiple choices).
     industry = FreeValuesFilter(label="Industry", field_name="industry", distinct=False,
                                 widget=forms.CheckboxSelectMultiple)
@@ -400,6 +440,18 @@ class CompanyFilterSet(ListFilterSet):
         if condition is not None:
             people = people.filter(condition)
         return queryset.filter(Exists(people))
+
+    def filter_source(self, queryset, name, value):
+        """Companies with someone on that source's lead list (in the user's view, junk left out as there)."""
+        origin_type, origin_id = parse_source(value)
+        leads = Lead.objects.filter(person__company=OuterRef("pk"), origin_type=origin_type, origin_id=origin_id)
+        if not self.junk_included:
+            leads = leads.exclude(verdict=Lead.Verdict.FLAGGED).filter(person__is_test=False,
+                                                                       person__is_competitor=False)
+        condition = scope_for(self.user).owner_q("person__")
+        if condition is not None:
+            leads = leads.filter(condition)
+        return queryset.filter(Exists(leads))
 
 
 FILTERSETS = {"people": PeopleFilterSet, "companies": CompanyFilterSet, "leads": LeadFilterSet}

@@ -23,13 +23,15 @@ from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column
 from wagtail.admin.utils import get_user_display_name
 
 from leads.admin_privacy import PersonalDataIndexView
+from leads.industries import IndustryNamer
 from leads.privacy import mask_email, mask_phone
 from sales.access import can_work_leads
 from sales.exports import export_button
-from sales.filters import origin_text, source_label
-from sales.pagination import keyset_paginate
+from sales.filters import JUNK_INCLUDED, origin_text, source_label
+from sales.pagination import COUNT_CAP, NAVIGATION_KEYS, keyset_paginate
 from sales.saved_filters import saved_filter_context
-from sales.selectors import company_people_facts, list_selection, people_last_activity
+from sales.scores import whole_points
+from sales.selectors import company_people_facts, lead_list_junk_count, list_selection, people_last_activity
 
 
 def person_name(person) -> str:
@@ -173,6 +175,10 @@ class SalesListingView(PersonalDataIndexView):
             get_url=lambda instance: self.get_inspect_url(instance) or self.get_edit_url(instance),
             get_title_id=lambda instance: f"{self.list_name}_{quote(instance.pk)}_title", **kwargs)
 
+    @cached_property
+    def industry_names(self) -> IndustryNamer:
+        return IndustryNamer()  # one cache read per page, not one per row
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["list_name"] = self.list_name
@@ -182,15 +188,17 @@ class SalesListingView(PersonalDataIndexView):
 
 
 def score_cell(person):
-    """105 (fit 70 + interest 35): the score and what it is made of."""
-    return format_html("{} <small>({} + {})</small>", f"{person.score:.0f}", f"{person.fit_score:.0f}",
-                       f"{person.interest_score:.0f}")
+    """105 (70 + 35): the score and what it is made of, in whole points (sales.scores)."""
+    return format_html("{} <small>({} + {})</small>", whole_points(person.score), whole_points(person.fit_score),
+                       whole_points(person.interest_score))
 
 
-def company_link(company):
+def company_link(company, industry=""):
+    """The company, linking to its page, with its industry's name under it."""
     if company is None:
         return ""
-    return format_html('<a href="{}">{}</a>', reverse("leads_company:inspect", args=[company.pk]), company.name)
+    link = format_html('<a href="{}">{}</a>', reverse("leads_company:inspect", args=[company.pk]), company.name)
+    return format_html("{}<div><small>{}</small></div>", link, industry) if industry else link
 
 
 class PeopleIndexView(SalesListingView):
@@ -219,7 +227,8 @@ class PeopleIndexView(SalesListingView):
                 "name", label="Name", sort_key="name",
                 accessor=lambda p: person_name(p) or self.mask("email", p.email),
                 get_secondary=lambda p: self.mask("email", p.email) if person_name(p) else ""),
-            "company": lambda: TextColumn("company", label="Company", accessor=lambda p: company_link(p.company)),
+            "company": lambda: TextColumn("company", label="Company", accessor=lambda p: company_link(
+                p.company, self.industry_names[p.company.industry] if p.company_id else "")),
             "stage": lambda: TextColumn("stage", label="Stage", accessor="get_stage_display", sort_key="stage"),
             "grade": lambda: TextColumn("grade", label="Grade", sort_key="grade"),
             "score": lambda: TextColumn("score", label="Score", sort_key="score", accessor=score_cell),
@@ -239,6 +248,27 @@ class PeopleIndexView(SalesListingView):
             for person in rows:
                 person.last_activity = latest.get(person.pk)
 
+    def junk_toggle(self) -> dict | None:
+        """On a lead list: whether its junk is shown, how many people that is, and the link that flips it
+        (the same query string with or without `junk=include`, from the first page)."""
+        if not self.selection.is_gated:
+            return None
+        included = self.selection.filterset.junk_included
+        query = self.request.GET.copy()
+        for key in (*NAVIGATION_KEYS, "junk"):
+            query.pop(key, None)
+        if not included:
+            query["junk"] = JUNK_INCLUDED
+        count = lead_list_junk_count(user=self.request.user, params=self.request.GET, cap=COUNT_CAP)
+        return {"included": included, "count": count,
+                "count_label": f"{COUNT_CAP:,}+" if count > COUNT_CAP else f"{count:,}",
+                "url": f"{self.index_url}?{query.urlencode(safe=':')}"}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["junk_toggle"] = self.junk_toggle()
+        return context
+
 
 class CompanyIndexView(SalesListingView):
     list_name = "companies"
@@ -246,7 +276,8 @@ class CompanyIndexView(SalesListingView):
     def build_column(self, name):
         columns = {
             "name": lambda: self.title_column("name", label="Name", sort_key="name"),
-            "industry": lambda: TextColumn("industry", label="Industry"),
+            "industry": lambda: TextColumn("industry", label="Industry",
+                                           accessor=lambda c: self.industry_names[c.industry]),
             "employee_band": lambda: TextColumn("employee_band", label="Size", accessor="get_employee_band_display"),
             "country": lambda: TextColumn("country", label="Country"),
             "people": lambda: TextColumn("people", label="People", accessor=lambda c: c.people_facts["people"]),

@@ -12,6 +12,7 @@ may see. The reads live in sales.profile_selectors; these views only parse, chec
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic import InspectView
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
@@ -20,6 +21,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from leads.admin_privacy import PersonalDataInspectView
 from leads.models import Company, Lead, Person
 from leads.privacy import hide, mask_email, mask_identifier, mask_ip, mask_phone
+from leads.services.scoring import score_explanation
 from sales import profile_selectors as selectors
 from sales.access import can_work_leads, visible_companies, visible_leads, visible_people
 from sales.audit import record_profile_view
@@ -37,6 +39,32 @@ def person_label(person, *, show_personal_data: bool) -> str:
     if name:
         return name
     return person.email if show_personal_data else mask_email(person.email) or f"PID-{person.pk}"
+
+
+def score_explanation_html(person) -> str:
+    """The score line by line (it adds up to the score), as the person's inspect fields show it."""
+    lines = score_explanation(person)
+    if not lines:
+        return "No points yet"
+    items = format_html_join(
+        "", "<li>{}: {} <strong>{}</strong>{}</li>",
+        ((line.kind.capitalize(), line.label, f"{line.points:+.1f}",
+          f" (from {line.base_points:+d}, {line.age_days:.0f} days old)" if line.interaction_id else "")
+         for line in lines),
+    )
+    return format_html("<ul>{}</ul><p>As of {}</p>", items, f"{person.scored_at:%Y-%m-%d %H:%M}")
+
+
+def stage_history_html(person) -> str:
+    """Every stage move with its time and reason, oldest first."""
+    transitions = person.stage_transitions.order_by("occurred_at", "pk")
+    if not transitions:
+        return "No stage changes yet"
+    return format_html("<ol>{}</ol>", format_html_join(
+        "", "<li>{}: {} &rarr; {} ({}{})</li>",
+        ((f"{t.occurred_at:%Y-%m-%d %H:%M}", t.get_from_stage_display() or "-", t.get_to_stage_display(),
+          t.get_reason_type_display(), f": {t.reason}" if t.reason else "") for t in transitions),
+    ))
 
 
 def _person_or_404(user, pk, queryset=None):
@@ -78,6 +106,19 @@ class PersonProfileView(PermissionBeforeScopeMixin, TimelineMixin, PersonalDataI
     masked_fields = {"email": mask_email, "phone": mask_phone}
     page_title = "Person"
     profile_template_name = "sales/profile/person.html"
+    # Inspect fields rendered here rather than by the model (models hold data): name -> (label, renderer).
+    rendered_fields = {"score_explanation_html": ("Score explanation", score_explanation_html),
+                       "stage_history_html": ("Stage history", stage_history_html)}
+
+    def get_field_label(self, field_name, field):
+        if field_name in self.rendered_fields:
+            return self.rendered_fields[field_name][0]
+        return super().get_field_label(field_name, field)
+
+    def get_field_display_value(self, field_name, field):
+        if field_name in self.rendered_fields:
+            return self.rendered_fields[field_name][1](self.object)
+        return super().get_field_display_value(field_name, field)
 
     def get_object(self, queryset=None):
         return _person_or_404(self.request.user, self.pk, Person.objects.select_related("company", "owner"))

@@ -16,6 +16,7 @@ from django.db.models import Count, Q, Sum
 from leads.models import Company, Consent, Interaction, Lead, Person, StageTransition
 from leads.services import score_explanation
 from sales.access import visible_companies, visible_people
+from sales.scores import whole_points
 
 TIMELINE_PAGE_SIZE = 25
 LEADS_SHOWN = 100
@@ -52,6 +53,11 @@ class ScoreSummary:
     @property
     def total(self) -> float:
         return self.fit_total + self.interest_total
+
+    @property
+    def rounding_shows(self) -> bool:
+        """The lines, each shown in whole points, do not add up to the whole total shown (by a point or so)."""
+        return sum(whole_points(line.points) for line in self.lines) != whole_points(self.total)
 
 
 def person_score(person: Person) -> ScoreSummary:

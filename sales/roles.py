@@ -1,11 +1,12 @@
-"""The five roles as Wagtail groups, created (and topped up) after every `migrate`.
+"""The six roles as Wagtail groups, created (and topped up) after every `migrate`.
 
 | role | sees | personal data | exports | sales actions |
 | --- | --- | --- | --- | --- |
 | Editor | pages, images, documents, snippets; no lead store | - | - | - |
 | Marketer | content, forms, segments, events, scoring; everybody in the lead store | yes | yes | - |
-| Sales rep | the people they own | masked | their own people | yes, on their own people |
-| Sales manager | their team's people | yes | their team's | yes, on their team's people |
+| Sales rep | the people they own; "Register someone" on events | masked | their own people | yes, their own people |
+| Sales manager | their team's people; "Register someone" on events | yes | their team's | yes, their team's people |
+| Door staff | the published events and their check-in screens; nothing else | masked | - | - |
 | Administrator | everything, the audit log, sales reps, users and groups | yes | yes | yes |
 
 Each role holds what its screens need and nothing more. The lead store's own operations screens
@@ -13,6 +14,11 @@ Each role holds what its screens need and nothing more. The lead store's own ope
 them: a rep reads a person's interactions on the person's profile, in scope. A manager does not edit
 sales reps either: the team on a SalesRep decides whose people a manager sees, so changing it would
 widen their own view.
+
+Door staff check people in at the door (search, ticket scan, walk-ins) and see addresses masked: the
+door needs a face and a name, not everyone's contact details. Sales roles register customers for events
+("Register someone", events.add_registration) without editing events or seeing their registrations
+list: which events they see is events.permissions' rule (every event but drafts).
 
 Roles are topped up, never trimmed: a permission an administrator added to a group stays (and one
 taken out of a role here stays on groups that already had it: remove it by hand). Widen one rep's
@@ -25,8 +31,8 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-EDITOR, MARKETER, SALES_REP, SALES_MANAGER, ADMINISTRATOR = (
-    "Editor", "Marketer", "Sales rep", "Sales manager", "Administrator")
+EDITOR, MARKETER, SALES_REP, SALES_MANAGER, DOOR_STAFF, ADMINISTRATOR = (
+    "Editor", "Marketer", "Sales rep", "Sales manager", "Door staff", "Administrator")
 
 ADMIN_ACCESS = ["wagtailadmin.access_admin"]
 CONTENT = [f"{app}.{action}_{model}" for app, model in (("wagtailimages", "image"), ("wagtaildocs", "document"))
@@ -39,6 +45,10 @@ SALES_READ = [*LEAD_STORE_READ, "leads.export_people", "sales.add_savedfilter", 
               "sales.delete_savedfilter", "sales.view_savedfilter"]
 # Accept, reject, reassign, mark: sales' own moves (marketers read the funnel, they don't work it).
 SALES_WORK = [*SALES_READ, "leads.work_leads"]
+# "Register someone" on an event, for a customer (it brings the events listing, published events only).
+REGISTER_SOMEONE = ["events.add_registration"]
+# The door: check-in by search, ticket scan and walk-ins (it brings the events listing too).
+CHECK_IN = ["events.check_in_registration"]
 MARKETING = [
     "leads.view_scoringrule", "leads.add_scoringrule", "leads.change_scoringrule", "leads.delete_scoringrule",
     "leads.view_interaction", "leads.view_salesrep", "leads.change_leadstoresettings",
@@ -48,7 +58,7 @@ MARKETING = [
     "personalization.add_segment", "personalization.change_segment", "personalization.delete_segment",
     "personalization.view_segment",
     "events.add_event", "events.change_event", "events.delete_event", "events.view_event",
-    "events.view_registration", "events.change_registration", "events.check_in_registration",
+    "events.view_registration", "events.change_registration", *CHECK_IN,
     "events.add_speaker", "events.change_speaker", "events.view_speaker",
     "events.view_eventemailtemplate", "events.change_eventemailtemplate",
     # The Outbox: every email the product sends, and "Send again" for failed ones (addresses masked
@@ -60,9 +70,10 @@ ROLES: dict[str, dict] = {
     EDITOR: {"permissions": [*ADMIN_ACCESS, *CONTENT], "pages": ["add", "change", "publish"]},
     MARKETER: {"permissions": [*ADMIN_ACCESS, *CONTENT, *SALES_READ, *MARKETING],
                "pages": ["add", "change", "publish"]},
-    SALES_REP: {"permissions": [*ADMIN_ACCESS, *SALES_WORK], "pages": []},
-    SALES_MANAGER: {"permissions": [*ADMIN_ACCESS, *SALES_WORK, "leads.view_personal_data",
+    SALES_REP: {"permissions": [*ADMIN_ACCESS, *SALES_WORK, *REGISTER_SOMEONE], "pages": []},
+    SALES_MANAGER: {"permissions": [*ADMIN_ACCESS, *SALES_WORK, *REGISTER_SOMEONE, "leads.view_personal_data",
                                     "leads.view_team_people"], "pages": []},
+    DOOR_STAFF: {"permissions": [*ADMIN_ACCESS, *CHECK_IN], "pages": []},
     ADMINISTRATOR: {"permissions": [*ADMIN_ACCESS, *CONTENT, *SALES_WORK, *MARKETING, "sales.view_audit_log",
                                     "sales.view_exportjob", "leads.change_person", "leads.change_company",
                                     "leads.add_salesrep", "leads.change_salesrep", "leads.delete_salesrep",

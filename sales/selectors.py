@@ -17,7 +17,7 @@ from leads.cleaning import email_identity_key
 from leads.models import Company, CompanyDomain, Interaction, Lead, Person
 from leads.privacy import can_view_personal_data
 from sales.access import visible_companies, visible_leads, visible_people
-from sales.filters import FILTERSETS
+from sales.filters import FILTERSETS, JUNK_INCLUDED
 from sales.pagination import Ordering, SortKey
 
 LIST_NAMES = ("people", "companies", "leads")
@@ -104,6 +104,19 @@ def list_queryset(list_name: str, *, user, params):
     With `source` on the people list, each person carries `converted_at` (their first lead of that
     origin). People and leads carry `score` (fit + interest)."""
     return list_selection(list_name, user=user, params=params).queryset
+
+
+def lead_list_junk_count(*, user, params, cap: int) -> int:
+    """How many people a lead list (the people list with a `source`) has as junk, with its other filters
+    and search: what "Include junk (N)" adds, or what "Leave junk out" takes away. Counted up to cap + 1
+    (it stops early, as the list's own count does); 0 when the list is not a source's."""
+    params = as_params(params).copy()
+    params["junk"] = JUNK_INCLUDED
+    selection = list_selection("people", user=user, params=params)
+    if not selection.is_gated:
+        return 0
+    junk = selection.filterset.lead_list_junk(selection.queryset)
+    return junk.order_by().values("pk")[: cap + 1].count()
 
 
 def list_filter_errors(list_name: str, *, user, params) -> dict[str, list[str]]:

@@ -13,7 +13,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from leads.models import Company, Lead, Person
 from leads.wagtail_hooks import record_only
-from sales import actions, audit, gated, profile, saved_filters  # noqa: F401  (audit registers its log actions)
+from sales import actions, audit, lead_lists, profile, saved_filters  # noqa: F401  (audit registers its log actions)
 from sales.access import visible_companies, visible_people
 from sales.exports.views import ExportViewSet
 from sales.filters import CompanyFilterSet, LeadFilterSet, PeopleFilterSet
@@ -144,7 +144,7 @@ class LeadViewSet(ModelViewSet):
 
 
 # Each screen of the workspace, in menu order. Modules add theirs here (one name each).
-SALES_MENU = [PersonViewSet, CompanyViewSet, LeadViewSet, audit.AuditLogViewSet, gated.LeadListViewSet,
+SALES_MENU = [PersonViewSet, CompanyViewSet, LeadViewSet, audit.AuditLogViewSet, lead_lists.LeadListViewSet,
               saved_filters.SavedFilterViewSet, ExportViewSet]
 
 

@@ -19,7 +19,7 @@ def export_button(request, list_name: str, title: str | None = None):
     from wagtail.admin.widgets import HeaderButton
 
     from sales.access import can_export
-    from sales.exports.services import ExportInputError, filter_params
+    from sales.exports.spec import ExportInputError, filter_params
 
     if not can_export(request.user):
         return None

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import F, OuterRef, Subquery
 
+from leads.industries import IndustryNamer
 from leads.models import EMPLOYEE_BANDS, FUNDING_STAGES, Consent, Interaction, Lead, Seniority, Stage
 from leads.privacy import mask_email, mask_identifier, mask_ip, mask_phone
+from sales.scores import whole_points
 
 TEXT, NUMBER, MOMENT, SAFE = "text", "number", "moment", "safe"
 
@@ -31,6 +33,9 @@ class Column:
     fields: tuple[str, ...]
     # (*values) -> the cell; None: the one value as the database gives it.
     read: Callable | None = None
+    # () -> a `read`, made when an export starts: for readings that look things up once per file
+    # (industries' names, which can change between two exports).
+    reader: Callable | None = None
     # Personal data: the mask applied to the cell when the export is masked.
     mask: Callable | None = None
     default: bool = True
@@ -58,8 +63,6 @@ def _person_name(first, last, username):
     return f"{first or ''} {last or ''}".strip() or username
 
 
-def _one_decimal(value):
-    return None if value is None else round(value, 1)
 
 
 def _flag_codes(flags):
@@ -69,7 +72,11 @@ def _flag_codes(flags):
 
 
 def _score(fit, interest):
-    return round((fit or 0) + (interest or 0), 1)
+    return whole_points((fit or 0) + (interest or 0))
+
+
+def _industry_names():
+    return IndustryNamer().__getitem__  # "banking" -> "Banking & Financial Services", each value named once
 
 
 def _last_activity():
@@ -94,13 +101,13 @@ PEOPLE = [
     Column("country", "Country", ("country",)),
     Column("cid", "CID", ("company_id",), prefix="CID-", kind=SAFE, default=False),
     Column("company", "Company", ("company__name",)),
-    Column("industry", "Industry", ("company__industry",)),
+    Column("industry", "Industry", ("company__industry",), reader=_industry_names),
     Column("company_size", "Company size", ("company__employee_band",), labels=dict(EMPLOYEE_BANDS)),
     Column("stage", "Stage", ("stage",), labels=dict(Stage.choices)),
     Column("stage_changed", "Stage since", ("stage_changed_at",), default=False, kind=MOMENT),
     Column("grade", "Grade", ("grade",)),
     Column("fit", "Fit", ("fit_score",), kind=NUMBER),
-    Column("interest", "Interest", ("interest_score",), read=_one_decimal, kind=NUMBER),
+    Column("interest", "Interest", ("interest_score",), read=whole_points, kind=NUMBER),
     Column("score", "Score (fit + interest)", ("fit_score", "interest_score"), read=_score, kind=NUMBER),
     _owner(),
     Column("consent", "Consent", ("consent",), labels=dict(Consent.choices)),
@@ -114,7 +121,7 @@ PEOPLE = [
 COMPANIES = [
     Column("cid", "CID", ("id",), prefix="CID-", kind=SAFE),
     Column("name", "Name", ("name",)),
-    Column("industry", "Industry", ("industry",)),
+    Column("industry", "Industry", ("industry",), reader=_industry_names),
     Column("company_size", "Company size", ("employee_band",), labels=dict(EMPLOYEE_BANDS)),
     Column("employees", "Employees", ("employee_count",), kind=NUMBER),
     Column("country", "Country", ("country",)),
@@ -159,6 +166,9 @@ REGISTRY: dict[str, list[Column]] = {"people": PEOPLE, "companies": COMPANIES, "
 # Which of sales.selectors.list_queryset's lists gives an export's rows.
 ROWS_OF = {"gated": "people"}
 TITLES = {"people": "people", "companies": "companies", "leads": "leads", "gated": "lead list"}
+# What a list without filters holds, in words: "None: everybody you may see".
+EVERY_ROW = {"people": "everybody", "companies": "every company", "leads": "every lead",
+             "gated": "everybody on the list"}
 
 
 def columns_for(list_name: str, queryset=None) -> list[Column]:
@@ -226,14 +236,15 @@ def plan(columns: list[Column], *, masked: bool, converters: dict[str, Callable 
             kind, names_fetched = SAFE, (f"export_text_{column.key}",)
             annotations.setdefault(names_fetched[0], moment_text(F(source)))
         arguments = ", ".join(f"v[{index(name)}]" for name in names_fetched)
-        plain = column.read is None and column.labels is None and not column.prefix
+        read = column.read if column.read is not None else column.reader() if column.reader is not None else None
+        plain = read is None and column.labels is None and not column.prefix
         if column.labels is not None:
             table = bind("labels", {key: str(label) for key, label in column.labels.items()})
             expression = f"{table}.get({arguments}, {arguments})"
         elif column.prefix:
             expression = f"({bind('prefix', column.prefix)} + str({arguments}) if {arguments} is not None else None)"
-        elif column.read is not None:
-            expression = f"{bind('read', column.read)}({arguments})"
+        elif read is not None:
+            expression = f"{bind('read', read)}({arguments})"
         else:
             expression = arguments
         if masked and column.mask is not None:

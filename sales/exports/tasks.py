@@ -6,6 +6,6 @@ from django_tasks import task
 
 @task(backend="background")
 def run_export(job_id: int):
-    from sales.exports.services import export_job_run
+    from sales.exports.jobs import export_job_run
 
     return export_job_run(job_id)

@@ -153,7 +153,7 @@ class NewExportView(ExportView):
         context["cap"] = cap
         context["inline_max"] = services.inline_max_rows()
         context["may_see_personal_data"] = can_view_personal_data(self.request.user)
-        context["subject"] = registry.TITLES[context["list_name"]]
+        context["every_row"] = registry.EVERY_ROW[context["list_name"]]
         return self.render_to_response(self.get_context_data(**context), status=status)
 
     def inline_response(self, export):

@@ -9,6 +9,7 @@ import csv
 import io
 import re
 from datetime import date, timedelta
+from html import unescape
 
 import openpyxl
 import pytest
@@ -25,7 +26,7 @@ from wagtail.models import ModelLogEntry
 
 from leads.models import Person
 from sales.audit import EXPORT_DOWNLOAD_ACTION
-from sales.exports import export_button, services, storage
+from sales.exports import export_button, jobs, rows, services, storage
 from sales.exports.writers import escape_formula
 from sales.models import ExportJob
 from sales.roles import SALES_REP
@@ -125,7 +126,7 @@ def test_csv_keeps_unicode_commas_quotes_and_line_breaks_and_escapes_formulas(cl
                                                           "score"])
     (zoe,) = as_dicts(csv_table(response))
     assert zoe == {"First name": "Zoë", "Last name": "東京 🚀", "Job title": 'Head of "Growth", EMEA\nsecond line',
-                   "Company": "'" + TRICKY["hyperlink"], "Fit": "-5", "Score (fit + interest)": "7.3"}
+                   "Company": "'" + TRICKY["hyperlink"], "Fit": "-5", "Score (fit + interest)": "7"}
 
 
 def test_xlsx_keeps_unicode_escapes_formulas_and_numbers_stay_numbers(client, org, tricky):
@@ -146,7 +147,53 @@ def test_xlsx_keeps_unicode_escapes_formulas_and_numbers_stay_numbers(client, or
                                                                                "job_title", "fit", "interest"])
     assert as_dicts(xlsx_table(response)) == [{"First name": "Zoë", "Last name": "東京 🚀",
                                                "Job title": 'Head of "Growth", EMEA\nsecond line', "Fit": -5,
-                                               "Interest": 12.3}]
+                                               "Interest": 12}]
+
+
+@pytest.fixture
+def named_industries(org):
+    """Banking is named by the site's taxonomy (cms's Industry snippet); real_estate by nobody."""
+    from tests.factories.snippets import IndustryFactory
+
+    IndustryFactory(name="Banking & Financial Services", slug="banking")
+    cache.clear()  # the names are cached for a minute: an earlier test's must not hide these
+    bank = CompanyFactory(name="Named Bank", industry="banking")
+    estate = CompanyFactory(name="Estate Co", industry="real_estate")
+    return {
+        "half": PersonFactory(email="half@named.example", company=bank, fit_score=10, interest_score=12.5,
+                              owner=org["rita"]),
+        "low": PersonFactory(email="low@named.example", company=estate, fit_score=-5, interest_score=2.4,
+                             owner=org["rita"]),
+    }
+
+
+def test_exports_name_industries_and_give_scores_in_whole_points(client, org, named_industries):
+    """The list and the person's page read 23 for fit 10 + interest 12.5, and "Banking & Financial
+    Services" for `banking`: so does the file (it showed banking and 22.5)."""
+    client.force_login(org["ada"])
+    columns = ["email", "industry", "fit", "interest", "score"]
+    rows = {row["Email"]: row for row in as_dicts(csv_table(post_export(client, params="q=@named.example",
+                                                                      columns=columns)))}
+    assert rows["half@named.example"] == {"Email": "half@named.example", "Industry": "Banking & Financial Services",
+                                          "Fit": "10", "Interest": "13", "Score (fit + interest)": "23"}
+    assert rows["low@named.example"] == {"Email": "low@named.example", "Industry": "Real estate",
+                                         "Fit": "-5", "Interest": "2", "Score (fit + interest)": "-3"}
+    sheet = {row["Email"]: row for row in as_dicts(xlsx_table(post_export(
+        client, params="q=@named.example", columns=columns, file_format="xlsx")))}
+    assert sheet["half@named.example"]["Industry"] == "Banking & Financial Services"
+    assert (sheet["half@named.example"]["Interest"], sheet["half@named.example"]["Score (fit + interest)"]) == (13, 23)
+    companies = {row["Name"]: row["Industry"] for row in as_dicts(csv_table(post_export(
+        client, "companies", params="q=named", columns=["name", "industry"])))}
+    assert companies == {"Named Bank": "Banking & Financial Services"}
+
+
+def test_the_export_form_says_what_an_unfiltered_list_holds(client, org, book):
+    client.force_login(org["rita"])
+    for list_name, words in (("people", "None: everybody you may see"),
+                             ("companies", "None: every company you may see"),
+                             ("leads", "None: every lead you may see")):
+        html = client.get(f"{NEW}?list={list_name}").content.decode()
+        assert words in html and "every people" not in html, list_name
 
 
 def test_xlsx_survives_characters_xml_cannot_hold(client, org, book):
@@ -311,22 +358,36 @@ def test_file_names_carry_the_lists_name_and_the_date(client, org, book):
     assert services.file_name_for("", "leads", "xlsx", day=date(2026, 12, 1)) == "leads-2026-12-01.xlsx"
 
 
-@pytest.mark.parametrize("data,field", [
-    ({"list": "../../etc/passwd"}, "list"),
-    ({"list": "people", "params": "stage=bogus"}, "Stage"),
-    ({"list": "people", "format": "exe"}, "format"),
-    ({"list": "people", "columns": ["password"]}, "columns"),
-    ({"list": "people", "use_default_columns": ""}, "Choose at least one column"),
-    ({"list": "people", "params": "q=" + "x" * 5000}, "params"),
+def errors_shown(html) -> dict[str, str]:
+    """What the export page says is wrong, by the field it names: a form field's own error (format,
+    columns), or a problem above the form that starts with the field's name ("list: ...", "Stage: ...")."""
+    shown = {field: unescape(message) for field, message in re.findall(
+        r'w-field--error" data-field data-contentpath="(\w+)">.*?<p class="error-message">\s*(.*?)\s*</p>', html, re.S)}
+    for problem in re.findall(r'<div class="help-block help-critical" role="alert">(.*?)</div>', html, re.S):
+        field, _, message = unescape(problem).partition(": ")
+        shown[field] = message
+    return shown
+
+
+@pytest.mark.parametrize("data,field,message", [
+    ({"list": "../../etc/passwd"}, "list", "there is no list called '../../etc/passwd'"),
+    ({"list": "people", "params": "stage=bogus"}, "Stage", "bogus is not one of the available choices"),
+    ({"list": "people", "format": "exe"}, "format", "exe is not one of the available choices"),
+    ({"list": "people", "columns": ["password"]}, "columns", "password is not one of the available choices"),
+    ({"list": "people", "use_default_columns": ""}, "columns", "Choose at least one column."),
+    ({"list": "people", "params": "q=" + "x" * 5000}, "params", "the filters are longer than 4000 characters"),
 ])
-def test_bad_input_gets_a_clear_error_naming_the_field(client, org, book, data, field):
+def test_bad_input_gets_a_clear_error_naming_the_field(client, org, book, data, field, message):
+    """The page always holds the words list, params, format, columns and Stage (its hidden inputs, the
+    column choices): the error itself must name the field, with what is wrong."""
     client.force_login(org["rita"])
     data = {"format": "csv", "use_default_columns": "1", **data}
     if not data["use_default_columns"]:
         del data["use_default_columns"]
     response = client.post(NEW, data)
     assert response.status_code == 400
-    assert field in response.content.decode()
+    shown = errors_shown(response.content.decode())
+    assert list(shown) == [field] and message in shown[field], shown
     assert export_entries() == []
 
 
@@ -347,9 +408,9 @@ def test_hostile_titles_and_get_parameters(client, org, book):
     ("industry=banking", "Industry", "Banking", 3),
     ("owner=me", "Owner", "Me", 1),
     ("owner={rita}", "Owner", "Rita", 2),
-    ("source=form:{form}", "Source", "Form: Contact sales", 1),
-    ("source=content:{content}", "Source", "Whitepaper: State of RevOps", 1),
-    ("source=event:{event}", "Source", "Event: RevOps Meetup", 1),
+    ("source=form:{form}", "Source (whitepaper, event or form)", "Form: Contact sales", 1),
+    ("source=content:{content}", "Source (whitepaper, event or form)", "Whitepaper: State of RevOps", 1),
+    ("source=event:{event}", "Source (whitepaper, event or form)", "Event: RevOps Meetup", 1),
 ])
 def test_lists_filtered_by_a_choice_built_on_use_export_and_describe_their_filters(
         client, org, book, settings, on_commit, params, label, shown, rows):
@@ -369,7 +430,7 @@ def test_lists_filtered_by_a_choice_built_on_use_export_and_describe_their_filte
 
     page = client.get(f"{NEW}?list=people&{params}")
     assert page.status_code == 200
-    assert label in page.content.decode() and shown in page.content.decode()
+    assert f"<li>{label}: {shown}</li>" in page.content.decode()  # the filter in words, not only its column
 
     response = post_export(client, params=params)
     assert response.status_code == 200 and len(as_dicts(csv_table(response))) == rows
@@ -380,7 +441,7 @@ def test_lists_filtered_by_a_choice_built_on_use_export_and_describe_their_filte
     job = ExportJob.objects.get()
     assert (job.status, job.rows_total) == ("done", rows)
     detail = client.get(f"/admin/sales/exports/{job.pk}/")
-    assert detail.status_code == 200 and shown in detail.content.decode()
+    assert detail.status_code == 200 and f"<li>{label}: {shown}</li>" in detail.content.decode()
 
 
 # --- Audit -----------------------------------------------------------------------------------
@@ -508,7 +569,7 @@ def test_a_download_of_an_unmasked_file_is_refused_to_someone_who_lost_the_perso
 
 
 def test_an_excel_export_too_big_for_a_sheet_fails_clearly(org, book, monkeypatch):
-    monkeypatch.setattr(services, "XLSX_MAX_ROWS", 3)
+    monkeypatch.setattr(jobs, "XLSX_MAX_ROWS", 3)
     job = ExportJob.objects.create(requested_by=org["ada"], list_name="people", title="people", columns=["pid"],
                                    file_format="xlsx")
     assert services.export_job_run(job.pk) == "failed"
@@ -612,7 +673,7 @@ def test_on_postgresql_the_next_batch_is_read_ahead_in_a_thread_with_the_same_ro
     alone = io.BytesIO()
     services.write_file(alone, spec, queryset)
     settings.SALES_EXPORT_PREFETCH = True
-    assert services._may_prefetch("default")
+    assert rows._may_prefetch("default")
     ahead = io.BytesIO()
     assert services.write_file(ahead, spec, queryset) == len(book) + 7
     assert ahead.getvalue() == alone.getvalue()

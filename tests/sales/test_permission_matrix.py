@@ -82,12 +82,23 @@ def test_every_screen_answers_each_role_as_expected(client, org, book, role_inde
 
 
 def test_a_rep_sees_only_their_own_people_in_every_list(client, org, book):
+    from tests.factories.leads import LeadFactory
+
+    for key in ("rita1", "ravi1", "erin1", "nobody"):
+        LeadFactory(person=book[key])
     client.force_login(org["rita"])
     people = client.get("/admin/leads/person/").content.decode()
     assert "RitaLead1" in people and "RitaLead2" in people
     assert "RaviLead1" not in people and "ErinLead1" not in people and "Orphan" not in people
+    # The leads list names each lead's person (a rep's addresses are masked, so names are what would show).
     leads_page = client.get("/admin/leads/lead/").content.decode()
-    assert "ravi.lead" not in leads_page and "erin.lead" not in leads_page
+    assert "RitaLead1 Example" in leads_page
+    assert "RaviLead1" not in leads_page and "ErinLead1" not in leads_page and "Orphan" not in leads_page
+    erin_only = CompanyFactory(name="Enterprise Only AG")
+    book["erin1"].company = erin_only
+    book["erin1"].save()
+    companies = client.get("/admin/leads/company/").content.decode()
+    assert "Meridian Bank" in companies and "Enterprise Only AG" not in companies
 
 
 def test_a_manager_sees_the_team_but_not_the_other_team(client, org, book):

@@ -2,7 +2,7 @@
 
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
@@ -10,13 +10,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from freezegun import freeze_time
 from wagtail.models import ModelLogEntry
 
-from leads.models import Interaction, Lead, ScoringRule
+from leads.models import Interaction, Lead, Person, ScoringRule
 from leads.privacy import mask_email, mask_phone
 from leads.services import person_rescore, sales_accept, sales_reject, score_explanation, stage_change
 from sales.audit import PROFILE_VIEW_ACTION
 from sales.profile_selectors import TIMELINE_KINDS, timeline_cursor
+from sales.scores import whole_points
 from tests.factories.leads import CompanyFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -107,14 +109,16 @@ def test_profile_tells_the_whole_story(client, org, story):
     # Attributes in full for a manager.
     assert f'data-attr="email">{story.email}<' in html and f'data-attr="phone">{story.phone}<' in html
 
-    # Score explanation: each line, and the lines add up to the score.
+    # Score explanation: each line in whole points (its decimals in the title), adding up to the score.
     lines = score_explanation(story)
     assert {line.label for line in lines} == {"Banking", "Downloads", "Attendance", "Rejected by sales (penalty)"}
-    shown = [float(value) for value in re.findall(r"data-points>(-?[\d.]+)<", html)]
-    assert len(shown) == len(lines)
-    total = float(re.search(r'data-total="score">(-?[\d.]+)<', html).group(1))
-    assert total == pytest.approx(sum(shown), abs=0.02)
-    assert total == pytest.approx(story.fit_score + story.interest_score, abs=0.02)
+    shown = [(float(exact), int(whole)) for exact, whole in
+             re.findall(r'data-points title="(-?[\d.]+)">(-?\d+)<', html)]
+    assert [whole for _, whole in shown] == [whole_points(line.points) for line in lines]
+    assert sum(exact for exact, _ in shown) == pytest.approx(story.fit_score + story.interest_score, abs=0.02)
+    total = int(re.search(r'data-total="score"[^>]*>(-?\d+)<', html).group(1))
+    assert total == whole_points(story.fit_score + story.interest_score)
+    assert f'data-fact="score">{total}<' in html
 
     # Stage history newest first, with who did it and why.
     rows = re.findall(r'<tr data-transition="\d+">(.*?)</tr>', html, flags=re.S)
@@ -145,6 +149,60 @@ def test_profile_tells_the_whole_story(client, org, story):
     # Header buttons: sales feedback for someone who works leads; no edit without change_person.
     assert reverse("leads_person:sales_feedback", args=[story.pk]) in html
     assert reverse("leads_person:edit", args=[story.pk]) not in html
+
+
+def test_the_score_explanation_and_stage_history_fields_render_as_before_from_the_admin(client, org, book):
+    """The inspect view's score explanation and stage history fields are rendered by the admin (models hold
+    data); the HTML is what Person.score_explanation_html() and stage_history_html() used to return."""
+    assert not hasattr(Person, "score_explanation_html") and not hasattr(Person, "stage_history_html")
+    now = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+    person = book["rita1"]
+    with freeze_time(now):
+        ScoringRule.objects.create(name="Banking", kind="fit", attribute="company__industry", operator="in",
+                                   value="banking", points=30)
+        ScoringRule.objects.create(name="Downloads", kind="interest", interaction_type="content_download",
+                                   points=10, half_life_days=30)
+        Interaction.objects.create(person=person, type="content_download", object_label="State of RevOps",
+                                   occurred_at=now - timedelta(days=3, hours=2))
+        stage_change(person, "mql", reason_type="rule", reason="Grade A1 meets the MQL condition",
+                     at=now - timedelta(days=4))
+        sales_reject(person, actor=org["ravi"], reason="No budget <this> year")
+        person_rescore(person)
+        client.force_login(org["mona"])
+        fields = {field["label"]: str(field["value"]) for field in client.get(profile_url(person)).context["fields"]}
+        empty = {field["label"]: str(field["value"])
+                 for field in client.get(profile_url(book["rita2"])).context["fields"]}
+    assert fields["Score explanation"] == (
+        "<ul><li>Fit: Banking <strong>+30.0</strong></li>"
+        "<li>Interest: Downloads <strong>+9.3</strong> (from +10, 3 days old)</li>"
+        "<li>Interest: Rejected by sales (penalty) <strong>-20.0</strong></li></ul><p>As of 2026-03-10 12:00</p>")
+    assert fields["Stage history"] == (
+        "<ol><li>2026-03-06 12:00: Marketing qualified (MQL) &rarr; Marketing qualified (MQL) "
+        "(Rule: Grade A1 meets the MQL condition)</li>"
+        "<li>2026-03-10 12:00: Marketing qualified (MQL) &rarr; Nurture "
+        "(Sales feedback: Rejected by sales: No budget &lt;this&gt; year)</li></ol>")
+    assert (empty["Score explanation"], empty["Stage history"]) == ("No points yet", "No stage changes yet")
+
+
+def test_scores_read_in_whole_points_and_the_industry_by_name(client, org, book):
+    """As in the lists and the exports: 23 for fit 10 + interest 12.5 (the page said 22.5), and the
+    industry's name, not its slug."""
+    from django.core.cache import cache
+
+    from tests.factories.snippets import IndustryFactory
+
+    IndustryFactory(name="Banking & Financial Services", slug="banking")
+    cache.clear()
+    person = book["rita1"]  # at Meridian Bank, with Ravi's ravi1 (70 + 65)
+    Person.objects.filter(pk=person.pk).update(fit_score=10, interest_score=12.5)
+    client.force_login(org["mona"])
+    html = text(client.get(profile_url(person)))
+    assert 'data-fact="fit">10<' in html and 'data-fact="interest">13<' in html and 'data-fact="score">23<' in html
+    assert 'data-attr="industry">Banking & Financial Services<' in html
+    company = text(client.get(company_url(person.company)))
+    assert 'data-fact="total_score">158<' in company  # 22.5 + 135
+    assert re.search(rf'<tr data-person="{person.pk}">.*?<td class="sp-num">23</td>', company, flags=re.S)
+    assert 'data-attr="industry">Banking & Financial Services<' in company
 
 
 def test_edit_button_only_with_change_permission(client, org, story):

@@ -1,12 +1,13 @@
-"""The five roles as Wagtail groups (sales/roles.py): made by migrate, holding what each role's screens
+"""The six roles as Wagtail groups (sales/roles.py): made by migrate, holding what each role's screens
 need and nothing more, topped up and never trimmed."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from wagtail.models import GroupCollectionPermission, GroupPagePermission
 
-from sales.roles import ADMINISTRATOR, EDITOR, MARKETER, ROLES, SALES_MANAGER, SALES_REP, roles_ensure
+from sales.roles import ADMINISTRATOR, DOOR_STAFF, EDITOR, MARKETER, ROLES, SALES_MANAGER, SALES_REP, roles_ensure
 
 pytestmark = pytest.mark.django_db
 
@@ -16,12 +17,13 @@ def held(name):
             Group.objects.get(name=name).permissions.values_list("content_type__app_label", "codename")}
 
 
-def test_migrate_makes_the_five_groups(db):
+def test_migrate_makes_the_six_groups(db):
     Group.objects.filter(name__in=ROLES).delete()
     call_command("migrate", verbosity=0)
     assert set(Group.objects.filter(name__in=ROLES).values_list("name", flat=True)) == {
-        EDITOR, MARKETER, SALES_REP, SALES_MANAGER, ADMINISTRATOR}
+        EDITOR, MARKETER, SALES_REP, SALES_MANAGER, DOOR_STAFF, ADMINISTRATOR}
     assert "leads.work_leads" in held(SALES_REP)
+    assert held(DOOR_STAFF) == {"wagtailadmin.access_admin", "events.check_in_registration"}
 
 
 def test_every_permission_a_role_names_exists(roles):
@@ -33,9 +35,12 @@ def test_every_permission_a_role_names_exists(roles):
 WHAT_ROLES_NEED = {
     # the admin at all; lists and profiles; sales actions; exports; contact details; whose people
     SALES_REP: {"wagtailadmin.access_admin", "leads.view_person", "leads.view_company", "leads.view_lead",
-                "leads.work_leads", "leads.export_people", "sales.view_savedfilter", "sales.add_savedfilter"},
+                "leads.work_leads", "leads.export_people", "sales.view_savedfilter", "sales.add_savedfilter",
+                "events.add_registration"},  # "Register someone" for a customer
     SALES_MANAGER: {"wagtailadmin.access_admin", "leads.view_person", "leads.work_leads", "leads.export_people",
-                    "leads.view_personal_data", "leads.view_team_people"},
+                    "leads.view_personal_data", "leads.view_team_people", "events.add_registration"},
+    # The admin and the door; the events listing comes with the door's right (events.permissions).
+    DOOR_STAFF: {"wagtailadmin.access_admin", "events.check_in_registration"},
     MARKETER: {"wagtailadmin.access_admin", "leads.view_person", "leads.export_people", "leads.view_personal_data",
                "leads.view_all_people", "leads.view_interaction", "leads.change_scoringrule",
                "personalization.change_segment", "events.change_event", "wagtailimages.add_image"},
@@ -48,9 +53,17 @@ WHAT_ROLES_NEED = {
 NOT_THEIRS = {
     SALES_REP: {"leads.view_personal_data", "leads.view_team_people", "leads.view_all_people",
                 "leads.view_interaction", "leads.view_salesrep", "leads.change_salesrep", "leads.change_person",
-                "sales.view_audit_log", "events.view_registration"},
+                "sales.view_audit_log", "events.view_registration", "events.change_event", "events.view_event",
+                "events.check_in_registration"},
     SALES_MANAGER: {"leads.view_all_people", "leads.view_interaction", "leads.change_salesrep",
-                    "leads.change_person", "sales.view_audit_log", "events.view_registration", "auth.change_user"},
+                    "leads.change_person", "sales.view_audit_log", "events.view_registration", "auth.change_user",
+                    "events.change_event", "events.view_event", "events.change_registration"},
+    # No pages, no lead store, no sales, no exports, no registrations list, no addresses in clear.
+    DOOR_STAFF: {"leads.view_personal_data", "leads.view_person", "leads.view_company", "leads.view_lead",
+                 "leads.export_people", "leads.work_leads", "events.view_event", "events.change_event",
+                 "events.add_event", "events.view_registration", "events.change_registration",
+                 "events.add_registration", "wagtailimages.add_image", "wagtaildocs.add_document",
+                 "outbox.view_outgoingemail", "sales.view_audit_log", "personalization.view_segment"},
     MARKETER: {"leads.work_leads", "sales.view_audit_log", "leads.change_person", "auth.change_user"},
     EDITOR: {"leads.view_person", "leads.view_company", "leads.view_lead", "leads.export_people",
              "leads.work_leads", "leads.view_personal_data", "sales.view_audit_log"},
@@ -71,10 +84,10 @@ def test_page_and_collection_rights(roles):
                                                                                       flat=True))
 
     assert pages(EDITOR) == pages(MARKETER) == {"add_page", "change_page", "publish_page"}
-    assert pages(SALES_REP) == pages(SALES_MANAGER) == set()
+    assert pages(SALES_REP) == pages(SALES_MANAGER) == pages(DOOR_STAFF) == set()
     assert {"bulk_delete_page", "lock_page"} <= pages(ADMINISTRATOR)
     assert GroupCollectionPermission.objects.filter(group__name=EDITOR, permission__codename="add_image").exists()
-    assert not GroupCollectionPermission.objects.filter(group__name=SALES_REP).exists()
+    assert not GroupCollectionPermission.objects.filter(group__name__in=[SALES_REP, DOOR_STAFF]).exists()
 
 
 def _snapshot():
@@ -135,3 +148,20 @@ def test_an_editor_gets_the_admin_but_no_lead_store(client, org):
     assert client.get("/admin/").status_code == 200
     for url in ("/admin/leads/person/", "/admin/leads/company/", "/admin/leads/lead/", "/admin/leads/interaction/"):
         assert refused(client.get(url)), url
+
+
+def test_the_demo_has_a_door_staff_login_and_sales_logins_that_register_someone(settings):
+    """load_demo's logins (cms.demo.leads): one per role, door staff included; the sales ones may use
+    "Register someone"."""
+    from cms.demo.leads import DEMO_LOGINS, DemoLeadLoader
+    from cms.demo.loader import LoadReport
+
+    settings.DEMO_USER_ENABLED = True
+    DemoLeadLoader(LoadReport()).sales_team()
+    logins = {role: username for role, username, _sees in DEMO_LOGINS}
+    assert logins[DOOR_STAFF] == "dora.door"
+    dora = get_user_model().objects.get(username="dora.door")
+    assert dora.groups.filter(name=DOOR_STAFF).exists()
+    assert dora.has_perm("events.check_in_registration") and not dora.has_perm("leads.view_personal_data")
+    for username in ("sara.keller", "nina.berg", "jonas.weber"):
+        assert get_user_model().objects.get(username=username).has_perm("events.add_registration"), username

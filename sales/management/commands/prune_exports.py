@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from sales.exports.services import exports_prune
+from sales.exports.jobs import exports_prune
 
 
 class Command(BaseCommand):

@@ -1,9 +1,13 @@
-"""Gated-content lead lists (/admin/sales/lead-lists/) and the "Lead list" links where the content lives.
+"""Lead lists (/admin/sales/lead-lists/), each one's people (the people list with `source`), junk left out
+by default, and the "Lead list" links where the content lives.
 
 Rita and Ravi are Inbound reps, Erin an Enterprise rep, Mona the Inbound manager, Mark a marketer,
 Eddie an editor (tests/sales/conftest.py); `book` gives each rep two people and one person nobody owns.
 """
 
+import csv
+import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,8 +15,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from leads.models import Lead
-from sales.gated import lead_lists
+from leads.models import Lead, Person
+from sales.lead_lists import lead_lists
+from sales.selectors import list_queryset
 from tests.factories import WhitepaperPageFactory
 from tests.factories.events import EventFactory
 from tests.factories.formpages import LeadFormPageFactory
@@ -154,7 +159,9 @@ def test_the_one_click_export_posts_to_a_working_export(client, org, conversions
     body = b"".join(response.streaming_content) if response.streaming else response.content
     text = body.decode("utf-8-sig")
     assert "rita.lead1@" not in text  # a rep without the personal-data right gets masked addresses
-    assert text.count("\n") >= 3  # heading and her two people
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert sorted(row["PID"] for row in rows) == sorted(f"PID-{conversions[key].pk}" for key in ("rita1", "rita2"))
+    assert {row["Email"] for row in rows} == {"r***@meridian-bank.example"}
 
 
 def test_editors_get_no_lead_lists(client, org, conversions):
@@ -214,3 +221,118 @@ def test_the_link_opens_the_lead_list_of_that_content(client, org, conversions):
     html = response.content.decode()
     assert "RitaLead1" in html and "RitaLead2" in html
     assert "RaviLead1" not in html  # not hers
+
+
+# --- Junk: left out of a lead list, its counts and its exports, unless included --------------------------
+
+
+@pytest.fixture
+def junk(book, org):
+    """Whitepaper content:42 taken by four of Rita's people: a clean download; a competitor's (flagged);
+    a clean download by someone marked as test data; and a clean download plus a flagged duplicate."""
+    def rita_person(name, **kwargs):
+        return Person.objects.create(email=f"{name.lower()}@junk.example", email_key=f"{name.lower()}@junk.example",
+                                     first_name=name, last_name="Junk", owner=org["rita"], **kwargs)
+
+    people = {"clean": rita_person("Clean"), "rival": rita_person("Rival", is_competitor=True),
+              "tester": rita_person("Tester", is_test=True), "twice": rita_person("Twice")}
+    lead = Lead.objects.create
+    common = {"source": "form", "origin_type": "content", "origin_id": "42", "origin_label": "State of RevOps",
+              "raw_payload": "{}"}
+    lead(person=people["clean"], verdict="clean", received_at=timezone.now() - timedelta(days=3), **common)
+    lead(person=people["rival"], verdict="flagged", flags=[{"code": "competitor", "reason": "rival.example"}],
+         received_at=timezone.now() - timedelta(days=2), **common)
+    lead(person=people["tester"], verdict="clean", received_at=timezone.now() - timedelta(days=2), **common)
+    first = lead(person=people["twice"], verdict="clean", received_at=timezone.now() - timedelta(days=5), **common)
+    lead(person=people["twice"], verdict="flagged", flags=[{"code": "duplicate", "reason": "again"}],
+         received_at=timezone.now() - timedelta(days=1), **common)
+    people["twice_first"] = first
+    return people
+
+
+def listed(html) -> set[int]:
+    return {int(pk) for pk in re.findall(r'<span id="people_(\d+)_title"', html)}
+
+
+def test_a_lead_list_leaves_junk_out_by_default_and_a_toggle_includes_it(client, org, junk):
+    """docs/lead-store.md: junk is left out of lead lists by default. A whitepaper's list showed its test
+    and competitor people."""
+    client.force_login(org["rita"])
+    html = client.get("/admin/leads/person/?source=content:42").content.decode()
+    assert listed(html) == {junk["clean"].pk, junk["twice"].pk}  # a duplicate does not hide the first download
+    assert "2 people" in html
+    toggle = re.search(r'data-junk-toggle="left-out".*?href="([^"]+)">Include junk \(2\)</a>', html, re.S)
+    assert toggle, "a visible way to include the junk, with how many"
+    url = toggle.group(1).replace("&amp;", "&")
+    assert url == "/admin/leads/person/?source=content:42&junk=include"
+
+    included = client.get(url).content.decode()
+    assert listed(included) == {junk[key].pk for key in ("clean", "rival", "tester", "twice")}
+    back = re.search(r'data-junk-toggle="included".*?href="([^"]+)">Leave junk out</a>', included, re.S)
+    assert back and back.group(1) == "/admin/leads/person/?source=content:42"
+    # The ordinary people list is not a lead list: everybody, no toggle.
+    plain = client.get("/admin/leads/person/").content.decode()
+    assert {junk["rival"].pk, junk["tester"].pk} <= listed(plain) and "data-junk-toggle" not in plain
+
+
+def test_the_toggle_keeps_the_other_filters_and_counts_within_them(client, org, junk):
+    Person.objects.filter(pk=junk["rival"].pk).update(grade="A1")
+    client.force_login(org["rita"])
+    html = client.get("/admin/leads/person/?source=content:42&grade=A1&grade=B2&after=x").content.decode()
+    toggle = re.search(r'href="([^"]+)">Include junk \((\d+)\)</a>', html)
+    assert toggle.group(2) == "1"  # of the A1/B2 people, only the competitor
+    assert toggle.group(1).replace("&amp;", "&") == "/admin/leads/person/?source=content:42&grade=A1&grade=B2" \
+                                                    "&junk=include"
+
+
+def test_converted_is_the_first_download_that_counts(org, junk):
+    """A typo in the first try (flagged), a clean second one: the list counts the clean one, and says so."""
+    retry = Person.objects.create(email="retry@junk.example", email_key="retry@junk.example", owner=org["rita"])
+    typo = convert(retry, "content", 42, "State of RevOps", days_ago=6)
+    Lead.objects.filter(pk=typo.pk).update(verdict="flagged", flags=[{"code": "invalid_phone", "reason": "1234"}])
+    clean = convert(retry, "content", 42, "State of RevOps", days_ago=4)
+
+    def converted(params):
+        rows = {person.pk: person for person in list_queryset("people", user=org["rita"], params=params)}
+        return rows[retry.pk].converted_at, rows[junk["twice"].pk].converted_at
+
+    assert converted("source=content:42") == (clean.received_at, junk["twice_first"].received_at)
+    assert converted("source=content:42&junk=include")[0] == typo.received_at
+
+
+def test_the_lead_lists_count_without_junk_unless_included(client, org, junk):
+    client.force_login(org["rita"])
+    (row,) = client.get(URL).context["object_list"]
+    assert (row.source, row.people) == ("content:42", 2)
+    html = client.get(URL).content.decode()
+    assert 'href="/admin/leads/person/?source=content:42"' in html
+    assert 'name="params" value="source=content:42"' in html
+    (row,) = client.get(URL, {"junk": "include"}).context["object_list"]
+    assert row.people == 4
+    html = client.get(URL, {"junk": "include"}).content.decode()
+    assert 'href="/admin/leads/person/?source=content:42&amp;junk=include"' in html
+    assert 'name="params" value="source=content:42&amp;junk=include"' in html
+
+
+def test_a_lead_lists_export_leaves_junk_out_unless_included(client, org, junk):
+    client.force_login(org["rita"])
+
+    def exported(params):
+        response = client.post("/admin/sales/exports/new/", {"list": "people", "params": params, "title": "WP",
+                                                             "use_default_columns": "1", "format": "csv"})
+        text = b"".join(response.streaming_content).decode("utf-8-sig")
+        return {row["First name"] for row in csv.DictReader(io.StringIO(text))}
+
+    assert exported("source=content:42") == {"Clean", "Twice"}
+    assert exported("source=content:42&junk=include") == {"Clean", "Rival", "Tester", "Twice"}
+    form = client.get("/admin/sales/exports/new/?list=people&source=content:42&junk=include").content.decode()
+    assert "<li>Junk on a source&#x27;s list: Included</li>" in form
+
+
+def test_a_saved_filter_keeps_the_junk_choice(client, org, junk):
+    from sales.models import SavedFilter
+
+    client.force_login(org["rita"])
+    client.post("/admin/sales/saved-filters/create/", {"name": "WP with junk", "list_name": "people",
+                                                       "query": "source=content:42&junk=include"})
+    assert SavedFilter.objects.get().query == "junk=include&source=content:42"

@@ -1,4 +1,4 @@
-"""Gated-content lead lists: every whitepaper, event and form that brought people in, with how many.
+"""Lead lists: every whitepaper, event and form that brought people in, with how many.
 
 `/admin/sales/lead-lists/` (namespace `sales_lead_lists`, in the Sales menu) lists the origins of
 leads (Lead.origin_type "content" = a whitepaper, origin_id its page id; "event", the event's pk;
@@ -11,6 +11,9 @@ Each row opens the people list filtered by that source (`/admin/leads/person/?so
 which is the lead list proper (who converted, when, their attributes, score, grade, stage, owner and
 consent), and offers a one-click CSV/Excel export of it. The admin of the whitepaper, event or form
 links to the same list (cms, events and forms wagtail_hooks: "Lead list").
+
+Junk is left out of the counts and the lists (sales.filters: flagged leads, people marked as test data
+or competitors) unless the filter `junk=include` is chosen; the links and exports carry it.
 """
 
 from dataclasses import dataclass
@@ -21,8 +24,6 @@ import django_filters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Min, Q
 from django.middleware.csrf import get_token
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from wagtail.admin.filters import WagtailFilterSet
@@ -33,9 +34,9 @@ from wagtail.admin.viewsets.base import ViewSet
 
 from leads.models import Lead
 from sales.access import can_export, visible_leads
+from sales.filters import JUNK_INCLUDED, junk_filter
 
 VIEW_PERMISSION = "leads.view_person"  # the lists are people lists: who may see people may see them
-ONE_CLICK_TEMPLATE = "sales/exports/_one_click.html"
 MAX_LISTS = 500  # origins are whitepapers, events and forms: hundreds at most; past that, search or filter
 LABEL_LOOKUP_CHUNK = 500
 
@@ -61,13 +62,16 @@ def source_param(origin_type: str, origin_id) -> str:
     return f"{origin_type}:{origin_id}"
 
 
-def lead_list_query(origin_type: str, origin_id) -> str:
-    return urlencode({"source": source_param(origin_type, origin_id)}, safe=":")
+def lead_list_query(origin_type: str, origin_id, *, junk: bool = False) -> str:
+    query = {"source": source_param(origin_type, origin_id)}
+    if junk:
+        query["junk"] = JUNK_INCLUDED
+    return urlencode(query, safe=":")
 
 
-def lead_list_url(origin_type: str, origin_id) -> str:
+def lead_list_url(origin_type: str, origin_id, *, junk: bool = False) -> str:
     """The lead list of one whitepaper ("content"), event or form: the people list filtered by that source."""
-    return f"{reverse('leads_person:index')}?{lead_list_query(origin_type, origin_id)}"
+    return f"{reverse('leads_person:index')}?{lead_list_query(origin_type, origin_id, junk=junk)}"
 
 
 @dataclass
@@ -80,6 +84,7 @@ class LeadList:
     people: int
     first_at: datetime
     latest_at: datetime
+    junk: bool = False  # counted with its junk
 
     @property
     def type_label(self) -> str:
@@ -91,11 +96,11 @@ class LeadList:
 
     @property
     def list_url(self) -> str:
-        return lead_list_url(self.origin_type, self.origin_id)
+        return lead_list_url(self.origin_type, self.origin_id, junk=self.junk)
 
     @property
     def export_params(self) -> str:
-        return lead_list_query(self.origin_type, self.origin_id)
+        return lead_list_query(self.origin_type, self.origin_id, junk=self.junk)
 
     @property
     def export_title(self) -> str:
@@ -106,12 +111,15 @@ class LeadList:
 
 
 def lead_lists(user, leads=None, *, search: str = "", ordering: str = "-latest_at",
-               limit: int = MAX_LISTS) -> list[LeadList]:
+               limit: int = MAX_LISTS, junk: bool = False) -> list[LeadList]:
     """The origins of `leads` (default: all) with their converted people in `user`'s scope, newest
-    conversion first. `search` matches any label an origin's leads carried."""
+    conversion first, junk left out unless `junk`. `search` matches any label an origin's leads carried."""
     leads = Lead.objects.all() if leads is None else leads
     leads = visible_leads(user, leads.filter(origin_type__in=list(TYPE_LABELS), person__isnull=False)
                           .exclude(origin_id=""))
+    if not junk:
+        leads = leads.exclude(verdict=Lead.Verdict.FLAGGED).filter(person__is_test=False,
+                                                                   person__is_competitor=False)
     groups = (leads.order_by().values("origin_type", "origin_id")
               .annotate(people=Count("person_id", distinct=True), first_at=Min("received_at"),
                         latest_at=Max("received_at")))
@@ -125,7 +133,8 @@ def lead_lists(user, leads=None, *, search: str = "", ordering: str = "-latest_a
     return [LeadList(origin_type=row["origin_type"], origin_id=row["origin_id"],
                      label=labels.get((row["origin_type"], row["origin_id"]))
                      or f"{TYPE_LABELS.get(row['origin_type'], 'Origin')} {row['origin_id']}",
-                     people=row["people"], first_at=row["first_at"], latest_at=row["latest_at"]) for row in rows]
+                     people=row["people"], first_at=row["first_at"], latest_at=row["latest_at"], junk=junk)
+            for row in rows]
 
 
 def _latest_labels(rows) -> dict[tuple[str, str], str]:
@@ -154,16 +163,24 @@ def _latest_labels(rows) -> dict[tuple[str, str], str]:
 class LeadListFilterSet(WagtailFilterSet):
     type = django_filters.ChoiceFilter(label="Type", field_name="origin_type", empty_label="All types",
                                        choices=list(TYPE_LABELS.items()))
+    junk = junk_filter()
 
     class Meta:
         model = Lead
         fields = []
 
+    def noop(self, queryset, name, value):
+        return queryset  # lead_lists() counts with or without junk
+
+    @property
+    def junk_included(self) -> bool:
+        return self.is_valid() and self.form.cleaned_data.get("junk") == JUNK_INCLUDED
+
 
 class LeadListActionsColumn(BaseColumn):
     """"Open the list" and the one-click CSV / Excel export of it."""
 
-    cell_template_name = "sales/gated/_actions_cell.html"
+    cell_template_name = "sales/lead_lists/_actions_cell.html"
 
     def __init__(self, *args, show_export: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -178,20 +195,11 @@ class LeadListActionsColumn(BaseColumn):
         return context
 
 
-def one_click_export_available() -> bool:
-    """The exports module provides the one-click include; until it exists, the column goes without."""
-    try:
-        get_template(ONE_CLICK_TEMPLATE)
-    except TemplateDoesNotExist:
-        return False
-    return True
-
-
 class LeadListsView(BaseListingView):
-    page_title = "Gated-content lead lists"
+    page_title = "Lead lists"
     header_icon = "doc-full-inverse"
-    template_name = "sales/gated/index.html"
-    results_template_name = "sales/gated/index_results.html"
+    template_name = "sales/lead_lists/index.html"
+    results_template_name = "sales/lead_lists/index_results.html"
     index_url_name = "sales_lead_lists:index"
     index_results_url_name = "sales_lead_lists:index_results"
     filterset_class = LeadListFilterSet
@@ -208,7 +216,7 @@ class LeadListsView(BaseListingView):
 
     @cached_property
     def show_export(self) -> bool:
-        return can_export(self.request.user) and one_click_export_available()
+        return can_export(self.request.user)
 
     @cached_property
     def columns(self):
@@ -228,7 +236,8 @@ class LeadListsView(BaseListingView):
         leads = Lead.objects.all()
         if self.filters and self.filters.is_valid():
             leads = self.filters.filter_queryset(leads)
-        return lead_lists(self.request.user, leads, search=self.search_query, ordering=self.ordering)
+        return lead_lists(self.request.user, leads, search=self.search_query, ordering=self.ordering,
+                          junk=bool(self.filters and self.filters.junk_included))
 
     def get_context_data(self, *args, **kwargs):
         context = super().get_context_data(*args, **kwargs)
