@@ -1,6 +1,6 @@
 """Reads of the events app."""
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, F, Q, Value, When
 from django.utils import timezone
 
 from forms.models import FormPurpose, LeadFormPage
@@ -53,6 +53,18 @@ def events_upcoming(now=None):
 def events_past(now=None):
     now = now or timezone.now()
     return Event.objects.exclude(status=Event.Status.DRAFT).filter(ends_at__lte=now).order_by("-starts_at")
+
+
+def events_soonest_first(events, now=None):
+    """Upcoming events first, the soonest at the top (the one door staff and sales look for), then the
+    past ones, the latest first. An event that has started counts as upcoming until it ends."""
+    now = now or timezone.now()
+    upcoming = Q(ends_at__gt=now)
+    return events.annotate(
+        in_the_past=Case(When(upcoming, then=Value(0)), default=Value(1)),
+        upcoming_start=Case(When(upcoming, then=F("starts_at"))),
+        past_start=Case(When(~upcoming, then=F("starts_at"))),
+    ).order_by("in_the_past", "upcoming_start", "-past_start", "pk")
 
 
 def registration_form_for(event: Event | None) -> LeadFormPage | None:

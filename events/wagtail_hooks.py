@@ -1,8 +1,9 @@
 """The Events menu of the Wagtail admin: events, registrations (and the approval queue), speakers and
 the wording of event emails; the bulk actions; the hooks that act on a saved event.
 
-The views themselves are in events.admin_views; the per-event screens (check-in, "Register someone")
-are extra URLs of the events viewset: /admin/events/<id>/check-in/ and /admin/events/<id>/register/.
+The views themselves are in the events.admin_views package; the per-event screens (check-in,
+"Register someone") are extra URLs of the events viewset: /admin/events/<id>/check-in/ and
+/admin/events/<id>/register/.
 The season import (events.admin_imports) is mounted here too, under /admin/events/import/.
 """
 
@@ -19,32 +20,34 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from . import admin_imports
-from .admin_views import (
-    BULK_ACTIONS,
+from .admin_views.bulk import BULK_ACTIONS
+from .admin_views.common import registrations_url
+from .admin_views.door import CheckInRegistrationView, CheckInView, ScanView, WalkInView
+from .admin_views.events import (
     EVENT_COLUMNS,
+    EventEditView,
+    EventFilterSet,
+    EventIndexView,
+    EventPermissionPolicy,
+    event_admin_saved,
+    events_for_listing,
+)
+from .admin_views.register import RegisterSomeoneView
+from .admin_views.registrations import (
     REGISTRATION_COLUMNS,
     REGISTRATION_EXPORT,
     REGISTRATION_EXPORT_HEADINGS,
-    CheckInRegistrationView,
-    CheckInView,
     EditOnlyPolicy,
-    EventEditView,
-    EventIndexView,
-    RegisterSomeoneView,
     RegistrationEditView,
     RegistrationFilterSet,
     RegistrationIndexView,
-    ScanView,
-    WalkInView,
-    event_admin_saved,
-    events_for_listing,
     registrations_for_listing,
-    registrations_url,
 )
 from .forms import EventAdminForm, SessionsPanel
 from .models import Event, EventEmailTemplate, Registration, Speaker
 from .services.emails import PLACEHOLDER_HELP
 
+register_permission_policy(Event, EventPermissionPolicy(Event), exact_class=True)
 register_permission_policy(Registration, EditOnlyPolicy(Registration), exact_class=True)
 register_permission_policy(EventEmailTemplate, EditOnlyPolicy(EventEmailTemplate), exact_class=True)
 
@@ -73,8 +76,9 @@ class EventViewSet(SnippetViewSet):
     edit_view_class = EventEditWithLeadListView
     # A copy would carry the seat counter over (it is not a form field): new events start from the form.
     copy_view_enabled = False
+    index_template_name = "events/admin/event_index.html"  # the listing's phone layout (events.css)
     list_display = EVENT_COLUMNS
-    list_filter = ["type", "status"]
+    filterset_class = EventFilterSet
     search_fields = ["title", "city"]
     search_backend_name = None  # database lookups: no search index to keep up to date for a listing
     edit_handler = ObjectList(

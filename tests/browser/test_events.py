@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import segno
-from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.utils import timezone
 from wagtail.models import Site
@@ -20,6 +19,7 @@ from events import links
 from events.models import Event, Registration
 from events.services import registration_create
 from forms.models import ConsentPolicy, ConsentRecord
+from sales.roles import DOOR_STAFF, roles_ensure
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 SHOTS = Path("/tmp/event-shots")
@@ -51,12 +51,8 @@ def site(home_page, live_server, settings):
 def users(django_user_model):
     marketer = django_user_model.objects.create_superuser(
         "mia", "mia@signalpage.test", PASSWORD, first_name="Mia", last_name="Marketing")
-    # Door staff: the admin and the door, nothing else (no events, no leads, no pages).
-    door = Group.objects.create(name="Door staff")
-    door.permissions.add(
-        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"),
-        Permission.objects.get(content_type__app_label="events", codename="check_in_registration"),
-    )
+    # Door staff: the role (sales.roles), the admin and the door, nothing else (no leads, no pages).
+    door = roles_ensure()[DOOR_STAFF]
     dora = django_user_model.objects.create_user("dora", "dora@signalpage.test", PASSWORD,
                                                  first_name="Dora", last_name="Door")
     dora.groups.add(door)

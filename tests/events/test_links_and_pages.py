@@ -622,7 +622,7 @@ def listing(home_page):
 
 def titles_listed(response):
     assert response.status_code == 200
-    return re.findall(r'class="card__title"><a href="[^"]*">([^<]+)</a>', html_of(response))
+    return re.findall(r'class="card__title"><a [^>]*href="[^"]*">([^<]+)</a>', html_of(response))
 
 
 def test_the_listing_shows_upcoming_events_by_default(listing):
