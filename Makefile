@@ -26,9 +26,12 @@ $(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# The base URL of links made without a request (emails, calendar files; SITE_BASE_URL and the API's default
+# to it) is where this run serves the site; with a request, development links use the request's host.
+run: export WAGTAILADMIN_BASE_URL := http://127.0.0.1:$(PORT)
 run: install
 	$(MANAGE) migrate --noinput
-	WAGTAILADMIN_BASE_URL=http://127.0.0.1:$(PORT) $(MANAGE) load_demo
+	$(MANAGE) load_demo
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 

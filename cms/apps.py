@@ -29,6 +29,25 @@ class CmsConfig(AppConfig):
 
         landing_pages_requested.connect(on_landing_pages_requested, dispatch_uid="cms-event-pages")
         events_changed.connect(on_events_changed, dispatch_uid="cms-event-pages-in-step")
+        # A gated whitepaper's PDF goes private however the page is published (cms.gated_documents).
+        from cms.gated_documents import on_page_published
+
+        page_published.connect(on_page_published, dispatch_uid="cms-gated-pdf-private")
         for model in (CallToAction, SiteSettings, Author, Industry, Product, Topic, Site, PageViewRestriction):
             post_save.connect(content_changed, sender=model, dispatch_uid=f"cms-content-{model.__name__}")
             post_delete.connect(content_changed, sender=model, dispatch_uid=f"cms-content-del-{model.__name__}")
+        # The lead store keeps industry slugs and asks for their names (leads.industries); cms owns them.
+        from leads.industries import industry_names_forget
+        from leads.signals import industry_names_requested
+
+        industry_names_requested.connect(industry_names, dispatch_uid="cms-industry-names")
+        post_save.connect(lambda **kwargs: industry_names_forget(), sender=Industry, weak=False,
+                          dispatch_uid="cms-industry-names-saved")
+        post_delete.connect(lambda **kwargs: industry_names_forget(), sender=Industry, weak=False,
+                            dispatch_uid="cms-industry-names-deleted")
+
+
+def industry_names(sender, **kwargs) -> dict[str, str]:
+    from cms.models import Industry
+
+    return dict(Industry.objects.values_list("slug", "name"))

@@ -23,7 +23,7 @@ class ImageBlock(ImageChooserBlock):
     """An image chooser whose API value is the image with its renditions, not a bare id."""
 
     def get_api_representation(self, value, context=None):
-        return image_representation(value)
+        return image_representation(value, (context or {}).get("request"))
 
 
 class LinkBlock(blocks.StructBlock):
@@ -163,7 +163,8 @@ class CardGridBlock(blocks.StructBlock):
         for key in ("topic", "industry"):
             snippet = value.get(key)
             representation[key] = {"id": snippet.pk, "name": snippet.name, "slug": snippet.slug} if snippet else None
-        representation["items"] = [page.card_representation() for page in self.automatic_items(value)]
+        request = (context or {}).get("request")
+        representation["items"] = [page.card_representation(request) for page in self.automatic_items(value)]
         return representation
 
 
@@ -345,7 +346,8 @@ class RecommendedContentBlock(blocks.StructBlock):
 
     def get_api_representation(self, value, context=None):
         representation = super().get_api_representation(value, context)
-        representation["items"] = [page.card_representation() for page in self.recommended(value, context)]
+        request = (context or {}).get("request")
+        representation["items"] = [page.card_representation(request) for page in self.recommended(value, context)]
         return representation
 
 

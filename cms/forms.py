@@ -35,10 +35,11 @@ class EventFilterForm(forms.Form):
     city = forms.ChoiceField(required=False)
 
     def __init__(self, *args, cities=(), **kwargs):
-        from events.models import Event, EventTopic
+        from cms.models.events import EVENT_TYPE_LABELS
+        from events.models import EventTopic
 
         super().__init__(*args, **kwargs)
-        self.fields["type"].choices = [("", "All types"), *Event.Type.choices]
+        self.fields["type"].choices = [("", "All types"), *EVENT_TYPE_LABELS.items()]
         topics = (EventTopic.objects.values_list("tag__slug", "tag__name").distinct().order_by("tag__name"))
         self.fields["topic"].choices = [("", "All topics"), *topics]
         self.fields["city"].choices = [("", "All cities"), *((city, city) for city in cities)]

@@ -1,5 +1,9 @@
 """Plain-JSON shapes shared by the content API and StreamField blocks."""
 
+from django.conf import settings
+
+from cms.absolute_urls import absolute_url
+
 # Rendition sizes a front end can rely on. Generated on first request, then stored.
 IMAGE_RENDITIONS = {
     "thumbnail": "fill-400x300|format-webp",
@@ -9,8 +13,9 @@ IMAGE_RENDITIONS = {
 }
 
 
-def image_representation(image):
-    """An image with its alt text and the standard renditions; None for no image."""
+def image_representation(image, request=None):
+    """An image with its alt text and the standard renditions; None for no image. The renditions' URLs are
+    absolute (cms.absolute_urls: the request's host in development, WAGTAILADMIN_BASE_URL in production)."""
     if image is None:
         return None
     renditions = image.get_renditions(*IMAGE_RENDITIONS.values())
@@ -22,7 +27,7 @@ def image_representation(image):
         "height": image.height,
         "renditions": {
             name: {
-                "url": renditions[spec].full_url,
+                "url": absolute_url(renditions[spec].url, request, configured=settings.WAGTAILADMIN_BASE_URL),
                 "width": renditions[spec].width,
                 "height": renditions[spec].height,
             }

@@ -1,11 +1,13 @@
 """Wagtail hooks of the content app."""
 
+from django.contrib import messages
 from wagtail import hooks
 from wagtail.admin.widgets.button import Button
 
+from cms.gated_documents import gated_document_protect, moved_message
 from cms.models import WhitepaperPage
 from cms.personalisation import page_view_record
-from sales.gated import can_see_lead_lists, lead_list_url
+from sales.lead_lists import can_see_lead_lists, lead_list_url
 
 
 @hooks.register("before_serve_page")
@@ -31,3 +33,13 @@ def whitepaper_lead_list_header_button(page, user, view_name=None, next_url=None
 def whitepaper_lead_list_listing_button(page, user, next_url=None):
     button = whitepaper_lead_list_button(page, user, priority=45)
     return [button] if button else []
+
+
+@hooks.register("before_publish_page")
+def gated_whitepaper_pdf_private(request, page):
+    """A gated whitepaper's PDF goes private before the page goes live, and the editor is told so. (The
+    page_published signal does the same for publications outside the admin; see cms.gated_documents.)"""
+    if isinstance(page, WhitepaperPage):
+        moved = gated_document_protect(page)
+        if moved is not None:
+            messages.info(request, moved_message(moved))

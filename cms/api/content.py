@@ -4,12 +4,15 @@ Mounted at /api/v2/: pages/, images/, documents/, preview/. Rich text is HTML wi
 resolved (WAGTAILAPI_RICH_TEXT_FORMAT = "html").
 """
 
+from urllib.parse import urlsplit, urlunsplit
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.signing import BadSignature, SignatureExpired
 from django.core.validators import slug_re
 from django.db import models
+from django.urls import NoReverseMatch
 from modelsearch.utils import parse_query_string
 from rest_framework import status
 from rest_framework.fields import Field
@@ -27,8 +30,11 @@ from wagtail.api.v2.filters import (
     TranslationOfFilter,
 )
 from wagtail.api.v2.router import WagtailAPIRouter
+from wagtail.api.v2.serializers import DetailUrlField, PageHtmlUrlField, PageParentField, PageSerializer
+from wagtail.api.v2.serializers import get_serializer_class as wagtail_serializer_class
 from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import PagesAPIViewSet
+from wagtail.documents.api.v2.serializers import DocumentDownloadUrlField, DocumentSerializer
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.serializers import ImageSerializer
 from wagtail.images.api.v2.views import ImagesAPIViewSet
@@ -37,6 +43,7 @@ from wagtail.search.backends import get_search_backend
 from wagtail.search.backends.base import FilterFieldError, OrderByFieldError
 from wagtail_headless_preview.models import PagePreview
 
+from cms.absolute_urls import development_origin
 from cms.models import Industry, Topic
 from cms.serializers import image_representation
 from core.edge import DATABASE_INT_MAX
@@ -156,7 +163,56 @@ def _has_field(model, name):
     return True
 
 
+# --- Absolute links in the API (cms.absolute_urls): configured in production, the request's host in development ---
+def _on_served_origin(url, request):
+    """`url` on the host and port this request came to, in development; unchanged in production."""
+    origin = development_origin(request)
+    if not origin or not url:
+        return url
+    parts = urlsplit(url)
+    return origin + urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+
+
+class ServedDetailUrlField(DetailUrlField):
+    def get_attribute(self, instance):
+        return _on_served_origin(super().get_attribute(instance), self.context["request"])
+
+
+class ServedHtmlUrlField(PageHtmlUrlField):
+    def to_representation(self, page):
+        request = self.context["request"]
+        try:
+            return _on_served_origin(page.get_full_url(request), request)
+        except NoReverseMatch:
+            return None
+
+
+class ServedPageParentField(PageParentField):
+    def to_representation(self, value):
+        serializer_class = wagtail_serializer_class(
+            value.__class__, ["id", "type", "detail_url", "html_url", "title"],
+            meta_fields=["type", "detail_url", "html_url"], base=ContentPageSerializer)
+        return serializer_class(context=self.context).to_representation(value)
+
+
+class ContentPageSerializer(PageSerializer):
+    detail_url = ServedDetailUrlField(read_only=True)
+    html_url = ServedHtmlUrlField(read_only=True)
+    parent = ServedPageParentField(read_only=True)
+
+
+class ServedDocumentDownloadUrlField(DocumentDownloadUrlField):
+    def to_representation(self, document):
+        return _on_served_origin(super().to_representation(document), self.context["request"])
+
+
+class ContentDocumentSerializer(DocumentSerializer):
+    detail_url = ServedDetailUrlField(read_only=True)
+    download_url = ServedDocumentDownloadUrlField(read_only=True)
+
+
 class ContentPagesAPIViewSet(PagesAPIViewSet):
+    base_serializer_class = ContentPageSerializer
     filter_backends = [
         ValidatedFieldsFilter,
         TaxonomyFilter,
@@ -197,10 +253,11 @@ class RenditionsField(Field):
         return instance
 
     def to_representation(self, image):
-        return image_representation(image)["renditions"]
+        return image_representation(image, self.context.get("request"))["renditions"]
 
 
 class ImageWithRenditionsSerializer(ImageSerializer):
+    detail_url = ServedDetailUrlField(read_only=True)
     renditions = RenditionsField(read_only=True)
 
 
@@ -216,6 +273,7 @@ class ContentImagesAPIViewSet(ImagesAPIViewSet):
 class ContentDocumentsAPIViewSet(DocumentsAPIViewSet):
     """Documents, minus those in restricted collections (where gated PDFs live)."""
 
+    base_serializer_class = ContentDocumentSerializer
     filter_backends = [ValidatedFieldsFilter, OrderingFilter, ContentSearchFilter]
 
 

@@ -9,7 +9,7 @@ class ImageField(Field):
     """An image with alt text and the standard renditions."""
 
     def to_representation(self, image):
-        return image_representation(image)
+        return image_representation(image, self.context.get("request"))
 
 
 class SnippetListField(Field):
@@ -50,7 +50,8 @@ class WhitepaperDocumentField(Field):
 
 class CaseStudyRelatedWhitepapersField(Field):
     def to_representation(self, page):
-        return [whitepaper.card_representation() for whitepaper in page.live_related_whitepapers]
+        request = self.context.get("request")
+        return [whitepaper.card_representation(request) for whitepaper in page.live_related_whitepapers]
 
 
 

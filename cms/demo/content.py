@@ -249,7 +249,9 @@ WHITEPAPER_GATE = {
     "title": "Get the whitepaper",
     "slug": "get-the-whitepaper",
     "intro": "",
-    "thank_you": "<p>Enjoy the read. We've emailed you the link too.</p>",
+    # The panel adds the download link and says it was emailed; the thank-you text doesn't repeat either.
+    "thank_you": "<p>Enjoy the read.</p>",
+    "earlier_thank_you": "<p>Enjoy the read. We've emailed you the link too.</p>",  # demos loaded before
     "fields": [
         *WHO_YOU_ARE,
         # Progressive: asked of known visitors, two per visit, until answered.

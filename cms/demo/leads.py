@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from leads.models import Company, Interaction, LeadStoreSettings, Person, SalesRep, ScoringRule
 from leads.services import lead_capture, people_rescore_all, sales_accept, sales_mark, sales_reject
-from sales.roles import ADMINISTRATOR, EDITOR, MARKETER, SALES_MANAGER, SALES_REP, roles_ensure
+from leads.services.identity import employee_band_for
+from sales.roles import ADMINISTRATOR, DOOR_STAFF, EDITOR, MARKETER, SALES_MANAGER, SALES_REP, roles_ensure
 
 SALES_USERS = [
     # username, first, last, team, territories, weight (0: the round-robin skips them), role
@@ -32,16 +33,19 @@ STAFF_USERS = [
     # username, first, last, role: logins without a place in the round-robin
     ("mia.marketing", "Mia", "Lindqvist", MARKETER),
     ("eli.editor", "Eli", "Sandoval", EDITOR),
+    ("dora.door", "Dora", "Okafor", DOOR_STAFF),
 ]
 ADMIN_USERNAME = "admin"  # cms.demo.loader.DEMO_USERNAME, the demo's superuser
 # What load_demo prints: one line per role, who to log in as and what they will see.
 DEMO_LOGINS = [
     (ADMINISTRATOR, ADMIN_USERNAME, "sees everything, including the audit log of profile views and exports"),
-    (SALES_MANAGER, "nina.berg", "sees team Inbound's leads with contact details; not Enterprise's"),
-    (SALES_REP, "sara.keller", "sees only her own leads, contact details masked; also tom.hughes, lena.moreau, "
-                               "omar.haddad in Inbound and jonas.weber in Enterprise"),
+    (SALES_MANAGER, "nina.berg", "sees team Inbound's leads with contact details; not Enterprise's; "
+                                 "registers customers for events"),
+    (SALES_REP, "sara.keller", "sees only her own leads, contact details masked; registers customers for events; "
+                               "also tom.hughes, lena.moreau, omar.haddad in Inbound and jonas.weber in Enterprise"),
     (MARKETER, "mia.marketing", "sees everybody in the lead store, scoring, forms and events; no sales actions"),
     (EDITOR, "eli.editor", "pages, images and documents; no lead store"),
+    (DOOR_STAFF, "dora.door", "the events and their check-in screens, made for a phone; addresses masked"),
 ]
 # Labels for the demo's page views and emails, so a person's timeline tells a story.
 PAGES = [("pricing", "Pricing"), ("platform", "Platform"), ("solutions", "Solutions"), ("security", "Security"),
@@ -49,10 +53,12 @@ PAGES = [("pricing", "Pricing"), ("platform", "Platform"), ("solutions", "Soluti
 EMAILS = ["Newsletter: the RevOps digest", "Webinar invitation", "Your whitepaper: what to read next"]
 EVENTS = ["Webinar: scoring leads you can explain", "Breakfast briefing: ABM in banking",
           "Webinar: the one-hour rule"]
+# Company size is scored by the employee band: the demo's forms ask for a band ("Company size", "Team size"),
+# and a company known by its head count gets the band of that count (leads.services.identity), so both score.
 FIT_RULES = [
     ("Target industry", "company__industry", "in", "banking,insurance,healthcare,manufacturing", 20),
-    ("Mid-market and up", "company__employee_count", "gte", "250", 15),
-    ("Enterprise", "company__employee_count", "gte", "5000", 10),
+    ("Mid-market and up", "company__employee_band", "in", "250-999,1000-4999,5000+", 15),
+    ("Enterprise", "company__employee_band", "in", "5000+", 10),
     ("Decision maker", "seniority", "in", "c_level,vp,director", 20),
     ("Core markets", "country", "in", "DE,AT,CH,GB,FR,NL", 10),
     ("Revenue or marketing role", "job_title", "contains", "marketing,revenue,sales,growth,demand", 5),
@@ -60,6 +66,9 @@ FIT_RULES = [
     ("Competitor", "is_competitor", "is_true", "", -100),
     ("Student", "seniority", "in", "student", -30),
 ]
+# The size rules as demos loaded before scored them, by head count only: a visitor who gave a band got no size points.
+SIZE_RULES_BY_COUNT = [("Mid-market and up", "company__employee_count", "gte", "250"),
+                       ("Enterprise", "company__employee_count", "gte", "5000")]
 INTEREST_RULES = [
     ("Whitepaper download", "content_download", 15, {"half_life_days": 30, "cap_points": 45}),
     ("Page view", "page_view", 2, {"half_life_days": 7, "cap_points": 10, "cap_period_days": 7}),
@@ -143,6 +152,22 @@ class DemoLeadLoader:
                    for n, t, p, extra in INTEREST_RULES]
             )
             self.report.add("scoring rules")
+        self.size_rules_by_band()
+
+    def size_rules_by_band(self):
+        """An earlier demo's size rules, if untouched, score the band instead; its companies get their bands."""
+        by_band = {name: (attribute, operator, value) for name, attribute, operator, value, _ in FIT_RULES}
+        moved = 0
+        for name, attribute, operator, value in SIZE_RULES_BY_COUNT:
+            band_attribute, band_operator, bands = by_band[name]
+            moved += ScoringRule.objects.filter(kind="fit", name=name, attribute=attribute, operator=operator,
+                                                value=value).update(attribute=band_attribute, operator=band_operator,
+                                                                    value=bands)
+        if moved:
+            for company in Company.objects.filter(employee_band="", employee_count__isnull=False):
+                company.employee_band = employee_band_for(company.employee_count)
+                company.save(update_fields=["employee_band"])
+            people_rescore_all()
 
     def sales_team(self):
         """One login per role (all with the demo password), the sales reps in the round-robin."""
@@ -193,7 +218,8 @@ class DemoLeadLoader:
         owners = list(SalesRep.objects.select_related("user"))
         for name, domain, industry, employees, country, key_account in COMPANIES:
             company = Company.objects.create(
-                name=name, name_key=name.lower(), industry=industry, employee_count=employees, country=country,
+                name=name, name_key=name.lower(), industry=industry, employee_count=employees,
+                employee_band=employee_band_for(employees), country=country,
                 is_key_account=key_account, owner=owners[0].user if key_account and owners else None,
             )
             company.domains.create(domain=domain)

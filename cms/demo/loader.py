@@ -251,6 +251,10 @@ class DemoLoader:
             if purpose == "contact_sales" else "", subject=f"New submission: {spec['title']}",
             relations={"form_fields": fields},
         )
+        if spec.get("earlier_thank_you") and page.thank_you_text == spec["earlier_thank_you"]:
+            # The demo's earlier wording said twice that the link was emailed; untouched, it is replaced.
+            page.thank_you_text = spec["thank_you"]
+            page.save_revision().publish()
         return page
 
     def consent_policies(self):

@@ -1,16 +1,9 @@
+from .case_studies import CaseStudyIndexPage, CaseStudyPage, CaseStudyRelatedWhitepaper
 from .events import EventIndexPage, EventPage
-from .pages import (
-    BasePage,
-    CaseStudyIndexPage,
-    CaseStudyPage,
-    CaseStudyRelatedWhitepaper,
-    HomePage,
-    StandardPage,
-    WhitepaperIndexPage,
-    WhitepaperPage,
-)
+from .pages import BasePage, HomePage, StandardPage
 from .settings import SiteSettings
 from .snippets import Author, CallToAction, Industry, Product, Topic
+from .whitepapers import WhitepaperIndexPage, WhitepaperPage
 
 __all__ = [
     "Author",

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Prefetch
 from django.http import Http404
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
@@ -30,10 +31,28 @@ from .pages import LISTING_PAGE_SIZE, BasePage
 # hero image (partials/event_card.html).
 SPEAKER_PHOTO = "fill-160x160|format-webp"
 CARD_IMAGE = "fill-800x450|format-webp"
+# What visitors read for each type; the admin's labels ("In person (meetup, workshop)") explain the
+# types to marketers and stay there.
+EVENT_TYPE_LABELS = {
+    Event.Type.WEBINAR: "Webinar",
+    Event.Type.IN_PERSON: "Meetup or workshop",
+    Event.Type.CONFERENCE: "Conference",
+}
+# An event card without a hero image shows its type's picture (site/static/img/events/).
+EVENT_TYPE_IMAGES = {
+    Event.Type.WEBINAR: "img/events/webinar.svg",
+    Event.Type.IN_PERSON: "img/events/meetup.svg",
+    Event.Type.CONFERENCE: "img/events/conference.svg",
+}
 
 
 class EventIndexPage(BasePage):
-    """Upcoming and past events, filtered by type, topic and city."""
+    """Upcoming and past events, filtered by when, type, topic and city.
+
+    Like the whitepaper library (FilteredListingMixin): a plain GET form that works without
+    JavaScript; with htmx a change swaps the results region in place and the server answers an htmx
+    request with that region only.
+    """
 
     personalised_fields = ()
     intro = models.TextField(blank=True, max_length=500)
@@ -44,6 +63,7 @@ class EventIndexPage(BasePage):
     subpage_types = ["cms.EventPage", "leadforms.LeadFormPage"]
     max_count_per_parent = 1
     template = "pages/event_index_page.html"
+    results_template = "partials/event_results.html"
 
     class Meta:
         verbose_name = "events listing"
@@ -79,14 +99,20 @@ class EventIndexPage(BasePage):
         params.pop("page", None)
         context.update(filter_form=form, page_obj=page_obj, filters_active=bool(filters), showing_past=past,
                        page_range=paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1),
-                       querystring_without_page=params.urlencode())
+                       querystring_without_page=params.urlencode(), item_singular="event", item_plural="events")
         return context
 
     def cities(self) -> list[str]:
         return sorted({city for city in self.event_pages().values_list("event__city", flat=True) if city})
 
     def serve(self, request, *args, **kwargs):
-        response = super().serve(request, *args, **kwargs)
+        htmx = getattr(request, "htmx", None)
+        # A history restore asks for the whole page again, with HX-Request set (htmx 2).
+        if htmx and not htmx.boosted and not htmx.history_restore_request:
+            response = TemplateResponse(request, self.results_template, self.get_context(request))
+        else:
+            response = super().serve(request, *args, **kwargs)
+        # The same URL answers with a fragment or a whole page: caches must keep them apart.
         patch_vary_headers(response, ("HX-Request",))
         return response
 
@@ -196,7 +222,26 @@ class EventPage(BasePage):
         remember_invite(request, response)
         return response
 
-    def card_representation(self):
+    @property
+    def event_type_label(self) -> str:
+        return EVENT_TYPE_LABELS.get(self.event.type, "") if self.event else ""
+
+    @property
+    def default_card_image(self) -> str:
+        """The static picture of the event's type, for cards when the page has no hero image."""
+        return EVENT_TYPE_IMAGES.get(self.event.type if self.event else "", EVENT_TYPE_IMAGES[Event.Type.IN_PERSON])
+
+    @property
+    def place_label(self) -> str:
+        """Where, in a few words: "Online", or the venue and city."""
+        event = self.event
+        if event is None:
+            return ""
+        if event.is_online:
+            return "Online"
+        return ", ".join(part for part in (event.venue_name, event.city) if part) or event.where
+
+    def card_representation(self, request=None):
         event = self.event
         return {
             "id": self.pk, "type": "event", "title": self.title, "url": self.url,
@@ -235,5 +280,5 @@ class EventPage(BasePage):
         }
         image = self.share_image
         if image is not None:
-            data["image"] = image.get_rendition("fill-1200x630").full_url
+            data["image"] = self.image_url(image, "fill-1200x630", request)
         return data

@@ -209,6 +209,8 @@ WAGTAILSEARCH_BACKENDS = {
 }
 WAGTAILDOCS_SERVE_METHOD = "serve_view"  # documents go through Wagtail's view so privacy holds
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "pptx", "xlsx", "csv", "txt", "zip"]
+# Refuses moving a gated whitepaper's PDF to a public collection (cms.gated_documents).
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "cms.documents.DocumentForm"
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "avif", "svg"]
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 WAGTAIL_ENABLE_UPDATE_CHECK = False

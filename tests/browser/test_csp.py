@@ -165,7 +165,7 @@ def test_the_public_site_works_under_its_policy(browser, live_server, site):
     # The events listing filters with a plain form.
     page = watched.visit(site["events"])
     page.get_by_label("Type").select_option("webinar")
-    page.get_by_role("button", name="Show events").click()
+    page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url("**/events/?*type=webinar*")
     assert page.get_by_text("RevOps Meetup Berlin").count() == 0
     assert page.get_by_text("Pipeline webinar").first.is_visible()
