@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.views.generic import TemplateView
-from wagtail import hooks
 from wagtail.admin.auth import permission_denied
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
@@ -261,17 +260,14 @@ class LeadImportViewSet(ViewSet):
         ]
 
 
-@hooks.register("register_admin_viewset")
 def register_lead_import_viewset():
     return LeadImportViewSet()
 
 
-@hooks.register("register_permissions")
 def register_import_permission():
     return Permission.objects.filter(content_type__app_label="leadforms", codename="import_leads")
 
 
-@hooks.register("register_log_actions")
 def register_import_log_actions(actions):
     actions.register_action(DOWNLOAD_ACTION, "Download import summary", "Downloaded the import summary (personal data)")
     actions.register_action(START_ACTION, "Start lead import", "Started the lead import")

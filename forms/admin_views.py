@@ -6,7 +6,6 @@ masked for anybody without `leads.view_personal_data`, in listings, inspect view
 export is written to Wagtail's audit log (Reports > Site history) with who ran it and which filters.
 """
 
-from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
@@ -113,12 +112,10 @@ class FormsConsentViewSetGroup(ViewSetGroup):
     items = (ConsentPolicyViewSet, ConsentRecordViewSet, RejectedSubmissionViewSet, WebhookReceiptViewSet)
 
 
-@hooks.register("register_admin_viewset")
 def register_forms_consent_viewsets():
     return FormsConsentViewSetGroup()
 
 
-@hooks.register("filter_form_submissions_for_user")
 def form_submissions_need_personal_data_permission(user, editable_forms):
     """Wagtail's own form-submission listing (the Forms menu) shows personal data: only for leads.view_personal_data."""
     return editable_forms if can_view_personal_data(user) else editable_forms.none()

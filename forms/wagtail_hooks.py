@@ -1,4 +1,5 @@
-"""Admin for gated forms. Each area registers its own viewsets in its module; this file loads them."""
+"""Admin for gated forms. Each area keeps its viewsets and hook functions in its module; every hook is
+registered here."""
 
 from urllib.parse import urlencode
 
@@ -6,7 +7,7 @@ from django.urls import reverse
 from wagtail import hooks
 from wagtail.admin.widgets.button import Button
 
-from forms import admin_imports, admin_views  # noqa: F401 - importing registers their hooks
+from forms import admin_imports, admin_views
 from forms.models import LeadFormPage
 
 
@@ -32,3 +33,10 @@ def form_lead_list_header_button(page, user, view_name=None, next_url=None):
 def form_lead_list_listing_button(page, user, next_url=None):
     button = form_lead_list_button(page, user, priority=45)
     return [button] if button else []
+
+
+hooks.register("register_admin_viewset", admin_imports.register_lead_import_viewset)
+hooks.register("register_permissions", admin_imports.register_import_permission)
+hooks.register("register_log_actions", admin_imports.register_import_log_actions)
+hooks.register("register_admin_viewset", admin_views.register_forms_consent_viewsets)
+hooks.register("filter_form_submissions_for_user", admin_views.form_submissions_need_personal_data_permission)

@@ -8,7 +8,6 @@ Shared by the lead store, forms, events and the sales workspace.
 import logging
 
 from django.utils.functional import cached_property
-from wagtail import hooks
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.log_actions import log
@@ -97,6 +96,5 @@ def export_log(request, model, spreadsheet_format, queryset, *, masked: bool):
                 rows, filters)
 
 
-@hooks.register("register_log_actions")
 def register_export_action(actions):
     actions.register_action(EXPORT_ACTION, "Export", "Exported a listing (CSV/XLSX)")

@@ -7,7 +7,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from leads import admin_privacy  # noqa: F401  (registers the export log action)
+from leads import admin_privacy
 from leads.models import CrmDelivery, CrmDeliveryAttempt, Interaction, SalesRep, ScoringRule
 
 
@@ -107,3 +107,6 @@ class LeadStoreViewSetGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_lead_store_viewsets():
     return LeadStoreViewSetGroup()
+
+
+hooks.register("register_log_actions", admin_privacy.register_export_action)

@@ -134,7 +134,3 @@ def person_urls(viewset):
     from django.urls import path
 
     return [path("sales-feedback/<int:pk>/", viewset.construct_view(SalesFeedbackView), name="sales_feedback")]
-
-
-# Last, because the bulk actions use the form helpers above; importing them registers their hooks.
-from sales import bulk_actions  # noqa: E402, F401

@@ -22,7 +22,6 @@ from django.forms import CheckboxSelectMultiple
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
-from wagtail import hooks
 from wagtail.admin.filters import (
     DateRangePickerWidget,
     MultipleUserFilter,
@@ -68,7 +67,6 @@ def record_export(user, *, model, list_title: str, file_format: str, rows: int, 
     logger.info("%s exported %s (%s, %s rows, filters %r)", user, list_title, file_format, rows, params)
 
 
-@hooks.register("register_log_actions")
 def register_audit_actions(actions):
     actions.register_action(PROFILE_VIEW_ACTION, "View profile", "Viewed a person's profile")
     actions.register_action(EXPORT_DOWNLOAD_ACTION, "Download export", "Downloaded an exported list")

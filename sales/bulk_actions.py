@@ -18,7 +18,6 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
-from wagtail import hooks
 from wagtail.admin.views.bulk_action import BulkAction
 
 from leads.models import Person, Stage
@@ -223,7 +222,6 @@ class MarkCustomerBulkAction(MarkOpportunityBulkAction):
     explanation = "They become customers. People already customers are left as they are."
 
 
+# Registered by sales/wagtail_hooks.py.
 BULK_ACTIONS = [AcceptBulkAction, RejectBulkAction, ReassignBulkAction, MarkOpportunityBulkAction,
                 MarkCustomerBulkAction]
-for bulk_action in BULK_ACTIONS:
-    hooks.register("register_bulk_action", bulk_action)

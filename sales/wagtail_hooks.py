@@ -2,7 +2,7 @@
 
 People, companies and leads are the lead store's models, listed here scoped to what the user may see
 (sales.access), with personal data masked (leads.privacy). The other screens (lead lists of gated
-content, saved filters, exports, the audit log) live in their own modules and register themselves.
+content, saved filters, exports, the audit log) live in their own modules; every hook is registered here.
 """
 
 from django.http import Http404
@@ -13,8 +13,9 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from leads.models import Company, Lead, Person
 from leads.wagtail_hooks import record_only
-from sales import actions, audit, lead_lists, profile, saved_filters  # noqa: F401  (audit registers its log actions)
+from sales import actions, audit, lead_lists, profile, saved_filters
 from sales.access import visible_companies, visible_people
+from sales.bulk_actions import BULK_ACTIONS
 from sales.exports.views import ExportViewSet
 from sales.filters import CompanyFilterSet, LeadFilterSet, PeopleFilterSet
 from sales.listing import CompanyIndexView, LeadIndexView, PeopleIndexView
@@ -158,3 +159,9 @@ class SalesViewSetGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_sales_viewsets():
     return SalesViewSetGroup()
+
+
+hooks.register("register_log_actions", audit.register_audit_actions)
+
+for bulk_action in BULK_ACTIONS:
+    hooks.register("register_bulk_action", bulk_action)
