@@ -602,9 +602,9 @@ def run_mode(args, mode, path):
 
 STEPS = [
     # (module, attribute, label): wrapped to time each call, inclusive of the indented steps below it
-    ("forms.views", "form_serve", "view: form_serve (all but the render)"),
-    ("forms.views", "request_visitor", "  visitor (cookie -> person, attribution)"),
-    ("forms.views", "form_submit", "  form_submit"),
+    ("forms.services.journey", "form_serve", "journey: form_serve (all but the render)"),
+    ("forms.services.journey", "request_visitor", "  visitor (cookie -> person, attribution)"),
+    ("forms.services.journey", "form_submit", "  form_submit"),
     ("forms.services.submission", "form_plan", "    form_plan (questions, consent policy)"),
     ("forms.services.spam", "check_started_token", "    spam: started token"),
     ("forms.services.spam", "check_rate_limits", "    spam: rate limits (cache)"),

@@ -17,9 +17,13 @@ from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.text import slugify
 
+from leads.request_facts import UTM_FIELDS
+
 CONTENT_EPOCH_KEY = "cms:content:epoch"
 CANDIDATES_TTL = 3600
-UTM_PARAMS = {"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "sp_t"}
+# The only query parameters a page may carry and still come from the output cache: campaign parameters and
+# the tracked-link token (personalisation reads them; they never change the rendered output by themselves).
+UTM_PARAMS = {*UTM_FIELDS, "sp_t"}
 
 
 # --- What a page depends on ---------------------------------------------------------------------------

@@ -26,7 +26,7 @@ EARLY_JOIN = timedelta(minutes=15)
 
 
 class RegistrationHost:
-    """What an event adds to the form journey of forms.views.form_serve (see its `host`)."""
+    """What an event adds to the form journey of forms.services.journey.form_serve (see its `host`)."""
 
     sends_confirmation = True  # the event's own emails (with the ticket) replace the form's
 
@@ -138,7 +138,7 @@ def watch(request, event_id):
 
     Attending is recorded by the page itself (a POST it sends once it is open in a browser during the
     event), never by the GET: mail scanners and link previews open links too, and they don't attend."""
-    from forms.views import request_visitor
+    from forms.services.journey import request_visitor
 
     event = get_object_or_404(Event.objects.exclude(status=Event.Status.DRAFT), pk=event_id)
     if not event.online_url:

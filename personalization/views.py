@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from wagtail.models import Page
 
 from leads.privacy import can_view_personal_data, mask_email
+from leads.request_facts import client_ip
 
 from . import stats
 from .models import Segment
@@ -29,7 +30,7 @@ CLICKS_PER_HOUR = 20  # per address and variant: more is a script replaying a ke
 
 def click_allowed(request, key: str) -> bool:
     """Count a click at most CLICKS_PER_HOUR times per client address and variant (in the cache)."""
-    address = request.META.get("REMOTE_ADDR") or "-"
+    address = client_ip(request) or "-"
     bucket = "pz:clicks:" + hashlib.blake2s(f"{address}|{key}".encode(), digest_size=12).hexdigest()
     cache.add(bucket, 0, 3600)
     try:

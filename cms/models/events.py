@@ -208,7 +208,7 @@ class EventPage(BasePage):
     def serve(self, request, *args, **kwargs):
         from events.selectors import registration_asset
         from events.views import RegistrationHost, remember_invite
-        from forms.views import form_serve
+        from forms.services.journey import form_serve
 
         event = self.event_details
         if event is None or event.status == Event.Status.DRAFT and not getattr(request, "is_preview", False):

@@ -141,7 +141,7 @@ class WhitepaperPage(BasePage):
         gate_form = self.live_gate_form
         if gate_form is None:
             return super().serve(request, *args, **kwargs)
-        from forms.views import form_serve
+        from forms.services.journey import form_serve
 
         return form_serve(request, host_page=self, form_page=gate_form, template=self.get_template(request),
                           asset=self.gated_asset())

@@ -20,7 +20,6 @@ from core.edge import PARAMETER_ERRORS, ErrorsOut, RowId
 from forms.models import LeadFormPage
 from forms.services import spam
 from forms.services.submission import (
-    ATTRIBUTION_FIELDS,
     CONSENT_FIELD,
     POLICY_FIELD,
     SubmitResult,
@@ -31,10 +30,10 @@ from forms.services.submission import (
     gate_is_open,
     returning_download_path,
 )
-from forms.views import client_ip, header_country, new_visitor_id
 from leads.cleaning import clean_text
+from leads.request_facts import ATTRIBUTION_FIELDS, client_ip, request_country
 from leads.selectors import person_for_visitor
-from leads.services.identity import valid_visitor_id
+from leads.services.identity import new_visitor_id, valid_visitor_id
 
 router = Router(tags=["forms"])
 
@@ -128,7 +127,7 @@ def _visitor(request, visitor_id: str, country: str, context: dict | None = None
     return Visitor(
         visitor_id=visitor_id,
         person=None if is_new else person_for_visitor(visitor_id),
-        country=country if country.isalpha() and len(country) == 2 else header_country(request),
+        country=country if country.isalpha() and len(country) == 2 else request_country(request),
         ip_address=client_ip(request),
         attribution={k: v for k, v in attribution.items() if v},
         channel="api",

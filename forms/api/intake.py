@@ -14,6 +14,7 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from forms import intake
+from leads.request_facts import client_ip
 
 router = Router(tags=["intake"])
 
@@ -110,8 +111,9 @@ Malformed JSON is 400 and a missing lead id 422, each with a machine-readable `e
 
 
 def _client_ip(request) -> str | None:
+    # The address every app reads, kept only when it parses: it is stored in an address field.
     try:
-        return str(parse_ip(request.META.get("REMOTE_ADDR", "")))
+        return str(parse_ip(client_ip(request) or ""))
     except ValueError:
         return None
 

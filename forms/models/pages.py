@@ -9,6 +9,8 @@ from wagtail.contrib.forms.panels import FormSubmissionsPanel
 from wagtail.fields import RichTextField
 from wagtail.search import index
 
+from core.models import Record
+
 
 class FormPurpose(models.TextChoices):
     GATE = "gate", "Gated content (whitepaper download)"
@@ -129,21 +131,44 @@ class LeadFormPage(AbstractEmailForm):
         # Wagtail's submissions listing and its CSV/XLSX export: also which lead and what for.
         return [*super().get_data_fields(), ("lead", "Lead"), ("for", "Filled in for")]
 
-    def serve(self, request, *args, **kwargs):
-        # The whole journey (spam rules, consent, capture, emails) lives in one service; Wagtail's
-        # FormMixin.serve would skip all of it.
-        from forms.views import form_page_serve
+    # Wagtail's form hooks, where they fit. The journey (spam rules, consent, progressive profiling,
+    # capture, emails) is shared with the pages that host this form (a gated whitepaper, an event), so
+    # it runs in forms.services.journey, not in FormMixin.serve; the journey calls get_form and
+    # process_form_submission. render_landing_page does not fit: the thank-you is a state of the form
+    # panel inside whichever page hosts the form (or the panel alone for htmx), not a page of its own.
+    def get_form(self, *args, plan=None, default_country="", **kwargs):
+        """The form for this visitor's plan (known answers skipped, consent box by country).
 
-        return form_page_serve(request, self)
+        Without a plan (Wagtail's own callers: the admin preview) Wagtail's form of every field."""
+        if plan is None:
+            return super().get_form(*args, **kwargs)
+        from forms.services.submission import form_class
+
+        return form_class(self, plan, default_country=default_country)(*args, **kwargs)
+
+    def process_form_submission(self, form, *, lead=None, visitor_id="", context_label=""):
+        """The row Wagtail's submissions listing shows, tied to the lead. No email here (Wagtail's
+        AbstractEmailForm would send one): the journey writes its emails to the outbox."""
+        from forms.services.submission import stored_answers
+
+        return self.get_submission_class().objects.create(
+            page=self, form_data=stored_answers(form.cleaned_data), lead=lead, visitor_id=visitor_id,
+            context_label=context_label,
+        )
+
+    def serve(self, request, *args, **kwargs):
+        # The whole journey lives in one service shared with the host pages; Wagtail's FormMixin.serve
+        # would skip all of it.
+        from forms.services.journey import form_serve
+
+        return form_serve(request, host_page=self, form_page=self, template=self.template)
 
     def serve_preview(self, request, mode_name):
         return self.serve(request)
 
 
-class LeadFormSubmission(AbstractFormSubmission):
+class LeadFormSubmission(AbstractFormSubmission, Record):
     """Wagtail's submission row (its listing and export keep working), tied to the captured lead."""
-    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
-    wagtail_reference_index_ignore = True
 
     lead = models.ForeignKey("leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     visitor_id = models.CharField(max_length=64, blank=True)

@@ -20,6 +20,7 @@ from forms.models import FieldMapping, FormPurpose, LeadFormPage, LeadFormSubmis
 from forms.models.pages import GateBehaviour
 from leads.cleaning import normalise_email, normalise_phone
 from leads.models import EMPLOYEE_BANDS
+from leads.request_facts import ATTRIBUTION_FIELDS
 from leads.selectors import person_has_converted, person_known_answers
 from leads.services import lead_capture
 from outbox import kinds
@@ -33,8 +34,6 @@ logger = logging.getLogger(__name__)
 
 CONSENT_FIELD = "marketing_consent"
 POLICY_FIELD = "sp_consent_policy"
-ATTRIBUTION_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "referrer",
-                      "landing_page")
 INTERACTION_FOR_PURPOSE = {
     FormPurpose.GATE: "content_download",
     FormPurpose.CONTACT_SALES: "contact_sales",
@@ -221,7 +220,7 @@ def unbound_form(form_page: LeadFormPage, plan: FormPlan, visitor: Visitor):
     initial.update({f"sp_{name}": value for name, value in visitor.attribution.items() if value})
     if plan.consent is not None:
         initial[POLICY_FIELD] = plan.consent.token
-    return form_class(form_page, plan, default_country=visitor.country)(initial=initial, auto_id="id_%s")
+    return form_page.get_form(plan=plan, default_country=visitor.country, initial=initial, auto_id="id_%s")
 
 
 def gate_is_open(form_page: LeadFormPage, asset: GatedAsset | None, visitor: Visitor) -> bool:
@@ -278,10 +277,12 @@ def form_submit(
     absolute_url=lambda path: path,
     confirm: bool = True,
 ) -> SubmitResult:
-    """Check, validate, capture. Spam never becomes a lead; a valid answer is stored before anything else."""
+    """Check, validate, capture. Spam never becomes a lead; a valid answer is stored before anything else.
+
+    The steps, in order: limits and honeypot (`_early_rejection`), the form and its consent wording
+    (`_consent_policy`), validation, the timing token, then `lead_fields`, `_capture` and `_record`."""
     plan = form_plan(form_page, visitor)
-    payload = {key: (data.getlist(key) if hasattr(data, "getlist") and len(data.getlist(key)) > 1 else data.get(key))
-               for key in data if key != "csrfmiddlewaretoken"}
+    payload = _payload(data)
     email_given = _raw_email(form_page, plan, data)
 
     def reject(rejection):
@@ -289,32 +290,62 @@ def form_submit(
                            email=email_given if isinstance(email_given, str) else "", payload=payload)
         return SubmitResult("rejected", form=None, rejection=rejection)
 
-    # Every attempt counts towards the limits; the timing token is judged only on a complete answer,
-    # so a person who presses Send on an empty form at once sees what is missing, not a spam warning.
-    rejection = spam.check_honeypot(data.get(spam.HONEYPOT_FIELD)) or spam.check_rate_limits(
-        ip_address=visitor.ip_address, email=email_given
-    )
+    rejection = _early_rejection(data, visitor, email_given)
     if rejection is not None:
         return reject(rejection)
-
-    form = form_class(form_page, plan, default_country=visitor.country)(data, auto_id="id_%s")
-    policy = None
-    if plan.consent is not None:
-        token = data.get(POLICY_FIELD) or ""
-        # The usual case: the wording the plan has just looked up (no second query for it).
-        policy = plan.consent if token == plan.consent.token else policy_from_token(token)
-        if policy is None:
-            # The wording changed while the form was open (or the field was forged): show the new text.
-            form.is_valid()
-            form.add_error(None, "The consent wording has just been updated. Please read it and send the form again.")
-            return SubmitResult("invalid", form=form)
+    form = form_page.get_form(data, plan=plan, default_country=visitor.country, auto_id="id_%s")
+    policy, problem = _consent_policy(plan, data, form)
+    if problem is not None:
+        return problem
     if not form.is_valid():
         return SubmitResult("invalid", form=form)
     rejection = spam.check_started_token(data.get(spam.STARTED_FIELD) or "", form_page.pk)
     if rejection is not None:
         return reject(rejection)
 
-    cleaned = form.cleaned_data
+    fields, answers = lead_fields(form_page, plan, form.cleaned_data, visitor=visitor, policy=policy)
+    lead = _capture(form_page, payload, fields, visitor=visitor, asset=asset)
+    path = ""
+    if asset is not None and asset.document_id:
+        path = download_path(DownloadGrant(document_id=asset.document_id, object_id=asset.object_id,
+                                           lead_id=lead.pk, topics=asset.topics))
+    submission = _record(form_page, form, fields, answers, lead=lead, visitor=visitor, asset=asset, policy=policy,
+                         path=path, absolute_url=absolute_url, confirm=confirm)
+    return SubmitResult("accepted", form=form, lead=lead, submission=submission, download_path=path)
+
+
+def _payload(data) -> dict:
+    """The answer as it came (lists kept for repeated keys), for the raw lead and the spam log."""
+    return {key: (data.getlist(key) if hasattr(data, "getlist") and len(data.getlist(key)) > 1 else data.get(key))
+            for key in data if key != "csrfmiddlewaretoken"}
+
+
+def _early_rejection(data, visitor: Visitor, email_given) -> spam.Rejection | None:
+    # Every attempt counts towards the limits; the timing token is judged only on a complete answer,
+    # so a person who presses Send on an empty form at once sees what is missing, not a spam warning.
+    return spam.check_honeypot(data.get(spam.HONEYPOT_FIELD)) or spam.check_rate_limits(
+        ip_address=visitor.ip_address, email=email_given
+    )
+
+
+def _consent_policy(plan: FormPlan, data, form) -> tuple[AppliedPolicy | None, SubmitResult | None]:
+    """The consent wording the visitor saw, or the form to show again when it changed meanwhile."""
+    if plan.consent is None:
+        return None, None
+    token = data.get(POLICY_FIELD) or ""
+    # The usual case: the wording the plan has just looked up (no second query for it).
+    policy = plan.consent if token == plan.consent.token else policy_from_token(token)
+    if policy is None:
+        # The wording changed while the form was open (or the field was forged): show the new text.
+        form.is_valid()
+        form.add_error(None, "The consent wording has just been updated. Please read it and send the form again.")
+        return None, SubmitResult("invalid", form=form)
+    return policy, None
+
+
+def lead_fields(form_page: LeadFormPage, plan: FormPlan, cleaned: dict, *, visitor: Visitor,
+                policy: AppliedPolicy | None) -> tuple[dict, dict]:
+    """(the lead's mapped fields, the custom answers) from a valid answer, known answers and attribution."""
     fields, answers = {}, {}
     for form_field in form_fields(form_page):
         name = form_field.clean_name
@@ -331,49 +362,54 @@ def form_submit(
         value = cleaned.get(f"sp_{name}") or visitor.attribution.get(name) or ""
         if value:
             fields[name] = value
-    ticked = bool(cleaned.get(CONSENT_FIELD))
-    if policy is not None and policy.granted(ticked):
+    if policy is not None and policy.granted(bool(cleaned.get(CONSENT_FIELD))):
         fields["consent"] = "granted"
     if answers:
         fields["answers"] = answers
+    return fields, answers
 
-    purpose = form_page.purpose
+
+def _capture(form_page: LeadFormPage, payload: dict, fields: dict, *, visitor: Visitor, asset: GatedAsset | None):
+    """The lead, stored and processed by the lead store, with what the form was filled in for."""
     origin = (
         {"origin_type": asset.object_type, "origin_id": asset.object_id, "origin_label": asset.label,
          "origin_topics": asset.topics}
         if asset is not None
         else {"origin_type": "form", "origin_id": str(form_page.pk), "origin_label": form_page.title}
     )
-    lead = lead_capture(
+    return lead_capture(
         source="form", payload=payload, fields=fields, visitor_id=visitor.visitor_id,
-        ip_address=visitor.ip_address, interaction_type=INTERACTION_FOR_PURPOSE.get(purpose, "form_submit"),
+        ip_address=visitor.ip_address, interaction_type=INTERACTION_FOR_PURPOSE.get(form_page.purpose, "form_submit"),
         **origin,
     )
-    path = ""
-    if asset is not None and asset.document_id:
-        path = download_path(DownloadGrant(document_id=asset.document_id, object_id=asset.object_id,
-                                           lead_id=lead.pk, topics=asset.topics))
-    # The lead is stored. What follows adds records and the emails, committed together (the emails in
-    # the outbox, sent and retried from there); a failure here is logged with the lead, never loses it.
+
+
+def stored_answers(cleaned: dict) -> dict:
+    """What Wagtail's submission row keeps of an answer: the questions, not our hidden extras."""
+    return {k: _plain(v) for k, v in cleaned.items() if not k.startswith("sp_") and k not in (spam.HONEYPOT_FIELD,)}
+
+
+def _record(form_page, form, fields, answers, *, lead, visitor, asset, policy, path, absolute_url, confirm):
+    """The submission row, the consent record and the emails, after the lead is stored.
+
+    Committed together (the emails in the outbox, sent and retried from there); a failure here is
+    logged with the lead, never loses it. Returns the submission row, or None when it failed."""
     submission = None
     try:
         with transaction.atomic():
-            submission = LeadFormSubmission.objects.create(
-                page=form_page, form_data={k: _plain(v) for k, v in cleaned.items() if not k.startswith("sp_")
-                                           and k not in (spam.HONEYPOT_FIELD,)},
-                lead=lead, visitor_id=visitor.visitor_id, context_label=asset.label if asset else "",
-            )
+            submission = form_page.process_form_submission(
+                form, lead=lead, visitor_id=visitor.visitor_id, context_label=asset.label if asset else "")
             if policy is not None:
-                consent_record(policy=policy, ticked=ticked, country=fields.get("country") or visitor.country,
-                               lead=lead, email=fields.get("email", ""), visitor_id=visitor.visitor_id,
-                               form_page=form_page, channel=visitor.channel, ip_address=visitor.ip_address)
+                consent_record(policy=policy, ticked=bool(form.cleaned_data.get(CONSENT_FIELD)),
+                               country=fields.get("country") or visitor.country, lead=lead,
+                               email=fields.get("email", ""), visitor_id=visitor.visitor_id, form_page=form_page,
+                               channel=visitor.channel, ip_address=visitor.ip_address)
             # confirm=False: the caller sends its own confirmation (an event's, with the ticket).
-            _send_emails(form_page, fields, answers, asset=asset, link=absolute_url(path) if path else "",
-                         lead=lead, confirm=confirm)
+            _send_emails(form_page, fields, answers, asset=asset, link=absolute_url(path) if path else "", lead=lead,
+                         confirm=confirm)
     except Exception:  # noqa: BLE001 - the lead is safe; the bookkeeping can be rebuilt from it
         logger.exception("Recording the form submission of %s failed", lead.lid)
-
-    return SubmitResult("accepted", form=form, lead=lead, submission=submission, download_path=path)
+    return submission
 
 
 FORM_CONFIRMATION, FORM_NOTIFICATION = "forms.confirmation", "forms.notification"

@@ -7,6 +7,7 @@ an existing one.
 """
 
 import re
+import secrets
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -41,6 +42,11 @@ BAND_CHOICES = {value for value, _ in EMPLOYEE_BANDS}
 def valid_visitor_id(visitor_id: str) -> str:
     """The visitor id if it has the shape our cookie issues, else '' (never trust a raw cookie)."""
     return visitor_id if visitor_id and VISITOR_ID.fullmatch(visitor_id) else ""
+
+
+def new_visitor_id() -> str:
+    """A fresh visitor id (v_ + 24 URL-safe characters): the one shape forms and personalisation issue."""
+    return "v_" + secrets.token_urlsafe(18)
 
 
 def seniority_for(seniority: str, job_title: str) -> str:

@@ -2,7 +2,8 @@
 
 - `context`: `visitor_context(request)` resolves the visitor (state, person, segments) once per request,
   records page views and shown variants, and writes back as the response leaves; `preview_as` for editors.
-- `request_facts`: what the request itself says (device, country, referrer, whether tracking is allowed).
+- `request_facts`: whether the request allows tracking (what else a request says about the visitor,
+  device, country, referrer, is read by `leads.request_facts`).
 - `identification`: tracked links (`tracked_link_token`) and a visitor becoming a known person.
 - `visitor_store`: the cache keys of a visitor's state and the visitor row it is loaded from and saved to.
 
@@ -18,21 +19,13 @@ from .identification import (
     tracked_link_token,
     visitor_identified,
 )
-from .request_facts import (
-    UTM_FIELDS,
-    device_of,
-    referrer_domain,
-    request_country,
-    request_user_agent,
-    tracking_allowed,
-)
+from .request_facts import UTM_FIELDS, tracking_allowed
 from .visitor_store import (
     EPOCH_KEY,
     PERSON_LINK_TTL,
     STATE_FIELDS,
     STATE_TTL,
     _state_from_database,
-    new_visitor_id,
     people_changed,
     person_key,
     state_key,
@@ -41,8 +34,8 @@ from .visitor_store import (
 
 __all__ = [
     "EPOCH_KEY", "PERSON_LINK_TTL", "STATE_FIELDS", "STATE_TTL", "TRACKED_LINK_MAX_AGE", "TRACKED_LINK_PARAM",
-    "TRACKED_LINK_SALT", "UTM_FIELDS", "VISITOR_HEADER", "VisitorContext", "_state_from_database", "device_of",
-    "new_visitor_id", "people_changed", "person_id_from_token", "person_key", "preview_as", "referrer_domain",
-    "request_country", "request_user_agent", "state_key", "tracked_link_token", "tracking_allowed",
+    "TRACKED_LINK_SALT", "UTM_FIELDS", "VISITOR_HEADER", "VisitorContext", "_state_from_database",
+    "people_changed", "person_id_from_token", "person_key", "preview_as", "state_key", "tracked_link_token",
+    "tracking_allowed",
     "visitor_context", "visitor_identified", "visitor_save",
 ]

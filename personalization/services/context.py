@@ -20,19 +20,19 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from leads.cleaning import clean_text
+from leads.request_facts import device_of, referrer_domain, request_country, request_user_agent, request_utm
 from leads.selectors import person_by_id, person_facts
-from leads.services.identity import valid_visitor_id
+from leads.services.identity import new_visitor_id, valid_visitor_id
 
 from .. import stats
 from ..segments import VERSION_KEY, current_version, segment_set
 from ..state import RECENT_PAGES, RECENT_VARIANTS, Facts, VisitorState
 from .identification import TRACKED_LINK_PARAM, person_id_from_token, visitor_identified
-from .request_facts import UTM_FIELDS, device_of, referrer_domain, request_country, request_user_agent, tracking_allowed
+from .request_facts import UTM_FIELDS, tracking_allowed
 from .visitor_store import (
     EPOCH_KEY,
     STATE_TTL,
     _state_from_database,
-    new_visitor_id,
     person_key,
     state_key,
     visitor_save,
@@ -239,7 +239,7 @@ class VisitorContext:
         # Without tracking the state is this request's alone (never stored): the campaign, referrer and
         # page of this request still count for this response.
         state, request, now = self.state, self.request, self.now
-        utm = {name: clean_text(request.GET.get(name), 255)[0] for name in UTM_FIELDS}
+        utm = request_utm(request, UTM_FIELDS)
         referrer = referrer_domain(request)
         # A new visit after PERSONALIZATION_VISIT_GAP_MINUTES (30) without activity, as analytics tools count.
         gap = timedelta(minutes=settings.PERSONALIZATION_VISIT_GAP_MINUTES)

@@ -32,11 +32,6 @@ def person_key(visitor_id: str) -> str:
 PERSON_LINK_TTL = 90 * 24 * 3600
 
 
-def new_visitor_id() -> str:
-    # The same shape the forms app issues (v_ + 24 URL-safe characters), so either may issue the cookie.
-    return "v_" + secrets.token_urlsafe(18)
-
-
 STATE_FIELDS = [
     "first_seen_at", "last_seen_at", "visit_count", "page_views", "first_utm_source", "first_utm_medium",
     "first_utm_campaign", "last_utm_source", "last_utm_medium", "last_utm_campaign", "first_referrer_domain",
