@@ -6,13 +6,10 @@ event changes the page with no copy to keep in step. The page's own fields (intr
 body blocks, images, SEO) belong to editors and generation never overwrites them.
 """
 
-from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Prefetch
 from django.http import Http404
-from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from wagtail.admin.panels import FieldPanel, HelpPanel
 from wagtail.api import APIField
@@ -25,7 +22,7 @@ from cms.api.fields import EventDetailsField, ImageField
 from cms.blocks import RICH_TEXT_FEATURES, BodyBlock, FAQBlock
 from events.models import Event
 
-from .pages import LISTING_PAGE_SIZE, BasePage
+from .pages import BasePage, ResultsInPlaceMixin, listing_page_context
 
 # The renditions the templates make: a speaker's photo (pages/event_page.html) and an event card's
 # hero image (partials/event_card.html).
@@ -46,12 +43,11 @@ EVENT_TYPE_IMAGES = {
 }
 
 
-class EventIndexPage(BasePage):
+class EventIndexPage(ResultsInPlaceMixin, BasePage):
     """Upcoming and past events, filtered by when, type, topic and city.
 
-    Like the whitepaper library (FilteredListingMixin): a plain GET form that works without
-    JavaScript; with htmx a change swaps the results region in place and the server answers an htmx
-    request with that region only.
+    Like the whitepaper library: a plain GET form that works without JavaScript; with htmx a change
+    swaps the results region in place (ResultsInPlaceMixin).
     """
 
     personalised_fields = ()
@@ -93,28 +89,12 @@ class EventIndexPage(BasePage):
         pages = pages.prefetch_related(Prefetch(
             "hero_image__renditions", to_attr="prefetched_renditions",
             queryset=get_image_model().get_rendition_model().objects.filter(filter_spec=CARD_IMAGE)))
-        paginator = Paginator(pages, LISTING_PAGE_SIZE)
-        page_obj = paginator.get_page(request.GET.get("page"))
-        params = request.GET.copy()
-        params.pop("page", None)
-        context.update(filter_form=form, page_obj=page_obj, filters_active=bool(filters), showing_past=past,
-                       page_range=paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1),
-                       querystring_without_page=params.urlencode(), item_singular="event", item_plural="events")
+        context.update(listing_page_context(request, pages), filter_form=form, filters_active=bool(filters),
+                       showing_past=past, item_singular="event", item_plural="events")
         return context
 
     def cities(self) -> list[str]:
         return sorted({city for city in self.event_pages().values_list("event__city", flat=True) if city})
-
-    def serve(self, request, *args, **kwargs):
-        htmx = getattr(request, "htmx", None)
-        # A history restore asks for the whole page again, with HX-Request set (htmx 2).
-        if htmx and not htmx.boosted and not htmx.history_restore_request:
-            response = TemplateResponse(request, self.results_template, self.get_context(request))
-        else:
-            response = super().serve(request, *args, **kwargs)
-        # The same URL answers with a fragment or a whole page: caches must keep them apart.
-        patch_vary_headers(response, ("HX-Request",))
-        return response
 
 
 class EventPage(BasePage):

@@ -192,7 +192,43 @@ class StandardPage(BasePage):
     template = "pages/standard_page.html"
 
 
-class FilteredListingMixin:
+class ResultsInPlaceMixin:
+    """A listing whose filter form swaps only its results region in place with htmx.
+
+    The page's own URL answers an htmx request with `results_template` alone, and everything else
+    (no JavaScript, a boosted link, a history restore) with the whole page.
+    """
+
+    results_template = ""
+
+    def serve(self, request, *args, **kwargs):
+        htmx = getattr(request, "htmx", None)
+        # A history restore asks for the whole page again, with HX-Request set (htmx 2).
+        if htmx and not htmx.boosted and not htmx.history_restore_request:
+            response = TemplateResponse(request, self.results_template, self.get_context(request))
+        else:
+            response = super().serve(request, *args, **kwargs)
+        # The same URL answers with a fragment or a whole page: caches must keep them apart.
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+
+
+def listing_page_context(request, items) -> dict:
+    """One page of a listing (`?page=`), its links and the query string the links keep."""
+    paginator = Paginator(items, LISTING_PAGE_SIZE)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return {
+        "page_obj": page_obj,
+        # Numbers around the current page plus the ends, with ellipses: a 1,000-item library renders
+        # 9 links, not 84.
+        "page_range": paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1),
+        "querystring_without_page": params.urlencode(),
+    }
+
+
+class FilteredListingMixin(ResultsInPlaceMixin):
     """A listing page whose children are filtered by topic and industry and paginated.
 
     The filter form is a plain GET form, so it works without JavaScript; with htmx the results
@@ -214,35 +250,12 @@ class FilteredListingMixin:
         form = ListingFilterForm(request.GET or None)
         filters = form.cleaned_filters() if form.is_bound else {}
         items = self.listing_queryset(**filters).descendant_of(self)
-        paginator = Paginator(items, LISTING_PAGE_SIZE)
-        page_obj = paginator.get_page(request.GET.get("page"))
         context.update(
+            listing_page_context(request, items),
             filter_form=form,
-            page_obj=page_obj,
-            # Numbers around the current page plus the ends, with ellipses: a 1,000-item library
-            # renders 9 links, not 84.
-            page_range=paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1),
             filters_active=bool(filters),
-            querystring_without_page=_querystring_without_page(request),
             card_template=self.card_template,
             item_singular=self.item_singular,
             item_plural=self.item_plural,
         )
         return context
-
-    def serve(self, request, *args, **kwargs):
-        htmx = getattr(request, "htmx", None)
-        # A history restore asks for the whole page again, with HX-Request set (htmx 2).
-        if htmx and not htmx.boosted and not htmx.history_restore_request:
-            response = TemplateResponse(request, self.results_template, self.get_context(request))
-        else:
-            response = super().serve(request, *args, **kwargs)
-        # The same URL answers with a fragment or a whole page: caches must keep them apart.
-        patch_vary_headers(response, ("HX-Request",))
-        return response
-
-
-def _querystring_without_page(request):
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
