@@ -1,8 +1,8 @@
 from django.urls import path, reverse
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 
 from core import admin_views
+from core.admin_menu import PermissionMenuItem
 from core.logins import LOCKED_OUT_ACTION
 
 
@@ -16,11 +16,7 @@ def core_admin_urls():
     return [path("reports/background-work/", admin_views.background_work, name="core_background_work")]
 
 
-class BackgroundWorkMenuItem(MenuItem):
-    def is_shown(self, request):
-        return admin_views.may_view(request.user)
-
-
 @hooks.register("register_reports_menu_item")
 def background_work_menu_item():
-    return BackgroundWorkMenuItem("Background work", reverse("core_background_work"), icon_name="cogs", order=900)
+    return PermissionMenuItem("Background work", reverse("core_background_work"), any_of=admin_views.PERMISSION,
+                              icon_name="cogs", order=900)

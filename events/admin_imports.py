@@ -20,13 +20,13 @@ from django.shortcuts import redirect
 from django.urls import include, path, reverse, reverse_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.admin_url_finder import AdminURLFinder
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.models import Page
 
+from core.admin_menu import PermissionMenuItem
 from events import imports
 from events.models import Event
-from events.permissions import can_import_events, can_publish_pages
+from events.permissions import IMPORT_PERMISSION, can_import_events, can_publish_pages
 
 SESSION_KEY = "event_imports"
 KEEP_IN_SESSION = 5  # uploads per session; older ones are forgotten (and their files purged later)
@@ -215,12 +215,7 @@ _patterns = [
 urlpatterns = [path("", include((_patterns, "event_imports")))]
 
 
-class EventImportMenuItem(MenuItem):
-    def is_shown(self, request):
-        return can_import_events(request.user)
-
-
-def import_menu_item(order: int = 281) -> MenuItem:
+def import_menu_item(order: int = 281) -> PermissionMenuItem:
     """'Import events' for the admin menu (or an Events submenu), shown to people who may add events."""
-    return EventImportMenuItem("Import events", reverse_lazy("event_imports:upload"), name="event-import",
-                               icon_name="upload", order=order)
+    return PermissionMenuItem("Import events", reverse_lazy("event_imports:upload"), any_of=IMPORT_PERMISSION,
+                              name="event-import", icon_name="upload", order=order)

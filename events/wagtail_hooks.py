@@ -12,12 +12,13 @@ from urllib.parse import urlencode
 from django.urls import include, path, reverse
 from django.utils.functional import cached_property
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.widgets.button import Button
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from core.admin_menu import PermissionMenuItem
 
 from . import admin_imports
 from .admin_views.bulk import BULK_ACTIONS
@@ -159,11 +160,6 @@ class EventEmailTemplateViewSet(SnippetViewSet):
     ]
 
 
-class ApprovalQueueMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm("events.change_registration")
-
-
 class EventsViewSetGroup(SnippetViewSetGroup):
     menu_label = "Events"
     menu_icon = "date"
@@ -172,8 +168,9 @@ class EventsViewSetGroup(SnippetViewSetGroup):
 
     def get_submenu_items(self):
         events, registrations, *others = super().get_submenu_items()
-        queue = ApprovalQueueMenuItem("Approval queue", registrations_url(status=Registration.Status.PENDING),
-                                      name="event-approval-queue", icon_name="time")
+        queue = PermissionMenuItem("Approval queue", registrations_url(status=Registration.Status.PENDING),
+                                   any_of="events.change_registration", name="event-approval-queue",
+                                   icon_name="time")
         items = [events, registrations, queue, *others, admin_imports.import_menu_item()]
         for order, item in enumerate(items, start=1):
             item.order = order

@@ -12,14 +12,13 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
-from django.utils.functional import cached_property
 from django.views.generic import TemplateView
 from wagtail.admin.auth import permission_denied
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.log_actions import log
 
+from core.admin_menu import PermissionMenuItem
 from forms.imports import services
 from forms.imports.mapping import FIELD_LABELS, mapping_choices, template_csv
 from forms.imports.parsing import DELIMITER_NAMES, ImportFileError, max_bytes, max_rows
@@ -222,11 +221,6 @@ class SummaryDownloadView(ImportView):
         return response
 
 
-class ImportMenuItem(MenuItem):
-    def is_shown(self, request):
-        return can_import(request.user)
-
-
 class LeadImportViewSet(ViewSet):
     name = "lead_imports"
     url_prefix = "lead-imports"
@@ -237,10 +231,7 @@ class LeadImportViewSet(ViewSet):
     menu_name = "lead-imports"
     menu_order = 251  # just after the Lead store
     add_to_admin_menu = True
-
-    @cached_property
-    def menu_item_class(self):
-        return ImportMenuItem
+    menu_item_class = PermissionMenuItem.for_viewset(any_of=PERMISSION)
 
     @property
     def menu_url(self):

@@ -2,7 +2,6 @@
 
 from django.urls import path, reverse
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
@@ -14,6 +13,8 @@ from wagtail.admin.panels import (
 )
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
+
+from core.admin_menu import PermissionMenuItem
 
 from . import views
 from .models import Segment
@@ -78,13 +79,8 @@ def personalisation_admin_urls():
     ]
 
 
-class StatisticsMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm("personalization.view_segment") or request.user.has_perm(
-            "personalization.change_segment")
-
-
 @hooks.register("register_reports_menu_item")
 def statistics_menu_item():
-    return StatisticsMenuItem("Variant statistics", reverse("personalization_statistics"), icon_name="group",
-                              order=700)
+    return PermissionMenuItem("Variant statistics", reverse("personalization_statistics"),
+                              any_of=("personalization.view_segment", "personalization.change_segment"),
+                              icon_name="group", order=700)

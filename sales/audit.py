@@ -28,7 +28,6 @@ from wagtail.admin.filters import (
     UserModelMultipleChoiceField,
     WagtailFilterSet,
 )
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.reports import ReportView
 from wagtail.admin.views.reports.audit_logging import LogEntriesView
@@ -37,9 +36,10 @@ from wagtail.log_actions import log
 from wagtail.log_actions import registry as log_registry
 from wagtail.models import ModelLogEntry
 
+from core.admin_menu import PermissionMenuItem
 from leads.admin_privacy import EXPORT_ACTION
 from leads.models import Person
-from sales.access import can_view_audit_log
+from sales.access import AUDIT_PERMISSION, can_view_audit_log
 
 logger = logging.getLogger(__name__)
 
@@ -295,11 +295,6 @@ class AuditLogResultsView(AuditLogView):
     results_only = True
 
 
-class AuditLogMenuItem(MenuItem):
-    def is_shown(self, request):
-        return can_view_audit_log(request.user)
-
-
 class AuditLogViewSet(ViewSet):
     """The audit log under Sales, shown only to those allowed to read it."""
 
@@ -308,7 +303,7 @@ class AuditLogViewSet(ViewSet):
     url_namespace = "sales_audit"
     icon = "history"
     menu_label = AUDIT_LOG_TITLE
-    menu_item_class = AuditLogMenuItem
+    menu_item_class = PermissionMenuItem.for_viewset(any_of=AUDIT_PERMISSION)
 
     def get_urlpatterns(self):
         return [

@@ -27,11 +27,11 @@ from django.middleware.csrf import get_token
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import BaseColumn, Column, DateColumn, NumberColumn, TitleColumn
 from wagtail.admin.views.generic.base import BaseListingView
 from wagtail.admin.viewsets.base import ViewSet
 
+from core.admin_menu import PermissionMenuItem
 from leads.models import Lead
 from sales.access import can_export, visible_leads
 from sales.filters import JUNK_INCLUDED, junk_filter
@@ -245,11 +245,6 @@ class LeadListsView(BaseListingView):
         return context
 
 
-class LeadListMenuItem(MenuItem):
-    def is_shown(self, request):
-        return can_see_lead_lists(request.user)
-
-
 class LeadListViewSet(ViewSet):
     name = "sales_lead_lists"
     url_prefix = "sales/lead-lists"
@@ -257,10 +252,7 @@ class LeadListViewSet(ViewSet):
     icon = "doc-full-inverse"
     menu_label = "Lead lists"
     add_to_admin_menu = False
-
-    @cached_property
-    def menu_item_class(self):
-        return LeadListMenuItem
+    menu_item_class = PermissionMenuItem.for_viewset(any_of=VIEW_PERMISSION)
 
     def get_urlpatterns(self):
         return [

@@ -17,16 +17,15 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
-from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
 from django.views.generic import TemplateView
 from wagtail.admin.auth import permission_denied
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
+from core.admin_menu import PermissionMenuItem
 from leads.privacy import can_view_personal_data
-from sales.access import can_export, scope_for
+from sales.access import EXPORT_PERMISSION, can_export, scope_for
 from sales.exports import columns as registry
 from sales.exports import services
 from sales.models import ExportJob
@@ -212,11 +211,6 @@ class RetryView(ExportView):
         return redirect("sales_exports:detail", pk=job.pk)
 
 
-class ExportMenuItem(MenuItem):
-    def is_shown(self, request):
-        return can_export(request.user)
-
-
 class ExportViewSet(ViewSet):
     name = "sales_exports"
     url_prefix = "sales/exports"
@@ -226,10 +220,7 @@ class ExportViewSet(ViewSet):
     menu_label = "My exports"
     menu_name = "sales-exports"
     add_to_admin_menu = False
-
-    @cached_property
-    def menu_item_class(self):
-        return ExportMenuItem
+    menu_item_class = PermissionMenuItem.for_viewset(any_of=EXPORT_PERMISSION)
 
     def get_urlpatterns(self):
         return [
