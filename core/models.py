@@ -1,12 +1,21 @@
 from django.db import models
 
 
-class WorkerHeartbeat(models.Model):
+class Record(models.Model):
+    """A row that records what happened (a lead, an interaction, a delivery attempt, a heartbeat...):
+    written often, never content an editor links to or from."""
+
+    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
+    # Wagtail reads the attribute with getattr, so every subclass is left out of the index.
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        abstract = True
+
+
+class WorkerHeartbeat(Record):
     """A background worker that is alive says so here every few seconds (core.workers). A worker whose
     heartbeat stops has died: the tasks it held are run again by the others."""
-
-    # A record, not content: Wagtail's reference index would cost queries on every heartbeat.
-    wagtail_reference_index_ignore = True
 
     worker_id = models.CharField(max_length=64, unique=True)
     hostname = models.CharField(max_length=255, blank=True)

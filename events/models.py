@@ -31,6 +31,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable
 from wagtail.search import index
 
+from core.models import Record
+
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
 OFFSET_PATTERN = re.compile(r"^\s*(\d{1,4})\s*([mhd])\s*$", re.IGNORECASE)
 OFFSET_UNITS = {"m": 60, "h": 3600, "d": 86400}
@@ -344,10 +346,8 @@ def new_secret() -> str:
     return secrets.token_urlsafe(12)
 
 
-class Registration(models.Model):
+class Registration(Record):
     """One person's place at one event. The form fill behind it is a lead in the lead store."""
-    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
-    wagtail_reference_index_ignore = True
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending approval"

@@ -10,6 +10,8 @@ from django.db.models.functions import Lower
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
+from core.models import Record
+
 EMPLOYEE_BANDS = [
     ("1-49", "1-49"),
     ("50-249", "50-249"),
@@ -54,10 +56,8 @@ class Consent(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-class Company(models.Model):
+class Company(Record):
     """An account (CID). Subsidiaries point at their group (EID) through `parent`."""
-    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
-    wagtail_reference_index_ignore = True
 
     name = models.CharField(max_length=200)
     # Lower-cased, whitespace-collapsed name: how a company submitted without a domain is found.
@@ -90,10 +90,8 @@ class Company(models.Model):
         return f"CID-{self.pk}"
 
 
-class CompanyDomain(models.Model):
+class CompanyDomain(Record):
     """A web/email domain of a company: how a business email finds its company."""
-    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
-    wagtail_reference_index_ignore = True
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="domains")
     domain = models.CharField(max_length=253, unique=True)
@@ -102,10 +100,8 @@ class CompanyDomain(models.Model):
         return self.domain
 
 
-class Person(models.Model):
+class Person(Record):
     """One human being (PID), identified by email, whatever visitor ids and leads they came through."""
-    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
-    wagtail_reference_index_ignore = True
 
     email = models.EmailField(max_length=254, help_text="As first captured, normalised")
     # The identity key: lower-case, without a +tag (jane+news@x.com is jane@x.com's mailbox).
@@ -169,14 +165,12 @@ class Person(models.Model):
         return f"PID-{self.pk}"
 
 
-class VisitorLink(models.Model):
+class VisitorLink(Record):
     """A first-party visitor id (cookie) known to belong to a person.
 
     A shared browser can identify as several people over time: each gets its own link, and
     interactions carry the person they were recorded for, so every history stays correct.
     """
-    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
-    wagtail_reference_index_ignore = True
 
     visitor_id = models.CharField(max_length=64, db_index=True)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="visitor_links")
@@ -190,10 +184,8 @@ class VisitorLink(models.Model):
         return f"{self.visitor_id} -> {self.person_id}"
 
 
-class PersonMerge(models.Model):
+class PersonMerge(Record):
     """The log of two people merged into one (the older id is kept)."""
-    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
-    wagtail_reference_index_ignore = True
 
     kept = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="merges")
     merged_person_id = models.BigIntegerField()
@@ -207,10 +199,8 @@ class PersonMerge(models.Model):
         return f"PID-{self.merged_person_id} ({self.merged_email}) merged into PID-{self.kept_id}"
 
 
-class Lead(models.Model):
+class Lead(Record):
     """One capture event (LID): a form fill, an import row, a webhook call, a manual entry."""
-    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
-    wagtail_reference_index_ignore = True
 
     class Source(models.TextChoices):
         FORM = "form", "Form"
@@ -311,10 +301,8 @@ class Lead(models.Model):
     flag_reasons.short_description = "Flags and reasons"
 
 
-class Interaction(models.Model):
+class Interaction(Record):
     """Something a person or visitor did. Written often, read in aggregate."""
-    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
-    wagtail_reference_index_ignore = True
 
     class Type(models.TextChoices):
         PAGE_VIEW = "page_view", "Page view"
@@ -352,10 +340,8 @@ class Interaction(models.Model):
         return f"{self.type} at {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
-class StageTransition(models.Model):
+class StageTransition(Record):
     """Every lifecycle move, forward or back, with when and why: stage velocity comes from here."""
-    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
-    wagtail_reference_index_ignore = True
 
     class ReasonType(models.TextChoices):
         RULE = "rule", "Rule"
@@ -520,11 +506,9 @@ class SalesRep(models.Model):
         return [code.strip().upper() for code in self.territories.split(",") if code.strip()]
 
 
-class CrmDelivery(models.Model):
+class CrmDelivery(Record):
     """A push to the CRM, written in the same transaction as the stage change (transactional outbox)
     and delivered by a background task until the CRM accepts it."""
-    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
-    wagtail_reference_index_ignore = True
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
@@ -550,9 +534,7 @@ class CrmDelivery(models.Model):
         return f"{self.event} push for PID-{self.person_id} ({self.get_status_display()})"
 
 
-class CrmDeliveryAttempt(models.Model):
-    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
-    wagtail_reference_index_ignore = True
+class CrmDeliveryAttempt(Record):
     delivery = models.ForeignKey(CrmDelivery, on_delete=models.CASCADE, related_name="attempt_log")
     attempted_at = models.DateTimeField()
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -8,13 +8,13 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.models import Orderable
 from wagtail.search import index
 
+from core.models import Record
+
 from .rules import FACT_CHOICES, OPERATOR_CHOICES, parse_rule
 
 
-class Visitor(models.Model):
+class Visitor(Record):
     """One browser, by its first-party cookie. Written once per visit (not per page view)."""
-    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
-    wagtail_reference_index_ignore = True
 
     visitor_id = models.CharField(max_length=64, unique=True)
     # Set when the visitor is identified (form fill, tracked link); read with the visitor in one query.

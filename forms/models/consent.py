@@ -3,6 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from core.models import Record
+
 EVERYWHERE_ELSE = "*"
 
 
@@ -47,10 +49,8 @@ class ConsentPolicy(models.Model):
             raise ValidationError({"text": "The consent text cannot be empty."})
 
 
-class ConsentRecord(models.Model):
+class ConsentRecord(Record):
     """One consent decision, exactly as the visitor saw it. Never edited; a new decision is a new row."""
-    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
-    wagtail_reference_index_ignore = True
 
     lead = models.ForeignKey("leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     email = models.CharField(max_length=254, blank=True, db_index=True)

@@ -3,13 +3,12 @@
 from django.conf import settings
 from django.db import models
 
+from core.models import Record
 from forms.imports.storage import private_import_storage
 
 
-class LeadImport(models.Model):
+class LeadImport(Record):
     """One uploaded file, its column mapping, the import's progress and its summary."""
-    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
-    wagtail_reference_index_ignore = True
 
     class Status(models.TextChoices):
         MAPPING = "mapping", "Uploaded: map the columns"
@@ -101,10 +100,8 @@ class LeadImport(models.Model):
         return int((self.total_rows - self.rows_done) / rate)
 
 
-class LeadImportResult(models.Model):
+class LeadImportResult(Record):
     """The outcome of one batch of rows, as CSV lines of the summary (written with the batch)."""
-    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
-    wagtail_reference_index_ignore = True
 
     lead_import = models.ForeignKey(LeadImport, on_delete=models.CASCADE, related_name="results")
     first_row = models.PositiveIntegerField()

@@ -2,11 +2,10 @@
 
 from django.db import models
 
+from core.models import Record
 
-class RejectedSubmission(models.Model):
-    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
-    wagtail_reference_index_ignore = True
 
+class RejectedSubmission(Record):
     class Reason(models.TextChoices):
         HONEYPOT = "honeypot", "Filled in the hidden honeypot field"
         TOO_FAST = "too_fast", "Sent faster than a person can fill in the form"

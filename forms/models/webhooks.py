@@ -3,12 +3,12 @@ a replay never makes a second lead."""
 
 from django.db import models
 
+from core.models import Record
 
-class WebhookReceipt(models.Model):
+
+class WebhookReceipt(Record):
     """A provider's lead, received once. The unique constraint is what makes intake idempotent, also
     when the provider sends the same lead twice at the same instant."""
-    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
-    wagtail_reference_index_ignore = True
 
     provider = models.CharField(max_length=40, help_text="As in the intake URL, e.g. linkedin")
     provider_lead_id = models.CharField(max_length=255, help_text="The provider's id of the lead")
