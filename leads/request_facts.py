@@ -65,11 +65,16 @@ def device_of(user_agent: str) -> tuple[str, str, str]:
     return kind, parsed.os.family[:50], parsed.browser.family[:50]
 
 
+def request_referrer(request) -> str:
+    """The page the visitor came from: a server-side front end passes its visitor's along."""
+    value = request.META.get("HTTP_X_VISITOR_REFERRER") or request.META.get("HTTP_REFERER") or ""
+    return clean_text(value, 2000)[0]
+
+
 def referrer_domain(request) -> str:
     """The referring site's host (without www.), '' for none or our own site."""
-    referrer = request.META.get("HTTP_X_VISITOR_REFERRER") or request.META.get("HTTP_REFERER") or ""
     try:
-        host = (urlparse(clean_text(referrer, 2000)[0]).hostname or "").lower()
+        host = (urlparse(request_referrer(request)).hostname or "").lower()
     except ValueError:
         return ""
     host = host.removeprefix("www.")
@@ -89,7 +94,7 @@ def request_attribution(request) -> dict:
     """UTM parameters, referrer and landing page: this request's own, else the first touch we remembered."""
     current = request_utm(request)
     if any(current.values()):
-        current["referrer"] = clean_text(request.META.get("HTTP_REFERER"), 2000)[0]
+        current["referrer"] = request_referrer(request)
         current["landing_page"] = clean_text(request.build_absolute_uri(), 2000)[0]
         return {name: value for name, value in current.items() if value}
     try:
@@ -98,10 +103,9 @@ def request_attribution(request) -> dict:
         remembered = None
     if isinstance(remembered, dict):
         return {name: clean_text(remembered.get(name), 2000)[0] for name in ATTRIBUTION_FIELDS if remembered.get(name)}
-    referrer = clean_text(request.META.get("HTTP_REFERER"), 2000)[0]
-    own_host = request.get_host()
-    external = referrer and f"//{own_host}/" not in referrer and not referrer.endswith(f"//{own_host}")
-    return {"referrer": referrer, "landing_page": request.build_absolute_uri()} if external else {}
+    # A first touch from another site (not a click within our own) is worth keeping.
+    external = referrer_domain(request)
+    return {"referrer": request_referrer(request), "landing_page": request.build_absolute_uri()} if external else {}
 
 
 def attribution_remember(response, request, attribution: dict) -> None:
