@@ -202,8 +202,16 @@ def test_find_by_html_path(client, whitepaper_index):
 
 
 def test_drafts_and_private_pages_are_not_served(client, whitepaper_index):
-    draft = WhitepaperPageFactory(parent=whitepaper_index, live=False)
-    assert client.get(f"/api/v2/pages/{draft.pk}/").status_code == 404
+    from wagtail.models import PageViewRestriction
+
+    draft = WhitepaperPageFactory(parent=whitepaper_index, live=False, title="Draft paper")
+    private = WhitepaperPageFactory(parent=whitepaper_index, title="Private paper")
+    PageViewRestriction.objects.create(page=private, restriction_type=PageViewRestriction.PASSWORD, password="pw")
+    public = WhitepaperPageFactory(parent=whitepaper_index, title="Public paper")
+    for page in (draft, private):
+        assert client.get(f"/api/v2/pages/{page.pk}/").status_code == 404, page.title
+    titles = {item["title"] for item in get_json(client, "/api/v2/pages/?type=cms.WhitepaperPage")["items"]}
+    assert titles == {public.title}, "the listing leaves drafts and private pages out too"
 
 
 def test_images_and_documents(client, whitepaper_index):

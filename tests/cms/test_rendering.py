@@ -117,14 +117,18 @@ def test_json_ld_cannot_be_broken_out_of(client, home_page):
 
 def test_images_have_alt_text(client, site_pages):
     html = client.get(site_pages["story"].url).content.decode()
-    for tag in re.findall(r"<img\b[^>]*>", html):
+    tags = re.findall(r"<img\b[^>]*>", html)
+    assert tags, "the story page has images to check"
+    for tag in tags:
         assert "alt=" in tag, tag
 
 
 def test_404_page(client, home_page):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
-    assert "search" in response.content.decode().lower()
+    html = response.content.decode()
+    # The page's own words and its own search form ("search" alone is in every page's header).
+    assert "We couldn't find that page" in html and 'id="notfound-q"' in html
 
 
 @override_settings(DEBUG=False)

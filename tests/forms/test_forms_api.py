@@ -82,17 +82,20 @@ def test_validation_errors_are_field_to_messages(client, gate_form, consent_poli
     assert "country" in errors and not Lead.objects.exists()
 
 
-@pytest.mark.parametrize("raw, field", [
-    ("not json", "__all__"),
-    ("[]", "token"),
-    (json.dumps({"answers": {}}), "token"),
-    (json.dumps({"token": "t", "answers": "x"}), "answers"),
-    (json.dumps({"token": 5, "answers": {}, "page_id": "abc"}), "page_id"),
+@pytest.mark.parametrize("raw, field, message", [
+    ("not json", "__all__", "Invalid JSON"),
+    ("[]", "token", "Field required"),
+    (json.dumps({"answers": {}}), "token", "Field required"),
+    (json.dumps({"token": "t", "answers": "x"}), "answers", "Input should be an object"),
+    (json.dumps({"token": 5, "answers": {}, "page_id": "abc"}), "page_id", "Input should be a valid integer"),
 ])
-def test_malformed_bodies_get_422_naming_the_problem(client, gate_form, raw, field):
+def test_malformed_bodies_get_422_naming_the_problem(client, gate_form, raw, field, message):
     response = post(client, gate_form, raw)
     assert response.status_code == 422
-    assert field in response.json()["errors"] or "__all__" in response.json()["errors"]
+    errors = response.json()["errors"]
+    # The field itself is named with what is wrong (an "__all__" would name nothing for a field's problem).
+    assert any(message in said for said in errors.get(field, [])), errors
+    assert field == "__all__" or "__all__" not in errors, errors
 
 
 def test_spam_rules_apply_to_the_api(client, gate_form, consent_policies, settings):

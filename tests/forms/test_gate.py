@@ -108,7 +108,12 @@ class TestDownloadLinks:
         settings.GATED_DOWNLOAD_MAX_AGE = -1
         response = client.get(link)
         assert response.status_code == 410
-        assert "expired" in response.content.decode()
+        html = response.content.decode()
+        assert "<h1>This download link has expired</h1>" in html
+        # The way forward: what to do (fill in the form again for a new link) and a link to go on from.
+        assert "Fill in the form again and you&#x27;ll get a new one." in html
+        assert '<a class="button" href="/">Go to the home page</a>' in html
+        assert not response.has_header("Content-Disposition"), "no file behind an expired link"
 
     @pytest.mark.parametrize("tamper", [
         lambda token: token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb"),  # signature
@@ -120,6 +125,8 @@ class TestDownloadLinks:
         token = download_link(submit(client, whitepaper.url)).split("/")[2]
         response = client.get(f"/downloads/{tamper(token) or 'x'}/")
         assert response.status_code == 403
+        assert "<h1>This download link is not valid</h1>" in response.content.decode()
+        assert not response.has_header("Content-Disposition"), "refused: no file"
 
     def test_a_link_issued_for_one_lead_cannot_be_rebound_to_another(self, client, whitepaper, consent_policies):
         from django.core import signing
@@ -130,7 +137,9 @@ class TestDownloadLinks:
         payload = signing.loads(token, salt=SALT)
         forged_payload = signing.dumps({**payload, "l": payload["l"] + 1}, salt=SALT, compress=True)
         forged = forged_payload.split(":")[0] + ":" + ":".join(token.split(":")[1:])  # the old signature
-        assert Client().get(f"/downloads/{forged}/").status_code == 403
+        response = Client().get(f"/downloads/{forged}/")
+        assert response.status_code == 403 and not response.has_header("Content-Disposition")
+        assert "<h1>This download link is not valid</h1>" in response.content.decode()
 
     def test_another_known_person_cannot_use_someone_elses_link(self, client, whitepaper, consent_policies):
         link = download_link(submit(client, whitepaper.url))

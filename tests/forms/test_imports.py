@@ -277,7 +277,7 @@ def test_the_file_is_private_and_deleted_after_the_import(private_root, settings
     lead_import = services.import_upload(upload(csv_bytes([["email"], ["una@northwind.io"]])), name="x")
     path = lead_import.file.path
     assert path.startswith(str(private_root)) and not path.startswith(str(settings.MEDIA_ROOT))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Import files are private: they have no URL"):
         lead_import.file.url  # noqa: B018 - no URL at all
     services.import_preview(lead_import)
     lead_import = services.import_start(lead_import)

@@ -221,7 +221,7 @@ def test_reject_sends_back_to_nurture_with_penalty_and_cooldown(rules, reps, dja
     download(utm_campaign="again")
     person.refresh_from_db()
     assert person.stage == "nurture"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="A rejection needs a reason"):
         sales_reject(person, actor=seller, reason="  ")
 
 

@@ -478,7 +478,7 @@ def test_the_services_keep_to_the_actors_scope_whatever_they_are_given(org, book
     outcome = services.people_accept(Person.objects.all(), actor=org["rita"])
     assert {person.pk for person in outcome.changed} == {book["rita1"].pk, book["rita2"].pk}
     assert set(StageTransition.objects.values_list("person_id", flat=True)) == {book["rita1"].pk, book["rita2"].pk}
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="A rejection needs a reason"):
         services.people_reject([book["rita1"]], actor=org["rita"], reason="  ")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="'sql' is not set by marking"):
         services.people_mark([book["rita1"]], "sql", actor=org["rita"])
