@@ -13,7 +13,7 @@ class CmsConfig(AppConfig):
         from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
         from cms.models import Author, CallToAction, Industry, Product, SiteSettings, Topic
-        from cms.personalisation import content_changed
+        from cms.page_cache import content_changed
 
         # Cached pages, their routes and recommendations show other pages, snippets and site settings:
         # any change to them, or to where and to whom pages are served, starts a new content epoch, so

@@ -334,7 +334,7 @@ class RecommendedContentBlock(blocks.StructBlock):
         template = "blocks/recommended_content.html"
 
     def recommended(self, value, context):
-        from cms.personalisation import recommended_content
+        from cms.page_cache import recommended_content
 
         request = (context or {}).get("request")
         return recommended_content(request, source=value.get("source") or "both", limit=value.get("limit") or 3)

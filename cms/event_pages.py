@@ -150,7 +150,7 @@ def on_landing_pages_requested(sender, *, events, publish=False, user=None, **kw
 
 
 def on_events_changed(sender, *, event_ids, **kwargs):
-    from cms.personalisation import content_changed
+    from cms.page_cache import content_changed
 
     content_changed(sender=Event)  # listings and pages that show events render them again
     pages = EventPage.objects.filter(event_id__in=event_ids).select_related("event")

@@ -6,7 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from cms import personalisation, views
+from cms import page_cache, views
 from cms.api.content import api_router
 from cms.api.v1 import api as api_v1
 from forms.views import gated_download
@@ -44,9 +44,9 @@ if settings.DEBUG:
     ]
 
 # Wagtail's page serving catches everything else, so it goes last; page URLs go through the page
-# output cache first (cms.personalisation.serve), which hands everything it cannot answer to Wagtail.
+# output cache first (cms.page_cache.serve), which hands everything it cannot answer to Wagtail.
 urlpatterns += [
     # Wagtail's own _util/ views (password form, front-end login) are not pages: they go to Wagtail.
-    re_path(r"^(?!_util/)((?:[\w\-]+/)*)$", personalisation.serve, name="page_serve_cached"),
+    re_path(r"^(?!_util/)((?:[\w\-]+/)*)$", page_cache.serve, name="page_serve_cached"),
     path("", include(wagtail_urls)),
 ]

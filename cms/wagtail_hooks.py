@@ -6,7 +6,7 @@ from wagtail.admin.widgets.button import Button
 
 from cms.gated_documents import gated_document_protect, moved_message
 from cms.models import WhitepaperPage
-from cms.personalisation import page_view_record
+from cms.page_cache import page_view_record
 from sales.lead_lists import can_see_lead_lists, lead_list_url
 
 

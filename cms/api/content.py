@@ -233,7 +233,7 @@ class ContentPagesAPIViewSet(PagesAPIViewSet):
         cookie) exactly as the site would, and the view counts as their page view."""
         from rest_framework.exceptions import PermissionDenied
 
-        from cms.personalisation import page_view_record
+        from cms.page_cache import page_view_record
         from personalization.selectors import api_token_valid
 
         if request.GET.get("variants") == "all" and not api_token_valid(request):

@@ -46,7 +46,7 @@ class BasePage(HeadlessPreviewMixin, Page):
     api_fields = [APIField("social_image", serializer=ImageField())]
     # Listing-page cards and the API read these without touching the body.
     listing_image_field = None
-    # StreamFields that may hold personalised blocks (cms.personalisation reads their segments).
+    # StreamFields that may hold personalised blocks (cms.page_cache reads their segments).
     personalised_fields = ("body",)
     # Whether the rendered page may be kept in the output cache, per (revision, segment fingerprint).
     # Off for pages whose output depends on more than that (forms with CSRF tokens, filtered listings).
@@ -56,7 +56,7 @@ class BasePage(HeadlessPreviewMixin, Page):
         abstract = True
 
     def serve(self, request, *args, **kwargs):
-        from cms.personalisation import serve_personalised
+        from cms.page_cache import serve_personalised
 
         return serve_personalised(self, request, lambda: super(BasePage, self).serve(request, *args, **kwargs),
                                   use_cache=self.output_cache)
