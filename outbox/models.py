@@ -12,12 +12,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
-from core.models import Record
-
 from .kinds import kind_label
 
 
-class OutgoingEmail(Record):
+class OutgoingEmail(models.Model):
+    # A record, not content: Wagtail's reference index ("usage") would cost queries on every write.
+    # Not core.models.Record: the outbox depends on nothing of ours, core included (tests/outbox/test_app.py).
+    wagtail_reference_index_ignore = True
+
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
         SENDING = "sending", "Being sent"
