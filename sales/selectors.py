@@ -38,7 +38,7 @@ BASE = {
 }
 
 # What each list can be sorted by. Every key is non-null and has an index to walk at a million rows
-# (see the report of issue 7 for the ones leads/models.py still needs: grade, stage, score).
+# (see the report of issue 7 for the ones leads/models/ still needs: grade, stage, score).
 SORT_KEYS = {
     "people": {
         "created_at": SortKey("created_at", "created_at", "datetime"),

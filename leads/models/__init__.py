@@ -1,0 +1,31 @@
+"""The lead store: who people are, which company they work for, what they did, and every capture.
+
+The system of record. Other apps write through leads.services and read through leads.selectors;
+nothing here imports our other apps.
+
+Split by what the rows are (each module says more): people.py (who), capture.py (what came in and
+what happened), crm.py (pushes to the CRM), rules.py (what marketing operations edit). Import from
+here: `from leads.models import Person`.
+"""
+
+from .capture import Interaction, Lead, StageTransition
+from .crm import CrmDelivery, CrmDeliveryAttempt
+from .people import (
+    EMPLOYEE_BANDS,
+    FUNDING_STAGES,
+    Company,
+    CompanyDomain,
+    Consent,
+    Person,
+    PersonMerge,
+    Seniority,
+    Stage,
+    VisitorLink,
+)
+from .rules import LeadStoreSettings, SalesRep, ScoringRule
+
+__all__ = [
+    "EMPLOYEE_BANDS", "FUNDING_STAGES", "Company", "CompanyDomain", "Consent", "CrmDelivery", "CrmDeliveryAttempt",
+    "Interaction", "Lead", "LeadStoreSettings", "Person", "PersonMerge", "SalesRep", "ScoringRule", "Seniority",
+    "Stage", "StageTransition", "VisitorLink",
+]
