@@ -88,7 +88,6 @@ import io
 import itertools
 import json
 import os
-import platform
 import pstats
 import re
 import shutil
@@ -107,27 +106,43 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from bench.bench_forms import cpu_busy, gunicorn_command, start_process, stop_process  # noqa: E402
-from bench.bench_site import (  # noqa: E402
+from bench.harness import (  # noqa: E402
+    DATA_DIR,
+    FORMS_WIDE_OPEN,
+    HOST,
+    REQUEST_TIMEOUT,
+    STOP,
+    add_sales_reps,
+    argument_parser,
+    check_at_least_one,
+    check_port,
+    check_postgres_url,
+    configure_django,
+    cpu_busy,
     drop_postgres_database,
-    ensure_postgres_database,
+    fmt_status,
+    fresh_database,
+    gunicorn_command,
     log_tail,
+    on_sigterm,
+    percentile,
     port_in_use,
+    print_forms_wide_open,
+    print_machine,
     redact,
+    send,
     start_gunicorn,
+    start_process,
     stop_gunicorn,
+    stop_process,
     wait_until_ready,
 )
 
-DATA_DIR = REPO_ROOT / "bench" / ".data"
 MEDIA_DIR = DATA_DIR / "events-media"
 GUNICORN_LOG = DATA_DIR / "gunicorn-events.log"
 WORKER_LOG = DATA_DIR / "db-worker-events.log"
-HOST = "127.0.0.1"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/signalpage_bench_events"
 QUEUE_BACKEND = "django_tasks_db.DatabaseBackend"
-REQUEST_TIMEOUT = 30
-STOP = threading.Event()
 USER_AGENT = "bench_events/1.0"
 GET_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 POST_HEADERS = {**GET_HEADERS, "Content-Type": "application/json"}
@@ -154,7 +169,7 @@ def int_list(text):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--registrations", type=int, default=5000, help="visitors in the burst, per run")
     parser.add_argument("--capacity", type=int, default=1000, help="seats of the measured event")
     parser.add_argument("--concurrency", type=int_list, default=[32], help="client threads, e.g. 32 or 32,64")
@@ -187,32 +202,18 @@ def parse_args(argv=None):
     for pattern in args.pattern:
         if pattern not in PATTERNS:
             parser.error(f"unknown pattern {pattern!r}; use visitor and/or prefetch")
-    for name in ("registrations", "capacity", "db_workers"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    if not 1024 <= args.port <= 65535:
-        parser.error("--port must be between 1024 and 65535")
-    if not args.database_url.lower().startswith(("postgres://", "postgresql://")):
-        parser.error("--database-url must be a PostgreSQL URL")
+    check_at_least_one(parser, args, ("registrations", "capacity", "db_workers"))
+    check_port(parser, args)
+    check_postgres_url(parser, args)
     return args
 
 
 def configure_environment(args):
     """What this process, gunicorn and the workers read; the queue backend only for gunicorn and workers."""
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "BENCH_DATABASE_URL": args.database_url,
-        "BENCH_PORT": str(args.port),
-        "BENCH_MEDIA_ROOT": str(MEDIA_DIR),
-        "FORMS_MIN_FILL_SECONDS": "0",
-        "FORMS_RATE_LIMIT_IP": "1000000/60",
-        "FORMS_RATE_LIMIT_EMAIL": "1000000/60",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
-    })
+    configure_django(args.port, args.database_url, BENCH_MEDIA_ROOT=str(MEDIA_DIR), **FORMS_WIDE_OPEN)
     # This process builds the demo with the immediate backend (its leads get processed at once);
     # main() sets the queue for gunicorn and the workers after setup; the profile overrides TASKS itself.
     os.environ.pop("BENCH_BACKGROUND_TASKS_BACKEND", None)
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def server_env():
@@ -223,24 +224,10 @@ def server_env():
 
 
 def build_database(args):
-    drop_postgres_database(args.database_url)
-    ensure_postgres_database(args.database_url)
-    shutil.rmtree(MEDIA_DIR, ignore_errors=True)
-
-    import django
-
-    django.setup()
+    fresh_database(args.database_url, MEDIA_DIR)
     from django.conf import settings
-    from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
-    from leads.models import SalesRep
-
-    if settings.DEBUG:
-        raise SystemExit("bench.settings has DEBUG on; the numbers would be meaningless")
-    started = time.perf_counter()
-    call_command("migrate", interactive=False, verbosity=0)
-    print(f"migrate: {time.perf_counter() - started:.1f}s")
     started = time.perf_counter()
     if args.setup == "demo":
         try:
@@ -255,10 +242,7 @@ def build_database(args):
 
         with transaction.atomic():
             ensure_home(args.port)
-    users = get_user_model()
-    for n, (territories, weight) in enumerate([("DE,AT,CH", 1), ("GB,IE,US", 2), ("FR,BE,NL", 1), ("", 1)]):
-        user, _ = users.objects.get_or_create(username=f"bench-rep-{n}", defaults={"email": f"rep{n}@bench.invalid"})
-        SalesRep.objects.get_or_create(user=user, defaults={"territories": territories, "weight": weight})
+    add_sales_reps()
     print(f"{'load_demo' if args.setup == 'demo' else 'home page and site'} + 4 sales reps: "
           f"{time.perf_counter() - started:.1f}s")
     manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
@@ -350,7 +334,7 @@ class Answers:
 
 def form_shape(port, event_id):
     """The registration form's fields and consent field, as a new visitor gets them."""
-    status, body, _ = send(http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT), "GET",
+    status, _, body, _ = send(http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT), "GET",
                            f"/api/v1/events/{event_id}", GET_HEADERS)
     if status != 200:
         raise SystemExit(f"GET /api/v1/events/{event_id} answered {status}: {body[:300]!r}")
@@ -400,27 +384,6 @@ class Pass:
         self.timed_out |= other.timed_out
 
 
-def percentile(values, q):
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))]
-
-
-def send(conn, method, path, headers, body=None):
-    """One request: (status or exception name, body, ms). http.client reconnects after a close."""
-    started = time.perf_counter()
-    try:
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        data = response.read()
-        status = response.status
-    except (OSError, http.client.HTTPException) as exc:
-        conn.close()
-        status, data = type(exc).__name__, b""
-    return status, data, (time.perf_counter() - started) * 1000
-
-
 def run_pass(name, *, port, total, concurrency, max_seconds, job):
     """`total` tickets from `concurrency` threads, each with its own connection; job(conn, n, local, t0)."""
     result = Pass(name)
@@ -468,7 +431,7 @@ def visitor_jobs(event_id, answers, forms):
     post_path = f"{event_path}/registrations"
 
     def get_form(conn, n, local):
-        status, body, ms = send(conn, "GET", event_path, GET_HEADERS)
+        status, _, body, ms = send(conn, "GET", event_path, GET_HEADERS)
         local.get_ms.append(ms)
         local.get_status[status] += 1
         if status == 200:
@@ -481,7 +444,7 @@ def visitor_jobs(event_id, answers, forms):
         return None
 
     def post(conn, n, local, t0, form):
-        status, body, ms = send(conn, "POST", post_path, POST_HEADERS, answers.body(n, form))
+        status, _, body, ms = send(conn, "POST", post_path, POST_HEADERS, answers.body(n, form))
         local.post_ms.append(ms)
         local.post_status[status] += 1
         outcome = json.loads(body).get("status", "?") if status == 201 else f"HTTP {status}"
@@ -689,7 +652,8 @@ def run_one(args, run, warm_event, number):
         if run.app == "cms":
             proc, _ = start_gunicorn(server, GUNICORN_LOG)
         else:  # bench_forms' command line with the what-if's application factory in place of cms.wsgi
-            command = [APPS[run.app] if part == APPS["cms"] else part for part in gunicorn_command(server)]
+            command = [APPS[run.app] if part == APPS["cms"] else part
+                       for part in gunicorn_command(server, worker_class="sync")]
             proc = start_process(command, GUNICORN_LOG, dict(os.environ))
         wait_until_ready(proc, args.port)
         fields, consent_field = form_shape(args.port, warm_event.pk)
@@ -714,7 +678,7 @@ def run_one(args, run, warm_event, number):
         run.passes = [warm, serial]
 
         def floor_job(conn, n, local, t0):
-            status, _, ms = send(conn, "GET", "/bench/floor/", GET_HEADERS)
+            status, _, _, ms = send(conn, "GET", "/bench/floor/", GET_HEADERS)
             local.get_ms.append(ms)
             local.get_status[status] += 1
 
@@ -748,7 +712,7 @@ def run_one(args, run, warm_event, number):
               f"{run.burst.per_second:.1f}/s; {dict(run.burst.outcomes)}"
               + ("  (time limit hit)" if run.burst.timed_out else ""), flush=True)
         if proc.poll() is not None:
-            raise SystemExit(f"gunicorn died during the run:\n{log_tail(path=GUNICORN_LOG)}")
+            raise SystemExit(f"gunicorn died during the run:\n{log_tail(GUNICORN_LOG)}")
     finally:
         if run.app == "cms":
             stop_gunicorn(proc)
@@ -834,7 +798,7 @@ def drain(args):
             if now_state["waiting"] == 0:
                 break
             if any(p.poll() is not None for p in procs):
-                raise SystemExit(f"a db_worker died:\n{log_tail(path=WORKER_LOG)}")
+                raise SystemExit(f"a db_worker died:\n{log_tail(WORKER_LOG)}")
             if time.perf_counter() > deadline:
                 timed_out = True
                 break
@@ -1170,10 +1134,6 @@ def profile_registrations(args, count):
 # --- Reporting ------------------------------------------------------------------------------
 
 
-def fmt_status(counter):
-    return ", ".join(f"{k} x{v}" for k, v in sorted(counter.items(), key=lambda kv: str(kv[0]))) or "none"
-
-
 def print_environment(args):
     from importlib.metadata import version
 
@@ -1188,8 +1148,7 @@ def print_environment(args):
         shared = cursor.fetchone()[0]
     connection.close()
     print("\n== machine and setup")
-    print(f"cores          {os.cpu_count()}; load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"platform       {platform.platform()}, Python {platform.python_version()}")
+    print_machine()
     print(f"code           {code_version()}")
     print(f"packages       Django {version('django')}, Wagtail {version('wagtail')}, gunicorn {version('gunicorn')}, "
           f"django-ninja {version('django-ninja')}, django-tasks-db {version('django-tasks-db')}, "
@@ -1202,7 +1161,7 @@ def print_environment(args):
     print(f"load           {args.registrations} visitors per burst on a fresh event with {args.capacity} seats, "
           f"concurrency {','.join(map(str, args.concurrency))}, pattern {','.join(args.pattern)}, "
           f"max {args.max_seconds:.0f}s; warm-up 2 x concurrency and {args.serial} serial visitors on another event")
-    print("environment    FORMS_MIN_FILL_SECONDS=0 FORMS_RATE_LIMIT_IP=1000000/60 FORMS_RATE_LIMIT_EMAIL=1000000/60")
+    print_forms_wide_open()
 
 
 def code_version():
@@ -1370,11 +1329,6 @@ def print_summary(args, runs, drained, profile):
 
 
 # --- Main -----------------------------------------------------------------------------------
-
-
-def on_sigterm(signum, frame):
-    STOP.set()
-    sys.exit(128 + signum)
 
 
 def main(argv=None):

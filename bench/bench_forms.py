@@ -41,19 +41,16 @@ gunicorn and the workers are always stopped. Unless --keep is given, the databas
 directory are removed at the end.
 """
 
-import argparse
 import cProfile
 import http.client
 import io
 import itertools
 import os
-import platform
 import pstats
 import random
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -69,18 +66,41 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from bench.bench_site import drop_postgres_database, ensure_postgres_database, port_in_use, redact  # noqa: E402
+from bench.harness import (  # noqa: E402
+    DATA_DIR,
+    FORMS_WIDE_OPEN,
+    HOST,
+    REQUEST_TIMEOUT,
+    STOP,
+    add_sales_reps,
+    argument_parser,
+    check_at_least_one,
+    check_port,
+    check_postgres_url,
+    configure_django,
+    cpu_busy,
+    drop_postgres_database,
+    fmt_status,
+    fresh_database,
+    gunicorn_command,
+    log_tail,
+    on_sigterm,
+    percentile,
+    port_in_use,
+    print_forms_wide_open,
+    print_machine,
+    redact,
+    send,
+    start_process,
+    stop_process,
+    wait_until_ready,
+)
 
-DATA_DIR = REPO_ROOT / "bench" / ".data"
 MEDIA_DIR = DATA_DIR / "forms-media"
 GUNICORN_LOG = DATA_DIR / "gunicorn-forms.log"
 WORKER_LOG = DATA_DIR / "db-worker-forms.log"
-HOST = "127.0.0.1"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/signalpage_bench_forms"
 GATE_SLUG = "get-the-whitepaper"
-REQUEST_TIMEOUT = 30
-STARTUP_TIMEOUT = 60
-STOP = threading.Event()
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) bench_forms/1.0"
 MODES = {
     "inline": ("django_tasks.backends.immediate.ImmediateBackend", "request processes the lead itself"),
@@ -94,7 +114,7 @@ FIELD_NAMES = ("work_email", "first_name", "last_name", "company", "country")
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--requests", type=int, default=3000, help="measured visitors (GET + POST) per mode")
     parser.add_argument("--concurrency", type=int, default=32, help="client threads (connections)")
     parser.add_argument("--max-seconds", type=float, default=120.0, help="time limit of the measured load")
@@ -116,32 +136,18 @@ def parse_args(argv=None):
     for mode in args.modes:
         if mode not in MODES:
             parser.error(f"unknown mode {mode!r}; use inline and/or queue")
-    for name in ("requests", "concurrency", "workers", "db_workers"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    check_at_least_one(parser, args, ("requests", "concurrency", "workers", "db_workers"))
     if not 0 <= args.repeat_share < 1:
         parser.error("--repeat-share must be in [0, 1)")
-    if not 1024 <= args.port <= 65535:
-        parser.error("--port must be between 1024 and 65535")
-    if not args.database_url.lower().startswith(("postgres://", "postgresql://")):
-        parser.error("--database-url must be a PostgreSQL URL")
+    check_port(parser, args)
+    check_postgres_url(parser, args)
     return args
 
 
 def configure_environment(args):
     """Everything the bench process, gunicorn and the workers read: settings come from the environment."""
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "BENCH_DATABASE_URL": args.database_url,
-        "BENCH_PORT": str(args.port),
-        "BENCH_MEDIA_ROOT": str(MEDIA_DIR),
-        "FORMS_MIN_FILL_SECONDS": "0",
-        "FORMS_RATE_LIMIT_IP": "1000000/60",
-        "FORMS_RATE_LIMIT_EMAIL": "1000000/60",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
-    })
+    configure_django(args.port, args.database_url, BENCH_MEDIA_ROOT=str(MEDIA_DIR), **FORMS_WIDE_OPEN)
     os.environ.pop("BENCH_BACKGROUND_TASKS_BACKEND", None)  # this process always processes inline
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
 # --- Setup ----------------------------------------------------------------------------------
@@ -149,32 +155,14 @@ def configure_environment(args):
 
 def build_database(args):
     """A fresh database with the demo site; returns (whitepaper path, form page id)."""
-    drop_postgres_database(args.database_url)
-    ensure_postgres_database(args.database_url)
-    shutil.rmtree(MEDIA_DIR, ignore_errors=True)
-
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
+    fresh_database(args.database_url, MEDIA_DIR)
     from django.core.management import call_command
 
     from cms.models import WhitepaperPage
-    from leads.models import SalesRep
 
-    if settings.DEBUG:
-        raise SystemExit("bench.settings has DEBUG on; the numbers would be meaningless")
-    started = time.perf_counter()
-    call_command("migrate", interactive=False, verbosity=0)
-    print(f"migrate: {time.perf_counter() - started:.1f}s")
     started = time.perf_counter()
     call_command("load_demo", stdout=io.StringIO())
-    # Production settings skip the demo's users, so routing would have nobody to assign leads to.
-    users = get_user_model()
-    for n, (territories, weight) in enumerate([("DE,AT,CH", 1), ("GB,IE,US", 2), ("FR,BE,NL", 1), ("", 1)]):
-        user, _ = users.objects.get_or_create(username=f"bench-rep-{n}", defaults={"email": f"rep{n}@bench.invalid"})
-        SalesRep.objects.get_or_create(user=user, defaults={"territories": territories, "weight": weight})
+    add_sales_reps()
     print(f"load_demo + 4 sales reps: {time.perf_counter() - started:.1f}s")
     started = time.perf_counter()
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -224,89 +212,6 @@ def queue_backlog():
 
 
 # --- Processes ------------------------------------------------------------------------------
-
-
-def cpu_busy(seconds=2.0):
-    """Share of all CPUs busy over `seconds`, from /proc/stat (0 where that is unavailable)."""
-
-    def sample():
-        with open("/proc/stat") as stat:
-            values = [int(v) for v in stat.readline().split()[1:]]
-        idle = values[3] + (values[4] if len(values) > 4 else 0)
-        return sum(values), idle
-
-    try:
-        total0, idle0 = sample()
-        time.sleep(seconds)
-        total1, idle1 = sample()
-    except (OSError, ValueError, IndexError):
-        return 0.0
-    return 1 - (idle1 - idle0) / max(1, total1 - total0)
-
-
-def launcher(name):
-    exe = Path(sys.executable).with_name(name)
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", name]
-
-
-def start_process(command, log_path, env):
-    log = open(log_path, "ab")  # closed in stop_process
-    proc = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-    proc.bench_log = log
-    return proc
-
-
-def stop_process(proc):
-    if proc is None:
-        return
-    try:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)  # the process group this script created
-                proc.wait(timeout=5)
-    finally:
-        proc.bench_log.close()
-
-
-def gunicorn_command(args):
-    command = [*launcher("gunicorn"), "cms.wsgi:application", "--workers", str(args.workers),
-               "--worker-class", "sync", "--bind", f"{HOST}:{args.port}", "--access-logfile", "/dev/null"]
-    usage = subprocess.run([*launcher("gunicorn"), "--help"], capture_output=True, text=True, timeout=30)
-    if "--no-control-socket" in usage.stdout:
-        command.append("--no-control-socket")
-    return command
-
-
-def log_tail(path, lines=30):
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
-
-
-def wait_until_ready(proc, port):
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {proc.returncode}:\n{log_tail(GUNICORN_LOG)}")
-        conn = http.client.HTTPConnection(HOST, port, timeout=5)
-        try:
-            conn.request("GET", "/bench/floor/")
-            response = conn.getresponse()
-            body = response.read()
-        except (OSError, http.client.HTTPException):
-            time.sleep(0.2)
-            continue
-        finally:
-            conn.close()
-        if response.status == 200 and body == b"ok":
-            return
-        raise SystemExit(f"/bench/floor/ answered {response.status}: {body[:200]!r}")
-    raise SystemExit(f"gunicorn did not answer within {STARTUP_TIMEOUT}s:\n{log_tail(GUNICORN_LOG)}")
 
 
 # --- The virtual visitor --------------------------------------------------------------------
@@ -378,27 +283,6 @@ class Pass:
     @property
     def requests_per_second(self):
         return (len(self.post_ms) + len(self.get_ms)) / self.seconds if self.seconds else 0.0
-
-
-def percentile(values, q):
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))]
-
-
-def send(conn, method, path, headers, body=None):
-    """One request; returns (status or exception name, headers, body, ms). Reconnects when needed."""
-    started = time.perf_counter()
-    try:
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        data = response.read()
-        status, response_headers = response.status, response.headers
-    except (OSError, http.client.HTTPException) as exc:
-        conn.close()
-        status, response_headers, data = type(exc).__name__, None, b""
-    return status, response_headers, data, (time.perf_counter() - started) * 1000
 
 
 def run_pass(name, *, port, path, total, concurrency, max_seconds, book, repeat_share, seed, htmx=True):
@@ -536,7 +420,7 @@ def run_mode(args, mode, path):
     common = {"port": args.port, "path": path, "book": book, "repeat_share": args.repeat_share,
               "htmx": not args.no_htmx}
     try:
-        gunicorn = start_process(gunicorn_command(args), GUNICORN_LOG, env)
+        gunicorn = start_process(gunicorn_command(args, worker_class="sync"), GUNICORN_LOG, env)
         procs.append(gunicorn)
         wait_until_ready(gunicorn, args.port)
         if mode == "queue":
@@ -745,10 +629,6 @@ def profile_submissions(count, path, mode):
 # --- Reporting ------------------------------------------------------------------------------
 
 
-def fmt_status(counter):
-    return ", ".join(f"{k} x{v}" for k, v in sorted(counter.items(), key=lambda kv: str(kv[0]))) or "none"
-
-
 def print_environment(args, path, title):
     from importlib.metadata import version
 
@@ -758,8 +638,7 @@ def print_environment(args, path, title):
     pg = divmod(connection.pg_version, 10000)
     connection.close()
     print("\n== machine and setup")
-    print(f"cores          {os.cpu_count()}; load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"platform       {platform.platform()}, Python {platform.python_version()}")
+    print_machine()
     print(f"packages       Django {version('django')}, Wagtail {version('wagtail')}, gunicorn {version('gunicorn')}, "
           f"django-tasks-db {version('django-tasks-db')}")
     print(f"database       PostgreSQL {pg[0]}.{pg[1]} at {redact(args.database_url)} (fresh, load_demo)")
@@ -769,7 +648,7 @@ def print_environment(args, path, title):
     print(f"load           {args.requests} visitors per mode (GET + POST), concurrency {args.concurrency}, "
           f"max {args.max_seconds:.0f}s, {args.repeat_share:.0%} repeat emails, {args.serial} serial visitors first, "
           f"{'plain POST (no JavaScript)' if args.no_htmx else 'htmx POST (the form panel only)'}")
-    print("environment    FORMS_MIN_FILL_SECONDS=0 FORMS_RATE_LIMIT_IP=1000000/60 FORMS_RATE_LIMIT_EMAIL=1000000/60")
+    print_forms_wide_open()
 
 
 def print_mode(args, r):
@@ -863,11 +742,6 @@ def print_summary(args, results, profiles):
 
 
 # --- Main -----------------------------------------------------------------------------------
-
-
-def on_sigterm(signum, frame):
-    STOP.set()
-    sys.exit(128 + signum)
 
 
 def main(argv=None):

@@ -24,7 +24,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.bench_leads import default_rules, reset_leads, setup  # noqa: E402
+from bench.bench_leads import default_rules, reset_leads  # noqa: E402
+from bench.harness import setup_django  # noqa: E402
 
 
 def build_csv(rows: int, existing: int, seed: int = 7) -> bytes:
@@ -106,7 +107,7 @@ def main():
     parser.add_argument("--existing", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=1000)
     args = parser.parse_args()
-    setup(args.database_url)
+    setup_django(args.database_url)
 
     from django.conf import settings
     from django.core.files.uploadedfile import SimpleUploadedFile

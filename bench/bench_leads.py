@@ -13,43 +13,17 @@ rescore: builds N people at M/10 companies and I interactions over 400 days with
 """
 
 import argparse
-import os
 import random
 import resource
 import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-
-def setup(database_url, migrate=True):
-    parts = urlsplit(database_url)
-    if parts.scheme.startswith("postgres"):
-        import psycopg
-
-        if parts.hostname not in {"127.0.0.1", "localhost", "::1"}:
-            sys.exit("Refusing a non-local database for a benchmark.")
-        name = parts.path.lstrip("/")
-        admin = database_url.rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-                conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.dev")
-    os.environ["DEBUG"] = "false"  # no query log in memory
-    # As in production: capture enqueues processing on the database task queue.
-    os.environ["BACKGROUND_TASKS_BACKEND"] = "django_tasks_db.DatabaseBackend"
-    import django
-
-    django.setup()
-    if migrate:
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
+from bench.harness import setup_django  # noqa: E402
 
 
 def reset_leads():
@@ -82,7 +56,7 @@ def default_rules(count=20):
 def capture_worker(args):
     """One capturing process (a web worker): its own connection, its share of the submissions."""
     database_url, first, count = args
-    setup(database_url, migrate=False)
+    setup_django(database_url, migrate=False)
     from django.db import connection
 
     timings = capture_many(first, count, progress=False)
@@ -253,7 +227,7 @@ def main():
     parser.add_argument("--rules", type=int, default=20)
     parser.add_argument("--sample", type=int, default=1000)
     args = parser.parse_args()
-    setup(args.database_url)
+    setup_django(args.database_url)
     if args.what == "capture":
         bench_capture(args.count, args.workers, args.database_url, args.process or None)
     else:

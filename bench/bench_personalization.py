@@ -55,7 +55,6 @@ throughput), so the p50 and throughput ratios move together. The machine is shar
 ratios of one run (and their "p50 by round" range), not absolute figures across runs.
 """
 
-import argparse
 import json
 import os
 import re
@@ -74,22 +73,27 @@ if str(REPO_ROOT) not in sys.path:
 
 from bench import bench_site  # noqa: E402
 from bench.bench_site import (  # noqa: E402
-    DATA_DIR,
-    HOST,
-    LOCAL_DB_HOSTS,
-    STOP,
     TOPICS,
     Result,
     check_debug_off,
     ensure_home,
-    log_tail,
-    on_sigterm,
-    port_in_use,
     prepare_database,
     prepare_site,
     print_environment,
     release_database,
     run_load,
+)
+from bench.harness import (  # noqa: E402
+    DATA_DIR,
+    HOST,
+    LOCAL_DB_HOSTS,
+    STOP,
+    argument_parser,
+    check_at_least_one,
+    check_port,
+    log_tail,
+    on_sigterm,
+    port_in_use,
     start_gunicorn,
     stop_gunicorn,
     wait_until_ready,
@@ -123,7 +127,7 @@ COUNTED_TABLES = ("personalization_visitor", "personalization_variantstat")
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--segments", default="10,50,200", help="comma-separated segment counts")
     parser.add_argument("--requests", type=int, default=600, help="measured requests per target and segment count")
     parser.add_argument("--concurrency", type=int, default=8, help="client threads (connections)")
@@ -145,15 +149,12 @@ def parse_args(argv=None):
         parser.error("--segments takes whole numbers separated by commas, e.g. 10,50,200")
     if not args.segment_counts or min(args.segment_counts) < 1 or max(args.segment_counts) > 1000:
         parser.error("--segments: each count must be between 1 and 1000")
-    for name in ("requests", "concurrency", "visitors", "rounds", "pages", "workers"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name} must be at least 1")
+    check_at_least_one(parser, args, ("requests", "concurrency", "visitors", "rounds", "pages", "workers"))
     if args.requests < args.rounds:
         parser.error("--requests must be at least --rounds")
     if args.visitors > 5000 or args.requests > 100000 or args.concurrency > 256:
         parser.error("keep --visitors <= 5000, --requests <= 100000 and --concurrency <= 256")
-    if not 1024 <= args.port <= 65535:
-        parser.error("--port must be between 1024 and 65535")
+    check_port(parser, args)
     if args.target_timeout <= 0 or args.time_limit <= 0:
         parser.error("--target-timeout and --time-limit must be positive")
     if not args.no_redis:
@@ -565,7 +566,7 @@ def run_segment_count(args, count, visitors, plain, whitepaper_paths, deadline, 
                     raise KeyboardInterrupt
                 parts[name].append(measured_pass(args, name, paths[name], total, visitors, offset, remaining()))
                 if proc.poll() is not None:
-                    raise SystemExit(f"gunicorn died during {name}:\n{log_tail(path=GUNICORN_LOG)}")
+                    raise SystemExit(f"gunicorn died during {name}:\n{log_tail(GUNICORN_LOG)}")
             offset += total
         results = {name: merge(name, paths[name], parts[name]) for name in order}
 
@@ -581,7 +582,7 @@ def run_segment_count(args, count, visitors, plain, whitepaper_paths, deadline, 
                   f"{r.errors} errors", flush=True)
         failed = [r for r in results.values() if r.errors]
         if failed:
-            print(f"errors; the end of {GUNICORN_LOG}:\n{log_tail(path=GUNICORN_LOG)}")
+            print(f"errors; the end of {GUNICORN_LOG}:\n{log_tail(GUNICORN_LOG)}")
     finally:
         stop_gunicorn(proc)
 

@@ -29,7 +29,8 @@ from urllib.parse import urlsplit
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.bench_leads import reset_leads, setup  # noqa: E402
+from bench.bench_leads import reset_leads  # noqa: E402
+from bench.harness import setup_django  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/signalpage_bench_sales"
 EXPORT_ROOT = REPO / "bench" / ".data" / "sales-exports"
@@ -202,11 +203,11 @@ def main():
         sys.exit("This benchmark runs on PostgreSQL (--database-url postgres://...).")
     os.environ["SALES_EXPORT_ROOT"] = str(EXPORT_ROOT)
     if args.what == "_child":
-        setup(args.database_url, migrate=False)
+        setup_django(args.database_url, migrate=False)
         child(args.job)
         return
 
-    setup(args.database_url)
+    setup_django(args.database_url)
     from leads.models import Person
 
     try:

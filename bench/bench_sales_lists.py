@@ -25,8 +25,8 @@ from urllib.parse import urlencode
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.bench_leads import setup  # noqa: E402
 from bench.bench_sales_export import DEFAULT_URL, build, drop_database  # noqa: E402
+from bench.harness import setup_django  # noqa: E402
 
 TARGET_MS = 300
 WHITEPAPER_ID = "4242"
@@ -109,7 +109,7 @@ def main():
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--reuse", action="store_true")
     args = parser.parse_args()
-    setup(args.database_url)
+    setup_django(args.database_url)
 
     from django.conf import settings
     from django.test import Client

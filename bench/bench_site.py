@@ -24,7 +24,6 @@ of its images) that this run created is removed again; one that existed before i
 so `--keep` once and later runs skip the build.
 """
 
-import argparse
 import hashlib
 import http.client
 import io
@@ -32,7 +31,6 @@ import itertools
 import os
 import platform
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -44,15 +42,33 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = REPO_ROOT / "bench" / ".data"
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from bench.harness import (  # noqa: E402
+    DATA_DIR,
+    HOST,
+    REQUEST_TIMEOUT,
+    STOP,
+    argument_parser,
+    check_at_least_one,
+    check_port,
+    configure_django,
+    drop_postgres_database,
+    ensure_postgres_database,
+    log_tail,
+    on_sigterm,
+    percentile,
+    port_in_use,
+    redact,
+    start_gunicorn,
+    stop_gunicorn,
+    wait_until_ready,
+)
+
 SQLITE_PATH = DATA_DIR / "bench.sqlite3"
 GUNICORN_LOG = DATA_DIR / "gunicorn.log"
-HOST = "127.0.0.1"  # the only address this script ever talks HTTP to
-LOCAL_DB_HOSTS = {"", "127.0.0.1", "localhost", "::1"}
 
-REQUEST_TIMEOUT = 30  # seconds, per request
-STARTUP_TIMEOUT = 60  # seconds for gunicorn to answer /bench/floor/
-STOP = threading.Event()  # set on SIGTERM / Ctrl-C so client threads give up at once
 HEADERS = {"User-Agent": "bench_site/1.0", "Accept": "text/html,application/json;q=0.9"}
 
 WHITEPAPER_INDEX_SLUG = "whitepapers"
@@ -69,7 +85,7 @@ SIZE_BANDS = ["1-49", "50-249", "250-999", "1000-4999", "5000+"]
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--pages", type=int, default=1000, help="whitepapers and case studies each")
     parser.add_argument("--requests", type=int, default=400, help="measured requests per target")
     parser.add_argument("--concurrency", type=int, default=8, help="client threads (connections)")
@@ -92,31 +108,14 @@ def parse_args(argv=None):
         help="seconds one target may take; requests not sent by then are left out",
     )
     args = parser.parse_args(argv)
-    for name in ("pages", "requests", "concurrency", "workers"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name} must be at least 1")
-    if not 1024 <= args.port <= 65535:
-        parser.error("--port must be between 1024 and 65535")
+    check_at_least_one(parser, args, ("pages", "requests", "concurrency", "workers"))
+    check_port(parser, args)
     return args
 
 
 def configure_environment(args):
     """Point Django at bench.settings before anything imports it."""
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    os.environ["BENCH_PORT"] = str(args.port)
-    if args.database_url:
-        os.environ["BENCH_DATABASE_URL"] = args.database_url
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-
-
-def redact(url):
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return parts._replace(netloc=netloc).geturl()
-    return url
+    configure_django(args.port, args.database_url)
 
 
 # --- Database -------------------------------------------------------------------------------
@@ -137,50 +136,6 @@ def prepare_database():
     if scheme == "sqlite":
         return url, not sqlite_path(url).exists()
     return redact(url), ensure_postgres_database(url)
-
-
-def ensure_postgres_database(url):
-    """Create the PostgreSQL database if missing (connecting to "postgres"); True if created."""
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    if (parts.hostname or "") not in LOCAL_DB_HOSTS:
-        raise SystemExit(f"refusing a non-local database host {parts.hostname!r}; use 127.0.0.1")
-    name = parts.path.lstrip("/")
-    if not name:
-        raise SystemExit("--database-url names no database")
-    params = {"dbname": "postgres", "user": parts.username or "postgres"}
-    if parts.hostname:
-        params["host"] = parts.hostname
-    if parts.port:
-        params["port"] = parts.port
-    if parts.password:
-        params["password"] = parts.password
-    with psycopg.connect(**params, autocommit=True, connect_timeout=10) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists:
-            return False
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        print(f"created PostgreSQL database {name!r}")
-        return True
-
-
-def drop_postgres_database(url):
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    params = {"dbname": "postgres", "user": parts.username or "postgres"}
-    if parts.hostname:
-        params["host"] = parts.hostname
-    if parts.port:
-        params["port"] = parts.port
-    if parts.password:
-        params["password"] = parts.password
-    name = parts.path.lstrip("/")
-    with psycopg.connect(**params, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
 
 
 def database_description():
@@ -492,77 +447,6 @@ def discover_targets():
 # --- gunicorn -------------------------------------------------------------------------------
 
 
-def port_in_use(port):
-    conn = http.client.HTTPConnection(HOST, port, timeout=1)
-    try:
-        conn.connect()
-    except OSError:
-        return False
-    finally:
-        conn.close()
-    return True
-
-
-def start_gunicorn(args, log_path=None):
-    """Start gunicorn with args.workers workers on args.port, logging to log_path (GUNICORN_LOG)."""
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    launcher = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
-    command = [
-        *launcher,
-        "cms.wsgi:application",
-        "--workers",
-        str(args.workers),
-        "--bind",
-        f"{HOST}:{args.port}",
-        "--access-logfile",
-        "/dev/null",
-    ]
-    # Recent gunicorn opens a control socket under ~/.gunicorn by default; the bench needs none.
-    usage = subprocess.run([*launcher, "--help"], capture_output=True, text=True, timeout=30)
-    if "--no-control-socket" in usage.stdout:
-        command.append("--no-control-socket")
-    env = dict(os.environ)
-    env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    env["BENCH_PORT"] = str(args.port)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    log_path = log_path or GUNICORN_LOG
-    log = open(log_path, "wb")  # closed in stop_gunicorn
-    proc = subprocess.Popen(
-        command,
-        cwd=REPO_ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, so we can stop exactly what we started
-    )
-    proc.bench_log = log
-    proc.bench_log_path = log_path
-    return proc, command
-
-
-def stop_gunicorn(proc):
-    if proc is None:
-        return
-    try:
-        if proc.poll() is None:
-            proc.terminate()  # graceful: the master stops its workers
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)  # the group this script created
-                proc.wait(timeout=5)
-    finally:
-        proc.bench_log.close()
-
-
-def log_tail(lines=30, path=None):
-    try:
-        return "\n".join((path or GUNICORN_LOG).read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
-
-
 def get(port, path):
     conn = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
     try:
@@ -571,23 +455,6 @@ def get(port, path):
         return response.status, response.read()
     finally:
         conn.close()
-
-
-def wait_until_ready(proc, port):
-    log = getattr(proc, "bench_log_path", None)
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {proc.returncode}:\n{log_tail(path=log)}")
-        try:
-            status, body = get(port, "/bench/floor/")
-        except (OSError, http.client.HTTPException):
-            time.sleep(0.2)
-            continue
-        if status == 200 and body == b"ok":
-            return
-        raise SystemExit(f"/bench/floor/ answered {status}: {body[:200]!r}\n{log_tail(path=log)}")
-    raise SystemExit(f"gunicorn did not answer within {STARTUP_TIMEOUT}s:\n{log_tail(path=log)}")
 
 
 def check_debug_off(port):
@@ -619,11 +486,7 @@ class Result:
         return self.sent / self.seconds if self.seconds else 0.0
 
     def percentile(self, q):
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-        return ordered[rank] * 1000
+        return percentile(self.latencies, q) * 1000  # latencies are seconds, figures milliseconds
 
 
 def run_load(port, name, path, total, concurrency, timeout_s, request_for=None, on_response=None):
@@ -821,12 +684,6 @@ def prepare_site(pages, db_label, db_created):
     print(f"collectstatic: {time.perf_counter() - started:.1f}s into {settings.STATIC_ROOT}")
 
 
-def on_sigterm(signum, frame):
-    """SIGTERM becomes SystemExit, so the finally in main() still stops gunicorn."""
-    STOP.set()
-    sys.exit(128 + signum)
-
-
 def main(argv=None):
     args = parse_args(argv)
     configure_environment(args)
@@ -853,7 +710,7 @@ def main(argv=None):
         targets, data_facts = discover_targets()
         connections.close_all()  # gunicorn's workers get the database to themselves
 
-        proc, command = start_gunicorn(args)
+        proc, command = start_gunicorn(args, GUNICORN_LOG)
         wait_until_ready(proc, args.port)
         check_debug_off(args.port)
         print(f"gunicorn: pid {proc.pid}, {args.workers} workers on {HOST}:{args.port}")
@@ -875,7 +732,7 @@ def main(argv=None):
             )
             results.append(result)
             if proc.poll() is not None:
-                raise SystemExit(f"gunicorn died during {name}:\n{log_tail()}")
+                raise SystemExit(f"gunicorn died during {name}:\n{log_tail(GUNICORN_LOG)}")
 
         print_table(results)
     except KeyboardInterrupt:
