@@ -26,9 +26,10 @@ def gated_download(request, token):
     """The PDF behind a signed link: checked, then streamed; re-downloads by known people are recorded."""
     try:
         grant = grant_from_token(token)
-    except LinkExpired:
+    except LinkExpired as expired:
         return _link_problem(request, 410, "This download link has expired",
-                             "Links work for a limited time. Fill in the form again and you'll get a new one.")
+                             "Links work for a limited time. Fill in the form again and you'll get a new one.",
+                             retry_url=_live_page_url(expired.object_id, request))
     except LinkInvalid:
         return _link_problem(request, 403, "This download link is not valid",
                              "It may have been cut short when it was copied. Please use the link exactly as we "
@@ -73,8 +74,17 @@ def _title(object_id) -> str:
         return ""
 
 
-def _link_problem(request, status, title, message):
-    response = TemplateResponse(request, "leadforms/link_problem.html", {"title": title, "message": message},
-                                status=status)
+def _live_page_url(object_id, request) -> str:
+    """The page whose form issued a link, if it is still live: where a new link can be had."""
+    try:
+        page = Page.objects.live().filter(pk=int(object_id)).first()
+    except (TypeError, ValueError):
+        return ""
+    return (page.get_url(request) or "") if page is not None else ""
+
+
+def _link_problem(request, status, title, message, retry_url=""):
+    response = TemplateResponse(request, "leadforms/link_problem.html",
+                                {"title": title, "message": message, "retry_url": retry_url}, status=status)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

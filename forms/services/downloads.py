@@ -28,7 +28,12 @@ class LinkInvalid(Exception):
 
 
 class LinkExpired(Exception):
-    pass
+    """An authentic link past its age; it still says which object it unlocked, so the visitor can be
+    sent back to that page's form for a new one."""
+
+    def __init__(self, object_id: str = ""):
+        super().__init__(object_id)
+        self.object_id = object_id
 
 
 def download_token(grant: DownloadGrant) -> str:
@@ -50,7 +55,8 @@ def grant_from_token(token: str) -> DownloadGrant:
     try:
         data = signing.loads(token, salt=SALT, max_age=settings.GATED_DOWNLOAD_MAX_AGE)
     except signing.SignatureExpired:
-        raise LinkExpired from None
+        data = signing.loads(token, salt=SALT)  # the signature was good: only the age failed
+        raise LinkExpired(str(data.get("o", "")) if isinstance(data, dict) else "") from None
     except signing.BadSignature:
         raise LinkInvalid from None
     if not isinstance(data, dict) or not isinstance(data.get("d"), int) or not (data.get("l") or data.get("p")):

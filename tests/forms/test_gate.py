@@ -110,10 +110,14 @@ class TestDownloadLinks:
         assert response.status_code == 410
         html = response.content.decode()
         assert "<h1>This download link has expired</h1>" in html
-        # The way forward: what to do (fill in the form again for a new link) and a link to go on from.
+        # The way forward: what to do (fill in the form again for a new link) and the page with the form.
         assert "Fill in the form again and you&#x27;ll get a new one." in html
-        assert '<a class="button" href="/">Go to the home page</a>' in html
+        assert f'<a class="button" href="{whitepaper.url}">Fill in the form again</a>' in html
+        assert 'href="/">Go to the home page</a>' in html
         assert not response.has_header("Content-Disposition"), "no file behind an expired link"
+        whitepaper.unpublish()  # a page that is gone offers no form: only the home page
+        html = client.get(link).content.decode()
+        assert "Fill in the form again</a>" not in html and '<a class="button" href="/">' in html
 
     @pytest.mark.parametrize("tamper", [
         lambda token: token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb"),  # signature
