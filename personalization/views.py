@@ -98,9 +98,14 @@ def audience(request):
                              "rule_count": len(rules)})
 
 
+# Who may read the variant statistics: whoever may see or edit segments. The menu item checks the same.
+STATISTICS_PERMISSIONS = ("personalization.view_segment", "personalization.add_segment",
+                          "personalization.change_segment")
+
+
 def statistics(request):
     """Impressions, CTA clicks and conversions per variant, with bars to compare them at a glance."""
-    if not request.user.has_perm("personalization.view_segment") and not _can_edit_segments(request.user):
+    if not any(request.user.has_perm(permission) for permission in STATISTICS_PERMISSIONS):
         raise PermissionDenied
     stats.flush()  # this process's latest counts (other processes write theirs every few seconds)
     try:

@@ -82,5 +82,5 @@ def personalisation_admin_urls():
 @hooks.register("register_reports_menu_item")
 def statistics_menu_item():
     return PermissionMenuItem("Variant statistics", reverse("personalization_statistics"),
-                              any_of=("personalization.view_segment", "personalization.change_segment"),
+                              any_of=views.STATISTICS_PERMISSIONS,
                               icon_name="group", order=700)

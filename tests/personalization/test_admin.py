@@ -252,3 +252,17 @@ def test_without_javascript_the_count_comes_back_with_the_form(admin_client_logg
     html = admin_client_logged_in.post(f"/admin/snippets/personalization/segment/edit/{segment.pk}/",
                                        edited).content.decode()
     assert "<strong data-pz-audience-count>1</strong>" in html  # the posted rules, not the saved one
+
+
+@pytest.mark.parametrize("permission", ["personalization.view_segment", "personalization.add_segment",
+                                        "personalization.change_segment"])
+def test_whoever_may_open_the_statistics_finds_them_in_the_menu(make_user, permission):
+    client = make_user(permission)
+    assert client.get("/admin/personalisation/statistics/").status_code == 200
+    assert "Variant statistics" in client.get("/admin/").content.decode()
+
+
+def test_without_a_segment_right_neither_the_statistics_nor_their_menu_item(make_user):
+    client = make_user("leads.view_personal_data")
+    assert client.get("/admin/personalisation/statistics/")["Location"] == "/admin/"
+    assert "Variant statistics" not in client.get("/admin/").content.decode()
