@@ -720,3 +720,16 @@ def test_the_export_of_a_saved_filter_is_named_after_it(client, org, book):
     SavedFilter.objects.create(owner=org["rita"], list_name="people", name="My MQLs", query="stage=mql")
     client.force_login(org["rita"])
     assert _export_button_title(client.get("/admin/leads/person/?stage=mql").content.decode()) == "My MQLs"
+
+
+def test_my_exports_page_through_newest_first(client, org, book):
+    for n in range(27):
+        ExportJob.objects.create(requested_by=org["rita"], list_name="people", title=f"Export number {n:02d}",
+                                 columns=["pid"])
+    client.force_login(org["rita"])
+    first = client.get("/admin/sales/exports/").content.decode()
+    assert "Export number 26" in first and "Export number 01" not in first
+    assert 'href="?p=2">Older</a>' in first and "Page 1 of 2" in first and ">Newer<" not in first
+    second = client.get("/admin/sales/exports/?p=2").content.decode()
+    assert "Export number 01" in second and "Export number 26" not in second
+    assert 'href="?p=1">Newer</a>' in second and ">Older<" not in second
