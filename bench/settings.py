@@ -11,8 +11,8 @@ from pathlib import Path
 # production refuses to start without SECRET_KEY, so give it one before importing it.
 os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
 
-from cms.settings.env import database_from_url, env_int, env_str  # noqa: E402
-from cms.settings.production import *  # noqa: E402, F403
+from cms.settings.env import database_from_url, env_int, env_str
+from cms.settings.production import *  # noqa: F403
 
 BENCH_DIR = Path(__file__).resolve().parent
 BENCH_DATA_DIR = BENCH_DIR / ".data"

@@ -157,5 +157,5 @@ def on_events_changed(sender, *, event_ids, **kwargs):
     for page in pages:
         try:
             _page_update(page.event, page, publish=False, user=None)
-        except Exception:  # noqa: BLE001 - the event is saved; the page title catches up next time
+        except Exception:  # the event is saved; the page title catches up next time
             logger.exception("Bringing the landing page of event %s in step failed", page.event_id)

@@ -118,7 +118,7 @@ def stale_work_sweep() -> dict[str, object]:
     for path in settings.WORKER_SWEEPS:
         try:
             results[path] = import_string(path)()
-        except Exception as error:  # noqa: BLE001 - a sweep that fails is retried at the next sweep
+        except Exception as error:  # a sweep that fails is retried at the next sweep
             logger.exception("Sweep %s failed", path)
             results[path] = f"failed: {type(error).__name__}: {error}"
     results["heartbeats pruned"] = heartbeats_prune()
@@ -180,5 +180,5 @@ class WorkerCompanion(threading.Thread):
         try:
             close_old_connections()  # a connection the database dropped is opened again
             step(now)
-        except Exception:  # noqa: BLE001 - a database blip must not end the beating; the next tick retries
+        except Exception:  # a database blip must not end the beating; the next tick retries
             logger.exception("Worker companion: %s failed", step.__name__)

@@ -431,5 +431,5 @@ def rejection_record(rejected: IntakeRejected, *, provider: str, body: bytes, ip
             channel=CHANNEL, reason=rejected.reason, detail=detail, ip_address=ip_address or None,
             payload_excerpt=excerpt,
         )
-    except Exception:  # noqa: BLE001 - the caller still gets its clear refusal; the log has the rest
+    except Exception:  # the caller still gets its clear refusal; the log has the rest
         logger.exception("Could not record a rejected webhook call from %s", provider)

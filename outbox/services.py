@@ -130,7 +130,7 @@ def _enqueue(ids: list[int], *, run_after=None) -> None:
             with transaction.atomic():  # a savepoint in the caller's transaction: a failure stays here
                 for pk in ids:
                     task.enqueue(pk)
-        except Exception:  # noqa: BLE001 - the rows are stored; the sweep queues them
+        except Exception:  # the rows are stored; the sweep queues them
             logger.exception("Could not queue the delivery of outgoing emails %s", ids[:20])
             failed = ids
     else:
@@ -139,7 +139,7 @@ def _enqueue(ids: list[int], *, run_after=None) -> None:
         for pk in ids:
             try:
                 task.enqueue(pk)
-            except Exception:  # noqa: BLE001 - the row is stored; the sweep queues it
+            except Exception:  # the row is stored; the sweep queues it
                 logger.exception("Could not queue the delivery of outgoing email %s", pk)
                 failed.append(pk)
     if failed:
@@ -165,7 +165,7 @@ def outbox_deliver(email_id: int, *, now=None) -> str:
             mine.update(status=Status.SKIPPED, last_error=message[:ERROR_LIMIT])
             return "skipped"
         message.send()
-    except Exception as error:  # noqa: BLE001 - kept on the row and retried
+    except Exception as error:  # kept on the row and retried
         logger.warning("Sending outgoing email %s (%s) failed: %s", email_id, email.kind, error, exc_info=True)
         return _attempt_failed(email, mine, error, now)
     mine.update(status=Status.SENT, sent_at=timezone.now(), last_error="", recipients=list(message.recipients()),

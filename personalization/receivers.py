@@ -16,7 +16,7 @@ def _visitor_identified(sender, visitor_id, person_id, at=None, source="lead", *
     try:
         services.visitor_identified(visitor_id=visitor_id, person_id=person_id,
                                     credit_conversions=source == "lead")
-    except Exception:  # noqa: BLE001 - the lead is stored and processed; personalisation catches up later
+    except Exception:  # the lead is stored and processed; personalisation catches up later
         logger.exception("Could not refresh the personalisation state of visitor %s", visitor_id)
 
 
@@ -24,7 +24,7 @@ def _visitor_identified(sender, visitor_id, person_id, at=None, source="lead", *
 def _people_changed(sender, person_ids, **kwargs):
     try:
         services.people_changed(person_ids)
-    except Exception:  # noqa: BLE001 - as above: a stale cache entry expires on its own
+    except Exception:  # as above: a stale cache entry expires on its own
         logger.exception("Could not refresh the personalisation state of %s people", len(person_ids or ()))
 
 

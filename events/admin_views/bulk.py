@@ -62,7 +62,7 @@ class LandingPagesBulkAction(EventsBulkAction):
         try:
             with transaction.atomic():  # a failure rolls back to here, not the whole bulk action
                 self.results = services.landing_pages_generate(objects, publish=cls.publish, user=self.request.user)
-        except Exception as error:  # noqa: BLE001 - the events are fine; say why no page came, don't 500
+        except Exception as error:  # the events are fine; say why no page came, don't 500
             logger.exception("Generating landing pages failed")
             self.results = None
             messages.error(self.request, f"The landing pages could not be generated: {error}")

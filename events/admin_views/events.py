@@ -185,7 +185,7 @@ def event_admin_saved(request, event: Event, *, previous: dict | None) -> None:
     try:
         with transaction.atomic():  # a failure rolls back to here, not the request's transaction
             results = services.landing_pages_generate([event], publish=publish, user=request.user)
-    except Exception as error:  # noqa: BLE001 - the event is saved; say why its page is missing, don't 500
+    except Exception as error:  # the event is saved; say why its page is missing, don't 500
         logger.exception("Generating the landing page of event %s failed", event.pk)
         messages.error(request, f"The event is saved, but its landing page could not be generated: {error}")
         return

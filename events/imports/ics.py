@@ -55,7 +55,7 @@ def events_from_ics(file, *, filename: str = "") -> ImportPreview:
                               "Export the calendar again, or upload a CSV file.")
     try:
         calendars = Calendar.from_ical(text, multiple=True)
-    except Exception as error:  # noqa: BLE001 - icalendar raises many kinds for a broken file
+    except Exception as error:  # icalendar raises many kinds for a broken file
         raise ImportFileError(f"The calendar cannot be read ({str(error)[:120]}): export it again.") from error
     entries = [(calendar, item) for calendar in calendars for item in calendar.walk("VEVENT")]
     if not entries:

@@ -108,7 +108,7 @@ def sniff_delimiter(sample: str) -> str:
 
 
 def _csv_reader(path, encoding, delimiter):
-    handle = open(path, encoding=encoding, newline="", errors="replace")  # noqa: SIM115 - closed by caller
+    handle = open(path, encoding=encoding, newline="", errors="replace")  # closed by caller
     return handle, csv.reader(handle, delimiter=delimiter)
 
 
@@ -135,7 +135,7 @@ def _xlsx_rows(path) -> Iterator[tuple]:
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=False)
-    except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
+    except Exception as error:  # openpyxl raises many kinds for a broken file
         raise ImportFileError(f"The workbook cannot be read ({type(error).__name__}): save it again or as CSV.") \
             from error
     try:

@@ -86,7 +86,7 @@ def import_upload(uploaded_file, *, name: str, interaction_type: str = LeadImpor
     except ImportFileError:
         lead_import.file.delete(save=False)
         raise
-    except Exception as error:  # noqa: BLE001 - a file we cannot read is the user's problem to fix, not a 500
+    except Exception as error:  # a file we cannot read is the user's problem to fix, not a 500
         lead_import.file.delete(save=False)
         logger.exception("Could not read uploaded import file")
         raise ImportFileError(f"The file cannot be read ({type(error).__name__}).") from error
@@ -202,7 +202,7 @@ def import_run(import_id: int) -> str:
         lead_import.save(update_fields=["status", "started_at", "error"])
     try:
         capture = _run(lead_import)
-    except Exception as error:  # noqa: BLE001 - shown on the import; it can be resumed
+    except Exception as error:  # shown on the import; it can be resumed
         logger.exception("Lead import %s stopped", import_id)
         message = str(error) if isinstance(error, ImportFileError) else f"{type(error).__name__}: {error}"
         LeadImport.objects.filter(pk=import_id).update(status=LeadImport.Status.FAILED, error=message[:2000])

@@ -407,7 +407,7 @@ def _record(form_page, form, fields, answers, *, lead, visitor, asset, policy, p
             # confirm=False: the caller sends its own confirmation (an event's, with the ticket).
             _send_emails(form_page, fields, answers, asset=asset, link=absolute_url(path) if path else "", lead=lead,
                          confirm=confirm)
-    except Exception:  # noqa: BLE001 - the lead is safe; the bookkeeping can be rebuilt from it
+    except Exception:  # the lead is safe; the bookkeeping can be rebuilt from it
         logger.exception("Recording the form submission of %s failed", lead.lid)
     return submission
 
@@ -452,5 +452,5 @@ def _send_emails(form_page, fields, answers, *, asset, link, lead, confirm=True)
                 outbox_queue(FORM_NOTIFICATION, about=lead, key="notification", to=team,
                              subject=form_page.subject or f"New submission: {form_page.title}",
                              text="\n".join(summary), from_email=form_page.from_address)
-    except Exception:  # noqa: BLE001 - the lead and the submission are kept; the log names the lead
+    except Exception:  # the lead and the submission are kept; the log names the lead
         logger.exception("Writing the emails of %s to the outbox failed", lead.lid)

@@ -98,7 +98,7 @@ def _enqueue_processing(process_lead, lead):
     try:
         with transaction.atomic():  # a savepoint: a failing enqueue cannot take the lead with it
             return process_lead.enqueue(lead.pk)
-    except Exception:  # noqa: BLE001 - the raw lead is stored; reprocessing picks it up
+    except Exception:  # the raw lead is stored; reprocessing picks it up
         logger.exception("Could not queue processing of lead %s", lead.pk)
         return None
 
@@ -175,7 +175,7 @@ def lead_process(lead: Lead) -> Lead:
                 lead.refresh_from_db()
                 return lead
             _process(lead, fields, lead.interaction_type)
-    except Exception as error:  # noqa: BLE001 - the submission is safe; the error is kept on it
+    except Exception as error:  # the submission is safe; the error is kept on it
         logger.exception("Processing lead %s failed", lead.pk)
         Lead.objects.filter(pk=lead.pk).update(
             status=Lead.Status.FAILED,

@@ -261,5 +261,5 @@ def plan(columns: list[Column], *, masked: bool, converters: dict[str, Callable 
                 expression = f"{function}({expression})"
         cells.append(expression)
     source = f"def rows(page):\n    return [[{', '.join(cells)}] for v in page]\n"
-    exec(compile(source, "<sales export row plan>", "exec"), names)  # noqa: S102 - see the docstring
+    exec(compile(source, "<sales export row plan>", "exec"), names)  # see the docstring
     return RowPlan([column.heading for column in columns], fields, annotations, names["rows"], source)

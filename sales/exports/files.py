@@ -66,7 +66,7 @@ def export_inline(user, spec: ExportSpec, queryset=None, rows: int | None = None
         row_plan = row_plan_for(spec, queryset)
         return InlineExport(filename, CONTENT_TYPES["csv"], rows,
                             chunks=csv_chunks(row_plan.headings, iter_batches(queryset, row_plan)))
-    output = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the FileResponse, which closes it
+    output = tempfile.TemporaryFile()  # handed to the FileResponse, which closes it
     try:
         rows = write_file(output, spec, queryset)
     except BaseException:

@@ -102,7 +102,7 @@ def export_job_run(job_id: int) -> str:
         with os.fdopen(fd, "wb") as output:
             rows = write_file(output, spec, queryset, progress=progress)
         os.replace(part, final)
-    except Exception as error:  # noqa: BLE001 - shown on the job, which can be retried
+    except Exception as error:  # shown on the job, which can be retried
         Path(part).unlink(missing_ok=True)
         if not isinstance(error, ExportRefused | ExportInputError | TooManyRowsForExcel):
             logger.exception("Export job %s failed", job_id)
@@ -168,7 +168,7 @@ def job_download(job: ExportJob, user):
     if job.status != ExportJob.Status.DONE or not job.file_name:
         raise FileNotFoundError("This export has no file (any more).")
     path = storage.path_of(job.file_name)
-    handle = open(path, "rb")  # noqa: SIM115 - the FileResponse closes it; FileNotFoundError if pruned
+    handle = open(path, "rb")  # the FileResponse closes it; FileNotFoundError if pruned
     record_export(user, model=MODELS[job.list_name], list_title=job.title, file_format=job.file_format,
                   rows=job.rows_done, params=job.params, masked=job.masked, job_id=job.pk,
                   action=EXPORT_DOWNLOAD_ACTION)
