@@ -175,21 +175,36 @@ def parse_args(argv=None):
     parser.add_argument("--concurrency", type=int_list, default=[32], help="client threads, e.g. 32 or 32,64")
     parser.add_argument("--workers", type=int_list, default=[2], help="gunicorn sync workers, e.g. 2 or 2,4")
     parser.add_argument("--pattern", default="visitor", help="visitor and/or prefetch, comma-separated")
-    parser.add_argument("--app", default="cms",
-                        help="cms (cms.wsgi:application) and/or no-refindex (a what-if: the same app with Wagtail's "
-                             "reference index off for the models a registration saves), comma-separated")
+    parser.add_argument(
+        "--app",
+        default="cms",
+        help="cms (cms.wsgi:application) and/or no-refindex (a what-if: the same app with Wagtail's "
+        "reference index off for the models a registration saves), comma-separated",
+    )
     parser.add_argument("--max-seconds", type=float, default=120.0, help="time limit of one burst")
     parser.add_argument("--serial", type=int, default=50, help="visitors one at a time before each burst")
-    parser.add_argument("--floor", type=int, default=1000,
-                        help="GETs of /bench/floor/ (middleware only) per run, for the per-request overhead (0: none)")
+    parser.add_argument(
+        "--floor",
+        type=int,
+        default=1000,
+        help="GETs of /bench/floor/ (middleware only) per run, for the per-request overhead (0: none)",
+    )
     parser.add_argument("--db-workers", type=int, default=2, help="db_worker processes for the drain")
     parser.add_argument("--drain-timeout", type=float, default=600.0, help="seconds to wait for the queue")
     parser.add_argument("--no-drain", action="store_true", help="leave the queue as the bursts left it")
     parser.add_argument("--profile", type=int, default=40, help="in-process registrations to profile (0: none)")
-    parser.add_argument("--quiet-wait", type=float, default=180.0,
-                        help="before each run, wait up to this many seconds for other work to leave the CPUs")
-    parser.add_argument("--setup", choices=["demo", "bare"], default="demo",
-                        help="demo: load_demo (falls back to bare if it fails); bare: a home page and site only")
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=180.0,
+        help="before each run, wait up to this many seconds for other work to leave the CPUs",
+    )
+    parser.add_argument(
+        "--setup",
+        choices=["demo", "bare"],
+        default="demo",
+        help="demo: load_demo (falls back to bare if it fails); bare: a home page and site only",
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_EVENTS_PORT", 8797)))
     parser.add_argument("--database-url", default=os.environ.get("BENCH_EVENTS_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument("--keep", action="store_true", help="keep the database and media afterwards")
@@ -243,8 +258,10 @@ def build_database(args):
         with transaction.atomic():
             ensure_home(args.port)
     add_sales_reps()
-    print(f"{'load_demo' if args.setup == 'demo' else 'home page and site'} + 4 sales reps: "
-          f"{time.perf_counter() - started:.1f}s")
+    print(
+        f"{'load_demo' if args.setup == 'demo' else 'home page and site'} + 4 sales reps: "
+        f"{time.perf_counter() - started:.1f}s"
+    )
     manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
     if not manifest.exists():
         started = time.perf_counter()
@@ -261,10 +278,19 @@ def event_create(title, capacity):
 
     starts = (timezone.now() + timedelta(days=30)).replace(hour=17, minute=0, second=0, microsecond=0)
     event = Event.objects.create(
-        title=title, type=Event.Type.IN_PERSON, status=Event.Status.SCHEDULED,
-        summary="An evening of talks about revenue operations.", starts_at=starts, ends_at=starts + timedelta(hours=3),
-        time_zone="Europe/Berlin", venue_name="Factory Hall", address="Lohmühlenstraße 65", city="Berlin",
-        country="DE", capacity=capacity, requires_approval=False,
+        title=title,
+        type=Event.Type.IN_PERSON,
+        status=Event.Status.SCHEDULED,
+        summary="An evening of talks about revenue operations.",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=3),
+        time_zone="Europe/Berlin",
+        venue_name="Factory Hall",
+        address="Lohmühlenstraße 65",
+        city="Berlin",
+        country="DE",
+        capacity=capacity,
+        requires_approval=False,
     )
     [(_, page, _)] = event_pages_sync([event], publish=True)
     return event, page
@@ -327,15 +353,26 @@ class Answers:
 
     def body(self, n, form):
         consent = form.get("consent") or {}
-        return (self.bodies[n] + ',"token":' + json.dumps(form["token"]) + ',"consent_policy":'
-                + json.dumps(consent.get("policy", "")) + ',"visitor_id":' + json.dumps(form["visitor_id"])
-                + "}").encode()
+        return (
+            self.bodies[n]
+            + ',"token":'
+            + json.dumps(form["token"])
+            + ',"consent_policy":'
+            + json.dumps(consent.get("policy", ""))
+            + ',"visitor_id":'
+            + json.dumps(form["visitor_id"])
+            + "}"
+        ).encode()
 
 
 def form_shape(port, event_id):
     """The registration form's fields and consent field, as a new visitor gets them."""
-    status, _, body, _ = send(http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT), "GET",
-                           f"/api/v1/events/{event_id}", GET_HEADERS)
+    status, _, body, _ = send(
+        http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT),
+        "GET",
+        f"/api/v1/events/{event_id}",
+        GET_HEADERS,
+    )
     if status != 200:
         raise SystemExit(f"GET /api/v1/events/{event_id} answered {status}: {body[:300]!r}")
     form = json.loads(body).get("form")
@@ -369,8 +406,9 @@ class Pass:
 
     @property
     def errors(self):
-        return (sum(n for s, n in self.get_status.items() if s != 200)
-                + sum(n for s, n in self.post_status.items() if s != 201))
+        return sum(n for s, n in self.get_status.items() if s != 200) + sum(
+            n for s, n in self.post_status.items() if s != 201
+        )
 
     def merge(self, other):
         self.visitors += other.visitors
@@ -481,8 +519,8 @@ def _proc_stat(pid):
             text = stat.read()
     except OSError:
         return None
-    comm = text[text.index("(") + 1:text.rindex(")")]
-    rest = text[text.rindex(")") + 2:].split()  # rest[i] is field i + 3 of proc(5)
+    comm = text[text.index("(") + 1 : text.rindex(")")]
+    rest = text[text.rindex(")") + 2 :].split()  # rest[i] is field i + 3 of proc(5)
     return comm, int(rest[2]), int(rest[11]) + int(rest[12]), int(rest[19])
 
 
@@ -572,8 +610,10 @@ def global_counts():
         "rejections": RejectedSubmission.objects.count(),
         "email rows": OutgoingEmail.objects.count(),
         "tasks": DBTaskResult.objects.count(),
-        **{f"tasks {path.rsplit('.', 1)[-1]}": n for path, n in
-           Counter(DBTaskResult.objects.values_list("task_path", flat=True)).items()},
+        **{
+            f"tasks {path.rsplit('.', 1)[-1]}": n
+            for path, n in Counter(DBTaskResult.objects.values_list("task_path", flat=True)).items()
+        },
     }
 
 
@@ -601,8 +641,7 @@ def wait_for_quiet(limit, threshold=0.15):
     deadline = time.monotonic() + limit
     busy = cpu_busy()
     while busy > threshold and time.monotonic() < deadline and not STOP.is_set():
-        print(f"  other work keeps {busy:.0%} of the CPUs busy; waiting (up to {limit:.0f}s, --quiet-wait)",
-              flush=True)
+        print(f"  other work keeps {busy:.0%} of the CPUs busy; waiting (up to {limit:.0f}s, --quiet-wait)", flush=True)
         time.sleep(8)
         busy = cpu_busy()
     return busy
@@ -632,8 +671,9 @@ class Run:
 
     @property
     def label(self):
-        return (f"workers {self.workers}, concurrency {self.concurrency}, {self.pattern}"
-                + (f", {self.app}" if self.app != "cms" else ""))
+        return f"workers {self.workers}, concurrency {self.concurrency}, {self.pattern}" + (
+            f", {self.app}" if self.app != "cms" else ""
+        )
 
 
 def run_one(args, run, warm_event, number):
@@ -644,16 +684,20 @@ def run_one(args, run, warm_event, number):
     before = global_counts()
     connections.close_all()
     run.busy_before = wait_for_quiet(args.quiet_wait)
-    print(f"\n== run {number}: {run.label} (event {event.pk}, capacity {args.capacity}); CPU busy with other "
-          f"work before: {run.busy_before:.0%}", flush=True)
+    print(
+        f"\n== run {number}: {run.label} (event {event.pk}, capacity {args.capacity}); CPU busy with other "
+        f"work before: {run.busy_before:.0%}",
+        flush=True,
+    )
     proc = None
     try:
         server = SimpleNamespace(workers=run.workers, port=args.port)
         if run.app == "cms":
             proc, _ = start_gunicorn(server, GUNICORN_LOG)
         else:  # bench_forms' command line with the what-if's application factory in place of cms.wsgi
-            command = [APPS[run.app] if part == APPS["cms"] else part
-                       for part in gunicorn_command(server, worker_class="sync")]
+            command = [
+                APPS[run.app] if part == APPS["cms"] else part for part in gunicorn_command(server, worker_class="sync")
+            ]
             proc = start_process(command, GUNICORN_LOG, dict(os.environ))
         wait_until_ready(proc, args.port)
         fields, consent_field = form_shape(args.port, warm_event.pk)
@@ -663,18 +707,25 @@ def run_one(args, run, warm_event, number):
 
         common = {"port": args.port}
         _, _, warm_visit = visitor_jobs(warm_event.pk, warm_answers, {})
-        warm = run_pass("warm-up", total=2 * run.concurrency, concurrency=run.concurrency, max_seconds=60,
-                        job=warm_visit, **common)
-        print(f"  warm-up   {warm.visitors} visitors in {warm.seconds:.1f}s (warm-up event): "
-              f"GET {fmt_status(warm.get_status)}; POST {fmt_status(warm.post_status)}", flush=True)
+        warm = run_pass(
+            "warm-up", total=2 * run.concurrency, concurrency=run.concurrency, max_seconds=60, job=warm_visit, **common
+        )
+        print(
+            f"  warm-up   {warm.visitors} visitors in {warm.seconds:.1f}s (warm-up event): "
+            f"GET {fmt_status(warm.get_status)}; POST {fmt_status(warm.post_status)}",
+            flush=True,
+        )
         serial_visit = visitor_jobs(warm_event.pk, warm_answers, {})[2]
 
         def serial_job(conn, n, local, t0):
             serial_visit(conn, n + 2 * run.concurrency, local, t0)
 
         serial = run_pass("serial", total=args.serial, concurrency=1, max_seconds=60, job=serial_job, **common)
-        print(f"  serial    {serial.visitors} visitors one at a time: POST p50 {percentile(serial.post_ms, 50):.1f} "
-              f"ms, GET p50 {percentile(serial.get_ms, 50):.1f} ms", flush=True)
+        print(
+            f"  serial    {serial.visitors} visitors one at a time: POST p50 {percentile(serial.post_ms, 50):.1f} "
+            f"ms, GET p50 {percentile(serial.get_ms, 50):.1f} ms",
+            flush=True,
+        )
         run.passes = [warm, serial]
 
         def floor_job(conn, n, local, t0):
@@ -685,32 +736,53 @@ def run_one(args, run, warm_event, number):
         if args.floor:
             monitor = CpuMonitor(proc.pid)
             monitor.start()
-            run.floor = run_pass("floor", total=args.floor, concurrency=run.concurrency, max_seconds=60,
-                                 job=floor_job, **common)
+            run.floor = run_pass(
+                "floor", total=args.floor, concurrency=run.concurrency, max_seconds=60, job=floor_job, **common
+            )
             run.floor_cpu = monitor.stop()
-            print(f"  floor     {len(run.floor.get_ms)} GET /bench/floor/ in {run.floor.seconds:.1f}s "
-                  f"({len(run.floor.get_ms) / run.floor.seconds:.0f}/s)", flush=True)
+            print(
+                f"  floor     {len(run.floor.get_ms)} GET /bench/floor/ in {run.floor.seconds:.1f}s "
+                f"({len(run.floor.get_ms) / run.floor.seconds:.0f}/s)",
+                flush=True,
+            )
 
         forms = {}
         prefetch, post_prefetched, visit = visitor_jobs(event.pk, answers, forms)
         if run.pattern == "prefetch":
             monitor = CpuMonitor(proc.pid)
             monitor.start()
-            run.prefetch = run_pass("page views", total=args.registrations, concurrency=run.concurrency,
-                                    max_seconds=args.max_seconds, job=prefetch, **common)
+            run.prefetch = run_pass(
+                "page views",
+                total=args.registrations,
+                concurrency=run.concurrency,
+                max_seconds=args.max_seconds,
+                job=prefetch,
+                **common,
+            )
             run.prefetch_cpu = monitor.stop()
-            print(f"  GETs      {run.prefetch.visitors} in {run.prefetch.seconds:.1f}s "
-                  f"({len(run.prefetch.get_ms) / run.prefetch.seconds:.0f}/s), {fmt_status(run.prefetch.get_status)}",
-                  flush=True)
+            print(
+                f"  GETs      {run.prefetch.visitors} in {run.prefetch.seconds:.1f}s "
+                f"({len(run.prefetch.get_ms) / run.prefetch.seconds:.0f}/s), {fmt_status(run.prefetch.get_status)}",
+                flush=True,
+            )
         job = post_prefetched if run.pattern == "prefetch" else visit
         monitor = CpuMonitor(proc.pid)
         monitor.start()
-        run.burst = run_pass("burst", total=args.registrations, concurrency=run.concurrency,
-                             max_seconds=args.max_seconds, job=job, **common)
+        run.burst = run_pass(
+            "burst",
+            total=args.registrations,
+            concurrency=run.concurrency,
+            max_seconds=args.max_seconds,
+            job=job,
+            **common,
+        )
         run.cpu = monitor.stop()
-        print(f"  burst     {run.burst.accepted} registrations in {run.burst.seconds:.1f}s = "
-              f"{run.burst.per_second:.1f}/s; {dict(run.burst.outcomes)}"
-              + ("  (time limit hit)" if run.burst.timed_out else ""), flush=True)
+        print(
+            f"  burst     {run.burst.accepted} registrations in {run.burst.seconds:.1f}s = "
+            f"{run.burst.per_second:.1f}/s; {dict(run.burst.outcomes)}"
+            + ("  (time limit hit)" if run.burst.timed_out else ""),
+            flush=True,
+        )
         if proc.poll() is not None:
             raise SystemExit(f"gunicorn died during the run:\n{log_tail(GUNICORN_LOG)}")
     finally:
@@ -747,8 +819,14 @@ def queue_state(full=True):
     if full:
         leads = dict(Lead.objects.order_by().values_list("status").annotate(n=Count("id")))
         emails = dict(OutgoingEmail.objects.order_by().values_list("status").annotate(n=Count("id")))
-        state.update({"leads received": leads.get("received", 0), "leads processed": leads.get("processed", 0),
-                      "emails pending": emails.get("pending", 0), "emails sent": emails.get("sent", 0)})
+        state.update(
+            {
+                "leads received": leads.get("received", 0),
+                "leads processed": leads.get("processed", 0),
+                "emails pending": emails.get("pending", 0),
+                "emails sent": emails.get("sent", 0),
+            }
+        )
     return state
 
 
@@ -772,9 +850,11 @@ def drain(args):
     state = queue_state()
     plan = claim_plan()
     connections.close_all()
-    print(f"\n== draining the queue: {state['waiting']} tasks waiting ({state['leads received']} leads unprocessed, "
-          f"{state['emails pending']} emails pending); {args.db_workers} db_worker processes, gunicorn stopped",
-          flush=True)
+    print(
+        f"\n== draining the queue: {state['waiting']} tasks waiting ({state['leads received']} leads unprocessed, "
+        f"{state['emails pending']} emails pending); {args.db_workers} db_worker processes, gunicorn stopped",
+        flush=True,
+    )
     print("  the claim query of a db_worker on this queue (EXPLAIN ANALYZE, rolled back):")
     for line in plan:
         print(f"    {line}")
@@ -783,10 +863,29 @@ def drain(args):
     timed_out = False
     try:
         for n in range(args.db_workers):
-            procs.append(start_process(
-                [sys.executable, "manage.py", "db_worker", "--backend", "background",
-                 "--queue-name", "default", "--interval", "0.1", "--no-startup-delay", "--no-reload",
-                 "--verbosity", "0", "--worker-id", f"bench-events-{n}"], WORKER_LOG, server_env()))
+            procs.append(
+                start_process(
+                    [
+                        sys.executable,
+                        "manage.py",
+                        "db_worker",
+                        "--backend",
+                        "background",
+                        "--queue-name",
+                        "default",
+                        "--interval",
+                        "0.1",
+                        "--no-startup-delay",
+                        "--no-reload",
+                        "--verbosity",
+                        "0",
+                        "--worker-id",
+                        f"bench-events-{n}",
+                    ],
+                    WORKER_LOG,
+                    server_env(),
+                )
+            )
         monitor = CpuMonitor([p.pid for p in procs])
         monitor.start()
         deadline = started + args.drain_timeout
@@ -813,16 +912,27 @@ def drain(args):
     final = queue_state()
     durations = task_durations()
     connections.close_all()
-    print(f"  drained in {seconds:.1f}s; CPU (cores of {os.cpu_count()}): db_workers {cpu['gunicorn']:.2f}, "
-          f"PostgreSQL {cpu['postgres']:.2f}, this script (polling every 2s) {cpu['load generator']:.2f}, "
-          f"other {cpu['other']:.2f}")
+    print(
+        f"  drained in {seconds:.1f}s; CPU (cores of {os.cpu_count()}): db_workers {cpu['gunicorn']:.2f}, "
+        f"PostgreSQL {cpu['postgres']:.2f}, this script (polling every 2s) {cpu['load generator']:.2f}, "
+        f"other {cpu['other']:.2f}"
+    )
     busy_s, worker_s = sum(n * mean for n, mean, _ in durations.values()) / 1000, args.db_workers * seconds
-    print(f"  the tasks themselves ran {busy_s:.0f}s of the {args.db_workers} workers' {worker_s:.0f} worker-seconds "
-          f"({100 * busy_s / max(1e-6, worker_s):.0f}%); the rest is claiming (the query above), committing, polling")
+    print(
+        f"  the tasks themselves ran {busy_s:.0f}s of the {args.db_workers} workers' {worker_s:.0f} worker-seconds "
+        f"({100 * busy_s / max(1e-6, worker_s):.0f}%); the rest is claiming (the query above), committing, polling"
+    )
     for path, (n, mean_ms, p95_ms) in durations.items():
         print(f"  {path}: {n} done, run time mean {mean_ms:.1f} ms, p95 {p95_ms:.1f} ms (started_at -> finished_at)")
-    return {"before": state, "after": final, "seconds": seconds, "timed_out": timed_out,
-            "tasks": state["waiting"] - final["waiting"], "cpu": cpu, "durations": durations}
+    return {
+        "before": state,
+        "after": final,
+        "seconds": seconds,
+        "timed_out": timed_out,
+        "tasks": state["waiting"] - final["waiting"],
+        "cpu": cpu,
+        "durations": durations,
+    }
 
 
 def task_durations():
@@ -1014,8 +1124,9 @@ def profile_registrations(args, count):
     try:
         with log:
             for n in range(total):
-                phase = ("warm" if n < 2 else "measure" if n < count + 2 else "whatif" if n < 2 * count + 2
-                         else "cprofile")
+                phase = (
+                    "warm" if n < 2 else "measure" if n < count + 2 else "whatif" if n < 2 * count + 2 else "cprofile"
+                )
                 t0 = time.perf_counter()
                 with CaptureQueriesContext(connection) as captured:
                     page = client.get(path)
@@ -1025,8 +1136,9 @@ def profile_registrations(args, count):
                 form = page.json()["form"]
                 if answers is None:
                     consent = form.get("consent") or {}
-                    answers = Answers(form["fields"], consent.get("field") if consent.get("show_checkbox") else None,
-                                      "profile", total)
+                    answers = Answers(
+                        form["fields"], consent.get("field") if consent.get("show_checkbox") else None, "profile", total
+                    )
                 body = answers.body(n, form)
                 if phase == "whatif" and n == count + 2:
                     tracked = reference_index_models()
@@ -1050,8 +1162,11 @@ def profile_registrations(args, count):
                 state["on"] = log.on = False
                 profiler.disable()
                 statements = log.take()
-                outcome = (response.json().get("status", "?") if response.status_code == 201
-                           else f"HTTP {response.status_code}")
+                outcome = (
+                    response.json().get("status", "?")
+                    if response.status_code == 201
+                    else f"HTTP {response.status_code}"
+                )
                 row = (outcome, ms, len(captured.captured_queries), statements)
                 if phase == "measure":
                     post.append(row)
@@ -1076,20 +1191,28 @@ def profile_registrations(args, count):
     all_st = [len(r[3]) for r in post]
     commits = [sum(1 for sql, _ in r[3] if sql == "COMMIT") for r in post]
     db_ms = [sum(t for _, t in r[3]) * 1000 for r in post]
-    print(f"\n== where the time goes: {measured} registrations in this process (Django test client, no HTTP, no "
-          f"concurrency, queued backend: {queued} tasks queued for {total} POSTs; event {event.pk}, "
-          f"{seats_taken} of {seats + 2} seats taken)")
-    print(f"POST   p50 {percentile(all_ms, 50):.1f} ms, p95 {percentile(all_ms, 95):.1f} ms; connection.queries "
-          f"entries p50 {percentile(all_q, 50)} (= {percentile(all_st, 50) - percentile(commits, 50)} SQL statements "
-          f"+ {percentile(commits, 50)} COMMITs + as many BEGINs); waiting on PostgreSQL p50 "
-          f"{percentile(db_ms, 50):.1f} ms per POST (round trips, commits), so "
-          f"~{percentile(all_ms, 50) - percentile(db_ms, 50):.1f} ms is Python in the worker")
+    print(
+        f"\n== where the time goes: {measured} registrations in this process (Django test client, no HTTP, no "
+        f"concurrency, queued backend: {queued} tasks queued for {total} POSTs; event {event.pk}, "
+        f"{seats_taken} of {seats + 2} seats taken)"
+    )
+    print(
+        f"POST   p50 {percentile(all_ms, 50):.1f} ms, p95 {percentile(all_ms, 95):.1f} ms; connection.queries "
+        f"entries p50 {percentile(all_q, 50)} (= {percentile(all_st, 50) - percentile(commits, 50)} SQL statements "
+        f"+ {percentile(commits, 50)} COMMITs + as many BEGINs); waiting on PostgreSQL p50 "
+        f"{percentile(db_ms, 50):.1f} ms per POST (round trips, commits), so "
+        f"~{percentile(all_ms, 50) - percentile(db_ms, 50):.1f} ms is Python in the worker"
+    )
     for outcome in sorted({r[0] for r in post}):
         rows = [r for r in post if r[0] == outcome]
-        print(f"  {outcome:<11} {len(rows):>3} POSTs: p50 {percentile([r[1] for r in rows], 50):.1f} ms, "
-              f"{percentile([r[2] for r in rows], 50)} queries entries")
-    print(f"GET    p50 {percentile(get_ms, 50):.1f} ms, p95 {percentile(get_ms, 95):.1f} ms; queries p50 "
-          f"{percentile(get_q, 50)} (the event with its form for a new visitor)")
+        print(
+            f"  {outcome:<11} {len(rows):>3} POSTs: p50 {percentile([r[1] for r in rows], 50):.1f} ms, "
+            f"{percentile([r[2] for r in rows], 50)} queries entries"
+        )
+    print(
+        f"GET    p50 {percentile(get_ms, 50):.1f} ms, p95 {percentile(get_ms, 95):.1f} ms; queries p50 "
+        f"{percentile(get_q, 50)} (the event with its form for a new visitor)"
+    )
     print(f"{'POST step (includes the steps indented under it)':<52}{'ms/POST':>9}{'queries':>9}{'calls':>7}")
     labels = [label for _, _, label in STEPS if calls[label]]
     top_ms = top_q = 0.0
@@ -1102,21 +1225,27 @@ def profile_registrations(args, count):
     print(f"{'rest: Django, middleware, ninja, JSON, commits':<52}{mean_ms - top_ms:>9.2f}{mean_q - top_q:>9.1f}")
     print(f"{'whole POST (mean; queries = connection.queries)':<52}{mean_ms:>9.2f}{mean_q:>9.1f}")
     for outcome, statements in listings.items():
-        print(f"\nSQL of one {outcome} POST: {len(statements)} round trips, "
-              f"{sum(t for _, t in statements) * 1000:.2f} ms waiting on PostgreSQL")
+        print(
+            f"\nSQL of one {outcome} POST: {len(statements)} round trips, "
+            f"{sum(t for _, t in statements) * 1000:.2f} ms waiting on PostgreSQL"
+        )
         for sql, seconds in statements:
             print(f"  {seconds * 1000:6.2f} ms  {short_sql(sql)}")
     if whatif and not tracked:
-        print(f"\nwhat-if skipped: Wagtail's reference index tracks none of the models a registration saves "
-              f"({len(whatif)} more waitlisted POSTs: p50 {percentile([r[1] for r in whatif], 50):.1f} ms, "
-              f"{percentile([r[2] for r in whatif], 50)} queries entries)")
+        print(
+            f"\nwhat-if skipped: Wagtail's reference index tracks none of the models a registration saves "
+            f"({len(whatif)} more waitlisted POSTs: p50 {percentile([r[1] for r in whatif], 50):.1f} ms, "
+            f"{percentile([r[2] for r in whatif], 50)} queries entries)"
+        )
     elif whatif:
         base = [r for r in post if r[0] == "waitlisted"] or post
         names = ", ".join(m.__name__ for m in tracked)
-        print(f"\nwhat-if, Wagtail's reference index off for {names} (post_save handlers disconnected in this "
-              f"process only): {len(whatif)} waitlisted POSTs p50 {percentile([r[1] for r in whatif], 50):.1f} ms, "
-              f"{percentile([r[2] for r in whatif], 50)} queries entries, vs waitlisted with it "
-              f"p50 {percentile([r[1] for r in base], 50):.1f} ms, {percentile([r[2] for r in base], 50)}")
+        print(
+            f"\nwhat-if, Wagtail's reference index off for {names} (post_save handlers disconnected in this "
+            f"process only): {len(whatif)} waitlisted POSTs p50 {percentile([r[1] for r in whatif], 50):.1f} ms, "
+            f"{percentile([r[2] for r in whatif], 50)} queries entries, vs waitlisted with it "
+            f"p50 {percentile([r[1] for r in base], 50):.1f} ms, {percentile([r[2] for r in base], 50)}"
+        )
     stream = io.StringIO()
     stats = pstats.Stats(profiler, stream=stream)
     stats.sort_stats("cumulative").print_stats(re.escape(str(REPO_ROOT)) + r"/(events|forms|leads|cms)/", 22)
@@ -1124,11 +1253,16 @@ def profile_registrations(args, count):
     lines = [line for line in stream.getvalue().splitlines() if line.strip()]
     print(f"\ncProfile of {count} more POSTs (our code by cumulative time, then everything by own time):")
     print("\n".join(line for line in lines if not line.startswith(("   Ordered by", "   List reduced"))))
-    return {"post_ms": percentile(all_ms, 50), "queries": percentile(all_q, 50), "get_ms": percentile(get_ms, 50),
-            "get_queries": percentile(get_q, 50), "db_ms": percentile(db_ms, 50),
-            "whatif_ms": percentile([r[1] for r in whatif], 50) if whatif else None,
-            "whatif_queries": percentile([r[2] for r in whatif], 50) if whatif else None,
-            "tracked": [m.__name__ for m in tracked]}
+    return {
+        "post_ms": percentile(all_ms, 50),
+        "queries": percentile(all_q, 50),
+        "get_ms": percentile(get_ms, 50),
+        "get_queries": percentile(get_q, 50),
+        "db_ms": percentile(db_ms, 50),
+        "whatif_ms": percentile([r[1] for r in whatif], 50) if whatif else None,
+        "whatif_queries": percentile([r[2] for r in whatif], 50) if whatif else None,
+        "tracked": [m.__name__ for m in tracked],
+    }
 
 
 # --- Reporting ------------------------------------------------------------------------------
@@ -1150,17 +1284,25 @@ def print_environment(args):
     print("\n== machine and setup")
     print_machine()
     print(f"code           {code_version()}")
-    print(f"packages       Django {version('django')}, Wagtail {version('wagtail')}, gunicorn {version('gunicorn')}, "
-          f"django-ninja {version('django-ninja')}, django-tasks-db {version('django-tasks-db')}, "
-          f"psycopg {version('psycopg')}")
-    print(f"database       PostgreSQL {pg[0]}.{pg[1]} at {redact(args.database_url)} (fresh, {args.setup} setup), "
-          f"synchronous_commit={sync_commit}, shared_buffers={shared}")
-    print(f"server         gunicorn cms.wsgi:application --workers {','.join(map(str, args.workers))} (sync) on "
-          f"{HOST}:{args.port}; bench.settings (production, DEBUG off, CONN_MAX_AGE 60, locmem cache and email)")
+    print(
+        f"packages       Django {version('django')}, Wagtail {version('wagtail')}, gunicorn {version('gunicorn')}, "
+        f"django-ninja {version('django-ninja')}, django-tasks-db {version('django-tasks-db')}, "
+        f"psycopg {version('psycopg')}"
+    )
+    print(
+        f"database       PostgreSQL {pg[0]}.{pg[1]} at {redact(args.database_url)} (fresh, {args.setup} setup), "
+        f"synchronous_commit={sync_commit}, shared_buffers={shared}"
+    )
+    print(
+        f"server         gunicorn cms.wsgi:application --workers {','.join(map(str, args.workers))} (sync) on "
+        f"{HOST}:{args.port}; bench.settings (production, DEBUG off, CONN_MAX_AGE 60, locmem cache and email)"
+    )
     print(f"queue          BENCH_BACKGROUND_TASKS_BACKEND={QUEUE_BACKEND}; no db_worker during the bursts")
-    print(f"load           {args.registrations} visitors per burst on a fresh event with {args.capacity} seats, "
-          f"concurrency {','.join(map(str, args.concurrency))}, pattern {','.join(args.pattern)}, "
-          f"max {args.max_seconds:.0f}s; warm-up 2 x concurrency and {args.serial} serial visitors on another event")
+    print(
+        f"load           {args.registrations} visitors per burst on a fresh event with {args.capacity} seats, "
+        f"concurrency {','.join(map(str, args.concurrency))}, pattern {','.join(args.pattern)}, "
+        f"max {args.max_seconds:.0f}s; warm-up 2 x concurrency and {args.serial} serial visitors on another event"
+    )
     print_forms_wide_open()
 
 
@@ -1208,8 +1350,12 @@ def checks(run, args):
     waitlisted = t["statuses"].get("waitlisted", 0)
     expected_approved = min(run.capacity, accepted)
     overbooking_ok = approved <= run.capacity and t["seats_taken"] == approved
-    exact_ok = (approved == expected_approved and waitlisted == accepted - expected_approved
-                and t["registrations"] == accepted and accepted == args.registrations)
+    exact_ok = (
+        approved == expected_approved
+        and waitlisted == accepted - expected_approved
+        and t["registrations"] == accepted
+        and accepted == args.registrations
+    )
     rate_ok = burst.per_second >= TARGET_PER_SECOND and not burst.errors
     return overbooking_ok, exact_ok, rate_ok
 
@@ -1217,115 +1363,160 @@ def checks(run, args):
 def print_run(args, run):
     burst = run.burst
     print(f"\n== results: {run.label} ({PATTERNS[run.pattern]})")
-    header = (f"{'pass':<11}{'visitors':>9}{'secs':>7}{'regs/s':>8}{'POST p50':>10}{'p95':>8}{'p99':>8}"
-              f"{'GET p50':>9}{'p95':>8}{'p99':>8}{'errors':>8}")
+    header = (
+        f"{'pass':<11}{'visitors':>9}{'secs':>7}{'regs/s':>8}{'POST p50':>10}{'p95':>8}{'p99':>8}"
+        f"{'GET p50':>9}{'p95':>8}{'p99':>8}{'errors':>8}"
+    )
     print(header)
     print("-" * len(header))
     for p in [*run.passes, *([run.prefetch] if run.prefetch else []), burst]:
-        print(f"{p.name:<11}{p.visitors:>9}{p.seconds:>7.1f}{p.per_second:>8.1f}{percentile(p.post_ms, 50):>10.1f}"
-              f"{percentile(p.post_ms, 95):>8.1f}{percentile(p.post_ms, 99):>8.1f}{percentile(p.get_ms, 50):>9.1f}"
-              f"{percentile(p.get_ms, 95):>8.1f}{percentile(p.get_ms, 99):>8.1f}{p.errors:>8}")
+        print(
+            f"{p.name:<11}{p.visitors:>9}{p.seconds:>7.1f}{p.per_second:>8.1f}{percentile(p.post_ms, 50):>10.1f}"
+            f"{percentile(p.post_ms, 95):>8.1f}{percentile(p.post_ms, 99):>8.1f}{percentile(p.get_ms, 50):>9.1f}"
+            f"{percentile(p.get_ms, 95):>8.1f}{percentile(p.get_ms, 99):>8.1f}{p.errors:>8}"
+        )
     print("(ms at the client, TCP connect included; regs/s = 201 answers per second of the pass's wall time)")
     print(f"burst POST status {fmt_status(burst.post_status)}; answers {fmt_status(burst.outcomes)}")
     print(f"burst GET status  {fmt_status(burst.get_status)}")
     if run.prefetch:
-        print(f"prefetch GETs     {fmt_status(run.prefetch.get_status)}, "
-              f"{len(run.prefetch.get_ms) / run.prefetch.seconds:.1f}/s")
+        print(
+            f"prefetch GETs     {fmt_status(run.prefetch.get_status)}, "
+            f"{len(run.prefetch.get_ms) / run.prefetch.seconds:.1f}/s"
+        )
     for sample in burst.samples or (run.prefetch.samples if run.prefetch else []):
         print(f"  sample error: {sample}")
     if burst.timed_out:
         print(f"burst stopped by --max-seconds {args.max_seconds:.0f} after {burst.visitors} of {args.registrations}")
     split = rate_split(burst, run.capacity)
     if split:
-        print(f"rate while seats were left (first {run.capacity} answers) {split[0]:.1f}/s, then waitlist "
-              f"{split[1]:.1f}/s")
+        print(
+            f"rate while seats were left (first {run.capacity} answers) {split[0]:.1f}/s, then waitlist "
+            f"{split[1]:.1f}/s"
+        )
     mean_ms = sum(burst.post_ms) / len(burst.post_ms) if burst.post_ms else float("nan")
-    print(f"Little's law: {run.concurrency} connections / {burst.per_second:.1f} regs/s = "
-          f"{1000 * run.concurrency / max(1e-6, burst.per_second):.0f} ms per visitor (measured mean POST "
-          f"{mean_ms:.0f} ms" + (f" + GET {sum(burst.get_ms) / len(burst.get_ms):.0f} ms)" if burst.get_ms else ")"))
+    print(
+        f"Little's law: {run.concurrency} connections / {burst.per_second:.1f} regs/s = "
+        f"{1000 * run.concurrency / max(1e-6, burst.per_second):.0f} ms per visitor (measured mean POST "
+        f"{mean_ms:.0f} ms" + (f" + GET {sum(burst.get_ms) / len(burst.get_ms):.0f} ms)" if burst.get_ms else ")")
+    )
     cpu = run.cpu
-    print(f"CPU during the burst (cores of {os.cpu_count()}): gunicorn {cpu['gunicorn']:.2f}, PostgreSQL "
-          f"{cpu['postgres']:.2f}, load generator {cpu['load generator']:.2f}, other {cpu['other']:.2f}; "
-          f"all busy {cpu['all busy']:.2f}")
+    print(
+        f"CPU during the burst (cores of {os.cpu_count()}): gunicorn {cpu['gunicorn']:.2f}, PostgreSQL "
+        f"{cpu['postgres']:.2f}, load generator {cpu['load generator']:.2f}, other {cpu['other']:.2f}; "
+        f"all busy {cpu['all busy']:.2f}"
+    )
     for name, p, pcpu in (("floor", run.floor, run.floor_cpu), ("prefetch GETs", run.prefetch, run.prefetch_cpu)):
         if p is None or not p.get_ms:
             continue
         n = len(p.get_ms)
         ms = {k: 1000 * pcpu[k] * p.seconds / n for k in ("gunicorn", "postgres", "load generator")}
-        print(f"{name + ':':<14} {n / p.seconds:.0f} GET/s at {run.concurrency} connections, p50 "
-              f"{percentile(p.get_ms, 50):.1f} ms; CPU per request: gunicorn {ms['gunicorn']:.1f} ms, PostgreSQL "
-              f"{ms['postgres']:.1f} ms, load generator {ms['load generator']:.1f} ms"
-              + (" (/bench/floor/: HTTP, WSGI and middleware, no database)" if name == "floor" else ""))
+        print(
+            f"{name + ':':<14} {n / p.seconds:.0f} GET/s at {run.concurrency} connections, p50 "
+            f"{percentile(p.get_ms, 50):.1f} ms; CPU per request: gunicorn {ms['gunicorn']:.1f} ms, PostgreSQL "
+            f"{ms['postgres']:.1f} ms, load generator {ms['load generator']:.1f} ms"
+            + (" (/bench/floor/: HTTP, WSGI and middleware, no database)" if name == "floor" else "")
+        )
     if contaminated(run):
-        print(f"WARNING: other work used {cpu['other']:.2f} cores during the burst: these figures understate what "
-              "the server can do; run again on a quiet machine")
+        print(
+            f"WARNING: other work used {cpu['other']:.2f} cores during the burst: these figures understate what "
+            "the server can do; run again on a quiet machine"
+        )
     if burst.accepted:
-        per = {name: 1000 * cpu[name] * burst.seconds / burst.accepted for name in ("gunicorn", "postgres",
-                                                                                     "load generator")}
-        print(f"CPU per registration: gunicorn {per['gunicorn']:.1f} ms, PostgreSQL {per['postgres']:.1f} ms, "
-              f"load generator {per['load generator']:.1f} ms"
-              + (" (GET included)" if run.pattern == "visitor" else "")
-              + f"; {os.cpu_count()} cores / their sum = "
-              f"{1000 * (os.cpu_count() or 1) / max(1e-6, sum(per.values())):.0f} registrations/s at most")
+        per = {
+            name: 1000 * cpu[name] * burst.seconds / burst.accepted
+            for name in ("gunicorn", "postgres", "load generator")
+        }
+        print(
+            f"CPU per registration: gunicorn {per['gunicorn']:.1f} ms, PostgreSQL {per['postgres']:.1f} ms, "
+            f"load generator {per['load generator']:.1f} ms"
+            + (" (GET included)" if run.pattern == "visitor" else "")
+            + f"; {os.cpu_count()} cores / their sum = "
+            f"{1000 * (os.cpu_count() or 1) / max(1e-6, sum(per.values())):.0f} registrations/s at most"
+        )
     t = run.truth
     print("database truth for the measured event:")
-    print(f"  registrations {t['registrations']} ({fmt_status(t['statuses'])}), distinct emails "
-          f"{t['distinct emails']}, seats_taken {t['seats_taken']} of {run.capacity}, with a lead {t['with lead']}")
+    print(
+        f"  registrations {t['registrations']} ({fmt_status(t['statuses'])}), distinct emails "
+        f"{t['distinct emails']}, seats_taken {t['seats_taken']} of {run.capacity}, with a lead {t['with lead']}"
+    )
     emails = ", ".join(f"{kind}/{status} x{n}" for (kind, status), n in sorted(t["email rows"].items()))
     print(f"  email rows {sum(t['email rows'].values())} ({emails or 'none'})")
     d = run.delta
     tasks = ", ".join(f"{k[6:]} {v}" for k, v in d.items() if k.startswith("tasks ") and v)
-    print(f"  this run stored (warm-up and serial included): leads {d['leads']}, form submissions "
-          f"{d['form submissions']}, consent records {d['consent records']}, email rows {d['email rows']}, "
-          f"tasks queued {d['tasks']} ({tasks}), rejections {d['rejections']}, Wagtail reference index rows "
-          f"{d['reference index rows']}")
+    print(
+        f"  this run stored (warm-up and serial included): leads {d['leads']}, form submissions "
+        f"{d['form submissions']}, consent records {d['consent records']}, email rows {d['email rows']}, "
+        f"tasks queued {d['tasks']} ({tasks}), rejections {d['rejections']}, Wagtail reference index rows "
+        f"{d['reference index rows']}"
+    )
     overbooking_ok, exact_ok, rate_ok = checks(run, args)
     approved = t["statuses"].get("approved", 0)
-    print(f"  {'PASS' if overbooking_ok else 'FAIL'} no overbooking: {approved} approved for {run.capacity} seats, "
-          f"seats_taken {t['seats_taken']}")
-    print(f"  {'PASS' if exact_ok else 'FAIL'} exactly {min(run.capacity, args.registrations)} approved and "
-          f"{max(0, args.registrations - run.capacity)} waitlisted of {args.registrations}: {approved} approved, "
-          f"{t['statuses'].get('waitlisted', 0)} waitlisted, {t['registrations']} registrations for "
-          f"{burst.accepted} accepted POSTs")
-    print(f"  {'PASS' if rate_ok else 'FAIL'} >= {TARGET_PER_SECOND} registrations/s: {burst.per_second:.1f}/s"
-          + (f" ({burst.errors} errors)" if burst.errors else ""))
+    print(
+        f"  {'PASS' if overbooking_ok else 'FAIL'} no overbooking: {approved} approved for {run.capacity} seats, "
+        f"seats_taken {t['seats_taken']}"
+    )
+    print(
+        f"  {'PASS' if exact_ok else 'FAIL'} exactly {min(run.capacity, args.registrations)} approved and "
+        f"{max(0, args.registrations - run.capacity)} waitlisted of {args.registrations}: {approved} approved, "
+        f"{t['statuses'].get('waitlisted', 0)} waitlisted, {t['registrations']} registrations for "
+        f"{burst.accepted} accepted POSTs"
+    )
+    print(
+        f"  {'PASS' if rate_ok else 'FAIL'} >= {TARGET_PER_SECOND} registrations/s: {burst.per_second:.1f}/s"
+        + (f" ({burst.errors} errors)" if burst.errors else "")
+    )
 
 
 def print_summary(args, runs, drained, profile):
     print("\n== summary")
-    print(f"bench/bench_events.py --registrations {args.registrations} --capacity {args.capacity}: JSON API "
-          f"(GET event + POST registration), PostgreSQL, gunicorn sync, queued tasks, no db_worker during the "
-          f"burst, {os.cpu_count()} cores shared with the load generator")
+    print(
+        f"bench/bench_events.py --registrations {args.registrations} --capacity {args.capacity}: JSON API "
+        f"(GET event + POST registration), PostgreSQL, gunicorn sync, queued tasks, no db_worker during the "
+        f"burst, {os.cpu_count()} cores shared with the load generator"
+    )
     for run in runs:
         b = run.burst
         overbooking_ok, exact_ok, rate_ok = checks(run, args)
-        print(f"- {run.label:<38}: {b.per_second:6.1f} registrations/s, POST p50/p95/p99 "
-              f"{percentile(b.post_ms, 50):.0f}/{percentile(b.post_ms, 95):.0f}/{percentile(b.post_ms, 99):.0f} ms"
-              + (f", GET p95 {percentile(b.get_ms, 95):.0f} ms" if b.get_ms else "")
-              + f", errors {b.errors}; {run.truth['statuses'].get('approved', 0)} approved / "
-              f"{run.truth['statuses'].get('waitlisted', 0)} waitlisted, seats_taken {run.truth['seats_taken']}; "
-              f"overbooking {'PASS' if overbooking_ok else 'FAIL'}, exact {'PASS' if exact_ok else 'FAIL'}, "
-              f">= {TARGET_PER_SECOND}/s {'PASS' if rate_ok else 'FAIL'}")
-    busy = [f"{run.label}: {run.busy_before:.0%} before, {run.cpu['other']:.2f} cores during" for run in runs
-            if run.busy_before > 0.15 or contaminated(run)]
+        print(
+            f"- {run.label:<38}: {b.per_second:6.1f} registrations/s, POST p50/p95/p99 "
+            f"{percentile(b.post_ms, 50):.0f}/{percentile(b.post_ms, 95):.0f}/{percentile(b.post_ms, 99):.0f} ms"
+            + (f", GET p95 {percentile(b.get_ms, 95):.0f} ms" if b.get_ms else "")
+            + f", errors {b.errors}; {run.truth['statuses'].get('approved', 0)} approved / "
+            f"{run.truth['statuses'].get('waitlisted', 0)} waitlisted, seats_taken {run.truth['seats_taken']}; "
+            f"overbooking {'PASS' if overbooking_ok else 'FAIL'}, exact {'PASS' if exact_ok else 'FAIL'}, "
+            f">= {TARGET_PER_SECOND}/s {'PASS' if rate_ok else 'FAIL'}"
+        )
+    busy = [
+        f"{run.label}: {run.busy_before:.0%} before, {run.cpu['other']:.2f} cores during"
+        for run in runs
+        if run.busy_before > 0.15 or contaminated(run)
+    ]
     if busy:
         print(f"- WARNING: other work competed for the CPUs ({'; '.join(busy)}); those figures are pessimistic")
     if drained:
         after = drained["after"]
-        print(f"- queue drain ({args.db_workers} db_workers, gunicorn stopped): {drained['tasks']} tasks in "
-              f"{drained['seconds']:.1f}s = {drained['tasks'] / max(1e-6, drained['seconds']):.1f} tasks/s"
-              + (" (TIMED OUT)" if drained["timed_out"] else "")
-              + f"; leads processed {after['leads processed']}, unprocessed {after['leads received']}, emails sent "
-              f"{after['emails sent']}, pending {after['emails pending']}, tasks failed {after['failed']}; "
-              f"CPU db_workers {drained['cpu']['gunicorn']:.2f}, PostgreSQL {drained['cpu']['postgres']:.2f}, other "
-              f"{drained['cpu']['other']:.2f} cores; mean run time "
-              + ", ".join(f"{path} {mean:.0f} ms" for path, (_, mean, _) in drained["durations"].items()))
+        print(
+            f"- queue drain ({args.db_workers} db_workers, gunicorn stopped): {drained['tasks']} tasks in "
+            f"{drained['seconds']:.1f}s = {drained['tasks'] / max(1e-6, drained['seconds']):.1f} tasks/s"
+            + (" (TIMED OUT)" if drained["timed_out"] else "")
+            + f"; leads processed {after['leads processed']}, unprocessed {after['leads received']}, emails sent "
+            f"{after['emails sent']}, pending {after['emails pending']}, tasks failed {after['failed']}; "
+            f"CPU db_workers {drained['cpu']['gunicorn']:.2f}, PostgreSQL {drained['cpu']['postgres']:.2f}, other "
+            f"{drained['cpu']['other']:.2f} cores; mean run time "
+            + ", ".join(f"{path} {mean:.0f} ms" for path, (_, mean, _) in drained["durations"].items())
+        )
     if profile:
-        print(f"- in-process (no HTTP, one at a time): POST p50 {profile['post_ms']:.1f} ms with "
-              f"{profile['queries']} queries ({profile['db_ms']:.1f} ms of it waiting on PostgreSQL); GET p50 "
-              f"{profile['get_ms']:.1f} ms with {profile['get_queries']} queries"
-              + (f"; with Wagtail's reference index off: POST p50 {profile['whatif_ms']:.1f} ms, "
-                 f"{profile['whatif_queries']} queries" if profile.get("tracked") else ""))
+        print(
+            f"- in-process (no HTTP, one at a time): POST p50 {profile['post_ms']:.1f} ms with "
+            f"{profile['queries']} queries ({profile['db_ms']:.1f} ms of it waiting on PostgreSQL); GET p50 "
+            f"{profile['get_ms']:.1f} ms with {profile['get_queries']} queries"
+            + (
+                f"; with Wagtail's reference index off: POST p50 {profile['whatif_ms']:.1f} ms, "
+                f"{profile['whatif_queries']} queries"
+                if profile.get("tracked")
+                else ""
+            )
+        )
 
 
 # --- Main -----------------------------------------------------------------------------------

@@ -129,8 +129,11 @@ def parse_args(argv=None):
     parser.add_argument("--database-url", default=os.environ.get("BENCH_FORMS_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument("--keep", action="store_true", help="keep the database and media afterwards")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--no-htmx", action="store_true",
-                        help="POST as a browser without JavaScript (the whole page comes back) instead of htmx")
+    parser.add_argument(
+        "--no-htmx",
+        action="store_true",
+        help="POST as a browser without JavaScript (the whole page comes back) instead of htmx",
+    )
     args = parser.parse_args(argv)
     args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     for mode in args.modes:
@@ -168,8 +171,12 @@ def build_database(args):
     call_command("collectstatic", interactive=False, verbosity=0)
     print(f"collectstatic: {time.perf_counter() - started:.1f}s")
 
-    page = (WhitepaperPage.objects.live().filter(gated=True, gate_form__slug=GATE_SLUG, document__isnull=False)
-            .order_by("pk").first())
+    page = (
+        WhitepaperPage.objects.live()
+        .filter(gated=True, gate_form__slug=GATE_SLUG, document__isnull=False)
+        .order_by("pk")
+        .first()
+    )
     if page is None:
         raise SystemExit(f"load_demo built no live gated whitepaper with the {GATE_SLUG!r} form")
     path = page.get_url_parts()[2]
@@ -274,7 +281,8 @@ class Pass:
     @property
     def errors(self):
         return sum(n for s, n in self.get_status.items() if s != 200) + sum(
-            n for s, n in self.post_status.items() if s != "accepted")
+            n for s, n in self.post_status.items() if s != "accepted"
+        )
 
     @property
     def posts_per_second(self):
@@ -340,8 +348,14 @@ def run_pass(name, *, port, path, total, concurrency, max_seconds, book, repeat_
         }
         data = urlencode({**hidden_inputs(html), **answers})
         cookie = "; ".join(f"{k}={m.value}" for k, m in jar.items())
-        post_headers = {"User-Agent": USER_AGENT, "Accept": "text/html", "Cookie": cookie, "Origin": origin,
-                        "Referer": origin + path, "Content-Type": "application/x-www-form-urlencoded"}
+        post_headers = {
+            "User-Agent": USER_AGENT,
+            "Accept": "text/html",
+            "Cookie": cookie,
+            "Origin": origin,
+            "Referer": origin + path,
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
         if htmx:  # what the page's own form sends with JavaScript on: only the form panel comes back
             post_headers["HX-Request"] = "true"
         status, _, body, ms = send(conn, "POST", path, post_headers, data)
@@ -417,41 +431,94 @@ def run_mode(args, mode, path):
     busy = cpu_busy()  # nothing of ours runs now: this is other work on the machine
     print(f"\nCPU busy with other work before mode {mode}: {busy:.0%} of {os.cpu_count()} cores")
     book = EmailBook(mode)
-    common = {"port": args.port, "path": path, "book": book, "repeat_share": args.repeat_share,
-              "htmx": not args.no_htmx}
+    common = {
+        "port": args.port,
+        "path": path,
+        "book": book,
+        "repeat_share": args.repeat_share,
+        "htmx": not args.no_htmx,
+    }
     try:
         gunicorn = start_process(gunicorn_command(args, worker_class="sync"), GUNICORN_LOG, env)
         procs.append(gunicorn)
         wait_until_ready(gunicorn, args.port)
         if mode == "queue":
             for n in range(args.db_workers):
-                procs.append(start_process(
-                    [sys.executable, "manage.py", "db_worker", "--backend", "background", "--queue-name", "default",
-                     "--interval", "0.1", "--no-startup-delay", "--no-reload", "--verbosity", "0",
-                     "--worker-id", f"bench-forms-{n}"], WORKER_LOG, env))
+                procs.append(
+                    start_process(
+                        [
+                            sys.executable,
+                            "manage.py",
+                            "db_worker",
+                            "--backend",
+                            "background",
+                            "--queue-name",
+                            "default",
+                            "--interval",
+                            "0.1",
+                            "--no-startup-delay",
+                            "--no-reload",
+                            "--verbosity",
+                            "0",
+                            "--worker-id",
+                            f"bench-forms-{n}",
+                        ],
+                        WORKER_LOG,
+                        env,
+                    )
+                )
         print(f"\n== mode {mode}: {MODES[mode][1]}")
-        print(f"gunicorn pid {gunicorn.pid}, {args.workers} sync workers"
-              + (f"; {args.db_workers} db_worker processes" if mode == "queue" else ""), flush=True)
+        print(
+            f"gunicorn pid {gunicorn.pid}, {args.workers} sync workers"
+            + (f"; {args.db_workers} db_worker processes" if mode == "queue" else ""),
+            flush=True,
+        )
 
-        warm = run_pass("warm-up", total=2 * args.concurrency, concurrency=args.concurrency, max_seconds=60,
-                        seed=args.seed, **common)
+        warm = run_pass(
+            "warm-up",
+            total=2 * args.concurrency,
+            concurrency=args.concurrency,
+            max_seconds=60,
+            seed=args.seed,
+            **common,
+        )
         print(f"  warm-up   {warm.visitors} visitors in {warm.seconds:.1f}s, POST {dict(warm.post_status)}", flush=True)
         serial = run_pass("serial", total=args.serial, concurrency=1, max_seconds=60, seed=args.seed + 1, **common)
-        print(f"  serial    {serial.visitors} visitors in {serial.seconds:.1f}s, POST p50 "
-              f"{percentile(serial.post_ms, 50):.1f} ms", flush=True)
+        print(
+            f"  serial    {serial.visitors} visitors in {serial.seconds:.1f}s, POST p50 "
+            f"{percentile(serial.post_ms, 50):.1f} ms",
+            flush=True,
+        )
         load_started = time.perf_counter()
-        load = run_pass("load", total=args.requests, concurrency=args.concurrency, max_seconds=args.max_seconds,
-                        seed=args.seed + 2, **common)
-        print(f"  load      {load.visitors} visitors in {load.seconds:.1f}s, {load.posts_per_second:.1f} POST/s"
-              + ("  (time limit hit)" if load.timed_out else ""), flush=True)
+        load = run_pass(
+            "load",
+            total=args.requests,
+            concurrency=args.concurrency,
+            max_seconds=args.max_seconds,
+            seed=args.seed + 2,
+            **common,
+        )
+        print(
+            f"  load      {load.visitors} visitors in {load.seconds:.1f}s, {load.posts_per_second:.1f} POST/s"
+            + ("  (time limit hit)" if load.timed_out else ""),
+            flush=True,
+        )
         for proc in procs:
             if proc.poll() is not None:
-                raise SystemExit(f"a server process died during {mode}:\n{log_tail(GUNICORN_LOG)}\n"
-                                 f"{log_tail(WORKER_LOG)}")
+                raise SystemExit(
+                    f"a server process died during {mode}:\n{log_tail(GUNICORN_LOG)}\n{log_tail(WORKER_LOG)}"
+                )
 
         passes = [warm, serial, load]
-        result = ModeResult(mode, passes, load, {}, sum(p.accepted for p in passes),
-                            sum(p.accepted_new for p in passes), cpu_busy_before=busy)
+        result = ModeResult(
+            mode,
+            passes,
+            load,
+            {},
+            sum(p.accepted for p in passes),
+            sum(p.accepted_new for p in passes),
+            cpu_busy_before=busy,
+        )
         if mode == "queue":
             result.backlog_at_end = queue_backlog()
             load_ended = time.perf_counter()
@@ -467,9 +534,11 @@ def run_mode(args, mode, path):
             connections.close_all()
             result.drain_seconds = time.perf_counter() - load_ended
             result.load_started_to_drained = time.perf_counter() - load_started
-            print(f"  queue     {result.backlog_at_end[0]} leads unprocessed when the load ended; drained "
-                  f"{result.drain_seconds:.1f}s later" + (" (TIMED OUT)" if result.drain_timed_out else ""),
-                  flush=True)
+            print(
+                f"  queue     {result.backlog_at_end[0]} leads unprocessed when the load ended; drained "
+                f"{result.drain_seconds:.1f}s later" + (" (TIMED OUT)" if result.drain_timed_out else ""),
+                flush=True,
+            )
     finally:
         for proc in reversed(procs):
             stop_process(proc)
@@ -563,8 +632,15 @@ def profile_submissions(count, path, mode):
             client = Client(**host)
             page = client.get(path)
             email, _ = book.pick(rng, 0)
-            data = {**hidden_inputs(page.content.decode()), "work_email": email, "first_name": "Jana",
-                    "last_name": "Novak", "company": f"Firm {n % 400}", "country": "DE", "marketing_consent": "on"}
+            data = {
+                **hidden_inputs(page.content.decode()),
+                "work_email": email,
+                "first_name": "Jana",
+                "last_name": "Novak",
+                "company": f"Firm {n % 400}",
+                "country": "DE",
+                "marketing_consent": "on",
+            }
             if n < 3:  # warm caches, imports and templates
                 client.post(path, data)
                 continue
@@ -588,10 +664,11 @@ def profile_submissions(count, path, mode):
         connections.close_all()
 
     measured = len(post_ms)
-    print(f"\n== where the time goes, {mode}: {measured} submissions in this process (test client, "
-          f"{MODES[mode][1]})")
-    print(f"POST p50 {percentile(post_ms, 50):.1f} ms (Django's handler, middleware, view and render; no HTTP), "
-          f"queries per submission p50 {percentile(queries, 50)} (max {max(queries)})")
+    print(f"\n== where the time goes, {mode}: {measured} submissions in this process (test client, {MODES[mode][1]})")
+    print(
+        f"POST p50 {percentile(post_ms, 50):.1f} ms (Django's handler, middleware, view and render; no HTTP), "
+        f"queries per submission p50 {percentile(queries, 50)} (max {max(queries)})"
+    )
     print(f"{'step (includes the steps indented under it)':<46}{'ms per submission':>18}{'queries':>9}{'calls':>7}")
     labels = [label for _, _, label in STEPS if calls[label]]
     rests = []  # (print after this label, label, ms, queries): what a step spends outside its sub-steps
@@ -600,11 +677,13 @@ def profile_submissions(count, path, mode):
         return len(text) - len(text.lstrip())
 
     for i, label in enumerate(labels):
-        print(f"{label:<46}{totals[label] * 1000 / measured:>18.2f}{step_queries[label] / measured:>9.1f}"
-              f"{calls[label] / measured:>7.1f}")
+        print(
+            f"{label:<46}{totals[label] * 1000 / measured:>18.2f}{step_queries[label] / measured:>9.1f}"
+            f"{calls[label] / measured:>7.1f}"
+        )
         depth = indent(label)
         children = []
-        for child in labels[i + 1:]:
+        for child in labels[i + 1 :]:
             if indent(child) <= depth:
                 break
             children.append(child)
@@ -639,32 +718,41 @@ def print_environment(args, path, title):
     connection.close()
     print("\n== machine and setup")
     print_machine()
-    print(f"packages       Django {version('django')}, Wagtail {version('wagtail')}, gunicorn {version('gunicorn')}, "
-          f"django-tasks-db {version('django-tasks-db')}")
+    print(
+        f"packages       Django {version('django')}, Wagtail {version('wagtail')}, gunicorn {version('gunicorn')}, "
+        f"django-tasks-db {version('django-tasks-db')}"
+    )
     print(f"database       PostgreSQL {pg[0]}.{pg[1]} at {redact(args.database_url)} (fresh, load_demo)")
-    print(f"server         gunicorn cms.wsgi:application --workers {args.workers} --worker-class sync on "
-          f"{HOST}:{args.port}, settings bench.settings (production, DEBUG off, locmem cache, locmem email)")
+    print(
+        f"server         gunicorn cms.wsgi:application --workers {args.workers} --worker-class sync on "
+        f"{HOST}:{args.port}, settings bench.settings (production, DEBUG off, locmem cache, locmem email)"
+    )
     print(f"form           {path} ({title}), gate form {GATE_SLUG!r}")
-    print(f"load           {args.requests} visitors per mode (GET + POST), concurrency {args.concurrency}, "
-          f"max {args.max_seconds:.0f}s, {args.repeat_share:.0%} repeat emails, {args.serial} serial visitors first, "
-          f"{'plain POST (no JavaScript)' if args.no_htmx else 'htmx POST (the form panel only)'}")
+    print(
+        f"load           {args.requests} visitors per mode (GET + POST), concurrency {args.concurrency}, "
+        f"max {args.max_seconds:.0f}s, {args.repeat_share:.0%} repeat emails, {args.serial} serial visitors first, "
+        f"{'plain POST (no JavaScript)' if args.no_htmx else 'htmx POST (the form panel only)'}"
+    )
     print_forms_wide_open()
 
 
 def print_mode(args, r):
     load = r.load
     print(f"\n== results: {r.mode} ({MODES[r.mode][1]})")
-    header = f"{'pass':<10}{'visitors':>9}{'secs':>7}{'POST/s':>8}{'req/s':>8}" \
-             f"{'POST p50':>10}{'p95':>8}{'p99':>8}{'GET p50':>9}{'p95':>8}{'p99':>8}{'errors':>8}"
+    header = (
+        f"{'pass':<10}{'visitors':>9}{'secs':>7}{'POST/s':>8}{'req/s':>8}"
+        f"{'POST p50':>10}{'p95':>8}{'p99':>8}{'GET p50':>9}{'p95':>8}{'p99':>8}{'errors':>8}"
+    )
     print(header)
     print("-" * len(header))
     for p in r.passes:
-        print(f"{p.name:<10}{p.visitors:>9}{p.seconds:>7.1f}{p.posts_per_second:>8.1f}{p.requests_per_second:>8.1f}"
-              f"{percentile(p.post_ms, 50):>10.1f}{percentile(p.post_ms, 95):>8.1f}{percentile(p.post_ms, 99):>8.1f}"
-              f"{percentile(p.get_ms, 50):>9.1f}{percentile(p.get_ms, 95):>8.1f}{percentile(p.get_ms, 99):>8.1f}"
-              f"{p.errors:>8}")
-    print("(latencies in ms, measured at the client, including the TCP connect; gunicorn sync closes every"
-          " connection)")
+        print(
+            f"{p.name:<10}{p.visitors:>9}{p.seconds:>7.1f}{p.posts_per_second:>8.1f}{p.requests_per_second:>8.1f}"
+            f"{percentile(p.post_ms, 50):>10.1f}{percentile(p.post_ms, 95):>8.1f}{percentile(p.post_ms, 99):>8.1f}"
+            f"{percentile(p.get_ms, 50):>9.1f}{percentile(p.get_ms, 95):>8.1f}{percentile(p.get_ms, 99):>8.1f}"
+            f"{p.errors:>8}"
+        )
+    print("(latencies in ms, measured at the client, including the TCP connect; gunicorn sync closes every connection)")
     print(f"load POST status  {fmt_status(load.post_status)}")
     print(f"load GET status   {fmt_status(load.get_status)}")
     if load.timed_out:
@@ -673,17 +761,23 @@ def print_mode(args, r):
         print(f"  sample error: {sample}")
     t = r.truth
     print("database truth (this mode, warm-up + serial + load):")
-    print(f"  accepted POSTs {r.expected_leads} (new emails {r.expected_people}) -> leads stored {t['leads']}, "
-          f"processed {t['processed']}, still received {t['received (now)']}, failed {t['failed (now)']}, "
-          f"flagged {t['flagged']}")
-    print(f"  people created {t['people']} (expected {r.expected_people}), companies created {t['companies']}, "
-          f"interactions {t['interactions']}, form submissions {t['form submissions']}, "
-          f"consent records {t['consent records']}, rejections {t['rejections']}")
+    print(
+        f"  accepted POSTs {r.expected_leads} (new emails {r.expected_people}) -> leads stored {t['leads']}, "
+        f"processed {t['processed']}, still received {t['received (now)']}, failed {t['failed (now)']}, "
+        f"flagged {t['flagged']}"
+    )
+    print(
+        f"  people created {t['people']} (expected {r.expected_people}), companies created {t['companies']}, "
+        f"interactions {t['interactions']}, form submissions {t['form submissions']}, "
+        f"consent records {t['consent records']}, rejections {t['rejections']}"
+    )
     if r.mode == "queue":
-        print(f"  tasks {t['tasks']} (done {t['tasks done']}, failed {t['tasks failed']}); when the load ended "
-              f"{r.backlog_at_end[0]} leads were unprocessed and {r.backlog_at_end[1]} tasks waiting; queue drained "
-              f"{r.drain_seconds:.1f}s after the load ended, {r.load_started_to_drained:.1f}s after it started"
-              + (" (DRAIN TIMED OUT)" if r.drain_timed_out else ""))
+        print(
+            f"  tasks {t['tasks']} (done {t['tasks done']}, failed {t['tasks failed']}); when the load ended "
+            f"{r.backlog_at_end[0]} leads were unprocessed and {r.backlog_at_end[1]} tasks waiting; queue drained "
+            f"{r.drain_seconds:.1f}s after the load ended, {r.load_started_to_drained:.1f}s after it started"
+            + (" (DRAIN TIMED OUT)" if r.drain_timed_out else "")
+        )
     problems = truth_problems(r)
     print("  " + ("CHECK: " + "; ".join(problems) if problems else "every accepted POST is a stored, processed lead"))
 
@@ -707,38 +801,53 @@ def print_summary(args, results, profiles):
     concurrency = args.concurrency
     needed = concurrency / (TARGET_P95_MS / 1000)
     print("\n== summary (paste into the closing note)")
-    print(f"bench/bench_forms.py --requests {args.requests} --concurrency {args.concurrency} "
-          f"--max-seconds {args.max_seconds:.0f}: gated-whitepaper HTML form (GET + POST per visitor), "
-          f"PostgreSQL, gunicorn {args.workers} sync workers, {os.cpu_count()} cores")
-    print(f"targets: POST p95 < {TARGET_P95_MS} ms at {concurrency} concurrent connections on 2 cores; "
-          "Mautic users report 6-17 s per submission")
+    print(
+        f"bench/bench_forms.py --requests {args.requests} --concurrency {args.concurrency} "
+        f"--max-seconds {args.max_seconds:.0f}: gated-whitepaper HTML form (GET + POST per visitor), "
+        f"PostgreSQL, gunicorn {args.workers} sync workers, {os.cpu_count()} cores"
+    )
+    print(
+        f"targets: POST p95 < {TARGET_P95_MS} ms at {concurrency} concurrent connections on 2 cores; "
+        "Mautic users report 6-17 s per submission"
+    )
     for r in results:
         load = r.load
         p95 = percentile(load.post_ms, 95)
         verdict = "meets" if p95 < TARGET_P95_MS else "misses"
         serial = r.passes[1]
-        line = (f"- {r.mode:<6}: {load.posts_per_second:.1f} submissions/s ({load.requests_per_second:.1f} req/s "
-                f"GET+POST); POST p50/p95/p99 {percentile(load.post_ms, 50):.0f}/{p95:.0f}/"
-                f"{percentile(load.post_ms, 99):.0f} ms ({verdict} the p95 target), GET p95 "
-                f"{percentile(load.get_ms, 95):.0f} ms; alone (1 visitor at a time) POST p50 "
-                f"{percentile(serial.post_ms, 50):.0f} ms; errors {load.errors} ({fmt_status(load.post_status)})")
+        line = (
+            f"- {r.mode:<6}: {load.posts_per_second:.1f} submissions/s ({load.requests_per_second:.1f} req/s "
+            f"GET+POST); POST p50/p95/p99 {percentile(load.post_ms, 50):.0f}/{p95:.0f}/"
+            f"{percentile(load.post_ms, 99):.0f} ms ({verdict} the p95 target), GET p95 "
+            f"{percentile(load.get_ms, 95):.0f} ms; alone (1 visitor at a time) POST p50 "
+            f"{percentile(serial.post_ms, 50):.0f} ms; errors {load.errors} ({fmt_status(load.post_status)})"
+        )
         if r.mode == "queue":
-            line += (f"; queue drained {r.drain_seconds:.1f}s after the load "
-                     f"({r.backlog_at_end[0]} leads waiting at the end)")
+            line += (
+                f"; queue drained {r.drain_seconds:.1f}s after the load "
+                f"({r.backlog_at_end[0]} leads waiting at the end)"
+            )
         problems = truth_problems(r)
-        line += (f"; DB: {r.truth['leads']} leads, {r.truth['processed']} processed, {r.truth['people']} people"
-                 + (f" -- CHECK: {'; '.join(problems)}" if problems else " (all accounted for)"))
+        line += f"; DB: {r.truth['leads']} leads, {r.truth['processed']} processed, {r.truth['people']} people" + (
+            f" -- CHECK: {'; '.join(problems)}" if problems else " (all accounted for)"
+        )
         print(line)
-    print(f"- closed loop, so mean latency ~= connections / throughput: p95 < {TARGET_P95_MS} ms at {concurrency} "
-          f"connections (GET + POST each) needs ~{needed:.0f} requests/s; one at a time a submission takes the "
-          f"'alone' figure above, the rest at {concurrency} is waiting for one of the {args.workers} workers")
+    print(
+        f"- closed loop, so mean latency ~= connections / throughput: p95 < {TARGET_P95_MS} ms at {concurrency} "
+        f"connections (GET + POST each) needs ~{needed:.0f} requests/s; one at a time a submission takes the "
+        f"'alone' figure above, the rest at {concurrency} is waiting for one of the {args.workers} workers"
+    )
     busy = [f"{r.mode} {r.cpu_busy_before:.0%}" for r in results if r.cpu_busy_before > 0.15]
     if busy:
-        print(f"- WARNING: other work kept the CPUs busy just before the runs ({', '.join(busy)} of "
-              f"{os.cpu_count()} cores); it competed with the server, so these figures are pessimistic")
+        print(
+            f"- WARNING: other work kept the CPUs busy just before the runs ({', '.join(busy)} of "
+            f"{os.cpu_count()} cores); it competed with the server, so these figures are pessimistic"
+        )
     for mode, (p50, queries) in profiles.items():
-        print(f"- in-process, {mode} (no HTTP, no other requests): POST p50 {p50:.1f} ms, {queries} queries per "
-              "submission")
+        print(
+            f"- in-process, {mode} (no HTTP, no other requests): POST p50 {p50:.1f} ms, {queries} queries per "
+            "submission"
+        )
 
 
 # --- Main -----------------------------------------------------------------------------------

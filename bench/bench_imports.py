@@ -32,8 +32,24 @@ def build_csv(rows: int, existing: int, seed: int = 7) -> bytes:
     rng = random.Random(seed)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["E-mail", "First name", "Last name", "Company name", "Job title", "Phone", "Country", "Industry",
-                     "Employees", "Consent", "utm_source", "utm_medium", "utm_campaign", "Notes"])
+    writer.writerow(
+        [
+            "E-mail",
+            "First name",
+            "Last name",
+            "Company name",
+            "Job title",
+            "Phone",
+            "Country",
+            "Industry",
+            "Employees",
+            "Consent",
+            "utm_source",
+            "utm_medium",
+            "utm_campaign",
+            "Notes",
+        ]
+    )
     titles = ["VP Marketing", "Engineer", "Head of Growth", "CFO", "Marketing Manager", "Data Analyst", "CEO"]
     countries = ["DE", "Germany", "US", "FR", "AT", "CH", "United Kingdom", "SE"]
     industries = ["banking", "insurance", "retail", "software", "manufacturing"]
@@ -42,7 +58,8 @@ def build_csv(rows: int, existing: int, seed: int = 7) -> bytes:
         if draw < 0.10:  # junk
             kind = n % 4
             email = ["not-an-email", f"someone{n}@mailinator.com", f"test{n}@example.com", f"ok{n}@firm{n % 5000}.com"][
-                kind]
+                kind
+            ]
             phone = "1111111" if kind == 3 else ""
             writer.writerow([email, "Jo", f"Junk{n}", f"Firm {n % 5000}", "", phone, "DE", "", "", "", "list", "", ""])
             continue
@@ -53,12 +70,24 @@ def build_csv(rows: int, existing: int, seed: int = 7) -> bytes:
         else:
             email = f"new{n}@firm{n % 5000}.com"
             company = f"Firm {n % 5000}"
-        writer.writerow([
-            email, rng.choice(["Anna", "Zoë", "José", "Li", "Ole", "Fatima"]), f"Name{n}", company, rng.choice(titles),
-            rng.choice(["", "+49 30 1234567", "+1 212 555 0134", ""]), rng.choice(countries),
-            rng.choice(industries), str(rng.choice([12, 80, 400, 2500, 9000])), rng.choice(["yes", "", "no"]),
-            "tradefair", "offline", f"fair-{n % 10}", "met at the booth" if n % 5 == 0 else "",
-        ])
+        writer.writerow(
+            [
+                email,
+                rng.choice(["Anna", "Zoë", "José", "Li", "Ole", "Fatima"]),
+                f"Name{n}",
+                company,
+                rng.choice(titles),
+                rng.choice(["", "+49 30 1234567", "+1 212 555 0134", ""]),
+                rng.choice(countries),
+                rng.choice(industries),
+                str(rng.choice([12, 80, 400, 2500, 9000])),
+                rng.choice(["yes", "", "no"]),
+                "tradefair",
+                "offline",
+                f"fair-{n % 10}",
+                "met at the booth" if n % 5 == 0 else "",
+            ]
+        )
     return buffer.getvalue().encode("utf-8")
 
 
@@ -70,10 +99,14 @@ def build_existing(existing: int):
             "INSERT INTO leads_company (name, name_key, industry, employee_band, employee_count, country,"
             " funding_stage, is_key_account, created_at, updated_at)"
             " SELECT 'Existing ' || g, 'existing ' || g, 'banking', '', 300, 'DE', '', g %% 500 = 0, now(), now()"
-            " FROM generate_series(0, 1999) g", [])
+            " FROM generate_series(0, 1999) g",
+            [],
+        )
         cursor.execute(
             "INSERT INTO leads_companydomain (company_id, domain)"
-            " SELECT id, 'existing' || substr(name, 10) || '.de' FROM leads_company WHERE name LIKE 'Existing %%'", [])
+            " SELECT id, 'existing' || substr(name, 10) || '.de' FROM leads_company WHERE name LIKE 'Existing %%'",
+            [],
+        )
         cursor.execute(
             "INSERT INTO leads_person (email, email_key, first_name, last_name, phone, job_title, seniority, country,"
             " company_id, consent, do_not_contact, stage, fit_score, interest_score, grade, interest_penalty,"
@@ -82,13 +115,16 @@ def build_existing(existing: int):
             " 'Known', 'Person', '', 'Analyst', 'individual', 'DE', c.id, 'unknown', false, 'lead', 0, 0, '', 0,"
             " false, false, false, now(), now()"
             " FROM generate_series(0, %s - 1) g JOIN leads_company c ON c.name = 'Existing ' || (g %% 2000)",
-            [existing])
+            [existing],
+        )
         cursor.execute(
             "INSERT INTO leads_interaction (type, occurred_at, person_id, visitor_id, object_type, object_id,"
             " object_label, object_topics, properties)"
             " SELECT (ARRAY['page_view','content_download','email_open','event_attended'])[1 + g %% 4],"
             " now() - (g %% 300) * interval '1 day', p.id, '', 'whitepaper', (g %% 50)::text, '', ',ai,', '{}'::jsonb"
-            " FROM leads_person p, generate_series(1, 5) g", [])
+            " FROM leads_person p, generate_series(1, 5) g",
+            [],
+        )
         cursor.execute("ANALYZE")
     # The steady state: known people were scored, and those who qualified went to sales back then.
     from leads.services import people_rescore_all
@@ -97,7 +133,9 @@ def build_existing(existing: int):
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE leads_person SET stage = 'mql', stage_changed_at = now() WHERE grade IN ('A1', 'A2', 'B1')"
-            " OR company_id IN (SELECT id FROM leads_company WHERE is_key_account)", [])
+            " OR company_id IN (SELECT id FROM leads_company WHERE is_key_account)",
+            [],
+        )
 
 
 def main():
@@ -129,8 +167,10 @@ def main():
     t0 = time.perf_counter()
     build_existing(args.existing)
     content = build_csv(args.rows, args.existing)
-    print(f"built {args.existing:,} known people with 5 interactions each and a {len(content) / 1e6:.1f} MB CSV of "
-          f"{args.rows:,} rows in {time.perf_counter() - t0:.1f}s ({connection.vendor})")
+    print(
+        f"built {args.existing:,} known people with 5 interactions each and a {len(content) / 1e6:.1f} MB CSV of "
+        f"{args.rows:,} rows in {time.perf_counter() - t0:.1f}s ({connection.vendor})"
+    )
 
     captures = []
 
@@ -144,23 +184,31 @@ def main():
     t0 = time.perf_counter()
     lead_import = services.import_upload(SimpleUploadedFile("bench.csv", content), name="Bench import")
     upload = time.perf_counter() - t0
-    print(f"\nupload (store, detect encoding/delimiter, count rows): {upload:.1f}s = {args.rows / upload:,.0f} rows/s;"
-          f" mapping guessed: {dict(zip(lead_import.headers, lead_import.mapping, strict=True))}")
+    print(
+        f"\nupload (store, detect encoding/delimiter, count rows): {upload:.1f}s = {args.rows / upload:,.0f} rows/s;"
+        f" mapping guessed: {dict(zip(lead_import.headers, lead_import.mapping, strict=True))}"
+    )
     t0 = time.perf_counter()
     preview = services.import_preview(lead_import)
     checked = time.perf_counter() - t0
-    print(f"preview (every row checked): {checked:.1f}s = {args.rows / checked:,.0f} rows/s; good {preview.good:,}, "
-          f"warnings {preview.warnings:,}, bad {preview.bad:,}, repeats {preview.repeats:,}")
+    print(
+        f"preview (every row checked): {checked:.1f}s = {args.rows / checked:,.0f} rows/s; good {preview.good:,}, "
+        f"warnings {preview.warnings:,}, bad {preview.bad:,}, repeats {preview.repeats:,}"
+    )
 
     LeadImport.objects.filter(pk=lead_import.pk).update(status=LeadImport.Status.QUEUED)
     t0 = time.perf_counter()
     status = services.import_run(lead_import.pk)
     total = time.perf_counter() - t0
     lead_import.refresh_from_db()
-    print(f"\nimport (the task: {args.batch:,} rows a batch): {status}, {lead_import.rows_done:,} rows in {total:.1f}s "
-          f"= {lead_import.rows_done / total:,.0f} rows/s")
-    print(f"  created {lead_import.created_count:,}, updated {lead_import.updated_count:,}, rejected "
-          f"{lead_import.rejected_count:,} {lead_import.reason_counts}, failed {lead_import.failed_count}")
+    print(
+        f"\nimport (the task: {args.batch:,} rows a batch): {status}, {lead_import.rows_done:,} rows in {total:.1f}s "
+        f"= {lead_import.rows_done / total:,.0f} rows/s"
+    )
+    print(
+        f"  created {lead_import.created_count:,}, updated {lead_import.updated_count:,}, rejected "
+        f"{lead_import.rejected_count:,} {lead_import.reason_counts}, failed {lead_import.failed_count}"
+    )
     timings = captures[-1].timings
     accounted = sum(timings.values())
     for phase, seconds in sorted(timings.items(), key=lambda item: -item[1]):

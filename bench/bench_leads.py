@@ -35,7 +35,8 @@ def reset_leads():
             " leads_interaction, leads_visitorlink, leads_personmerge, leads_lead, leads_person, leads_companydomain,"
             " leads_company, leads_scoringrule, leads_salesrep, django_tasks_database_dbtaskresult"
             " RESTART IDENTITY CASCADE"
-            if connection.vendor == "postgresql" else "SELECT 1"
+            if connection.vendor == "postgresql"
+            else "SELECT 1"
         )
 
 
@@ -45,11 +46,15 @@ def default_rules(count=20):
     from leads.models import ScoringRule
 
     fit = [*FIT_RULES, ("Key account", "company__is_key_account", "is_true", "", 25)]
-    interest = [*INTEREST_RULES, ("Email open", "email_open", 1, {"half_life_days": 7, "cap_points": 5}),
-                ("AI topic", "content_download", 5, {"topic": "ai"})]
+    interest = [
+        *INTEREST_RULES,
+        ("Email open", "email_open", 1, {"half_life_days": 7, "cap_points": 5}),
+        ("AI topic", "content_download", 5, {"topic": "ai"}),
+    ]
     rules = [ScoringRule(name=n, kind="fit", attribute=a, operator=o, value=v, points=p) for n, a, o, v, p in fit]
-    rules += [ScoringRule(name=n, kind="interest", interaction_type=t, points=p, **extra)
-              for n, t, p, extra in interest]
+    rules += [
+        ScoringRule(name=n, kind="interest", interaction_type=t, points=p, **extra) for n, t, p, extra in interest
+    ]
     ScoringRule.objects.bulk_create(rules[:count])
 
 
@@ -89,8 +94,12 @@ def bench_capture(count, workers, database_url, process_limit):
         timings = [t for part in parts for t in part]
         count = len(timings)
     total = time.perf_counter() - started
-    report(f"capture (store raw lead + enqueue processing, as a request does), {workers} process(es)", count,
-           total, timings)
+    report(
+        f"capture (store raw lead + enqueue processing, as a request does), {workers} process(es)",
+        count,
+        total,
+        timings,
+    )
     process_queue(process_limit)
 
 
@@ -106,15 +115,26 @@ def capture_many(first, count, progress):
         who = rng.randrange(max(1, n // 2)) if returning else n
         email = f"person{who}@company{who % 5000}.de" if rng.random() > 0.05 else f"test{n}@example.com"
         payload = {
-            "email": email, "first_name": "Jane", "last_name": f"Doe{who}", "company": f"Company {who % 5000}",
+            "email": email,
+            "first_name": "Jane",
+            "last_name": f"Doe{who}",
+            "company": f"Company {who % 5000}",
             "job_title": rng.choice(["VP Marketing", "Engineer", "Head of Growth", "CFO", "Student"]),
-            "country": rng.choice(["DE", "US", "FR", "AT"]), "phone": "+49 30 12345678",
-            "utm_source": "linkedin", "utm_campaign": f"campaign-{n % 20}",
+            "country": rng.choice(["DE", "US", "FR", "AT"]),
+            "phone": "+49 30 12345678",
+            "utm_source": "linkedin",
+            "utm_campaign": f"campaign-{n % 20}",
         }
         t0 = time.perf_counter()
-        lead_capture(source="form", payload=payload, origin_type="content", origin_id=str(n % 50),
-                     origin_label=f"Whitepaper {n % 50}", visitor_id=f"v_{who:012d}",
-                     interaction_type=rng.choice(kinds))
+        lead_capture(
+            source="form",
+            payload=payload,
+            origin_type="content",
+            origin_id=str(n % 50),
+            origin_label=f"Whitepaper {n % 50}",
+            visitor_id=f"v_{who:012d}",
+            interaction_type=rng.choice(kinds),
+        )
         timings.append(time.perf_counter() - t0)
         done = n - first + 1
         if progress and done % max(1, count // 10) == 0:
@@ -136,19 +156,26 @@ def process_queue(limit=None):
         lead_process(lead)
         timings.append(time.perf_counter() - t0)
     total = time.perf_counter() - started
-    report("processing by one task worker (clean, resolve, interaction, rescore, stage rules, routing)",
-           len(timings), total,
-           timings)
-    print(f"  leads {Lead.objects.count():,}: processed {Lead.objects.filter(status='processed').count():,}, "
-          f"failed {Lead.objects.filter(status='failed').count()}, flagged "
-          f"{Lead.objects.filter(verdict='flagged').count():,}")
+    report(
+        "processing by one task worker (clean, resolve, interaction, rescore, stage rules, routing)",
+        len(timings),
+        total,
+        timings,
+    )
+    print(
+        f"  leads {Lead.objects.count():,}: processed {Lead.objects.filter(status='processed').count():,}, "
+        f"failed {Lead.objects.filter(status='failed').count()}, flagged "
+        f"{Lead.objects.filter(verdict='flagged').count():,}"
+    )
 
 
 def report(title, count, total, timings):
     ms = sorted(t * 1000 for t in timings)
     print(f"\n{title}: {count:,} in {total:.1f}s = {count / total:,.0f}/s")
-    print(f"  per lead p50 {statistics.median(ms):.2f} ms, p95 {ms[int(len(ms) * .95)]:.2f} ms, "
-          f"p99 {ms[int(len(ms) * .99)]:.2f} ms")
+    print(
+        f"  per lead p50 {statistics.median(ms):.2f} ms, p95 {ms[int(len(ms) * 0.95)]:.2f} ms, "
+        f"p99 {ms[int(len(ms) * 0.99)]:.2f} ms"
+    )
 
 
 def bench_rescore(people, interactions, rules, sample):
@@ -169,7 +196,9 @@ def bench_rescore(people, interactions, rules, sample):
             " funding_stage, is_key_account, created_at, updated_at)"
             " SELECT 'Company ' || g, 'company ' || g, (ARRAY['banking','insurance','retail','software'])[1 + g %% 4],"
             " '', (g * 37) %% 10000, (ARRAY['DE','US','FR','AT'])[1 + g %% 4], '', g %% 97 = 0, now(), now()"
-            " FROM generate_series(1, %s) g", [companies])
+            " FROM generate_series(1, %s) g",
+            [companies],
+        )
         cursor.execute(
             "INSERT INTO leads_person (email, email_key, first_name, last_name, phone, job_title, seniority, country,"
             " company_id, consent, do_not_contact, stage, fit_score, interest_score, grade, interest_penalty,"
@@ -178,7 +207,9 @@ def bench_rescore(people, interactions, rules, sample):
             " (ARRAY['VP Marketing','Engineer','Head of Growth','CFO'])[1 + g %% 4],"
             " (ARRAY['vp','individual','director','c_level','student'])[1 + g %% 5],"
             " (ARRAY['DE','US','FR','AT','CH'])[1 + g %% 5], 1 + g %% %s, 'unknown', false, 'lead', 0, 0, '', 0,"
-            " false, g %% 500 = 0, g %% 7 = 0, now(), now() FROM generate_series(1, %s) g", [companies, people])
+            " false, g %% 500 = 0, g %% 7 = 0, now(), now() FROM generate_series(1, %s) g",
+            [companies, people],
+        )
         cursor.execute(
             "INSERT INTO leads_interaction (type, occurred_at, person_id, visitor_id, object_type, object_id,"
             " object_label, object_topics, properties)"
@@ -188,10 +219,14 @@ def bench_rescore(people, interactions, rules, sample):
             " 1 + (g * 104729) %% %s, '', 'whitepaper',"
             " CASE WHEN g %% 13 = 0 THEN 'pricing' ELSE (g %% 50)::text END,"
             " '', CASE WHEN g %% 3 = 0 THEN ',ai,' ELSE ',data,' END, '{}'::jsonb"
-            " FROM generate_series(1::bigint, %s::bigint) g", [people, interactions])
+            " FROM generate_series(1::bigint, %s::bigint) g",
+            [people, interactions],
+        )
         cursor.execute("ANALYZE")
-    print(f"built {people:,} people, {companies:,} companies, {interactions:,} interactions, {rules} rules "
-          f"in {time.perf_counter() - t0:.1f}s")
+    print(
+        f"built {people:,} people, {companies:,} companies, {interactions:,} interactions, {rules} rules "
+        f"in {time.perf_counter() - t0:.1f}s"
+    )
 
     now = timezone.now()
 
@@ -208,10 +243,14 @@ def bench_rescore(people, interactions, rules, sample):
         person_rescore(Person(pk=pk), now=now)
     per_person = (time.perf_counter() - t0) / len(ids)
     estimate = per_person * people
-    print(f"\nrescore bulk: {bulk:.1f}s for {people:,} people ({people / bulk:,.0f} people/s); "
-          f"peak memory of this process {peak_mb:.0f} MB")
-    print(f"rescore per person: {per_person * 1000:.2f} ms each on a sample of {len(ids):,}; "
-          f"for everybody that would be {estimate:,.0f}s -> bulk is {estimate / bulk:.0f}x faster")
+    print(
+        f"\nrescore bulk: {bulk:.1f}s for {people:,} people ({people / bulk:,.0f} people/s); "
+        f"peak memory of this process {peak_mb:.0f} MB"
+    )
+    print(
+        f"rescore per person: {per_person * 1000:.2f} ms each on a sample of {len(ids):,}; "
+        f"for everybody that would be {estimate:,.0f}s -> bulk is {estimate / bulk:.0f}x faster"
+    )
 
 
 def main():
@@ -220,8 +259,9 @@ def main():
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/bench_leads")
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2, help="capturing processes, like web workers")
-    parser.add_argument("--process", type=int, default=5_000,
-                        help="how many of the captured leads to process afterwards (0: all)")
+    parser.add_argument(
+        "--process", type=int, default=5_000, help="how many of the captured leads to process afterwards (0: all)"
+    )
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--interactions", type=int, default=5_000_000)
     parser.add_argument("--rules", type=int, default=20)

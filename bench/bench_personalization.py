@@ -223,8 +223,9 @@ def install_write_counters():
 
     remove_write_counters()
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE bench_pz_writes (tbl VARCHAR(64), op VARCHAR(10), n BIGINT NOT NULL,"
-                       " PRIMARY KEY (tbl, op))")
+        cursor.execute(
+            "CREATE TABLE bench_pz_writes (tbl VARCHAR(64), op VARCHAR(10), n BIGINT NOT NULL, PRIMARY KEY (tbl, op))"
+        )
         for table in COUNTED_TABLES:
             for op in ("INSERT", "UPDATE"):
                 cursor.execute("INSERT INTO bench_pz_writes (tbl, op, n) VALUES (%s, %s, 0)", [table, op])
@@ -235,8 +236,10 @@ def install_write_counters():
                 "RETURN NULL; END $$"
             )
             for table in COUNTED_TABLES:
-                cursor.execute(f"CREATE TRIGGER bench_pz_count AFTER INSERT OR UPDATE ON {table} "
-                               "FOR EACH ROW EXECUTE FUNCTION bench_pz_count()")
+                cursor.execute(
+                    f"CREATE TRIGGER bench_pz_count AFTER INSERT OR UPDATE ON {table} "
+                    "FOR EACH ROW EXECUTE FUNCTION bench_pz_count()"
+                )
         else:
             for table in COUNTED_TABLES:
                 for op in ("INSERT", "UPDATE"):
@@ -279,8 +282,15 @@ def block(block_type, value):
 
 
 def hero(headline, subhead=""):
-    return block("hero", {"headline": headline, "subhead": subhead, "image": None,
-                          "call_to_action": {"label": "", "page": None, "url": ""}})
+    return block(
+        "hero",
+        {
+            "headline": headline,
+            "subhead": subhead,
+            "image": None,
+            "call_to_action": {"label": "", "page": None, "url": ""},
+        },
+    )
 
 
 def rich_text(html):
@@ -294,34 +304,62 @@ def variant(segment_id, content):
 DEFAULT_SUBHEAD = "One platform for the numbers your teams argue about."
 INTRO = "<p>Signal Core pulls your data together every night, so Monday's report writes itself.</p>"
 DEFAULT_BODY = "<p>Teams in every industry use it to see what changed and why, without a spreadsheet.</p>"
-QUOTE = {"quote": "We stopped arguing about numbers and started using them.", "person": "Pat Example",
-         "job_title": "Head of Operations", "company": "Example Ltd", "photo": None}
+QUOTE = {
+    "quote": "We stopped arguing about numbers and started using them.",
+    "person": "Pat Example",
+    "job_title": "Head of Operations",
+    "company": "Example Ltd",
+    "photo": None,
+}
 
 
 def plain_content():
     """The unpersonalised page: what the personalised one shows a visitor in no segment."""
     return (
         [hero(DEFAULT_HEADLINE, DEFAULT_SUBHEAD)],
-        [rich_text(INTRO), rich_text(DEFAULT_BODY), block("quote", QUOTE),
-         block("card_grid", {"heading": "Recommended for you", "source": "whitepapers", "topic": None,
-                             "industry": None, "limit": 3, "cards": []})],
+        [
+            rich_text(INTRO),
+            rich_text(DEFAULT_BODY),
+            block("quote", QUOTE),
+            block(
+                "card_grid",
+                {
+                    "heading": "Recommended for you",
+                    "source": "whitepapers",
+                    "topic": None,
+                    "industry": None,
+                    "limit": 3,
+                    "cards": [],
+                },
+            ),
+        ],
     )
 
 
 def personalised_content(segment_ids):
     """A personalised hero with a variant per segment, a personalised body block with a variant for
     every second segment, and a recommendation block, around the same default content."""
-    hero_variants = [variant(pk, [hero(f"Variant for segment {n}", DEFAULT_SUBHEAD)])
-                     for n, pk in enumerate(segment_ids)]
-    body_variants = [variant(pk, [rich_text(f"<p>What segment {n} came for, in two sentences. And a third.</p>")])
-                     for n, pk in enumerate(segment_ids) if n % 2 == 0]
+    hero_variants = [
+        variant(pk, [hero(f"Variant for segment {n}", DEFAULT_SUBHEAD)]) for n, pk in enumerate(segment_ids)
+    ]
+    body_variants = [
+        variant(pk, [rich_text(f"<p>What segment {n} came for, in two sentences. And a third.</p>")])
+        for n, pk in enumerate(segment_ids)
+        if n % 2 == 0
+    ]
     return (
-        [block("personalised_hero", {"name": "Hero", "default": [hero(DEFAULT_HEADLINE, DEFAULT_SUBHEAD)],
-                                     "variants": hero_variants})],
-        [rich_text(INTRO),
-         block("personalised", {"name": "Body", "default": [rich_text(DEFAULT_BODY)], "variants": body_variants}),
-         block("quote", QUOTE),
-         block("recommended", {"heading": "Recommended for you", "source": "both", "limit": 3})],
+        [
+            block(
+                "personalised_hero",
+                {"name": "Hero", "default": [hero(DEFAULT_HEADLINE, DEFAULT_SUBHEAD)], "variants": hero_variants},
+            )
+        ],
+        [
+            rich_text(INTRO),
+            block("personalised", {"name": "Body", "default": [rich_text(DEFAULT_BODY)], "variants": body_variants}),
+            block("quote", QUOTE),
+            block("recommended", {"heading": "Recommended for you", "source": "both", "limit": 3}),
+        ],
     )
 
 
@@ -373,10 +411,12 @@ def build_segments(count):
         for n in range(count):
             match, rules = segment_rules(n, topic_slugs)
             segment = Segment.objects.create(name=f"{SEGMENT_PREFIX}{n:04d}", priority=n, match=match)
-            SegmentRule.objects.bulk_create([
-                SegmentRule(segment=segment, fact=fact, operator=operator, value=value, negate=negate, sort_order=i)
-                for i, (fact, operator, value, negate) in enumerate(rules)
-            ])
+            SegmentRule.objects.bulk_create(
+                [
+                    SegmentRule(segment=segment, fact=fact, operator=operator, value=value, negate=negate, sort_order=i)
+                    for i, (fact, operator, value, negate) in enumerate(rules)
+                ]
+            )
             ids.append(segment.pk)
             rule_count += len(rules)
     segments_changed()  # bulk_create sends no signal; every process reloads on its next request
@@ -434,8 +474,16 @@ def visitor_pass(args, name, visitors, path_of, on_body=None, timeout=None):
         if on_body is not None:
             on_body(visitors[ticket], response, body)
 
-    return run_load(args.port, name, "(visitors)", len(visitors), args.concurrency,
-                    timeout or args.target_timeout, request_for, on_response)
+    return run_load(
+        args.port,
+        name,
+        "(visitors)",
+        len(visitors),
+        args.concurrency,
+        timeout or args.target_timeout,
+        request_for,
+        on_response,
+    )
 
 
 def measured_pass(args, name, path, total, visitors, start, timeout):
@@ -479,6 +527,7 @@ def warm_up(args, count, visitors, paths, whitepaper_paths, timeout):
         def read(visitor, response, body):
             match = HEADLINE.search(body or b"")
             counter[match.group(1).decode() if match else f"(no hero, status {response.status})"] += 1
+
         return read
 
     def first_path(visitor):
@@ -487,13 +536,26 @@ def warm_up(args, count, visitors, paths, whitepaper_paths, timeout):
 
     passes = [
         visitor_pass(args, "landing", visitors, first_path, timeout=timeout),
-        visitor_pass(args, "whitepaper", [v for v in visitors if v.reads_whitepaper],
-                     lambda v: whitepaper_paths[v.number % len(whitepaper_paths)], timeout=timeout),
+        visitor_pass(
+            args,
+            "whitepaper",
+            [v for v in visitors if v.reads_whitepaper],
+            lambda v: whitepaper_paths[v.number % len(whitepaper_paths)],
+            timeout=timeout,
+        ),
         visitor_pass(args, "personalised", visitors, lambda v: paths["personalised"], headline(shown), timeout),
-        visitor_pass(args, "unpersonalised", visitors, lambda v: paths["unpersonalised"], headline(plain_shown),
-                     timeout),
-        run_load(args.port, "floor", paths["floor"], max(args.concurrency, 2 * args.workers) * 2,
-                 args.concurrency, timeout, lambda t: (paths["floor"], visitors[t % len(visitors)].headers())),
+        visitor_pass(
+            args, "unpersonalised", visitors, lambda v: paths["unpersonalised"], headline(plain_shown), timeout
+        ),
+        run_load(
+            args.port,
+            "floor",
+            paths["floor"],
+            max(args.concurrency, 2 * args.workers) * 2,
+            args.concurrency,
+            timeout,
+            lambda t: (paths["floor"], visitors[t % len(visitors)].headers()),
+        ),
     ]
     for result in passes:
         for status, n in result.statuses.items():
@@ -526,8 +588,11 @@ def run_segment_count(args, count, visitors, plain, whitepaper_paths, deadline, 
     hero_json = len(json.dumps(list(personalised.hero.raw_data), default=str))
     paths = {"floor": "/bench/floor/", "unpersonalised": page_path(plain), "personalised": page_path(personalised)}
     connections.close_all()
-    print(f"\n== {count} segments ({rule_count} rules): built in {time.perf_counter() - started:.1f}s; "
-          f"personalised hero {hero_json // 1024} KB of JSON", flush=True)
+    print(
+        f"\n== {count} segments ({rule_count} rules): built in {time.perf_counter() - started:.1f}s; "
+        f"personalised hero {hero_json // 1024} KB of JSON",
+        flush=True,
+    )
 
     proc = None
     try:
@@ -542,11 +607,13 @@ def run_segment_count(args, count, visitors, plain, whitepaper_paths, deadline, 
 
         warm = warm_up(args, count, visitors, paths, whitepaper_paths, remaining())
         problems = ", ".join(f"{k} x{n}" for k, n in sorted(warm["problems"].items())) or "none"
-        print(f"warm-up: {warm['requests']} requests in {warm['seconds']:.1f}s, failures: {problems}; "
-              f"{warm['with cookie']}/{len(visitors)} visitors hold a cookie; personalised hero: "
-              f"{warm['saw a variant']} saw a segment's variant ({warm['distinct variants']} different), "
-              f"{warm['saw the default']} the default; plain page: {warm['plain page default']} the default",
-              flush=True)
+        print(
+            f"warm-up: {warm['requests']} requests in {warm['seconds']:.1f}s, failures: {problems}; "
+            f"{warm['with cookie']}/{len(visitors)} visitors hold a cookie; personalised hero: "
+            f"{warm['saw a variant']} saw a segment's variant ({warm['distinct variants']} different), "
+            f"{warm['saw the default']} the default; plain page: {warm['plain page default']} the default",
+            flush=True,
+        )
 
         ids = [v.cookies["sp_vid"] for v in visitors if "sp_vid" in v.cookies]
         writes_before = write_counts()
@@ -557,11 +624,12 @@ def run_segment_count(args, count, visitors, plain, whitepaper_paths, deadline, 
 
         order = ["floor", "unpersonalised", "personalised"]
         parts = {name: [] for name in order}
-        per_round = [args.requests // args.rounds + (1 if r < args.requests % args.rounds else 0)
-                     for r in range(args.rounds)]
+        per_round = [
+            args.requests // args.rounds + (1 if r < args.requests % args.rounds else 0) for r in range(args.rounds)
+        ]
         offset = 0
         for round_number, total in enumerate(per_round):
-            for name in order[round_number % 3:] + order[:round_number % 3]:
+            for name in order[round_number % 3 :] + order[: round_number % 3]:
                 if STOP.is_set():
                     raise KeyboardInterrupt
                 parts[name].append(measured_pass(args, name, paths[name], total, visitors, offset, remaining()))
@@ -578,8 +646,10 @@ def run_segment_count(args, count, visitors, plain, whitepaper_paths, deadline, 
         connections.close_all()
         for name in order:
             r = results[name]
-            print(f"  {name:<15} {r.sent} requests in {r.seconds:.1f}s over {args.rounds} rounds, "
-                  f"{r.errors} errors", flush=True)
+            print(
+                f"  {name:<15} {r.sent} requests in {r.seconds:.1f}s over {args.rounds} rounds, {r.errors} errors",
+                flush=True,
+            )
         failed = [r for r in results.values() if r.errors]
         if failed:
             print(f"errors; the end of {GUNICORN_LOG}:\n{log_tail(GUNICORN_LOG)}")
@@ -604,8 +674,10 @@ def run_segment_count(args, count, visitors, plain, whitepaper_paths, deadline, 
         "page cache entries": page_cache_entries(redis),
         "epoch absent": people_epoch_absent(redis),
         "all requests": sum(r.sent for r in results.values()),
-        "round ratios": [ratio(pz.percentile(50), plain.percentile(50))
-                         for plain, pz in zip(parts["unpersonalised"], parts["personalised"], strict=True)],
+        "round ratios": [
+            ratio(pz.percentile(50), plain.percentile(50))
+            for plain, pz in zip(parts["unpersonalised"], parts["personalised"], strict=True)
+        ],
     }
     return results, facts
 
@@ -618,8 +690,10 @@ def ratio(a, b):
 
 
 def print_results(runs):
-    header = (f"{'segments':>8}  {'target':<15}{'requests':>9}{'errors':>7}{'p50 ms':>8}{'p95 ms':>8}"
-              f"{'req/s':>8}  {'p50 vs floor':>12}{'p95 vs floor':>13}{'throughput vs floor':>21}")
+    header = (
+        f"{'segments':>8}  {'target':<15}{'requests':>9}{'errors':>7}{'p50 ms':>8}{'p95 ms':>8}"
+        f"{'req/s':>8}  {'p50 vs floor':>12}{'p95 vs floor':>13}{'throughput vs floor':>21}"
+    )
     print("\n== results (ratios to the floor, /bench/floor/, measured in the same gunicorn)")
     print(header)
     print("-" * len(header))
@@ -629,12 +703,16 @@ def print_results(runs):
             if r is floor:
                 vs = ("baseline", "baseline", "baseline")
             else:
-                vs = (f"{ratio(r.percentile(50), floor.percentile(50)):.2f}x",
-                      f"{ratio(r.percentile(95), floor.percentile(95)):.2f}x",
-                      f"{ratio(floor.rps, r.rps):.2f}x slower")
+                vs = (
+                    f"{ratio(r.percentile(50), floor.percentile(50)):.2f}x",
+                    f"{ratio(r.percentile(95), floor.percentile(95)):.2f}x",
+                    f"{ratio(floor.rps, r.rps):.2f}x slower",
+                )
             flag = "  <- errors" if r.errors else ""
-            print(f"{count:>8}  {name:<15}{r.sent:>9}{r.errors:>7}{r.percentile(50):>8.1f}{r.percentile(95):>8.1f}"
-                  f"{r.rps:>8.1f}  {vs[0]:>12}{vs[1]:>13}{vs[2]:>21}{flag}")
+            print(
+                f"{count:>8}  {name:<15}{r.sent:>9}{r.errors:>7}{r.percentile(50):>8.1f}{r.percentile(95):>8.1f}"
+                f"{r.rps:>8.1f}  {vs[0]:>12}{vs[1]:>13}{vs[2]:>21}{flag}"
+            )
 
     print(f"\n== personalised / unpersonalised (target: within {TARGET_RATIO}x at {TARGET_SEGMENTS} segments)")
     header = f"{'segments':>8}  {'p50':>7}{'p95':>8}{'throughput':>12}        {'p50 by round':<14}verdict"
@@ -651,37 +729,51 @@ def print_results(runs):
             verdict += "  <- the target"
         spread = f"{min(facts['round ratios']):.2f}-{max(facts['round ratios']):.2f}x"
         print(f"{count:>8}  {p50:>6.2f}x{p95:>7.2f}x{slower:>8.2f}x slower  {spread:<14}{verdict}")
-    print("throughput: how many times fewer requests/s the personalised page served; p50 by round: the lowest "
-          "and highest p50 ratio of the interleaved rounds (a wide range means the machine was busy)")
+    print(
+        "throughput: how many times fewer requests/s the personalised page served; p50 by round: the lowest "
+        "and highest p50 ratio of the interleaved rounds (a wide range means the machine was busy)"
+    )
     if TARGET_SEGMENTS not in runs:
         print(f"(no run at {TARGET_SEGMENTS} segments; add it to --segments for the target)")
 
 
 def print_writes(runs, save_every):
-    print(f"\n== database writes during the measured phase (page views are written every {save_every}"
-          " views or once per visit)")
-    header = (f"{'segments':>8}  {'page views':>10}{'visitor inserts':>17}{'visitor updates':>17}"
-              f"{'per 100 views':>15}{'rows touched':>14}{'views persisted':>17}{'variant-stat writes':>21}")
+    print(
+        f"\n== database writes during the measured phase (page views are written every {save_every}"
+        " views or once per visit)"
+    )
+    header = (
+        f"{'segments':>8}  {'page views':>10}{'visitor inserts':>17}{'visitor updates':>17}"
+        f"{'per 100 views':>15}{'rows touched':>14}{'views persisted':>17}{'variant-stat writes':>21}"
+    )
     print(header)
     print("-" * len(header))
     for count, (_, facts) in runs.items():
         views = facts["tracked requests"]
         writes = facts["visitor inserts"] + facts["visitor updates"]
-        print(f"{count:>8}  {views:>10}{facts['visitor inserts']:>17}{facts['visitor updates']:>17}"
-              f"{100 * ratio(writes, views):>15.1f}{facts['rows touched']:>14}{facts['views persisted']:>17}"
-              f"{facts['stat writes']:>21}")
-    print("page views = requests to the two pages (the floor view does not resolve the visitor); writes are "
-          "counted by triggers on the tables; variant statistics are buffered per worker and flushed "
-          "as upserts every PERSONALIZATION_STATS_FLUSH_SECONDS")
+        print(
+            f"{count:>8}  {views:>10}{facts['visitor inserts']:>17}{facts['visitor updates']:>17}"
+            f"{100 * ratio(writes, views):>15.1f}{facts['rows touched']:>14}{facts['views persisted']:>17}"
+            f"{facts['stat writes']:>21}"
+        )
+    print(
+        "page views = requests to the two pages (the floor view does not resolve the visitor); writes are "
+        "counted by triggers on the tables; variant statistics are buffered per worker and flushed "
+        "as upserts every PERSONALIZATION_STATS_FLUSH_SECONDS"
+    )
 
 
 def print_cache(runs, redis_on):
     print("\n== cache")
     if not redis_on:
-        print("per-process LocMemCache (--no-redis): hits are not visible from outside; each worker keeps its "
-              "own visitor states, segments and page output, so a visitor's first request in a worker misses")
-    header = (f"{'segments':>8}  {'visitors in a variant':>22}{'distinct variants':>18}{'page cache entries':>19}"
-              f"{'redis cmds/view':>16}{'keys read':>10}{'misses':>8}{'other misses':>13}{'new cookies':>12}")
+        print(
+            "per-process LocMemCache (--no-redis): hits are not visible from outside; each worker keeps its "
+            "own visitor states, segments and page output, so a visitor's first request in a worker misses"
+        )
+    header = (
+        f"{'segments':>8}  {'visitors in a variant':>22}{'distinct variants':>18}{'page cache entries':>19}"
+        f"{'redis cmds/view':>16}{'keys read':>10}{'misses':>8}{'other misses':>13}{'new cookies':>12}"
+    )
     print(header)
     print("-" * len(header))
     for count, (_, facts) in runs.items():
@@ -696,17 +788,23 @@ def print_cache(runs, redis_on):
             entries = str(facts["page cache entries"])
         else:
             cmds = reads = misses = other = entries = "n/a"
-        print(f"{count:>8}  {warm['saw a variant']:>22}{warm['distinct variants']:>18}{entries:>19}{cmds:>16}"
-              f"{reads:>10}{misses:>8}{other:>13}{facts['fresh cookies']:>12}")
+        print(
+            f"{count:>8}  {warm['saw a variant']:>22}{warm['distinct variants']:>18}{entries:>19}{cmds:>16}"
+            f"{reads:>10}{misses:>8}{other:>13}{facts['fresh cookies']:>12}"
+        )
     if redis_on:
-        print("measured phase: redis commands per page view (the floor view sends none) and keys read; the "
-              "people epoch key is unset until a person changes and the person link until a visitor is identified, so "
-              "each view's MGET (state, person link, segment version, people epoch) counts two misses for them; "
-              "'other misses' are the rest (state, output cache, epochs: "
-              "0 = every page came from the output cache). Page cache entries = rendered pages kept per "
-              "(page, revision, segment fingerprint, recommendation profile), all segment counts so far.")
-    print("visitors in a variant / distinct variants: the personalised hero shown to the visitors in the warm-up; "
-          "new cookies: responses in the measured phase that set a cookie (0 = every visitor was known)")
+        print(
+            "measured phase: redis commands per page view (the floor view sends none) and keys read; the "
+            "people epoch key is unset until a person changes and the person link until a visitor is identified, so "
+            "each view's MGET (state, person link, segment version, people epoch) counts two misses for them; "
+            "'other misses' are the rest (state, output cache, epochs: "
+            "0 = every page came from the output cache). Page cache entries = rendered pages kept per "
+            "(page, revision, segment fingerprint, recommendation profile), all segment counts so far."
+        )
+    print(
+        "visitors in a variant / distinct variants: the personalised hero shown to the visitors in the warm-up; "
+        "new cookies: responses in the measured phase that set a cookie (0 = every visitor was known)"
+    )
 
 
 # --- Cleanup --------------------------------------------------------------------------------
@@ -769,18 +867,25 @@ def main(argv=None):
             if time.monotonic() > deadline:
                 print(f"\ntime limit of {args.time_limit:.0f}s reached: skipping {args.segment_counts[number:]}")
                 break
-            runs[count] = run_segment_count(args, count, visitors, plain, whitepaper_paths, deadline, redis,
-                                            first=number == 0)
+            runs[count] = run_segment_count(
+                args, count, visitors, plain, whitepaper_paths, deadline, redis, first=number == 0
+            )
 
         if runs:
-            facts = {"segment counts": args.segments, "visitors": args.visitors, "rounds": args.rounds,
-                     "whitepapers": whitepapers.count(),
-                     "cache": f"Redis {args.redis_url}" if redis is not None else "per process (--no-redis)"}
+            facts = {
+                "segment counts": args.segments,
+                "visitors": args.visitors,
+                "rounds": args.rounds,
+                "whitepapers": whitepapers.count(),
+                "cache": f"Redis {args.redis_url}" if redis is not None else "per process (--no-redis)",
+            }
             print_environment(args, db_label, facts, next(iter(runs.values()))[1]["command"])
-            print(f"personalisation  save every {settings.PERSONALIZATION_SAVE_EVERY} views, page cache "
-                  f"{settings.PERSONALIZATION_PAGE_CACHE_SECONDS}s, stats flush every "
-                  f"{settings.PERSONALIZATION_STATS_FLUSH_SECONDS}s, consent mode "
-                  f"{settings.PERSONALIZATION_CONSENT_MODE}")
+            print(
+                f"personalisation  save every {settings.PERSONALIZATION_SAVE_EVERY} views, page cache "
+                f"{settings.PERSONALIZATION_PAGE_CACHE_SECONDS}s, stats flush every "
+                f"{settings.PERSONALIZATION_STATS_FLUSH_SECONDS}s, consent mode "
+                f"{settings.PERSONALIZATION_CONSENT_MODE}"
+            )
             print_results(runs)
             print_writes(runs, settings.PERSONALIZATION_SAVE_EVERY)
             print_cache(runs, redis is not None)

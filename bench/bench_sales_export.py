@@ -63,8 +63,9 @@ def build(people: int):
     User = get_user_model()
     User.objects.filter(username__startswith="bench-").delete()
     reps = [User.objects.create_user(f"bench-rep-{n}", first_name="Rep", last_name=f"Number {n}") for n in range(REPS)]
-    SalesRep.objects.bulk_create([SalesRep(user=rep, team="Inbound" if n % 2 else "Enterprise")
-                                  for n, rep in enumerate(reps)])
+    SalesRep.objects.bulk_create(
+        [SalesRep(user=rep, team="Inbound" if n % 2 else "Enterprise") for n, rep in enumerate(reps)]
+    )
     Group.objects.get(name=SALES_REP).user_set.add(*reps)
     rep_ids = [rep.pk for rep in reps]
     companies = max(1, people // 10)
@@ -78,7 +79,9 @@ def build(people: int):
             " (ARRAY['banking','insurance','retail','software','healthcare'])[1 + g %% 5],"
             " (ARRAY['1-49','50-249','250-999','1000-4999','5000+'])[1 + g %% 5], (g * 37) %% 10000,"
             " (ARRAY['DE','US','FR','AT','GB'])[1 + g %% 5], '', g %% 97 = 0, now(), now()"
-            " FROM generate_series(1, %s) g", [companies])
+            " FROM generate_series(1, %s) g",
+            [companies],
+        )
         cursor.execute("SELECT min(id) FROM leads_company")
         first_company = cursor.fetchone()[0]
         cursor.execute(
@@ -98,10 +101,13 @@ def build(people: int):
             " (ARRAY['A1','A2','B1','B2','C3','D4'])[1 + g %% 6], now(), 0, false, false, g %% 7 = 0,"
             " now() - g * interval '1 second', now()"
             " FROM generate_series(1, %s) g",
-            [companies, companies, first_company, companies, rep_ids, REPS, people])
+            [companies, companies, first_company, companies, rep_ids, REPS, people],
+        )
         cursor.execute("ANALYZE")
-    print(f"built {people:,} people, {companies:,} companies, {REPS} reps in {time.perf_counter() - started:.1f}s",
-          flush=True)
+    print(
+        f"built {people:,} people, {companies:,} companies, {REPS} reps in {time.perf_counter() - started:.1f}s",
+        flush=True,
+    )
 
 
 def exporter(unmasked: bool):
@@ -111,12 +117,14 @@ def exporter(unmasked: bool):
 
     User = get_user_model()
     if unmasked:
-        user, _ = User.objects.get_or_create(username="bench-admin", defaults={"is_superuser": True,
-                                                                              "is_staff": True})
+        user, _ = User.objects.get_or_create(username="bench-admin", defaults={"is_superuser": True, "is_staff": True})
         return user
     user, _ = User.objects.get_or_create(username="bench-all-masked")
-    user.user_permissions.set(Permission.objects.filter(
-        content_type__app_label="leads", codename__in=["view_person", "export_people", "view_all_people"]))
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="leads", codename__in=["view_person", "export_people", "view_all_people"]
+        )
+    )
     return user
 
 
@@ -126,15 +134,27 @@ def new_job(user, file_format: str, title: str, masked: bool):
     from sales.models import ExportJob
 
     keys = registry.default_keys("people", Person.objects.all())
-    return ExportJob.objects.create(requested_by=user, list_name="people", title=title, params="", columns=keys,
-                                    file_format=file_format, masked=masked)
+    return ExportJob.objects.create(
+        requested_by=user,
+        list_name="people",
+        title=title,
+        params="",
+        columns=keys,
+        file_format=file_format,
+        masked=masked,
+    )
 
 
 def run_child(database_url: str, job_id: int) -> dict:
     """Run one job in a fresh process; returns what it measured."""
     env = {**os.environ, "SALES_EXPORT_ROOT": str(EXPORT_ROOT)}
-    completed = subprocess.run([sys.executable, __file__, "_child", "--database-url", database_url,
-                                "--job", str(job_id)], env=env, capture_output=True, text=True, check=False)
+    completed = subprocess.run(
+        [sys.executable, __file__, "_child", "--database-url", database_url, "--job", str(job_id)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if completed.returncode != 0:
         sys.exit(f"the export child failed:\n{completed.stderr[-4000:]}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
@@ -153,8 +173,20 @@ def child(job_id: int):
     status = export_job_run(job_id)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     job = ExportJob.objects.get(pk=job_id)
-    print(json.dumps({"status": status, "error": job.error, "rows": job.rows_done, "bytes": job.file_size,
-                      "seconds": seconds, "cpu": cpu, "rss_before_kb": before, "peak_kb": proc_status("VmHWM")}))
+    print(
+        json.dumps(
+            {
+                "status": status,
+                "error": job.error,
+                "rows": job.rows_done,
+                "bytes": job.file_size,
+                "seconds": seconds,
+                "cpu": cpu,
+                "rss_before_kb": before,
+                "peak_kb": proc_status("VmHWM"),
+            }
+        )
+    )
 
 
 def report(label: str, result: dict, check_target: bool):
@@ -162,10 +194,12 @@ def report(label: str, result: dict, check_target: bool):
         print(f"{label}: {result['status']} {result['error']}")
         return True
     rows, seconds, peak_mb = result["rows"], result["seconds"], result["peak_kb"] / 1024
-    line = (f"{label}: {rows:,} rows in {seconds:.1f}s ({rows / seconds:,.0f} rows/s; "
-            f"{result['cpu']:.1f}s CPU in the exporting process), "
-            f"{result['bytes'] / 1e6:.0f} MB file, peak RSS {peak_mb:.0f} MB "
-            f"(after start-up {result['rss_before_kb'] / 1024:.0f} MB)")
+    line = (
+        f"{label}: {rows:,} rows in {seconds:.1f}s ({rows / seconds:,.0f} rows/s; "
+        f"{result['cpu']:.1f}s CPU in the exporting process), "
+        f"{result['bytes'] / 1e6:.0f} MB file, peak RSS {peak_mb:.0f} MB "
+        f"(after start-up {result['rss_before_kb'] / 1024:.0f} MB)"
+    )
     if check_target:
         scaled = seconds * 1_000_000 / max(rows, 1)
         verdict = "OK" if seconds < TARGET_SECONDS and peak_mb < TARGET_MB else "MISSED"
@@ -215,12 +249,18 @@ def main():
             build(args.people)
         user = exporter(args.unmasked)
         masked = not args.unmasked
-        print(f"exporting as {user.username} ({'masked' if masked else 'unmasked'} email and phone), "
-              f"each export in its own process", flush=True)
+        print(
+            f"exporting as {user.username} ({'masked' if masked else 'unmasked'} email and phone), "
+            f"each export in its own process",
+            flush=True,
+        )
         for file_format in [f.strip() for f in args.formats.split(",") if f.strip()]:
             job = new_job(user, file_format, f"Everybody {file_format}", masked)
-            report(f"{file_format.upper()}, everybody", run_child(args.database_url, job.pk),
-                   check_target=file_format == "csv")
+            report(
+                f"{file_format.upper()}, everybody",
+                run_child(args.database_url, job.pk),
+                check_target=file_format == "csv",
+            )
         from django.contrib.auth import get_user_model
 
         rep = get_user_model().objects.get(username="bench-rep-0")

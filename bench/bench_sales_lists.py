@@ -49,7 +49,9 @@ def add_whitepaper_leads():
             " SELECT 'form', 'content', %s, 'State of RevOps 2026', '', '{}', '', 'linkedin', 'paid',"
             " (ARRAY['banking-q4','revops-2026'])[1 + p.id %% 2], '', '', '', '', '', 'content_download',"
             " 'processed', '', 1, 'clean', '[]', p.id, p.created_at + interval '1 hour'"
-            " FROM leads_person p WHERE p.id %% 10 = 0", [WHITEPAPER_ID])
+            " FROM leads_person p WHERE p.id %% 10 = 0",
+            [WHITEPAPER_ID],
+        )
         cursor.execute("ANALYZE leads_lead")
 
 
@@ -122,8 +124,10 @@ def main():
     from django.core.files.storage import storages
     from django.utils.functional import empty
 
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     storages._backends = None  # read STORAGES again
     storages.__dict__.pop("backends", None)
     storages._storages.clear()
@@ -141,30 +145,51 @@ def main():
         deep_gated, deep_gated_row = deep_cursor(admin, "people", {"source": source})
         pages += [
             ("administrator", admin, "people, page 1", "/admin/leads/person/"),
-            ("administrator", admin, f"people, deep page (row {deep_row:,})",
-             "/admin/leads/person/?" + urlencode({"after": deep})),
-            ("administrator", admin, "people, stage=mql & grade=A1, page 1",
-             "/admin/leads/person/?stage=mql&grade=A1"),
-            ("administrator", admin, f"people, stage=mql & grade=A1, deep page (row {deep_filtered_row:,})",
-             "/admin/leads/person/?" + urlencode({"stage": "mql", "grade": "A1", "after": deep_filtered})),
-            ("administrator", admin, "people, grades A1+A2, score >= 100, this quarter",
-             "/admin/leads/person/?grade=A1&grade=A2&score_min=100&period=this_quarter"),
+            (
+                "administrator",
+                admin,
+                f"people, deep page (row {deep_row:,})",
+                "/admin/leads/person/?" + urlencode({"after": deep}),
+            ),
+            ("administrator", admin, "people, stage=mql & grade=A1, page 1", "/admin/leads/person/?stage=mql&grade=A1"),
+            (
+                "administrator",
+                admin,
+                f"people, stage=mql & grade=A1, deep page (row {deep_filtered_row:,})",
+                "/admin/leads/person/?" + urlencode({"stage": "mql", "grade": "A1", "after": deep_filtered}),
+            ),
+            (
+                "administrator",
+                admin,
+                "people, grades A1+A2, score >= 100, this quarter",
+                "/admin/leads/person/?grade=A1&grade=A2&score_min=100&period=this_quarter",
+            ),
             ("administrator", admin, "people, sorted by score", "/admin/leads/person/?ordering=-score"),
             ("administrator", admin, "people, sorted by name", "/admin/leads/person/?ordering=name"),
             ("administrator", admin, "people, search 'Name 424242'", "/admin/leads/person/?q=Name+424242"),
             ("administrator", admin, "whitepaper lead list, page 1", f"/admin/leads/person/?source={source}"),
-            ("administrator", admin, f"whitepaper lead list, deep page (row {deep_gated_row:,})",
-             "/admin/leads/person/?" + urlencode({"source": source, "after": deep_gated})),
+            (
+                "administrator",
+                admin,
+                f"whitepaper lead list, deep page (row {deep_gated_row:,})",
+                "/admin/leads/person/?" + urlencode({"source": source, "after": deep_gated}),
+            ),
             ("sales rep", rep, "own people, page 1", "/admin/leads/person/"),
-            ("sales rep", rep, f"own people, deep page (row {deep_rep_row:,})",
-             "/admin/leads/person/?" + urlencode({"after": deep_rep})),
+            (
+                "sales rep",
+                rep,
+                f"own people, deep page (row {deep_rep_row:,})",
+                "/admin/leads/person/?" + urlencode({"after": deep_rep}),
+            ),
             ("sales manager", manager, "team's people, page 1", "/admin/leads/person/"),
             ("administrator", admin, "companies, page 1", "/admin/leads/company/"),
             ("administrator", admin, "leads, page 1", "/admin/leads/lead/"),
             ("administrator", admin, "lead lists (gated content)", "/admin/sales/lead-lists/"),
         ]
-        print(f"\n{Person.objects.count():,} people; {args.runs} loads per page after one warm-up; "
-              f"target {TARGET_MS} ms\n")
+        print(
+            f"\n{Person.objects.count():,} people; {args.runs} loads per page after one warm-up; "
+            f"target {TARGET_MS} ms\n"
+        )
         print(f"{'who':<14} {'page':<58} {'median':>8} {'slowest':>8} {'queries':>8}")
         worst = 0
         clients = {}

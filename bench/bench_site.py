@@ -196,9 +196,7 @@ def ensure_covers():
 
     image_model = get_image_model()
     tag = media_tag()
-    covers = list(
-        image_model.objects.filter(title__startswith=COVER_TITLE_PREFIX).order_by("title")
-    )
+    covers = list(image_model.objects.filter(title__startswith=COVER_TITLE_PREFIX).order_by("title"))
     for number in range(len(covers), COVER_COUNT):
         image = image_model(
             title=f"{COVER_TITLE_PREFIX} {number + 1}",
@@ -308,19 +306,12 @@ def build_data(pages):
     started = time.perf_counter()
     with transaction.atomic():
         home = ensure_home(port)
-        wp_index = ensure_index(
-            home, WhitepaperIndexPage, WHITEPAPER_INDEX_SLUG, "Whitepapers", "Research and guides."
-        )
-        cs_index = ensure_index(
-            home, CaseStudyIndexPage, CASE_STUDY_INDEX_SLUG, "Case studies", "Customer stories."
-        )
+        wp_index = ensure_index(home, WhitepaperIndexPage, WHITEPAPER_INDEX_SLUG, "Whitepapers", "Research and guides.")
+        cs_index = ensure_index(home, CaseStudyIndexPage, CASE_STUDY_INDEX_SLUG, "Case studies", "Customer stories.")
         topics = ensure_terms(Topic, TOPICS)
         industries = ensure_terms(Industry, INDUSTRIES)
         products = ensure_terms(Product, PRODUCTS)
-        authors = [
-            Author.objects.get_or_create(name=name, defaults={"job_title": job})[0]
-            for name, job in AUTHORS
-        ]
+        authors = [Author.objects.get_or_create(name=name, defaults={"job_title": job})[0] for name, job in AUTHORS]
         covers = ensure_covers()
 
     today = date.today()
@@ -392,8 +383,7 @@ def build_data(pages):
         page.products_used = [products[i % len(products)]]
         if related_ids:
             page.related_whitepapers = [
-                CaseStudyRelatedWhitepaper(whitepaper_id=related_ids[(i + k) % len(related_ids)])
-                for k in range(2)
+                CaseStudyRelatedWhitepaper(whitepaper_id=related_ids[(i + k) % len(related_ids)]) for k in range(2)
             ]
         return page
 
@@ -569,10 +559,7 @@ def print_environment(args, db_label, data_facts, gunicorn_command):
     print(f"cores          {os.cpu_count()}")
     print(f"platform       {platform.platform()}")
     print(f"python         {platform.python_implementation()} {platform.python_version()}")
-    print(
-        f"packages       Django {version('django')}, Wagtail {version('wagtail')}, "
-        f"gunicorn {version('gunicorn')}"
-    )
+    print(f"packages       Django {version('django')}, Wagtail {version('wagtail')}, gunicorn {version('gunicorn')}")
     print(f"database       {vendor} ({db_version})")
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"load average   {load} (1/5/15 min; other work on the machine skews the figures)")
@@ -611,8 +598,7 @@ def print_table(results):
             vs_p50 = f"{p50 / floor.percentile(50):.1f}x" if floor.latencies else "n/a"
         flag = "  <- errors" if r.errors else ""
         print(
-            f"{r.name:<22}{r.sent:>9}{r.errors:>8}{p50:>9.1f}{p95:>9.1f}{r.rps:>9.1f}"
-            f"  {vs_rps:<22}{vs_p50:<14}{flag}"
+            f"{r.name:<22}{r.sent:>9}{r.errors:>8}{p50:>9.1f}{p95:>9.1f}{r.rps:>9.1f}  {vs_rps:<22}{vs_p50:<14}{flag}"
         )
     print("\n== targets")
     for r in results:
@@ -722,9 +708,7 @@ def main(argv=None):
         results = []
         for name, path in targets:
             warm = run_load(args.port, name, path, warmup, args.concurrency, args.target_timeout)
-            result = run_load(
-                args.port, name, path, args.requests, args.concurrency, args.target_timeout
-            )
+            result = run_load(args.port, name, path, args.requests, args.concurrency, args.target_timeout)
             codes = ", ".join(f"{c} x{n}" for c, n in sorted(warm.statuses.items(), key=str))
             print(
                 f"  {name:<22} warm-up {codes}; measured {result.sent} in {result.seconds:.1f}s",

@@ -40,6 +40,7 @@ def on_sigterm(signum, frame):
 
 # --- Arguments -------------------------------------------------------------------------------------
 
+
 def argument_parser(doc: str) -> argparse.ArgumentParser:
     """A parser described by the first paragraph of the script's docstring."""
     return argparse.ArgumentParser(description=doc.split("\n\n")[0])
@@ -63,16 +64,19 @@ def check_postgres_url(parser, args):
 
 # --- Environment -----------------------------------------------------------------------------------
 
+
 def configure_django(port, database_url=None, **extra):
     """Point Django at bench.settings before anything imports it; gunicorn and the workers a bench
     starts inherit the environment, so they read the same settings."""
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "BENCH_PORT": str(port),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
-    })
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "BENCH_PORT": str(port),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+        }
+    )
     if database_url:
         os.environ["BENCH_DATABASE_URL"] = database_url
     os.environ.update(extra)
@@ -108,6 +112,7 @@ def setup_django(database_url, migrate=True):
 
 
 # --- The bench database ----------------------------------------------------------------------------
+
 
 def redact(url):
     parts = urlsplit(url)
@@ -194,6 +199,7 @@ def add_sales_reps():
 
 # --- Servers ---------------------------------------------------------------------------------------
 
+
 def launcher(name):
     """The virtualenv's console script `name`, or `python -m name`."""
     exe = Path(sys.executable).with_name(name)
@@ -217,7 +223,12 @@ def start_process(command, log_path, env, mode="ab"):
     """Start a server process in the repository, its output in log_path (closed by stop_process)."""
     log = open(log_path, mode)  # closed in stop_process
     proc = subprocess.Popen(
-        command, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+        command,
+        cwd=REPO_ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, so we can stop exactly what we started
     )
     proc.bench_log = log
@@ -314,6 +325,7 @@ def cpu_busy(seconds=2.0):
 
 
 # --- Requests and figures --------------------------------------------------------------------------
+
 
 def send(conn, method, path, headers, body=None):
     """One request; returns (status or exception name, headers, body, ms). http.client reconnects

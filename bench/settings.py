@@ -45,9 +45,7 @@ STATIC_ROOT = BENCH_DATA_DIR / "static"
 TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
     "background": {
-        "BACKEND": env_str(
-            "BENCH_BACKGROUND_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
-        ),
+        "BACKEND": env_str("BENCH_BACKGROUND_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"),
         "QUEUES": ["default"],
     },
 }

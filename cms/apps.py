@@ -41,10 +41,18 @@ class CmsConfig(AppConfig):
         from leads.signals import industry_names_requested
 
         industry_names_requested.connect(industry_names, dispatch_uid="cms-industry-names")
-        post_save.connect(lambda **kwargs: industry_names_forget(), sender=Industry, weak=False,
-                          dispatch_uid="cms-industry-names-saved")
-        post_delete.connect(lambda **kwargs: industry_names_forget(), sender=Industry, weak=False,
-                            dispatch_uid="cms-industry-names-deleted")
+        post_save.connect(
+            lambda **kwargs: industry_names_forget(),
+            sender=Industry,
+            weak=False,
+            dispatch_uid="cms-industry-names-saved",
+        )
+        post_delete.connect(
+            lambda **kwargs: industry_names_forget(),
+            sender=Industry,
+            weak=False,
+            dispatch_uid="cms-industry-names-deleted",
+        )
 
 
 def industry_names(sender, **kwargs) -> dict[str, str]:

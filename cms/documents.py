@@ -20,5 +20,6 @@ class DocumentForm(BaseDocumentForm):
         if gated is not None:
             raise forms.ValidationError(
                 f"This is the PDF of the gated whitepaper “{gated.title}”: in a public collection anyone could "
-                "download it without the form. Keep it in a private collection.")
+                "download it without the form. Keep it in a private collection."
+            )
         return collection

@@ -30,8 +30,10 @@ DEFAULT_FORM_FIELDS = [
 ]
 DEFAULT_FAQ = {
     Event.Type.WEBINAR: [
-        ("Do I need to install anything?", "No. The webinar runs in your browser; the link is in your "
-                                           "confirmation email and on your ticket page."),
+        (
+            "Do I need to install anything?",
+            "No. The webinar runs in your browser; the link is in your confirmation email and on your ticket page.",
+        ),
         ("Will there be a recording?", "Yes. Everyone who registers gets the recording by email after the event."),
         ("Can I ask questions?", "Yes, in the Q&amp;A during the live session."),
     ],
@@ -70,13 +72,21 @@ def default_registration_form(parent: Page) -> LeadFormPage:
     existing = LeadFormPage.objects.filter(purpose=FormPurpose.REGISTRATION).order_by("path").first()
     if existing is not None:
         return existing
-    form = LeadFormPage(title="Event registration", slug=DEFAULT_FORM_SLUG, purpose=FormPurpose.REGISTRATION,
-                        submit_label="Register", send_confirmation=False, gate_behaviour="always", live=False,
-                        thank_you_text="<p>Thank you for registering.</p>")
+    form = LeadFormPage(
+        title="Event registration",
+        slug=DEFAULT_FORM_SLUG,
+        purpose=FormPurpose.REGISTRATION,
+        submit_label="Register",
+        send_confirmation=False,
+        gate_behaviour="always",
+        live=False,
+        thank_you_text="<p>Thank you for registering.</p>",
+    )
     parent.add_child(instance=form)
     for order, (label, field_type, maps_to, required) in enumerate(DEFAULT_FORM_FIELDS):
-        LeadFormField.objects.create(page=form, sort_order=order, label=label, field_type=field_type,
-                                     maps_to=maps_to, required=required)
+        LeadFormField.objects.create(
+            page=form, sort_order=order, label=label, field_type=field_type, maps_to=maps_to, required=required
+        )
     form.save_revision()
     return form
 
@@ -115,9 +125,14 @@ def _slug_base(event: Event) -> str:
 
 def _page_create(event: Event, index: EventIndexPage, *, publish: bool, user) -> EventPage:
     page = EventPage(
-        title=event.title, synced_title=event.title, event=event, live=False,
+        title=event.title,
+        synced_title=event.title,
+        event=event,
+        live=False,
         slug=find_available_slug(index, (slugify(_slug_base(event)) or "event")[:70]),
-        search_description=event.summary[:300], faq=_faq_for(event), owner=user,
+        search_description=event.summary[:300],
+        faq=_faq_for(event),
+        owner=user,
     )
     index.add_child(instance=page)
     revision = page.save_revision(user=user, log_action=True)

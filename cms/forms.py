@@ -40,7 +40,7 @@ class EventFilterForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["type"].choices = [("", "All types"), *EVENT_TYPE_LABELS.items()]
-        topics = (EventTopic.objects.values_list("tag__slug", "tag__name").distinct().order_by("tag__name"))
+        topics = EventTopic.objects.values_list("tag__slug", "tag__name").distinct().order_by("tag__name")
         self.fields["topic"].choices = [("", "All topics"), *topics]
         self.fields["city"].choices = [("", "All cities"), *((city, city) for city in cities)]
 

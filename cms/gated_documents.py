@@ -45,7 +45,8 @@ def gated_collection() -> Collection:
             collection = root.add_child(name=GATED_COLLECTION)
         if not collection.get_view_restrictions().exists():
             CollectionViewRestriction.objects.create(
-                collection=collection, restriction_type=CollectionViewRestriction.LOGIN)
+                collection=collection, restriction_type=CollectionViewRestriction.LOGIN
+            )
     return collection
 
 
@@ -85,8 +86,13 @@ def gated_document_protect(page):
         return None
     uses = document_public_uses(document, besides=page)
     if uses:
-        logger.warning("Moved the PDF %r of the gated whitepaper %r to a private collection; its public "
-                       "links on %s now ask for a login", document.title, page.title, ", ".join(uses))
+        logger.warning(
+            "Moved the PDF %r of the gated whitepaper %r to a private collection; its public "
+            "links on %s now ask for a login",
+            document.title,
+            page.title,
+            ", ".join(uses),
+        )
     document.collection = gated_collection()
     document.save(update_fields=["collection"])
     return document
@@ -101,9 +107,11 @@ def on_page_published(sender, instance, **kwargs):
 
 
 def moved_message(document) -> str:
-    return (f"The PDF “{document.title}” was in a public collection, so anyone with its address could "
-            f"download it. It has been moved to the private collection “{document.collection.name}”: "
-            "visitors now get it only through the form's download link.")
+    return (
+        f"The PDF “{document.title}” was in a public collection, so anyone with its address could "
+        f"download it. It has been moved to the private collection “{document.collection.name}”: "
+        "visitors now get it only through the form's download link."
+    )
 
 
 class WhitepaperPageForm(WagtailAdminPageForm):
@@ -118,15 +126,22 @@ class WhitepaperPageForm(WagtailAdminPageForm):
         if cleaned_data.get("gated"):
             uses = [] if document_is_private(document) else document_public_uses(document, besides=self.instance)
             if uses:
-                self.add_error("document", (
-                    f"This PDF is also offered without a form on {', '.join(uses)}. A gated whitepaper's PDF "
-                    "is moved to a private collection when it is published, which would break those links, "
-                    "and leaving it public would let anyone skip the form. Upload a separate copy of the "
-                    "PDF for this whitepaper, or remove it from those pages first."))
+                self.add_error(
+                    "document",
+                    (
+                        f"This PDF is also offered without a form on {', '.join(uses)}. A gated whitepaper's PDF "
+                        "is moved to a private collection when it is published, which would break those links, "
+                        "and leaving it public would let anyone skip the form. Upload a separate copy of the "
+                        "PDF for this whitepaper, or remove it from those pages first."
+                    ),
+                )
         elif document_is_private(document):
-            self.add_error("document", (
-                f"This PDF is in the private collection “{document.collection.name}”, so visitors would be "
-                "asked to log in to download it. Upload a separate copy for this ungated whitepaper, or tick "
-                "“gated” to hand it out through a form."))
+            self.add_error(
+                "document",
+                (
+                    f"This PDF is in the private collection “{document.collection.name}”, so visitors would be "
+                    "asked to log in to download it. Upload a separate copy for this ungated whitepaper, or tick "
+                    "“gated” to hand it out through a form."
+                ),
+            )
         return cleaned_data
-

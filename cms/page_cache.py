@@ -136,8 +136,9 @@ def _output_key(page_id, revision_id, epoch, host, profile: PageProfile, visitor
 def output_cache_key(page, request, epoch: str) -> str | None:
     if not cacheable(request) or not page.live_revision_id:
         return None
-    return _output_key(page.pk, page.live_revision_id, epoch, request.get_host(), page_profile(page),
-                       request.personalization)
+    return _output_key(
+        page.pk, page.live_revision_id, epoch, request.get_host(), page_profile(page), request.personalization
+    )
 
 
 def _cached_response(request, hit, profile: PageProfile):
@@ -193,10 +194,18 @@ def _remember_route(page, request, profile: PageProfile, epoch: str):
     if page.get_view_restrictions().exists():
         return
     topics, industries = page_tags(page)
-    cache.set(_route_key(request), {
-        "page_id": page.pk, "revision_id": page.live_revision_id, "epoch": epoch, "profile": profile,
-        "topics": topics, "industries": industries,
-    }, settings.PERSONALIZATION_PAGE_CACHE_SECONDS)
+    cache.set(
+        _route_key(request),
+        {
+            "page_id": page.pk,
+            "revision_id": page.live_revision_id,
+            "epoch": epoch,
+            "profile": profile,
+            "topics": topics,
+            "industries": industries,
+        },
+        settings.PERSONALIZATION_PAGE_CACHE_SECONDS,
+    )
 
 
 def serve_from_route(request):
@@ -213,8 +222,9 @@ def serve_from_route(request):
     epoch = visitor.extra_cached.get(CONTENT_EPOCH_KEY)
     if route is None or route["epoch"] != epoch:
         return None
-    visitor.page_view(page_id=route["page_id"], path=request.path, topics=route["topics"],
-                      industries=route["industries"])
+    visitor.page_view(
+        page_id=route["page_id"], path=request.path, topics=route["topics"], industries=route["industries"]
+    )
     request.pz_page_view_recorded = True  # if Wagtail serves it after all, the view is not counted twice
     profile = route["profile"]
     hit = cache.get(_output_key(route["page_id"], route["revision_id"], epoch, request.get_host(), profile, visitor))
@@ -283,13 +293,25 @@ def _candidates() -> list[dict]:
 
     candidates = []
     for whitepaper in WhitepaperPage.objects.live().public().prefetch_related("topics", "industries"):
-        candidates.append({"pk": whitepaper.pk, "kind": "whitepapers", "date": whitepaper.publish_date.isoformat(),
-                           "topics": {t.slug for t in whitepaper.topics.all()},
-                           "industries": {i.slug for i in whitepaper.industries.all()}})
+        candidates.append(
+            {
+                "pk": whitepaper.pk,
+                "kind": "whitepapers",
+                "date": whitepaper.publish_date.isoformat(),
+                "topics": {t.slug for t in whitepaper.topics.all()},
+                "industries": {i.slug for i in whitepaper.industries.all()},
+            }
+        )
     for story in CaseStudyPage.objects.live().public().select_related("industry").prefetch_related("topics"):
-        candidates.append({"pk": story.pk, "kind": "case_studies", "date": story.publish_date.isoformat(),
-                           "topics": {t.slug for t in story.topics.all()},
-                           "industries": {story.industry.slug} if story.industry else set()})
+        candidates.append(
+            {
+                "pk": story.pk,
+                "kind": "case_studies",
+                "date": story.publish_date.isoformat(),
+                "topics": {t.slug for t in story.topics.all()},
+                "industries": {story.industry.slug} if story.industry else set(),
+            }
+        )
     cache.set(key, candidates, CANDIDATES_TTL)
     return candidates
 
@@ -306,13 +328,14 @@ def recommended_content(request, *, source: str = "both", limit: int = 3) -> lis
     weights = {topic: 3 - rank for rank, topic in enumerate(topics)}
 
     def score(candidate):
-        points = (10 if industry and industry in candidate["industries"] else 0)
+        points = 10 if industry and industry in candidate["industries"] else 0
         points += sum(weights.get(topic, 0) for topic in candidate["topics"])
         return (points, candidate["date"], candidate["pk"])
 
     chosen = sorted(
         (c for c in _candidates() if (source == "both" or c["kind"] == source) and str(c["pk"]) not in downloaded),
-        key=score, reverse=True,
+        key=score,
+        reverse=True,
     )[:limit]
     ids = {kind: [c["pk"] for c in chosen if c["kind"] == kind] for kind in ("whitepapers", "case_studies")}
     pages = {}

@@ -36,8 +36,13 @@ if settings.DEBUG:
 
     # Uploaded images and renditions, but never documents/: a document goes through Wagtail's view
     # (/documents/<id>/<file>), which keeps private collections private (a gated whitepaper's PDF).
-    urlpatterns += [re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?!documents/)(?P<path>.*)$", serve_media_file,
-                            {"document_root": settings.MEDIA_ROOT})]
+    urlpatterns += [
+        re_path(
+            rf"^{settings.MEDIA_URL.strip('/')}/(?!documents/)(?P<path>.*)$",
+            serve_media_file,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]
     urlpatterns += [
         path("404/", TemplateView.as_view(template_name="404.html")),
         path("500/", TemplateView.as_view(template_name="500.html")),

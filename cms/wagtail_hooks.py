@@ -17,7 +17,7 @@ def record_page_view(page, request, serve_args, serve_kwargs):
 
 
 def whitepaper_lead_list_button(page, user, *, priority):
-    """"Lead list": who downloaded this whitepaper (the people list filtered by it), for whoever may see people."""
+    """ "Lead list": who downloaded this whitepaper (the people list filtered by it), for whoever may see people."""
     if issubclass(page.specific_class or type(page), WhitepaperPage) and can_see_lead_lists(user):
         return Button("Lead list", url=lead_list_url("content", page.pk), icon_name="group", priority=priority)
     return None

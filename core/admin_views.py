@@ -18,13 +18,15 @@ PERMISSION = "core.view_workerheartbeat"
 RECENT_FAILURES = 20
 # Where each kind of accepted work can be seen, stuck or failed, by the URL names of its app's admin.
 WORK_ELSEWHERE = [
-    ("Emails (every email the product sends)", "outbox:index",
-     "pending, being sent, failed; Send again"),
+    ("Emails (every email the product sends)", "outbox:index", "pending, being sent, failed; Send again"),
     ("CRM pushes", "leads_crm_delivery:index", "pending and gave-up pushes with every attempt"),
     ("Lead imports", "lead_imports:index", "running, stopped and failed imports; resume"),
     ("Sales exports", "sales_exports:index", "queued, running and failed exports; retry"),
-    ("Leads", "leads_lead:index", "filter Processing: failed (retried 5 times by the workers, then "
-     "`manage.py reprocess_leads`)"),
+    (
+        "Leads",
+        "leads_lead:index",
+        "filter Processing: failed (retried 5 times by the workers, then `manage.py reprocess_leads`)",
+    ),
 ]
 
 
@@ -48,8 +50,7 @@ def background_work(request):
     now = timezone.now()
     silent_after = timedelta(seconds=settings.WORKER_DEAD_AFTER_SECONDS)
     workers = [
-        {"worker": worker, "alive": worker.last_seen_at >= now - silent_after,
-         "silent_for": now - worker.last_seen_at}
+        {"worker": worker, "alive": worker.last_seen_at >= now - silent_after, "silent_for": now - worker.last_seen_at}
         for worker in WorkerHeartbeat.objects.all()[:100]
     ]
     tasks = DBTaskResult.objects.all()
@@ -60,15 +61,25 @@ def background_work(request):
     counts = {row["status"]: row["n"] for row in tasks.values("status").annotate(n=Count("pk"))}
     failures = tasks.filter(status=TaskResultStatus.FAILED).order_by("-finished_at")[:RECENT_FAILURES]
     context = {
-        "page_title": "Background work", "header_icon": "cogs",
-        "workers": workers, "alive": sum(1 for row in workers if row["alive"]),
-        "due": due_now.count(), "scheduled": ready.filter(run_after__gt=now).exclude(run_after__year=9999).count(),
+        "page_title": "Background work",
+        "header_icon": "cogs",
+        "workers": workers,
+        "alive": sum(1 for row in workers if row["alive"]),
+        "due": due_now.count(),
+        "scheduled": ready.filter(run_after__gt=now).exclude(run_after__year=9999).count(),
         "running": counts.get(TaskResultStatus.RUNNING, 0),
         "failed_day": tasks.filter(status=TaskResultStatus.FAILED, finished_at__gte=now - timedelta(days=1)).count(),
         "oldest_waiting": now - oldest if oldest else None,
-        "failures": [{"task": task.task_path.rsplit(".", 1)[-1], "module": task.task_path.rsplit(".", 1)[0],
-                      "finished_at": task.finished_at, "error": _last_line(task.traceback),
-                      "runs": len(task.worker_ids or [])} for task in failures],
+        "failures": [
+            {
+                "task": task.task_path.rsplit(".", 1)[-1],
+                "module": task.task_path.rsplit(".", 1)[0],
+                "finished_at": task.finished_at,
+                "error": _last_line(task.traceback),
+                "runs": len(task.worker_ids or []),
+            }
+            for task in failures
+        ],
         "elsewhere": [(label, _link(url_name), what) for label, url_name, what in WORK_ELSEWHERE],
         "dead_after_minutes": settings.WORKER_DEAD_AFTER_SECONDS // 60,
     }

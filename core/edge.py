@@ -47,8 +47,9 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 class ErrorsOut(Schema):
     """The product API's errors (/api/v1/): the edge's 400, ninja's 404 and 422, the forms' own."""
 
-    errors: dict[str, list[str]] = Field(description='field or parameter name -> messages; "__all__" for the '
-                                         "whole request")
+    errors: dict[str, list[str]] = Field(
+        description='field or parameter name -> messages; "__all__" for the whole request'
+    )
 
 
 # An id in the product API: bounded like WHOLE_NUMBERS, so no id reaches the ORM that the database cannot
@@ -79,8 +80,13 @@ class WholeNumber:
 _TREE = WholeNumber(words=("root",))
 WHOLE_NUMBERS = {
     "/api/v2/": {
-        "offset": WholeNumber(), "limit": WholeNumber(), "id": WholeNumber(),
-        "child_of": _TREE, "descendant_of": _TREE, "translation_of": _TREE, "ancestor_of": WholeNumber(),
+        "offset": WholeNumber(),
+        "limit": WholeNumber(),
+        "id": WholeNumber(),
+        "child_of": _TREE,
+        "descendant_of": _TREE,
+        "translation_of": _TREE,
+        "ancestor_of": WholeNumber(),
     },
 }
 
@@ -146,8 +152,11 @@ def refusal(path: str, problems: list[ParameterProblem]) -> HttpResponse:
     sentences = [f"{problem.name}: {problem.message}" for problem in problems]
     if path.startswith("/api/"):
         return JsonResponse({"message": "; ".join(sentences)}, status=400)
-    return HttpResponse("Bad request: this address carries a query parameter we cannot read.\n\n"
-                        + "\n".join(sentences) + "\n", status=400, content_type="text/plain; charset=utf-8")
+    return HttpResponse(
+        "Bad request: this address carries a query parameter we cannot read.\n\n" + "\n".join(sentences) + "\n",
+        status=400,
+        content_type="text/plain; charset=utf-8",
+    )
 
 
 def _raw_query_string(request) -> bytes:
@@ -181,4 +190,3 @@ class QueryStringGuard:
             if problems:
                 return refusal(request.path_info, problems)
         return self.get_response(request)
-

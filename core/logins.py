@@ -24,8 +24,9 @@ def login_locked_out(sender, request=None, username=None, ip_address=None, **kwa
     key = "signalpage:locked-out:" + hashlib.sha256(f"{username}\n{ip_address}".encode()).hexdigest()
     if not cache.add(key, True, timeout=seconds):
         return
-    logger.warning("Admin login locked out after repeated failures: username=%r address=%s",
-                   (username or "")[:150], ip_address)
+    logger.warning(
+        "Admin login locked out after repeated failures: username=%r address=%s", (username or "")[:150], ip_address
+    )
     user = get_user_model().objects.filter(username=username).first() if username else None
     if user is not None:
         log(instance=user, action=LOCKED_OUT_ACTION, data={"address": ip_address or ""})
@@ -34,5 +35,6 @@ def login_locked_out(sender, request=None, username=None, ip_address=None, **kwa
 def lockout_response(request, credentials=None, *args, **kwargs):
     """The page a locked-out sign-in gets (429): what happened, for how long, and the way out."""
     minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
-    return TemplateResponse(request, "core/login_locked_out.html", {"minutes": minutes},
-                            status=settings.AXES_HTTP_RESPONSE_CODE).render()
+    return TemplateResponse(
+        request, "core/login_locked_out.html", {"minutes": minutes}, status=settings.AXES_HTTP_RESPONSE_CODE
+    ).render()

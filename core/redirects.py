@@ -24,8 +24,11 @@ def local_path(path: str) -> str:
 
 def same_site_url(request, url: str, fallback: str = "/") -> str:
     """`url` when it points at this site (a path, or this host over an allowed scheme), else `fallback`."""
-    if url and not url.startswith(SCHEME_RELATIVE_STARTS) and url_has_allowed_host_and_scheme(
-            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if (
+        url
+        and not url.startswith(SCHEME_RELATIVE_STARTS)
+        and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    ):
         return url
     return fallback
 

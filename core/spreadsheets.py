@@ -26,8 +26,24 @@ FORMULA_TRIGGERS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
 # some spreadsheets treat as a cell break on their own.
 _SKIPPED = re.compile(r"[\s\x00-\x1f\x7f\u200b-\u200d\u2060\ufeff]*")
 _SKIPPED_FIRST = frozenset(
-    [chr(code) for code in range(0x20)] + ["\x7f", " ", "\x85", "\xa0", "\u1680", "\u2028", "\u2029", "\u202f",
-                                           "\u205f", "\u3000", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
+    [chr(code) for code in range(0x20)]
+    + [
+        "\x7f",
+        " ",
+        "\x85",
+        "\xa0",
+        "\u1680",
+        "\u2028",
+        "\u2029",
+        "\u202f",
+        "\u205f",
+        "\u3000",
+        "\u200b",
+        "\u200c",
+        "\u200d",
+        "\u2060",
+        "\ufeff",
+    ]
     + [chr(code) for code in range(0x2000, 0x200B)]
 )
 # A cell whose first character is not in here needs no work (the fast path of hot export loops).
@@ -41,7 +57,7 @@ def neutralise(text: str) -> str:
         return text
     if first in FORMULA_TRIGGERS or first in "\t\r\n":
         return "'" + text
-    rest = text[_SKIPPED.match(text).end():]
+    rest = text[_SKIPPED.match(text).end() :]
     return "'" + text if rest[:1] in FORMULA_TRIGGERS else text
 
 

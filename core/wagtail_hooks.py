@@ -18,5 +18,6 @@ def core_admin_urls():
 
 @hooks.register("register_reports_menu_item")
 def background_work_menu_item():
-    return PermissionMenuItem("Background work", reverse("core_background_work"), any_of=admin_views.PERMISSION,
-                              icon_name="cogs", order=900)
+    return PermissionMenuItem(
+        "Background work", reverse("core_background_work"), any_of=admin_views.PERMISSION, icon_name="cogs", order=900
+    )

@@ -53,13 +53,21 @@ def product_backend_alias() -> str | None:
 
 # --- Heartbeats ----------------------------------------------------------------------------------
 
+
 def heartbeat(worker_id: str, *, backend: str, queues: str, tasks_run: int = 0, now=None) -> None:
     now = now or timezone.now()
     updated = WorkerHeartbeat.objects.filter(worker_id=worker_id).update(last_seen_at=now, tasks_run=tasks_run)
     if not updated:
-        WorkerHeartbeat.objects.create(worker_id=worker_id, hostname=socket.gethostname()[:255], pid=os.getpid(),
-                                       backend=backend, queues=queues[:255], started_at=now, last_seen_at=now,
-                                       tasks_run=tasks_run)
+        WorkerHeartbeat.objects.create(
+            worker_id=worker_id,
+            hostname=socket.gethostname()[:255],
+            pid=os.getpid(),
+            backend=backend,
+            queues=queues[:255],
+            started_at=now,
+            last_seen_at=now,
+            tasks_run=tasks_run,
+        )
 
 
 def heartbeat_forget(worker_id: str) -> None:
@@ -73,6 +81,7 @@ def dead_after() -> timedelta:
 
 # --- Taking up a dead worker's tasks ---------------------------------------------------------------
 
+
 def tasks_of_dead_workers_release(now=None) -> dict[str, int]:
     """Put the RUNNING tasks of workers that stopped beating back in the queue (or fail them after too
     many runs). A task is left alone while its worker's heartbeat is fresh, however long it runs."""
@@ -83,33 +92,47 @@ def tasks_of_dead_workers_release(now=None) -> dict[str, int]:
     threshold = now - dead_after()
     alive = set(WorkerHeartbeat.objects.filter(last_seen_at__gte=threshold).values_list("worker_id", flat=True))
     counts = {"requeued": 0, "failed": 0}
-    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, started_at__lt=threshold,
-                                          backend_name__in=database_backend_aliases())
-    for task_id, worker_ids, started_at, task_path in running.values_list("id", "worker_ids", "started_at",
-                                                                            "task_path"):
+    running = DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, started_at__lt=threshold, backend_name__in=database_backend_aliases()
+    )
+    for task_id, worker_ids, started_at, task_path in running.values_list(
+        "id", "worker_ids", "started_at", "task_path"
+    ):
         if worker_ids and worker_ids[-1] in alive:
             continue
         same_claim = DBTaskResult.objects.filter(pk=task_id, status=TaskResultStatus.RUNNING, started_at=started_at)
         if len(worker_ids or []) >= settings.WORKER_MAX_TASK_RUNS:
-            reason = (f"The worker running this task stopped without finishing it, {len(worker_ids)} times "
-                      f"(workers {', '.join(worker_ids)}): not run again.")
-            if same_claim.update(status=TaskResultStatus.FAILED, finished_at=now, traceback=reason,
-                                 exception_class_path="core.workers.WorkerDied"):
+            reason = (
+                f"The worker running this task stopped without finishing it, {len(worker_ids)} times "
+                f"(workers {', '.join(worker_ids)}): not run again."
+            )
+            if same_claim.update(
+                status=TaskResultStatus.FAILED,
+                finished_at=now,
+                traceback=reason,
+                exception_class_path="core.workers.WorkerDied",
+            ):
                 counts["failed"] += 1
                 logger.error("Task %s (%s) failed: %s", task_id, task_path, reason)
         elif same_claim.update(status=TaskResultStatus.READY):
             counts["requeued"] += 1
-            logger.warning("Task %s (%s) was held by worker %s, which stopped beating: queued again",
-                           task_id, task_path, (worker_ids or ["?"])[-1])
+            logger.warning(
+                "Task %s (%s) was held by worker %s, which stopped beating: queued again",
+                task_id,
+                task_path,
+                (worker_ids or ["?"])[-1],
+            )
     return counts
 
 
 def heartbeats_prune(now=None) -> int:
-    return WorkerHeartbeat.objects.filter(last_seen_at__lt=(now or timezone.now()) - FORGET_HEARTBEATS_AFTER
-                                          ).delete()[0]
+    return WorkerHeartbeat.objects.filter(last_seen_at__lt=(now or timezone.now()) - FORGET_HEARTBEATS_AFTER).delete()[
+        0
+    ]
 
 
 # --- The apps' own sweeps -------------------------------------------------------------------------
+
 
 def stale_work_sweep() -> dict[str, object]:
     """Run every sweep named in WORKER_SWEEPS (each cheap when there is nothing to do, and safe to run
@@ -132,8 +155,9 @@ def sweep_queue() -> bool:
 
     from core.tasks import sweep_stale_work
 
-    pending = DBTaskResult.objects.filter(task_path=SWEEP_TASK_PATH,
-                                          status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING])
+    pending = DBTaskResult.objects.filter(
+        task_path=SWEEP_TASK_PATH, status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
+    )
     if pending.exists():
         return False
     sweep_stale_work.enqueue()
@@ -141,6 +165,7 @@ def sweep_queue() -> bool:
 
 
 # --- The companion thread of every worker ---------------------------------------------------------
+
 
 class WorkerCompanion(threading.Thread):
     """Beats for a worker and sweeps, in a thread of its own so a long task never stops either."""
@@ -168,8 +193,13 @@ class WorkerCompanion(threading.Thread):
         self.join(timeout=30)
 
     def _beat(self, now):
-        heartbeat(self.worker.worker_id, backend=self.worker.backend_name, queues=",".join(self.worker.queue_names),
-                  tasks_run=self.worker._run_tasks, now=now)
+        heartbeat(
+            self.worker.worker_id,
+            backend=self.worker.backend_name,
+            queues=",".join(self.worker.queue_names),
+            tasks_run=self.worker._run_tasks,
+            now=now,
+        )
 
     def _sweep(self, now):
         tasks_of_dead_workers_release(now)

@@ -38,9 +38,13 @@ class PagesChoiceForm(forms.Form):
     """Drafts or published pages; publishing only for people who may publish pages."""
 
     pages = forms.ChoiceField(
-        label="Landing pages", widget=forms.RadioSelect, initial=DRAFT,
-        choices=[(DRAFT, "Generate landing pages as drafts, for an editor to review and publish"),
-                 (PUBLISH, "Generate landing pages and publish them at once")],
+        label="Landing pages",
+        widget=forms.RadioSelect,
+        initial=DRAFT,
+        choices=[
+            (DRAFT, "Generate landing pages as drafts, for an editor to review and publish"),
+            (PUBLISH, "Generate landing pages and publish them at once"),
+        ],
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -55,9 +59,11 @@ class PagesChoiceForm(forms.Form):
 
 
 class UploadForm(PagesChoiceForm):
-    file = forms.FileField(label="CSV file or calendar (.ics)",
-                           help_text="CSV: comma or semicolon separated, UTF-8 or Windows encoding. Calendar: an .ics "
-                                     "export from Google, Outlook or Apple Calendar.")
+    file = forms.FileField(
+        label="CSV file or calendar (.ics)",
+        help_text="CSV: comma or semicolon separated, UTF-8 or Windows encoding. Calendar: an .ics "
+        "export from Google, Outlook or Apple Calendar.",
+    )
     field_order = ["file", "pages"]
 
 
@@ -85,8 +91,12 @@ class EventImportView(WagtailAdminTemplateMixin, TemplateView):
         return items
 
     def get_context_data(self, **kwargs):
-        kwargs.update(entry=self.entry, token=self.token, default_time_zone=settings.TIME_ZONE,
-                      limits={"megabytes": imports.max_bytes() // (1024 * 1024), "rows": imports.max_rows()})
+        kwargs.update(
+            entry=self.entry,
+            token=self.token,
+            default_time_zone=settings.TIME_ZONE,
+            limits={"megabytes": imports.max_bytes() // (1024 * 1024), "rows": imports.max_rows()},
+        )
         return super().get_context_data(**kwargs)
 
     def remember(self, data: dict) -> None:
@@ -126,8 +136,9 @@ class UploadView(EventImportView):
             else:
                 name = imports.upload_keep(data, preview.source)
                 self.token = name.split(".", 1)[0]
-                self.remember({"file": name, "filename": filename[:200], "source": preview.source,
-                               "publish": form.publish})
+                self.remember(
+                    {"file": name, "filename": filename[:200], "source": preview.source, "publish": form.publish}
+                )
                 return redirect("event_imports:preview", token=self.token)
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
@@ -156,8 +167,9 @@ class RunView(EventImportView):
             return redirect("event_imports:result", token=self.token)
         form = PagesChoiceForm(request.POST, user=request.user)
         if not form.is_valid():
-            messages.error(request, "Choose how to generate the landing pages (publishing them needs permission to "
-                                    "publish pages).")
+            messages.error(
+                request, "Choose how to generate the landing pages (publishing them needs permission to publish pages)."
+            )
             return redirect("event_imports:preview", token=self.token)
         try:
             preview = self.read_preview()
@@ -166,12 +178,19 @@ class RunView(EventImportView):
             messages.error(request, str(error))
             return redirect("event_imports:upload")
         imports.upload_delete(self.entry["file"])
-        self.remember({**self.entry, "file": "", "publish": result.publish, "result": {
-            "created": [event.pk for event in result.created],
-            "pages": [[event.pk, page.pk, what] for event, page, what in result.pages],
-            "skipped": [list(item) for item in result.skipped[:SKIPPED_SHOWN]],
-            "skipped_count": result.skipped_count,
-        }})
+        self.remember(
+            {
+                **self.entry,
+                "file": "",
+                "publish": result.publish,
+                "result": {
+                    "created": [event.pk for event in result.created],
+                    "pages": [[event.pk, page.pk, what] for event, page, what in result.pages],
+                    "skipped": [list(item) for item in result.skipped[:SKIPPED_SHOWN]],
+                    "skipped_count": result.skipped_count,
+                },
+            }
+        )
         messages.success(request, f"{result.created_count} events imported, {result.skipped_count} rows skipped.")
         return redirect("event_imports:result", token=self.token)
 
@@ -193,15 +212,24 @@ class ResultView(EventImportView):
         rows = []
         for event in Event.objects.filter(pk__in=result["created"]).order_by("starts_at"):
             page = pages.get(page_ids.get(event.pk))
-            rows.append({
-                "event": event, "event_edit_url": finder.get_edit_url(event), "page": page,
-                "page_edit_url": reverse("wagtailadmin_pages:edit", args=[page.pk]) if page else "",
-                "page_url": page.get_url(self.request) if page and page.live else "",
-            })
+            rows.append(
+                {
+                    "event": event,
+                    "event_edit_url": finder.get_edit_url(event),
+                    "page": page,
+                    "page_edit_url": reverse("wagtailadmin_pages:edit", args=[page.pk]) if page else "",
+                    "page_url": page.get_url(self.request) if page and page.live else "",
+                }
+            )
         skipped_count = result.get("skipped_count", len(result["skipped"]))
-        return super().get_context_data(rows=rows, skipped=result["skipped"], skipped_count=skipped_count,
-                                        skipped_more=skipped_count - len(result["skipped"]),
-                                        publish=self.entry.get("publish"), **kwargs)
+        return super().get_context_data(
+            rows=rows,
+            skipped=result["skipped"],
+            skipped_count=skipped_count,
+            skipped_more=skipped_count - len(result["skipped"]),
+            publish=self.entry.get("publish"),
+            **kwargs,
+        )
 
 
 _patterns = [
@@ -217,5 +245,11 @@ urlpatterns = [path("", include((_patterns, "event_imports")))]
 
 def import_menu_item(order: int = 281) -> PermissionMenuItem:
     """'Import events' for the admin menu (or an Events submenu), shown to people who may add events."""
-    return PermissionMenuItem("Import events", reverse_lazy("event_imports:upload"), any_of=IMPORT_PERMISSION,
-                              name="event-import", icon_name="upload", order=order)
+    return PermissionMenuItem(
+        "Import events",
+        reverse_lazy("event_imports:upload"),
+        any_of=IMPORT_PERMISSION,
+        name="event-import",
+        icon_name="upload",
+        order=order,
+    )

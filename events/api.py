@@ -70,15 +70,20 @@ def events_list(request, filters: Query[EventListIn]):
         events = events.filter(tagged_topics__tag__slug=filters.topic).distinct()
     if filters.city:
         events = events.filter(city__iexact=filters.city)
-    page = list(with_details(events, SPEAKER_PHOTO).select_related("landing_page", "registration_form")
-                [filters.offset:filters.offset + filters.limit])
+    page = list(
+        with_details(events, SPEAKER_PHOTO).select_related("landing_page", "registration_form")[
+            filters.offset : filters.offset + filters.limit
+        ]
+    )
     forms = registration_forms(page)
-    return {"count": events.count(),
-            "items": [event_representation(event, form=forms[event.pk]) for event in page]}
+    return {"count": events.count(), "items": [event_representation(event, form=forms[event.pk]) for event in page]}
 
 
-@router.get("/{event_id}", response={200: dict[str, Any], 404: ErrorsOut, **PARAMETER_ERRORS},
-            summary="An event, for this visitor")
+@router.get(
+    "/{event_id}",
+    response={200: dict[str, Any], 404: ErrorsOut, **PARAMETER_ERRORS},
+    summary="An event, for this visitor",
+)
 def event_detail(request, event_id: RowId, visitor_id: str = "", country: str = ""):
     """The event, its registration form for this visitor, and their registration if they have one."""
     event = get_object_or_404(with_details(_events(), SPEAKER_PHOTO).select_related("landing_page"), pk=event_id)
@@ -88,18 +93,33 @@ def event_detail(request, event_id: RowId, visitor_id: str = "", country: str = 
     closed = event.registration_closed_reason()
     data["form"] = definition_for(request, form_page, visitor) if form_page is not None and not closed else None
     registration = registration_for_person(event, visitor.person)
-    data["my_registration"] = _registration_out(registration, created=False, visitor_id=visitor.visitor_id,
-                                                lead_id=None) if registration else None
+    data["my_registration"] = (
+        _registration_out(registration, created=False, visitor_id=visitor.visitor_id, lead_id=None)
+        if registration
+        else None
+    )
     return Status(200, data)
 
 
 @router.post(
     "/{event_id}/registrations",
-    response={201: RegistrationOut, 200: RegistrationOut, 400: ErrorsOut, 404: ErrorsOut, 409: ErrorsOut,
-              413: ErrorsOut, 422: ErrorsOut, 429: ErrorsOut},
+    response={
+        201: RegistrationOut,
+        200: RegistrationOut,
+        400: ErrorsOut,
+        404: ErrorsOut,
+        409: ErrorsOut,
+        413: ErrorsOut,
+        422: ErrorsOut,
+        429: ErrorsOut,
+    },
     summary="Register for an event",
-    openapi_extra={"requestBody": {"required": True, "content": {
-        "application/json": {"schema": RegistrationIn.model_json_schema()}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": RegistrationIn.model_json_schema()}},
+        }
+    },
 )
 def event_register(request, event_id: RowId):
     """Answers of the registration form (see the event's `form`). 201 with the registration's status
@@ -114,17 +134,37 @@ def event_register(request, event_id: RowId):
     if taken.problem is not None:
         return taken.problem
     if taken.result.lead is None:  # the honeypot: tell a bot nothing
-        return Status(201, {"status": "pending", "created": True, "message": "Thank you.", "lead_id": None,
-                            "visitor_id": taken.visitor.visitor_id, "ticket_url": None, "cancel_url": ""})
+        return Status(
+            201,
+            {
+                "status": "pending",
+                "created": True,
+                "message": "Thank you.",
+                "lead_id": None,
+                "visitor_id": taken.visitor.visitor_id,
+                "ticket_url": None,
+                "cancel_url": "",
+            },
+        )
     try:
-        outcome = registration_from_lead(event, taken.result.lead, source=Registration.Source.API,
-                                         visitor_id=taken.visitor.visitor_id,
-                                         invited_by=links.inviter_from_token(taken.body.invite))
+        outcome = registration_from_lead(
+            event,
+            taken.result.lead,
+            source=Registration.Source.API,
+            visitor_id=taken.visitor.visitor_id,
+            invited_by=links.inviter_from_token(taken.body.invite),
+        )
     except (RegistrationClosed, ValueError) as error:
         return Status(409, {"errors": {"__all__": [getattr(error, "message", str(error))]}})
-    return Status(201 if outcome.created else 200, _registration_out(
-        outcome.registration, created=outcome.created, visitor_id=taken.visitor.visitor_id,
-        lead_id=taken.result.lead.lid))
+    return Status(
+        201 if outcome.created else 200,
+        _registration_out(
+            outcome.registration,
+            created=outcome.created,
+            visitor_id=taken.visitor.visitor_id,
+            lead_id=taken.result.lead.lid,
+        ),
+    )
 
 
 MESSAGES = {
@@ -139,8 +179,11 @@ MESSAGES = {
 
 def _registration_out(registration: Registration, *, created: bool, visitor_id: str, lead_id) -> dict:
     return {
-        "status": registration.status, "created": created, "message": MESSAGES.get(registration.status, ""),
-        "lead_id": lead_id, "visitor_id": visitor_id,
+        "status": registration.status,
+        "created": created,
+        "message": MESSAGES.get(registration.status, ""),
+        "lead_id": lead_id,
+        "visitor_id": visitor_id,
         "ticket_url": links.ticket_url(registration) if registration.holds_seat else None,
         "cancel_url": links.cancel_url(registration),
     }

@@ -17,8 +17,7 @@ def event_uid(event: Event) -> str:
     return f"event-{event.pk}@{host}"
 
 
-def event_ics(event: Event, *, url: str = "", attendee=None, cancelled: bool = False,
-              join_url: str = "") -> bytes:
+def event_ics(event: Event, *, url: str = "", attendee=None, cancelled: bool = False, join_url: str = "") -> bytes:
     """One VEVENT. `cancelled` makes it a METHOD:CANCEL that removes it from the calendar."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -54,8 +53,10 @@ def event_ics(event: Event, *, url: str = "", attendee=None, cancelled: bool = F
         item.add("attendee", address)
     calendar.add_component(item)
     # RFC 5545: every TZID used needs its VTIMEZONE, or some clients (Outlook) misplace the times.
-    calendar.add_missing_timezones(first_date=event.local_start.date().replace(month=1, day=1),
-                                   last_date=event.local_end.date().replace(month=12, day=31))
+    calendar.add_missing_timezones(
+        first_date=event.local_start.date().replace(month=1, day=1),
+        last_date=event.local_end.date().replace(month=12, day=31),
+    )
     return calendar.to_ical()
 
 
@@ -63,24 +64,35 @@ def google_calendar_link(event: Event, *, url: str = "") -> str:
     from urllib.parse import urlencode
 
     details = "\n\n".join(part for part in (event.summary, url) if part)
-    return "https://calendar.google.com/calendar/render?" + urlencode({
-        "action": "TEMPLATE", "text": event.title, "dates": f"{_utc(event.starts_at)}/{_utc(event.ends_at)}",
-        "details": details, "location": event.where, "ctz": event.time_zone,
-    })
+    return "https://calendar.google.com/calendar/render?" + urlencode(
+        {
+            "action": "TEMPLATE",
+            "text": event.title,
+            "dates": f"{_utc(event.starts_at)}/{_utc(event.ends_at)}",
+            "details": details,
+            "location": event.where,
+            "ctz": event.time_zone,
+        }
+    )
 
 
 def outlook_calendar_link(event: Event, *, url: str = "") -> str:
     from urllib.parse import urlencode
 
-    return "https://outlook.office.com/calendar/0/deeplink/compose?" + urlencode({
-        "path": "/calendar/action/compose", "rru": "addevent", "subject": event.title,
-        "startdt": event.starts_at.isoformat(), "enddt": event.ends_at.isoformat(),
-        "body": "\n\n".join(part for part in (event.summary, url) if part), "location": event.where,
-    })
+    return "https://outlook.office.com/calendar/0/deeplink/compose?" + urlencode(
+        {
+            "path": "/calendar/action/compose",
+            "rru": "addevent",
+            "subject": event.title,
+            "startdt": event.starts_at.isoformat(),
+            "enddt": event.ends_at.isoformat(),
+            "body": "\n\n".join(part for part in (event.summary, url) if part),
+            "location": event.where,
+        }
+    )
 
 
 def _utc(value) -> str:
     from datetime import UTC
 
     return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-

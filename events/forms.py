@@ -117,8 +117,12 @@ class SessionsPanel(InlinePanel):
         formset = options["formsets"][self.relation_name]
         child = self.child_edit_handler.get_form_options()
         formset["form"] = get_form_for_model(
-            self.db_field.related_model, form_class=EventSessionAdminForm, fields=formset["fields"],
-            widgets=formset["widgets"], defer_required_on_fields=child.get("defer_required_on_fields", []))
+            self.db_field.related_model,
+            form_class=EventSessionAdminForm,
+            fields=formset["fields"],
+            widgets=formset["widgets"],
+            defer_required_on_fields=child.get("defer_required_on_fields", []),
+        )
         return options
 
 
@@ -133,7 +137,9 @@ class EventAdminForm(EventZoneTimesMixin, WagtailAdminModelForm):
         return cleaned
 
     landing_page = forms.ChoiceField(
-        label="Landing page", choices=NEW_PAGE_CHOICES, widget=forms.RadioSelect,
+        label="Landing page",
+        choices=NEW_PAGE_CHOICES,
+        widget=forms.RadioSelect,
         help_text="The page visitors register on. Its dates, place, agenda and speakers always come from this event.",
     )
 
@@ -144,8 +150,10 @@ class EventAdminForm(EventZoneTimesMixin, WagtailAdminModelForm):
         field.choices = landing_page_choices(self.instance, self.for_user)
         if existing_landing_page(self.instance) is not None:
             field.initial = LANDING_KEEP
-            field.help_text = ("This event has a landing page. Title changes reach it by themselves; publishing "
-                               "makes the page's latest draft live.")
+            field.help_text = (
+                "This event has a landing page. Title changes reach it by themselves; publishing "
+                "makes the page's latest draft live."
+            )
         else:
             # A new event usually wants its page; an edit should not make one unasked.
             field.initial = LANDING_DRAFT if not self.instance.pk else LANDING_LATER
@@ -194,9 +202,11 @@ class WalkInForm(PersonForm):
 
 class RejectForm(forms.Form):
     reason = forms.CharField(
-        max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Sent to them in the “Not approved” email (its {{ rejection_reason }} placeholder). "
-                  "Leave empty to give no reason.",
+        "Leave empty to give no reason.",
     )
 
 

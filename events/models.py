@@ -77,12 +77,15 @@ class Speaker(index.Indexed, models.Model):
     name = models.CharField(max_length=120)
     job_title = models.CharField(max_length=120, blank=True)
     company = models.CharField(max_length=120, blank=True)
-    photo = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    photo = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     bio = models.TextField(blank=True)
 
-    panels = [FieldPanel("name"), FieldRowPanel([FieldPanel("job_title"), FieldPanel("company")]),
-              FieldPanel("photo"), FieldPanel("bio")]
+    panels = [
+        FieldPanel("name"),
+        FieldRowPanel([FieldPanel("job_title"), FieldPanel("company")]),
+        FieldPanel("photo"),
+        FieldPanel("bio"),
+    ]
     search_fields = [index.SearchField("name"), index.AutocompleteField("name"), index.SearchField("company")]
 
     class Meta:
@@ -112,7 +115,9 @@ class Event(index.Indexed, ClusterableModel):
     title = models.CharField(max_length=200)
     type = models.CharField(max_length=20, choices=Type.choices, default=Type.IN_PERSON)
     status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.SCHEDULED,
+        max_length=20,
+        choices=Status.choices,
+        default=Status.SCHEDULED,
         help_text="Scheduled events go live at their start and finish at their end by themselves. "
         "Cancelling tells every registrant.",
     )
@@ -122,21 +127,26 @@ class Event(index.Indexed, ClusterableModel):
 
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
-    time_zone = models.CharField(max_length=64, default=settings.TIME_ZONE,
-                                 choices=[(name, name) for name in TIME_ZONES],
-                                 help_text="Where the event happens: times are shown in it")
+    time_zone = models.CharField(
+        max_length=64,
+        default=settings.TIME_ZONE,
+        choices=[(name, name) for name in TIME_ZONES],
+        help_text="Where the event happens: times are shown in it",
+    )
 
     venue_name = models.CharField("venue", max_length=200, blank=True)
     address = models.CharField(max_length=300, blank=True)
     city = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=2, blank=True, help_text="Two-letter code, e.g. DE")
     online_url = models.URLField(
-        "join or stream link", max_length=500, blank=True,
+        "join or stream link",
+        max_length=500,
+        blank=True,
         help_text="Webinars: the stream, shown only to approved registrants (on the watch page and in reminders)",
     )
     stream_preview_seconds = models.PositiveIntegerField(
-        default=0, help_text="Webinars: how long people who have not registered may watch before the form appears "
-        "(0: never)",
+        default=0,
+        help_text="Webinars: how long people who have not registered may watch before the form appears (0: never)",
     )
     recording_url = models.URLField(max_length=500, blank=True, help_text="Sent to attendees after the event")
 
@@ -144,12 +154,19 @@ class Event(index.Indexed, ClusterableModel):
     requires_approval = models.BooleanField(default=False, help_text="Registrations wait for a marketer's yes")
     registration_deadline = models.DateTimeField(null=True, blank=True, help_text="Empty: until the start")
     registration_form = models.ForeignKey(
-        "leadforms.LeadFormPage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "leadforms.LeadFormPage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="Empty: the site's default event registration form",
     )
     speakers = ParentalManyToManyField(Speaker, blank=True, related_name="events")
     reminders = models.CharField(
-        max_length=100, default="24h, 1h", blank=True, validators=[validate_offsets],
+        max_length=100,
+        default="24h, 1h",
+        blank=True,
+        validators=[validate_offsets],
         help_text="When reminders go out before the start, e.g. 24h, 1h (m, h or d); empty for none",
     )
 
@@ -159,24 +176,49 @@ class Event(index.Indexed, ClusterableModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     panels = [
-        MultiFieldPanel([FieldPanel("title"), FieldRowPanel([FieldPanel("type"), FieldPanel("status")]),
-                         FieldPanel("summary"), FieldPanel("description"), FieldPanel("topics")],
-                        heading="What"),
-        MultiFieldPanel([FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]), FieldPanel("time_zone")],
-                        heading="When"),
-        MultiFieldPanel([FieldPanel("venue_name"), FieldPanel("address"),
-                         FieldRowPanel([FieldPanel("city"), FieldPanel("country")]),
-                         FieldPanel("online_url"), FieldPanel("stream_preview_seconds")], heading="Where"),
-        MultiFieldPanel([FieldRowPanel([FieldPanel("capacity"), FieldPanel("requires_approval")]),
-                         FieldPanel("registration_deadline"),
-                         PageChooserPanel("registration_form", "leadforms.LeadFormPage"), FieldPanel("reminders")],
-                        heading="Registration"),
+        MultiFieldPanel(
+            [
+                FieldPanel("title"),
+                FieldRowPanel([FieldPanel("type"), FieldPanel("status")]),
+                FieldPanel("summary"),
+                FieldPanel("description"),
+                FieldPanel("topics"),
+            ],
+            heading="What",
+        ),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]), FieldPanel("time_zone")], heading="When"
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("venue_name"),
+                FieldPanel("address"),
+                FieldRowPanel([FieldPanel("city"), FieldPanel("country")]),
+                FieldPanel("online_url"),
+                FieldPanel("stream_preview_seconds"),
+            ],
+            heading="Where",
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("capacity"), FieldPanel("requires_approval")]),
+                FieldPanel("registration_deadline"),
+                PageChooserPanel("registration_form", "leadforms.LeadFormPage"),
+                FieldPanel("reminders"),
+            ],
+            heading="Registration",
+        ),
         FieldPanel("speakers"),
         InlinePanel("sessions", label="Agenda sessions", heading="Agenda"),
         FieldPanel("recording_url"),
     ]
-    search_fields = [index.SearchField("title"), index.AutocompleteField("title"), index.SearchField("city"),
-                     index.FilterField("status"), index.FilterField("type")]
+    search_fields = [
+        index.SearchField("title"),
+        index.AutocompleteField("title"),
+        index.SearchField("city"),
+        index.FilterField("status"),
+        index.FilterField("type"),
+    ]
 
     class Meta:
         ordering = ["-starts_at"]
@@ -194,8 +236,11 @@ class Event(index.Indexed, ClusterableModel):
             from modelcluster.models import get_all_child_m2m_relations, get_all_child_relations
 
             kwargs["update_fields"] = [
-                *(field.name for field in self._meta.concrete_fields
-                  if not field.primary_key and field.name != "seats_taken"),
+                *(
+                    field.name
+                    for field in self._meta.concrete_fields
+                    if not field.primary_key and field.name != "seats_taken"
+                ),
                 *(relation.get_accessor_name() for relation in get_all_child_relations(self)),
                 *(field.name for field in get_all_child_m2m_relations(self)),
             ]
@@ -322,9 +367,13 @@ class EventSession(Orderable, ClusterableModel):
     description = models.TextField(blank=True)
     speakers = ParentalManyToManyField(Speaker, blank=True, related_name="sessions")
 
-    panels = [FieldPanel("title"), FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
-              FieldRowPanel([FieldPanel("track"), FieldPanel("room")]), FieldPanel("description"),
-              FieldPanel("speakers")]
+    panels = [
+        FieldPanel("title"),
+        FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
+        FieldRowPanel([FieldPanel("track"), FieldPanel("room")]),
+        FieldPanel("description"),
+        FieldPanel("speakers"),
+    ]
 
     def clean(self):
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
@@ -385,24 +434,42 @@ class Registration(Record):
     # Waitlist order: first come, first promoted (a re-registration goes to the back).
     queued_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     rejection_reason = models.CharField(max_length=300, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
-    checked_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                      related_name="+")
-    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                      related_name="+", help_text="A salesperson who registered them")
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", help_text="The salesperson whose invite link they used")
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="A salesperson who registered them",
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The salesperson whose invite link they used",
+    )
     visitor_id = models.CharField(max_length=64, blank=True)
     # Part of the signed ticket and cancellation links: a leaked id alone opens nothing, and
     # changing it (cancel and register again) retires old links.
     secret = models.CharField(max_length=32, default=new_secret, editable=False)
     # Its emails, in the product's outbox (one per key: `registrations.exclude(emails__key=...)`).
-    emails = GenericRelation("outbox.OutgoingEmail", content_type_field="about_type", object_id_field="about_id",
-                             related_query_name="registration")
+    emails = GenericRelation(
+        "outbox.OutgoingEmail",
+        content_type_field="about_type",
+        object_id_field="about_id",
+        related_query_name="registration",
+    )
 
     search_fields = []  # searched with database lookups (check-in, lists); see events.selectors
 

@@ -22,9 +22,13 @@ def speakers_with_photos(*renditions: str) -> QuerySet:
         return speakers
     rendition_model = get_image_model().get_rendition_model()
     # The attribute Wagtail's ImageQuerySet.prefetch_renditions fills, which get_rendition() reads first.
-    return speakers.prefetch_related(Prefetch(
-        "photo__renditions", queryset=rendition_model.objects.filter(filter_spec__in=renditions),
-        to_attr="prefetched_renditions"))
+    return speakers.prefetch_related(
+        Prefetch(
+            "photo__renditions",
+            queryset=rendition_model.objects.filter(filter_spec__in=renditions),
+            to_attr="prefetched_renditions",
+        )
+    )
 
 
 def with_details(events: QuerySet, *renditions: str) -> QuerySet:
@@ -73,13 +77,14 @@ def event_representation(event: Event, *, form=_LOOK_UP) -> dict:
         "local_start": event.local_start.isoformat(),
         "local_end": event.local_end.isoformat(),
         "online": event.is_online,
-        "venue": {"name": event.venue_name, "address": event.address, "city": event.city,
-                  "country": event.country},
+        "venue": {"name": event.venue_name, "address": event.address, "city": event.city, "country": event.country},
         "capacity": event.capacity,
         "seats_left": event.seats_left,
         "requires_approval": event.requires_approval,
         "registration": {
-            "open": not closed, "closed_reason": closed, "closes_at": event.closes_at.isoformat(),
+            "open": not closed,
+            "closed_reason": closed,
+            "closes_at": event.closes_at.isoformat(),
             "form_id": form.pk if form is not None else None,
             "endpoint": f"/api/v1/events/{event.pk}/registrations",
         },
@@ -88,10 +93,17 @@ def event_representation(event: Event, *, form=_LOOK_UP) -> dict:
         "recording_url": event.recording_url if event.is_past else "",
         "speakers": [speaker_representation(speaker) for speaker in event.all_speakers()],
         "sessions": [
-            {"title": session.title, "starts_at": session.starts_at.isoformat(),
-             "ends_at": session.ends_at.isoformat(), "track": session.track, "room": session.room,
-             "description": session.description, "speaker_ids": [s.pk for s in session.speakers.all()]}
-            for _track, sessions in event.tracks() for session in sessions
+            {
+                "title": session.title,
+                "starts_at": session.starts_at.isoformat(),
+                "ends_at": session.ends_at.isoformat(),
+                "track": session.track,
+                "room": session.room,
+                "description": session.description,
+                "speaker_ids": [s.pk for s in session.speakers.all()],
+            }
+            for _track, sessions in event.tracks()
+            for session in sessions
         ],
     }
 
@@ -100,7 +112,17 @@ def speaker_representation(speaker) -> dict:
     photo = None
     if speaker.photo is not None:
         rendition = speaker.photo.get_rendition("fill-320x320|format-webp")
-        photo = {"url": rendition.full_url, "width": rendition.width, "height": rendition.height,
-                 "alt": speaker.photo.default_alt_text}
-    return {"id": speaker.pk, "name": speaker.name, "job_title": speaker.job_title, "company": speaker.company,
-            "bio": speaker.bio, "photo": photo}
+        photo = {
+            "url": rendition.full_url,
+            "width": rendition.width,
+            "height": rendition.height,
+            "alt": speaker.photo.default_alt_text,
+        }
+    return {
+        "id": speaker.pk,
+        "name": speaker.name,
+        "job_title": speaker.job_title,
+        "company": speaker.company,
+        "bio": speaker.bio,
+        "photo": photo,
+    }

@@ -15,9 +15,12 @@ def registration_for_person(event: Event, person) -> Registration | None:
     """A known visitor's live registration for this event (not a cancelled one)."""
     if person is None or not getattr(person, "email_key", ""):
         return None
-    return (Registration.objects.select_related("event")
-            .filter(event=event, email_key=person.email_key)
-            .exclude(status=Registration.Status.CANCELLED).first())
+    return (
+        Registration.objects.select_related("event")
+        .filter(event=event, email_key=person.email_key)
+        .exclude(status=Registration.Status.CANCELLED)
+        .first()
+    )
 
 
 def registrations_search(event: Event, query: str, *, full_emails: bool = True):
@@ -26,15 +29,19 @@ def registrations_search(event: Event, query: str, *, full_emails: bool = True):
     full_emails=False (staff who see addresses masked): an address matches only when typed in full,
     so a masked address can't be recovered letter by letter."""
     query = " ".join((query or "").replace("\x00", "").split())[:100]  # PostgreSQL refuses NUL in text
-    registrations = Registration.objects.filter(event=event).exclude(
-        status__in=[Registration.Status.CANCELLED]).select_related("checked_in_by")
+    registrations = (
+        Registration.objects.filter(event=event)
+        .exclude(status__in=[Registration.Status.CANCELLED])
+        .select_related("checked_in_by")
+    )
     if not query:
         return registrations.none()
     condition = Q()
     for word in query.split(" ")[:4]:
         email = Q(email__istartswith=word) if full_emails else Q(email__iexact=word)
-        condition &= (Q(first_name__istartswith=word) | Q(last_name__istartswith=word) | email
-                      | Q(company__istartswith=word))
+        condition &= (
+            Q(first_name__istartswith=word) | Q(last_name__istartswith=word) | email | Q(company__istartswith=word)
+        )
     return registrations.filter(condition).order_by("last_name", "first_name")[:CHECK_IN_RESULTS]
 
 
@@ -78,5 +85,10 @@ def registration_form_for(event: Event | None) -> LeadFormPage | None:
 
 def registration_asset(event: Event) -> GatedAsset:
     """What a registration form fill is for, in the forms app's terms: the lead's origin is the event."""
-    return GatedAsset(document_id=None, object_id=str(event.pk), label=event.title[:255],
-                      topics=tuple(tag.slug for tag in event.topics.all()), object_type="event")  # prefetched
+    return GatedAsset(
+        document_id=None,
+        object_id=str(event.pk),
+        label=event.title[:255],
+        topics=tuple(tag.slug for tag in event.topics.all()),
+        object_type="event",
+    )  # prefetched

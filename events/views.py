@@ -44,14 +44,18 @@ class RegistrationHost:
         return None
 
     def accepted(self, result, visitor) -> dict:
-        inviter = links.inviter_from_token(self.request.POST.get("invite") or
-                                           self.request.COOKIES.get(INVITE_COOKIE, ""))
+        inviter = links.inviter_from_token(
+            self.request.POST.get("invite") or self.request.COOKIES.get(INVITE_COOKIE, "")
+        )
         try:
-            outcome = registration_from_lead(self.event, result.lead, visitor_id=visitor.visitor_id,
-                                             invited_by=inviter)
+            outcome = registration_from_lead(self.event, result.lead, visitor_id=visitor.visitor_id, invited_by=inviter)
         except (RegistrationClosed, ValueError) as error:
-            return {"host_template": PANEL_TEMPLATE, "state": "closed", "event": self.event,
-                    "message": getattr(error, "message", str(error))}
+            return {
+                "host_template": PANEL_TEMPLATE,
+                "state": "closed",
+                "event": self.event,
+                "message": getattr(error, "message", str(error)),
+            }
         return self._panel(outcome.registration, created=outcome.created)
 
     def _panel(self, registration: Registration, *, created: bool) -> dict:
@@ -61,8 +65,13 @@ class RegistrationHost:
 def registration_panel(registration: Registration, *, created: bool) -> dict:
     event = registration.event
     return {
-        "host_template": PANEL_TEMPLATE, "state": "registered", "event": event, "registration": registration,
-        "created": created, "ticket_url": links.ticket_url(registration), "cancel_url": links.cancel_url(registration),
+        "host_template": PANEL_TEMPLATE,
+        "state": "registered",
+        "event": event,
+        "registration": registration,
+        "created": created,
+        "ticket_url": links.ticket_url(registration),
+        "cancel_url": links.cancel_url(registration),
         "calendar_url": links.calendar_url(event),
     }
 
@@ -71,8 +80,9 @@ def remember_invite(request, response) -> None:
     """A salesperson's personal invite link (?invite=...): remembered for the registration."""
     token = request.GET.get("invite", "")
     if token and links.inviter_from_token(token) is not None:
-        response.set_cookie(INVITE_COOKIE, token, max_age=30 * 86400, httponly=True, samesite="Lax",
-                            secure=request.is_secure())
+        response.set_cookie(
+            INVITE_COOKIE, token, max_age=30 * 86400, httponly=True, samesite="Lax", secure=request.is_secure()
+        )
 
 
 def _private(response):
@@ -83,26 +93,39 @@ def _private(response):
 
 
 def _bad_link(request, title, message, status=403):
-    return _private(TemplateResponse(request, "events/link_problem.html", {"title": title, "message": message},
-                                     status=status))
+    return _private(
+        TemplateResponse(request, "events/link_problem.html", {"title": title, "message": message}, status=status)
+    )
 
 
 def ticket(request, token):
     try:
         registration = links.registration_from_token(token, links.TICKET_SALT)
     except links.BadLink:
-        return _bad_link(request, "This ticket is not valid",
-                         "It may have been cut short when it was copied, or replaced by a newer one. Use the link "
-                         "in your latest email.")
+        return _bad_link(
+            request,
+            "This ticket is not valid",
+            "It may have been cut short when it was copied, or replaced by a newer one. Use the link "
+            "in your latest email.",
+        )
     event = registration.event
     url = links.ticket_url(registration)
-    return _private(TemplateResponse(request, "events/ticket.html", {
-        "registration": registration, "event": event, "qr_svg": ticket_svg(url) if registration.holds_seat else "",
-        "cancel_url": links.cancel_url(registration), "calendar_url": links.calendar_url(event),
-        "google_url": google_calendar_link(event, url=links.event_page_url(event)),
-        "outlook_url": outlook_calendar_link(event, url=links.event_page_url(event)),
-        "watch_url": links.watch_url(registration) if event.online_url and registration.holds_seat else "",
-    }))
+    return _private(
+        TemplateResponse(
+            request,
+            "events/ticket.html",
+            {
+                "registration": registration,
+                "event": event,
+                "qr_svg": ticket_svg(url) if registration.holds_seat else "",
+                "cancel_url": links.cancel_url(registration),
+                "calendar_url": links.calendar_url(event),
+                "google_url": google_calendar_link(event, url=links.event_page_url(event)),
+                "outlook_url": outlook_calendar_link(event, url=links.event_page_url(event)),
+                "watch_url": links.watch_url(registration) if event.online_url and registration.holds_seat else "",
+            },
+        )
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -111,17 +134,28 @@ def cancel(request, token):
     try:
         registration = links.registration_from_token(token, links.CANCEL_SALT)
     except links.BadLink:
-        return _bad_link(request, "This cancellation link is not valid",
-                         "It may have been cut short when it was copied. Use the link exactly as we sent it.")
+        return _bad_link(
+            request,
+            "This cancellation link is not valid",
+            "It may have been cut short when it was copied. Use the link exactly as we sent it.",
+        )
     changed = False
     # Once the event is over there is nothing to cancel (and no freed seat to give the waitlist).
     if request.method == "POST" and not registration.event.is_past:
         registration, changed = registration_cancel(registration)
-    return _private(TemplateResponse(request, "events/cancel.html", {
-        "registration": registration, "event": registration.event, "changed": changed,
-        "can_cancel": registration.status in Registration.ACTIVE and not registration.event.is_past,
-        "event_url": links.event_page_url(registration.event),
-    }))
+    return _private(
+        TemplateResponse(
+            request,
+            "events/cancel.html",
+            {
+                "registration": registration,
+                "event": registration.event,
+                "changed": changed,
+                "can_cancel": registration.status in Registration.ACTIVE and not registration.event.is_past,
+                "event_url": links.event_page_url(registration.event),
+            },
+        )
+    )
 
 
 def calendar_file(request, event_id):
@@ -164,19 +198,25 @@ def watch(request, event_id):
         return HttpResponse(status=204 if allowed else 403)
     page = getattr(event, "landing_page", None)
     context = {
-        "event": event, "registration": registration if allowed else None, "allowed": allowed,
+        "event": event,
+        "registration": registration if allowed else None,
+        "allowed": allowed,
         "stream_url": event.online_url if allowed or event.stream_preview_seconds else "",
         "embed_url": embed_url(event.online_url) if allowed or event.stream_preview_seconds else "",
         "preview_seconds": 0 if allowed else event.stream_preview_seconds,
         "register_url": (page.url + "#register") if page is not None and page.live else "",
-        "not_started": now < event.starts_at - EARLY_JOIN, "recording_url": event.recording_url,
+        "not_started": now < event.starts_at - EARLY_JOIN,
+        "recording_url": event.recording_url,
         "record_attendance": allowed and live and registration.checked_in_at is None,
     }
     return _private(TemplateResponse(request, "events/watch.html", context))
 
 
 EMBEDS = [
-    (re.compile(r"^https://(?:www\.)?youtube\.com/watch\?v=([\w-]{6,20})"), "https://www.youtube-nocookie.com/embed/{}"),
+    (
+        re.compile(r"^https://(?:www\.)?youtube\.com/watch\?v=([\w-]{6,20})"),
+        "https://www.youtube-nocookie.com/embed/{}",
+    ),
     (re.compile(r"^https://youtu\.be/([\w-]{6,20})"), "https://www.youtube-nocookie.com/embed/{}"),
     (re.compile(r"^https://(?:www\.)?vimeo\.com/(\d{4,12})"), "https://player.vimeo.com/video/{}"),
 ]

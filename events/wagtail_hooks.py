@@ -54,7 +54,7 @@ register_permission_policy(EventEmailTemplate, EditOnlyPolicy(EventEmailTemplate
 
 
 def event_lead_list_buttons(event, user, *, priority=8) -> list:
-    """"Lead list": the sales workspace's people list filtered by this event (sales is not imported here:
+    """ "Lead list": the sales workspace's people list filtered by this event (sales is not imported here:
     the URL is found by its name), for whoever may see people."""
     if not (user.is_active and user.has_perm("leads.view_person")) or not isinstance(event, Event):
         return []
@@ -83,10 +83,15 @@ class EventViewSet(SnippetViewSet):
     search_fields = ["title", "city"]
     search_backend_name = None  # database lookups: no search index to keep up to date for a listing
     edit_handler = ObjectList(
-        [*(SessionsPanel("sessions", label="Agenda sessions", heading="Agenda")
-           if isinstance(panel, InlinePanel) and panel.relation_name == "sessions" else panel
-           for panel in Event.panels),
-         MultiFieldPanel([FieldPanel("landing_page")], heading="Landing page")],
+        [
+            *(
+                SessionsPanel("sessions", label="Agenda sessions", heading="Agenda")
+                if isinstance(panel, InlinePanel) and panel.relation_name == "sessions"
+                else panel
+                for panel in Event.panels
+            ),
+            MultiFieldPanel([FieldPanel("landing_page")], heading="Landing page"),
+        ],
         base_form_class=EventAdminForm,
     )
 
@@ -97,8 +102,11 @@ class EventViewSet(SnippetViewSet):
         return [
             *super().get_urlpatterns(),
             path("<int:event_id>/check-in/", CheckInView.as_view(), name="check_in"),
-            path("<int:event_id>/check-in/<int:registration_id>/", CheckInRegistrationView.as_view(),
-                 name="check_in_registration"),
+            path(
+                "<int:event_id>/check-in/<int:registration_id>/",
+                CheckInRegistrationView.as_view(),
+                name="check_in_registration",
+            ),
             path("<int:event_id>/check-in/scan/", ScanView.as_view(), name="check_in_scan"),
             path("<int:event_id>/check-in/walk-in/", WalkInView.as_view(), name="walk_in"),
             path("<int:event_id>/register/", RegisterSomeoneView.as_view(), name="register_someone"),
@@ -122,8 +130,10 @@ class RegistrationViewSet(SnippetViewSet):
     export_filename = "event-registrations"
     panels = [
         FieldRowPanel([FieldPanel("event", read_only=True), FieldPanel("status", read_only=True)]),
-        HelpPanel(content="<p>Approve, reject or cancel registrations from the listing (select them, then "
-                          "choose the action): that is what sends their emails and keeps the seats right.</p>"),
+        HelpPanel(
+            content="<p>Approve, reject or cancel registrations from the listing (select them, then "
+            "choose the action): that is what sends their emails and keeps the seats right.</p>"
+        ),
         FieldRowPanel([FieldPanel("first_name"), FieldPanel("last_name")]),
         FieldRowPanel([FieldPanel("company"), FieldPanel("job_title")]),
     ]
@@ -154,8 +164,11 @@ class EventEmailTemplateViewSet(SnippetViewSet):
         FieldPanel("kind", read_only=True),
         FieldPanel("subject"),
         FieldPanel("body"),
-        HelpPanel(content=f"<p><strong>Placeholders</strong> (write them in double braces, e.g. "
-                          f"{{{{ first_name }}}}): {PLACEHOLDER_HELP}.</p>", heading="Placeholders"),
+        HelpPanel(
+            content=f"<p><strong>Placeholders</strong> (write them in double braces, e.g. "
+            f"{{{{ first_name }}}}): {PLACEHOLDER_HELP}.</p>",
+            heading="Placeholders",
+        ),
         FieldPanel("is_active"),
     ]
 
@@ -168,9 +181,13 @@ class EventsViewSetGroup(SnippetViewSetGroup):
 
     def get_submenu_items(self):
         events, registrations, *others = super().get_submenu_items()
-        queue = PermissionMenuItem("Approval queue", registrations_url(status=Registration.Status.PENDING),
-                                   any_of="events.change_registration", name="event-approval-queue",
-                                   icon_name="time")
+        queue = PermissionMenuItem(
+            "Approval queue",
+            registrations_url(status=Registration.Status.PENDING),
+            any_of="events.change_registration",
+            name="event-approval-queue",
+            icon_name="time",
+        )
         items = [events, registrations, queue, *others, admin_imports.import_menu_item()]
         for order, item in enumerate(items, start=1):
             item.order = order

@@ -35,11 +35,16 @@ def can_import(user) -> bool:
 
 class UploadForm(forms.Form):
     file = forms.FileField(help_text="CSV (comma, semicolon or tab separated; any common encoding) or Excel .xlsx")
-    name = forms.CharField(max_length=200, required=False,
-                           help_text="Shown on every lead as its origin, e.g. 'Trade fair Berlin 2026'. "
-                                     "Empty: the file name.")
-    interaction_type = forms.ChoiceField(label="What these people did", choices=LeadImport.InteractionType.choices,
-                                         initial=LeadImport.InteractionType.IMPORTED)
+    name = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="Shown on every lead as its origin, e.g. 'Trade fair Berlin 2026'. Empty: the file name.",
+    )
+    interaction_type = forms.ChoiceField(
+        label="What these people did",
+        choices=LeadImport.InteractionType.choices,
+        initial=LeadImport.InteractionType.IMPORTED,
+    )
 
 
 class MappingForm(forms.Form):
@@ -115,8 +120,9 @@ class UploadView(ImportView):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                lead_import = services.import_upload(data["file"], name=data["name"],
-                                                     interaction_type=data["interaction_type"], user=request.user)
+                lead_import = services.import_upload(
+                    data["file"], name=data["name"], interaction_type=data["interaction_type"], user=request.user
+                )
             except ImportFileError as error:
                 form.add_error("file", str(error))
             else:
@@ -155,8 +161,7 @@ class MappingView(EditableImportView):
             problems = services.import_set_mapping(self.lead_import, form.mapping())
             if not problems:
                 return redirect("lead_imports:preview", pk=self.lead_import.pk)
-        form = MappingForm(request.POST, lead_import=self.lead_import,
-                           samples=services.sample_values(self.lead_import))
+        form = MappingForm(request.POST, lead_import=self.lead_import, samples=services.sample_values(self.lead_import))
         form.is_valid()
         return self.render_to_response(self.get_context_data(form=form, problems=problems), status=400)
 
@@ -168,8 +173,11 @@ class PreviewView(EditableImportView):
     def get_context_data(self, **kwargs):
         preview = services.import_preview(self.lead_import)
         headers, mapping = self.lead_import.headers, self.lead_import.mapping
-        shown = [(header, FIELD_LABELS.get(target, target)) for header, target in zip(headers, mapping, strict=False)
-                 if target not in ("ignore", "custom")]
+        shown = [
+            (header, FIELD_LABELS.get(target, target))
+            for header, target in zip(headers, mapping, strict=False)
+            if target not in ("ignore", "custom")
+        ]
         kept = [header for header, target in zip(headers, mapping, strict=False) if target == "custom"]
         ignored = [header for header, target in zip(headers, mapping, strict=False) if target == "ignore"]
         return super().get_context_data(preview=preview, shown=shown, kept=kept, ignored=ignored, **kwargs)
@@ -184,8 +192,12 @@ class StartView(ImportView):
             messages.error(request, "Check the file first.")
             return redirect("lead_imports:preview", pk=lead_import.pk)
         if lead_import.status in {LeadImport.Status.READY, LeadImport.Status.FAILED}:
-            log(instance=lead_import, action=START_ACTION, user=request.user,
-                data={"rows": lead_import.total_rows, "resumed_at_row": lead_import.rows_done})
+            log(
+                instance=lead_import,
+                action=START_ACTION,
+                user=request.user,
+                data={"rows": lead_import.total_rows, "resumed_at_row": lead_import.rows_done},
+            )
             services.import_start(lead_import, user=request.user)
         return redirect("lead_imports:detail", pk=lead_import.pk)
 
@@ -195,8 +207,11 @@ class DetailView(ImportView):
     page_title = "Lead import"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(reasons=services.reason_summary(self.lead_import),
-                                         delimiter_name=DELIMITER_NAMES.get(self.lead_import.delimiter, ""), **kwargs)
+        return super().get_context_data(
+            reasons=services.reason_summary(self.lead_import),
+            delimiter_name=DELIMITER_NAMES.get(self.lead_import.delimiter, ""),
+            **kwargs,
+        )
 
 
 class ProgressView(DetailView):
@@ -212,10 +227,15 @@ class SummaryDownloadView(ImportView):
             messages.error(request, "This import has no rows imported yet.")
             return redirect("lead_imports:detail", pk=lead_import.pk)
         # A personal-data export: logged before a byte leaves.
-        log(instance=lead_import, action=DOWNLOAD_ACTION, user=request.user,
-            data={"rows": lead_import.rows_done, "import": lead_import.name})
-        response = StreamingHttpResponse(services.summary_csv_chunks(lead_import),
-                                         content_type="text/csv; charset=utf-8")
+        log(
+            instance=lead_import,
+            action=DOWNLOAD_ACTION,
+            user=request.user,
+            data={"rows": lead_import.rows_done, "import": lead_import.name},
+        )
+        response = StreamingHttpResponse(
+            services.summary_csv_chunks(lead_import), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="lead-import-{lead_import.pk}-summary.csv"'
         response["Cache-Control"] = "no-store"
         return response

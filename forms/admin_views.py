@@ -48,17 +48,42 @@ class ConsentRecordViewSet(ModelViewSet):
     icon = "history"
     menu_label = "Consent records"
     add_to_admin_menu = False
-    list_display = ["recorded_at", "email", "granted", "country", "policy_country", "version", "channel",
-                    "form_title"]
+    list_display = ["recorded_at", "email", "granted", "country", "policy_country", "version", "channel", "form_title"]
     list_filter = ["granted", "country", "channel", "recorded_at"]
     search_fields = ["email"]
-    list_export = ["recorded_at", "email", "visitor_id", "ip_address", "country", "policy_country",
-                   "checkbox_shown", "granted", "text", "version", "form_title", "channel", "lead"]
+    list_export = [
+        "recorded_at",
+        "email",
+        "visitor_id",
+        "ip_address",
+        "country",
+        "policy_country",
+        "checkbox_shown",
+        "granted",
+        "text",
+        "version",
+        "form_title",
+        "channel",
+        "lead",
+    ]
     export_filename = "consent-records"
     inspect_view_enabled = True
-    inspect_view_fields = ["recorded_at", "granted", "email", "visitor_id", "ip_address", "country",
-                           "policy_country", "checkbox_shown", "text", "version", "form_page", "form_title",
-                           "channel", "lead"]
+    inspect_view_fields = [
+        "recorded_at",
+        "granted",
+        "email",
+        "visitor_id",
+        "ip_address",
+        "country",
+        "policy_country",
+        "checkbox_shown",
+        "text",
+        "version",
+        "form_page",
+        "form_title",
+        "channel",
+        "lead",
+    ]
     permission_policy = record_only(ConsentRecord)
     form_fields = ["form_title"]  # never reachable (record only); ModelViewSet needs a form definition
 
@@ -84,8 +109,16 @@ class RejectedSubmissionViewSet(ModelViewSet):
     list_filter = ["reason", "channel", "received_at"]
     search_fields = ["detail", "email"]
     inspect_view_enabled = True
-    inspect_view_fields = ["received_at", "reason", "channel", "form_page", "detail", "email", "ip_address",
-                           "payload_excerpt"]
+    inspect_view_fields = [
+        "received_at",
+        "reason",
+        "channel",
+        "form_page",
+        "detail",
+        "email",
+        "ip_address",
+        "payload_excerpt",
+    ]
     permission_policy = record_only(RejectedSubmission)
     form_fields = ["detail"]  # never reachable (record only)
 

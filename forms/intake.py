@@ -102,29 +102,52 @@ def signature_verify(secret: str, *, timestamp: str | None, signature: str | Non
     timestamp = (timestamp or "").strip()
     signature = (signature or "").strip()
     if not timestamp:
-        raise IntakeRejected(401, "missing_timestamp", f"The {TIMESTAMP_HEADER} header is missing.",
-                             reason=Reason.BAD_SIGNATURE, field=TIMESTAMP_HEADER)
+        raise IntakeRejected(
+            401,
+            "missing_timestamp",
+            f"The {TIMESTAMP_HEADER} header is missing.",
+            reason=Reason.BAD_SIGNATURE,
+            field=TIMESTAMP_HEADER,
+        )
     if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
-        raise IntakeRejected(401, "bad_timestamp", f"{TIMESTAMP_HEADER} must be a Unix time in whole seconds.",
-                             reason=Reason.BAD_SIGNATURE, field=TIMESTAMP_HEADER)
+        raise IntakeRejected(
+            401,
+            "bad_timestamp",
+            f"{TIMESTAMP_HEADER} must be a Unix time in whole seconds.",
+            reason=Reason.BAD_SIGNATURE,
+            field=TIMESTAMP_HEADER,
+        )
     if not signature:
-        raise IntakeRejected(401, "missing_signature", f"The {SIGNATURE_HEADER} header is missing.",
-                             reason=Reason.BAD_SIGNATURE, field=SIGNATURE_HEADER)
+        raise IntakeRejected(
+            401,
+            "missing_signature",
+            f"The {SIGNATURE_HEADER} header is missing.",
+            reason=Reason.BAD_SIGNATURE,
+            field=SIGNATURE_HEADER,
+        )
     expected = intake_signature(secret, timestamp, body).encode()
     # Headers arrive as latin-1 text; compare bytes so no header value can make compare_digest raise.
     given = signature.lower().encode("utf-8", "replace")
     if not hmac.compare_digest(expected, given):
-        raise IntakeRejected(401, "bad_signature",
-                             f"{SIGNATURE_HEADER} does not match: sign \"<timestamp>.<raw body>\" with "
-                             "HMAC-SHA256 and the provider's secret, and send sha256=<hex>.",
-                             reason=Reason.BAD_SIGNATURE, field=SIGNATURE_HEADER)
+        raise IntakeRejected(
+            401,
+            "bad_signature",
+            f'{SIGNATURE_HEADER} does not match: sign "<timestamp>.<raw body>" with '
+            "HMAC-SHA256 and the provider's secret, and send sha256=<hex>.",
+            reason=Reason.BAD_SIGNATURE,
+            field=SIGNATURE_HEADER,
+        )
     window = settings.LEAD_INTAKE_REPLAY_WINDOW
     now = time.time() if now is None else now
     if abs(now - int(timestamp)) > window:
-        raise IntakeRejected(401, "stale_timestamp",
-                             f"{TIMESTAMP_HEADER} is more than {window} seconds away from our clock: "
-                             "a replayed or delayed call. Sign every call when you send it.",
-                             reason=Reason.STALE_TIMESTAMP, field=TIMESTAMP_HEADER)
+        raise IntakeRejected(
+            401,
+            "stale_timestamp",
+            f"{TIMESTAMP_HEADER} is more than {window} seconds away from our clock: "
+            "a replayed or delayed call. Sign every call when you send it.",
+            reason=Reason.STALE_TIMESTAMP,
+            field=TIMESTAMP_HEADER,
+        )
 
 
 # --- Reading the body -----------------------------------------------------------------------
@@ -141,21 +164,26 @@ def body_parse(body: bytes) -> dict:
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise IntakeRejected(400, "invalid_encoding",
-                             f"The body is not UTF-8 text (byte {error.start} cannot be decoded).") from None
+        raise IntakeRejected(
+            400, "invalid_encoding", f"The body is not UTF-8 text (byte {error.start} cannot be decoded)."
+        ) from None
     try:
         payload = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
-        raise IntakeRejected(400, "invalid_json", f"The body is not valid JSON: {error.msg} at line {error.lineno} "
-                             f"column {error.colno}.") from None
+        raise IntakeRejected(
+            400, "invalid_json", f"The body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}."
+        ) from None
     except ValueError as error:  # NaN, Infinity
         raise IntakeRejected(400, "invalid_json", f"The body is not valid JSON: {error}.") from None
     except RecursionError:
         raise IntakeRejected(400, "too_deep", f"The body nests deeper than {MAX_DEPTH} levels.") from None
     if not isinstance(payload, dict):
-        raise IntakeRejected(422, "not_an_object",
-                             f"The body must be a JSON object with the lead, not {_json_type(payload)}.",
-                             field="body")
+        raise IntakeRejected(
+            422,
+            "not_an_object",
+            f"The body must be a JSON object with the lead, not {_json_type(payload)}.",
+            field="body",
+        )
     if _depth(payload) > MAX_DEPTH:
         raise IntakeRejected(422, "too_deep", f"The body nests deeper than {MAX_DEPTH} levels.", field="body")
     return payload
@@ -221,20 +249,30 @@ def _identifier(payload: dict, names: tuple[str, ...], field_name: str, *, requi
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str):
-            raise IntakeRejected(422, "invalid_field", f'"{name}" must be a string or a whole number, '
-                                 f"not {_json_type(value)}.", field=name)
+            raise IntakeRejected(
+                422,
+                "invalid_field",
+                f'"{name}" must be a string or a whole number, not {_json_type(value)}.',
+                field=name,
+            )
         value = value.strip()
         if not value:
             if required:
                 raise IntakeRejected(422, "invalid_field", f'"{name}" is empty.', field=name)
             continue
         if len(value) > MAX_LEAD_ID_LENGTH or NOT_IN_AN_ID.search(value):
-            raise IntakeRejected(422, "invalid_field", f'"{name}" must be at most {MAX_LEAD_ID_LENGTH} printable '
-                                 "characters.", field=name)
+            raise IntakeRejected(
+                422, "invalid_field", f'"{name}" must be at most {MAX_LEAD_ID_LENGTH} printable characters.', field=name
+            )
         return value
     if required:
-        raise IntakeRejected(422, "missing_field", f'The provider\'s lead id is missing: send it as "{names[0]}"'
-                             f' (or {", ".join(repr(n) for n in names[1:])}).', field=field_name)
+        raise IntakeRejected(
+            422,
+            "missing_field",
+            f'The provider\'s lead id is missing: send it as "{names[0]}"'
+            f" (or {', '.join(repr(n) for n in names[1:])}).",
+            field=field_name,
+        )
     return ""
 
 
@@ -275,20 +313,26 @@ def provider_lead_read(payload: dict) -> ProviderLead:
     if "field_data" in payload:
         items = payload["field_data"]
         if not isinstance(items, list):
-            raise IntakeRejected(422, "invalid_field", f'"field_data" must be an array, not {_json_type(items)}.',
-                                 field="field_data")
+            raise IntakeRejected(
+                422, "invalid_field", f'"field_data" must be an array, not {_json_type(items)}.', field="field_data"
+            )
         for index, item in enumerate(items):
             if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-                raise IntakeRejected(422, "invalid_field", f'"field_data[{index}]" must be an object with a "name" '
-                                     'and its "values".', field=f"field_data[{index}]")
+                raise IntakeRejected(
+                    422,
+                    "invalid_field",
+                    f'"field_data[{index}]" must be an object with a "name" and its "values".',
+                    field=f"field_data[{index}]",
+                )
             text = _answer_text(item.get("values", item.get("value")))
             if text is not None:
                 lead.answers[item["name"][:200]] = text
     else:
         answers = payload.get("fields", None if "fields" in payload else payload)
         if not isinstance(answers, dict):
-            raise IntakeRejected(422, "invalid_field", f'"fields" must be an object, not {_json_type(answers)}.',
-                                 field="fields")
+            raise IntakeRejected(
+                422, "invalid_field", f'"fields" must be an object, not {_json_type(answers)}.', field="fields"
+            )
         for name, value in list(answers.items())[:500]:
             text = _answer_text(value)
             if text is not None:
@@ -296,8 +340,7 @@ def provider_lead_read(payload: dict) -> ProviderLead:
     utm = payload.get("utm")
     if utm is not None:
         if not isinstance(utm, dict):
-            raise IntakeRejected(422, "invalid_field", f'"utm" must be an object, not {_json_type(utm)}.',
-                                 field="utm")
+            raise IntakeRejected(422, "invalid_field", f'"utm" must be an object, not {_json_type(utm)}.', field="utm")
         for name, value in utm.items():
             key = _normalise_name(name)
             key = key if key.startswith("utm_") else f"utm_{key}"
@@ -313,19 +356,52 @@ UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_conte
 
 # Normalised provider names (lower case, words joined by "_") -> our canonical field.
 ALIASES = {
-    "email": ("email", "work_email", "business_email", "email_address", "e_mail", "company_email",
-              "work_email_address", "professional_email"),
+    "email": (
+        "email",
+        "work_email",
+        "business_email",
+        "email_address",
+        "e_mail",
+        "company_email",
+        "work_email_address",
+        "professional_email",
+    ),
     "first_name": ("first_name", "firstname", "given_name", "forename"),
     "last_name": ("last_name", "lastname", "surname", "family_name"),
-    "company": ("company", "company_name", "companyname", "organization", "organisation", "organization_name",
-                "organisation_name", "employer"),
+    "company": (
+        "company",
+        "company_name",
+        "companyname",
+        "organization",
+        "organisation",
+        "organization_name",
+        "organisation_name",
+        "employer",
+    ),
     "job_title": ("job_title", "jobtitle", "title", "position", "job_position", "role"),
-    "phone": ("phone", "phone_number", "phonenumber", "work_phone", "work_phone_number", "mobile", "mobile_phone",
-              "mobile_number", "telephone", "tel"),
+    "phone": (
+        "phone",
+        "phone_number",
+        "phonenumber",
+        "work_phone",
+        "work_phone_number",
+        "mobile",
+        "mobile_phone",
+        "mobile_number",
+        "telephone",
+        "tel",
+    ),
     "country": ("country", "country_code", "country_region", "countrycode"),
     "industry": ("industry", "company_industry"),
-    "employees": ("employees", "employee_count", "number_of_employees", "num_employees", "company_size",
-                  "companysize", "size"),
+    "employees": (
+        "employees",
+        "employee_count",
+        "number_of_employees",
+        "num_employees",
+        "company_size",
+        "companysize",
+        "size",
+    ),
     "employee_band": ("employee_band",),
     "seniority": ("seniority", "job_seniority"),
     "consent": ("consent", "marketing_consent", "opt_in", "optin", "gdpr_consent"),
@@ -333,14 +409,25 @@ ALIASES = {
 }
 CANONICAL_BY_ALIAS = {alias: canonical for canonical, aliases in ALIASES.items() for alias in aliases}
 FULL_NAME_ALIASES = ("full_name", "fullname", "name", "your_name", "contact_name")
-CONSENT_WORDS = {"true": "granted", "yes": "granted", "1": "granted", "on": "granted", "granted": "granted",
-                 "opt_in": "granted", "false": "denied", "no": "denied", "0": "denied", "off": "denied",
-                 "denied": "denied", "opt_out": "denied"}
+CONSENT_WORDS = {
+    "true": "granted",
+    "yes": "granted",
+    "1": "granted",
+    "on": "granted",
+    "granted": "granted",
+    "opt_in": "granted",
+    "false": "denied",
+    "no": "denied",
+    "0": "denied",
+    "off": "denied",
+    "denied": "denied",
+    "opt_out": "denied",
+}
 CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def _normalise_name(name) -> str:
-    """"First Name", "firstName", "first-name", "FIRST_NAME" -> "first_name"."""
+    """ "First Name", "firstName", "first-name", "FIRST_NAME" -> "first_name"."""
     text = CAMEL.sub("_", str(name)[:200])
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
@@ -389,7 +476,9 @@ def intake_receive(provider: str, payload: dict, *, body: bytes, ip_address: str
         # receipt until this one commits, then finds it (below) instead of making another lead.
         with transaction.atomic():
             receipt = WebhookReceipt.objects.create(
-                provider=provider, provider_lead_id=lead_in.lead_id, form_id=lead_in.form_id,
+                provider=provider,
+                provider_lead_id=lead_in.lead_id,
+                form_id=lead_in.form_id,
                 body_sha256=hashlib.sha256(body).hexdigest(),
             )
             lead = lead_capture(
@@ -417,8 +506,9 @@ def _duplicate(provider: str, provider_lead_id: str) -> IntakeResult | None:
     receipt = WebhookReceipt.objects.filter(provider=provider, provider_lead_id=provider_lead_id).first()
     if receipt is None:
         return None
-    WebhookReceipt.objects.filter(pk=receipt.pk).update(duplicates=F("duplicates") + 1,
-                                                        last_duplicate_at=timezone.now())
+    WebhookReceipt.objects.filter(pk=receipt.pk).update(
+        duplicates=F("duplicates") + 1, last_duplicate_at=timezone.now()
+    )
     return IntakeResult(lead_id=receipt.lead_lid, duplicate=True)
 
 
@@ -428,7 +518,10 @@ def rejection_record(rejected: IntakeRejected, *, provider: str, body: bytes, ip
     detail = f"{provider}: {rejected.error}: {rejected.detail}".replace("\x00", "")[:500]
     try:
         RejectedSubmission.objects.create(
-            channel=CHANNEL, reason=rejected.reason, detail=detail, ip_address=ip_address or None,
+            channel=CHANNEL,
+            reason=rejected.reason,
+            detail=detail,
+            ip_address=ip_address or None,
             payload_excerpt=excerpt,
         )
     except Exception:  # the caller still gets its clear refusal; the log has the rest

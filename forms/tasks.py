@@ -14,5 +14,6 @@ def send_form_email(*, subject: str, body: str, to: list[str], from_email: str |
     from forms.services.submission import FORM_EMAIL_BEFORE_OUTBOX
     from outbox.services import outbox_queue
 
-    return outbox_queue(FORM_EMAIL_BEFORE_OUTBOX, to=list(to), subject=subject, text=body,
-                        from_email=from_email or "").pk
+    return outbox_queue(
+        FORM_EMAIL_BEFORE_OUTBOX, to=list(to), subject=subject, text=body, from_email=from_email or ""
+    ).pk

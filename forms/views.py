@@ -27,13 +27,21 @@ def gated_download(request, token):
     try:
         grant = grant_from_token(token)
     except LinkExpired as expired:
-        return _link_problem(request, 410, "This download link has expired",
-                             "Links work for a limited time. Fill in the form again and you'll get a new one.",
-                             retry_url=_live_page_url(expired.object_id, request))
+        return _link_problem(
+            request,
+            410,
+            "This download link has expired",
+            "Links work for a limited time. Fill in the form again and you'll get a new one.",
+            retry_url=_live_page_url(expired.object_id, request),
+        )
     except LinkInvalid:
-        return _link_problem(request, 403, "This download link is not valid",
-                             "It may have been cut short when it was copied. Please use the link exactly as we "
-                             "sent it, or fill in the form again.")
+        return _link_problem(
+            request,
+            403,
+            "This download link is not valid",
+            "It may have been cut short when it was copied. Please use the link exactly as we "
+            "sent it, or fill in the form again.",
+        )
     document = get_document_model().objects.filter(pk=grant.document_id).first()
     if document is None:
         raise Http404("This document no longer exists.")
@@ -47,16 +55,25 @@ def gated_download(request, token):
     visitor_id = valid_visitor_id(request.COOKIES.get(settings.VISITOR_COOKIE_NAME, ""))
     visitor_person = person_for_visitor(visitor_id) if visitor_id else None
     if visitor_person is not None and owner_id is not None and visitor_person.pk != owner_id:
-        return _link_problem(request, 403, "This download link was sent to someone else",
-                             "Each link is personal. Fill in the form and we'll send you your own copy.")
+        return _link_problem(
+            request,
+            403,
+            "This download link was sent to someone else",
+            "Each link is personal. Fill in the form and we'll send you your own copy.",
+        )
 
     if grant.person_id:
         # A returning visitor skipped the form: the download itself is the interaction.
         owner = visitor_person if visitor_person is not None and visitor_person.pk == owner_id else None
         interaction_record(
-            type="content_download", person=owner or person_by_id(owner_id), visitor_id=visitor_id,
-            object_type="content", object_id=grant.object_id, object_label=_title(grant.object_id),
-            object_topics=grant.topics, properties={"via": "returning visitor link"},
+            type="content_download",
+            person=owner or person_by_id(owner_id),
+            visitor_id=visitor_id,
+            object_type="content",
+            object_id=grant.object_id,
+            object_label=_title(grant.object_id),
+            object_topics=grant.topics,
+            properties={"via": "returning visitor link"},
         )
     handle = document.file.open("rb")
     content_type = mimetypes.guess_type(document.filename)[0] or "application/octet-stream"
@@ -84,7 +101,11 @@ def _live_page_url(object_id, request) -> str:
 
 
 def _link_problem(request, status, title, message, retry_url=""):
-    response = TemplateResponse(request, "leadforms/link_problem.html",
-                                {"title": title, "message": message, "retry_url": retry_url}, status=status)
+    response = TemplateResponse(
+        request,
+        "leadforms/link_problem.html",
+        {"title": title, "message": message, "retry_url": retry_url},
+        status=status,
+    )
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -12,7 +12,7 @@ from forms.models import LeadFormPage
 
 
 def form_lead_list_button(page, user, *, priority):
-    """"Lead list": the people who filled in this form (the sales workspace's people list filtered by it;
+    """ "Lead list": the people who filled in this form (the sales workspace's people list filtered by it;
     sales is not imported here, the URL is found by its name), for whoever may see people. A form used as
     a whitepaper's gate records its leads against the whitepaper: that list is on the whitepaper."""
     if not issubclass(page.specific_class or type(page), LeadFormPage):

@@ -47,8 +47,12 @@ class PersonalDataIndexView(PersonalDataMixin, IndexView):
 
     def _masked_column(self, column):
         name = column.name
-        return Column(name, label=column.label, sort_key=column.sort_key,
-                      accessor=lambda instance: self.mask(name, getattr(instance, name, "")))
+        return Column(
+            name,
+            label=column.label,
+            sort_key=column.sort_key,
+            accessor=lambda instance: self.mask(name, getattr(instance, name, "")),
+        )
 
     def get_list_buttons(self, instance):
         buttons = super().get_list_buttons(instance)
@@ -90,10 +94,16 @@ def export_log(request, model, spreadsheet_format, queryset, *, masked: bool):
     filters = {key: values for key, values in request.GET.lists() if key != "export"}
     rows = queryset.count() if hasattr(queryset, "count") else len(queryset)
     label = f"{model._meta.verbose_name_plural.capitalize()}: {spreadsheet_format.upper()} export of {rows} rows"
-    log(model(pk=0), EXPORT_ACTION, user=request.user, title=label[:255],
-        data={"format": spreadsheet_format, "rows": rows, "filters": filters, "masked": masked})
-    logger.info("%s exported %s (%s, %s rows, filters %s)", request.user, model._meta.label, spreadsheet_format,
-                rows, filters)
+    log(
+        model(pk=0),
+        EXPORT_ACTION,
+        user=request.user,
+        title=label[:255],
+        data={"format": spreadsheet_format, "rows": rows, "filters": filters, "masked": masked},
+    )
+    logger.info(
+        "%s exported %s (%s, %s rows, filters %s)", request.user, model._meta.label, spreadsheet_format, rows, filters
+    )
 
 
 def register_export_action(actions):

@@ -13,8 +13,16 @@ from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
 from email_validator import EmailNotValidError, validate_email
 
 # Flags that make a lead junk: kept and shown, but left out of routing and lead lists by default.
-JUNK_FLAGS = {"duplicate", "test_data", "competitor", "invalid_email", "missing_email", "disposable_email",
-              "invalid_phone", "markup"}
+JUNK_FLAGS = {
+    "duplicate",
+    "test_data",
+    "competitor",
+    "invalid_email",
+    "missing_email",
+    "disposable_email",
+    "invalid_phone",
+    "markup",
+}
 # Flags that describe a lead without making it junk (they feed scoring rules).
 NOTE_FLAGS = {"personal_email", "truncated"}
 
@@ -35,13 +43,40 @@ FREE_MAIL_DOMAINS = frozenset(
 )
 
 MAX_LENGTHS = {
-    "first_name": 100, "last_name": 100, "job_title": 150, "company": 200, "industry": 100,
-    "utm_source": 255, "utm_medium": 255, "utm_campaign": 255, "utm_term": 255, "utm_content": 255,
-    "referrer": 2000, "landing_page": 2000,
+    "first_name": 100,
+    "last_name": 100,
+    "job_title": 150,
+    "company": 200,
+    "industry": 100,
+    "utm_source": 255,
+    "utm_medium": 255,
+    "utm_campaign": 255,
+    "utm_term": 255,
+    "utm_content": 255,
+    "referrer": 2000,
+    "landing_page": 2000,
 }
-TEXT_FIELDS = ("first_name", "last_name", "job_title", "company", "industry", "seniority", "country", "phone",
-               "employee_band", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
-               "referrer", "landing_page", "email", "employees", "consent")
+TEXT_FIELDS = (
+    "first_name",
+    "last_name",
+    "job_title",
+    "company",
+    "industry",
+    "seniority",
+    "country",
+    "phone",
+    "employee_band",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "referrer",
+    "landing_page",
+    "email",
+    "employees",
+    "consent",
+)
 MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|javascript:", re.IGNORECASE)
 
 

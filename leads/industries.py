@@ -37,7 +37,7 @@ def industry_names_forget() -> None:
 
 
 def readable(value: str) -> str:
-    """"real_estate" -> "Real estate"; "Real Estate" stays as it is."""
+    """ "real_estate" -> "Real estate"; "Real Estate" stays as it is."""
     if value != value.lower():
         return value
     text = " ".join(re.sub(r"[_-]+", " ", value).split())

@@ -113,5 +113,11 @@ def attribution_remember(response, request, attribution: dict) -> None:
 
     Only on a GET that carries UTM parameters: that is the touch worth remembering."""
     if request.method == "GET" and attribution and any(request.GET.get(name) for name in UTM_FIELDS):
-        response.set_cookie(ATTRIBUTION_COOKIE, signing.dumps(attribution, salt=ATTRIBUTION_SALT, compress=True),
-                            max_age=ATTRIBUTION_MAX_AGE, httponly=True, samesite="Lax", secure=request.is_secure())
+        response.set_cookie(
+            ATTRIBUTION_COOKIE,
+            signing.dumps(attribution, salt=ATTRIBUTION_SALT, compress=True),
+            max_age=ATTRIBUTION_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )

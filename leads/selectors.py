@@ -93,8 +93,9 @@ class _ObjectIds(Aggregate):
     output_field = CharField()
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(compiler, connection, function="STRING_AGG", template="%(function)s(%(expressions)s, ',')",
-                           **extra_context)
+        return self.as_sql(
+            compiler, connection, function="STRING_AGG", template="%(function)s(%(expressions)s, ',')", **extra_context
+        )
 
 
 def _interaction_ids(interaction_type: str):
@@ -113,22 +114,40 @@ def person_facts(person_id) -> PersonFacts | None:
         return None
     row = (
         Person.objects.filter(pk=person_id)
-        .annotate(downloaded_ids=_interaction_ids("content_download"),
-                  registered_ids=_interaction_ids("event_registered"))
-        .values_list("pk", "first_name", "company__industry", "company__employee_band", "country", "stage", "grade",
-                     "fit_score", "interest_score", "downloaded_ids", "registered_ids")
+        .annotate(
+            downloaded_ids=_interaction_ids("content_download"), registered_ids=_interaction_ids("event_registered")
+        )
+        .values_list(
+            "pk",
+            "first_name",
+            "company__industry",
+            "company__employee_band",
+            "country",
+            "stage",
+            "grade",
+            "fit_score",
+            "interest_score",
+            "downloaded_ids",
+            "registered_ids",
+        )
         .first()
     )
     if row is None:
         return None
     pk, first_name, industry, band, country, stage, grade, fit, interest, downloaded, registered = row
     return PersonFacts(
-        person_id=pk, first_name=first_name, industry=(industry or "").lower(), company_size=band or "",
-        country=country, stage=stage, grade=grade, fit_score=fit, interest_score=interest,
+        person_id=pk,
+        first_name=first_name,
+        industry=(industry or "").lower(),
+        company_size=band or "",
+        country=country,
+        stage=stage,
+        grade=grade,
+        fit_score=fit,
+        interest_score=interest,
         downloaded=frozenset(filter(None, (downloaded or "").split(","))),
         registered=frozenset(filter(None, (registered or "").split(","))),
     )
-
 
 
 def person_by_email(email: str) -> Person | None:

@@ -19,6 +19,7 @@ people_changed = Signal()
 def send_after_commit(signal: Signal, **kwargs) -> None:
     transaction.on_commit(lambda: signal.send(sender=None, **kwargs))
 
+
 # "What are the industries called?" The lead store keeps a company's industry as it came (a slug such
 # as `banking`, or free text); the names live in a taxonomy another app owns (cms's Industry snippet).
 # No arguments. A receiver returns {slug: name}. Read through leads.industries, which caches the answer.

@@ -134,13 +134,15 @@ class SendAgainView(PersonalDataMixin, WagtailAdminTemplateMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         email = self.object
-        context.update({
-            "email": email,
-            "to": self.mask("recipients", email.to_addresses),
-            "last_error": self.mask("last_error", email.last_error),
-            "is_failed": email.status == OutgoingEmail.Status.FAILED,
-            "inspect_url": self.inspect_url(),
-        })
+        context.update(
+            {
+                "email": email,
+                "to": self.mask("recipients", email.to_addresses),
+                "last_error": self.mask("last_error", email.last_error),
+                "is_failed": email.status == OutgoingEmail.Status.FAILED,
+                "inspect_url": self.inspect_url(),
+            }
+        )
         return context
 
     def post(self, request, *args, **kwargs):
@@ -151,4 +153,3 @@ class SendAgainView(PersonalDataMixin, WagtailAdminTemplateMixin, TemplateView):
             self.object.refresh_from_db()
             messages.warning(request, f"Not sent again: it is {self.object.get_status_display().lower()} now.")
         return redirect(self.inspect_url())
-

@@ -61,23 +61,47 @@ def backoff(attempts: int) -> timedelta:
 
 
 # --- Queueing --------------------------------------------------------------------------------
-def outbox_queue(kind: str, *, about=None, key: str = "", to=(), subject: str = "", text: str = "",
-                 html: str = "", from_email: str = "") -> OutgoingEmail:
+def outbox_queue(
+    kind: str,
+    *,
+    about=None,
+    key: str = "",
+    to=(),
+    subject: str = "",
+    text: str = "",
+    html: str = "",
+    from_email: str = "",
+) -> OutgoingEmail:
     """Write one email down now, in the caller's transaction; it is sent once that commits.
 
     `about`: the object it is about (a model instance). `key`: its name among that object's emails;
     the database refuses a second one (IntegrityError: use a savepoint, or `outbox_queue_many`,
     where a key may exist already). Kinds with a builder (outbox.kinds) need no message here."""
     email = OutgoingEmail.objects.create(
-        kind=kind, about=about, key=key or f"{kind}:{uuid.uuid4().hex[:16]}", recipients=list(to),
-        subject=subject[:255], text=text, html=html, from_email=from_email or "",
+        kind=kind,
+        about=about,
+        key=key or f"{kind}:{uuid.uuid4().hex[:16]}",
+        recipients=list(to),
+        subject=subject[:255],
+        text=text,
+        html=html,
+        from_email=from_email or "",
     )
     _hand_to_queue([email.pk])
     return email
 
 
-def outbox_queue_many(kind: str, *, key: str, about_model, recipients: dict, subject: str = "", text: str = "",
-                      html: str = "", from_email: str = "") -> list[int]:
+def outbox_queue_many(
+    kind: str,
+    *,
+    key: str,
+    about_model,
+    recipients: dict,
+    subject: str = "",
+    text: str = "",
+    html: str = "",
+    from_email: str = "",
+) -> list[int]:
     """The same email (one kind, one key) about many objects of one model: {object id: [addresses]}.
 
     Objects that already have an email under this key are left alone, so running it twice (or in two
@@ -85,20 +109,38 @@ def outbox_queue_many(kind: str, *, key: str, about_model, recipients: dict, sub
     if not recipients:
         return []
     about_type = ContentType.objects.get_for_model(about_model)
-    done = set(OutgoingEmail.objects.filter(about_type=about_type, about_id__in=list(recipients), key=key)
-               .values_list("about_id", flat=True))
+    done = set(
+        OutgoingEmail.objects.filter(about_type=about_type, about_id__in=list(recipients), key=key).values_list(
+            "about_id", flat=True
+        )
+    )
     newcomers = [pk for pk in recipients if pk not in done]
     if not newcomers:
         return []
     OutgoingEmail.objects.bulk_create(
-        [OutgoingEmail(kind=kind, about_type=about_type, about_id=pk, key=key, recipients=list(recipients[pk]),
-                       subject=subject[:255], text=text, html=html, from_email=from_email or "")
-         for pk in newcomers],
-        ignore_conflicts=True, batch_size=1000,  # a concurrent run may write some first: theirs to send
+        [
+            OutgoingEmail(
+                kind=kind,
+                about_type=about_type,
+                about_id=pk,
+                key=key,
+                recipients=list(recipients[pk]),
+                subject=subject[:255],
+                text=text,
+                html=html,
+                from_email=from_email or "",
+            )
+            for pk in newcomers
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,  # a concurrent run may write some first: theirs to send
     )
     # A row a concurrent run wrote meanwhile may be among them: queued twice, it is still claimed once.
-    ids = list(OutgoingEmail.objects.filter(about_type=about_type, about_id__in=newcomers, key=key,
-                                            status=Status.PENDING, attempts=0).values_list("pk", flat=True))
+    ids = list(
+        OutgoingEmail.objects.filter(
+            about_type=about_type, about_id__in=newcomers, key=key, status=Status.PENDING, attempts=0
+        ).values_list("pk", flat=True)
+    )
     _hand_to_queue(ids)
     return ids
 
@@ -153,7 +195,8 @@ def outbox_deliver(email_id: int, *, now=None) -> str:
     "superseded" (this attempt outlived OUTBOX_SENDING_TIMEOUT_MINUTES and another took over)."""
     now = now or timezone.now()
     claimed = OutgoingEmail.objects.filter(pk=email_id, status=Status.PENDING, next_attempt_at__lte=now).update(
-        status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
     if not claimed:
         return "not claimed"
     email = OutgoingEmail.objects.get(pk=email_id)
@@ -168,8 +211,14 @@ def outbox_deliver(email_id: int, *, now=None) -> str:
     except Exception as error:  # kept on the row and retried
         logger.warning("Sending outgoing email %s (%s) failed: %s", email_id, email.kind, error, exc_info=True)
         return _attempt_failed(email, mine, error, now)
-    mine.update(status=Status.SENT, sent_at=timezone.now(), last_error="", recipients=list(message.recipients()),
-                subject=str(message.subject)[:255], from_email=str(message.from_email or "")[:254])
+    mine.update(
+        status=Status.SENT,
+        sent_at=timezone.now(),
+        last_error="",
+        recipients=list(message.recipients()),
+        subject=str(message.subject)[:255],
+        from_email=str(message.from_email or "")[:254],
+    )
     return "sent"
 
 
@@ -181,8 +230,9 @@ def message_for(email: OutgoingEmail) -> EmailMessage | str:
     if not email.recipients:
         # A builder's kind whose app is not installed here (a deploy in progress): try again later.
         raise LookupError(f"no builder is registered for {email.kind!r} and the row holds no message")
-    message = EmailMultiAlternatives(subject=email.subject, body=email.text, from_email=email.from_email or None,
-                                     to=list(email.recipients))
+    message = EmailMultiAlternatives(
+        subject=email.subject, body=email.text, from_email=email.from_email or None, to=list(email.recipients)
+    )
     if email.html:
         message.attach_alternative(email.html, "text/html")
     return message
@@ -207,8 +257,9 @@ def _attempt_failed(email: OutgoingEmail, mine, error: Exception, now) -> str:
     can_defer = deliver_email.get_backend().supports_defer
     with transaction.atomic():
         # Without deferred tasks (the immediate backend) nothing is queued: the sweep sends it when due.
-        retrying = mine.update(status=Status.PENDING, next_attempt_at=when, queued_at=when if can_defer else None,
-                               last_error=text)
+        retrying = mine.update(
+            status=Status.PENDING, next_attempt_at=when, queued_at=when if can_defer else None, last_error=text
+        )
         if retrying and can_defer:
             _enqueue([email.pk], run_after=when)
     # Not retrying: the sweep had given up on this worker and handed the email on (its outcome stands).
@@ -224,12 +275,20 @@ def outbox_sweep(now=None) -> int:
     stuck = OutgoingEmail.objects.filter(status=Status.SENDING, claimed_at__lt=now - sending_timeout())
     # Out of attempts: failed (not "being sent" for ever), like a send that raised.
     stuck.filter(attempts__gte=max_attempts()).update(
-        status=Status.FAILED, last_error="The worker sending it stopped, on every attempt.")
-    stuck.update(status=Status.PENDING, next_attempt_at=now, queued_at=None,
-                 last_error="The worker sending it stopped before it was recorded as sent; sending it again.")
+        status=Status.FAILED, last_error="The worker sending it stopped, on every attempt."
+    )
+    stuck.update(
+        status=Status.PENDING,
+        next_attempt_at=now,
+        queued_at=None,
+        last_error="The worker sending it stopped before it was recorded as sent; sending it again.",
+    )
     lost = Q(queued_at__isnull=True) | Q(queued_at__lte=now - requeue_after())
-    ids = list(OutgoingEmail.objects.filter(lost, status=Status.PENDING, next_attempt_at__lte=now)
-               .order_by("next_attempt_at").values_list("pk", flat=True)[:SWEEP_BATCH])
+    ids = list(
+        OutgoingEmail.objects.filter(lost, status=Status.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
     if ids:
         with transaction.atomic():
             OutgoingEmail.objects.filter(pk__in=ids).update(queued_at=now)
@@ -243,7 +302,8 @@ def outbox_send_again(email_id: int, *, now=None) -> bool:
     now = now or timezone.now()
     with transaction.atomic():
         again = OutgoingEmail.objects.filter(pk=email_id, status=Status.FAILED).update(
-            status=Status.PENDING, attempts=0, next_attempt_at=now, queued_at=now, claimed_at=None)
+            status=Status.PENDING, attempts=0, next_attempt_at=now, queued_at=now, claimed_at=None
+        )
         if again:
             _hand_to_queue([email_id])
     return bool(again)

@@ -29,19 +29,40 @@ class OutgoingEmailViewSet(ModelViewSet):
     index_view_class = OutboxIndexView
     inspect_view_class = OutboxInspectView
     inspect_view_enabled = True
-    list_display = ["headline", "kind_label", "to_addresses", "status", "attempts", "next_attempt_at",
-                    "last_error", "created_at"]
+    list_display = [
+        "headline",
+        "kind_label",
+        "to_addresses",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+    ]
     filterset_class = OutgoingEmailFilterSet
     search_fields = ["subject"]
     search_backend_name = None  # database lookups: no search index to keep up to date for a log
-    inspect_view_fields = ["kind", "about", "key", "status", "attempts", "last_error", "created_at",
-                           "next_attempt_at", "claimed_at", "sent_at", "recipients", "from_email", "subject",
-                           "text", "html"]
+    inspect_view_fields = [
+        "kind",
+        "about",
+        "key",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "next_attempt_at",
+        "claimed_at",
+        "sent_at",
+        "recipients",
+        "from_email",
+        "subject",
+        "text",
+        "html",
+    ]
     form_fields = ["subject"]  # never used: OutboxPolicy allows no add or edit
 
     def get_urlpatterns(self):
-        return [*super().get_urlpatterns(),
-                path("send-again/<int:pk>/", SendAgainView.as_view(), name="send_again")]
+        return [*super().get_urlpatterns(), path("send-again/<int:pk>/", SendAgainView.as_view(), name="send_again")]
 
 
 @hooks.register("register_admin_viewset")

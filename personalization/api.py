@@ -43,10 +43,15 @@ def visitor(request):
     segments = context.segments
     ids = sorted(context.segment_ids, key=segments.rank)
     return {
-        "visitor_id": context.visitor_id, "new": context.is_new, "tracking": context.tracking,
+        "visitor_id": context.visitor_id,
+        "new": context.is_new,
+        "tracking": context.tracking,
         "known": context.person is not None,
-        "segments": [{"id": pk, "name": segments.by_id[pk].name, "priority": segments.by_id[pk].priority}
-                     for pk in ids if pk in segments.by_id],
+        "segments": [
+            {"id": pk, "name": segments.by_id[pk].name, "priority": segments.by_id[pk].priority}
+            for pk in ids
+            if pk in segments.by_id
+        ],
     }
 
 

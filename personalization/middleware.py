@@ -54,8 +54,14 @@ class VisitorMiddleware:
             return
         name = settings.VISITOR_COOKIE_NAME
         if name not in response.cookies:  # the forms app may have issued one itself (e.g. "Not you?")
-            response.set_cookie(name, context.visitor_id, max_age=settings.VISITOR_COOKIE_MAX_AGE, httponly=True,
-                                samesite="Lax", secure=request.is_secure() or settings.SESSION_COOKIE_SECURE)
+            response.set_cookie(
+                name,
+                context.visitor_id,
+                max_age=settings.VISITOR_COOKIE_MAX_AGE,
+                httponly=True,
+                samesite="Lax",
+                secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
+            )
             # A response that sets a visitor's cookie must never be stored by a shared cache.
             patch_cache_control(response, private=True)
         if request.path.startswith("/api/"):

@@ -14,8 +14,7 @@ logger = logging.getLogger(__name__)
 @receiver(visitor_identified)
 def _visitor_identified(sender, visitor_id, person_id, at=None, source="lead", **kwargs):
     try:
-        services.visitor_identified(visitor_id=visitor_id, person_id=person_id,
-                                    credit_conversions=source == "lead")
+        services.visitor_identified(visitor_id=visitor_id, person_id=person_id, credit_conversions=source == "lead")
     except Exception:  # the lead is stored and processed; personalisation catches up later
         logger.exception("Could not refresh the personalisation state of visitor %s", visitor_id)
 

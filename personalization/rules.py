@@ -19,7 +19,15 @@ from django.utils import timezone
 
 # Operators a marketer picks from. "not" is a tick box on the rule, so every operator can be negated.
 IS_ONE_OF, CONTAINS, STARTS_WITH, AT_LEAST, AT_MOST, HAS_ANY, IS_TRUE, BETWEEN = (
-    "is", "contains", "starts", "gte", "lte", "any", "true", "between")
+    "is",
+    "contains",
+    "starts",
+    "gte",
+    "lte",
+    "any",
+    "true",
+    "between",
+)
 OPERATOR_CHOICES = [
     (IS_ONE_OF, "is one of"),
     (CONTAINS, "contains"),
@@ -50,42 +58,91 @@ class Fact:
     @property
     def operators(self) -> tuple[str, ...]:
         return {
-            "text": TEXT_OPS, "number": NUMBER_OPS, "set": (HAS_ANY,), "bool": (IS_TRUE,),
-            "hours": (BETWEEN,), "days": (IS_ONE_OF,), "dates": (BETWEEN,),
+            "text": TEXT_OPS,
+            "number": NUMBER_OPS,
+            "set": (HAS_ANY,),
+            "bool": (IS_TRUE,),
+            "hours": (BETWEEN,),
+            "days": (IS_ONE_OF,),
+            "dates": (BETWEEN,),
         }[self.kind]
 
 
 FACTS = [
-    Fact("utm_campaign", "UTM campaign (latest visit)", "visit", "text", "e.g. banking-q4",
-         visitor_field="last_utm_campaign"),
+    Fact(
+        "utm_campaign",
+        "UTM campaign (latest visit)",
+        "visit",
+        "text",
+        "e.g. banking-q4",
+        visitor_field="last_utm_campaign",
+    ),
     Fact("utm_source", "UTM source (latest visit)", "visit", "text", "e.g. linkedin", visitor_field="last_utm_source"),
-    Fact("utm_medium", "UTM medium (latest visit)", "visit", "text", "e.g. cpc, email",
-         visitor_field="last_utm_medium"),
+    Fact(
+        "utm_medium", "UTM medium (latest visit)", "visit", "text", "e.g. cpc, email", visitor_field="last_utm_medium"
+    ),
     Fact("first_utm_campaign", "UTM campaign (first visit)", "visit", "text", visitor_field="first_utm_campaign"),
     Fact("first_utm_source", "UTM source (first visit)", "visit", "text", visitor_field="first_utm_source"),
-    Fact("referrer_domain", "Referrer domain", "visit", "text", "e.g. google.com, linkedin.com",
-         visitor_field="last_referrer_domain"),
+    Fact(
+        "referrer_domain",
+        "Referrer domain",
+        "visit",
+        "text",
+        "e.g. google.com, linkedin.com",
+        visitor_field="last_referrer_domain",
+    ),
     Fact("landing_page", "Landing page (path)", "visit", "text", "e.g. /whitepapers/", visitor_field="landing_page"),
     Fact("device", "Device type", "visit", "text", "mobile, tablet or desktop", visitor_field="device_type"),
     Fact("os", "Operating system", "visit", "text", "e.g. iOS, Android, Windows, Mac OS X", visitor_field="os"),
     Fact("browser", "Browser", "visit", "text", "e.g. Chrome, Safari, Firefox", visitor_field="browser"),
     Fact("country", "Visitor's country", "visit", "text", "ISO codes, e.g. DE, FR", visitor_field="country"),
-    Fact("visit_count", "Number of visits", "visit", "number", "2 or more = a returning visitor",
-         visitor_field="visit_count"),
+    Fact(
+        "visit_count",
+        "Number of visits",
+        "visit",
+        "number",
+        "2 or more = a returning visitor",
+        visitor_field="visit_count",
+    ),
     Fact("page_views", "Pages viewed", "visit", "number", visitor_field="page_views"),
-    Fact("viewed_topic", "Viewed content on topic", "visit", "set", "topic slugs, e.g. ai-automation",
-         visitor_field="topics_viewed"),
-    Fact("viewed_industry", "Viewed content for industry", "visit", "set", "industry slugs, e.g. banking",
-         visitor_field="industries_viewed"),
+    Fact(
+        "viewed_topic",
+        "Viewed content on topic",
+        "visit",
+        "set",
+        "topic slugs, e.g. ai-automation",
+        visitor_field="topics_viewed",
+    ),
+    Fact(
+        "viewed_industry",
+        "Viewed content for industry",
+        "visit",
+        "set",
+        "industry slugs, e.g. banking",
+        visitor_field="industries_viewed",
+    ),
     Fact("viewed_page", "Viewed page", "visit", "set", "page ids", visitor_field="pages_viewed"),
     Fact("known", "Is a known person", "person", "bool", "filled in a form or clicked a tracked link"),
-    Fact("industry", "Industry (company)", "person", "text", "e.g. banking, healthcare",
-         person_field="company__industry"),
-    Fact("company_size", "Company size (employees)", "person", "text", "bands: 1-49, 50-249, 250-999, 1000-4999, 5000+",
-         person_field="company__employee_band"),
+    Fact(
+        "industry", "Industry (company)", "person", "text", "e.g. banking, healthcare", person_field="company__industry"
+    ),
+    Fact(
+        "company_size",
+        "Company size (employees)",
+        "person",
+        "text",
+        "bands: 1-49, 50-249, 250-999, 1000-4999, 5000+",
+        person_field="company__employee_band",
+    ),
     Fact("person_country", "Country (person)", "person", "text", "ISO codes", person_field="country"),
-    Fact("stage", "Lifecycle stage", "person", "text", "lead, mql, sql, opportunity, customer, nurture",
-         person_field="stage"),
+    Fact(
+        "stage",
+        "Lifecycle stage",
+        "person",
+        "text",
+        "lead, mql, sql, opportunity, customer, nurture",
+        person_field="stage",
+    ),
     Fact("grade", "Grade", "person", "text", "e.g. A1, A2, B1", person_field="grade"),
     Fact("score", "Score (fit + interest)", "person", "number", person_field="score"),
     Fact("fit_score", "Fit score", "person", "number", person_field="fit_score"),
@@ -214,5 +271,7 @@ def time_predicate(rule: ParsedRule) -> Callable[[object, datetime], bool]:
         days = frozenset(values)
         return lambda facts, now: timezone.localtime(now).weekday() in days
     start, end = values
-    return lambda facts, now: ((start is None or timezone.localtime(now).date() >= start)
-                               and (end is None or timezone.localtime(now).date() <= end))
+    return lambda facts, now: (
+        (start is None or timezone.localtime(now).date() >= start)
+        and (end is None or timezone.localtime(now).date() <= end)
+    )

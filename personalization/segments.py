@@ -61,8 +61,9 @@ class SegmentSet:
         return tuple(segment for segment in self.stored if segment.id in hit) if hit else ()
 
     def evaluate(self, facts, now, segments=None) -> tuple[int, ...]:
-        return tuple(segment.id for segment in (self.segments if segments is None else segments)
-                     if segment.matches(facts, now))
+        return tuple(
+            segment.id for segment in (self.segments if segments is None else segments) if segment.matches(facts, now)
+        )
 
     def rank(self, segment_id) -> int:
         """Sort key: higher priority first, then name (the same order in every process)."""
@@ -115,8 +116,17 @@ def load_segments(version: str) -> SegmentSet:
                 continue
             predicates.append(compile_rule(parsed))
             codes.add(parsed.fact.code)
-        segments.append(CompiledSegment(segment.pk, segment.name, segment.priority, segment.match == "all",
-                                        tuple(predicates), bool(codes & TIME_FACTS), frozenset(codes)))
+        segments.append(
+            CompiledSegment(
+                segment.pk,
+                segment.name,
+                segment.priority,
+                segment.match == "all",
+                tuple(predicates),
+                bool(codes & TIME_FACTS),
+                frozenset(codes),
+            )
+        )
     return SegmentSet(version, segments)
 
 

@@ -29,8 +29,11 @@ def segment_audience(rules: list[dict], match: str, *, sample_size: int = SAMPLE
     errors = {}
     for number, rule in enumerate(rules, start=1):
         try:
-            parsed.append(parse_rule(rule.get("fact", ""), rule.get("operator", ""), rule.get("value", ""),
-                                     bool(rule.get("negate"))))
+            parsed.append(
+                parse_rule(
+                    rule.get("fact", ""), rule.get("operator", ""), rule.get("value", ""), bool(rule.get("negate"))
+                )
+            )
         except ValidationError as error:
             errors[number] = {field: " ".join(messages) for field, messages in error.message_dict.items()}
     if errors or not parsed:
@@ -53,9 +56,11 @@ def variant_statistics(*, page_id=None, since=None):
         rows = rows.filter(page_id=page_id)
     if since:
         rows = rows.filter(day__gte=since)
-    return (rows.values("page_id", "block", "segment_id")
-            .annotate(impressions=Sum("impressions"), clicks=Sum("clicks"), conversions=Sum("conversions"))
-            .order_by("page_id", "block", "-impressions"))
+    return (
+        rows.values("page_id", "block", "segment_id")
+        .annotate(impressions=Sum("impressions"), clicks=Sum("clicks"), conversions=Sum("conversions"))
+        .order_by("page_id", "block", "-impressions")
+    )
 
 
 def wants_all_variants(request) -> bool:

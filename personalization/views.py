@@ -63,9 +63,15 @@ def audience_sample(people, user) -> list[dict]:
         name = f"{p.first_name} {p.last_name}".strip()
         if not show:
             name = " ".join(f"{part[:1]}." for part in name.split()) or "(no name)"
-        rows.append({"name": name or "(no name)", "email": p.email if show else mask_email(p.email),
-                     "company": p.company.name if p.company_id else "", "grade": p.grade,
-                     "stage": p.get_stage_display()})
+        rows.append(
+            {
+                "name": name or "(no name)",
+                "email": p.email if show else mask_email(p.email),
+                "company": p.company.name if p.company_id else "",
+                "grade": p.grade,
+                "stage": p.get_stage_display(),
+            }
+        )
     return rows
 
 
@@ -80,9 +86,14 @@ def posted_rules(data) -> list[dict]:
         prefix = f"rules-{index}-"
         if data.get(prefix + "DELETE") or not data.get(prefix + "fact"):
             continue
-        rules.append({"fact": data.get(prefix + "fact", ""), "operator": data.get(prefix + "operator", ""),
-                      "value": data.get(prefix + "value", "")[:500],
-                      "negate": data.get(prefix + "negate") in ("on", "true", "1")})
+        rules.append(
+            {
+                "fact": data.get(prefix + "fact", ""),
+                "operator": data.get(prefix + "operator", ""),
+                "value": data.get(prefix + "value", "")[:500],
+                "negate": data.get(prefix + "negate") in ("on", "true", "1"),
+            }
+        )
     return rules
 
 
@@ -93,14 +104,19 @@ def audience(request):
         raise PermissionDenied
     rules = posted_rules(request.POST)
     result = segment_audience(rules, request.POST.get("match", "all"))
-    return TemplateResponse(request, "personalization/audience.html",
-                            {"audience": result, "sample": audience_sample(result.sample, request.user),
-                             "rule_count": len(rules)})
+    return TemplateResponse(
+        request,
+        "personalization/audience.html",
+        {"audience": result, "sample": audience_sample(result.sample, request.user), "rule_count": len(rules)},
+    )
 
 
 # Who may read the variant statistics: whoever may see or edit segments. The menu item checks the same.
-STATISTICS_PERMISSIONS = ("personalization.view_segment", "personalization.add_segment",
-                          "personalization.change_segment")
+STATISTICS_PERMISSIONS = (
+    "personalization.view_segment",
+    "personalization.add_segment",
+    "personalization.change_segment",
+)
 
 
 def statistics(request):
@@ -122,8 +138,15 @@ def statistics(request):
         row["ctr"] = 100 * row["clicks"] / row["impressions"] if row["impressions"] else 0
         row["conversion_rate"] = 100 * row["conversions"] / row["impressions"] if row["impressions"] else 0
         row["bar"] = round(100 * row["impressions"] / peak)
-    return TemplateResponse(request, "personalization/statistics.html", {
-        # Wagtail's generic base puts header_title in <title> and page_title in the header's heading.
-        "rows": rows, "days": days, "page_title": "Variant statistics", "header_title": "Variant statistics",
-        "header_icon": "group",
-    })
+    return TemplateResponse(
+        request,
+        "personalization/statistics.html",
+        {
+            # Wagtail's generic base puts header_title in <title> and page_title in the header's heading.
+            "rows": rows,
+            "days": days,
+            "page_title": "Variant statistics",
+            "header_title": "Variant statistics",
+            "header_icon": "group",
+        },
+    )

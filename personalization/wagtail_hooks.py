@@ -41,8 +41,10 @@ class AudiencePanel(Panel):
             else:
                 rules, match = [], getattr(self.instance, "match", "all")
                 if self.instance is not None and self.instance.pk:
-                    rules = [{"fact": r.fact, "operator": r.operator, "value": r.value, "negate": r.negate}
-                             for r in self.instance.rules.all()]
+                    rules = [
+                        {"fact": r.fact, "operator": r.operator, "value": r.value, "negate": r.negate}
+                        for r in self.instance.rules.all()
+                    ]
             self.initial_rule_count = len(rules)
             self.initial = segment_audience(rules, match)
             self.initial_sample = views.audience_sample(self.initial.sample, self.request.user) if self.request else []
@@ -57,15 +59,20 @@ class SegmentViewSet(SnippetViewSet):
     list_display = ["name", "priority", "match", "is_active", "updated_at"]
     list_filter = ["is_active", "match"]
     search_fields = ["name"]
-    edit_handler = ObjectList([
-        FieldPanel("name"),
-        FieldPanel("description"),
-        FieldRowPanel([FieldPanel("priority"), FieldPanel("match"), FieldPanel("is_active")]),
-        MultiFieldPanel([InlinePanel("rules", label="Rule", min_num=1)], heading="Rules"),
-        MultiFieldPanel([HelpPanel(template="personalization/facts_help.html")], heading="What each fact takes",
-                        classname="collapsed"),
-        MultiFieldPanel([AudiencePanel()], heading="Audience (known people, live)"),
-    ])
+    edit_handler = ObjectList(
+        [
+            FieldPanel("name"),
+            FieldPanel("description"),
+            FieldRowPanel([FieldPanel("priority"), FieldPanel("match"), FieldPanel("is_active")]),
+            MultiFieldPanel([InlinePanel("rules", label="Rule", min_num=1)], heading="Rules"),
+            MultiFieldPanel(
+                [HelpPanel(template="personalization/facts_help.html")],
+                heading="What each fact takes",
+                classname="collapsed",
+            ),
+            MultiFieldPanel([AudiencePanel()], heading="Audience (known people, live)"),
+        ]
+    )
 
 
 register_snippet(SegmentViewSet)
@@ -81,6 +88,10 @@ def personalisation_admin_urls():
 
 @hooks.register("register_reports_menu_item")
 def statistics_menu_item():
-    return PermissionMenuItem("Variant statistics", reverse("personalization_statistics"),
-                              any_of=views.STATISTICS_PERMISSIONS,
-                              icon_name="group", order=700)
+    return PermissionMenuItem(
+        "Variant statistics",
+        reverse("personalization_statistics"),
+        any_of=views.STATISTICS_PERMISSIONS,
+        icon_name="group",
+        order=700,
+    )

@@ -30,8 +30,9 @@ class Scope:
 
     @property
     def label(self) -> str:
-        return {"all": "everybody", "team": f"team {self.team}", "own": "the people you own",
-                "none": "nobody"}[self.kind]
+        return {"all": "everybody", "team": f"team {self.team}", "own": "the people you own", "none": "nobody"}[
+            self.kind
+        ]
 
     def owner_q(self, prefix: str = "") -> Q | None:
         """A condition on the owner column (`{prefix}owner`); None means no condition."""

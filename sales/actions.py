@@ -34,8 +34,12 @@ class OwnerChoiceField(forms.ModelChoiceField):
 
 
 def owner_field(user, **kwargs):
-    return OwnerChoiceField(queryset=services.reassign_targets(user), empty_label="Choose the new owner",
-                            help_text="Active sales reps you may hand people to", **kwargs)
+    return OwnerChoiceField(
+        queryset=services.reassign_targets(user),
+        empty_label="Choose the new owner",
+        help_text="Active sales reps you may hand people to",
+        **kwargs,
+    )
 
 
 class SalesFeedbackForm(forms.Form):
@@ -50,9 +54,13 @@ class SalesFeedbackForm(forms.Form):
     ]
     action = forms.ChoiceField(choices=ACTIONS, widget=forms.RadioSelect)
     owner = forms.ModelChoiceField(queryset=Person.objects.none(), required=False)  # replaced per user
-    reason = forms.CharField(max_length=services.REASON_MAX, required=False, label="Reason or note",
-                             widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text="Required when rejecting (it goes back to marketing); kept in the stage history")
+    reason = forms.CharField(
+        max_length=services.REASON_MAX,
+        required=False,
+        label="Reason or note",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when rejecting (it goes back to marketing); kept in the stage history",
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,8 +99,9 @@ class SalesFeedbackView(WagtailAdminTemplateMixin, FormView):
         if not can_work_leads(request.user):
             raise PermissionDenied
         # Somebody else's person is a 404, exactly like an id that does not exist.
-        self.person = (visible_people(request.user, Person.objects.select_related("owner", "company"))
-                       .filter(pk=pk).first())
+        self.person = (
+            visible_people(request.user, Person.objects.select_related("owner", "company")).filter(pk=pk).first()
+        )
         if self.person is None:
             raise Http404("No such person.")
         return super().dispatch(request, *args, **kwargs)
@@ -104,10 +113,12 @@ class SalesFeedbackView(WagtailAdminTemplateMixin, FormView):
         return person_label(self.person, self.request.user)
 
     def get_breadcrumbs_items(self):
-        return [*super().get_breadcrumbs_items(),
-                {"url": reverse("leads_person:index"), "label": "People"},
-                {"url": reverse("leads_person:inspect", args=[self.person.pk]), "label": self.get_page_subtitle()},
-                {"url": "", "label": self.page_title}]
+        return [
+            *super().get_breadcrumbs_items(),
+            {"url": reverse("leads_person:index"), "label": "People"},
+            {"url": reverse("leads_person:inspect", args=[self.person.pk]), "label": self.get_page_subtitle()},
+            {"url": "", "label": self.page_title},
+        ]
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(person=self.person, person_label=self.get_page_subtitle(), **kwargs)

@@ -52,18 +52,38 @@ AUDIT_LOG_TITLE = "Audit log"
 
 def record_profile_view(user, person: Person, *, masked: bool):
     # The label is the PID, never the name or email: the log outlives the person's consent.
-    log(person, PROFILE_VIEW_ACTION, user=user, title=f"PID-{person.pk}",
-        data={"person": person.pk, "masked": masked})
+    log(person, PROFILE_VIEW_ACTION, user=user, title=f"PID-{person.pk}", data={"person": person.pk, "masked": masked})
 
 
-def record_export(user, *, model, list_title: str, file_format: str, rows: int, params: str, masked: bool,
-                  job_id: int | None = None, action: str = EXPORT_ACTION):
+def record_export(
+    user,
+    *,
+    model,
+    list_title: str,
+    file_format: str,
+    rows: int,
+    params: str,
+    masked: bool,
+    job_id: int | None = None,
+    action: str = EXPORT_ACTION,
+):
     """One entry per export (and per download of a background export's file)."""
     label = f"{list_title}: {file_format.upper()} export of {rows} rows"
     user = None if isinstance(user, AnonymousUser) else user
-    log(model(pk=0), action, user=user, title=label[:255],
-        data={"list": list_title, "format": file_format, "rows": rows, "filters": params, "masked": masked,
-              "job": job_id})
+    log(
+        model(pk=0),
+        action,
+        user=user,
+        title=label[:255],
+        data={
+            "list": list_title,
+            "format": file_format,
+            "rows": rows,
+            "filters": params,
+            "masked": masked,
+            "job": job_id,
+        },
+    )
     logger.info("%s exported %s (%s, %s rows, filters %r)", user, list_title, file_format, rows, params)
 
 
@@ -159,8 +179,9 @@ class UserIdsField(UserModelMultipleChoiceField):
     def _check_values(self, value):
         for pk in value if isinstance(value, (list, tuple)) else [value]:
             if not (isinstance(pk, str) and pk.isascii() and pk.isdigit() and int(pk) < 2**63):
-                raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
-                                      params={"pk": pk})
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
         return super()._check_values(value)
 
 
@@ -180,10 +201,14 @@ class AuditLogFilterSet(WagtailFilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["action"].extra["choices"] = [
-            (action, label) for action, label in log_registry.get_choices() if action in AUDIT_ACTIONS]
+            (action, label) for action, label in log_registry.get_choices() if action in AUDIT_ACTIONS
+        ]
         # Only people who appear in the audit trail (the user table may be much longer).
-        self.filters["user"].extra["queryset"] = get_user_model().objects.filter(
-            pk__in=_audit_entries().exclude(user_id=None).values("user_id")).order_by("username")
+        self.filters["user"].extra["queryset"] = (
+            get_user_model()
+            .objects.filter(pk__in=_audit_entries().exclude(user_id=None).values("user_id"))
+            .order_by("username")
+        )
 
 
 class AuditLogView(ReportView):
@@ -197,9 +222,16 @@ class AuditLogView(ReportView):
     paginate_by = 50
     export_filename = "audit-log"
     list_export = ["timestamp", "user", "action", "what", "filters", "rows", "masked", "object_id"]
-    export_headings = {"timestamp": "When (UTC)", "user": "Who", "action": "Action", "what": "What",
-                       "filters": "Filters", "rows": "Rows", "masked": "Personal data masked",
-                       "object_id": "Object id"}
+    export_headings = {
+        "timestamp": "When (UTC)",
+        "user": "Who",
+        "action": "Action",
+        "what": "What",
+        "filters": "Filters",
+        "rows": "Rows",
+        "masked": "Personal data masked",
+        "object_id": "Object id",
+    }
 
     def dispatch(self, request, *args, **kwargs):
         if not can_view_audit_log(request.user):
@@ -238,8 +270,7 @@ class AuditLogView(ReportView):
     def _what_html(self, entry):
         person_id = audit_person_id(entry)
         if person_id is not None:
-            return format_html('<a href="{}">PID-{}</a>', reverse("leads_person:inspect", args=[person_id]),
-                               person_id)
+            return format_html('<a href="{}">PID-{}</a>', reverse("leads_person:inspect", args=[person_id]), person_id)
         return audit_what(entry)
 
     # --- export -----------------------------------------------------------------------------
@@ -268,9 +299,15 @@ class AuditLogView(ReportView):
     def as_spreadsheet(self, queryset, spreadsheet_format):
         params = self.request.GET.copy()
         params.pop("export", None)
-        record_export(self.request.user, model=ModelLogEntry, list_title=AUDIT_LOG_TITLE,
-                      file_format=spreadsheet_format, rows=queryset.count(), params=params.urlencode(),
-                      masked=False)
+        record_export(
+            self.request.user,
+            model=ModelLogEntry,
+            list_title=AUDIT_LOG_TITLE,
+            file_format=spreadsheet_format,
+            rows=queryset.count(),
+            params=params.urlencode(),
+            masked=False,
+        )
         # Streamed in chunks: the log only grows, and the export must not hold it all in memory.
         return super().as_spreadsheet(_Rows(queryset), spreadsheet_format)
 
@@ -312,7 +349,6 @@ class AuditLogViewSet(ViewSet):
         ]
 
 
-
 # --- Wagtail's Site history, without the audit trail for those who may not read it ----------------
 class SiteHistoryView(LogEntriesView):
     """Wagtail's Site history shows a log entry to anybody with any right on its model: a rep (who may
@@ -334,8 +370,7 @@ def _private_content_types():
     from leads.models import Company, Interaction, Lead
     from sales.models import ExportJob, SavedFilter
 
-    return list(ContentType.objects.get_for_models(Person, Company, Lead, Interaction, SavedFilter,
-                                                   ExportJob).values())
+    return list(ContentType.objects.get_for_models(Person, Company, Lead, Interaction, SavedFilter, ExportJob).values())
 
 
 def site_history_urls():
@@ -344,6 +379,5 @@ def site_history_urls():
 
     return [
         path("admin/reports/site-history/", require_admin_access(SiteHistoryView.as_view())),
-        path("admin/reports/site-history/results/",
-             require_admin_access(SiteHistoryView.as_view(results_only=True))),
+        path("admin/reports/site-history/results/", require_admin_access(SiteHistoryView.as_view(results_only=True))),
     ]

@@ -33,13 +33,22 @@ NOT_FILTERS = {"id", "next", "childOf", "p", "after", "before", "ordering"}
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(max_length=services.REASON_MAX, required=False, label="Note (optional)",
-                           widget=forms.Textarea(attrs={"rows": 2}), help_text="Kept in each person's stage history")
+    note = forms.CharField(
+        max_length=services.REASON_MAX,
+        required=False,
+        label="Note (optional)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept in each person's stage history",
+    )
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(max_length=services.REASON_MAX, label="Reason", widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text="Goes back to marketing, in each person's stage history")
+    reason = forms.CharField(
+        max_length=services.REASON_MAX,
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Goes back to marketing, in each person's stage history",
+    )
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()
@@ -90,8 +99,10 @@ class PeopleBulkAction(BulkAction):
             fields = ", ".join(sorted(self.filter_errors))
             return f"The listing's filters are not valid ({fields}): correct them before acting on all of it."
         if self.too_many:
-            return (f"More than {MAX_PEOPLE:,} people are selected: narrow the filters and act on at most "
-                    f"{MAX_PEOPLE:,} at a time.")
+            return (
+                f"More than {MAX_PEOPLE:,} people are selected: narrow the filters and act on at most "
+                f"{MAX_PEOPLE:,} at a time."
+            )
         return ""
 
     def get_actionable_objects(self):
@@ -118,7 +129,7 @@ class PeopleBulkAction(BulkAction):
                 return [], {"items_with_no_access": []}
             wanted = {int(pk) for pk in ids if pk.isascii() and pk.isdigit() and len(pk) < 19}
             people = visible_people(user, Person.objects.filter(pk__in=wanted))
-        objects = list(people.select_related("owner", "company").order_by("pk")[:MAX_PEOPLE + 1])
+        objects = list(people.select_related("owner", "company").order_by("pk")[: MAX_PEOPLE + 1])
         if len(objects) > MAX_PEOPLE:
             self.too_many = True
             return [], {"items_with_no_access": []}
@@ -132,8 +143,7 @@ class PeopleBulkAction(BulkAction):
         return {"item": obj, "label": person_label(obj, self.request.user), "owner": owner}
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "left_out": self.left_out,
-                "problem": self.problem}
+        return {**super().get_context_data(**kwargs), "left_out": self.left_out, "problem": self.problem}
 
     def execute_action(self, objects, **kwargs):
         self.outcome = self.act(objects, self.cleaned_form.cleaned_data)
@@ -176,8 +186,10 @@ class RejectBulkAction(PeopleBulkAction):
     form_class = RejectForm
     button_label = "Yes, reject"
     button_class = "serious"
-    explanation = ("They go back to nurture with the configured score penalty and cool-down before they can "
-                   "become MQL again. Only leads, MQLs and SQLs are rejected; the others are left as they are.")
+    explanation = (
+        "They go back to nurture with the configured score penalty and cool-down before they can "
+        "become MQL again. Only leads, MQLs and SQLs are rejected; the others are left as they are."
+    )
 
     def act(self, people, data):
         return services.people_reject(people, actor=self.request.user, reason=data["reason"])
@@ -223,5 +235,10 @@ class MarkCustomerBulkAction(MarkOpportunityBulkAction):
 
 
 # Registered by sales/wagtail_hooks.py.
-BULK_ACTIONS = [AcceptBulkAction, RejectBulkAction, ReassignBulkAction, MarkOpportunityBulkAction,
-                MarkCustomerBulkAction]
+BULK_ACTIONS = [
+    AcceptBulkAction,
+    RejectBulkAction,
+    ReassignBulkAction,
+    MarkOpportunityBulkAction,
+    MarkCustomerBulkAction,
+]

@@ -67,22 +67,38 @@ JUNK_INCLUDED = "include"
 # --- Choices: cheap, cached for a minute in Django's cache (shared by every app server) ------------
 def source_choices() -> list[tuple[str, str]]:
     """Every whitepaper, event and form that has leads: ("content:42", "Whitepaper: State of RevOps")."""
+
     def build():
-        rows = (Lead.objects.filter(origin_type__in=["content", "event", "form"]).exclude(origin_id="")
-                .values("origin_type", "origin_id").annotate(label=Max("origin_label"))
-                .order_by("origin_type", "label", "origin_id"))
-        return [(f"{row['origin_type']}:{row['origin_id']}", origin_text(row["origin_type"], row["origin_id"],
-                                                                          row["label"])) for row in rows]
+        rows = (
+            Lead.objects.filter(origin_type__in=["content", "event", "form"])
+            .exclude(origin_id="")
+            .values("origin_type", "origin_id")
+            .annotate(label=Max("origin_label"))
+            .order_by("origin_type", "label", "origin_id")
+        )
+        return [
+            (
+                f"{row['origin_type']}:{row['origin_id']}",
+                origin_text(row["origin_type"], row["origin_id"], row["label"]),
+            )
+            for row in rows
+        ]
 
     return cache.get_or_set("sales:filters:sources", build, CHOICES_CACHE_SECONDS)
 
 
 def owner_choices() -> list[tuple[str, str]]:
     """Users who own people or are sales reps, by name (one probe of an index per user, not a scan)."""
+
     def build():
-        users = get_user_model().objects.filter(
-            Exists(Person.objects.filter(owner=OuterRef("pk"))) | Exists(SalesRep.objects.filter(user=OuterRef("pk")))
-        ).order_by("first_name", "last_name", "username")
+        users = (
+            get_user_model()
+            .objects.filter(
+                Exists(Person.objects.filter(owner=OuterRef("pk")))
+                | Exists(SalesRep.objects.filter(user=OuterRef("pk")))
+            )
+            .order_by("first_name", "last_name", "username")
+        )
         return [(str(user.pk), get_user_display_name(user)) for user in users]
 
     return [("me", "Me"), ("none", "Nobody"), *cache.get_or_set("sales:filters:owners", build, CHOICES_CACHE_SECONDS)]
@@ -90,9 +106,9 @@ def owner_choices() -> list[tuple[str, str]]:
 
 def industry_choices() -> list[tuple[str, str]]:
     """Every industry a company has, by name ("banking" -> "Banking & Financial Services")."""
+
     def build():
-        values = (Company.objects.exclude(industry="").order_by("industry").values_list("industry", flat=True)
-                  .distinct())
+        values = Company.objects.exclude(industry="").order_by("industry").values_list("industry", flat=True).distinct()
         names = industry_names()
         return sorted(((value, industry_name(value, names)) for value in values), key=lambda choice: choice[1].lower())
 
@@ -104,7 +120,7 @@ def origin_text(origin_type: str, origin_id: str, label: str = "") -> str:
 
 
 def source_label(value: str) -> str:
-    """"Whitepaper: State of RevOps" for `content:42`: from the cached choices, else from its latest lead
+    """ "Whitepaper: State of RevOps" for `content:42`: from the cached choices, else from its latest lead
     (a whitepaper that converted its first person a moment ago is not in the cached list yet)."""
     label = dict(source_choices()).get(value)
     if label:
@@ -113,8 +129,12 @@ def source_label(value: str) -> str:
     if parsed is None:
         return value
     origin_type, origin_id = parsed
-    latest = (Lead.objects.filter(origin_type=origin_type, origin_id=origin_id).order_by("-received_at")
-              .values_list("origin_label", flat=True).first())
+    latest = (
+        Lead.objects.filter(origin_type=origin_type, origin_id=origin_id)
+        .order_by("-received_at")
+        .values_list("origin_label", flat=True)
+        .first()
+    )
     return origin_text(origin_type, origin_id, latest or "")
 
 
@@ -143,8 +163,12 @@ class OwnerField(django_filters.fields.ChoiceField):
             return True
         # Any existing user, not only the listed ones: a saved filter on a rep who no longer owns
         # anybody keeps its meaning. (Checked without building the choices: exports never need them.)
-        return (value.isascii() and value.isdigit() and len(value) < 19
-                and get_user_model().objects.filter(pk=int(value)).exists())
+        return (
+            value.isascii()
+            and value.isdigit()
+            and len(value) < 19
+            and get_user_model().objects.filter(pk=int(value)).exists()
+        )
 
 
 class CodesField(django_filters.fields.MultipleChoiceField):
@@ -202,10 +226,14 @@ class ScoreFilter(django_filters.NumberFilter):
 
 def junk_filter():
     return django_filters.ChoiceFilter(
-        label="Junk on a source's list", choices=[(JUNK_INCLUDED, "Included")], empty_label="Left out",
-        method="noop", widget=forms.RadioSelect,
+        label="Junk on a source's list",
+        choices=[(JUNK_INCLUDED, "Included")],
+        empty_label="Left out",
+        method="noop",
+        widget=forms.RadioSelect,
         help_text="Test data, competitors, disposable addresses, duplicates: left out of a whitepaper's, "
-                  "event's or form's list unless included")
+        "event's or form's list unless included",
+    )
 
 
 # --- Periods ----------------------------------------------------------------------------------------
@@ -239,8 +267,10 @@ class ListFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        checks = [("date_from", "date_to", "The end date is before the start date."),
-                  ("score_min", "score_max", "The maximum score is below the minimum.")]
+        checks = [
+            ("date_from", "date_to", "The end date is before the start date."),
+            ("score_min", "score_max", "The maximum score is below the minimum."),
+        ]
         for low, high, message in checks:
             if data.get(low) is not None and data.get(high) is not None and data[low] > data[high]:
                 self.add_error(high, message)
@@ -258,8 +288,10 @@ class ListFilterSet(WagtailFilterSet):
             if name in self.filters:
                 self.filters[name].extra["choices"] = choices  # a callable: only run when used
         first = [name for name in FIRST_FILTERS if name in self.filters]
-        self.filters = {**{name: self.filters[name] for name in first},
-                        **{name: item for name, item in self.filters.items() if name not in first}}
+        self.filters = {
+            **{name: self.filters[name] for name in first},
+            **{name: item for name, item in self.filters.items() if name not in first},
+        }
 
     def noop(self, queryset, name, value):
         return queryset  # applied together with its partners in filter_queryset
@@ -293,28 +325,42 @@ class PersonAttributesFilterSet(ListFilterSet):
     own_date_field = "created_at"
 
     source = SourceFilter(label="Source (whitepaper, event or form)", method="filter_source", empty_label="All")
-    period = django_filters.ChoiceFilter(label="Period", choices=PERIODS, method="noop", empty_label="Any time",
-                                         widget=forms.RadioSelect)
+    period = django_filters.ChoiceFilter(
+        label="Period", choices=PERIODS, method="noop", empty_label="Any time", widget=forms.RadioSelect
+    )
     date_from = DateBoundFilter(label="From (date)", method="noop", widget=AdminDateInput)
     date_to = DateBoundFilter(label="To (date, inclusive)", method="noop", widget=AdminDateInput)
     grade = CodesFilter(label="Grade", choices=GRADES, method="filter_in", widget=forms.CheckboxSelectMultiple)
     score_min = ScoreFilter(label="Score at least (fit + interest)", method="filter_score")
     score_max = ScoreFilter(label="Score at most (fit + interest)", method="filter_score")
-    stage = django_filters.MultipleChoiceFilter(label="Stage", choices=Stage.choices, method="filter_in",
-                                                widget=forms.CheckboxSelectMultiple)
+    stage = django_filters.MultipleChoiceFilter(
+        label="Stage", choices=Stage.choices, method="filter_in", widget=forms.CheckboxSelectMultiple
+    )
     owner = OwnerFilter(label="Owner", method="filter_owner", empty_label="Anybody")
-    country = CodesFilter(label="Country", choices=list(countries), method="filter_in",
-                          widget=forms.SelectMultiple(attrs={"size": 6}))
+    country = CodesFilter(
+        label="Country", choices=list(countries), method="filter_in", widget=forms.SelectMultiple(attrs={"size": 6})
+    )
     industry = FreeValuesFilter(label="Industry", method="filter_in", widget=forms.CheckboxSelectMultiple)
-    company_size = django_filters.MultipleChoiceFilter(label="Company size", choices=EMPLOYEE_BANDS,
-                                                       method="filter_in", widget=forms.CheckboxSelectMultiple)
+    company_size = django_filters.MultipleChoiceFilter(
+        label="Company size", choices=EMPLOYEE_BANDS, method="filter_in", widget=forms.CheckboxSelectMultiple
+    )
     utm_campaign = django_filters.CharFilter(label="UTM campaign", method="filter_campaign", max_length=255)
-    verdict = django_filters.ChoiceFilter(label="Cleaning verdict", choices=Lead.Verdict.choices,
-                                          method="filter_verdict", empty_label="All", widget=forms.RadioSelect)
+    verdict = django_filters.ChoiceFilter(
+        label="Cleaning verdict",
+        choices=Lead.Verdict.choices,
+        method="filter_verdict",
+        empty_label="All",
+        widget=forms.RadioSelect,
+    )
 
     # The row's column for each multiple-choice filter, from the person.
-    IN_FIELDS = {"grade": "grade", "stage": "stage", "country": "country", "industry": "company__industry",
-                 "company_size": "company__employee_band"}
+    IN_FIELDS = {
+        "grade": "grade",
+        "stage": "stage",
+        "country": "country",
+        "industry": "company__industry",
+        "company_size": "company__employee_band",
+    }
 
     class Meta:
         form = ListFilterForm
@@ -348,7 +394,8 @@ class PersonAttributesFilterSet(ListFilterSet):
             queryset = queryset.filter(is_test=False, is_competitor=False)
         # The lead list: who converted, and when first (exports rely on `converted_at`).
         return queryset.filter(Exists(leads)).annotate(
-            converted_at=Subquery(leads.order_by("received_at").values("received_at")[:1]))
+            converted_at=Subquery(leads.order_by("received_at").values("received_at")[:1])
+        )
 
     def lead_list_junk(self, queryset):
         """Of a lead list with its junk included, the people who are on it only as junk."""
@@ -389,8 +436,9 @@ class PersonAttributesFilterSet(ListFilterSet):
 
 class PeopleFilterSet(PersonAttributesFilterSet):
     junk = junk_filter()
-    consent = django_filters.ChoiceFilter(label="Consent", choices=Consent.choices, empty_label="All",
-                                          widget=forms.RadioSelect)
+    consent = django_filters.ChoiceFilter(
+        label="Consent", choices=Consent.choices, empty_label="All", widget=forms.RadioSelect
+    )
     is_test = django_filters.BooleanFilter(label="Test data", widget=BooleanRadioSelect)
 
     class Meta(PersonAttributesFilterSet.Meta):
@@ -402,30 +450,44 @@ class LeadFilterSet(PersonAttributesFilterSet):
     lead_level = True
     own_date_field = "received_at"
 
-    origin_type = django_filters.ChoiceFilter(label="Origin", choices=Lead.OriginType.choices, empty_label="All",
-                                              widget=forms.RadioSelect)
-    status = django_filters.ChoiceFilter(label="Processing", choices=Lead.Status.choices, empty_label="All",
-                                         widget=forms.RadioSelect)
+    origin_type = django_filters.ChoiceFilter(
+        label="Origin", choices=Lead.OriginType.choices, empty_label="All", widget=forms.RadioSelect
+    )
+    status = django_filters.ChoiceFilter(
+        label="Processing", choices=Lead.Status.choices, empty_label="All", widget=forms.RadioSelect
+    )
 
     class Meta(PersonAttributesFilterSet.Meta):
         model = Lead
 
 
 class CompanyFilterSet(ListFilterSet):
-    source = SourceFilter(label="Source (someone converted on a whitepaper, event or form)",
-                          method="filter_source", empty_label="All")
+    source = SourceFilter(
+        label="Source (someone converted on a whitepaper, event or form)", method="filter_source", empty_label="All"
+    )
     junk = junk_filter()
     # A company's own columns: no join, so no DISTINCT (django-filter's default for multiple choices).
-    industry = FreeValuesFilter(label="Industry", field_name="industry", distinct=False,
-                                widget=forms.CheckboxSelectMultiple)
-    company_size = django_filters.MultipleChoiceFilter(label="Company size", choices=EMPLOYEE_BANDS,
-                                                       field_name="employee_band", distinct=False,
-                                                       widget=forms.CheckboxSelectMultiple)
-    country = CodesFilter(label="Country", choices=list(countries), field_name="country", distinct=False,
-                          widget=forms.SelectMultiple(attrs={"size": 6}))
+    industry = FreeValuesFilter(
+        label="Industry", field_name="industry", distinct=False, widget=forms.CheckboxSelectMultiple
+    )
+    company_size = django_filters.MultipleChoiceFilter(
+        label="Company size",
+        choices=EMPLOYEE_BANDS,
+        field_name="employee_band",
+        distinct=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    country = CodesFilter(
+        label="Country",
+        choices=list(countries),
+        field_name="country",
+        distinct=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
     owner = OwnerFilter(label="Owner", method="filter_owner", empty_label="Anybody")
-    grade = CodesFilter(label="Has someone graded", choices=GRADES, method="filter_grade",
-                        widget=forms.CheckboxSelectMultiple)
+    grade = CodesFilter(
+        label="Has someone graded", choices=GRADES, method="filter_grade", widget=forms.CheckboxSelectMultiple
+    )
     is_key_account = django_filters.BooleanFilter(label="Key account", widget=BooleanRadioSelect)
 
     class Meta:
@@ -446,8 +508,9 @@ class CompanyFilterSet(ListFilterSet):
         origin_type, origin_id = parse_source(value)
         leads = Lead.objects.filter(person__company=OuterRef("pk"), origin_type=origin_type, origin_id=origin_id)
         if not self.junk_included:
-            leads = leads.exclude(verdict=Lead.Verdict.FLAGGED).filter(person__is_test=False,
-                                                                       person__is_competitor=False)
+            leads = leads.exclude(verdict=Lead.Verdict.FLAGGED).filter(
+                person__is_test=False, person__is_competitor=False
+            )
         condition = scope_for(self.user).owner_q("person__")
         if condition is not None:
             leads = leads.filter(condition)
@@ -463,5 +526,16 @@ def filter_param_names(list_name: str) -> set[str]:
     return {*FILTERSETS[list_name].base_filters, "q"}
 
 
-__all__ = ["FILTERSETS", "PeopleFilterSet", "CompanyFilterSet", "LeadFilterSet", "filter_param_names",
-           "source_choices", "owner_choices", "origin_text", "parse_source", "period_start", "django_filters"]
+__all__ = [
+    "FILTERSETS",
+    "PeopleFilterSet",
+    "CompanyFilterSet",
+    "LeadFilterSet",
+    "filter_param_names",
+    "source_choices",
+    "owner_choices",
+    "origin_text",
+    "parse_source",
+    "period_start",
+    "django_filters",
+]

@@ -47,9 +47,12 @@ TYPE_LABELS = {
     Lead.OriginType.FORM: "Form",
 }
 ORDERINGS = {
-    "latest_at": ("latest_at",), "-latest_at": ("-latest_at",),
-    "first_at": ("first_at",), "-first_at": ("-first_at",),
-    "people": ("people", "-latest_at"), "-people": ("-people", "-latest_at"),
+    "latest_at": ("latest_at",),
+    "-latest_at": ("-latest_at",),
+    "first_at": ("first_at",),
+    "-first_at": ("-first_at",),
+    "people": ("people", "-latest_at"),
+    "-people": ("-people", "-latest_at"),
 }
 
 
@@ -110,19 +113,22 @@ class LeadList:
         return f"{self.type_label}: {self.label}"
 
 
-def lead_lists(user, leads=None, *, search: str = "", ordering: str = "-latest_at",
-               limit: int = MAX_LISTS, junk: bool = False) -> list[LeadList]:
+def lead_lists(
+    user, leads=None, *, search: str = "", ordering: str = "-latest_at", limit: int = MAX_LISTS, junk: bool = False
+) -> list[LeadList]:
     """The origins of `leads` (default: all) with their converted people in `user`'s scope, newest
     conversion first, junk left out unless `junk`. `search` matches any label an origin's leads carried."""
     leads = Lead.objects.all() if leads is None else leads
-    leads = visible_leads(user, leads.filter(origin_type__in=list(TYPE_LABELS), person__isnull=False)
-                          .exclude(origin_id=""))
+    leads = visible_leads(
+        user, leads.filter(origin_type__in=list(TYPE_LABELS), person__isnull=False).exclude(origin_id="")
+    )
     if not junk:
-        leads = leads.exclude(verdict=Lead.Verdict.FLAGGED).filter(person__is_test=False,
-                                                                   person__is_competitor=False)
-    groups = (leads.order_by().values("origin_type", "origin_id")
-              .annotate(people=Count("person_id", distinct=True), first_at=Min("received_at"),
-                        latest_at=Max("received_at")))
+        leads = leads.exclude(verdict=Lead.Verdict.FLAGGED).filter(person__is_test=False, person__is_competitor=False)
+    groups = (
+        leads.order_by()
+        .values("origin_type", "origin_id")
+        .annotate(people=Count("person_id", distinct=True), first_at=Min("received_at"), latest_at=Max("received_at"))
+    )
     search = (search or "").strip()
     if search:
         # A condition on the group (HAVING), not on the rows: the counts stay those of every lead.
@@ -130,11 +136,19 @@ def lead_lists(user, leads=None, *, search: str = "", ordering: str = "-latest_a
     order = ORDERINGS.get(ordering, ORDERINGS["-latest_at"])
     rows = list(groups.order_by(*order, "origin_type", "origin_id")[:limit])
     labels = _latest_labels(rows)
-    return [LeadList(origin_type=row["origin_type"], origin_id=row["origin_id"],
-                     label=labels.get((row["origin_type"], row["origin_id"]))
-                     or f"{TYPE_LABELS.get(row['origin_type'], 'Origin')} {row['origin_id']}",
-                     people=row["people"], first_at=row["first_at"], latest_at=row["latest_at"], junk=junk)
-            for row in rows]
+    return [
+        LeadList(
+            origin_type=row["origin_type"],
+            origin_id=row["origin_id"],
+            label=labels.get((row["origin_type"], row["origin_id"]))
+            or f"{TYPE_LABELS.get(row['origin_type'], 'Origin')} {row['origin_id']}",
+            people=row["people"],
+            first_at=row["first_at"],
+            latest_at=row["latest_at"],
+            junk=junk,
+        )
+        for row in rows
+    ]
 
 
 def _latest_labels(rows) -> dict[tuple[str, str], str]:
@@ -147,9 +161,12 @@ def _latest_labels(rows) -> dict[tuple[str, str], str]:
     times = sorted(set(wanted.values()))
     labels: dict[tuple[str, str], str] = {}
     for start in range(0, len(times), LABEL_LOOKUP_CHUNK):
-        found = (Lead.objects.filter(received_at__in=times[start:start + LABEL_LOOKUP_CHUNK])
-                 .exclude(origin_label="").order_by("-pk")
-                 .values_list("origin_type", "origin_id", "origin_label", "received_at"))
+        found = (
+            Lead.objects.filter(received_at__in=times[start : start + LABEL_LOOKUP_CHUNK])
+            .exclude(origin_label="")
+            .order_by("-pk")
+            .values_list("origin_type", "origin_id", "origin_label", "received_at")
+        )
         for origin_type, origin_id, label, received_at in found:
             key = (origin_type, origin_id)
             if wanted.get(key) == received_at:
@@ -161,8 +178,9 @@ def _latest_labels(rows) -> dict[tuple[str, str], str]:
 
 
 class LeadListFilterSet(WagtailFilterSet):
-    type = django_filters.ChoiceFilter(label="Type", field_name="origin_type", empty_label="All types",
-                                       choices=list(TYPE_LABELS.items()))
+    type = django_filters.ChoiceFilter(
+        label="Type", field_name="origin_type", empty_label="All types", choices=list(TYPE_LABELS.items())
+    )
     junk = junk_filter()
 
     class Meta:
@@ -178,7 +196,7 @@ class LeadListFilterSet(WagtailFilterSet):
 
 
 class LeadListActionsColumn(BaseColumn):
-    """"Open the list" and the one-click CSV / Excel export of it."""
+    """ "Open the list" and the one-click CSV / Excel export of it."""
 
     cell_template_name = "sales/lead_lists/_actions_cell.html"
 
@@ -190,8 +208,11 @@ class LeadListActionsColumn(BaseColumn):
         context = super().get_cell_context_data(instance, parent_context)
         request = context["request"]
         # Table cells render outside the page's RequestContext: the export forms need the token passed on.
-        context.update(lead_list=instance, show_export=self.show_export,
-                       csrf_token=get_token(request) if request is not None else "")
+        context.update(
+            lead_list=instance,
+            show_export=self.show_export,
+            csrf_token=get_token(request) if request is not None else "",
+        )
         return context
 
 
@@ -236,8 +257,13 @@ class LeadListsView(BaseListingView):
         leads = Lead.objects.all()
         if self.filters and self.filters.is_valid():
             leads = self.filters.filter_queryset(leads)
-        return lead_lists(self.request.user, leads, search=self.search_query, ordering=self.ordering,
-                          junk=bool(self.filters and self.filters.junk_included))
+        return lead_lists(
+            self.request.user,
+            leads,
+            search=self.search_query,
+            ordering=self.ordering,
+            junk=bool(self.filters and self.filters.junk_included),
+        )
 
     def get_context_data(self, *args, **kwargs):
         context = super().get_context_data(*args, **kwargs)

@@ -46,8 +46,9 @@ def owner_name(record) -> str:
 # A page is 50 rows of 10 columns. Rendering 500 cells through Wagtail's cell templates (and a row menu
 # per row) cost several times the page's queries, so these columns write the same markup in Python.
 def _td(content, classname=None):
-    return format_html('<td class="{}">{}</td>', classname, content) if classname else format_html(
-        "<td>{}</td>", content)
+    return (
+        format_html('<td class="{}">{}</td>', classname, content) if classname else format_html("<td>{}</td>", content)
+    )
 
 
 class TextColumn(Column):
@@ -66,12 +67,17 @@ class WhenColumn(TextColumn):
         if not value:
             return _td("", self.classname)
         local = timezone.localtime(value)
-        return _td(format_html(
-            '<button type="button" class="w-human-readable-date" data-controller="w-tooltip" '
-            'data-w-tooltip-content-value="{}" data-w-tooltip-placement-value="top">'
-            '<time class="w-human-readable-date__date" datetime="{}">{}</time></button>',
-            format_date(local, get_format("DATETIME_FORMAT")), local.isoformat(), capfirst(timesince_simple(value))),
-            self.classname)
+        return _td(
+            format_html(
+                '<button type="button" class="w-human-readable-date" data-controller="w-tooltip" '
+                'data-w-tooltip-content-value="{}" data-w-tooltip-placement-value="top">'
+                '<time class="w-human-readable-date__date" datetime="{}">{}</time></button>',
+                format_date(local, get_format("DATETIME_FORMAT")),
+                local.isoformat(),
+                capfirst(timesince_simple(value)),
+            ),
+            self.classname,
+        )
 
 
 class LinkTitleColumn(TextColumn):
@@ -88,8 +94,11 @@ class LinkTitleColumn(TextColumn):
         if url:
             title = format_html('<a href="{}">{}</a>', url, title)
         secondary = self.get_secondary(instance) if self.get_secondary else ""
-        return format_html('<td class="title"><div class="title-wrapper">{}</div>{}</td>', title,
-                           format_html("<div><small>{}</small></div>", secondary) if secondary else "")
+        return format_html(
+            '<td class="title"><div class="title-wrapper">{}</div>{}</td>',
+            title,
+            format_html("<div><small>{}</small></div>", secondary) if secondary else "",
+        )
 
 
 class SalesListingView(PersonalDataIndexView):
@@ -103,8 +112,7 @@ class SalesListingView(PersonalDataIndexView):
     # --- rows -------------------------------------------------------------------------------------
     @cached_property
     def selection(self):
-        return list_selection(self.list_name, user=self.request.user, params=self.request.GET,
-                              filterset=self.filters)
+        return list_selection(self.list_name, user=self.request.user, params=self.request.GET, filterset=self.filters)
 
     def get_queryset(self):
         return self.selection.queryset
@@ -113,8 +121,9 @@ class SalesListingView(PersonalDataIndexView):
         return self.selection.ordering.param
 
     def paginate_queryset(self, queryset, page_size):
-        page = keyset_paginate(queryset, self.selection.ordering, list_name=self.list_name, params=self.request.GET,
-                               page_size=page_size)
+        page = keyset_paginate(
+            queryset, self.selection.ordering, list_name=self.list_name, params=self.request.GET, page_size=page_size
+        )
         self.annotate_page(page.object_list)
         return page.paginator, page, page.object_list, page.has_other_pages()
 
@@ -171,9 +180,14 @@ class SalesListingView(PersonalDataIndexView):
 
     def title_column(self, name, *, label, accessor=None, sort_key=None, **kwargs):
         return LinkTitleColumn(
-            name, label=label, accessor=accessor or name, sort_key=sort_key,
+            name,
+            label=label,
+            accessor=accessor or name,
+            sort_key=sort_key,
             get_url=lambda instance: self.get_inspect_url(instance) or self.get_edit_url(instance),
-            get_title_id=lambda instance: f"{self.list_name}_{quote(instance.pk)}_title", **kwargs)
+            get_title_id=lambda instance: f"{self.list_name}_{quote(instance.pk)}_title",
+            **kwargs,
+        )
 
     @cached_property
     def industry_names(self) -> IndustryNamer:
@@ -189,8 +203,12 @@ class SalesListingView(PersonalDataIndexView):
 
 def score_cell(person):
     """105 (70 + 35): the score and what it is made of, in whole points (sales.scores)."""
-    return format_html("{} <small>({} + {})</small>", whole_points(person.score), whole_points(person.fit_score),
-                       whole_points(person.interest_score))
+    return format_html(
+        "{} <small>({} + {})</small>",
+        whole_points(person.score),
+        whole_points(person.fit_score),
+        whole_points(person.interest_score),
+    )
 
 
 def company_link(company, industry=""):
@@ -224,18 +242,27 @@ class PeopleIndexView(SalesListingView):
             # The name, with the (masked) email under it: Person.__str__ holds the email, so it is never
             # shown as such to someone without the right to see it.
             "name": lambda: self.title_column(
-                "name", label="Name", sort_key="name",
+                "name",
+                label="Name",
+                sort_key="name",
                 accessor=lambda p: person_name(p) or self.mask("email", p.email),
-                get_secondary=lambda p: self.mask("email", p.email) if person_name(p) else ""),
-            "company": lambda: TextColumn("company", label="Company", accessor=lambda p: company_link(
-                p.company, self.industry_names[p.company.industry] if p.company_id else "")),
+                get_secondary=lambda p: self.mask("email", p.email) if person_name(p) else "",
+            ),
+            "company": lambda: TextColumn(
+                "company",
+                label="Company",
+                accessor=lambda p: company_link(
+                    p.company, self.industry_names[p.company.industry] if p.company_id else ""
+                ),
+            ),
             "stage": lambda: TextColumn("stage", label="Stage", accessor="get_stage_display", sort_key="stage"),
             "grade": lambda: TextColumn("grade", label="Grade", sort_key="grade"),
             "score": lambda: TextColumn("score", label="Score", sort_key="score", accessor=score_cell),
             "owner": lambda: TextColumn("owner", label="Owner", accessor=owner_name),
             "country": lambda: TextColumn("country", label="Country"),
-            "last_activity": lambda: WhenColumn("last_activity", label="Last activity",
-                                                accessor=lambda p: getattr(p, "last_activity", None)),
+            "last_activity": lambda: WhenColumn(
+                "last_activity", label="Last activity", accessor=lambda p: getattr(p, "last_activity", None)
+            ),
             "created_at": lambda: WhenColumn("created_at", label="Added", sort_key="created_at"),
             "converted_at": lambda: WhenColumn("converted_at", label="Converted", sort_key="converted_at"),
             "consent": lambda: TextColumn("consent", label="Consent", accessor="get_consent_display"),
@@ -260,9 +287,12 @@ class PeopleIndexView(SalesListingView):
         if not included:
             query["junk"] = JUNK_INCLUDED
         count = lead_list_junk_count(user=self.request.user, params=self.request.GET, cap=COUNT_CAP)
-        return {"included": included, "count": count,
-                "count_label": f"{COUNT_CAP:,}+" if count > COUNT_CAP else f"{count:,}",
-                "url": f"{self.index_url}?{query.urlencode(safe=':')}"}
+        return {
+            "included": included,
+            "count": count,
+            "count_label": f"{COUNT_CAP:,}+" if count > COUNT_CAP else f"{count:,}",
+            "url": f"{self.index_url}?{query.urlencode(safe=':')}",
+        }
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -276,13 +306,15 @@ class CompanyIndexView(SalesListingView):
     def build_column(self, name):
         columns = {
             "name": lambda: self.title_column("name", label="Name", sort_key="name"),
-            "industry": lambda: TextColumn("industry", label="Industry",
-                                           accessor=lambda c: self.industry_names[c.industry]),
+            "industry": lambda: TextColumn(
+                "industry", label="Industry", accessor=lambda c: self.industry_names[c.industry]
+            ),
             "employee_band": lambda: TextColumn("employee_band", label="Size", accessor="get_employee_band_display"),
             "country": lambda: TextColumn("country", label="Country"),
             "people": lambda: TextColumn("people", label="People", accessor=lambda c: c.people_facts["people"]),
-            "best_grade": lambda: TextColumn("best_grade", label="Best grade",
-                                         accessor=lambda c: c.people_facts["best_grade"]),
+            "best_grade": lambda: TextColumn(
+                "best_grade", label="Best grade", accessor=lambda c: c.people_facts["best_grade"]
+            ),
             "owner": lambda: TextColumn("owner", label="Owner", accessor=owner_name),
         }
         return columns[name]() if name in columns else super().build_column(name)
@@ -318,7 +350,7 @@ class LeadIndexView(SalesListingView):
 
 
 def origin_cell(lead):
-    """"Whitepaper: State of RevOps", linking to that whitepaper's lead list (the people who converted)."""
+    """ "Whitepaper: State of RevOps", linking to that whitepaper's lead list (the people who converted)."""
     text = origin_text(lead.origin_type, lead.origin_id, lead.origin_label)
     if lead.origin_type in ("content", "event", "form") and lead.origin_id:
         url = reverse("leads_person:index") + "?" + urlencode({"source": f"{lead.origin_type}:{lead.origin_id}"})

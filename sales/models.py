@@ -57,8 +57,9 @@ class ExportJob(models.Model):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "Excel (XLSX)"
 
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                     related_name="sales_exports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="sales_exports"
+    )
     list_name = models.CharField(max_length=20, choices=ListName.choices)
     title = models.CharField(max_length=200, help_text="The list's name, as in the file name")
     params = models.TextField(blank=True, help_text="The list's filters, as a query string")

@@ -81,8 +81,11 @@ class Ordering:
 
 def filters_digest(params) -> str:
     """A short fingerprint of the filters in a query string (navigation keys left out)."""
-    pairs = params.lists() if hasattr(params, "lists") else (
-        (key, value if isinstance(value, list | tuple) else [value]) for key, value in params.items())
+    pairs = (
+        params.lists()
+        if hasattr(params, "lists")
+        else ((key, value if isinstance(value, list | tuple) else [value]) for key, value in params.items())
+    )
     items = sorted((key, str(value)) for key, values in pairs if key not in NAVIGATION_KEYS for value in values)
     return hashlib.sha256(urlencode(items).encode()).hexdigest()[:12]
 
@@ -162,8 +165,11 @@ class Cursors:
 
     def make(self, row) -> str:
         value = getattr(row, Ordering.ALIAS)
-        return signing.dumps({"o": self.ordering.param, "f": self.digest, "v": _dump_value(value), "k": row.pk},
-                             salt=self.salt, compress=True)
+        return signing.dumps(
+            {"o": self.ordering.param, "f": self.digest, "v": _dump_value(value), "k": row.pk},
+            salt=self.salt,
+            compress=True,
+        )
 
     def read(self, token) -> tuple | None:
         """(value, pk) from a cursor of this list, ordering and filters; None for anything else."""

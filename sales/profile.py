@@ -47,10 +47,17 @@ def score_explanation_html(person) -> str:
     if not lines:
         return "No points yet"
     items = format_html_join(
-        "", "<li>{}: {} <strong>{}</strong>{}</li>",
-        ((line.kind.capitalize(), line.label, f"{line.points:+.1f}",
-          f" (from {line.base_points:+d}, {line.age_days:.0f} days old)" if line.interaction_id else "")
-         for line in lines),
+        "",
+        "<li>{}: {} <strong>{}</strong>{}</li>",
+        (
+            (
+                line.kind.capitalize(),
+                line.label,
+                f"{line.points:+.1f}",
+                f" (from {line.base_points:+d}, {line.age_days:.0f} days old)" if line.interaction_id else "",
+            )
+            for line in lines
+        ),
     )
     return format_html("<ul>{}</ul><p>As of {}</p>", items, f"{person.scored_at:%Y-%m-%d %H:%M}")
 
@@ -60,17 +67,28 @@ def stage_history_html(person) -> str:
     transitions = person.stage_transitions.order_by("occurred_at", "pk")
     if not transitions:
         return "No stage changes yet"
-    return format_html("<ol>{}</ol>", format_html_join(
-        "", "<li>{}: {} &rarr; {} ({}{})</li>",
-        ((f"{t.occurred_at:%Y-%m-%d %H:%M}", t.get_from_stage_display() or "-", t.get_to_stage_display(),
-          t.get_reason_type_display(), f": {t.reason}" if t.reason else "") for t in transitions),
-    ))
+    return format_html(
+        "<ol>{}</ol>",
+        format_html_join(
+            "",
+            "<li>{}: {} &rarr; {} ({}{})</li>",
+            (
+                (
+                    f"{t.occurred_at:%Y-%m-%d %H:%M}",
+                    t.get_from_stage_display() or "-",
+                    t.get_to_stage_display(),
+                    t.get_reason_type_display(),
+                    f": {t.reason}" if t.reason else "",
+                )
+                for t in transitions
+            ),
+        ),
+    )
 
 
 def _person_or_404(user, pk, queryset=None):
     """A person in the user's scope, or a 404 exactly like an unknown id."""
-    return get_object_or_404(visible_people(user, queryset if queryset is not None else Person.objects.all()),
-                             pk=pk)
+    return get_object_or_404(visible_people(user, queryset if queryset is not None else Person.objects.all()), pk=pk)
 
 
 class PermissionBeforeScopeMixin:
@@ -91,8 +109,9 @@ class TimelineMixin:
     """The timeline's page from the query string (`before` / `after` cursors; anything else: newest)."""
 
     def get_timeline(self, person):
-        return selectors.person_timeline(person, before=self.request.GET.get("before"),
-                                         after=self.request.GET.get("after"))
+        return selectors.person_timeline(
+            person, before=self.request.GET.get("before"), after=self.request.GET.get("after")
+        )
 
     def timeline_context(self, person, timeline):
         return {
@@ -107,8 +126,10 @@ class PersonProfileView(PermissionBeforeScopeMixin, TimelineMixin, PersonalDataI
     page_title = "Person"
     profile_template_name = "sales/profile/person.html"
     # Inspect fields rendered here rather than by the model (models hold data): name -> (label, renderer).
-    rendered_fields = {"score_explanation_html": ("Score explanation", score_explanation_html),
-                       "stage_history_html": ("Stage history", stage_history_html)}
+    rendered_fields = {
+        "score_explanation_html": ("Score explanation", score_explanation_html),
+        "stage_history_html": ("Stage history", stage_history_html),
+    }
 
     def get_field_label(self, field_name, field):
         if field_name in self.rendered_fields:
@@ -134,9 +155,15 @@ class PersonProfileView(PermissionBeforeScopeMixin, TimelineMixin, PersonalDataI
     def get_header_buttons(self):
         buttons = list(super().get_header_buttons())
         if can_work_leads(self.request.user):
-            buttons.insert(0, HeaderButton("Sales feedback", url=reverse("leads_person:sales_feedback",
-                                                                         args=[self.object.pk]),
-                                           icon_name="success", priority=5))
+            buttons.insert(
+                0,
+                HeaderButton(
+                    "Sales feedback",
+                    url=reverse("leads_person:sales_feedback", args=[self.object.pk]),
+                    icon_name="success",
+                    priority=5,
+                ),
+            )
         return buttons
 
     def get(self, request, *args, **kwargs):
@@ -158,8 +185,15 @@ class PersonProfileView(PermissionBeforeScopeMixin, TimelineMixin, PersonalDataI
             owner_name=user_label(person.owner),
             stored_score=person.fit_score + person.interest_score,
             stage_since=person.stage_changed_at or person.created_at,
-            flags=[label for flag, label in (("is_test", "Test data"), ("is_competitor", "Competitor"),
-                                             ("is_personal_email", "Personal email")) if getattr(person, flag)],
+            flags=[
+                label
+                for flag, label in (
+                    ("is_test", "Test data"),
+                    ("is_competitor", "Competitor"),
+                    ("is_personal_email", "Personal email"),
+                )
+                if getattr(person, flag)
+            ],
             company_url=(reverse("leads_company:inspect", args=[person.company_id]) if person.company_id else ""),
             score=selectors.person_score(person),
             transitions=[(transition, user_label(transition.actor)) for transition in transitions],
@@ -192,7 +226,8 @@ class CompanyProfileView(PermissionBeforeScopeMixin, PersonalDataInspectView):
 
     def get_object(self, queryset=None):
         return get_object_or_404(
-            visible_companies(self.request.user, Company.objects.select_related("owner", "parent")), pk=self.pk)
+            visible_companies(self.request.user, Company.objects.select_related("owner", "parent")), pk=self.pk
+        )
 
     def get_template_names(self):
         return [self.profile_template_name]
@@ -212,10 +247,18 @@ class CompanyProfileView(PermissionBeforeScopeMixin, PersonalDataInspectView):
             company=company,
             summary=summary,
             owner_name=user_label(company.owner),
-            people=[(person, person_label(person, show_personal_data=show), user_label(person.owner),
-                     person.fit_score + person.interest_score) for person in summary.people],
-            activity=[(entry, person_label(entry.interaction.person, show_personal_data=show))
-                      for entry in summary.activity],
+            people=[
+                (
+                    person,
+                    person_label(person, show_personal_data=show),
+                    user_label(person.owner),
+                    person.fit_score + person.interest_score,
+                )
+                for person in summary.people
+            ],
+            activity=[
+                (entry, person_label(entry.interaction.person, show_personal_data=show)) for entry in summary.activity
+            ],
             people_shown=selectors.COMPANY_PEOPLE_SHOWN,
         )
         return context
@@ -231,12 +274,18 @@ class LeadInspectView(PermissionBeforeScopeMixin, PersonalDataInspectView):
     identifies the person (their email, the raw submission, the visitor id) is masked without the
     personal-data right."""
 
-    masked_fields = {"person": lambda person: person_label(person, show_personal_data=False) if person else "",
-                     "raw_payload": hide, "visitor_id": mask_identifier, "ip_address": mask_ip,
-                     # Cleaning quotes the rejected input in its reasons ("email 'x@y' is not valid"),
-                     # an error message may too, and a URL's query string can carry ?email=.
-                     "flag_reasons": hide, "processing_error": hide,
-                     "landing_page": without_query, "referrer": without_query}
+    masked_fields = {
+        "person": lambda person: person_label(person, show_personal_data=False) if person else "",
+        "raw_payload": hide,
+        "visitor_id": mask_identifier,
+        "ip_address": mask_ip,
+        # Cleaning quotes the rejected input in its reasons ("email 'x@y' is not valid"),
+        # an error message may too, and a URL's query string can carry ?email=.
+        "flag_reasons": hide,
+        "processing_error": hide,
+        "landing_page": without_query,
+        "referrer": without_query,
+    }
 
     def get_object(self, queryset=None):
         return get_object_or_404(visible_leads(self.request.user, Lead.objects.select_related("person")), pk=self.pk)
@@ -255,4 +304,3 @@ class LeadInspectView(PermissionBeforeScopeMixin, PersonalDataInspectView):
 def person_urls(viewset):
     """The person viewset's extra URLs for the profile: the timeline fragment."""
     return [path("timeline/<int:pk>/", viewset.construct_view(PersonTimelineView), name="timeline")]
-

@@ -76,18 +76,35 @@ def person_score(person: Person) -> ScoreSummary:
 
 def person_transitions(person: Person) -> tuple[list[StageTransition], bool]:
     """Stage moves newest first, with who made them; and whether older ones were left out."""
-    rows = list(StageTransition.objects.filter(person=person).select_related("actor")
-                .order_by("-occurred_at", "-pk")[:TRANSITIONS_SHOWN + 1])
+    rows = list(
+        StageTransition.objects.filter(person=person)
+        .select_related("actor")
+        .order_by("-occurred_at", "-pk")[: TRANSITIONS_SHOWN + 1]
+    )
     return rows[:TRANSITIONS_SHOWN], len(rows) > TRANSITIONS_SHOWN
 
 
 def person_leads(person: Person) -> tuple[list[Lead], bool]:
     """The person's captures newest first (only the columns the page shows; raw payloads stay in the
     database); and whether older ones were left out."""
-    rows = list(Lead.objects.filter(person=person)
-                .only("pk", "source", "origin_type", "origin_id", "origin_label", "utm_source", "utm_medium",
-                      "utm_campaign", "verdict", "received_at", "mapped_fields", "person_id")
-                .order_by("-received_at", "-pk")[:LEADS_SHOWN + 1])
+    rows = list(
+        Lead.objects.filter(person=person)
+        .only(
+            "pk",
+            "source",
+            "origin_type",
+            "origin_id",
+            "origin_label",
+            "utm_source",
+            "utm_medium",
+            "utm_campaign",
+            "verdict",
+            "received_at",
+            "mapped_fields",
+            "person_id",
+        )
+        .order_by("-received_at", "-pk")[: LEADS_SHOWN + 1]
+    )
     return rows[:LEADS_SHOWN], len(rows) > LEADS_SHOWN
 
 
@@ -123,12 +140,18 @@ def person_consent_history(person: Person, leads: list[Lead]) -> list[ConsentFac
         answer = lead_consent_answer(lead)
         where = lead.origin_label or lead.get_origin_type_display()
         if answer:
-            facts.append(ConsentFact(lead.received_at, f"Consent {Consent(answer).label.lower()}", where,
-                                     answer == Consent.GRANTED))
+            facts.append(
+                ConsentFact(
+                    lead.received_at, f"Consent {Consent(answer).label.lower()}", where, answer == Consent.GRANTED
+                )
+            )
         else:
             facts.append(ConsentFact(lead.received_at, "No consent answer", where, None))
-    unsubscribes = (Interaction.objects.filter(person=person, type=Interaction.Type.UNSUBSCRIBE)
-                    .only("occurred_at", "object_label").order_by("-occurred_at", "-pk")[:UNSUBSCRIBES_SHOWN])
+    unsubscribes = (
+        Interaction.objects.filter(person=person, type=Interaction.Type.UNSUBSCRIBE)
+        .only("occurred_at", "object_label")
+        .order_by("-occurred_at", "-pk")[:UNSUBSCRIBES_SHOWN]
+    )
     facts += [ConsentFact(row.occurred_at, "Unsubscribed", row.object_label or "Email", False) for row in unsubscribes]
     facts.sort(key=lambda fact: fact.at, reverse=True)
     return facts
@@ -200,27 +223,37 @@ def person_timeline(person: Person, *, before=None, after=None, size: int = TIME
     is more); the page a cursor came from is known to exist on the other side.
     """
     base = Interaction.objects.filter(person_id=person.pk).only(
-        "pk", "type", "occurred_at", "object_type", "object_id", "object_label", "person_id")
+        "pk", "type", "occurred_at", "object_type", "object_id", "object_label", "person_id"
+    )
     older_than, newer_than = parse_timeline_cursor(before), parse_timeline_cursor(after)
     if newer_than and not older_than:
         moment, pk = newer_than
-        rows = list(base.filter(Q(occurred_at__gt=moment) | Q(occurred_at=moment, pk__gt=pk))
-                    .order_by("occurred_at", "pk")[:size + 1])
+        rows = list(
+            base.filter(Q(occurred_at__gt=moment) | Q(occurred_at=moment, pk__gt=pk)).order_by("occurred_at", "pk")[
+                : size + 1
+            ]
+        )
         if len(rows) > size:
             rows = rows[:size]
             rows.reverse()
-            return TimelinePage([_entry(row) for row in rows], older_cursor=timeline_cursor(rows[-1]),
-                                newer_cursor=timeline_cursor(rows[0]))
+            return TimelinePage(
+                [_entry(row) for row in rows],
+                older_cursor=timeline_cursor(rows[-1]),
+                newer_cursor=timeline_cursor(rows[0]),
+            )
         # Back at the newest end: show the newest full page rather than a short one.
         older_than = None
     rows, newer = [], False
     if older_than:
         moment, pk = older_than
-        rows = list(base.filter(Q(occurred_at__lt=moment) | Q(occurred_at=moment, pk__lt=pk))
-                    .order_by("-occurred_at", "-pk")[:size + 1])
+        rows = list(
+            base.filter(Q(occurred_at__lt=moment) | Q(occurred_at=moment, pk__lt=pk)).order_by("-occurred_at", "-pk")[
+                : size + 1
+            ]
+        )
         newer = bool(rows)
     if not rows:  # no cursor, or one past the oldest end (the history changed): the newest page
-        rows = list(base.order_by("-occurred_at", "-pk")[:size + 1])
+        rows = list(base.order_by("-occurred_at", "-pk")[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     return TimelinePage(
@@ -262,10 +295,15 @@ def company_summary(company: Company, user) -> CompanySummary:
     """The company as `user` may see it: only their visible people count, in the list, the grade
     distribution, the totals and the activity (a rep learns nothing about colleagues' people here)."""
     people_qs = visible_people(user, Person.objects.filter(company=company))
-    people = list(people_qs.select_related("owner").order_by("-fit_score", "-interest_score", "pk")
-                  [:COMPANY_PEOPLE_SHOWN + 1])
-    per_grade = {row["grade"]: row for row in people_qs.order_by().values("grade").annotate(
-        n=Count("pk"), fit=Sum("fit_score"), interest=Sum("interest_score"))}
+    people = list(
+        people_qs.select_related("owner").order_by("-fit_score", "-interest_score", "pk")[: COMPANY_PEOPLE_SHOWN + 1]
+    )
+    per_grade = {
+        row["grade"]: row
+        for row in people_qs.order_by()
+        .values("grade")
+        .annotate(n=Count("pk"), fit=Sum("fit_score"), interest=Sum("interest_score"))
+    }
     counts = [(grade, per_grade[grade]["n"]) for grade in GRADES if grade in per_grade]
     other = sum(row["n"] for grade, row in per_grade.items() if grade not in GRADES)
     if other:
@@ -273,13 +311,24 @@ def company_summary(company: Company, user) -> CompanySummary:
     biggest = max((n for _, n in counts), default=0)
     bars = [GradeBar(grade, n, round(100 * n / biggest) if biggest else 0) for grade, n in counts]
     activity = list(
-        Interaction.objects.filter(person__in=people_qs.values("pk")).select_related("person")
-        .only("pk", "type", "occurred_at", "object_label", "person__id", "person__first_name",
-              "person__last_name", "person__email")
-        .order_by("-occurred_at", "-pk")[:COMPANY_ACTIVITY_SHOWN])
+        Interaction.objects.filter(person__in=people_qs.values("pk"))
+        .select_related("person")
+        .only(
+            "pk",
+            "type",
+            "occurred_at",
+            "object_label",
+            "person__id",
+            "person__first_name",
+            "person__last_name",
+            "person__email",
+        )
+        .order_by("-occurred_at", "-pk")[:COMPANY_ACTIVITY_SHOWN]
+    )
     subsidiaries = list(visible_companies(user, company.subsidiaries.all()).order_by("name")[:SUBSIDIARIES_SHOWN])
-    parent_visible = bool(company.parent_id) and visible_companies(
-        user, Company.objects.filter(pk=company.parent_id)).exists()
+    parent_visible = (
+        bool(company.parent_id) and visible_companies(user, Company.objects.filter(pk=company.parent_id)).exists()
+    )
     return CompanySummary(
         people=people[:COMPANY_PEOPLE_SHOWN],
         more_people=len(people) > COMPANY_PEOPLE_SHOWN,

@@ -32,17 +32,34 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 EDITOR, MARKETER, SALES_REP, SALES_MANAGER, DOOR_STAFF, ADMINISTRATOR = (
-    "Editor", "Marketer", "Sales rep", "Sales manager", "Door staff", "Administrator")
+    "Editor",
+    "Marketer",
+    "Sales rep",
+    "Sales manager",
+    "Door staff",
+    "Administrator",
+)
 
 ADMIN_ACCESS = ["wagtailadmin.access_admin"]
-CONTENT = [f"{app}.{action}_{model}" for app, model in (("wagtailimages", "image"), ("wagtaildocs", "document"))
-           for action in ("add", "change", "choose")] + [
-    f"cms.{action}_{snippet}" for snippet in ("industry", "topic", "product", "author", "calltoaction")
-    for action in ("add", "change", "view")]
+CONTENT = [
+    f"{app}.{action}_{model}"
+    for app, model in (("wagtailimages", "image"), ("wagtaildocs", "document"))
+    for action in ("add", "change", "choose")
+] + [
+    f"cms.{action}_{snippet}"
+    for snippet in ("industry", "topic", "product", "author", "calltoaction")
+    for action in ("add", "change", "view")
+]
 # The sales workspace's lists and profiles (scoped by sales.access), saved filters, exports.
 LEAD_STORE_READ = ["leads.view_person", "leads.view_company", "leads.view_lead"]
-SALES_READ = [*LEAD_STORE_READ, "leads.export_people", "sales.add_savedfilter", "sales.change_savedfilter",
-              "sales.delete_savedfilter", "sales.view_savedfilter"]
+SALES_READ = [
+    *LEAD_STORE_READ,
+    "leads.export_people",
+    "sales.add_savedfilter",
+    "sales.change_savedfilter",
+    "sales.delete_savedfilter",
+    "sales.view_savedfilter",
+]
 # Accept, reject, reassign, mark: sales' own moves (marketers read the funnel, they don't work it).
 SALES_WORK = [*SALES_READ, "leads.work_leads"]
 # "Register someone" on an event, for a customer (it brings the events listing, published events only).
@@ -50,44 +67,94 @@ REGISTER_SOMEONE = ["events.add_registration"]
 # The door: check-in by search, ticket scan and walk-ins (it brings the events listing too).
 CHECK_IN = ["events.check_in_registration"]
 MARKETING = [
-    "leads.view_scoringrule", "leads.add_scoringrule", "leads.change_scoringrule", "leads.delete_scoringrule",
-    "leads.view_interaction", "leads.view_salesrep", "leads.change_leadstoresettings",
-    "leads.view_personal_data", "leads.view_all_people",
-    "leadforms.import_leads", "leadforms.view_consentpolicy", "leadforms.change_consentpolicy",
-    "leadforms.view_consentrecord", "leadforms.view_rejectedsubmission",
-    "personalization.add_segment", "personalization.change_segment", "personalization.delete_segment",
+    "leads.view_scoringrule",
+    "leads.add_scoringrule",
+    "leads.change_scoringrule",
+    "leads.delete_scoringrule",
+    "leads.view_interaction",
+    "leads.view_salesrep",
+    "leads.change_leadstoresettings",
+    "leads.view_personal_data",
+    "leads.view_all_people",
+    "leadforms.import_leads",
+    "leadforms.view_consentpolicy",
+    "leadforms.change_consentpolicy",
+    "leadforms.view_consentrecord",
+    "leadforms.view_rejectedsubmission",
+    "personalization.add_segment",
+    "personalization.change_segment",
+    "personalization.delete_segment",
     "personalization.view_segment",
-    "events.add_event", "events.change_event", "events.delete_event", "events.view_event",
-    "events.view_registration", "events.change_registration", *CHECK_IN,
-    "events.add_speaker", "events.change_speaker", "events.view_speaker",
-    "events.view_eventemailtemplate", "events.change_eventemailtemplate",
+    "events.add_event",
+    "events.change_event",
+    "events.delete_event",
+    "events.view_event",
+    "events.view_registration",
+    "events.change_registration",
+    *CHECK_IN,
+    "events.add_speaker",
+    "events.change_speaker",
+    "events.view_speaker",
+    "events.view_eventemailtemplate",
+    "events.change_eventemailtemplate",
     # The Outbox: every email the product sends, and "Send again" for failed ones (addresses masked
     # without leads.view_personal_data, which this role has).
-    "outbox.view_outgoingemail", "outbox.send_again_outgoingemail",
+    "outbox.view_outgoingemail",
+    "outbox.send_again_outgoingemail",
 ]
 
 ROLES: dict[str, dict] = {
     EDITOR: {"permissions": [*ADMIN_ACCESS, *CONTENT], "pages": ["add", "change", "publish"]},
-    MARKETER: {"permissions": [*ADMIN_ACCESS, *CONTENT, *SALES_READ, *MARKETING],
-               "pages": ["add", "change", "publish"]},
+    MARKETER: {
+        "permissions": [*ADMIN_ACCESS, *CONTENT, *SALES_READ, *MARKETING],
+        "pages": ["add", "change", "publish"],
+    },
     SALES_REP: {"permissions": [*ADMIN_ACCESS, *SALES_WORK, *REGISTER_SOMEONE], "pages": []},
-    SALES_MANAGER: {"permissions": [*ADMIN_ACCESS, *SALES_WORK, *REGISTER_SOMEONE, "leads.view_personal_data",
-                                    "leads.view_team_people"], "pages": []},
+    SALES_MANAGER: {
+        "permissions": [
+            *ADMIN_ACCESS,
+            *SALES_WORK,
+            *REGISTER_SOMEONE,
+            "leads.view_personal_data",
+            "leads.view_team_people",
+        ],
+        "pages": [],
+    },
     DOOR_STAFF: {"permissions": [*ADMIN_ACCESS, *CHECK_IN], "pages": []},
-    ADMINISTRATOR: {"permissions": [*ADMIN_ACCESS, *CONTENT, *SALES_WORK, *MARKETING, "sales.view_audit_log",
-                                    "sales.view_exportjob", "leads.change_person", "leads.change_company",
-                                    "leads.add_salesrep", "leads.change_salesrep", "leads.delete_salesrep",
-                                    "leads.view_crmdelivery", "leads.change_crmdelivery",
-                                    "auth.add_user", "auth.change_user", "auth.delete_user", "auth.add_group",
-                                    "auth.change_group", "auth.delete_group"],
-                    "pages": ["add", "change", "publish", "bulk_delete", "lock", "unlock"]},
+    ADMINISTRATOR: {
+        "permissions": [
+            *ADMIN_ACCESS,
+            *CONTENT,
+            *SALES_WORK,
+            *MARKETING,
+            "sales.view_audit_log",
+            "sales.view_exportjob",
+            "leads.change_person",
+            "leads.change_company",
+            "leads.add_salesrep",
+            "leads.change_salesrep",
+            "leads.delete_salesrep",
+            "leads.view_crmdelivery",
+            "leads.change_crmdelivery",
+            "auth.add_user",
+            "auth.change_user",
+            "auth.delete_user",
+            "auth.add_group",
+            "auth.change_group",
+            "auth.delete_group",
+        ],
+        "pages": ["add", "change", "publish", "bulk_delete", "lock", "unlock"],
+    },
 }
 
 
 def _permissions(names: list[str]) -> list[Permission]:
     wanted = {tuple(name.split(".", 1)) for name in names}
-    found = [p for p in Permission.objects.filter(codename__in={c for _, c in wanted}).select_related("content_type")
-             if (p.content_type.app_label, p.codename) in wanted]
+    found = [
+        p
+        for p in Permission.objects.filter(codename__in={c for _, c in wanted}).select_related("content_type")
+        if (p.content_type.app_label, p.codename) in wanted
+    ]
     return found
 
 
@@ -104,14 +171,16 @@ def roles_ensure() -> dict[str, Group]:
         group.permissions.add(*_permissions(role["permissions"]))
         if root_page is not None:
             for codename in role["pages"]:
-                permission = Permission.objects.filter(content_type__app_label="wagtailcore",
-                                                       codename=f"{codename}_page").first()
+                permission = Permission.objects.filter(
+                    content_type__app_label="wagtailcore", codename=f"{codename}_page"
+                ).first()
                 if permission:
                     GroupPagePermission.objects.get_or_create(group=group, page=root_page, permission=permission)
         if root_collection is not None:
             for permission in group.permissions.filter(content_type__app_label__in=["wagtailimages", "wagtaildocs"]):
-                GroupCollectionPermission.objects.get_or_create(group=group, collection=root_collection,
-                                                                permission=permission)
+                GroupCollectionPermission.objects.get_or_create(
+                    group=group, collection=root_collection, permission=permission
+                )
         groups[name] = group
     return groups
 

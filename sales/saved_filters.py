@@ -39,11 +39,42 @@ LIST_CHOICES = [(value, label) for value, label in ListName.choices if value in 
 # The lists' filter parameters (sales.filters; the contract the lists are built to). Whatever else the
 # filter sets declare is accepted too (see param_names), so a filter added there can be saved at once.
 LIST_PARAMS = {
-    ListName.PEOPLE: {"source", "period", "date_from", "date_to", "grade", "score_min", "score_max", "stage", "owner",
-                      "country", "industry", "company_size", "utm_campaign", "verdict", "q"},
+    ListName.PEOPLE: {
+        "source",
+        "period",
+        "date_from",
+        "date_to",
+        "grade",
+        "score_min",
+        "score_max",
+        "stage",
+        "owner",
+        "country",
+        "industry",
+        "company_size",
+        "utm_campaign",
+        "verdict",
+        "q",
+    },
     ListName.COMPANIES: {"industry", "company_size", "country", "owner", "grade", "is_key_account", "q"},
-    ListName.LEADS: {"source", "origin_type", "period", "date_from", "date_to", "grade", "stage", "owner", "country",
-                     "industry", "company_size", "utm_campaign", "verdict", "score_min", "score_max", "q"},
+    ListName.LEADS: {
+        "source",
+        "origin_type",
+        "period",
+        "date_from",
+        "date_to",
+        "grade",
+        "stage",
+        "owner",
+        "country",
+        "industry",
+        "company_size",
+        "utm_campaign",
+        "verdict",
+        "score_min",
+        "score_max",
+        "q",
+    },
 }
 # Kept although not a filter: the list's sort order is part of "my hottest leads".
 ORDERING_PARAM = "ordering"
@@ -106,8 +137,9 @@ def query_clean(list_name: str, raw: str) -> str:
 
 def query_checked(query: str) -> str:
     if len(query) > QUERY_MAX_LENGTH:
-        raise QueryError(f"These filters are too long to save ({len(query):,} characters; "
-                         f"at most {QUERY_MAX_LENGTH:,}).")
+        raise QueryError(
+            f"These filters are too long to save ({len(query):,} characters; at most {QUERY_MAX_LENGTH:,})."
+        )
     return query
 
 
@@ -189,23 +221,29 @@ def saved_filter_context(request, list_name: str) -> dict:
         if saved_filter.is_current and (current is None or saved_filter.owner_id == user.pk):
             current = saved_filter
     has_filters = query_has_filters(query)
-    return {"saved_filter_bar": {
-        "list_name": list_name,
-        "index_url": list_url(list_name),
-        "query": query,
-        "has_filters": has_filters,
-        "count": len(filters),
-        "mine": [f for f in filters if f.owner_id == user.pk],
-        "shared": [f for f in filters if f.owner_id != user.pk],
-        "current": current,
-        "problem": problem,
-        # Saved already by this user: nothing to save again (somebody else's shared one may be copied).
-        "can_save": (has_filters and not problem and not (current and current.owner_id == user.pk)
-                     and user.has_perm("sales.add_savedfilter")),
-        "create_url": reverse("sales_saved_filters:create"),
-        "manage_url": reverse("sales_saved_filters:index"),
-        "name_max_length": SavedFilter._meta.get_field("name").max_length,
-    }}
+    return {
+        "saved_filter_bar": {
+            "list_name": list_name,
+            "index_url": list_url(list_name),
+            "query": query,
+            "has_filters": has_filters,
+            "count": len(filters),
+            "mine": [f for f in filters if f.owner_id == user.pk],
+            "shared": [f for f in filters if f.owner_id != user.pk],
+            "current": current,
+            "problem": problem,
+            # Saved already by this user: nothing to save again (somebody else's shared one may be copied).
+            "can_save": (
+                has_filters
+                and not problem
+                and not (current and current.owner_id == user.pk)
+                and user.has_perm("sales.add_savedfilter")
+            ),
+            "create_url": reverse("sales_saved_filters:create"),
+            "manage_url": reverse("sales_saved_filters:index"),
+            "name_max_length": SavedFilter._meta.get_field("name").max_length,
+        }
+    }
 
 
 def _pairs(query_dict):
@@ -238,8 +276,9 @@ class SavedFilterForm(forms.ModelForm):
         if name and list_name:
             # The database says no to a duplicate as well (sales_saved_filter_unique_name); this says it on
             # the field, and ignores case so "MQLs" and "mqls" don't sit side by side in the menu.
-            clash = (SavedFilter.objects.filter(owner_id=self.instance.owner_id, list_name=list_name,
-                                                name__iexact=name).exclude(pk=self.instance.pk))
+            clash = SavedFilter.objects.filter(
+                owner_id=self.instance.owner_id, list_name=list_name, name__iexact=name
+            ).exclude(pk=self.instance.pk)
             if clash.exists():
                 self.add_error("name", duplicate_name_message(name, list_name))
         query = cleaned.get("query", self.instance.query) or ""
@@ -259,9 +298,11 @@ class SavedFilterCreateForm(SavedFilterForm):
 
     list_name = forms.ChoiceField(label="List", choices=LIST_CHOICES)
     query = forms.CharField(
-        label="Filters", required=False, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="The list's query string, e.g. stage=mql&owner=me&period=this_week. Unknown parameters are "
-                  "left out.")
+        label="Filters",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The list's query string, e.g. stage=mql&owner=me&period=this_week. Unknown parameters are left out.",
+    )
 
     class Meta(SavedFilterForm.Meta):
         fields = ["name", "list_name", "query", "is_shared"]
@@ -315,10 +356,13 @@ class SavedFilterIndexView(generic.IndexView):
             NameColumn("name", label="Name", sort_key="name", get_url=apply_url, view=self),
             Column("list_name", label="List", accessor="get_list_name_display", sort_key="list_name"),
             Column("query", label="Filters", accessor=lambda f: query_describe(f.query)),
-            Column("is_shared", label="Shared", accessor=lambda f: "Shared" if f.is_shared else "Private",
-                   sort_key="is_shared"),
-            Column("owner", label="Owner",
-                   accessor=lambda f: "You" if f.owner_id == user.pk else owner_label(f.owner)),
+            Column(
+                "is_shared",
+                label="Shared",
+                accessor=lambda f: "Shared" if f.is_shared else "Private",
+                sort_key="is_shared",
+            ),
+            Column("owner", label="Owner", accessor=lambda f: "You" if f.owner_id == user.pk else owner_label(f.owner)),
             DateColumn("updated_at", label="Updated", sort_key="updated_at"),
         ]
 
@@ -359,8 +403,10 @@ class SavedFilterCreateView(DuplicateNameMixin, generic.CreateView):
     def get_initial(self):
         # GET ?list=people&query=... : the same form as the bar's, on a page of its own.
         list_name = self.request.GET.get("list", "")
-        return {"list_name": list_name if list_name in LIST_INDEX_URLS else ListName.PEOPLE,
-                "query": self.request.GET.get("query", "")[:QUERY_MAX_LENGTH]}
+        return {
+            "list_name": list_name if list_name in LIST_INDEX_URLS else ListName.PEOPLE,
+            "query": self.request.GET.get("query", "")[:QUERY_MAX_LENGTH],
+        }
 
     def get_success_url(self):
         return apply_url(self.object)
@@ -400,8 +446,8 @@ class SavedFilterViewSet(ModelViewSet):
     def get_common_view_kwargs(self, **kwargs):
         # No history, usage or copy screens (see get_urlpatterns); saving happens from a list.
         return super().get_common_view_kwargs(
-            **{"history_url_name": None, "usage_url_name": None, "add_url_name": self.get_url_name("create"),
-               **kwargs})
+            **{"history_url_name": None, "usage_url_name": None, "add_url_name": self.get_url_name("create"), **kwargs}
+        )
 
     def get_index_view_kwargs(self, **kwargs):
         return super().get_index_view_kwargs(add_url_name=None, **kwargs)
@@ -430,13 +476,21 @@ def saved_filters_demo(owner, *, whitepaper=None) -> list[SavedFilter]:
     if origin is not None:
         origin_id, title = origin
         suffix = ", grades A1-B2"
-        wanted.append((f"{str(title)[:100 - len(suffix)]}{suffix}", ListName.PEOPLE,
-                       [("source", f"content:{origin_id}"), *(("grade", grade) for grade in DEMO_GRADES)]))
+        wanted.append(
+            (
+                f"{str(title)[: 100 - len(suffix)]}{suffix}",
+                ListName.PEOPLE,
+                [("source", f"content:{origin_id}"), *(("grade", grade) for grade in DEMO_GRADES)],
+            )
+        )
     saved = []
     for name, list_name, pairs in wanted:
         saved_filter, _ = SavedFilter.objects.update_or_create(
-            owner=owner, list_name=list_name, name=name,
-            defaults={"query": query_canonical(list_name, pairs), "is_shared": True})
+            owner=owner,
+            list_name=list_name,
+            name=name,
+            defaults={"query": query_canonical(list_name, pairs), "is_shared": True},
+        )
         saved.append(saved_filter)
     return saved
 
@@ -444,12 +498,28 @@ def saved_filters_demo(owner, *, whitepaper=None) -> list[SavedFilter]:
 def _first_whitepaper():
     from leads.models import Lead
 
-    origins = (Lead.objects.filter(origin_type=Lead.OriginType.CONTENT).exclude(origin_id="")
-               .values_list("origin_id", flat=True).distinct().order_by())
-    ids = sorted(origins, key=lambda value: (not (value.isascii() and value.isdigit()),
-                                             int(value) if value.isascii() and value.isdigit() else 0, value))
+    origins = (
+        Lead.objects.filter(origin_type=Lead.OriginType.CONTENT)
+        .exclude(origin_id="")
+        .values_list("origin_id", flat=True)
+        .distinct()
+        .order_by()
+    )
+    ids = sorted(
+        origins,
+        key=lambda value: (
+            not (value.isascii() and value.isdigit()),
+            int(value) if value.isascii() and value.isdigit() else 0,
+            value,
+        ),
+    )
     if not ids:
         return None
-    label = (Lead.objects.filter(origin_type=Lead.OriginType.CONTENT, origin_id=ids[0]).exclude(origin_label="")
-             .order_by("-received_at").values_list("origin_label", flat=True).first())
+    label = (
+        Lead.objects.filter(origin_type=Lead.OriginType.CONTENT, origin_id=ids[0])
+        .exclude(origin_label="")
+        .order_by("-received_at")
+        .values_list("origin_label", flat=True)
+        .first()
+    )
     return ids[0], label or f"Whitepaper {ids[0]}"

@@ -30,11 +30,12 @@ def _score(path=""):
 
 
 BASE = {
-    "people": (lambda: Person.objects.select_related("company", "owner").annotate(score=_score()),
-               visible_people),
+    "people": (lambda: Person.objects.select_related("company", "owner").annotate(score=_score()), visible_people),
     "companies": (lambda: Company.objects.select_related("owner"), visible_companies),
-    "leads": (lambda: Lead.objects.select_related("person__company", "person__owner").annotate(
-        score=_score("person__")), visible_leads),
+    "leads": (
+        lambda: Lead.objects.select_related("person__company", "person__owner").annotate(score=_score("person__")),
+        visible_leads,
+    ),
 }
 
 # What each list can be sorted by. Every key is non-null and has an index to walk at a million rows
@@ -149,8 +150,11 @@ def _person_term(term: str, path: str, personal_data: bool) -> Q:
     """One word against a person: names and company for everybody; the email only with the right to see
     it. Without it an address is found only when typed in full (a rep can check "do we have jane@x.com?"),
     never by parts, so the masked addresses cannot be spelled out letter by letter."""
-    condition = (Q(**{f"{path}first_name__icontains": term}) | Q(**{f"{path}last_name__icontains": term})
-                 | Q(**{f"{path}company__name__icontains": term}))
+    condition = (
+        Q(**{f"{path}first_name__icontains": term})
+        | Q(**{f"{path}last_name__icontains": term})
+        | Q(**{f"{path}company__name__icontains": term})
+    )
     if "@" in term:
         if term.startswith("@"):  # a domain: masked addresses show it anyway
             return condition | Q(**{f"{path}email_key__icontains": term.lower()})
@@ -170,8 +174,11 @@ def search(list_name: str, queryset, query, *, personal_data: bool):
         if list_name == "people":
             condition = _person_term(term, "", personal_data)
         elif list_name == "leads":
-            condition = (_person_term(term, "person__", personal_data) | Q(origin_label__icontains=term)
-                         | Q(utm_campaign__icontains=term))
+            condition = (
+                _person_term(term, "person__", personal_data)
+                | Q(origin_label__icontains=term)
+                | Q(utm_campaign__icontains=term)
+            )
         else:
             domains = CompanyDomain.objects.filter(company=OuterRef("pk"), domain__icontains=term.lower())
             condition = Q(name__icontains=term) | Q(Exists(domains))
@@ -190,7 +197,7 @@ def people_last_activity(person_ids) -> dict[int, object]:
 def company_people_facts(user, company_ids) -> dict[int, dict]:
     """{company id: {"people": n, "best_grade": "A1"}} counting only the people `user` may see."""
     people = visible_people(user, Person.objects.filter(company_id__in=list(company_ids)))
-    rows = people.order_by().values("company_id").annotate(
-        people=Count("pk"), best_grade=Min(NullIf("grade", Value(""))))
+    rows = (
+        people.order_by().values("company_id").annotate(people=Count("pk"), best_grade=Min(NullIf("grade", Value(""))))
+    )
     return {row["company_id"]: {"people": row["people"], "best_grade": row["best_grade"] or ""} for row in rows}
-

@@ -32,9 +32,11 @@ logger = logging.getLogger(__name__)
 
 REASON_MAX = 500
 # Accepting moves someone to SQL; people already past it are not pulled back by a stray click.
-NOT_ACCEPTABLE = {Stage.SQL: "already Sales qualified (SQL)",
-                  Stage.OPPORTUNITY: "already an opportunity (past SQL)",
-                  Stage.CUSTOMER: "already a customer (past SQL)"}
+NOT_ACCEPTABLE = {
+    Stage.SQL: "already Sales qualified (SQL)",
+    Stage.OPPORTUNITY: "already an opportunity (past SQL)",
+    Stage.CUSTOMER: "already a customer (past SQL)",
+}
 # Rejecting is sales' answer to a lead or MQL (or an SQL that turned out wrong). Nurture again would
 # charge the penalty twice; opportunities and customers are moved with "mark", not rejected.
 REJECTABLE = {Stage.LEAD, Stage.MQL, Stage.SQL}
@@ -93,8 +95,13 @@ def people_accept(people, *, actor, note: str = "") -> Outcome:
     def why_not(person):
         return NOT_ACCEPTABLE.get(person.stage, "")
 
-    return _each(people, actor, Outcome("accept", to_stage=Stage.SQL), why_not,
-                 lambda person: sales_accept(person, actor=actor, note=note))
+    return _each(
+        people,
+        actor,
+        Outcome("accept", to_stage=Stage.SQL),
+        why_not,
+        lambda person: sales_accept(person, actor=actor, note=note),
+    )
 
 
 def people_reject(people, *, actor, reason: str) -> Outcome:
@@ -110,8 +117,13 @@ def people_reject(people, *, actor, reason: str) -> Outcome:
             return "already in nurture (rejected before)"
         return f"is {Stage(person.stage).label}: only leads, MQLs and SQLs can be rejected"
 
-    return _each(people, actor, Outcome("reject", to_stage=Stage.NURTURE), why_not,
-                 lambda person: sales_reject(person, actor=actor, reason=reason[:REASON_MAX]))
+    return _each(
+        people,
+        actor,
+        Outcome("reject", to_stage=Stage.NURTURE),
+        why_not,
+        lambda person: sales_reject(person, actor=actor, reason=reason[:REASON_MAX]),
+    )
 
 
 def people_mark(people, stage: str, *, actor, reason: str = "") -> Outcome:
@@ -124,8 +136,13 @@ def people_mark(people, stage: str, *, actor, reason: str = "") -> Outcome:
     def why_not(person):
         return f"already {label}" if person.stage == stage else ""
 
-    return _each(people, actor, Outcome("mark", to_stage=stage), why_not,
-                 lambda person: sales_mark(person, stage, actor=actor, reason=reason))
+    return _each(
+        people,
+        actor,
+        Outcome("mark", to_stage=stage),
+        why_not,
+        lambda person: sales_mark(person, stage, actor=actor, reason=reason),
+    )
 
 
 def people_reassign(people, *, actor, owner, note: str = "") -> Outcome:
@@ -170,6 +187,10 @@ def _locked(people, actor) -> list[Person]:
         ids = people.values("pk")
     else:
         ids = [person.pk for person in people]
-    queryset = (Person.objects.filter(pk__in=ids).select_related("owner", "company")
-                .select_for_update(of=("self",)).order_by("pk"))
+    queryset = (
+        Person.objects.filter(pk__in=ids)
+        .select_related("owner", "company")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
     return list(visible_people(actor, queryset))

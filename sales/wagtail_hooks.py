@@ -80,19 +80,59 @@ class PersonViewSet(ModelViewSet):
     menu_label = "People"
     add_to_admin_menu = False
     # Columns and filters: sales.listing and sales.filters; rows: sales.selectors.list_queryset.
-    list_display = ["name", "company", "stage", "grade", "score", "owner", "country", "last_activity", "created_at",
-                    "converted_at", "consent"]  # the last two only on a whitepaper's/event's/form's lead list
+    list_display = [
+        "name",
+        "company",
+        "stage",
+        "grade",
+        "score",
+        "owner",
+        "country",
+        "last_activity",
+        "created_at",
+        "converted_at",
+        "consent",
+    ]  # the last two only on a whitepaper's/event's/form's lead list
     filterset_class = PeopleFilterSet
     search_fields = ["first_name", "last_name", "email", "company__name"]  # searched by sales.selectors.search
     ordering = "-created_at"
     list_per_page = 50
     # No list_export: exports go through sales.exports (the listing's Export button), audit-logged and masked.
     inspect_view_enabled = True
-    inspect_view_fields = ["email", "first_name", "last_name", "phone", "job_title", "seniority", "country",
-                           "company", "consent", "do_not_contact", "stage", "owner", "fit_score", "interest_score",
-                           "grade", "score_explanation_html", "stage_history_html", "created_at"]
-    form_fields = ["first_name", "last_name", "phone", "job_title", "seniority", "country", "company", "consent",
-                   "do_not_contact", "owner", "is_test", "is_competitor"]
+    inspect_view_fields = [
+        "email",
+        "first_name",
+        "last_name",
+        "phone",
+        "job_title",
+        "seniority",
+        "country",
+        "company",
+        "consent",
+        "do_not_contact",
+        "stage",
+        "owner",
+        "fit_score",
+        "interest_score",
+        "grade",
+        "score_explanation_html",
+        "stage_history_html",
+        "created_at",
+    ]
+    form_fields = [
+        "first_name",
+        "last_name",
+        "phone",
+        "job_title",
+        "seniority",
+        "country",
+        "company",
+        "consent",
+        "do_not_contact",
+        "owner",
+        "is_test",
+        "is_competitor",
+    ]
 
     def get_urlpatterns(self):
         return [*super().get_urlpatterns(), *actions.person_urls(self), *profile.person_urls(self)]
@@ -118,8 +158,17 @@ class CompanyViewSet(ModelViewSet):
     ordering = "name"
     list_per_page = 50
     inspect_view_enabled = True
-    form_fields = ["name", "industry", "employee_band", "employee_count", "country", "funding_stage",
-                   "is_key_account", "owner", "parent"]
+    form_fields = [
+        "name",
+        "industry",
+        "employee_band",
+        "employee_count",
+        "country",
+        "funding_stage",
+        "is_key_account",
+        "owner",
+        "parent",
+    ]
 
 
 class LeadViewSet(ModelViewSet):
@@ -137,16 +186,41 @@ class LeadViewSet(ModelViewSet):
     ordering = "-received_at"
     list_per_page = 50
     inspect_view_enabled = True
-    inspect_view_fields = ["lid", "source", "origin_type", "origin_label", "person", "verdict", "flag_reasons",
-                           "status", "processing_error", "attempts", "utm_source", "utm_medium", "utm_campaign",
-                           "referrer", "landing_page", "visitor_id", "received_at", "processed_at", "raw_payload"]
+    inspect_view_fields = [
+        "lid",
+        "source",
+        "origin_type",
+        "origin_label",
+        "person",
+        "verdict",
+        "flag_reasons",
+        "status",
+        "processing_error",
+        "attempts",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "referrer",
+        "landing_page",
+        "visitor_id",
+        "received_at",
+        "processed_at",
+        "raw_payload",
+    ]
     permission_policy = record_only(Lead)
     form_fields = ["origin_label"]
 
 
 # Each screen of the workspace, in menu order. Modules add theirs here (one name each).
-SALES_MENU = [PersonViewSet, CompanyViewSet, LeadViewSet, audit.AuditLogViewSet, lead_lists.LeadListViewSet,
-              saved_filters.SavedFilterViewSet, ExportViewSet]
+SALES_MENU = [
+    PersonViewSet,
+    CompanyViewSet,
+    LeadViewSet,
+    audit.AuditLogViewSet,
+    lead_lists.LeadListViewSet,
+    saved_filters.SavedFilterViewSet,
+    ExportViewSet,
+]
 
 
 class SalesViewSetGroup(ViewSetGroup):

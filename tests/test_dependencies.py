@@ -59,5 +59,6 @@ def test_the_installed_packages_are_the_locked_versions():
             continue
         if installed != version:
             drifted.append(f"{name}: {installed} installed, {version} locked")
-    assert not drifted, "install with `pip install -c requirements.lock -e '.[dev]'` (make test does):\n" + \
-        "\n".join(drifted)
+    assert not drifted, "install with `pip install -c requirements.lock -e '.[dev]'` (make test does):\n" + "\n".join(
+        drifted
+    )

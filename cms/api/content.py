@@ -62,9 +62,12 @@ class ValidatedFieldsFilter(FieldsFilter):
         fields = set(view.get_available_fields(queryset.model, db_fields_only=True))
         for name in sorted(fields.intersection(request.GET)):
             if _holds_whole_numbers(queryset.model, name) and not all(
-                    _fits_the_database(value) for value in request.GET.getlist(name)):
-                raise BadRequestError(f"field filter error: {name} must be a whole number from "
-                                      f"{-DATABASE_INT_MAX - 1} to {DATABASE_INT_MAX}")
+                _fits_the_database(value) for value in request.GET.getlist(name)
+            ):
+                raise BadRequestError(
+                    f"field filter error: {name} must be a whole number from "
+                    f"{-DATABASE_INT_MAX - 1} to {DATABASE_INT_MAX}"
+                )
         try:
             return super().filter_queryset(request, queryset, view)
         except (ValueError, ValidationError, TypeError) as exc:
@@ -81,8 +84,11 @@ class _WithoutTaxonomies:
         self._view = view
 
     def get_available_fields(self, model, db_fields_only=False):
-        return [name for name in self._view.get_available_fields(model, db_fields_only=db_fields_only)
-                if name not in TaxonomyFilter.TAXONOMIES]
+        return [
+            name
+            for name in self._view.get_available_fields(model, db_fields_only=db_fields_only)
+            if name not in TaxonomyFilter.TAXONOMIES
+        ]
 
     def __getattr__(self, name):
         return getattr(self._view, name)
@@ -128,8 +134,9 @@ class ContentSearchFilter(SearchFilter):
             return get_search_backend().search(query, queryset, order_by_relevance="order" not in request.GET)
         except (FilterFieldError, OrderByFieldError) as exc:
             verb = "filter" if isinstance(exc, FilterFieldError) else "order"
-            raise BadRequestError(f"cannot {verb} by '{exc.field_name}' while searching "
-                                  "(field is not indexed)") from exc
+            raise BadRequestError(
+                f"cannot {verb} by '{exc.field_name}' while searching (field is not indexed)"
+            ) from exc
 
 
 class TaxonomyFilter(BaseFilterBackend):
@@ -190,8 +197,11 @@ class ServedHtmlUrlField(PageHtmlUrlField):
 class ServedPageParentField(PageParentField):
     def to_representation(self, value):
         serializer_class = wagtail_serializer_class(
-            value.__class__, ["id", "type", "detail_url", "html_url", "title"],
-            meta_fields=["type", "detail_url", "html_url"], base=ContentPageSerializer)
+            value.__class__,
+            ["id", "type", "detail_url", "html_url", "title"],
+            meta_fields=["type", "detail_url", "html_url"],
+            base=ContentPageSerializer,
+        )
         return serializer_class(context=self.context).to_representation(value)
 
 
@@ -237,8 +247,10 @@ class ContentPagesAPIViewSet(PagesAPIViewSet):
         from personalization.selectors import api_token_valid
 
         if request.GET.get("variants") == "all" and not api_token_valid(request):
-            raise PermissionDenied("variants=all needs an API token: send Authorization: Bearer <token> "
-                                   "with one of PERSONALIZATION_API_TOKENS.")
+            raise PermissionDenied(
+                "variants=all needs an API token: send Authorization: Bearer <token> "
+                "with one of PERSONALIZATION_API_TOKENS."
+            )
         if request.GET.get("variants") not in (None, "all"):
             raise BadRequestError("variants: the only accepted value is 'all'.")
         instance = self.get_object()

@@ -54,7 +54,6 @@ class CaseStudyRelatedWhitepapersField(Field):
         return [whitepaper.card_representation(request) for whitepaper in page.live_related_whitepapers]
 
 
-
 class EventDetailsField(Field):
     """An event page's event, as a front end needs it (the events app's own representation)."""
 

@@ -87,14 +87,17 @@ def site_info(request):
     if site is None:
         return Status(404, {"detail": "No site is configured for this host."})
     site_settings = SiteSettings.for_site(site)
-    return Status(200, {
-        "name": site.site_name or site.hostname,
-        "organisation_name": site_settings.organisation_name,
-        "tagline": site_settings.tagline,
-        "root_url": site.root_url,
-        "root_page_id": site.root_page_id,
-        "content_api": request.build_absolute_uri("/api/v2/"),
-    })
+    return Status(
+        200,
+        {
+            "name": site.site_name or site.hostname,
+            "organisation_name": site_settings.organisation_name,
+            "tagline": site_settings.tagline,
+            "root_url": site.root_url,
+            "root_page_id": site.root_page_id,
+            "content_api": request.build_absolute_uri("/api/v2/"),
+        },
+    )
 
 
 api.add_router("/forms", forms_router)

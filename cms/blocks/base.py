@@ -34,9 +34,7 @@ class LinkBlock(blocks.StructBlock):
         value = super().clean(value)
         if bool(value.get("page")) == bool(value.get("url")):
             message = "Choose a page or enter an external URL (one of them, not both)."
-            raise StructBlockValidationError(
-                block_errors={"page": ErrorList([ValidationError(message)])}
-            )
+            raise StructBlockValidationError(block_errors={"page": ErrorList([ValidationError(message)])})
         return value
 
     def get_api_representation(self, value, context=None):

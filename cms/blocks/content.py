@@ -26,9 +26,7 @@ class CallToActionBlock(blocks.StructBlock):
     """A reusable call to action, chosen from the CallToAction snippets."""
 
     call_to_action = SnippetChooserBlock("cms.CallToAction")
-    style = blocks.ChoiceBlock(
-        choices=[("banner", "Banner"), ("inline", "Inline")], default="banner"
-    )
+    style = blocks.ChoiceBlock(choices=[("banner", "Banner"), ("inline", "Inline")], default="banner")
 
     class Meta:
         icon = "pick"
@@ -89,9 +87,7 @@ class CardGridBlock(blocks.StructBlock):
             selector = latest_case_studies
         else:
             return []
-        return list(
-            selector(topic=value.get("topic"), industry=value.get("industry"))[: value.get("limit") or 3]
-        )
+        return list(selector(topic=value.get("topic"), industry=value.get("industry"))[: value.get("limit") or 3])
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)
@@ -204,8 +200,11 @@ class RecommendedContentBlock(blocks.StructBlock):
 
     heading = blocks.CharBlock(max_length=120, required=False, default="Recommended for you")
     source = blocks.ChoiceBlock(
-        choices=[("both", "Whitepapers and case studies"), ("whitepapers", "Whitepapers"),
-                 ("case_studies", "Case studies")],
+        choices=[
+            ("both", "Whitepapers and case studies"),
+            ("whitepapers", "Whitepapers"),
+            ("case_studies", "Case studies"),
+        ],
         default="both",
     )
     limit = blocks.IntegerBlock(default=3, min_value=1, max_value=12)
@@ -236,9 +235,7 @@ class ContentBlock(blocks.StreamBlock):
     """The blocks a body, and each variant of a personalised body block, is made of."""
 
     hero = HeroBlock()
-    rich_text = blocks.RichTextBlock(
-        features=RICH_TEXT_FEATURES, template="blocks/rich_text.html", icon="pilcrow"
-    )
+    rich_text = blocks.RichTextBlock(features=RICH_TEXT_FEATURES, template="blocks/rich_text.html", icon="pilcrow")
     call_to_action = CallToActionBlock()
     card_grid = CardGridBlock()
     recommended = RecommendedContentBlock()

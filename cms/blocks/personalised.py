@@ -37,8 +37,13 @@ class PersonalisedBlock(blocks.StructBlock):
         segments = [variant.get("segment") for variant in value.get("variants") or []]
         ids = [segment.pk for segment in segments if segment is not None]
         if len(ids) != len(set(ids)):
-            raise StructBlockValidationError(block_errors={"variants": ErrorList([ValidationError(
-                "Each segment can have one variant in a block; merge the duplicates.")])})
+            raise StructBlockValidationError(
+                block_errors={
+                    "variants": ErrorList(
+                        [ValidationError("Each segment can have one variant in a block; merge the duplicates.")]
+                    )
+                }
+            )
         return value
 
     def resolve(self, value, context):
@@ -67,8 +72,11 @@ class PersonalisedBlock(blocks.StructBlock):
 
         context = super().get_context(value, parent_context=parent_context)
         chosen, content, key = self.resolve(value, parent_context)
-        context.update(variant_content=content, variant_segment=chosen["segment"] if chosen else None,
-                       variant_key=signed_key(key) if key else "")
+        context.update(
+            variant_content=content,
+            variant_segment=chosen["segment"] if chosen else None,
+            variant_key=signed_key(key) if key else "",
+        )
         return context
 
     def get_api_representation(self, value, context=None):
@@ -83,9 +91,12 @@ class PersonalisedBlock(blocks.StructBlock):
                 "personalised": True,
                 "default": content_block.get_api_representation(value.get("default"), context),
                 "variants": [
-                    {"segment": _segment_representation(variant["segment"]),
-                     "content": content_block.get_api_representation(variant["content"], context)}
-                    for variant in value.get("variants") or [] if variant.get("segment") is not None
+                    {
+                        "segment": _segment_representation(variant["segment"]),
+                        "content": content_block.get_api_representation(variant["content"], context),
+                    }
+                    for variant in value.get("variants") or []
+                    if variant.get("segment") is not None
                 ],
             }
         chosen, content, key = self.resolve(value, context)
@@ -102,12 +113,15 @@ def _segment_representation(segment):
 
 
 class PersonalisedHeroBlock(PersonalisedBlock):
-    default = blocks.StreamBlock([("hero", HeroBlock())], required=False, max_num=1,
-                                 help_text="Shown to visitors in none of the segments below")
+    default = blocks.StreamBlock(
+        [("hero", HeroBlock())], required=False, max_num=1, help_text="Shown to visitors in none of the segments below"
+    )
     variants = blocks.ListBlock(
-        blocks.StructBlock([("segment", SegmentChooserBlock()),
-                            ("content", blocks.StreamBlock([("hero", HeroBlock())], max_num=1))],
-                           icon="group", label="Variant"),
+        blocks.StructBlock(
+            [("segment", SegmentChooserBlock()), ("content", blocks.StreamBlock([("hero", HeroBlock())], max_num=1))],
+            icon="group",
+            label="Variant",
+        ),
         default=[],
     )
 
@@ -115,8 +129,9 @@ class PersonalisedHeroBlock(PersonalisedBlock):
 class PersonalisedContentBlock(PersonalisedBlock):
     default = ContentBlock(required=False, help_text="Shown to visitors in none of the segments below")
     variants = blocks.ListBlock(
-        blocks.StructBlock([("segment", SegmentChooserBlock()), ("content", ContentBlock())],
-                           icon="group", label="Variant"),
+        blocks.StructBlock(
+            [("segment", SegmentChooserBlock()), ("content", ContentBlock())], icon="group", label="Variant"
+        ),
         default=[],
     )
 

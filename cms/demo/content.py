@@ -53,15 +53,27 @@ OFFICIAL_PAGES = [
         "intro": "Every account, every buying signal and every next step in one place, "
         "so marketing and sales work the same list.",
         "sections": [
-            ("Unify your signals", "Connect your CRM, website, product usage and intent data in minutes. "
-             "Northwind Signal resolves people and companies into one record with a full history."),
-            ("Score what matters", "Fit and interest scores, explained line by line, with decay that "
-             "keeps last quarter's webinar from outranking yesterday's pricing-page visit."),
-            ("Route in real time", "Weighted, availability-aware round-robin and territories send every "
-             "qualified lead to the right rep within seconds."),
+            (
+                "Unify your signals",
+                "Connect your CRM, website, product usage and intent data in minutes. "
+                "Northwind Signal resolves people and companies into one record with a full history.",
+            ),
+            (
+                "Score what matters",
+                "Fit and interest scores, explained line by line, with decay that "
+                "keeps last quarter's webinar from outranking yesterday's pricing-page visit.",
+            ),
+            (
+                "Route in real time",
+                "Weighted, availability-aware round-robin and territories send every "
+                "qualified lead to the right rep within seconds.",
+            ),
         ],
-        "metrics": [("42%", "more pipeline from the same traffic"), ("3x", "faster lead response"),
-                    ("99.95%", "uptime SLA")],
+        "metrics": [
+            ("42%", "more pipeline from the same traffic"),
+            ("3x", "faster lead response"),
+            ("99.95%", "uptime SLA"),
+        ],
     },
     {
         "slug": "solutions",
@@ -69,12 +81,17 @@ OFFICIAL_PAGES = [
         "intro": "Marketing, sales development and revenue operations get the same truth, "
         "shaped for the way they work.",
         "sections": [
-            ("For marketing", "Prove which content creates pipeline, not just clicks. Gated content, events "
-             "and campaigns all report into the same funnel."),
-            ("For sales", "Start every day with a prioritised list and the full story of each account on "
-             "one screen."),
-            ("For revenue operations", "Change scoring, routing and stages without a ticket to IT, with "
-             "every change versioned and reversible."),
+            (
+                "For marketing",
+                "Prove which content creates pipeline, not just clicks. Gated content, events "
+                "and campaigns all report into the same funnel.",
+            ),
+            ("For sales", "Start every day with a prioritised list and the full story of each account on one screen."),
+            (
+                "For revenue operations",
+                "Change scoring, routing and stages without a ticket to IT, with "
+                "every change versioned and reversible.",
+            ),
         ],
         "metrics": [],
     },
@@ -84,19 +101,29 @@ OFFICIAL_PAGES = [
         "intro": "Start with the essentials and add seats and modules as your team grows. "
         "Every plan includes unlimited contacts.",
         "sections": [
-            ("Team", "For growing teams: scoring, routing, gated content and up to 10 seats. "
-             "From €1,200 per month, billed annually."),
-            ("Business", "For multi-team revenue organisations: territories, custom stages, SSO and "
-             "a dedicated success manager."),
-            ("Enterprise", "For regulated and global companies: data residency, audit exports, "
-             "custom contracts and 24/7 support."),
+            (
+                "Team",
+                "For growing teams: scoring, routing, gated content and up to 10 seats. "
+                "From €1,200 per month, billed annually.",
+            ),
+            (
+                "Business",
+                "For multi-team revenue organisations: territories, custom stages, SSO and "
+                "a dedicated success manager.",
+            ),
+            (
+                "Enterprise",
+                "For regulated and global companies: data residency, audit exports, custom contracts and 24/7 support.",
+            ),
         ],
         "metrics": [],
         "faq": [
             ("Is there a free trial?", "Yes: 14 days on your own data, no credit card required."),
             ("Do you charge per contact?", "No. Every plan includes unlimited contacts and companies."),
-            ("Where is my data stored?", "In the EU (Frankfurt) or the US (Virginia), your choice. "
-             "Enterprise plans can choose other regions."),
+            (
+                "Where is my data stored?",
+                "In the EU (Frankfurt) or the US (Virginia), your choice. Enterprise plans can choose other regions.",
+            ),
         ],
     },
     {
@@ -105,10 +132,15 @@ OFFICIAL_PAGES = [
         "intro": "We started Northwind Signal in 2019 because our own sales and marketing teams "
         "argued about whose list was right. Now 600 companies work from one.",
         "sections": [
-            ("Our mission", "Make every B2B conversation start from what the customer actually did and "
-             "needs, not from a guess."),
-            ("How we work", "Remote-first across Lisbon, Berlin and Toronto. Customer-funded, "
-             "profitable, and deliberately boring about security."),
+            (
+                "Our mission",
+                "Make every B2B conversation start from what the customer actually did and needs, not from a guess.",
+            ),
+            (
+                "How we work",
+                "Remote-first across Lisbon, Berlin and Toronto. Customer-funded, "
+                "profitable, and deliberately boring about security.",
+            ),
         ],
         "metrics": [("600+", "customers"), ("38", "countries"), ("120", "people")],
     },
@@ -118,106 +150,239 @@ OFFICIAL_PAGES = [
         "intro": "ISO 27001 certified, SOC 2 Type II audited, GDPR-ready by design.",
         "sections": [
             ("Certifications", "ISO 27001:2022 and SOC 2 Type II reports are available under NDA."),
-            ("Data protection", "Encryption in transit and at rest, EU data residency, a published "
-             "sub-processor list and a data processing agreement in every contract."),
-            ("Responsible disclosure", "Report a vulnerability to security@northwind-signal.example; "
-             "we answer within 24 hours."),
+            (
+                "Data protection",
+                "Encryption in transit and at rest, EU data residency, a published "
+                "sub-processor list and a data processing agreement in every contract.",
+            ),
+            (
+                "Responsible disclosure",
+                "Report a vulnerability to security@northwind-signal.example; we answer within 24 hours.",
+            ),
         ],
         "metrics": [],
     },
 ]
 
 WHITEPAPER_SECTIONS = [
-    ("Executive summary", "Revenue teams that share one definition of a qualified lead grow pipeline "
-     "faster than those that do not. In our survey of 412 B2B companies, the difference was 27 "
-     "percentage points of year-on-year growth.\n\nThis paper explains what those teams do "
-     "differently, and how to start."),
-    ("Where the funnel leaks", "Most leads are lost between marketing and sales: slow routing, unclear "
-     "ownership and scores nobody trusts. Half of all inbound leads in our sample waited more than "
-     "a day for a first response."),
-    ("A practical framework", "Start with fit: the companies and roles you can serve. Add interest: "
-     "what they did, recently. Agree the threshold for a hand-off, and measure stage velocity "
-     "every week.\n\nThen automate the boring parts: enrichment, de-duplication and routing."),
-    ("Checklist", "One owner per lead. One definition of an MQL. A response-time target under one "
-     "hour. A weekly review of rejected leads with reasons."),
+    (
+        "Executive summary",
+        "Revenue teams that share one definition of a qualified lead grow pipeline "
+        "faster than those that do not. In our survey of 412 B2B companies, the difference was 27 "
+        "percentage points of year-on-year growth.\n\nThis paper explains what those teams do "
+        "differently, and how to start.",
+    ),
+    (
+        "Where the funnel leaks",
+        "Most leads are lost between marketing and sales: slow routing, unclear "
+        "ownership and scores nobody trusts. Half of all inbound leads in our sample waited more than "
+        "a day for a first response.",
+    ),
+    (
+        "A practical framework",
+        "Start with fit: the companies and roles you can serve. Add interest: "
+        "what they did, recently. Agree the threshold for a hand-off, and measure stage velocity "
+        "every week.\n\nThen automate the boring parts: enrichment, de-duplication and routing.",
+    ),
+    (
+        "Checklist",
+        "One owner per lead. One definition of an MQL. A response-time target under one "
+        "hour. A weekly review of rejected leads with reasons.",
+    ),
 ]
 
 WHITEPAPERS = [
-    ("The State of B2B Revenue Operations 2026", "state-of-revops-2026",
-     "Benchmarks from 412 B2B companies on pipeline, conversion and speed to lead.",
-     ["revenue-operations"], ["software", "banking"], 0, True),
-    ("AI Lead Scoring Without the Black Box", "explainable-ai-lead-scoring",
-     "How to build fit and interest scores your sales team trusts, with explanations for every point.",
-     ["ai-automation", "revenue-operations"], ["software"], 0, True),
-    ("Data Governance for Marketing Teams", "data-governance-for-marketing",
-     "Consent, retention and data quality rules that keep your CRM clean and your lawyers calm.",
-     ["data-governance", "security-compliance"], ["banking", "healthcare"], 2, True),
-    ("Account-Based Marketing in Regulated Industries", "abm-regulated-industries",
-     "Running ABM programmes when every message needs a compliance review.",
-     ["abm"], ["banking", "healthcare"], 1, True),
-    ("Speed to Lead: The One-Hour Rule", "speed-to-lead",
-     "Why leads contacted within an hour convert seven times better, and how to get there.",
-     ["revenue-operations", "customer-experience"], ["retail", "software"], 1, False),
-    ("Modernising Manufacturing Sales", "manufacturing-sales-modernisation",
-     "From distributor spreadsheets to a shared pipeline: a playbook for industrial companies.",
-     ["revenue-operations", "ai-automation"], ["manufacturing", "logistics"], 3, True),
-    ("Security Questionnaires, Answered", "security-questionnaires-answered",
-     "A field guide for sales engineers: answer security reviews in days, not weeks.",
-     ["security-compliance"], ["software", "healthcare"], 3, False),
-    ("The Customer Experience Dividend", "customer-experience-dividend",
-     "Quantifying what a consistent buyer journey is worth across marketing, sales and success.",
-     ["customer-experience"], ["retail", "logistics"], 2, True),
+    (
+        "The State of B2B Revenue Operations 2026",
+        "state-of-revops-2026",
+        "Benchmarks from 412 B2B companies on pipeline, conversion and speed to lead.",
+        ["revenue-operations"],
+        ["software", "banking"],
+        0,
+        True,
+    ),
+    (
+        "AI Lead Scoring Without the Black Box",
+        "explainable-ai-lead-scoring",
+        "How to build fit and interest scores your sales team trusts, with explanations for every point.",
+        ["ai-automation", "revenue-operations"],
+        ["software"],
+        0,
+        True,
+    ),
+    (
+        "Data Governance for Marketing Teams",
+        "data-governance-for-marketing",
+        "Consent, retention and data quality rules that keep your CRM clean and your lawyers calm.",
+        ["data-governance", "security-compliance"],
+        ["banking", "healthcare"],
+        2,
+        True,
+    ),
+    (
+        "Account-Based Marketing in Regulated Industries",
+        "abm-regulated-industries",
+        "Running ABM programmes when every message needs a compliance review.",
+        ["abm"],
+        ["banking", "healthcare"],
+        1,
+        True,
+    ),
+    (
+        "Speed to Lead: The One-Hour Rule",
+        "speed-to-lead",
+        "Why leads contacted within an hour convert seven times better, and how to get there.",
+        ["revenue-operations", "customer-experience"],
+        ["retail", "software"],
+        1,
+        False,
+    ),
+    (
+        "Modernising Manufacturing Sales",
+        "manufacturing-sales-modernisation",
+        "From distributor spreadsheets to a shared pipeline: a playbook for industrial companies.",
+        ["revenue-operations", "ai-automation"],
+        ["manufacturing", "logistics"],
+        3,
+        True,
+    ),
+    (
+        "Security Questionnaires, Answered",
+        "security-questionnaires-answered",
+        "A field guide for sales engineers: answer security reviews in days, not weeks.",
+        ["security-compliance"],
+        ["software", "healthcare"],
+        3,
+        False,
+    ),
+    (
+        "The Customer Experience Dividend",
+        "customer-experience-dividend",
+        "Quantifying what a consistent buyer journey is worth across marketing, sales and success.",
+        ["customer-experience"],
+        ["retail", "logistics"],
+        2,
+        True,
+    ),
 ]
 
 CASE_STUDIES = [
-    ("Meridian Bank", "meridian-bank", "banking", "5000+", "emea", ["signal-analytics", "signal-routing"],
-     ["revenue-operations", "security-compliance"],
-     "How Meridian Bank cut lead response time from two days to 40 minutes",
-     [("40 min", "median first response"), ("+31%", "qualified pipeline"), ("0", "compliance findings")],
-     "We finally have one list of who to call, and compliance signed it off in a week.",
-     "Laura Chen", "Head of Commercial Banking Growth"),
-    ("Atlas Health", "atlas-health", "healthcare", "1000-4999", "na", ["signal-analytics"],
-     ["data-governance", "customer-experience"],
-     "Atlas Health unified 14 data sources into one view of every hospital account",
-     [("14", "sources unified"), ("-62%", "duplicate records"), ("2.4x", "event-to-meeting rate")],
-     "Our reps stopped arguing with the data and started using it.",
-     "Marcus Reid", "VP Sales Operations"),
-    ("Kestrel Manufacturing", "kestrel-manufacturing", "manufacturing", "1000-4999", "emea",
-     ["signal-routing", "signal-connect"], ["revenue-operations", "ai-automation"],
-     "Kestrel moved 300 distributors from spreadsheets to a shared pipeline",
-     [("300", "distributors onboarded"), ("+18%", "win rate"), ("5 days", "to go live per region")],
-     "Territories that used to take a quarter to change now take an afternoon.",
-     "Anja Novak", "Director of Channel Sales"),
-    ("Brightline Software", "brightline-software", "software", "250-999", "na",
-     ["signal-analytics", "signal-routing"], ["ai-automation", "abm"],
-     "Brightline doubled demo bookings with explainable lead scoring",
-     [("2x", "demo bookings"), ("-45%", "rejected MQLs"), ("11 days", "shorter sales cycle")],
-     "Sales trusts the score because they can see why it's high.",
-     "Devon Park", "Head of Demand Generation"),
-    ("Parcelo Logistics", "parcelo-logistics", "logistics", "5000+", "emea", ["signal-connect"],
-     ["customer-experience", "revenue-operations"],
-     "Parcelo routes 20,000 inbound requests a month to the right depot team",
-     [("20k", "requests routed monthly"), ("98%", "routed without manual triage"), ("4 min", "average routing time")],
-     "Every request lands with a team that can actually answer it.",
-     "Sofia Almeida", "Head of Customer Operations"),
-    ("Harbour & Finch", "harbour-and-finch", "retail", "250-999", "emea", ["signal-analytics"],
-     ["customer-experience", "abm"],
-     "Harbour & Finch turned wholesale buyers' content downloads into a qualified pipeline",
-     [("+52%", "wholesale pipeline"), ("3x", "content-to-meeting conversion"), ("6 weeks", "payback")],
-     "We can see which lookbook a buyer read before the first call.",
-     "Oliver Grant", "Wholesale Director"),
-    ("Northgate Insurance", "northgate-insurance", "banking", "1000-4999", "na",
-     ["signal-routing"], ["security-compliance", "data-governance"],
-     "Northgate Insurance enforced consent rules across 12 broker channels",
-     [("12", "broker channels governed"), ("100%", "consent captured"), ("-70%", "manual audits")],
-     "Consent is recorded once and respected everywhere, automatically.",
-     "Rachel Okafor", "Chief Data Officer"),
-    ("Vireo Diagnostics", "vireo-diagnostics", "healthcare", "50-249", "apac",
-     ["signal-analytics", "signal-connect"], ["abm", "revenue-operations"],
-     "Vireo Diagnostics built an ABM programme for 400 target laboratories",
-     [("400", "target accounts"), ("+64%", "engaged accounts"), ("9", "new enterprise deals")],
-     "A small team now runs an account-based programme that looks like a big one.",
-     "Ken Watanabe", "Marketing Lead, APAC"),
+    (
+        "Meridian Bank",
+        "meridian-bank",
+        "banking",
+        "5000+",
+        "emea",
+        ["signal-analytics", "signal-routing"],
+        ["revenue-operations", "security-compliance"],
+        "How Meridian Bank cut lead response time from two days to 40 minutes",
+        [("40 min", "median first response"), ("+31%", "qualified pipeline"), ("0", "compliance findings")],
+        "We finally have one list of who to call, and compliance signed it off in a week.",
+        "Laura Chen",
+        "Head of Commercial Banking Growth",
+    ),
+    (
+        "Atlas Health",
+        "atlas-health",
+        "healthcare",
+        "1000-4999",
+        "na",
+        ["signal-analytics"],
+        ["data-governance", "customer-experience"],
+        "Atlas Health unified 14 data sources into one view of every hospital account",
+        [("14", "sources unified"), ("-62%", "duplicate records"), ("2.4x", "event-to-meeting rate")],
+        "Our reps stopped arguing with the data and started using it.",
+        "Marcus Reid",
+        "VP Sales Operations",
+    ),
+    (
+        "Kestrel Manufacturing",
+        "kestrel-manufacturing",
+        "manufacturing",
+        "1000-4999",
+        "emea",
+        ["signal-routing", "signal-connect"],
+        ["revenue-operations", "ai-automation"],
+        "Kestrel moved 300 distributors from spreadsheets to a shared pipeline",
+        [("300", "distributors onboarded"), ("+18%", "win rate"), ("5 days", "to go live per region")],
+        "Territories that used to take a quarter to change now take an afternoon.",
+        "Anja Novak",
+        "Director of Channel Sales",
+    ),
+    (
+        "Brightline Software",
+        "brightline-software",
+        "software",
+        "250-999",
+        "na",
+        ["signal-analytics", "signal-routing"],
+        ["ai-automation", "abm"],
+        "Brightline doubled demo bookings with explainable lead scoring",
+        [("2x", "demo bookings"), ("-45%", "rejected MQLs"), ("11 days", "shorter sales cycle")],
+        "Sales trusts the score because they can see why it's high.",
+        "Devon Park",
+        "Head of Demand Generation",
+    ),
+    (
+        "Parcelo Logistics",
+        "parcelo-logistics",
+        "logistics",
+        "5000+",
+        "emea",
+        ["signal-connect"],
+        ["customer-experience", "revenue-operations"],
+        "Parcelo routes 20,000 inbound requests a month to the right depot team",
+        [
+            ("20k", "requests routed monthly"),
+            ("98%", "routed without manual triage"),
+            ("4 min", "average routing time"),
+        ],
+        "Every request lands with a team that can actually answer it.",
+        "Sofia Almeida",
+        "Head of Customer Operations",
+    ),
+    (
+        "Harbour & Finch",
+        "harbour-and-finch",
+        "retail",
+        "250-999",
+        "emea",
+        ["signal-analytics"],
+        ["customer-experience", "abm"],
+        "Harbour & Finch turned wholesale buyers' content downloads into a qualified pipeline",
+        [("+52%", "wholesale pipeline"), ("3x", "content-to-meeting conversion"), ("6 weeks", "payback")],
+        "We can see which lookbook a buyer read before the first call.",
+        "Oliver Grant",
+        "Wholesale Director",
+    ),
+    (
+        "Northgate Insurance",
+        "northgate-insurance",
+        "banking",
+        "1000-4999",
+        "na",
+        ["signal-routing"],
+        ["security-compliance", "data-governance"],
+        "Northgate Insurance enforced consent rules across 12 broker channels",
+        [("12", "broker channels governed"), ("100%", "consent captured"), ("-70%", "manual audits")],
+        "Consent is recorded once and respected everywhere, automatically.",
+        "Rachel Okafor",
+        "Chief Data Officer",
+    ),
+    (
+        "Vireo Diagnostics",
+        "vireo-diagnostics",
+        "healthcare",
+        "50-249",
+        "apac",
+        ["signal-analytics", "signal-connect"],
+        ["abm", "revenue-operations"],
+        "Vireo Diagnostics built an ABM programme for 400 target laboratories",
+        [("400", "target accounts"), ("+64%", "engaged accounts"), ("9", "new enterprise deals")],
+        "A small team now runs an account-based programme that looks like a big one.",
+        "Ken Watanabe",
+        "Marketing Lead, APAC",
+    ),
 ]
 
 CUSTOMER_LOGOS = ["Meridian Bank", "Atlas Health", "Kestrel", "Brightline", "Parcelo", "Northgate"]
@@ -225,11 +390,11 @@ CUSTOMER_LOGOS = ["Meridian Bank", "Atlas Health", "Kestrel", "Brightline", "Par
 
 # The questions every demo form starts with: label, type, saved as, required, progressive, choices.
 WHO_YOU_ARE = [
-        ("Work email", "email", "email", True, False, ""),
-        ("First name", "singleline", "first_name", True, False, ""),
-        ("Last name", "singleline", "last_name", True, False, ""),
-        ("Company", "singleline", "company", True, False, ""),
-        ("Country", "dropdown", "country", True, False, ""),
+    ("Work email", "email", "email", True, False, ""),
+    ("First name", "singleline", "first_name", True, False, ""),
+    ("Last name", "singleline", "last_name", True, False, ""),
+    ("Company", "singleline", "company", True, False, ""),
+    ("Country", "dropdown", "country", True, False, ""),
 ]
 
 # The contact-sales page is a form page (see lead forms below), not a standard page.
@@ -258,12 +423,23 @@ WHITEPAPER_GATE = {
         ("Job title", "singleline", "job_title", False, True, ""),
         ("Company size", "dropdown", "employee_band", False, True, ""),
         ("Phone", "singleline", "phone", False, True, ""),
-        ("Industry", "dropdown", "industry", False, True,
-         "banking\nhealthcare\nmanufacturing\nsoftware\nretail\nlogistics\nother"),
+        (
+            "Industry",
+            "dropdown",
+            "industry",
+            False,
+            True,
+            "banking\nhealthcare\nmanufacturing\nsoftware\nretail\nlogistics\nother",
+        ),
     ],
 }
 # Countries outside the EU/EEA and UK defaults: a notice is enough in the US.
 CONSENT_POLICIES = [
-    ("US", False, False, "We'll occasionally email you research and event invitations. Every email has an "
-     "unsubscribe link, and our privacy notice explains how we use your details."),
+    (
+        "US",
+        False,
+        False,
+        "We'll occasionally email you research and event invitations. Every email has an "
+        "unsubscribe link, and our privacy notice explains how we use your details.",
+    ),
 ]

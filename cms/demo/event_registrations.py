@@ -40,17 +40,30 @@ class DemoRegistrations:
     # --- who registers ---
     def demo_people(self) -> list[Person]:
         return list(
-            Person.objects.filter(company__name__in=DEMO_COMPANIES, is_test=False, is_competitor=False,
-                                  is_personal_email=False, do_not_contact=False)
-            .exclude(first_name="").exclude(last_name="").select_related("company").order_by("pk")[:80]
+            Person.objects.filter(
+                company__name__in=DEMO_COMPANIES,
+                is_test=False,
+                is_competitor=False,
+                is_personal_email=False,
+                do_not_contact=False,
+            )
+            .exclude(first_name="")
+            .exclude(last_name="")
+            .select_related("company")
+            .order_by("pk")[:80]
         )
 
     def demo_users(self) -> dict:
         User = get_user_model()
-        users = {user.username: user for user in User.objects.filter(
-            username__in=[self.staff_username, "sara.keller", "tom.hughes"])}
-        return {"staff": users.get(self.staff_username), "sara": users.get("sara.keller"),
-                "tom": users.get("tom.hughes")}
+        users = {
+            user.username: user
+            for user in User.objects.filter(username__in=[self.staff_username, "sara.keller", "tom.hughes"])
+        }
+        return {
+            "staff": users.get(self.staff_username),
+            "sara": users.get("sara.keller"),
+            "tom": users.get("tom.hughes"),
+        }
 
     def pick(self, offset: int, n: int) -> list[Person]:
         """n different demo people, starting at offset (events share some people: regulars)."""
@@ -63,19 +76,34 @@ class DemoRegistrations:
     def settle(self, when, registrations):
         """Move what the services just stamped with "now" to the moment it happened in the story."""
         regs = Registration.objects.filter(pk__in=[registration.pk for registration in registrations])
-        regs.update(**{name: Case(When(**{f"{name}__gte": self.started}, then=Value(when)), default=F(name))
-                       for name in ("registered_at", "queued_at", "decided_at", "cancelled_at", "checked_in_at")})
+        regs.update(
+            **{
+                name: Case(When(**{f"{name}__gte": self.started}, then=Value(when)), default=F(name))
+                for name in ("registered_at", "queued_at", "decided_at", "cancelled_at", "checked_in_at")
+            }
+        )
         OutgoingEmail.objects.filter(registration__in=regs, created_at__gte=self.started).update(created_at=when)
 
     def register(self, event, person, when, *, invited_by=None) -> Registration:
         """A visitor fills in the registration form on the landing page (lead capture, then the registration)."""
-        fields = {"email": person.email, "first_name": person.first_name, "last_name": person.last_name,
-                  "company": person.company.name if person.company else "", "job_title": person.job_title,
-                  "country": person.country}
+        fields = {
+            "email": person.email,
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "company": person.company.name if person.company else "",
+            "job_title": person.job_title,
+            "country": person.country,
+        }
         lead = lead_capture(
-            source="form", payload=fields, fields=fields, origin_type="event", origin_id=str(event.pk),
-            origin_label=event.title, origin_topics=[tag.slug for tag in event.topics.all()],
-            interaction_type=Interaction.Type.EVENT_REGISTERED, received_at=when,
+            source="form",
+            payload=fields,
+            fields=fields,
+            origin_type="event",
+            origin_id=str(event.pk),
+            origin_label=event.title,
+            origin_topics=[tag.slug for tag in event.topics.all()],
+            interaction_type=Interaction.Type.EVENT_REGISTERED,
+            received_at=when,
         )
         registration = registration_from_lead(event, lead, invited_by=invited_by, backfill=True).registration
         self.settle(when, [registration])
@@ -83,13 +111,20 @@ class DemoRegistrations:
         return registration
 
     def register_all(self, event, people, first, last, **kwargs) -> list[Registration]:
-        return [self.register(event, person, when, **kwargs)
-                for person, when in zip(people, self.spread(first, last, len(people)), strict=True)]
+        return [
+            self.register(event, person, when, **kwargs)
+            for person, when in zip(people, self.spread(first, last, len(people)), strict=True)
+        ]
 
     def on_behalf(self, event, person, user) -> Registration:
         """A salesperson registers a contact from the admin (today: the capture is stamped now)."""
-        fields = {"email": person.email, "first_name": person.first_name, "last_name": person.last_name,
-                  "company": person.company.name if person.company else "", "job_title": person.job_title}
+        fields = {
+            "email": person.email,
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "company": person.company.name if person.company else "",
+            "job_title": person.job_title,
+        }
         return registration_on_behalf(event, fields=fields, user=user).registration
 
     def approve(self, registration, when):
@@ -107,9 +142,12 @@ class DemoRegistrations:
 
     def check_in(self, registration, when):
         checked = registration_check_in(registration, user=self.users["staff"]).registration
-        Interaction.objects.filter(type=Interaction.Type.EVENT_ATTENDED, object_type="event",
-                                   object_id=str(checked.event_id), occurred_at=checked.checked_in_at,
-                                   ).update(occurred_at=when)
+        Interaction.objects.filter(
+            type=Interaction.Type.EVENT_ATTENDED,
+            object_type="event",
+            object_id=str(checked.event_id),
+            occurred_at=checked.checked_in_at,
+        ).update(occurred_at=when)
         self.settle(when, [checked])
         person = Person.objects.filter(email_key=checked.email_key).values_list("pk", flat=True).first()
         if person:
@@ -118,20 +156,23 @@ class DemoRegistrations:
     def after_the_event(self, event):
         """What the scheduler does once an event has ended: no-shows, then thank-you and missed-you emails
         (under its own keys, so it never sends them again)."""
-        Registration.objects.filter(event=event, status=Registration.Status.APPROVED,
-                                    checked_in_at__isnull=True).update(status=Registration.Status.NO_SHOW)
+        Registration.objects.filter(
+            event=event, status=Registration.Status.APPROVED, checked_in_at__isnull=True
+        ).update(status=Registration.Status.NO_SHOW)
         seats_recount(event)  # no-shows hold no seat: the counter counts approved and attended only
         registrations = Registration.objects.filter(event=event)
         emails_queue_for(registrations.filter(status=Registration.Status.ATTENDED), EmailKind.THANK_YOU, "thank_you")
         emails_queue_for(registrations.filter(status=Registration.Status.NO_SHOW), EmailKind.MISSED_YOU, "missed_you")
         OutgoingEmail.objects.filter(registration__event=event, key__in=["thank_you", "missed_you"]).update(
-            created_at=event.ends_at + timedelta(hours=2))
+            created_at=event.ends_at + timedelta(hours=2)
+        )
 
     # --- registrations per event ---
     def webinar_registrations(self, event):
         people = self.pick(0, 17)
-        registrations = self.register_all(event, people[:16], self.now - timedelta(days=9),
-                                          self.now - timedelta(hours=3))
+        registrations = self.register_all(
+            event, people[:16], self.now - timedelta(days=9), self.now - timedelta(hours=3)
+        )
         if len(registrations) > 4:
             self.cancel(registrations[4], self.now - timedelta(days=2))  # "can't make it after all"
         if len(people) == 17:
@@ -139,8 +180,9 @@ class DemoRegistrations:
 
     def meetup_registrations(self, event):
         people = self.pick(12, 13)
-        registrations = self.register_all(event, people[:12], self.now - timedelta(days=6),
-                                          self.now - timedelta(hours=5))
+        registrations = self.register_all(
+            event, people[:12], self.now - timedelta(days=6), self.now - timedelta(hours=5)
+        )
         # The team has worked through the first eight requests: six in, two not this time; four wait.
         for number, registration in enumerate(registrations[:8]):
             when = registration.registered_at + timedelta(hours=20)
@@ -179,14 +221,17 @@ class DemoRegistrations:
         event_cancel(event)
         when = self.now - timedelta(days=3)
         OutgoingEmail.objects.filter(registration__event=event, kind=outbox_kind(EmailKind.EVENT_CANCELLED)).update(
-            created_at=when)
-        Registration.objects.filter(event=event, status=Registration.Status.CANCELLED,
-                                    cancelled_at__isnull=True).update(cancelled_at=when)
+            created_at=when
+        )
+        Registration.objects.filter(
+            event=event, status=Registration.Status.CANCELLED, cancelled_at__isnull=True
+        ).update(cancelled_at=when)
 
     def past_webinar_registrations(self, event):
         people = self.pick(4, 14)
-        registrations = self.register_all(event, people, event.starts_at - timedelta(days=18),
-                                          event.starts_at - timedelta(hours=2))
+        registrations = self.register_all(
+            event, people, event.starts_at - timedelta(days=18), event.starts_at - timedelta(hours=2)
+        )
         for number, registration in enumerate(registrations):
             if number % 3 != 2:  # two in three joined the stream
                 self.check_in(registration, event.starts_at + timedelta(minutes=number % 6 - 3))
@@ -194,8 +239,9 @@ class DemoRegistrations:
 
     def past_meetup_registrations(self, event):
         people = self.pick(40, 13)
-        registrations = self.register_all(event, people[:12], event.starts_at - timedelta(days=24),
-                                          event.starts_at - timedelta(days=1))
+        registrations = self.register_all(
+            event, people[:12], event.starts_at - timedelta(days=24), event.starts_at - timedelta(days=1)
+        )
         if len(registrations) > 3:
             self.cancel(registrations[3], event.starts_at - timedelta(days=2))
         for number, registration in enumerate(registrations):
@@ -204,12 +250,25 @@ class DemoRegistrations:
         if len(people) == 13:  # a walk-in, let in at the door
             walk_in = people[12]
             when = event.starts_at + timedelta(minutes=40)
-            fields = {"email": walk_in.email, "first_name": walk_in.first_name, "last_name": walk_in.last_name,
-                      "company": walk_in.company.name if walk_in.company else "", "job_title": walk_in.job_title}
-            lead = lead_capture(source="manual", payload=fields, fields=fields, origin_type="event",
-                                origin_id=str(event.pk), origin_label=event.title,
-                                interaction_type=Interaction.Type.EVENT_REGISTERED, received_at=when)
-            registration = registration_from_lead(event, lead, source=Registration.Source.WALK_IN,
-                                                  registered_by=self.users["staff"], backfill=True).registration
+            fields = {
+                "email": walk_in.email,
+                "first_name": walk_in.first_name,
+                "last_name": walk_in.last_name,
+                "company": walk_in.company.name if walk_in.company else "",
+                "job_title": walk_in.job_title,
+            }
+            lead = lead_capture(
+                source="manual",
+                payload=fields,
+                fields=fields,
+                origin_type="event",
+                origin_id=str(event.pk),
+                origin_label=event.title,
+                interaction_type=Interaction.Type.EVENT_REGISTERED,
+                received_at=when,
+            )
+            registration = registration_from_lead(
+                event, lead, source=Registration.Source.WALK_IN, registered_by=self.users["staff"], backfill=True
+            ).registration
             self.check_in(registration, when)
         self.after_the_event(event)

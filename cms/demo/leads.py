@@ -39,20 +39,32 @@ ADMIN_USERNAME = "admin"  # cms.demo.loader.DEMO_USERNAME, the demo's superuser
 # What load_demo prints: one line per role, who to log in as and what they will see.
 DEMO_LOGINS = [
     (ADMINISTRATOR, ADMIN_USERNAME, "sees everything, including the audit log of profile views and exports"),
-    (SALES_MANAGER, "nina.berg", "sees team Inbound's leads with contact details; not Enterprise's; "
-                                 "registers customers for events"),
-    (SALES_REP, "sara.keller", "sees only her own leads, contact details masked; registers customers for events; "
-                               "also tom.hughes, lena.moreau, omar.haddad in Inbound and jonas.weber in Enterprise"),
+    (
+        SALES_MANAGER,
+        "nina.berg",
+        "sees team Inbound's leads with contact details; not Enterprise's; registers customers for events",
+    ),
+    (
+        SALES_REP,
+        "sara.keller",
+        "sees only her own leads, contact details masked; registers customers for events; "
+        "also tom.hughes, lena.moreau, omar.haddad in Inbound and jonas.weber in Enterprise",
+    ),
     (MARKETER, "mia.marketing", "sees everybody in the lead store, scoring, forms and events; no sales actions"),
     (EDITOR, "eli.editor", "pages, images and documents; no lead store"),
     (DOOR_STAFF, "dora.door", "the events and their check-in screens, made for a phone; addresses masked"),
 ]
 # Labels for the demo's page views and emails, so a person's timeline tells a story.
-PAGES = [("pricing", "Pricing"), ("platform", "Platform"), ("solutions", "Solutions"), ("security", "Security"),
-         ("customers", "Customer stories"), ("whitepapers", "Whitepapers & research")]
+PAGES = [
+    ("pricing", "Pricing"),
+    ("platform", "Platform"),
+    ("solutions", "Solutions"),
+    ("security", "Security"),
+    ("customers", "Customer stories"),
+    ("whitepapers", "Whitepapers & research"),
+]
 EMAILS = ["Newsletter: the RevOps digest", "Webinar invitation", "Your whitepaper: what to read next"]
-EVENTS = ["Webinar: scoring leads you can explain", "Breakfast briefing: ABM in banking",
-          "Webinar: the one-hour rule"]
+EVENTS = ["Webinar: scoring leads you can explain", "Breakfast briefing: ABM in banking", "Webinar: the one-hour rule"]
 # Company size is scored by the employee band: the demo's forms ask for a band ("Company size", "Team size"),
 # and a company known by its head count gets the band of that count (leads.services.identity), so both score.
 FIT_RULES = [
@@ -67,8 +79,10 @@ FIT_RULES = [
     ("Student", "seniority", "in", "student", -30),
 ]
 # The size rules as demos loaded before scored them, by head count only: a visitor who gave a band got no size points.
-SIZE_RULES_BY_COUNT = [("Mid-market and up", "company__employee_count", "gte", "250"),
-                       ("Enterprise", "company__employee_count", "gte", "5000")]
+SIZE_RULES_BY_COUNT = [
+    ("Mid-market and up", "company__employee_count", "gte", "250"),
+    ("Enterprise", "company__employee_count", "gte", "5000"),
+]
 INTEREST_RULES = [
     ("Whitepaper download", "content_download", 15, {"half_life_days": 30, "cap_points": 45}),
     ("Page view", "page_view", 2, {"half_life_days": 7, "cap_points": 10, "cap_period_days": 7}),
@@ -106,15 +120,76 @@ COMPANIES = [
     ("Pioneer Payments", "pioneer-payments.com", "banking", 520, "GB", False),
     ("Cobalt Insurance", "cobalt-ins.be", "insurance", 1100, "BE", False),
 ]
-FIRST_NAMES = ["Anna", "Ben", "Chloé", "David", "Elif", "Felix", "Grace", "Hugo", "Ines", "Jonas", "Kira", "Luca",
-               "Mara", "Nils", "Olivia", "Paul", "Rosa", "Samir", "Tara", "Umar", "Vera", "Wim", "Yara", "Zoe"]
-LAST_NAMES = ["Becker", "Clarke", "Dubois", "Evans", "Fischer", "García", "Hansen", "Ivanova", "Jansen", "Klein",
-              "Laurent", "Meyer", "Novak", "O'Brien", "Peeters", "Quinn", "Richter", "Silva", "Thomas", "Vogel"]
-TITLES = ["VP Marketing", "Head of Demand Generation", "Chief Revenue Officer", "Marketing Manager",
-          "Sales Director", "Revenue Operations Lead", "Data Analyst", "Software Engineer", "CFO",
-          "Growth Marketing Manager", "Head of Sales", "Student"]
-WHITEPAPERS = ["state-of-revops-2026", "explainable-ai-lead-scoring", "data-governance-for-marketing",
-               "abm-regulated-industries", "speed-to-lead", "manufacturing-sales-modernisation"]
+FIRST_NAMES = [
+    "Anna",
+    "Ben",
+    "Chloé",
+    "David",
+    "Elif",
+    "Felix",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Kira",
+    "Luca",
+    "Mara",
+    "Nils",
+    "Olivia",
+    "Paul",
+    "Rosa",
+    "Samir",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wim",
+    "Yara",
+    "Zoe",
+]
+LAST_NAMES = [
+    "Becker",
+    "Clarke",
+    "Dubois",
+    "Evans",
+    "Fischer",
+    "García",
+    "Hansen",
+    "Ivanova",
+    "Jansen",
+    "Klein",
+    "Laurent",
+    "Meyer",
+    "Novak",
+    "O'Brien",
+    "Peeters",
+    "Quinn",
+    "Richter",
+    "Silva",
+    "Thomas",
+    "Vogel",
+]
+TITLES = [
+    "VP Marketing",
+    "Head of Demand Generation",
+    "Chief Revenue Officer",
+    "Marketing Manager",
+    "Sales Director",
+    "Revenue Operations Lead",
+    "Data Analyst",
+    "Software Engineer",
+    "CFO",
+    "Growth Marketing Manager",
+    "Head of Sales",
+    "Student",
+]
+WHITEPAPERS = [
+    "state-of-revops-2026",
+    "explainable-ai-lead-scoring",
+    "data-governance-for-marketing",
+    "abm-regulated-industries",
+    "speed-to-lead",
+    "manufacturing-sales-modernisation",
+]
 PASSWORD = "northwind-demo-2026"
 
 
@@ -146,10 +221,14 @@ class DemoLeadLoader:
             store.save()
         if not ScoringRule.objects.exists():
             ScoringRule.objects.bulk_create(
-                [ScoringRule(name=n, kind="fit", attribute=a, operator=o, value=v, points=p)
-                 for n, a, o, v, p in FIT_RULES]
-                + [ScoringRule(name=n, kind="interest", interaction_type=t, points=p, **extra)
-                   for n, t, p, extra in INTEREST_RULES]
+                [
+                    ScoringRule(name=n, kind="fit", attribute=a, operator=o, value=v, points=p)
+                    for n, a, o, v, p in FIT_RULES
+                ]
+                + [
+                    ScoringRule(name=n, kind="interest", interaction_type=t, points=p, **extra)
+                    for n, t, p, extra in INTEREST_RULES
+                ]
             )
             self.report.add("scoring rules")
         self.size_rules_by_band()
@@ -160,9 +239,9 @@ class DemoLeadLoader:
         moved = 0
         for name, attribute, operator, value in SIZE_RULES_BY_COUNT:
             band_attribute, band_operator, bands = by_band[name]
-            moved += ScoringRule.objects.filter(kind="fit", name=name, attribute=attribute, operator=operator,
-                                                value=value).update(attribute=band_attribute, operator=band_operator,
-                                                                    value=bands)
+            moved += ScoringRule.objects.filter(
+                kind="fit", name=name, attribute=attribute, operator=operator, value=value
+            ).update(attribute=band_attribute, operator=band_operator, value=bands)
         if moved:
             for company in Company.objects.filter(employee_band="", employee_count__isnull=False):
                 company.employee_band = employee_band_for(company.employee_count)
@@ -192,8 +271,9 @@ class DemoLeadLoader:
         User = get_user_model()
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = User.objects.create_user(username, f"{username}@northwind-signal.example", PASSWORD,
-                                            first_name=first, last_name=last)
+            user = User.objects.create_user(
+                username, f"{username}@northwind-signal.example", PASSWORD, first_name=first, last_name=last
+            )
             self.report.add(f"demo user {username}")
         user.groups.add(group)  # an existing user gets their role too (adding twice is a no-op)
         return user
@@ -211,16 +291,23 @@ class DemoLeadLoader:
         does, so the whitepaper's lead list (source=content:<page id>) lists its demo leads."""
         from cms.models import WhitepaperPage
 
-        return {page.slug: (str(page.pk), page.title)
-                for page in WhitepaperPage.objects.filter(slug__in=WHITEPAPERS).only("pk", "slug", "title")}
+        return {
+            page.slug: (str(page.pk), page.title)
+            for page in WhitepaperPage.objects.filter(slug__in=WHITEPAPERS).only("pk", "slug", "title")
+        }
 
     def companies(self):
         owners = list(SalesRep.objects.select_related("user"))
         for name, domain, industry, employees, country, key_account in COMPANIES:
             company = Company.objects.create(
-                name=name, name_key=name.lower(), industry=industry, employee_count=employees,
-                employee_band=employee_band_for(employees), country=country,
-                is_key_account=key_account, owner=owners[0].user if key_account and owners else None,
+                name=name,
+                name_key=name.lower(),
+                industry=industry,
+                employee_count=employees,
+                employee_band=employee_band_for(employees),
+                country=country,
+                is_key_account=key_account,
+                owner=owners[0].user if key_account and owners else None,
             )
             company.domains.create(domain=domain)
 
@@ -252,8 +339,15 @@ class DemoLeadLoader:
             days_ago = rng.uniform(0, 90)
             kind = "contact_sales" if rng.random() < 0.04 else "content_download"
             lead = self.capture(
-                email, days_ago=days_ago, kind=kind, first_name=first, last_name=last, company=company[0],
-                job_title=rng.choice(TITLES), country=company[4], phone=rng.choice(["", "+49 30 901820", ""]),
+                email,
+                days_ago=days_ago,
+                kind=kind,
+                first_name=first,
+                last_name=last,
+                company=company[0],
+                job_title=rng.choice(TITLES),
+                country=company[4],
+                phone=rng.choice(["", "+49 30 901820", ""]),
                 utm_source=rng.choice(["linkedin", "google", "newsletter", ""]),
                 utm_campaign=rng.choice(["q3-banking", "revops-report", "webinar-series", ""]),
             )
@@ -268,10 +362,14 @@ class DemoLeadLoader:
                 occurred_at = self.now - timedelta(days=rng.uniform(0, 90))
                 object_id = "pricing" if kind == "page_view" and rng.random() < 0.15 else ""
                 Interaction.objects.create(
-                    person_id=lead.person_id, type=kind, occurred_at=occurred_at,
+                    person_id=lead.person_id,
+                    type=kind,
+                    occurred_at=occurred_at,
                     object_type={"page_view": "page", "email_click": "email", "unsubscribe": "email"}.get(
-                        kind, "event"),
-                    object_id=object_id, object_label=self.story_label(kind, object_id, n),
+                        kind, "event"
+                    ),
+                    object_id=object_id,
+                    object_label=self.story_label(kind, object_id, n),
                 )
             if rng.random() < 0.15:  # a returning visitor downloads something else
                 self.capture(email, days_ago=rng.uniform(0, days_ago), first_name=first, last_name=last)
@@ -301,8 +399,14 @@ class DemoLeadLoader:
             self.capture(email, days_ago=self.rng.uniform(0, 30), **extra)
         # The same download twice within a quarter of an hour: the second is flagged duplicate.
         for days_ago in (0.02, 0.01):
-            self.capture("anna.becker@meridian-bank.de", days_ago=days_ago, jitter=False, first_name="Anna",
-                         last_name="Becker", whitepaper="speed-to-lead")
+            self.capture(
+                "anna.becker@meridian-bank.de",
+                days_ago=days_ago,
+                jitter=False,
+                first_name="Anna",
+                last_name="Becker",
+                whitepaper="speed-to-lead",
+            )
 
     def sales_feedback(self, reps):
         """Sales worked some of the MQLs: accepted, rejected, moved on to opportunity and customer."""
@@ -320,5 +424,8 @@ class DemoLeadLoader:
                     if rng.random() < 0.4:
                         sales_mark(person, "customer", reason="Closed won in CRM", from_crm=True)
             elif roll < 0.40:
-                sales_reject(person, actor=actor, reason=rng.choice(["No budget this year", "Wrong contact",
-                                                                      "Already using a competitor"]))
+                sales_reject(
+                    person,
+                    actor=actor,
+                    reason=rng.choice(["No budget this year", "Wrong contact", "Already using a competitor"]),
+                )

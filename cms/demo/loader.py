@@ -79,19 +79,35 @@ class DemoLoader:
             home = self.home_page()
             self.images()
             pages = self.official_pages(home)
-            pages["contact-sales"] = self.lead_form(home, "contact-sales", purpose="contact_sales",
-                                                    spec=content.CONTACT_SALES, submit_label="Send",
-                                                    show_in_menus=True)
-            gate = self.lead_form(home, content.WHITEPAPER_GATE["slug"], purpose="gate",
-                                  spec=content.WHITEPAPER_GATE, submit_label="Get the PDF")
+            pages["contact-sales"] = self.lead_form(
+                home,
+                "contact-sales",
+                purpose="contact_sales",
+                spec=content.CONTACT_SALES,
+                submit_label="Send",
+                show_in_menus=True,
+            )
+            gate = self.lead_form(
+                home,
+                content.WHITEPAPER_GATE["slug"],
+                purpose="gate",
+                spec=content.WHITEPAPER_GATE,
+                submit_label="Get the PDF",
+            )
             self.consent_policies()
             self.calls_to_action(pages)
             whitepaper_index = self.index_page(
-                home, WhitepaperIndexPage, "whitepapers", "Whitepapers & research",
+                home,
+                WhitepaperIndexPage,
+                "whitepapers",
+                "Whitepapers & research",
                 "Research, benchmarks and playbooks for B2B revenue teams.",
             )
             case_study_index = self.index_page(
-                home, CaseStudyIndexPage, "customers", "Customer stories",
+                home,
+                CaseStudyIndexPage,
+                "customers",
+                "Customer stories",
                 "How revenue teams in banking, healthcare, manufacturing and more work with Northwind Signal.",
             )
             self.progress("whitepapers (their PDFs are generated) and case studies")
@@ -126,7 +142,9 @@ class DemoLoader:
         for row in content.CALLS_TO_ACTION:
             if not CallToAction.objects.filter(title=row["title"]).exists():
                 CallToAction.objects.create(
-                    title=row["title"], text=row["text"], button_label=row["button_label"],
+                    title=row["title"],
+                    text=row["text"],
+                    button_label=row["button_label"],
                     button_page=pages.get(row["page_slug"]),
                 )
                 self.report.add(f"call to action {row['title']}")
@@ -211,25 +229,53 @@ class DemoLoader:
         return page, True
 
     def official_hero(self, spec):
-        return [("hero", {"headline": spec["title"], "subhead": spec["intro"], "image": self.hero_image,
-                          "call_to_action": {"label": "Book a demo", "page": None,
-                                             "url": "https://northwind-signal.example/demo"}})]
+        return [
+            (
+                "hero",
+                {
+                    "headline": spec["title"],
+                    "subhead": spec["intro"],
+                    "image": self.hero_image,
+                    "call_to_action": {
+                        "label": "Book a demo",
+                        "page": None,
+                        "url": "https://northwind-signal.example/demo",
+                    },
+                },
+            )
+        ]
 
     def official_body(self, spec):
         body = [("rich_text", "".join(f"<h2>{h}</h2><p>{t}</p>" for h, t in spec["sections"]))]
         if spec["metrics"]:
-            body.append(("metrics", {"heading": "", "metrics": [{"value": v, "label": label}
-                                                                for v, label in spec["metrics"]]}))
+            body.append(
+                ("metrics", {"heading": "", "metrics": [{"value": v, "label": label} for v, label in spec["metrics"]]})
+            )
         if spec.get("faq"):
-            body.append(("faq", {"heading": "Frequently asked questions",
-                                 "items": [{"question": q, "answer": f"<p>{a}</p>"} for q, a in spec["faq"]]}))
+            body.append(
+                (
+                    "faq",
+                    {
+                        "heading": "Frequently asked questions",
+                        "items": [{"question": q, "answer": f"<p>{a}</p>"} for q, a in spec["faq"]],
+                    },
+                )
+            )
         return body
 
     def official_pages(self, home) -> dict:
         pages = {}
         for spec in content.OFFICIAL_PAGES:
-            page, _ = self.child(home, StandardPage, spec["slug"], title=spec["title"], intro=spec["intro"],
-                                 hero=self.official_hero(spec), body=self.official_body(spec), show_in_menus=True)
+            page, _ = self.child(
+                home,
+                StandardPage,
+                spec["slug"],
+                title=spec["title"],
+                intro=spec["intro"],
+                hero=self.official_hero(spec),
+                body=self.official_body(spec),
+                show_in_menus=True,
+            )
             pages[spec["slug"]] = page
         return pages
 
@@ -240,15 +286,30 @@ class DemoLoader:
     def lead_form(self, home, slug, *, purpose, spec, submit_label, show_in_menus=False):
         """A marketer-built form page with mapped fields, as made in the admin's form builder."""
         fields = [
-            LeadFormField(sort_order=order, label=label, field_type=kind, maps_to=maps_to, required=required,
-                          progressive=progressive, choices=choices)
+            LeadFormField(
+                sort_order=order,
+                label=label,
+                field_type=kind,
+                maps_to=maps_to,
+                required=required,
+                progressive=progressive,
+                choices=choices,
+            )
             for order, (label, kind, maps_to, required, progressive, choices) in enumerate(spec["fields"])
         ]
         page, _ = self.child(
-            home, LeadFormPage, slug, title=spec["title"], purpose=purpose, intro=spec["intro"],
-            thank_you_text=spec["thank_you"], submit_label=submit_label, show_in_menus=show_in_menus,
-            confirmation_subject=f"{spec['title']}: thank you", to_address="sales@northwind-signal.example"
-            if purpose == "contact_sales" else "", subject=f"New submission: {spec['title']}",
+            home,
+            LeadFormPage,
+            slug,
+            title=spec["title"],
+            purpose=purpose,
+            intro=spec["intro"],
+            thank_you_text=spec["thank_you"],
+            submit_label=submit_label,
+            show_in_menus=show_in_menus,
+            confirmation_subject=f"{spec['title']}: thank you",
+            to_address="sales@northwind-signal.example" if purpose == "contact_sales" else "",
+            subject=f"New submission: {spec['title']}",
             relations={"form_fields": fields},
         )
         if spec.get("earlier_thank_you") and page.thank_you_text == spec["earlier_thank_you"]:
@@ -261,7 +322,8 @@ class DemoLoader:
         # EU/EEA, UK and "everywhere else" ship as defaults (a data migration); the demo adds a notice country.
         for country, show, required, text in content.CONSENT_POLICIES:
             _, created = ConsentPolicy.objects.get_or_create(
-                country=country, defaults={"show_checkbox": show, "opt_in_required": required, "text": text})
+                country=country, defaults={"show_checkbox": show, "opt_in_required": required, "text": text}
+            )
             if created:
                 self.report.add(f"consent policy {country}")
 
@@ -283,9 +345,15 @@ class DemoLoader:
                 document.file.save(f"{slug}.pdf", ContentFile(pdf), save=False)
                 document.save()
             page, _ = self.child(
-                index, WhitepaperPage, slug, title=title, summary=summary,
+                index,
+                WhitepaperPage,
+                slug,
+                title=title,
+                summary=summary,
                 cover_image=self.image(f"{title} cover", size=(1600, 900)),
-                document=document, page_count=page_count, gated=gated,
+                document=document,
+                page_count=page_count,
+                gated=gated,
                 gate_form=gate_form if gated else None,
                 relations={
                     "topics": list(Topic.objects.filter(slug__in=topics)),
@@ -293,9 +361,14 @@ class DemoLoader:
                     "authors": [author],
                 },
                 publish_date=date(2026, 10, 1) - timedelta(days=23 * number),
-                body=[("rich_text", "<h2>What you'll learn</h2><ul>"
-                       + "".join(f"<li>{heading}</li>" for heading, _ in content.WHITEPAPER_SECTIONS)
-                       + "</ul>")],
+                body=[
+                    (
+                        "rich_text",
+                        "<h2>What you'll learn</h2><ul>"
+                        + "".join(f"<li>{heading}</li>" for heading, _ in content.WHITEPAPER_SECTIONS)
+                        + "</ul>",
+                    )
+                ],
             )
             result[slug] = page
         return result
@@ -307,12 +380,18 @@ class DemoLoader:
             if index.get_children().filter(slug=slug).exists():
                 continue
             page, _ = self.child(
-                index, CaseStudyPage, slug, title=title, customer_name=customer,
+                index,
+                CaseStudyPage,
+                slug,
+                title=title,
+                customer_name=customer,
                 customer_logo=self.image(customer, logo=True),
                 cover_image=self.image(f"{customer} story", size=(1600, 900)),
                 summary=f"{metrics[0][0]} {metrics[0][1]} and {metrics[1][0]} {metrics[1][1]}: "
                 f"how {customer} works with Northwind Signal.",
-                industry=Industry.objects.get(slug=industry), company_size_band=size, region=region,
+                industry=Industry.objects.get(slug=industry),
+                company_size_band=size,
+                region=region,
                 publish_date=date(2026, 9, 15) - timedelta(days=19 * number),
                 challenge=f"<p>{customer}'s marketing and sales teams worked from different lists. "
                 "Leads waited days for a response and nobody could say which campaigns created pipeline.</p>",
@@ -321,7 +400,9 @@ class DemoLoader:
                 results=f"<p>Within two quarters {customer} saw measurable gains in speed, quality "
                 "and pipeline, and both teams now review the same dashboard every Monday.</p>",
                 key_metrics=[("metric", {"value": v, "label": label}) for v, label in metrics],
-                quote=quote, quote_person=person, quote_job_title=job,
+                quote=quote,
+                quote_person=person,
+                quote_job_title=job,
                 relations={
                     "products_used": list(Product.objects.filter(slug__in=products)),
                     "topics": list(Topic.objects.filter(slug__in=topics)),
@@ -336,42 +417,106 @@ class DemoLoader:
 
     def home_hero(self):
         """The demo's plain home hero: the personalised hero's default."""
-        return [("hero", {
-            "headline": "Turn every buying signal into pipeline",
-            "subhead": "Northwind Signal unifies your CRM, website and product data, scores every account "
-            "and routes the right leads to the right rep in seconds.",
-            "image": self.hero_image,
-            "call_to_action": {
-                "label": "Book a demo", "page": Page.objects.filter(slug="contact-sales").first(), "url": ""
-            },
-        })]
+        return [
+            (
+                "hero",
+                {
+                    "headline": "Turn every buying signal into pipeline",
+                    "subhead": "Northwind Signal unifies your CRM, website and product data, scores every account "
+                    "and routes the right leads to the right rep in seconds.",
+                    "image": self.hero_image,
+                    "call_to_action": {
+                        "label": "Book a demo",
+                        "page": Page.objects.filter(slug="contact-sales").first(),
+                        "url": "",
+                    },
+                },
+            )
+        ]
 
     def home_body(self):
         """The demo's home body as first published (before personalisation added a recommendation block)."""
         cta = CallToAction.objects.order_by("pk").first()
         body = [
-            ("logo_cloud", {"heading": "Trusted by revenue teams at",
-                            "logos": [{"name": image.title, "logo": image, "url": ""} for image in self.logos]}),
-            ("metrics", {"heading": "What customers see in the first two quarters",
-                         "metrics": [{"value": "42%", "label": "more qualified pipeline"},
-                                     {"value": "3x", "label": "faster speed to lead"},
-                                     {"value": "-45%", "label": "fewer rejected MQLs"}]}),
-            ("card_grid", {"heading": "Latest research", "source": "whitepapers", "topic": None,
-                           "industry": None, "limit": 3, "cards": []}),
-            ("quote", {"quote": "We finally have one list of who to call, and compliance signed it off in a week.",
-                       "person": "Laura Chen", "job_title": "Head of Commercial Banking Growth",
-                       "company": "Meridian Bank", "photo": None}),
-            ("card_grid", {"heading": "Customer stories", "source": "case_studies", "topic": None,
-                           "industry": None, "limit": 3, "cards": []}),
-            ("video", {"url": "https://www.youtube.com/watch?v=aqz-KE-bpKQ",
-                       "title": "Northwind Signal in two minutes", "poster": self.hero_image,
-                       "caption": "A two-minute tour of the platform"}),
-            ("faq", {"heading": "Frequently asked questions", "items": [
-                {"question": "How long does implementation take?",
-                 "answer": "<p>Most teams are live in two to four weeks, including CRM sync and scoring.</p>"},
-                {"question": "Which CRMs do you integrate with?",
-                 "answer": "<p>Salesforce, HubSpot and Microsoft Dynamics, plus a REST API and webhooks.</p>"},
-            ]}),
+            (
+                "logo_cloud",
+                {
+                    "heading": "Trusted by revenue teams at",
+                    "logos": [{"name": image.title, "logo": image, "url": ""} for image in self.logos],
+                },
+            ),
+            (
+                "metrics",
+                {
+                    "heading": "What customers see in the first two quarters",
+                    "metrics": [
+                        {"value": "42%", "label": "more qualified pipeline"},
+                        {"value": "3x", "label": "faster speed to lead"},
+                        {"value": "-45%", "label": "fewer rejected MQLs"},
+                    ],
+                },
+            ),
+            (
+                "card_grid",
+                {
+                    "heading": "Latest research",
+                    "source": "whitepapers",
+                    "topic": None,
+                    "industry": None,
+                    "limit": 3,
+                    "cards": [],
+                },
+            ),
+            (
+                "quote",
+                {
+                    "quote": "We finally have one list of who to call, and compliance signed it off in a week.",
+                    "person": "Laura Chen",
+                    "job_title": "Head of Commercial Banking Growth",
+                    "company": "Meridian Bank",
+                    "photo": None,
+                },
+            ),
+            (
+                "card_grid",
+                {
+                    "heading": "Customer stories",
+                    "source": "case_studies",
+                    "topic": None,
+                    "industry": None,
+                    "limit": 3,
+                    "cards": [],
+                },
+            ),
+            (
+                "video",
+                {
+                    "url": "https://www.youtube.com/watch?v=aqz-KE-bpKQ",
+                    "title": "Northwind Signal in two minutes",
+                    "poster": self.hero_image,
+                    "caption": "A two-minute tour of the platform",
+                },
+            ),
+            (
+                "faq",
+                {
+                    "heading": "Frequently asked questions",
+                    "items": [
+                        {
+                            "question": "How long does implementation take?",
+                            "answer": (
+                                "<p>Most teams are live in two to four weeks, including CRM sync and scoring.</p>"
+                            ),
+                        },
+                        {
+                            "question": "Which CRMs do you integrate with?",
+                            "answer": (
+                                "<p>Salesforce, HubSpot and Microsoft Dynamics, plus a REST API and webhooks.</p>"
+                            ),
+                        },
+                    ],
+                },
+            ),
         ]
         if cta:
             body.append(("call_to_action", {"call_to_action": cta, "style": "banner"}))
@@ -388,15 +533,27 @@ class DemoLoader:
     # --- personalisation: segments (see taxonomies) and the pages that show variants ---
     def cta_targets(self, pages, whitepaper_index, case_study_index) -> dict:
         story = case_study_index.get_children().filter(slug="meridian-bank").first()
-        return {"contact-sales": pages.get("contact-sales"), "pricing": pages.get("pricing"),
-                "whitepapers": whitepaper_index, "meridian-bank": story}
+        return {
+            "contact-sales": pages.get("contact-sales"),
+            "pricing": pages.get("pricing"),
+            "whitepapers": whitepaper_index,
+            "meridian-bank": story,
+        }
 
     def personalise_home(self, home) -> bool:
         original_hero, original_body = self.home_hero(), self.home_body()
         return personalise(
-            home, original_hero=original_hero, original_body=original_body,
-            new_hero=personalised_hero("Home hero", original_hero[0], HOME_VARIANTS, segments=self.segments,
-                                       image=self.hero_image, targets=self.targets),
+            home,
+            original_hero=original_hero,
+            original_body=original_body,
+            new_hero=personalised_hero(
+                "Home hero",
+                original_hero[0],
+                HOME_VARIANTS,
+                segments=self.segments,
+                image=self.hero_image,
+                targets=self.targets,
+            ),
             new_body=with_recommended(original_body, after="card_grid", source="both"),
         )
 
@@ -404,17 +561,27 @@ class DemoLoader:
         spec = next(spec for spec in content.OFFICIAL_PAGES if spec["slug"] == "platform")
         original_hero, original_body = self.official_hero(spec), self.official_body(spec)
         return personalise(
-            page, original_hero=original_hero, original_body=original_body,
-            new_hero=personalised_hero("Platform hero", original_hero[0], PLATFORM_VARIANTS,
-                                       segments=self.segments, image=self.hero_image, targets=self.targets),
+            page,
+            original_hero=original_hero,
+            original_body=original_body,
+            new_hero=personalised_hero(
+                "Platform hero",
+                original_hero[0],
+                PLATFORM_VARIANTS,
+                segments=self.segments,
+                image=self.hero_image,
+                targets=self.targets,
+            ),
             new_body=with_recommended(original_body, after="rich_text", source="whitepapers"),
         )
 
     def personalised_pages(self, home, pages):
         """Personalise the home and platform pages of a demo loaded before personalisation existed (a new
         home page got it in fill_home_body): only fields still exactly as the demo published them."""
-        for page, personalise_page in ((home, self.personalise_home),
-                                       (pages.get("platform"), self.personalise_platform)):
+        for page, personalise_page in (
+            (home, self.personalise_home),
+            (pages.get("platform"), self.personalise_platform),
+        ):
             if page is None:
                 continue
             page = type(page).objects.get(pk=page.pk)  # as stored: a page just published here is stale in memory
@@ -444,13 +611,31 @@ class DemoLoader:
         ]
         site_settings.header_call_to_action = [("link", link("Book a demo", pages["contact-sales"]))]
         site_settings.footer_columns = [
-            ("column", {"heading": "Product", "links": [link("Platform", pages["platform"]),
-                                                        link("Pricing", pages["pricing"]),
-                                                        link("Security", pages["security"])]}),
-            ("column", {"heading": "Resources", "links": [link("Whitepapers", whitepaper_index),
-                                                          link("Customer stories", case_study_index)]}),
-            ("column", {"heading": "Company", "links": [link("About", pages["about"]),
-                                                        link("Contact sales", pages["contact-sales"])]}),
+            (
+                "column",
+                {
+                    "heading": "Product",
+                    "links": [
+                        link("Platform", pages["platform"]),
+                        link("Pricing", pages["pricing"]),
+                        link("Security", pages["security"]),
+                    ],
+                },
+            ),
+            (
+                "column",
+                {
+                    "heading": "Resources",
+                    "links": [link("Whitepapers", whitepaper_index), link("Customer stories", case_study_index)],
+                },
+            ),
+            (
+                "column",
+                {
+                    "heading": "Company",
+                    "links": [link("About", pages["about"]), link("Contact sales", pages["contact-sales"])],
+                },
+            ),
         ]
         site_settings.footer_text = "Northwind Signal Ltd · Rua Example 12, Lisbon · VAT PT000000000"
         site_settings.social_links = [

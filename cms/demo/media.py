@@ -78,9 +78,7 @@ def whitepaper_pdf(title: str, summary: str, sections: list[tuple[str, str]], *,
     buffer = io.BytesIO()
     styles = getSampleStyleSheet()
     styles["Title"].textColor = colors.HexColor("#1e1b4b")
-    doc = SimpleDocTemplate(
-        buffer, pagesize=A4, title=title, author=author, leftMargin=22 * mm, rightMargin=22 * mm
-    )
+    doc = SimpleDocTemplate(buffer, pagesize=A4, title=title, author=author, leftMargin=22 * mm, rightMargin=22 * mm)
     story = [
         Spacer(1, 60 * mm),
         Paragraph(title, styles["Title"]),

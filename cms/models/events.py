@@ -65,8 +65,13 @@ class EventIndexPage(ResultsInPlaceMixin, BasePage):
         verbose_name = "events listing"
 
     def event_pages(self):
-        return (EventPage.objects.live().descendant_of(self).filter(event__isnull=False)
-                .exclude(event__status=Event.Status.DRAFT).select_related("event", "hero_image"))
+        return (
+            EventPage.objects.live()
+            .descendant_of(self)
+            .filter(event__isnull=False)
+            .exclude(event__status=Event.Status.DRAFT)
+            .select_related("event", "hero_image")
+        )
 
     def get_context(self, request, *args, **kwargs):
         from cms.forms import EventFilterForm
@@ -83,14 +88,27 @@ class EventIndexPage(ResultsInPlaceMixin, BasePage):
             pages = pages.filter(event__city__iexact=filters["city"])
         now = timezone.now()
         past = filters.get("when") == "past"
-        pages = (pages.filter(event__ends_at__lte=now).order_by("-event__starts_at") if past
-                 else pages.filter(event__ends_at__gt=now).order_by("event__starts_at"))
+        pages = (
+            pages.filter(event__ends_at__lte=now).order_by("-event__starts_at")
+            if past
+            else pages.filter(event__ends_at__gt=now).order_by("event__starts_at")
+        )
         # The cards' hero image renditions in one query (else one per card whenever they are not cached).
-        pages = pages.prefetch_related(Prefetch(
-            "hero_image__renditions", to_attr="prefetched_renditions",
-            queryset=get_image_model().get_rendition_model().objects.filter(filter_spec=CARD_IMAGE)))
-        context.update(listing_page_context(request, pages), filter_form=form, filters_active=bool(filters),
-                       showing_past=past, item_singular="event", item_plural="events")
+        pages = pages.prefetch_related(
+            Prefetch(
+                "hero_image__renditions",
+                to_attr="prefetched_renditions",
+                queryset=get_image_model().get_rendition_model().objects.filter(filter_spec=CARD_IMAGE),
+            )
+        )
+        context.update(
+            listing_page_context(request, pages),
+            filter_form=form,
+            filters_active=bool(filters),
+            showing_past=past,
+            item_singular="event",
+            item_plural="events",
+        )
         return context
 
     def cities(self) -> list[str]:
@@ -100,13 +118,22 @@ class EventIndexPage(ResultsInPlaceMixin, BasePage):
 class EventPage(BasePage):
     """The landing page of one event: hero, details, agenda, speakers, registration, FAQ."""
 
-    event = models.OneToOneField(Event, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="landing_page",
-                                 help_text="The event this page shows: its details come from there")
-    hero_image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    intro = RichTextField(blank=True, features=RICH_TEXT_FEATURES,
-                          help_text="Yours: shown under the hero, never touched when the event changes")
+    event = models.OneToOneField(
+        Event,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="landing_page",
+        help_text="The event this page shows: its details come from there",
+    )
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    intro = RichTextField(
+        blank=True,
+        features=RICH_TEXT_FEATURES,
+        help_text="Yours: shown under the hero, never touched when the event changes",
+    )
     faq = StreamField([("faq", FAQBlock())], blank=True, max_num=1)
     body = StreamField(BodyBlock(), blank=True, help_text="Extra sections after the agenda and speakers")
     # The event title this page was last given: while the page title still equals it, a new event
@@ -115,9 +142,11 @@ class EventPage(BasePage):
 
     content_panels = [
         *Page.content_panels,
-        HelpPanel(content="Dates, place, agenda, speakers and the registration form come from the event "
-                          "(Events → Events). Edit them there; this page shows them as soon as you save. "
-                          "What you write here is yours and is never overwritten."),
+        HelpPanel(
+            content="Dates, place, agenda, speakers and the registration form come from the event "
+            "(Events → Events). Edit them there; this page shows them as soon as you save. "
+            "What you write here is yours and is never overwritten."
+        ),
         FieldPanel("event", read_only=True),
         FieldPanel("hero_image"),
         FieldPanel("intro"),
@@ -133,9 +162,14 @@ class EventPage(BasePage):
     class Meta:
         verbose_name = "event page"
 
-    api_fields = [*BasePage.api_fields, APIField("event", serializer=EventDetailsField()),
-                  APIField("hero_image", serializer=ImageField()), APIField("intro"), APIField("faq"),
-                  APIField("body")]
+    api_fields = [
+        *BasePage.api_fields,
+        APIField("event", serializer=EventDetailsField()),
+        APIField("hero_image", serializer=ImageField()),
+        APIField("intro"),
+        APIField("faq"),
+        APIField("body"),
+    ]
 
     @cached_property
     def event_details(self) -> Event | None:
@@ -178,8 +212,11 @@ class EventPage(BasePage):
         event = self.event_details
         url = self.get_full_url(request)
         context.update(
-            event=event, speakers=self.event_speakers, tracks=event.tracks(),
-            calendar_url=links.calendar_url(event), google_calendar_url=google_calendar_link(event, url=url),
+            event=event,
+            speakers=self.event_speakers,
+            tracks=event.tracks(),
+            calendar_url=links.calendar_url(event),
+            google_calendar_url=google_calendar_link(event, url=url),
             outlook_calendar_url=outlook_calendar_link(event, url=url),
             registration_closed=event.registration_closed_reason(),
         )
@@ -197,8 +234,14 @@ class EventPage(BasePage):
         if form_page is None:
             response = super().serve(request, *args, **kwargs)
         else:
-            response = form_serve(request, host_page=self, form_page=form_page, template=self.get_template(request),
-                                  asset=registration_asset(event), host=RegistrationHost(request, event))
+            response = form_serve(
+                request,
+                host_page=self,
+                form_page=form_page,
+                template=self.get_template(request),
+                asset=registration_asset(event),
+                host=RegistrationHost(request, event),
+            )
         remember_invite(request, response)
         return response
 
@@ -224,9 +267,14 @@ class EventPage(BasePage):
     def card_representation(self, request=None):
         event = self.event
         return {
-            "id": self.pk, "type": "event", "title": self.title, "url": self.url,
-            "summary": event.summary if event else "", "starts_at": event.starts_at.isoformat() if event else None,
-            "event_type": event.type if event else None, "city": event.city if event else "",
+            "id": self.pk,
+            "type": "event",
+            "title": self.title,
+            "url": self.url,
+            "summary": event.summary if event else "",
+            "starts_at": event.starts_at.isoformat() if event else None,
+            "event_type": event.type if event else None,
+            "city": event.city if event else "",
         }
 
     def json_ld(self, request):
@@ -243,20 +291,33 @@ class EventPage(BasePage):
             "startDate": event.local_start.isoformat(),
             "endDate": event.local_end.isoformat(),
             "url": self.get_full_url(request),
-            "eventStatus": "https://schema.org/EventCancelled" if event.status == Event.Status.CANCELLED
+            "eventStatus": "https://schema.org/EventCancelled"
+            if event.status == Event.Status.CANCELLED
             else "https://schema.org/EventScheduled",
-            "eventAttendanceMode": "https://schema.org/OnlineEventAttendanceMode" if online
+            "eventAttendanceMode": "https://schema.org/OnlineEventAttendanceMode"
+            if online
             else "https://schema.org/OfflineEventAttendanceMode",
-            "location": {"@type": "VirtualLocation", "url": self.get_full_url(request)} if online else {
-                "@type": "Place", "name": event.venue_name or event.city,
-                "address": {"@type": "PostalAddress", "streetAddress": event.address,
-                            "addressLocality": event.city, "addressCountry": event.country},
+            "location": {"@type": "VirtualLocation", "url": self.get_full_url(request)}
+            if online
+            else {
+                "@type": "Place",
+                "name": event.venue_name or event.city,
+                "address": {
+                    "@type": "PostalAddress",
+                    "streetAddress": event.address,
+                    "addressLocality": event.city,
+                    "addressCountry": event.country,
+                },
             },
             "organizer": {"@type": "Organization", "name": self.get_site().site_name if self.get_site() else ""},
             "performer": [{"@type": "Person", "name": speaker.name} for speaker in self.event_speakers],
-            "offers": {"@type": "Offer", "price": "0", "priceCurrency": "EUR", "url": self.get_full_url(request),
-                       "availability": "https://schema.org/SoldOut" if event.seats_left == 0
-                       else "https://schema.org/InStock"},
+            "offers": {
+                "@type": "Offer",
+                "price": "0",
+                "priceCurrency": "EUR",
+                "url": self.get_full_url(request),
+                "availability": "https://schema.org/SoldOut" if event.seats_left == 0 else "https://schema.org/InStock",
+            },
         }
         image = self.share_image
         if image is not None:

@@ -58,8 +58,9 @@ class BasePage(HeadlessPreviewMixin, Page):
     def serve(self, request, *args, **kwargs):
         from cms.page_cache import serve_personalised
 
-        return serve_personalised(self, request, lambda: super(BasePage, self).serve(request, *args, **kwargs),
-                                  use_cache=self.output_cache)
+        return serve_personalised(
+            self, request, lambda: super(BasePage, self).serve(request, *args, **kwargs), use_cache=self.output_cache
+        )
 
     # --- Preview: the built-in site, each segment, and the headless front end when one is configured ---
     @property
@@ -70,8 +71,10 @@ class BasePage(HeadlessPreviewMixin, Page):
         if self.personalised_fields:
             from personalization.models import Segment
 
-            segments = [(f"segment-{pk}", f"As segment: {name}")
-                        for pk, name in Segment.objects.filter(is_active=True).values_list("pk", "name")]
+            segments = [
+                (f"segment-{pk}", f"As segment: {name}")
+                for pk, name in Segment.objects.filter(is_active=True).values_list("pk", "name")
+            ]
             if segments:
                 modes += [("no-segment", "As a visitor in no segment"), *segments]
         return modes
@@ -94,8 +97,9 @@ class BasePage(HeadlessPreviewMixin, Page):
         parts = super().get_url_parts(request)
         if parts is None or parts[1] is None or not settings.DEBUG:
             return parts
-        site = (Site.find_for_request(request) if request is not None
-                else Site.objects.filter(is_default_site=True).first())
+        site = (
+            Site.find_for_request(request) if request is not None else Site.objects.filter(is_default_site=True).first()
+        )
         return (parts[0], development_origin(request), parts[2]) if site is not None and site.pk == parts[0] else parts
 
     @staticmethod
@@ -150,8 +154,13 @@ class HomePage(BasePage):
     api_fields = [*BasePage.api_fields, APIField("hero"), APIField("body")]
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["cms.StandardPage", "cms.WhitepaperIndexPage", "cms.CaseStudyIndexPage", "cms.EventIndexPage",
-                     "leadforms.LeadFormPage"]
+    subpage_types = [
+        "cms.StandardPage",
+        "cms.WhitepaperIndexPage",
+        "cms.CaseStudyIndexPage",
+        "cms.EventIndexPage",
+        "leadforms.LeadFormPage",
+    ]
     template = "pages/home_page.html"
 
     def json_ld(self, request):

@@ -12,9 +12,7 @@ from cms.blocks import FooterColumnBlock, LinkBlock, SocialLinkBlock
 class SiteSettings(BaseSiteSetting):
     organisation_name = models.CharField(max_length=120, default="Northwind Signal")
     tagline = models.CharField(max_length=200, blank=True)
-    logo = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    logo = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     default_seo_image = models.ForeignKey(
         "wagtailimages.Image",
         null=True,

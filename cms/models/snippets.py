@@ -44,9 +44,7 @@ class Product(TaxonomyTerm):
 class Author(index.Indexed, models.Model):
     name = models.CharField(max_length=120)
     job_title = models.CharField(max_length=120, blank=True)
-    photo = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    photo = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     bio = models.TextField(blank=True)
 
     panels = [FieldPanel("name"), FieldPanel("job_title"), FieldPanel("photo"), FieldPanel("bio")]

@@ -55,9 +55,7 @@ class WhitepaperPage(BasePage):
     publish_date = models.DateField(default=timezone.localdate)
     page_count = models.PositiveIntegerField(null=True, blank=True)
     authors = ParentalManyToManyField("cms.Author", blank=True, related_name="whitepapers")
-    gated = models.BooleanField(
-        default=True, help_text="Visitors fill in a form before they get the PDF"
-    )
+    gated = models.BooleanField(default=True, help_text="Visitors fill in a form before they get the PDF")
     # The form that unlocks this whitepaper; it is rendered on the whitepaper page itself.
     gate_form = models.ForeignKey(
         "leadforms.LeadFormPage",
@@ -129,8 +127,10 @@ class WhitepaperPage(BasePage):
 
     def visitor_tags(self):
         """(topic slugs, industry slugs): what a view of this page tells us about the visitor's interests."""
-        return (tuple(self.topics.values_list("slug", flat=True)),
-                tuple(self.industries.values_list("slug", flat=True)))
+        return (
+            tuple(self.topics.values_list("slug", flat=True)),
+            tuple(self.industries.values_list("slug", flat=True)),
+        )
 
     @property
     def live_gate_form(self):
@@ -143,8 +143,9 @@ class WhitepaperPage(BasePage):
             return super().serve(request, *args, **kwargs)
         from forms.services.journey import form_serve
 
-        return form_serve(request, host_page=self, form_page=gate_form, template=self.get_template(request),
-                          asset=self.gated_asset())
+        return form_serve(
+            request, host_page=self, form_page=gate_form, template=self.get_template(request), asset=self.gated_asset()
+        )
 
     @property
     def public_document_url(self):

@@ -281,12 +281,30 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # knows (it logs an error for each unknown one: interest-cohort, ambient-light-sensor, bluetooth...).
 _players = ["self", *VIDEO_PLAYER_ORIGINS]
 PERMISSIONS_POLICY = {
-    **{feature: [] for feature in (
-        "accelerometer", "browsing-topics", "camera", "display-capture",
-        "geolocation", "gyroscope", "hid", "idle-detection", "local-fonts", "magnetometer", "microphone",
-        "midi", "otp-credentials", "payment", "screen-wake-lock", "serial", "usb", "window-management",
-        "xr-spatial-tracking",
-    )},
+    **{
+        feature: []
+        for feature in (
+            "accelerometer",
+            "browsing-topics",
+            "camera",
+            "display-capture",
+            "geolocation",
+            "gyroscope",
+            "hid",
+            "idle-detection",
+            "local-fonts",
+            "magnetometer",
+            "microphone",
+            "midi",
+            "otp-credentials",
+            "payment",
+            "screen-wake-lock",
+            "serial",
+            "usb",
+            "window-management",
+            "xr-spatial-tracking",
+        )
+    },
     "autoplay": _players,
     "encrypted-media": _players,
     "fullscreen": _players,

@@ -38,8 +38,7 @@ class EventsBulkAction(SnippetBulkAction):
         return model.objects.all()
 
     def check_perm(self, obj):
-        return self.permission_policy.user_has_permission_for_instance(self.request.user, self.permission_action,
-                                                                       obj)
+        return self.permission_policy.user_has_permission_for_instance(self.request.user, self.permission_action, obj)
 
     def object_context(self, obj):
         return {**super().object_context(obj), "label": self.label_for(obj)}
@@ -72,12 +71,16 @@ class LandingPagesBulkAction(EventsBulkAction):
         if self.results is None:
             return None
         done = Counter(what for _event, _page, what in self.results)
-        parts = [f"{done[what]} {label}" for what, label in (("created", "created"), ("updated", "updated"),
-                                                            ("unchanged", "already up to date")) if done[what]]
+        parts = [
+            f"{done[what]} {label}"
+            for what, label in (("created", "created"), ("updated", "updated"), ("unchanged", "already up to date"))
+            if done[what]
+        ]
         pages = "landing page" if len(self.results) == 1 else "landing pages"
         summary = ", ".join(parts) or "none changed"
-        return f"{len(self.results)} {pages}: {summary}" + (" and published." if self.publish else
-                                                            " (drafts for review).")
+        return f"{len(self.results)} {pages}: {summary}" + (
+            " and published." if self.publish else " (drafts for review)."
+        )
 
 
 class PublishLandingPagesBulkAction(LandingPagesBulkAction):
@@ -104,7 +107,7 @@ class RegistrationsBulkAction(EventsBulkAction):
         return model.objects.select_related("event")
 
     def get_all_objects_in_listing_query(self, parent_id):
-        """"Select all in listing" means what the listing shows: Wagtail's default is every row of the
+        """ "Select all in listing" means what the listing shows: Wagtail's default is every row of the
         model (approving the pending of one event would approve every event's). The bulk-action URL
         carries the listing's query string (event, status, source, q), so the same filters apply."""
         viewset = Registration.snippet_viewset
@@ -164,8 +167,9 @@ class RejectBulkAction(RegistrationsBulkAction):
     def decide(self, registration) -> str:
         if registration.status not in Registration.ACTIVE:
             return f"left as they were ({registration.get_status_display().lower()})"
-        services.registration_reject(registration, user=self.request.user,
-                                     reason=self.cleaned_form.cleaned_data["reason"])
+        services.registration_reject(
+            registration, user=self.request.user, reason=self.cleaned_form.cleaned_data["reason"]
+        )
         return "rejected"
 
 
@@ -184,6 +188,10 @@ class CancelBulkAction(RegistrationsBulkAction):
         return "cancelled" if changed else "left as they were (not active)"
 
 
-BULK_ACTIONS = [LandingPagesBulkAction, PublishLandingPagesBulkAction, ApproveBulkAction, RejectBulkAction,
-                CancelBulkAction]
-
+BULK_ACTIONS = [
+    LandingPagesBulkAction,
+    PublishLandingPagesBulkAction,
+    ApproveBulkAction,
+    RejectBulkAction,
+    CancelBulkAction,
+]

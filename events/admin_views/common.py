@@ -78,7 +78,9 @@ class EventAdminView(WagtailAdminTemplateMixin, TemplateView):
     def get_breadcrumbs_items(self):
         # The event's editor only for those who may edit it: door staff would be turned away there.
         may_edit = self.request.user.has_perm("events.change_event")
-        return [*super().get_breadcrumbs_items(),
-                {"url": event_admin_url("list"), "label": "Events"},
-                {"url": event_admin_url("edit", self.event.pk) if may_edit else "", "label": self.event.title},
-                {"url": "", "label": self.page_title}]
+        return [
+            *super().get_breadcrumbs_items(),
+            {"url": event_admin_url("list"), "label": "Events"},
+            {"url": event_admin_url("edit", self.event.pk) if may_edit else "", "label": self.event.title},
+            {"url": "", "label": self.page_title},
+        ]

@@ -73,16 +73,24 @@ def door_notice(event: Event, now=None) -> str:
 def counters(event: Event) -> dict:
     counts = status_counts(event)
     attended = counts[Registration.Status.ATTENDED]
-    return {"checked_in": attended, "expected": counts[Registration.Status.APPROVED] + attended,
-            "pending": counts[Registration.Status.PENDING], "waitlisted": counts[Registration.Status.WAITLISTED]}
+    return {
+        "checked_in": attended,
+        "expected": counts[Registration.Status.APPROVED] + attended,
+        "pending": counts[Registration.Status.PENDING],
+        "waitlisted": counts[Registration.Status.WAITLISTED],
+    }
 
 
 def door_row(registration: Registration, event: Event, user, outcome: str = "") -> dict:
     """What a result line at the door shows. outcome: "", checked_in, already or not_admitted."""
-    return {"registration": registration, "name": shown_name(registration, user),
-            "email": shown_email(registration.email, user), "outcome": outcome,
-            "checked_in": checked_in_text(registration, event),
-            "action_url": event_admin_url("check_in_registration", event.pk, registration.pk)}
+    return {
+        "registration": registration,
+        "name": shown_name(registration, user),
+        "email": shown_email(registration.email, user),
+        "outcome": outcome,
+        "checked_in": checked_in_text(registration, event),
+        "action_url": event_admin_url("check_in_registration", event.pk, registration.pk),
+    }
 
 
 def door_fragment(request, template: str, context: dict) -> HttpResponse:
@@ -113,9 +121,14 @@ class CheckInView(EventAdminView):
     def door_context(self, **kwargs) -> dict:
         pk = self.event.pk
         return {
-            "event": self.event, "event_when": event_when(self.event), "counters": counters(self.event),
-            "check_in_url": event_admin_url("check_in", pk), "scan_url": event_admin_url("check_in_scan", pk),
-            "walk_in_url": event_admin_url("walk_in", pk), "result_limit": CHECK_IN_RESULTS, **kwargs,
+            "event": self.event,
+            "event_when": event_when(self.event),
+            "counters": counters(self.event),
+            "check_in_url": event_admin_url("check_in", pk),
+            "scan_url": event_admin_url("check_in_scan", pk),
+            "walk_in_url": event_admin_url("walk_in", pk),
+            "result_limit": CHECK_IN_RESULTS,
+            **kwargs,
         }
 
     def get_context_data(self, **kwargs):
@@ -130,8 +143,11 @@ class CheckInView(EventAdminView):
         value = self.request.GET.get("confirm", "")
         if not (value.isascii() and value.isdigit() and len(value) < 19):
             return None
-        registration = (Registration.objects.select_related("event", "checked_in_by")
-                        .filter(event=self.event, pk=int(value)).first())
+        registration = (
+            Registration.objects.select_related("event", "checked_in_by")
+            .filter(event=self.event, pk=int(value))
+            .first()
+        )
         if registration is None or registration.checked_in_at is not None:
             return None
         return door_row(registration, self.event, self.request.user, "not_admitted")
@@ -152,8 +168,7 @@ class DoorActionView(CheckInView):
 
     def check_in(self, registration, *, let_in_anyway=False) -> dict:
         try:
-            result = services.registration_check_in(registration, user=self.request.user,
-                                                    let_in_anyway=let_in_anyway)
+            result = services.registration_check_in(registration, user=self.request.user, let_in_anyway=let_in_anyway)
         except services.NotAdmitted as refusal:
             return door_row(refusal.registration, self.event, self.request.user, "not_admitted")
         outcome = "already" if result.already else "checked_in"
@@ -167,8 +182,10 @@ class DoorActionView(CheckInView):
         elif outcome == "already":
             messages.warning(self.request, f"{name}: already checked in at {row['checked_in']}.")
         else:
-            messages.warning(self.request, f"{name} is not admitted: {row['registration'].get_status_display()}. "
-                                           "Let them in anyway, or not.")
+            messages.warning(
+                self.request,
+                f"{name} is not admitted: {row['registration'].get_status_display()}. Let them in anyway, or not.",
+            )
 
     def partial(self, template: str, **context):
         return door_fragment(self.request, template, self.door_context(**context))
@@ -176,8 +193,11 @@ class DoorActionView(CheckInView):
 
 class CheckInRegistrationView(DoorActionView):
     def post(self, request, *args, **kwargs):
-        registration = get_object_or_404(Registration.objects.select_related("event", "checked_in_by"),
-                                         pk=kwargs["registration_id"], event=self.event)
+        registration = get_object_or_404(
+            Registration.objects.select_related("event", "checked_in_by"),
+            pk=kwargs["registration_id"],
+            event=self.event,
+        )
         row = self.check_in(registration, let_in_anyway=request.POST.get("let_in_anyway") == "1")
         if request.htmx:
             return self.partial("events/admin/_check_in_row.html", row=row, query=request.POST.get("q", "")[:100])
@@ -199,8 +219,10 @@ class ScanView(DoorActionView):
             try:
                 registration = links.registration_from_token(form.cleaned_data["ticket"], links.TICKET_SALT)
             except links.BadLink:
-                problem = ("This ticket is not valid: it may be forged, cut short, or replaced by a newer one "
-                           "(after a cancellation). Ask for their latest ticket email, or search their name.")
+                problem = (
+                    "This ticket is not valid: it may be forged, cut short, or replaced by a newer one "
+                    "(after a cancellation). Ask for their latest ticket email, or search their name."
+                )
             else:
                 if registration.event_id != self.event.pk:
                     problem = f"This ticket is for another event: {registration.event}."
@@ -223,8 +245,9 @@ class WalkInView(DoorActionView):
         row = None
         if form.is_valid():
             try:
-                outcome = services.registration_on_behalf(self.event, fields=form.fields_for_service(),
-                                                          user=request.user, source=Registration.Source.WALK_IN)
+                outcome = services.registration_on_behalf(
+                    self.event, fields=form.fields_for_service(), user=request.user, source=Registration.Source.WALK_IN
+                )
             except ValueError as error:
                 form.service_error(error)
             except services.RegistrationClosed as closed:
@@ -232,8 +255,9 @@ class WalkInView(DoorActionView):
             else:
                 row = self.check_in(outcome.registration, let_in_anyway=True)
         if request.htmx:
-            return self.partial("events/admin/_walk_in.html", row=row,
-                                walk_in_form=WalkInForm() if row is not None else form)
+            return self.partial(
+                "events/admin/_walk_in.html", row=row, walk_in_form=WalkInForm() if row is not None else form
+            )
         if row is None:
             return self.render_to_response(self.get_context_data(walk_in_form=form, query="", rows=[]), status=400)
         self.tell(row)

@@ -70,8 +70,9 @@ def local_start_cell(event: Event) -> str:
 
 def status_cell(event: Event):
     status = event.current_status
-    return format_html('<span class="sp-events__status sp-events__status--{}">{}</span>', status,
-                       Event.Status(status).label)
+    return format_html(
+        '<span class="sp-events__status sp-events__status--{}">{}</span>', status, Event.Status(status).label
+    )
 
 
 def landing_page_cell(event: Event):
@@ -93,20 +94,30 @@ def registrations_cell(event: Event):
 # Title, then when and where it stands: on a phone these are the card's first lines.
 EVENT_COLUMNS = [
     "title",
-    LabelledColumn("local_start", label="Starts (local time)", sort_key="starts_at", accessor=local_start_cell,
-                   classname="sp-events__when"),
+    LabelledColumn(
+        "local_start",
+        label="Starts (local time)",
+        sort_key="starts_at",
+        accessor=local_start_cell,
+        classname="sp-events__when",
+    ),
     LabelledColumn("current_status", label="Status", accessor=status_cell, classname="sp-events__state"),
     LabelledColumn("type", label="Type", accessor="get_type_display", sort_key="type"),
     LabelledColumn("seats", label="Seats taken", accessor=seats_cell),
-    LabelledColumn("registration_count", label="Registrations", sort_key="registration_count",
-                   accessor=registrations_cell),
+    LabelledColumn(
+        "registration_count", label="Registrations", sort_key="registration_count", accessor=registrations_cell
+    ),
     LabelledColumn("landing_page", label="Landing page", accessor=landing_page_cell),
 ]
 
 
 class EventFilterSet(WagtailFilterSet):
-    when = django_filters.ChoiceFilter(label="When", method="filter_when", empty_label="Upcoming and past",
-                                       choices=[("upcoming", "Upcoming (and live)"), ("past", "Past")])
+    when = django_filters.ChoiceFilter(
+        label="When",
+        method="filter_when",
+        empty_label="Upcoming and past",
+        choices=[("upcoming", "Upcoming (and live)"), ("past", "Past")],
+    )
 
     class Meta:
         model = Event
@@ -120,8 +131,13 @@ class EventFilterSet(WagtailFilterSet):
 def events_for_listing(request):
     """The events this user may see, soonest first; one query for the page of events: their registrations
     counted and their page joined in. A column's sort (?ordering=) replaces the order."""
-    events = events_visible_to(request.user).select_related("landing_page").annotate(
-        registration_count=Count("registrations", filter=~Q(registrations__status=Registration.Status.CANCELLED)))
+    events = (
+        events_visible_to(request.user)
+        .select_related("landing_page")
+        .annotate(
+            registration_count=Count("registrations", filter=~Q(registrations__status=Registration.Status.CANCELLED))
+        )
+    )
     return events_soonest_first(events)
 
 
@@ -133,8 +149,10 @@ def event_buttons(event: Event, user, *, main_button=Button) -> list:
         offered.append(("Check-in", event_admin_url("check_in", event.pk), "check", 5))
     if can_register_someone(user) and register_someone_offered(event):
         offered.append(("Register someone", event_admin_url("register_someone", event.pk), "user", 6))
-    return [(main_button if number == 0 else Button)(label, url=url, icon_name=icon, priority=priority)
-            for number, (label, url, icon, priority) in enumerate(offered)]
+    return [
+        (main_button if number == 0 else Button)(label, url=url, icon_name=icon, priority=priority)
+        for number, (label, url, icon, priority) in enumerate(offered)
+    ]
 
 
 class EventIndexView(SnippetIndexView):
@@ -152,15 +170,21 @@ class EventIndexView(SnippetIndexView):
             columns = [column for column in columns if column.name != "landing_page"]
         if not user.has_perm("events.view_registration") and not user.has_perm("events.change_registration"):
             # The count without the link to a listing they may not open.
-            columns = [LabelledColumn("registration_count", label="Registrations", sort_key="registration_count")
-                       if column.name == "registration_count" else column for column in columns]
+            columns = [
+                LabelledColumn("registration_count", label="Registrations", sort_key="registration_count")
+                if column.name == "registration_count"
+                else column
+                for column in columns
+            ]
         return columns
 
     def get_list_more_buttons(self, instance):
         # What people come here for (the door on the day, "Register someone" for sales): a button of its
         # own in the row, not in the menu.
-        return [*super().get_list_more_buttons(instance),
-                *event_buttons(instance, self.request.user, main_button=ListingButton)]
+        return [
+            *super().get_list_more_buttons(instance),
+            *event_buttons(instance, self.request.user, main_button=ListingButton),
+        ]
 
 
 class EventEditView(SnippetEditView):
@@ -169,8 +193,7 @@ class EventEditView(SnippetEditView):
         buttons = [*super().header_more_buttons, *event_buttons(self.object, self.request.user)]
         page = existing_landing_page(self.object)
         if page is not None:
-            buttons.append(Button("Edit the landing page", url=page_edit_url(page), icon_name="doc-empty",
-                                  priority=7))
+            buttons.append(Button("Edit the landing page", url=page_edit_url(page), icon_name="doc-empty", priority=7))
         return buttons
 
 

@@ -1,4 +1,4 @@
-""""Register someone": a salesperson registers a customer for an event, and finds their personal invite
+""" "Register someone": a salesperson registers a customer for an event, and finds their personal invite
 link. For the sales roles (events.add_registration), on the events they see (published ones: see
 events.permissions); the listing offers it while registration is open."""
 
@@ -35,9 +35,12 @@ class RegisterSomeoneView(EventAdminView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", RegisterSomeoneForm())
-        context.update(event=self.event, event_when=event_when(self.event),
-                       invite_link=invite_link(self.event, self.request),
-                       closed_reason=self.event.registration_closed_reason())
+        context.update(
+            event=self.event,
+            event_when=event_when(self.event),
+            invite_link=invite_link(self.event, self.request),
+            closed_reason=self.event.registration_closed_reason(),
+        )
         return context
 
     def post(self, request, *args, **kwargs):
@@ -52,11 +55,14 @@ class RegisterSomeoneView(EventAdminView):
             form.add_error(None, closed.message)
         else:
             registration = outcome.registration
-            result = {"registration": registration, "created": outcome.created,
-                      # Only for a registration made here: an existing one's ticket (with its
-                      # cancellation link) is its owner's, not for whoever types their address.
-                      "ticket_url": links.ticket_url(registration) if outcome.created else "",
-                      "name": shown_name(registration, request.user)}
+            result = {
+                "registration": registration,
+                "created": outcome.created,
+                # Only for a registration made here: an existing one's ticket (with its
+                # cancellation link) is its owner's, not for whoever types their address.
+                "ticket_url": links.ticket_url(registration) if outcome.created else "",
+                "name": shown_name(registration, request.user),
+            }
             # A fresh form: the next customer is usually right behind.
             return self.render_to_response(self.get_context_data(result=result))
         return self.render_to_response(self.get_context_data(form=form), status=400)

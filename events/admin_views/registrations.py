@@ -36,6 +36,7 @@ def user_cell(field_name):
     def accessor(registration):
         user = getattr(registration, field_name)
         return get_user_display_name(user) if user is not None else ""
+
     return accessor
 
 
@@ -46,16 +47,39 @@ REGISTRATION_COLUMNS = [
     Column("event", label="Event", accessor="event", sort_key="event__starts_at"),
     Column("status", label="Status", accessor="get_status_display", sort_key="status"),
     Column("source", label="Source", accessor="get_source_display", sort_key="source"),
-    Column("registered_at", label="Registered", sort_key="registered_at",
-           accessor=lambda registration: f"{timezone.localtime(registration.registered_at):%Y-%m-%d %H:%M}"),
+    Column(
+        "registered_at",
+        label="Registered",
+        sort_key="registered_at",
+        accessor=lambda registration: f"{timezone.localtime(registration.registered_at):%Y-%m-%d %H:%M}",
+    ),
     Column("checked_in", label="Checked in", accessor=checked_in_text, sort_key="checked_in_at"),
     Column("invited_by", label="Invited by", accessor=user_cell("invited_by")),
 ]
-REGISTRATION_EXPORT = ["event", "first_name", "last_name", "email", "company", "job_title", "get_status_display",
-                       "get_source_display", "registered_at", "decided_at", "rejection_reason", "cancelled_at",
-                       "checked_in_at", "checked_in_by", "registered_by", "invited_by"]
-REGISTRATION_EXPORT_HEADINGS = {"get_status_display": "Status", "get_source_display": "Source",
-                                "checked_in_at": "Checked in at", "checked_in_by": "Checked in by"}
+REGISTRATION_EXPORT = [
+    "event",
+    "first_name",
+    "last_name",
+    "email",
+    "company",
+    "job_title",
+    "get_status_display",
+    "get_source_display",
+    "registered_at",
+    "decided_at",
+    "rejection_reason",
+    "cancelled_at",
+    "checked_in_at",
+    "checked_in_by",
+    "registered_by",
+    "invited_by",
+]
+REGISTRATION_EXPORT_HEADINGS = {
+    "get_status_display": "Status",
+    "get_source_display": "Source",
+    "checked_in_at": "Checked in at",
+    "checked_in_by": "Checked in by",
+}
 
 
 class RegistrationFilterSet(WagtailFilterSet):

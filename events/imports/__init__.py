@@ -29,9 +29,24 @@ from .spreadsheet import events_from_csv, template_csv
 from .storage import upload_delete, upload_keep, upload_read, uploads_purge
 
 __all__ = [
-    "COLUMNS", "ImportFileError", "ImportPreview", "ImportResult", "RowResult", "events_from_csv", "events_from_file",
-    "events_from_ics", "events_import", "max_bytes", "max_rows", "parse_when", "read_upload", "template_csv",
-    "upload_delete", "upload_keep", "upload_read", "uploads_purge",
+    "COLUMNS",
+    "ImportFileError",
+    "ImportPreview",
+    "ImportResult",
+    "RowResult",
+    "events_from_csv",
+    "events_from_file",
+    "events_from_ics",
+    "events_import",
+    "max_bytes",
+    "max_rows",
+    "parse_when",
+    "read_upload",
+    "template_csv",
+    "upload_delete",
+    "upload_keep",
+    "upload_read",
+    "uploads_purge",
 ]
 
 CALENDAR_SUFFIXES = (".ics", ".ical", ".icalendar", ".ifb")

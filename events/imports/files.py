@@ -44,8 +44,10 @@ def read_upload(file) -> tuple[bytes, str]:
 
 
 def too_big(size: int) -> str:
-    return (f"The file is {size / (1024 * 1024):.1f} MB; the limit is {max_bytes() / (1024 * 1024):.0f} MB. "
-            f"Split the season into smaller files.")
+    return (
+        f"The file is {size / (1024 * 1024):.1f} MB; the limit is {max_bytes() / (1024 * 1024):.0f} MB. "
+        f"Split the season into smaller files."
+    )
 
 
 def too_many(limit: int, what: str) -> str:

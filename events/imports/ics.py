@@ -28,13 +28,38 @@ from .rows import (
 )
 
 # Where a stream or meeting is joined; other links in a calendar entry are usually the event's own page.
-JOIN_HOSTS = ("zoom.us", "zoom.com", "teams.microsoft.com", "teams.live.com", "meet.google.com", "webex.com",
-              "gotomeeting.com", "goto.com", "gotowebinar.com", "whereby.com", "youtube.com", "youtu.be",
-              "vimeo.com", "livestorm.co", "on24.com", "hopin.com", "streamyard.com", "bigmarker.com",
-              "demio.com", "airmeet.com", "riverside.fm", "jitsi.org", "meet.jit.si", "chime.aws")
+JOIN_HOSTS = (
+    "zoom.us",
+    "zoom.com",
+    "teams.microsoft.com",
+    "teams.live.com",
+    "meet.google.com",
+    "webex.com",
+    "gotomeeting.com",
+    "goto.com",
+    "gotowebinar.com",
+    "whereby.com",
+    "youtube.com",
+    "youtu.be",
+    "vimeo.com",
+    "livestorm.co",
+    "on24.com",
+    "hopin.com",
+    "streamyard.com",
+    "bigmarker.com",
+    "demio.com",
+    "airmeet.com",
+    "riverside.fm",
+    "jitsi.org",
+    "meet.jit.si",
+    "chime.aws",
+)
 # LOCATION values that say "online" rather than where people go.
-ONLINE_PLACES = re.compile(r"^(online|virtual|remote|web|webinar|internet|zoom( meeting)?|microsoft teams( meeting)?"
-                           r"|teams( meeting)?|google meet|webex( meeting)?)$", re.IGNORECASE)
+ONLINE_PLACES = re.compile(
+    r"^(online|virtual|remote|web|webinar|internet|zoom( meeting)?|microsoft teams( meeting)?"
+    r"|teams( meeting)?|google meet|webex( meeting)?)$",
+    re.IGNORECASE,
+)
 URL_PATTERN = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 ALL_DAY_HOURS = (9, 17)  # an all-day calendar entry becomes a working day in the calendar's zone
 
@@ -51,8 +76,10 @@ def events_from_ics(file, *, filename: str = "") -> ImportPreview:
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
     if not text.lstrip().upper().startswith("BEGIN:VCALENDAR"):
-        raise ImportFileError("This is not a calendar file: an .ics file starts with BEGIN:VCALENDAR. "
-                              "Export the calendar again, or upload a CSV file.")
+        raise ImportFileError(
+            "This is not a calendar file: an .ics file starts with BEGIN:VCALENDAR. "
+            "Export the calendar again, or upload a CSV file."
+        )
     try:
         calendars = Calendar.from_ical(text, multiple=True)
     except Exception as error:  # icalendar raises many kinds for a broken file
@@ -94,8 +121,10 @@ def _read_vevent(row: RowResult, item, calendar_zone: str) -> None:
         row.skip_reason = "cancelled in the calendar (STATUS:CANCELLED)"
         return
     if item.get("recurrence-id") is not None:
-        row.skip_reason = ("a changed occurrence of a repeating event (RECURRENCE-ID); only the first occurrence "
-                           "of a repeating event is imported")
+        row.skip_reason = (
+            "a changed occurrence of a repeating event (RECURRENCE-ID); only the first occurrence "
+            "of a repeating event is imported"
+        )
         return
     for prop, message in getattr(item, "errors", []):  # properties icalendar could not read (it drops them)
         if prop in ("DTSTART", "DTEND", "DURATION"):
@@ -146,12 +175,21 @@ def _read_times(row: RowResult, item, calendar_zone: str) -> None:
         row.warnings.append(("DTEND", "missing (and no DURATION); the event is taken to last one hour."))
     values["ends_at"] = end
     if all_day:
-        row.warnings.append(("DTSTART", f"an all-day entry; imported as {ALL_DAY_HOURS[0]:02}:00 to "
-                                        f"{ALL_DAY_HOURS[1]:02}:00 {calendar_zone}."))
+        row.warnings.append(
+            (
+                "DTSTART",
+                f"an all-day entry; imported as {ALL_DAY_HOURS[0]:02}:00 to {ALL_DAY_HOURS[1]:02}:00 {calendar_zone}.",
+            )
+        )
     if item.get("rrule") is not None or item.get("rdate") is not None:
         first = timezone.localtime(start, zone_for(zone_name))
-        row.warnings.append(("RRULE", f"a repeating event: only the first occurrence ({first:%Y-%m-%d %H:%M}) is "
-                                      f"imported; add the others as events of their own."))
+        row.warnings.append(
+            (
+                "RRULE",
+                f"a repeating event: only the first occurrence ({first:%Y-%m-%d %H:%M}) is "
+                f"imported; add the others as events of their own.",
+            )
+        )
 
 
 def _read_details(row: RowResult, item) -> None:
@@ -161,10 +199,15 @@ def _read_details(row: RowResult, item) -> None:
     description = _text(item.get("description"))
     summary = " ".join(description.split())
     if len(summary) > 300:
-        row.warnings.append(("DESCRIPTION", "longer than 300 characters: the summary keeps the first 300, the "
-                                            "event's description has all of it."))
-        values["description"] = "".join(f"<p>{escape(part.strip())}</p>" for part in description.split("\n\n")
-                                        if part.strip())
+        row.warnings.append(
+            (
+                "DESCRIPTION",
+                "longer than 300 characters: the summary keeps the first 300, the event's description has all of it.",
+            )
+        )
+        values["description"] = "".join(
+            f"<p>{escape(part.strip())}</p>" for part in description.split("\n\n") if part.strip()
+        )
     values["summary"] = summary[:300]
     if not values["online_url"]:
         values["online_url"] = next((url for url in URL_PATTERN.findall(description) if _is_join_link(url)), "")
@@ -184,8 +227,14 @@ def _read_details(row: RowResult, item) -> None:
     values["topics"] = topics_from(topics, row, "CATEGORIES")
     online_only = values["online_url"] and not (values["venue"] or values["address"])
     values["type"] = chosen_type or (Event.Type.WEBINAR if online_only else Event.Type.IN_PERSON)
-    values.update(city="", country="", capacity=None, requires_approval=False,
-                  registration_deadline=None, reminders=Event._meta.get_field("reminders").default)
+    values.update(
+        city="",
+        country="",
+        capacity=None,
+        requires_approval=False,
+        registration_deadline=None,
+        reminders=Event._meta.get_field("reminders").default,
+    )
 
 
 def _read_place(row: RowResult, item) -> None:
@@ -203,8 +252,13 @@ def _read_place(row: RowResult, item) -> None:
         if _is_join_link(url):
             values["online_url"] = url
         else:
-            row.warnings.append(("URL", f"'{url[:60]}' is not a join or stream link (Zoom, Teams, Meet, Webex, "
-                                        f"YouTube...); it is not imported."))
+            row.warnings.append(
+                (
+                    "URL",
+                    f"'{url[:60]}' is not a join or stream link (Zoom, Teams, Meet, Webex, "
+                    f"YouTube...); it is not imported.",
+                )
+            )
 
 
 def _is_join_link(url: str) -> bool:
@@ -236,7 +290,11 @@ def _moment(prop, name: str, fallback_zone: str, row: RowResult) -> tuple[dateti
     if named:
         return value, named
     # A zone defined in the file (Outlook's "W. Europe Standard Time"...): the moment is right, the name unknown.
-    row.warnings.append((name, f"time zone '{(tzid or '')[:40]}' is not a name we know; the event is shown in "
-                               f"{fallback_zone} time (the moment is unchanged)."))
+    row.warnings.append(
+        (
+            name,
+            f"time zone '{(tzid or '')[:40]}' is not a name we know; the event is shown in "
+            f"{fallback_zone} time (the moment is unchanged).",
+        )
+    )
     return value, fallback_zone
-

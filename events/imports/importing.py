@@ -45,8 +45,10 @@ def events_import(preview: ImportPreview, *, publish: bool, user) -> ImportResul
     fix does not leave events without pages. Rows with errors, duplicates and cancelled entries are
     counted as skipped with their reason."""
     if publish and user is not None and not can_publish_pages(user):
-        raise PermissionDenied("Publishing the landing pages needs permission to publish pages: import them as "
-                               "drafts for an editor to publish.")
+        raise PermissionDenied(
+            "Publishing the landing pages needs permission to publish pages: import them as "
+            "drafts for an editor to publish."
+        )
     result = ImportResult(publish=publish)
     started = time.perf_counter()
     with transaction.atomic():
@@ -57,8 +59,13 @@ def events_import(preview: ImportPreview, *, publish: bool, user) -> ImportResul
         mark_duplicates(preview.rows)
         for row in preview.rows:
             if row.status == INVALID:
-                result.skipped.append((row.label, row.title, "; ".join(f"{where}: {message}" if where else message
-                                                                        for where, message in row.errors)))
+                result.skipped.append(
+                    (
+                        row.label,
+                        row.title,
+                        "; ".join(f"{where}: {message}" if where else message for where, message in row.errors),
+                    )
+                )
                 continue
             if row.status == SKIPPED:
                 result.skipped.append((row.label, row.title, row.skip_reason))
@@ -78,6 +85,13 @@ def events_import(preview: ImportPreview, *, publish: bool, user) -> ImportResul
             result.pages = landing_pages_generate(result.created, publish=publish, user=user)
             ids = [event.pk for event in result.created]
             transaction.on_commit(lambda: events_changed.send(sender=Event, event_ids=ids))
-    logger.info("Event import (%s, %s): %s created, %s skipped, %s pages, %.1f s", preview.source, preview.filename,
-                result.created_count, result.skipped_count, len(result.pages), time.perf_counter() - started)
+    logger.info(
+        "Event import (%s, %s): %s created, %s skipped, %s pages, %.1f s",
+        preview.source,
+        preview.filename,
+        result.created_count,
+        result.skipped_count,
+        len(result.pages),
+        time.perf_counter() - started,
+    )
     return result

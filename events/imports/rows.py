@@ -18,38 +18,103 @@ from django.utils import timezone
 from events.models import TIME_ZONES, Event
 from forms.imports.parsing import DELIMITER_NAMES
 
-COLUMNS = ["title", "type", "starts_at", "ends_at", "time_zone", "venue", "address", "city", "country", "online_url",
-           "capacity", "requires_approval", "registration_deadline", "summary", "topics", "reminders"]
+COLUMNS = [
+    "title",
+    "type",
+    "starts_at",
+    "ends_at",
+    "time_zone",
+    "venue",
+    "address",
+    "city",
+    "country",
+    "online_url",
+    "capacity",
+    "requires_approval",
+    "registration_deadline",
+    "summary",
+    "topics",
+    "reminders",
+]
 REQUIRED_COLUMNS = ["title", "starts_at", "ends_at"]
 # Names people give these columns in their own sheets, after lower-casing and spaces/dashes -> "_".
 COLUMN_ALIASES = {
-    "name": "title", "event": "title", "event_title": "title", "kind": "type", "event_type": "type", "format": "type",
-    "start": "starts_at", "starts": "starts_at", "start_time": "starts_at", "start_date": "starts_at",
-    "end": "ends_at", "ends": "ends_at", "end_time": "ends_at", "end_date": "ends_at", "timezone": "time_zone",
-    "tz": "time_zone", "zone": "time_zone", "venue_name": "venue", "location": "venue", "url": "online_url",
-    "join_url": "online_url", "join_link": "online_url", "stream_url": "online_url", "link": "online_url",
-    "seats": "capacity", "approval": "requires_approval", "deadline": "registration_deadline",
-    "registration_closes": "registration_deadline", "description": "summary", "tags": "topics", "topic": "topics",
+    "name": "title",
+    "event": "title",
+    "event_title": "title",
+    "kind": "type",
+    "event_type": "type",
+    "format": "type",
+    "start": "starts_at",
+    "starts": "starts_at",
+    "start_time": "starts_at",
+    "start_date": "starts_at",
+    "end": "ends_at",
+    "ends": "ends_at",
+    "end_time": "ends_at",
+    "end_date": "ends_at",
+    "timezone": "time_zone",
+    "tz": "time_zone",
+    "zone": "time_zone",
+    "venue_name": "venue",
+    "location": "venue",
+    "url": "online_url",
+    "join_url": "online_url",
+    "join_link": "online_url",
+    "stream_url": "online_url",
+    "link": "online_url",
+    "seats": "capacity",
+    "approval": "requires_approval",
+    "deadline": "registration_deadline",
+    "registration_closes": "registration_deadline",
+    "description": "summary",
+    "tags": "topics",
+    "topic": "topics",
     "reminder": "reminders",
 }
 # The model field a column fills, where the names differ (errors from full_clean name model fields).
 MODEL_FIELDS = {"venue": "venue_name"}
 COLUMN_FOR_FIELD = {model: column for column, model in MODEL_FIELDS.items()}
 # In a calendar the same values come from these properties: errors name them.
-ICS_PROPERTIES = {"title": "SUMMARY", "starts_at": "DTSTART", "ends_at": "DTEND", "time_zone": "DTSTART",
-                  "venue": "LOCATION", "address": "LOCATION", "city": "LOCATION", "online_url": "URL",
-                  "summary": "DESCRIPTION", "description": "DESCRIPTION", "topics": "CATEGORIES"}
+ICS_PROPERTIES = {
+    "title": "SUMMARY",
+    "starts_at": "DTSTART",
+    "ends_at": "DTEND",
+    "time_zone": "DTSTART",
+    "venue": "LOCATION",
+    "address": "LOCATION",
+    "city": "LOCATION",
+    "online_url": "URL",
+    "summary": "DESCRIPTION",
+    "description": "DESCRIPTION",
+    "topics": "CATEGORIES",
+}
 
 TYPE_WORDS = {
-    "in_person": Event.Type.IN_PERSON, "inperson": Event.Type.IN_PERSON, "meetup": Event.Type.IN_PERSON,
-    "meet_up": Event.Type.IN_PERSON, "workshop": Event.Type.IN_PERSON, "onsite": Event.Type.IN_PERSON,
-    "on_site": Event.Type.IN_PERSON, "conference": Event.Type.CONFERENCE, "summit": Event.Type.CONFERENCE,
-    "webinar": Event.Type.WEBINAR, "online": Event.Type.WEBINAR, "virtual": Event.Type.WEBINAR,
-    "livestream": Event.Type.WEBINAR, "live_stream": Event.Type.WEBINAR,
+    "in_person": Event.Type.IN_PERSON,
+    "inperson": Event.Type.IN_PERSON,
+    "meetup": Event.Type.IN_PERSON,
+    "meet_up": Event.Type.IN_PERSON,
+    "workshop": Event.Type.IN_PERSON,
+    "onsite": Event.Type.IN_PERSON,
+    "on_site": Event.Type.IN_PERSON,
+    "conference": Event.Type.CONFERENCE,
+    "summit": Event.Type.CONFERENCE,
+    "webinar": Event.Type.WEBINAR,
+    "online": Event.Type.WEBINAR,
+    "virtual": Event.Type.WEBINAR,
+    "livestream": Event.Type.WEBINAR,
+    "live_stream": Event.Type.WEBINAR,
 }
 DATE_ONLY = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\d{1,2}\.\d{4})$")
-DATE_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S",
-                "%d.%m.%Y, %H:%M"]
+DATE_FORMATS = [
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y, %H:%M",
+]
 EXAMPLE_WHEN = "2027-03-04 18:00"
 TOPIC_MAX = 100  # taggit's tag name length
 
@@ -57,6 +122,7 @@ READY, INVALID, SKIPPED = "ready", "invalid", "skipped"
 
 
 # -- what a check leaves ------------------------------------------------------------------------
+
 
 @dataclass
 class RowResult:
@@ -153,6 +219,7 @@ class ImportPreview:
 
 # -- reading values -----------------------------------------------------------------------------
 
+
 def column_name(header: str) -> str:
     """Our name for a header cell (or a type word): lower case, spaces and dashes as "_", aliases resolved."""
     name = re.sub(r"[\s\-]+", "_", header.replace("\ufeff", "").strip().lower()).strip("_")
@@ -247,16 +314,25 @@ def topics_from(parts, row: RowResult, where: str) -> list[str]:
 
 # -- the model's own checks, duplicates ---------------------------------------------------------
 
+
 def event_from(values: dict) -> Event:
     return Event(
-        title=values.get("title") or "", type=values.get("type") or Event.Type.IN_PERSON,
-        starts_at=values.get("starts_at"), ends_at=values.get("ends_at"),
-        time_zone=values.get("time_zone") or settings.TIME_ZONE, venue_name=values.get("venue") or "",
-        address=values.get("address") or "", city=values.get("city") or "", country=values.get("country") or "",
-        online_url=values.get("online_url") or "", capacity=values.get("capacity"),
+        title=values.get("title") or "",
+        type=values.get("type") or Event.Type.IN_PERSON,
+        starts_at=values.get("starts_at"),
+        ends_at=values.get("ends_at"),
+        time_zone=values.get("time_zone") or settings.TIME_ZONE,
+        venue_name=values.get("venue") or "",
+        address=values.get("address") or "",
+        city=values.get("city") or "",
+        country=values.get("country") or "",
+        online_url=values.get("online_url") or "",
+        capacity=values.get("capacity"),
         requires_approval=bool(values.get("requires_approval")),
-        registration_deadline=values.get("registration_deadline"), summary=values.get("summary") or "",
-        description=values.get("description") or "", reminders=values.get("reminders", "24h, 1h"),
+        registration_deadline=values.get("registration_deadline"),
+        summary=values.get("summary") or "",
+        description=values.get("description") or "",
+        reminders=values.get("reminders", "24h, 1h"),
     )
 
 
@@ -279,8 +355,12 @@ def check(row: RowResult, source: str) -> None:
                 where = ICS_PROPERTIES.get(where, where)
             row.errors.extend((where, message) for message in messages)
     if not row.errors and event.starts_at < timezone.now():
-        row.warnings.append((ICS_PROPERTIES["starts_at"] if source == "ics" else "starts_at",
-                             "this event is in the past; it is imported as it is."))
+        row.warnings.append(
+            (
+                ICS_PROPERTIES["starts_at"] if source == "ics" else "starts_at",
+                "this event is in the past; it is imported as it is.",
+            )
+        )
 
 
 def _key(values: dict) -> tuple[str, datetime]:
@@ -295,8 +375,10 @@ def mark_duplicates(rows: list[RowResult]) -> None:
     starts = {row.values["starts_at"] for row in candidates}
     existing = set()
     for start_batch in _batches(sorted(starts), 500):  # SQLite takes a limited number of parameters
-        existing |= {(" ".join(title.split()).casefold(), start) for title, start in
-                     Event.objects.filter(starts_at__in=start_batch).values_list("title", "starts_at")}
+        existing |= {
+            (" ".join(title.split()).casefold(), start)
+            for title, start in Event.objects.filter(starts_at__in=start_batch).values_list("title", "starts_at")
+        }
     first_row = {}
     for row in candidates:
         key = _key(row.values)
@@ -310,4 +392,4 @@ def mark_duplicates(rows: list[RowResult]) -> None:
 
 def _batches(items, size):
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]

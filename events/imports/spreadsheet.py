@@ -65,8 +65,9 @@ def events_from_csv(file, *, filename: str = "") -> ImportPreview:
             if len(records) > limit:
                 raise ImportFileError(too_many(limit, "rows"))
     except csv.Error as error:
-        raise ImportFileError(f"The CSV file is malformed near line {reader.line_num}: {error}. "
-                              f"Save it again as CSV.") from error
+        raise ImportFileError(
+            f"The CSV file is malformed near line {reader.line_num}: {error}. Save it again as CSV."
+        ) from error
     if header is None:
         raise ImportFileError("The file is empty.")
     columns = _columns(header, preview)
@@ -91,6 +92,7 @@ def events_from_csv(file, *, filename: str = "") -> ImportPreview:
 
 # -- the file -----------------------------------------------------------------------------------
 
+
 def _decode(data: bytes) -> tuple[str, str]:
     """Text and its encoding's name: whatever the lead import would choose, binary data refused."""
     encoding = _detect_encoding(data)
@@ -100,8 +102,10 @@ def _decode(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError as error:
             raise ImportFileError("The file cannot be read as text: save it again as CSV (UTF-8).") from error
     if data.startswith(b"PK\x03\x04"):
-        raise ImportFileError("This is an Excel workbook or another zip file, not CSV: save the sheet as CSV "
-                              "(comma or semicolon separated) and upload that.")
+        raise ImportFileError(
+            "This is an Excel workbook or another zip file, not CSV: save the sheet as CSV "
+            "(comma or semicolon separated) and upload that."
+        )
     if b"\x00" in data[:65536] or encoding not in ENCODING_LABELS:
         raise ImportFileError(NOT_CSV)
     text = data.decode(encoding)
@@ -153,21 +157,32 @@ def _columns(header: list[str], preview: ImportPreview) -> list[str | None]:
             if cell.strip():
                 unknown.append(cell.strip()[:40])
     if not seen:
-        raise ImportFileError("The first row must hold the column names (" + ", ".join(REQUIRED_COLUMNS) + ", ...); "
-                              "none of ours were found. Download the template for the columns and an example.")
+        raise ImportFileError(
+            "The first row must hold the column names (" + ", ".join(REQUIRED_COLUMNS) + ", ...); "
+            "none of ours were found. Download the template for the columns and an example."
+        )
     missing = [name for name in REQUIRED_COLUMNS if name not in seen]
     if missing:
-        raise ImportFileError("The file has no " + ", ".join(f"'{name}'" for name in missing)
-                              + (" column" if len(missing) == 1 else " columns")
-                              + ": every event needs a title, a start and an end. "
-                                "Download the template for the columns and an example.")
+        raise ImportFileError(
+            "The file has no "
+            + ", ".join(f"'{name}'" for name in missing)
+            + (" column" if len(missing) == 1 else " columns")
+            + ": every event needs a title, a start and an end. "
+            "Download the template for the columns and an example."
+        )
     if unknown:
-        preview.warnings.append("Not imported (not one of our columns): " + ", ".join(f"'{c}'" for c in unknown)
-                                + ". Our columns: " + ", ".join(COLUMNS) + ".")
+        preview.warnings.append(
+            "Not imported (not one of our columns): "
+            + ", ".join(f"'{c}'" for c in unknown)
+            + ". Our columns: "
+            + ", ".join(COLUMNS)
+            + "."
+        )
     return columns
 
 
 # -- a row --------------------------------------------------------------------------------------
+
 
 def _read_row(row: RowResult, raw: dict) -> None:
     """Turn the row's text into values, each problem named by its column."""
@@ -179,8 +194,12 @@ def _read_row(row: RowResult, raw: dict) -> None:
     zone_text = raw.get("time_zone", "")
     zone_name = time_zone_name(zone_text)
     if zone_name is None:
-        row.errors.append(("time_zone", f"'{zone_text[:60]}' is not a time zone; use a name such as Europe/Berlin "
-                                        f"or America/New_York."))
+        row.errors.append(
+            (
+                "time_zone",
+                f"'{zone_text[:60]}' is not a time zone; use a name such as Europe/Berlin or America/New_York.",
+            )
+        )
         zone_name = settings.TIME_ZONE  # still read the dates, to report their own problems
     values["time_zone"] = zone_name
     zone = zone_for(zone_name)
@@ -190,8 +209,9 @@ def _read_row(row: RowResult, raw: dict) -> None:
         values[column] = None
         if not text:
             if column != "registration_deadline":
-                row.errors.append((column, f"empty; give the {'start' if column == 'starts_at' else 'end'}, "
-                                           f"e.g. {EXAMPLE_WHEN}."))
+                row.errors.append(
+                    (column, f"empty; give the {'start' if column == 'starts_at' else 'end'}, e.g. {EXAMPLE_WHEN}.")
+                )
             continue
         try:
             values[column] = parse_when(text, zone)
@@ -206,8 +226,13 @@ def _read_row(row: RowResult, raw: dict) -> None:
     if type_text:
         values["type"] = TYPE_WORDS.get(column_name(type_text))
         if values["type"] is None:
-            row.errors.append(("type", f"'{type_text[:40]}' is not a type of event; use in_person (or meetup), "
-                                       f"conference or webinar (or online)."))
+            row.errors.append(
+                (
+                    "type",
+                    f"'{type_text[:40]}' is not a type of event; use in_person (or meetup), "
+                    f"conference or webinar (or online).",
+                )
+            )
     else:
         online_only = values["online_url"] and not (values["venue"] or values["address"] or values["city"])
         values["type"] = Event.Type.WEBINAR if online_only else Event.Type.IN_PERSON
@@ -218,14 +243,20 @@ def _read_row(row: RowResult, raw: dict) -> None:
         try:
             values["capacity"] = whole_number(capacity)
         except ValueError:
-            row.errors.append(("capacity", f"'{capacity[:20]}' is not a number of seats; use a whole number such "
-                                           f"as 120, or leave it empty for no limit."))
+            row.errors.append(
+                (
+                    "capacity",
+                    f"'{capacity[:20]}' is not a number of seats; use a whole number such "
+                    f"as 120, or leave it empty for no limit.",
+                )
+            )
 
     approval = raw.get("requires_approval", "").lower()
     values["requires_approval"] = approval in TRUE_WORDS
     if approval not in TRUE_WORDS | FALSE_WORDS:
-        row.errors.append(("requires_approval", f"'{approval[:20]}' is not yes or no; use yes, no, true, false, "
-                                                f"1 or 0."))
+        row.errors.append(
+            ("requires_approval", f"'{approval[:20]}' is not yes or no; use yes, no, true, false, 1 or 0.")
+        )
 
     values["topics"] = topics_from(raw.get("topics", "").split(","), row, "topics")
     reminders = raw.get("reminders", "")
@@ -237,20 +268,66 @@ def _read_row(row: RowResult, raw: dict) -> None:
 
 # -- the template -------------------------------------------------------------------------------
 
+
 def template_csv() -> str:
     """Our columns and one example of each type of event (next year, so they import as they are)."""
     year = timezone.now().year + 1
     rows = [
         COLUMNS,
-        ["RevOps Meetup Berlin", "in_person", f"{year}-03-04 18:00", f"{year}-03-04 21:00", "Europe/Berlin",
-         "Factory Hall", "Lohmühlenstraße 65", "Berlin", "DE", "", "80", "no", f"{year}-03-03 12:00",
-         "An evening of talks about revenue operations.", "RevOps, Pipeline", "24h, 1h"],
-        ["Revenue Summit", "conference", f"{year}-05-12 09:00", f"{year}-05-13 17:30", "Europe/Amsterdam",
-         "Beurs van Berlage", "Damrak 243", "Amsterdam", "NL", "", "400", "yes", "",
-         "Two days, three tracks, one question: where does growth come from?", "AI, Banking", "7d, 24h"],
-        ["Pipeline Webinar", "webinar", f"{year}-06-18 16:00", f"{year}-06-18 17:00", "America/New_York",
-         "", "", "", "", "https://zoom.us/j/1234567890", "", "no", "",
-         "Forty minutes on building pipeline that converts.", "Pipeline", "24h, 1h"],
+        [
+            "RevOps Meetup Berlin",
+            "in_person",
+            f"{year}-03-04 18:00",
+            f"{year}-03-04 21:00",
+            "Europe/Berlin",
+            "Factory Hall",
+            "Lohmühlenstraße 65",
+            "Berlin",
+            "DE",
+            "",
+            "80",
+            "no",
+            f"{year}-03-03 12:00",
+            "An evening of talks about revenue operations.",
+            "RevOps, Pipeline",
+            "24h, 1h",
+        ],
+        [
+            "Revenue Summit",
+            "conference",
+            f"{year}-05-12 09:00",
+            f"{year}-05-13 17:30",
+            "Europe/Amsterdam",
+            "Beurs van Berlage",
+            "Damrak 243",
+            "Amsterdam",
+            "NL",
+            "",
+            "400",
+            "yes",
+            "",
+            "Two days, three tracks, one question: where does growth come from?",
+            "AI, Banking",
+            "7d, 24h",
+        ],
+        [
+            "Pipeline Webinar",
+            "webinar",
+            f"{year}-06-18 16:00",
+            f"{year}-06-18 17:00",
+            "America/New_York",
+            "",
+            "",
+            "",
+            "",
+            "https://zoom.us/j/1234567890",
+            "",
+            "no",
+            "",
+            "Forty minutes on building pipeline that converts.",
+            "Pipeline",
+            "24h, 1h",
+        ],
     ]
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)

@@ -33,8 +33,14 @@ def registration_check_in(registration: Registration, *, user=None, let_in_anywa
         if registration.checked_in_at is not None:
             return CheckIn(registration, already=True)
         if registration.status != Registration.Status.APPROVED and not (
-            let_in_anyway and registration.status in (*Registration.ACTIVE, Registration.Status.NO_SHOW,
-                                                      Registration.Status.CANCELLED, Registration.Status.REJECTED)
+            let_in_anyway
+            and registration.status
+            in (
+                *Registration.ACTIVE,
+                Registration.Status.NO_SHOW,
+                Registration.Status.CANCELLED,
+                Registration.Status.REJECTED,
+            )
         ):
             raise NotAdmitted(registration)
         if not registration.holds_seat:
@@ -45,8 +51,12 @@ def registration_check_in(registration: Registration, *, user=None, let_in_anywa
         registration.save(update_fields=["status", "checked_in_at", "checked_in_by"])
         event = registration.event
         interaction_record(
-            type="event_attended", person=_person(registration), visitor_id=registration.visitor_id,
-            object_type="event", object_id=str(event.pk), object_label=event.title,
+            type="event_attended",
+            person=_person(registration),
+            visitor_id=registration.visitor_id,
+            object_type="event",
+            object_id=str(event.pk),
+            object_label=event.title,
             object_topics=[tag.slug for tag in event.topics.all()],
             properties={"registration": registration.pk, "source": registration.source},
             occurred_at=registration.checked_in_at,

@@ -125,8 +125,9 @@ def outbox_kind(kind: str) -> str:
 
 def email_queue(registration: Registration, kind: str, *, key: str = "") -> OutgoingEmail:
     """Write the email down now (in the caller's transaction); it goes out after commit."""
-    return outbox_queue(outbox_kind(kind), about=registration, to=[registration.email],
-                        key=key or f"{kind}:{uuid.uuid4().hex[:16]}")
+    return outbox_queue(
+        outbox_kind(kind), about=registration, to=[registration.email], key=key or f"{kind}:{uuid.uuid4().hex[:16]}"
+    )
 
 
 def emails_queue_for(registrations, kind: str, key: str) -> list[int]:
@@ -135,8 +136,12 @@ def emails_queue_for(registrations, kind: str, key: str) -> list[int]:
     Returns the emails written now (a second run finds none; a row a concurrent run wrote first is
     theirs to send)."""
     newcomers = dict(registrations.exclude(emails__key=key).values_list("pk", "email"))
-    return outbox_queue_many(outbox_kind(kind), key=key, about_model=Registration,
-                             recipients={pk: [email] for pk, email in newcomers.items()})
+    return outbox_queue_many(
+        outbox_kind(kind),
+        key=key,
+        about_model=Registration,
+        recipients={pk: [email] for pk, email in newcomers.items()},
+    )
 
 
 # --- Building, when it is sent ----------------------------------------------------------------
@@ -191,8 +196,11 @@ def email_context(registration: Registration, kind: str) -> dict:
     join = ""
     if event.online_url and registration.holds_seat:
         join = f"Join online: {links.watch_url(registration)}\n"
-    recording = f"The recording is here: {event.recording_url}" if event.recording_url else (
-        "We'll send you the recording as soon as it's ready." if kind == EmailKind.THANK_YOU else "")
+    recording = (
+        f"The recording is here: {event.recording_url}"
+        if event.recording_url
+        else ("We'll send you the recording as soon as it's ready." if kind == EmailKind.THANK_YOU else "")
+    )
     return {
         "first_name": registration.first_name or "there",
         "name": registration.name,
@@ -231,8 +239,10 @@ def message_build(registration: Registration, kind: str, subject: str, body: str
     context = email_context(registration, kind)
     text = render(body, context).strip() + "\n"
     message = EmailMultiAlternatives(
-        subject=render(subject, context).replace("\n", " ")[:200], body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL, to=[registration.email],
+        subject=render(subject, context).replace("\n", " ")[:200],
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[registration.email],
     )
     html = urlize(linebreaks(escape(text)))
     if kind in TICKET_KINDS and registration.holds_seat:
@@ -245,7 +255,8 @@ def message_build(registration: Registration, kind: str, subject: str, body: str
     if kind in CALENDAR_KINDS:
         cancelled = kind in (EmailKind.CANCELLED, EmailKind.EVENT_CANCELLED)
         join = links.watch_url(registration) if registration.event.online_url and not cancelled else ""
-        ics = event_ics(registration.event, url=context["event_url"], attendee=registration, cancelled=cancelled,
-                        join_url=join)
+        ics = event_ics(
+            registration.event, url=context["event_url"], attendee=registration, cancelled=cancelled, join_url=join
+        )
         message.attach("event.ics", ics, "text/calendar; method=" + ("CANCEL" if cancelled else "PUBLISH"))
     return message

@@ -38,7 +38,8 @@ def event_cancel(event: Event) -> int:
 def landing_pages_generate(events, *, publish: bool = False, user=None) -> list[tuple]:
     """Ask cms (which owns page types) for the events' landing pages. [(event, page, what happened)]"""
     results = []
-    for _receiver, response in landing_pages_requested.send(sender=Event, events=list(events), publish=publish,
-                                                            user=user):
+    for _receiver, response in landing_pages_requested.send(
+        sender=Event, events=list(events), publish=publish, user=user
+    ):
         results.extend(response or [])
     return results

@@ -54,7 +54,8 @@ def _seat_claim(event_id: int) -> bool:
     return bool(
         # Not in a cancelled event: a registration racing the cancellation waits for its lock,
         # then finds no seat (and registration_create refuses it).
-        Event.objects.filter(pk=event_id).exclude(status=Event.Status.CANCELLED)
+        Event.objects.filter(pk=event_id)
+        .exclude(status=Event.Status.CANCELLED)
         .filter(Q(capacity__isnull=True) | Q(seats_taken__lt=F("capacity")))
         .update(seats_taken=F("seats_taken") + 1)
     )
@@ -131,10 +132,21 @@ def registration_create(
             now = timezone.now()
             status = _status_for_new(event, source)
             values = {
-                **details, "lead": lead, "status": status, "source": source, "visitor_id": visitor_id[:64],
-                "invited_by": invited_by, "registered_by": registered_by, "registered_at": now, "queued_at": now,
-                "decided_at": None if status == Registration.Status.PENDING else now, "decided_by": registered_by,
-                "cancelled_at": None, "rejection_reason": "", "checked_in_at": None, "checked_in_by": None,
+                **details,
+                "lead": lead,
+                "status": status,
+                "source": source,
+                "visitor_id": visitor_id[:64],
+                "invited_by": invited_by,
+                "registered_by": registered_by,
+                "registered_at": now,
+                "queued_at": now,
+                "decided_at": None if status == Registration.Status.PENDING else now,
+                "decided_by": registered_by,
+                "cancelled_at": None,
+                "rejection_reason": "",
+                "checked_in_at": None,
+                "checked_in_by": None,
             }
             if existing is not None:  # a cancelled registration comes back: new links, back of the queue
                 for name, value in values.items():
@@ -162,23 +174,40 @@ def _hard_closure(event: Event) -> str:
     return ""
 
 
-def registration_from_lead(event: Event, lead, *, source=Registration.Source.WEB, visitor_id="",
-                           invited_by=None, registered_by=None, backfill: bool = False) -> RegistrationOutcome:
+def registration_from_lead(
+    event: Event,
+    lead,
+    *,
+    source=Registration.Source.WEB,
+    visitor_id="",
+    invited_by=None,
+    registered_by=None,
+    backfill: bool = False,
+) -> RegistrationOutcome:
     """The registration behind a form fill the lead store has just stored (its raw answers)."""
     fields = json.loads(lead.mapped_fields or "{}")
     fields = fields if isinstance(fields, dict) else {}
     return registration_create(
-        event, email=str(fields.get("email") or ""), first_name=str(fields.get("first_name") or ""),
-        last_name=str(fields.get("last_name") or ""), company=str(fields.get("company") or ""),
-        job_title=str(fields.get("job_title") or ""), lead=lead, source=source, visitor_id=visitor_id,
-        invited_by=invited_by, registered_by=registered_by,
+        event,
+        email=str(fields.get("email") or ""),
+        first_name=str(fields.get("first_name") or ""),
+        last_name=str(fields.get("last_name") or ""),
+        company=str(fields.get("company") or ""),
+        job_title=str(fields.get("job_title") or ""),
+        lead=lead,
+        source=source,
+        visitor_id=visitor_id,
+        invited_by=invited_by,
+        registered_by=registered_by,
         # The form was shown while registration was open; the lead is stored: don't refuse it now.
-        check_deadline=False, backfill=backfill,
+        check_deadline=False,
+        backfill=backfill,
     )
 
 
-def registration_on_behalf(event: Event, *, fields: dict, user, source=Registration.Source.SALES,
-                           payload=None) -> RegistrationOutcome:
+def registration_on_behalf(
+    event: Event, *, fields: dict, user, source=Registration.Source.SALES, payload=None
+) -> RegistrationOutcome:
     """A salesperson (or staff at the door) registers someone: a lead capture plus the registration."""
     if source != Registration.Source.WALK_IN:  # the door lets people in whatever the deadline says
         reason = event.registration_closed_reason()
@@ -187,20 +216,35 @@ def registration_on_behalf(event: Event, *, fields: dict, user, source=Registrat
     address, problem = normalise_email(str(fields.get("email") or ""))
     if problem:
         raise ValueError(f"email: {problem}")
-    existing = (Registration.objects.select_related("event").filter(event=event, email_key=email_identity_key(address))
-                .exclude(status=Registration.Status.CANCELLED).first())
+    existing = (
+        Registration.objects.select_related("event")
+        .filter(event=event, email_key=email_identity_key(address))
+        .exclude(status=Registration.Status.CANCELLED)
+        .first()
+    )
     if existing is not None:
         # Already registered: nothing to capture (the typed names must not land on their record).
         return RegistrationOutcome(existing, created=False)
     lead = lead_capture(
-        source="manual", payload=payload if payload is not None else fields, fields=dict(fields, email=address),
-        origin_type="event", origin_id=str(event.pk), origin_label=event.title,
-        origin_topics=[tag.slug for tag in event.topics.all()], interaction_type="event_registered",
+        source="manual",
+        payload=payload if payload is not None else fields,
+        fields=dict(fields, email=address),
+        origin_type="event",
+        origin_id=str(event.pk),
+        origin_label=event.title,
+        origin_topics=[tag.slug for tag in event.topics.all()],
+        interaction_type="event_registered",
     )
     return registration_create(
-        event, email=address, first_name=str(fields.get("first_name") or ""),
-        last_name=str(fields.get("last_name") or ""), company=str(fields.get("company") or ""),
-        job_title=str(fields.get("job_title") or ""), lead=lead, source=source, registered_by=user,
+        event,
+        email=address,
+        first_name=str(fields.get("first_name") or ""),
+        last_name=str(fields.get("last_name") or ""),
+        company=str(fields.get("company") or ""),
+        job_title=str(fields.get("job_title") or ""),
+        lead=lead,
+        source=source,
+        registered_by=user,
         check_deadline=source != Registration.Source.WALK_IN,
     )
 
@@ -271,10 +315,11 @@ def waitlist_promote(event: Event) -> list[Registration]:
         # Nobody is told "a seat opened up" for an event that is over or cancelled.
         if current is None or current["status"] == Event.Status.CANCELLED or current["ends_at"] <= timezone.now():
             return []
-        waiting = (Registration.objects.filter(event_id=event.pk, status=Registration.Status.WAITLISTED)
-                   .order_by("queued_at", "pk"))
+        waiting = Registration.objects.filter(event_id=event.pk, status=Registration.Status.WAITLISTED).order_by(
+            "queued_at", "pk"
+        )
         if current["capacity"] is not None:
-            waiting = waiting[:max(0, current["capacity"] - current["seats_taken"])]
+            waiting = waiting[: max(0, current["capacity"] - current["seats_taken"])]
         ids = list(waiting.values_list("pk", flat=True))
         if not ids:
             return []

@@ -30,13 +30,15 @@ def event_schedule_run(now=None) -> dict:
     counts = {"went live": 0, "finished": 0, "reminders": 0, "no-shows": 0, "thank-yous": 0, "missed-yous": 0}
     with transaction.atomic():
         counts["went live"] = Event.objects.filter(
-            status=Event.Status.SCHEDULED, starts_at__lte=now, ends_at__gt=now).update(status=Event.Status.LIVE)
+            status=Event.Status.SCHEDULED, starts_at__lte=now, ends_at__gt=now
+        ).update(status=Event.Status.LIVE)
         counts["finished"] = Event.objects.filter(
-            status__in=[Event.Status.SCHEDULED, Event.Status.LIVE], ends_at__lte=now).update(
-            status=Event.Status.FINISHED)
+            status__in=[Event.Status.SCHEDULED, Event.Status.LIVE], ends_at__lte=now
+        ).update(status=Event.Status.FINISHED)
 
-    upcoming = Event.objects.filter(status__in=[Event.Status.SCHEDULED, Event.Status.LIVE], starts_at__gt=now,
-                                    starts_at__lte=now + LONGEST_REMINDER)
+    upcoming = Event.objects.filter(
+        status__in=[Event.Status.SCHEDULED, Event.Status.LIVE], starts_at__gt=now, starts_at__lte=now + LONGEST_REMINDER
+    )
     for event in upcoming:
         counts["reminders"] += _reminders(event, now)
 
@@ -46,17 +48,23 @@ def event_schedule_run(now=None) -> dict:
         with transaction.atomic():
             Event.objects.select_for_update().filter(pk=event.pk).values_list("pk", flat=True).first()  # lock order
             no_shows = Registration.objects.filter(
-                event=event, status=Registration.Status.APPROVED, checked_in_at__isnull=True).update(
-                status=Registration.Status.NO_SHOW)
+                event=event, status=Registration.Status.APPROVED, checked_in_at__isnull=True
+            ).update(status=Registration.Status.NO_SHOW)
             if no_shows:  # their seats were held until the end; the counter stays the seated count
                 Event.objects.filter(pk=event.pk).update(seats_taken=Greatest(F("seats_taken") - no_shows, 0))
             counts["no-shows"] += no_shows
             if event.ends_at + delay <= now:
                 registrations = Registration.objects.filter(event=event)
-                counts["thank-yous"] += len(emails_queue_for(
-                    registrations.filter(status=Registration.Status.ATTENDED), EmailKind.THANK_YOU, "thank_you"))
-                counts["missed-yous"] += len(emails_queue_for(
-                    registrations.filter(status=Registration.Status.NO_SHOW), EmailKind.MISSED_YOU, "missed_you"))
+                counts["thank-yous"] += len(
+                    emails_queue_for(
+                        registrations.filter(status=Registration.Status.ATTENDED), EmailKind.THANK_YOU, "thank_you"
+                    )
+                )
+                counts["missed-yous"] += len(
+                    emails_queue_for(
+                        registrations.filter(status=Registration.Status.NO_SHOW), EmailKind.MISSED_YOU, "missed_you"
+                    )
+                )
     counts["re-queued"] = outbox_sweep(now)
     return counts
 
@@ -68,7 +76,6 @@ def _reminders(event: Event, now) -> int:
         return 0
     offset, due_at = min(due, key=lambda pair: pair[0])
     # People who registered after the reminder was due have just had their confirmation.
-    recipients = Registration.objects.filter(event=event, status=Registration.Status.APPROVED,
-                                             registered_at__lt=due_at)
+    recipients = Registration.objects.filter(event=event, status=Registration.Status.APPROVED, registered_at__lt=due_at)
     with transaction.atomic():
         return len(emails_queue_for(recipients, EmailKind.REMINDER, f"reminder:{offset_label(offset)}"))

@@ -46,8 +46,10 @@ class ChoiceOut(Schema):
 class FieldOut(Schema):
     name: str = Field(description="Send the answer under this key in `answers`")
     label: str
-    type: str = Field(description="singleline, multiline, email, number, url, checkbox, checkboxes, dropdown, "
-                                  "multiselect, radio, date, datetime, hidden")
+    type: str = Field(
+        description="singleline, multiline, email, number, url, checkbox, checkboxes, dropdown, "
+        "multiselect, radio, date, datetime, hidden"
+    )
     required: bool
     help_text: str
     choices: list[ChoiceOut]
@@ -93,8 +95,10 @@ class SubmissionIn(Schema):
     visitor_id: str = ""
     page_id: RowId | None = Field(None, description="The page hosting the form, e.g. the gated whitepaper")
     country: str = Field("", description="The visitor's country if the front end knows it (ISO 3166 alpha-2)")
-    context: dict[str, str] = Field(default_factory=dict, description="utm_source, utm_medium, utm_campaign, "
-                                    "utm_term, utm_content, referrer, landing_page")
+    context: dict[str, str] = Field(
+        default_factory=dict,
+        description="utm_source, utm_medium, utm_campaign, utm_term, utm_content, referrer, landing_page",
+    )
 
 
 class SubmissionOut(Schema):
@@ -149,8 +153,11 @@ def _field_out(name, formfield, source) -> dict:
     }
 
 
-@router.get("/{form_id}", response={200: FormDefinitionOut, 404: ErrorsOut, **PARAMETER_ERRORS},
-            summary="A form, for this visitor")
+@router.get(
+    "/{form_id}",
+    response={200: FormDefinitionOut, 404: ErrorsOut, **PARAMETER_ERRORS},
+    summary="A form, for this visitor",
+)
 def form_definition(request, form_id: RowId, visitor_id: str = "", country: str = "", page_id: RowId | None = None):
     """The questions to render for this visitor: known answers skipped, consent for their country."""
     form_page = _form_page(form_id)
@@ -163,16 +170,23 @@ def definition_for(request, form_page: LeadFormPage, visitor: Visitor, *, asset=
     gate = None
     if asset is not None:
         is_open = gate_is_open(form_page, asset, visitor)
-        gate = {"open": is_open, "download_url":
-                request.build_absolute_uri(returning_download_path(asset, visitor)) if is_open else None}
+        gate = {
+            "open": is_open,
+            "download_url": request.build_absolute_uri(returning_download_path(asset, visitor)) if is_open else None,
+        }
     plan = form_plan(form_page, visitor)
     formfields = form_class(form_page, plan, default_country=visitor.country)().fields
     by_name = {source.clean_name: source for source in plan.fields}
     consent = None
     if plan.consent is not None:
-        consent = {"field": CONSENT_FIELD, "show_checkbox": plan.consent.show_checkbox,
-                   "opt_in_required": plan.consent.opt_in_required, "text": plan.consent.text,
-                   "version": plan.consent.version, "policy": plan.consent.token}
+        consent = {
+            "field": CONSENT_FIELD,
+            "show_checkbox": plan.consent.show_checkbox,
+            "opt_in_required": plan.consent.opt_in_required,
+            "text": plan.consent.text,
+            "version": plan.consent.version,
+            "policy": plan.consent.token,
+        }
     return {
         "id": form_page.pk,
         "title": form_page.title,
@@ -210,13 +224,16 @@ def form_submission(request, form_id: RowId):
     if outcome.problem is not None:
         return outcome.problem
     result, visitor = outcome.result, outcome.visitor
-    return Status(201, {
-        "status": "accepted",
-        "lead_id": result.lead.lid if result.lead is not None else None,
-        "visitor_id": visitor.visitor_id,
-        "message": strip_tags(form_page.thank_you_text or "Thank you."),
-        "download_url": request.build_absolute_uri(result.download_path) if result.download_path else None,
-    })
+    return Status(
+        201,
+        {
+            "status": "accepted",
+            "lead_id": result.lead.lid if result.lead is not None else None,
+            "visitor_id": visitor.visitor_id,
+            "message": strip_tags(form_page.thank_you_text or "Thank you."),
+            "download_url": request.build_absolute_uri(result.download_path) if result.download_path else None,
+        },
+    )
 
 
 @dataclass
@@ -227,8 +244,9 @@ class SubmissionTaken:
     body: SubmissionIn | None = None
 
 
-def submission_take(request, form_page: LeadFormPage, schema=SubmissionIn, *, confirm: bool = True,
-                    asset=None) -> SubmissionTaken:
+def submission_take(
+    request, form_page: LeadFormPage, schema=SubmissionIn, *, confirm: bool = True, asset=None
+) -> SubmissionTaken:
     """Parse a JSON submission and hand it to form_submit (also used by other apps' endpoints)."""
     too_large = spam.body_too_large(request)
     if too_large is not None:
@@ -250,8 +268,14 @@ def submission_take(request, form_page: LeadFormPage, schema=SubmissionIn, *, co
         if name in ATTRIBUTION_FIELDS:
             data[f"sp_{name}"] = clean_text(value, 2000)[0]
 
-    result = form_submit(form_page, data, visitor=visitor, asset=asset or _asset(body.page_id),
-                         absolute_url=request.build_absolute_uri, confirm=confirm)
+    result = form_submit(
+        form_page,
+        data,
+        visitor=visitor,
+        asset=asset or _asset(body.page_id),
+        absolute_url=request.build_absolute_uri,
+        confirm=confirm,
+    )
     if result.status == "rejected" and result.rejection.reason != "honeypot":
         return SubmissionTaken(Status(result.rejection.status, {"errors": result.errors}))
     if result.status == "invalid":

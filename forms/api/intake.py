@@ -42,7 +42,8 @@ class GenericLeadIn(Schema):
         None, description="When the lead was submitted: ISO 8601 or Unix seconds; missing or invalid means now"
     )
     fields: dict[str, Any] = Field(
-        ..., description="The answers. email, first_name/firstName/'First name', last_name, full_name (split), "
+        ...,
+        description="The answers. email, first_name/firstName/'First name', last_name, full_name (split), "
         "company/company_name, job_title, phone/phone_number, country, industry, employees/company_size, seniority, "
         "consent and work_email are understood; everything is kept on the lead as received",
         examples=[{"email": "jane@example.com", "first_name": "Jane", "company_name": "Example Bank"}],
@@ -85,9 +86,7 @@ REQUEST_BODY = {
     "required": True,
     "content": {
         "application/json": {
-            "schema": {
-                "oneOf": [_inline(GenericLeadIn.model_json_schema()), _inline(SocialLeadIn.model_json_schema())]
-            }
+            "schema": {"oneOf": [_inline(GenericLeadIn.model_json_schema()), _inline(SocialLeadIn.model_json_schema())]}
         }
     },
 }
@@ -128,8 +127,9 @@ def _raw_body(request, limit: int) -> bytes:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         declared = 0
-    too_large = intake.IntakeRejected(413, "too_large", f"The body is larger than {limit} bytes.",
-                                      reason=intake.Reason.TOO_LARGE)
+    too_large = intake.IntakeRejected(
+        413, "too_large", f"The body is larger than {limit} bytes.", reason=intake.Reason.TOO_LARGE
+    )
     if declared > limit:
         raise too_large
     try:
@@ -143,17 +143,35 @@ def _raw_body(request, limit: int) -> bytes:
 
 @router.post(
     "/{provider}",
-    response={200: IntakeOut, 201: IntakeOut, 400: IntakeErrorOut, 401: IntakeErrorOut, 404: IntakeErrorOut,
-              413: IntakeErrorOut, 415: IntakeErrorOut, 422: IntakeErrorOut},
+    response={
+        200: IntakeOut,
+        201: IntakeOut,
+        400: IntakeErrorOut,
+        401: IntakeErrorOut,
+        404: IntakeErrorOut,
+        413: IntakeErrorOut,
+        415: IntakeErrorOut,
+        422: IntakeErrorOut,
+    },
     summary="Receive a signed lead from a lead-gen provider",
     description=DESCRIPTION,
     openapi_extra={
         "requestBody": REQUEST_BODY,
         "parameters": [
-            {"name": intake.TIMESTAMP_HEADER, "in": "header", "required": True, "schema": {"type": "string"},
-             "description": "Unix time in seconds when the call was signed"},
-            {"name": intake.SIGNATURE_HEADER, "in": "header", "required": True, "schema": {"type": "string"},
-             "description": 'sha256=<hex HMAC-SHA256(secret, "{timestamp}.{raw body}")>'},
+            {
+                "name": intake.TIMESTAMP_HEADER,
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "Unix time in seconds when the call was signed",
+            },
+            {
+                "name": intake.SIGNATURE_HEADER,
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": 'sha256=<hex HMAC-SHA256(secret, "{timestamp}.{raw body}")>',
+            },
         ],
     },
 )
@@ -161,18 +179,32 @@ def intake_lead(request, provider: str):
     provider = provider.lower()
     secret = intake.intake_secret(provider)
     if secret is None:  # not logged: anybody can guess URLs, and no provider is harmed
-        return Status(404, {"error": "unknown_provider", "detail": f"No provider {provider[:40]!r} is set up for "
-                            "intake (LEAD_INTAKE_SECRETS).", "field": "provider"})
+        return Status(
+            404,
+            {
+                "error": "unknown_provider",
+                "detail": f"No provider {provider[:40]!r} is set up for intake (LEAD_INTAKE_SECRETS).",
+                "field": "provider",
+            },
+        )
     ip = _client_ip(request)
     body = b""
     try:
         body = _raw_body(request, settings.LEAD_INTAKE_MAX_BODY_BYTES)
-        intake.signature_verify(secret, timestamp=request.headers.get(intake.TIMESTAMP_HEADER),
-                                signature=request.headers.get(intake.SIGNATURE_HEADER), body=body)
+        intake.signature_verify(
+            secret,
+            timestamp=request.headers.get(intake.TIMESTAMP_HEADER),
+            signature=request.headers.get(intake.SIGNATURE_HEADER),
+            body=body,
+        )
         content_type = request.content_type or ""
         if content_type != "application/json" and not content_type.endswith("+json"):
-            raise intake.IntakeRejected(415, "unsupported_media_type", "Send the body as application/json, not "
-                                        f"{content_type[:80] or 'without a Content-Type'}.", field="Content-Type")
+            raise intake.IntakeRejected(
+                415,
+                "unsupported_media_type",
+                f"Send the body as application/json, not {content_type[:80] or 'without a Content-Type'}.",
+                field="Content-Type",
+            )
         payload = intake.body_parse(body)
         result = intake.intake_receive(provider, payload, body=body, ip_address=ip)
     except intake.IntakeRejected as rejected:

@@ -10,35 +10,170 @@ IGNORE, CUSTOM = "ignore", "custom"
 # (field, label, synonyms). Synonyms are compared after normalise_header: lower case, no accents,
 # letters and digits only. English, German, French, Spanish, Dutch and Italian headers.
 FIELDS = [
-    ("email", "Email", ["email", "emailaddress", "mail", "emailadresse", "courriel", "adressemail", "correo",
-                        "correoelectronico", "businessemail", "workemail", "contactemail", "epost"]),
-    ("first_name", "First name", ["firstname", "givenname", "forename", "vorname", "prenom", "nombre", "voornaam",
-                                  "fname", "first"]),
-    ("last_name", "Last name", ["lastname", "surname", "familyname", "nachname", "nom", "nomdefamille",
-                                "apellido", "apellidos", "achternaam", "cognome", "lname", "last", "name2"]),
-    ("full_name", "Full name (split into first and last name)",
-     ["name", "fullname", "contactname", "contact", "vollstandigername", "nomcomplet", "nombrecompleto"]),
-    ("company", "Company", ["company", "companyname", "organisation", "organization", "organisationname",
-                            "organizationname", "account", "accountname", "firma", "unternehmen", "firmenname",
-                            "societe", "entreprise", "empresa", "bedrijf", "azienda", "employer"]),
-    ("job_title", "Job title", ["jobtitle", "title", "position", "role", "jobrole", "jobfunction", "function",
-                                "berufsbezeichnung", "titel", "funktion", "poste", "fonction", "cargo", "puesto",
-                                "functie"]),
-    ("phone", "Phone", ["phone", "phonenumber", "telephone", "tel", "mobile", "mobilephone", "cell", "cellphone",
-                        "telefon", "telefonnummer", "handy", "mobil", "telephone", "telefono", "telefoon",
-                        "businessphone", "workphone", "directphone"]),
+    (
+        "email",
+        "Email",
+        [
+            "email",
+            "emailaddress",
+            "mail",
+            "emailadresse",
+            "courriel",
+            "adressemail",
+            "correo",
+            "correoelectronico",
+            "businessemail",
+            "workemail",
+            "contactemail",
+            "epost",
+        ],
+    ),
+    (
+        "first_name",
+        "First name",
+        ["firstname", "givenname", "forename", "vorname", "prenom", "nombre", "voornaam", "fname", "first"],
+    ),
+    (
+        "last_name",
+        "Last name",
+        [
+            "lastname",
+            "surname",
+            "familyname",
+            "nachname",
+            "nom",
+            "nomdefamille",
+            "apellido",
+            "apellidos",
+            "achternaam",
+            "cognome",
+            "lname",
+            "last",
+            "name2",
+        ],
+    ),
+    (
+        "full_name",
+        "Full name (split into first and last name)",
+        ["name", "fullname", "contactname", "contact", "vollstandigername", "nomcomplet", "nombrecompleto"],
+    ),
+    (
+        "company",
+        "Company",
+        [
+            "company",
+            "companyname",
+            "organisation",
+            "organization",
+            "organisationname",
+            "organizationname",
+            "account",
+            "accountname",
+            "firma",
+            "unternehmen",
+            "firmenname",
+            "societe",
+            "entreprise",
+            "empresa",
+            "bedrijf",
+            "azienda",
+            "employer",
+        ],
+    ),
+    (
+        "job_title",
+        "Job title",
+        [
+            "jobtitle",
+            "title",
+            "position",
+            "role",
+            "jobrole",
+            "jobfunction",
+            "function",
+            "berufsbezeichnung",
+            "titel",
+            "funktion",
+            "poste",
+            "fonction",
+            "cargo",
+            "puesto",
+            "functie",
+        ],
+    ),
+    (
+        "phone",
+        "Phone",
+        [
+            "phone",
+            "phonenumber",
+            "telephone",
+            "tel",
+            "mobile",
+            "mobilephone",
+            "cell",
+            "cellphone",
+            "telefon",
+            "telefonnummer",
+            "handy",
+            "mobil",
+            "telephone",
+            "telefono",
+            "telefoon",
+            "businessphone",
+            "workphone",
+            "directphone",
+        ],
+    ),
     ("country", "Country", ["country", "countrycode", "land", "pays", "pais", "paese", "nation", "countryregion"]),
-    ("industry", "Industry", ["industry", "sector", "vertical", "branche", "industrie", "secteur", "sector",
-                              "industria"]),
-    ("employees", "Employees", ["employees", "numberofemployees", "employeecount", "companysize", "headcount",
-                                "staff", "mitarbeiter", "anzahlmitarbeiter", "mitarbeiterzahl", "effectif",
-                                "empleados", "size"]),
-    ("employee_band", "Employee band", ["employeeband", "employeerange", "sizeband", "companysizeband",
-                                        "mitarbeiterklasse", "tranche"]),
-    ("seniority", "Seniority", ["seniority", "level", "joblevel", "managementlevel", "hierarchie", "ebene",
-                                "seniorite"]),
-    ("consent", "Consent", ["consent", "optin", "marketingconsent", "emailconsent", "gdprconsent", "einwilligung",
-                            "consentement", "consentimiento", "permission"]),
+    (
+        "industry",
+        "Industry",
+        ["industry", "sector", "vertical", "branche", "industrie", "secteur", "sector", "industria"],
+    ),
+    (
+        "employees",
+        "Employees",
+        [
+            "employees",
+            "numberofemployees",
+            "employeecount",
+            "companysize",
+            "headcount",
+            "staff",
+            "mitarbeiter",
+            "anzahlmitarbeiter",
+            "mitarbeiterzahl",
+            "effectif",
+            "empleados",
+            "size",
+        ],
+    ),
+    (
+        "employee_band",
+        "Employee band",
+        ["employeeband", "employeerange", "sizeband", "companysizeband", "mitarbeiterklasse", "tranche"],
+    ),
+    (
+        "seniority",
+        "Seniority",
+        ["seniority", "level", "joblevel", "managementlevel", "hierarchie", "ebene", "seniorite"],
+    ),
+    (
+        "consent",
+        "Consent",
+        [
+            "consent",
+            "optin",
+            "marketingconsent",
+            "emailconsent",
+            "gdprconsent",
+            "einwilligung",
+            "consentement",
+            "consentimiento",
+            "permission",
+        ],
+    ),
     ("utm_source", "UTM source", ["utmsource", "source", "leadsource", "quelle"]),
     ("utm_medium", "UTM medium", ["utmmedium", "medium"]),
     ("utm_campaign", "UTM campaign", ["utmcampaign", "campaign", "campaignname", "kampagne", "campagne", "campana"]),
@@ -48,12 +183,40 @@ FIELDS = [
 FIELD_LABELS = {name: label for name, label, _ in FIELDS}
 SYNONYMS = {synonym: name for name, _, synonyms in FIELDS for synonym in synonyms}
 
-TEMPLATE_COLUMNS = ["email", "first_name", "last_name", "company", "job_title", "phone", "country", "industry",
-                    "employees", "employee_band", "seniority", "consent", "utm_source", "utm_medium",
-                    "utm_campaign"]
-TEMPLATE_EXAMPLE = ["jane.doe@meridian-bank.de", "Jane", "Doe", "Meridian Bank", "Head of Marketing",
-                    "+49 30 1234567", "DE", "banking", "1200", "1000-4999", "director", "granted", "tradefair",
-                    "offline", "berlin-2026"]
+TEMPLATE_COLUMNS = [
+    "email",
+    "first_name",
+    "last_name",
+    "company",
+    "job_title",
+    "phone",
+    "country",
+    "industry",
+    "employees",
+    "employee_band",
+    "seniority",
+    "consent",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+]
+TEMPLATE_EXAMPLE = [
+    "jane.doe@meridian-bank.de",
+    "Jane",
+    "Doe",
+    "Meridian Bank",
+    "Head of Marketing",
+    "+49 30 1234567",
+    "DE",
+    "banking",
+    "1200",
+    "1000-4999",
+    "director",
+    "granted",
+    "tradefair",
+    "offline",
+    "berlin-2026",
+]
 
 
 def template_csv() -> str:
@@ -101,8 +264,11 @@ def guess_mapping(headers: list[str]) -> list[str]:
 
 
 def mapping_choices():
-    return [(IGNORE, "Don't import this column"), (CUSTOM, "Keep as a custom answer (stored on the lead)"),
-            *[(name, label) for name, label, _ in FIELDS]]
+    return [
+        (IGNORE, "Don't import this column"),
+        (CUSTOM, "Keep as a custom answer (stored on the lead)"),
+        *[(name, label) for name, label, _ in FIELDS],
+    ]
 
 
 def mapping_problems(headers: list[str], mapping: list[str]) -> list[str]:
@@ -120,8 +286,11 @@ def mapping_problems(headers: list[str], mapping: list[str]) -> list[str]:
         columns_by_field.setdefault(target, []).append(header)
     for target, columns in columns_by_field.items():
         if len(columns) > 1:
-            problems.append(f"{FIELD_LABELS[target]} is chosen for more than one column: "
-                            + ", ".join(f"'{column}'" for column in columns) + ".")
+            problems.append(
+                f"{FIELD_LABELS[target]} is chosen for more than one column: "
+                + ", ".join(f"'{column}'" for column in columns)
+                + "."
+            )
     if "email" not in columns_by_field:
         problems.append("Choose the column that holds the email address: every lead needs one.")
     return problems

@@ -18,8 +18,7 @@ from django.conf import settings
 
 CSV_DELIMITERS = [",", ";", "\t", "|"]
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
-XLSX_ERRORS = {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#GETTING_DATA", "#SPILL!",
-               "#CALC!"}
+XLSX_ERRORS = {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#GETTING_DATA", "#SPILL!", "#CALC!"}
 MAX_CELL = 10_000  # characters kept of one cell; anything longer is garbage for a lead
 csv.field_size_limit(1_000_000)
 
@@ -58,6 +57,7 @@ def file_format_for(filename: str) -> str:
 
 
 # -- CSV ----------------------------------------------------------------------------------------
+
 
 def detect_encoding(path) -> str:
     """UTF-8 (with or without BOM) or UTF-16 with a BOM; otherwise Windows-1252, else Latin-1."""
@@ -114,20 +114,23 @@ def _csv_reader(path, encoding, delimiter):
 
 # -- XLSX ---------------------------------------------------------------------------------------
 
+
 def _check_xlsx(path):
     try:
         with zipfile.ZipFile(path) as archive:
             expanded = sum(info.file_size for info in archive.infolist())
             names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError) as error:
-        raise ImportFileError("This is not a valid Excel workbook (.xlsx): save it again from Excel or as CSV.") \
-            from error
+        raise ImportFileError(
+            "This is not a valid Excel workbook (.xlsx): save it again from Excel or as CSV."
+        ) from error
     if "xl/workbook.xml" not in names:
         raise ImportFileError("This is not a valid Excel workbook (.xlsx): save it again from Excel or as CSV.")
     if expanded > 10 * max_bytes():
         raise ImportFileError(
             f"The workbook unpacks to {expanded // (1024 * 1024)} MB, more than the limit of "
-            f"{10 * max_bytes() // (1024 * 1024)} MB: split it or save it as CSV.")
+            f"{10 * max_bytes() // (1024 * 1024)} MB: split it or save it as CSV."
+        )
 
 
 def _xlsx_rows(path) -> Iterator[tuple]:
@@ -136,8 +139,9 @@ def _xlsx_rows(path) -> Iterator[tuple]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many kinds for a broken file
-        raise ImportFileError(f"The workbook cannot be read ({type(error).__name__}): save it again or as CSV.") \
-            from error
+        raise ImportFileError(
+            f"The workbook cannot be read ({type(error).__name__}): save it again or as CSV."
+        ) from error
     try:
         sheet = workbook.worksheets[0]
         yield from sheet.iter_rows(values_only=True)
@@ -173,6 +177,7 @@ def xlsx_cell(value) -> tuple[str, str]:
 
 # -- both ---------------------------------------------------------------------------------------
 
+
 def cell_problem(text: str) -> str:
     """A reason to refuse a text cell: a formula (=...) is never imported, whatever it computes."""
     if text.startswith("=") and len(text) > 1:
@@ -195,8 +200,9 @@ def unique_headers(cells: list[str]) -> tuple[list[str], list[str]]:
             while f"{original} ({n})".lower() in seen:
                 n += 1
             name = f"{original} ({n})"
-            notes.append(f"Column {index} has the same name as column {seen[key]} ('{original}'); "
-                         f"it is called '{name}' here.")
+            notes.append(
+                f"Column {index} has the same name as column {seen[key]} ('{original}'); it is called '{name}' here."
+            )
             key = name.lower()
         seen[key] = index
         headers.append(name)
@@ -256,8 +262,9 @@ def inspect_file(path, filename: str) -> FileInfo:
             continue
         count += 1
         if count > limit:
-            raise ImportFileError(f"The file has more than {limit:,} rows, the most one import takes: "
-                                  f"split it into smaller files.")
+            raise ImportFileError(
+                f"The file has more than {limit:,} rows, the most one import takes: split it into smaller files."
+            )
     if header is None:
         raise ImportFileError("The file is empty.")
     while header and not (header[-1] or "").strip():
@@ -295,8 +302,9 @@ def iter_data_rows(path, info: FileInfo, *, start_after: int = 0) -> Iterator[tu
                 row[headers[index]] = text
             elif text.strip():
                 row[f"Column {index + 1}"] = text
-        named = [(headers[index] if index < len(headers) else f"Column {index + 1}", problem)
-                 for index, problem in problems]
+        named = [
+            (headers[index] if index < len(headers) else f"Column {index + 1}", problem) for index, problem in problems
+        ]
         for header, _ in named:
             row[header] = ""
         yield number, row, named

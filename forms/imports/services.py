@@ -35,9 +35,14 @@ logger = logging.getLogger(__name__)
 
 SUMMARY_COLUMNS = ["row", "email", "outcome", "reason", "person_id", "lead_id"]
 REASON_LABELS = {
-    "missing_email": "No email address", "invalid_email": "Invalid email address",
-    "disposable_email": "Throwaway mailbox", "competitor": "Competitor domain", "test_data": "Test data",
-    "invalid_phone": "Invalid phone number", "markup": "HTML or script in a value", "duplicate": "Duplicate",
+    "missing_email": "No email address",
+    "invalid_email": "Invalid email address",
+    "disposable_email": "Throwaway mailbox",
+    "competitor": "Competitor domain",
+    "test_data": "Test data",
+    "invalid_phone": "Invalid phone number",
+    "markup": "HTML or script in a value",
+    "duplicate": "Duplicate",
     "failed": "Processing failed (kept; will be retried)",
 }
 
@@ -47,8 +52,13 @@ def batch_size() -> int:
 
 
 def _file_info(lead_import: LeadImport) -> FileInfo:
-    return FileInfo(file_format=lead_import.file_format, headers=list(lead_import.headers),
-                    encoding=lead_import.encoding, delimiter=lead_import.delimiter, row_count=lead_import.total_rows)
+    return FileInfo(
+        file_format=lead_import.file_format,
+        headers=list(lead_import.headers),
+        encoding=lead_import.encoding,
+        delimiter=lead_import.delimiter,
+        row_count=lead_import.total_rows,
+    )
 
 
 def _path(lead_import: LeadImport) -> str:
@@ -62,23 +72,33 @@ def _path(lead_import: LeadImport) -> str:
 
 # -- upload and mapping -------------------------------------------------------------------------
 
-def import_upload(uploaded_file, *, name: str, interaction_type: str = LeadImport.InteractionType.IMPORTED,
-                  user=None) -> LeadImport:
+
+def import_upload(
+    uploaded_file, *, name: str, interaction_type: str = LeadImport.InteractionType.IMPORTED, user=None
+) -> LeadImport:
     """Store an uploaded file privately, check it, read its columns and guess their mapping.
 
     Raises ImportFileError (and keeps nothing) for a file that cannot be imported."""
     limit = max_bytes()
     size = getattr(uploaded_file, "size", None) or 0
     if size > limit:
-        raise ImportFileError(f"The file is {size / (1024 * 1024):.1f} MB; the limit is "
-                              f"{limit / (1024 * 1024):.0f} MB. Split it into smaller files.")
+        raise ImportFileError(
+            f"The file is {size / (1024 * 1024):.1f} MB; the limit is "
+            f"{limit / (1024 * 1024):.0f} MB. Split it into smaller files."
+        )
     if size == 0:
         raise ImportFileError("The file is empty.")
     original = os.path.basename(getattr(uploaded_file, "name", "") or "upload")[:255]
     file_format = file_format_for(original)
     imports_purge_unfinished()
-    lead_import = LeadImport(name=name.strip()[:200] or original, interaction_type=interaction_type,
-                             original_filename=original, file_format=file_format, file_size=size, created_by=user)
+    lead_import = LeadImport(
+        name=name.strip()[:200] or original,
+        interaction_type=interaction_type,
+        original_filename=original,
+        file_format=file_format,
+        file_size=size,
+        created_by=user,
+    )
     # A random name on disk: the original file name can itself be personal data.
     lead_import.file.save(f"{uuid.uuid4().hex}.{file_format}", File(uploaded_file), save=False)
     try:
@@ -122,6 +142,7 @@ def sample_values(lead_import: LeadImport, count: int = 3) -> list[list[str]]:
 
 # -- preview ------------------------------------------------------------------------------------
 
+
 @dataclass
 class Preview:
     rows: list = field(default_factory=list)  # RowCheck of the first rows
@@ -164,7 +185,10 @@ def import_preview(lead_import: LeadImport, *, show: int = 20) -> Preview:
             preview.rows.append(check)
     preview.reasons = reasons.most_common(8)
     lead_import.checked_good, lead_import.checked_warnings, lead_import.checked_bad = (
-        preview.good, preview.warnings, preview.bad)
+        preview.good,
+        preview.warnings,
+        preview.bad,
+    )
     lead_import.total_rows = preview.total
     if lead_import.status == LeadImport.Status.MAPPING:
         lead_import.status = LeadImport.Status.READY
@@ -174,13 +198,15 @@ def import_preview(lead_import: LeadImport, *, show: int = 20) -> Preview:
 
 # -- running ------------------------------------------------------------------------------------
 
+
 def import_start(lead_import: LeadImport, *, user=None) -> LeadImport:
     """Queue the import (or resume a stopped one). The task runs at once with the immediate backend."""
     from .tasks import run_lead_import
 
     startable = {LeadImport.Status.READY, LeadImport.Status.FAILED}
     updated = LeadImport.objects.filter(pk=lead_import.pk, status__in=startable).update(
-        status=LeadImport.Status.QUEUED, error="")
+        status=LeadImport.Status.QUEUED, error=""
+    )
     if updated:
         run_lead_import.enqueue(lead_import.pk)
     lead_import.refresh_from_db()
@@ -213,16 +239,21 @@ def import_run(import_id: int) -> str:
         lead_import.file.delete(save=False)  # personal data: the summary is what is kept
     lead_import.file = ""
     lead_import.save(update_fields=["status", "finished_at", "file"])
-    logger.info("Lead import %s done: %s rows, timings %s", import_id, lead_import.rows_done,
-                {phase: round(seconds, 2) for phase, seconds in capture.timings.items()})
+    logger.info(
+        "Lead import %s done: %s rows, timings %s",
+        import_id,
+        lead_import.rows_done,
+        {phase: round(seconds, 2) for phase, seconds in capture.timings.items()},
+    )
     return LeadImport.Status.DONE
 
 
 def _run(lead_import: LeadImport) -> BulkCapture:
     headers, mapping = lead_import.headers, lead_import.mapping
     columns = columns_by_field(headers, mapping)
-    capture = BulkCapture(label=lead_import.name, origin_id=f"import-{lead_import.pk}",
-                          interaction_type=lead_import.interaction_type)
+    capture = BulkCapture(
+        label=lead_import.name, origin_id=f"import-{lead_import.pk}", interaction_type=lead_import.interaction_type
+    )
     capture.seen = _seen_so_far(lead_import)
     rows = iter_data_rows(_path(lead_import), _file_info(lead_import), start_after=lead_import.rows_done)
     size = batch_size()
@@ -259,11 +290,22 @@ def _record_batch(lead_import: LeadImport, checks, outcomes, columns) -> None:
         if check.warnings:
             counts["warnings"] += 1
         counts[outcome.outcome] += 1
-        writer.writerow([safe_cell(value) for value in (
-            outcome.number, outcome.email, outcome.outcome, " | ".join(notes), outcome.person_id or "",
-            outcome.lead_id or "")])
-    LeadImportResult.objects.create(lead_import=lead_import, first_row=checks[0].number, last_row=checks[-1].number,
-                                    csv_lines=buffer.getvalue())
+        writer.writerow(
+            [
+                safe_cell(value)
+                for value in (
+                    outcome.number,
+                    outcome.email,
+                    outcome.outcome,
+                    " | ".join(notes),
+                    outcome.person_id or "",
+                    outcome.lead_id or "",
+                )
+            ]
+        )
+    LeadImportResult.objects.create(
+        lead_import=lead_import, first_row=checks[0].number, last_row=checks[-1].number, csv_lines=buffer.getvalue()
+    )
     lead_import.rows_done += len(checks)
     lead_import.created_count += counts[CREATED]
     lead_import.updated_count += counts[UPDATED]
@@ -271,8 +313,17 @@ def _record_batch(lead_import: LeadImport, checks, outcomes, columns) -> None:
     lead_import.failed_count += counts[FAILED]
     lead_import.warning_count += counts["warnings"]
     lead_import.reason_counts = dict(reasons)
-    lead_import.save(update_fields=["rows_done", "created_count", "updated_count", "rejected_count", "failed_count",
-                                    "warning_count", "reason_counts"])
+    lead_import.save(
+        update_fields=[
+            "rows_done",
+            "created_count",
+            "updated_count",
+            "rejected_count",
+            "failed_count",
+            "warning_count",
+            "reason_counts",
+        ]
+    )
 
 
 def _seen_so_far(lead_import: LeadImport) -> dict[str, int]:
@@ -300,8 +351,10 @@ def summary_csv_chunks(lead_import: LeadImport):
 
 
 def reason_summary(lead_import: LeadImport) -> list[tuple[str, str, int]]:
-    return sorted(((code, REASON_LABELS.get(code, code), count)
-                   for code, count in (lead_import.reason_counts or {}).items()), key=lambda item: -item[2])
+    return sorted(
+        ((code, REASON_LABELS.get(code, code), count) for code, count in (lead_import.reason_counts or {}).items()),
+        key=lambda item: -item[2],
+    )
 
 
 def imports_purge_unfinished() -> int:

@@ -21,43 +21,167 @@ from .mapping import CUSTOM, FIELD_LABELS, IGNORE
 
 COUNTRY_CODES = set(phonenumbers.SUPPORTED_REGIONS) | {"AQ", "BV", "HM", "PN", "TF", "UM", "GS"}
 COUNTRY_NAMES = {
-    "germany": "DE", "deutschland": "DE", "allemagne": "DE", "alemania": "DE", "austria": "AT", "osterreich": "AT",
-    "switzerland": "CH", "schweiz": "CH", "suisse": "CH", "france": "FR", "frankreich": "FR", "spain": "ES",
-    "espana": "ES", "italy": "IT", "italia": "IT", "netherlands": "NL", "the netherlands": "NL", "holland": "NL",
-    "nederland": "NL", "belgium": "BE", "belgique": "BE", "luxembourg": "LU", "united kingdom": "GB", "uk": "GB",
-    "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "ireland": "IE",
-    "united states": "US", "united states of america": "US", "usa": "US", "u.s.": "US", "u.s.a.": "US",
-    "america": "US", "canada": "CA", "mexico": "MX", "brazil": "BR", "brasil": "BR", "argentina": "AR",
-    "denmark": "DK", "danmark": "DK", "sweden": "SE", "sverige": "SE", "norway": "NO", "norge": "NO",
-    "finland": "FI", "suomi": "FI", "iceland": "IS", "poland": "PL", "polska": "PL", "czech republic": "CZ",
-    "czechia": "CZ", "slovakia": "SK", "hungary": "HU", "romania": "RO", "bulgaria": "BG", "greece": "GR",
-    "portugal": "PT", "croatia": "HR", "slovenia": "SI", "estonia": "EE", "latvia": "LV", "lithuania": "LT",
-    "turkey": "TR", "turkiye": "TR", "israel": "IL", "united arab emirates": "AE", "uae": "AE",
-    "saudi arabia": "SA", "india": "IN", "china": "CN", "japan": "JP", "south korea": "KR", "korea": "KR",
-    "singapore": "SG", "hong kong": "HK", "taiwan": "TW", "australia": "AU", "new zealand": "NZ",
-    "south africa": "ZA", "nigeria": "NG", "egypt": "EG", "kenya": "KE", "ukraine": "UA", "russia": "RU",
+    "germany": "DE",
+    "deutschland": "DE",
+    "allemagne": "DE",
+    "alemania": "DE",
+    "austria": "AT",
+    "osterreich": "AT",
+    "switzerland": "CH",
+    "schweiz": "CH",
+    "suisse": "CH",
+    "france": "FR",
+    "frankreich": "FR",
+    "spain": "ES",
+    "espana": "ES",
+    "italy": "IT",
+    "italia": "IT",
+    "netherlands": "NL",
+    "the netherlands": "NL",
+    "holland": "NL",
+    "nederland": "NL",
+    "belgium": "BE",
+    "belgique": "BE",
+    "luxembourg": "LU",
+    "united kingdom": "GB",
+    "uk": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "ireland": "IE",
+    "united states": "US",
+    "united states of america": "US",
+    "usa": "US",
+    "u.s.": "US",
+    "u.s.a.": "US",
+    "america": "US",
+    "canada": "CA",
+    "mexico": "MX",
+    "brazil": "BR",
+    "brasil": "BR",
+    "argentina": "AR",
+    "denmark": "DK",
+    "danmark": "DK",
+    "sweden": "SE",
+    "sverige": "SE",
+    "norway": "NO",
+    "norge": "NO",
+    "finland": "FI",
+    "suomi": "FI",
+    "iceland": "IS",
+    "poland": "PL",
+    "polska": "PL",
+    "czech republic": "CZ",
+    "czechia": "CZ",
+    "slovakia": "SK",
+    "hungary": "HU",
+    "romania": "RO",
+    "bulgaria": "BG",
+    "greece": "GR",
+    "portugal": "PT",
+    "croatia": "HR",
+    "slovenia": "SI",
+    "estonia": "EE",
+    "latvia": "LV",
+    "lithuania": "LT",
+    "turkey": "TR",
+    "turkiye": "TR",
+    "israel": "IL",
+    "united arab emirates": "AE",
+    "uae": "AE",
+    "saudi arabia": "SA",
+    "india": "IN",
+    "china": "CN",
+    "japan": "JP",
+    "south korea": "KR",
+    "korea": "KR",
+    "singapore": "SG",
+    "hong kong": "HK",
+    "taiwan": "TW",
+    "australia": "AU",
+    "new zealand": "NZ",
+    "south africa": "ZA",
+    "nigeria": "NG",
+    "egypt": "EG",
+    "kenya": "KE",
+    "ukraine": "UA",
+    "russia": "RU",
 }
-ALPHA3 = {"DEU": "DE", "AUT": "AT", "CHE": "CH", "FRA": "FR", "ESP": "ES", "ITA": "IT", "NLD": "NL", "BEL": "BE",
-          "GBR": "GB", "IRL": "IE", "USA": "US", "CAN": "CA", "DNK": "DK", "SWE": "SE", "NOR": "NO", "FIN": "FI",
-          "POL": "PL", "CZE": "CZ", "PRT": "PT", "AUS": "AU", "IND": "IN", "CHN": "CN", "JPN": "JP", "BRA": "BR"}
+ALPHA3 = {
+    "DEU": "DE",
+    "AUT": "AT",
+    "CHE": "CH",
+    "FRA": "FR",
+    "ESP": "ES",
+    "ITA": "IT",
+    "NLD": "NL",
+    "BEL": "BE",
+    "GBR": "GB",
+    "IRL": "IE",
+    "USA": "US",
+    "CAN": "CA",
+    "DNK": "DK",
+    "SWE": "SE",
+    "NOR": "NO",
+    "FIN": "FI",
+    "POL": "PL",
+    "CZE": "CZ",
+    "PRT": "PT",
+    "AUS": "AU",
+    "IND": "IN",
+    "CHN": "CN",
+    "JPN": "JP",
+    "BRA": "BR",
+}
 CONSENT_WORDS = {
-    Consent.GRANTED: {"granted", "yes", "y", "true", "1", "opt-in", "optin", "opted in", "ja", "oui", "si", "x",
-                      "subscribed", "agreed"},
-    Consent.DENIED: {"denied", "no", "n", "false", "0", "opt-out", "optout", "opted out", "nein", "non",
-                     "not given"},
+    Consent.GRANTED: {
+        "granted",
+        "yes",
+        "y",
+        "true",
+        "1",
+        "opt-in",
+        "optin",
+        "opted in",
+        "ja",
+        "oui",
+        "si",
+        "x",
+        "subscribed",
+        "agreed",
+    },
+    Consent.DENIED: {"denied", "no", "n", "false", "0", "opt-out", "optout", "opted out", "nein", "non", "not given"},
     Consent.WITHDRAWN: {"withdrawn", "unsubscribed", "revoked", "widerrufen"},
 }
 BAND_ALIASES = {value.replace(",", ""): value for value, _ in EMPLOYEE_BANDS} | {
-    label.replace(",", "").replace(" ", ""): value for value, label in EMPLOYEE_BANDS}
-SENIORITY_WORDS = {value: value for value in Seniority.values} | {
-    label.lower(): value for value, label in Seniority.choices} | {
-    "c-level": Seniority.C_LEVEL, "c level": Seniority.C_LEVEL, "clevel": Seniority.C_LEVEL,
-    "executive": Seniority.C_LEVEL, "vice president": Seniority.VP, "head": Seniority.DIRECTOR,
-    "individual contributor": Seniority.INDIVIDUAL, "ic": Seniority.INDIVIDUAL, "staff": Seniority.INDIVIDUAL}
+    label.replace(",", "").replace(" ", ""): value for value, label in EMPLOYEE_BANDS
+}
+SENIORITY_WORDS = (
+    {value: value for value in Seniority.values}
+    | {label.lower(): value for value, label in Seniority.choices}
+    | {
+        "c-level": Seniority.C_LEVEL,
+        "c level": Seniority.C_LEVEL,
+        "clevel": Seniority.C_LEVEL,
+        "executive": Seniority.C_LEVEL,
+        "vice president": Seniority.VP,
+        "head": Seniority.DIRECTOR,
+        "individual contributor": Seniority.INDIVIDUAL,
+        "ic": Seniority.INDIVIDUAL,
+        "staff": Seniority.INDIVIDUAL,
+    }
+)
 
 # Which of our fields a lead-store flag is about, to name the file's column in the message.
-FLAG_FIELDS = {"missing_email": "email", "invalid_email": "email", "disposable_email": "email",
-               "competitor": "email", "invalid_phone": "phone", "personal_email": "email"}
+FLAG_FIELDS = {
+    "missing_email": "email",
+    "invalid_email": "email",
+    "disposable_email": "email",
+    "competitor": "email",
+    "invalid_phone": "phone",
+    "personal_email": "email",
+}
 
 
 @dataclass
@@ -74,8 +198,7 @@ class RowCheck:
 
 
 def columns_by_field(headers, mapping) -> dict[str, str]:
-    return {target: header for header, target in zip(headers, mapping, strict=False)
-            if target not in (IGNORE, CUSTOM)}
+    return {target: header for header, target in zip(headers, mapping, strict=False) if target not in (IGNORE, CUSTOM)}
 
 
 def _ascii_key(text: str) -> str:
@@ -96,8 +219,9 @@ def normalise_country(value: str) -> str | None:
     return COUNTRY_NAMES.get(_ascii_key(text))
 
 
-def normalise_row(number: int, row: dict, headers: list[str], mapping: list[str],
-                  problems: list[tuple[str, str]] = ()) -> RowCheck:
+def normalise_row(
+    number: int, row: dict, headers: list[str], mapping: list[str], problems: list[tuple[str, str]] = ()
+) -> RowCheck:
     """The row's payload (ignored columns dropped) and fields (mapped, put in shape), with warnings."""
     ignored = {header for header, target in zip(headers, mapping, strict=False) if target == IGNORE}
     payload = {header: value for header, value in row.items() if header not in ignored}
@@ -172,8 +296,11 @@ def _normalise(target: str, text: str) -> tuple[str, str]:
         key = text.replace(",", "").replace(" ", "").replace("\u2013", "-")
         if key in BAND_ALIASES:
             return BAND_ALIASES[key], ""
-        return "", (f"'{text[:60]}' is not an employee band ("
-                    + ", ".join(value for value, _ in EMPLOYEE_BANDS) + "); left empty.")
+        return "", (
+            f"'{text[:60]}' is not an employee band ("
+            + ", ".join(value for value, _ in EMPLOYEE_BANDS)
+            + "); left empty."
+        )
     if target == "seniority":
         value = SENIORITY_WORDS.get(text.lower())
         if value is None:

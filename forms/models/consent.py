@@ -12,7 +12,8 @@ class ConsentPolicy(models.Model):
     """How the marketing opt-in works for visitors from one country ("*": everywhere else)."""
 
     country = models.CharField(
-        max_length=2, unique=True,
+        max_length=2,
+        unique=True,
         help_text='Two-letter country code (ISO 3166), e.g. DE; "*" for every country without its own row',
     )
     show_checkbox = models.BooleanField(default=True, help_text="Show the opt-in checkbox (never pre-ticked)")

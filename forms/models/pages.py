@@ -44,7 +44,10 @@ class GateBehaviour(models.TextChoices):
 class LeadFormField(AbstractFormField):
     page = ParentalKey("LeadFormPage", on_delete=models.CASCADE, related_name="form_fields")
     maps_to = models.CharField(
-        "saved as", max_length=20, choices=FieldMapping.choices, blank=True,
+        "saved as",
+        max_length=20,
+        choices=FieldMapping.choices,
+        blank=True,
         help_text="The person or company attribute this answer fills in",
     )
     progressive = models.BooleanField(
@@ -79,7 +82,10 @@ class LeadFormPage(AbstractEmailForm):
         blank=True, features=["bold", "italic", "link", "ul"], help_text="Shown after a successful submission"
     )
     gate_behaviour = models.CharField(
-        "known visitors", max_length=20, choices=GateBehaviour.choices, default=GateBehaviour.REMEMBER,
+        "known visitors",
+        max_length=20,
+        choices=GateBehaviour.choices,
+        default=GateBehaviour.REMEMBER,
     )
     progressive_profiling = models.BooleanField(
         default=True, help_text="Don't ask known visitors what we already know; ask progressive questions instead"
@@ -152,7 +158,10 @@ class LeadFormPage(AbstractEmailForm):
         from forms.services.submission import stored_answers
 
         return self.get_submission_class().objects.create(
-            page=self, form_data=stored_answers(form.cleaned_data), lead=lead, visitor_id=visitor_id,
+            page=self,
+            form_data=stored_answers(form.cleaned_data),
+            lead=lead,
+            visitor_id=visitor_id,
             context_label=context_label,
         )
 

@@ -51,8 +51,16 @@ def policy_from_token(token: str) -> AppliedPolicy | None:
 
 
 def consent_record(
-    *, policy: AppliedPolicy, ticked: bool, country: str, lead=None, email="", visitor_id="", form_page=None,
-    channel="web", ip_address=None,
+    *,
+    policy: AppliedPolicy,
+    ticked: bool,
+    country: str,
+    lead=None,
+    email="",
+    visitor_id="",
+    form_page=None,
+    channel="web",
+    ip_address=None,
 ) -> ConsentRecord:
     return ConsentRecord.objects.create(
         lead=lead,

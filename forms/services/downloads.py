@@ -62,5 +62,10 @@ def grant_from_token(token: str) -> DownloadGrant:
     if not isinstance(data, dict) or not isinstance(data.get("d"), int) or not (data.get("l") or data.get("p")):
         raise LinkInvalid
     topics = data.get("t") if isinstance(data.get("t"), list) else []
-    return DownloadGrant(document_id=data["d"], object_id=str(data.get("o", "")), lead_id=data.get("l"),
-                         person_id=data.get("p"), topics=tuple(str(topic) for topic in topics))
+    return DownloadGrant(
+        document_id=data["d"],
+        object_id=str(data.get("o", "")),
+        lead_id=data.get("l"),
+        person_id=data.get("p"),
+        topics=tuple(str(topic) for topic in topics),
+    )

@@ -52,8 +52,9 @@ def form_serve(request, *, host_page, form_page, template, asset: GatedAsset | N
     submission into the hosting app's record and returns panel values to show.
     """
     visitor, new_cookie = request_visitor(request)
-    panel, status = form_panel(request, host_page=host_page, form_page=form_page, visitor=visitor, asset=asset,
-                               host=host)
+    panel, status = form_panel(
+        request, host_page=host_page, form_page=form_page, visitor=visitor, asset=asset, host=host
+    )
     response = _render(request, host_page, template, panel, status)
     _remember(response, request, visitor, new_cookie)
     return response
@@ -61,8 +62,15 @@ def form_serve(request, *, host_page, form_page, template, asset: GatedAsset | N
 
 def form_panel(request, *, host_page, form_page, visitor: Visitor, asset=None, host=None) -> tuple[dict, int]:
     """What the form panel shows for this request (the template's `lead_form`), and the status to answer with."""
-    panel = {"page": form_page, "action": host_page.url or request.path, "asset": asset, "state": "form",
-             "greeting": "", "message": "", "download_url": ""}
+    panel = {
+        "page": form_page,
+        "action": host_page.url or request.path,
+        "asset": asset,
+        "state": "form",
+        "greeting": "",
+        "message": "",
+        "download_url": "",
+    }
     status = 200
     # Only instead of showing the form: a posted answer is always taken (and stored) first, and the
     # host judges it afterwards, so a late or second answer is never dropped unseen.
@@ -73,8 +81,9 @@ def form_panel(request, *, host_page, form_page, visitor: Visitor, asset=None, h
     elif request.method == "POST":
         status = _take_answer(request, panel, form_page=form_page, visitor=visitor, asset=asset, host=host)
     elif host is None and gate_is_open(form_page, asset, visitor):  # a host decides in before_form
-        panel.update(state="open", download_url=returning_download_path(asset, visitor),
-                     greeting=visitor.person.first_name)
+        panel.update(
+            state="open", download_url=returning_download_path(asset, visitor), greeting=visitor.person.first_name
+        )
     else:
         plan = form_plan(form_page, visitor)
         panel.update(form=unbound_form(form_page, plan, visitor), plan=plan, greeting=plan.greeting_name)
@@ -88,14 +97,23 @@ def _take_answer(request, panel, *, form_page, visitor, asset, host) -> int:
     """A posted answer: refused when too large, else submitted; the panel shows the outcome. Returns the status."""
     too_large = spam.body_too_large(request)
     if too_large is not None:
-        spam.rejection_log(too_large, form_page=form_page, ip_address=visitor.ip_address,
-                           detail=f"{request.META.get('CONTENT_LENGTH')} bytes")
+        spam.rejection_log(
+            too_large,
+            form_page=form_page,
+            ip_address=visitor.ip_address,
+            detail=f"{request.META.get('CONTENT_LENGTH')} bytes",
+        )
         panel["message"] = too_large.message
         panel["form"] = unbound_form(form_page, form_plan(form_page, visitor), visitor)
         return too_large.status
-    result = form_submit(form_page, request.POST, visitor=visitor, asset=asset,
-                         absolute_url=request.build_absolute_uri,
-                         confirm=not getattr(host, "sends_confirmation", False))
+    result = form_submit(
+        form_page,
+        request.POST,
+        visitor=visitor,
+        asset=asset,
+        absolute_url=request.build_absolute_uri,
+        confirm=not getattr(host, "sends_confirmation", False),
+    )
     if result.status == "accepted":
         panel.update(state="done", download_url=result.download_path, lead=result.lead)
         if host is not None:
@@ -116,8 +134,11 @@ def _take_answer(request, panel, *, form_page, visitor, asset, host) -> int:
 def _refilled_form(form_page, plan, visitor, data):
     """The form again with what the visitor typed and a fresh token (their answers are not lost)."""
     form = unbound_form(form_page, plan, visitor)
-    values = {key: (items if len(items) > 1 else items[0]) for key, items in data.lists()
-              if key not in (spam.STARTED_FIELD, spam.HONEYPOT_FIELD, "csrfmiddlewaretoken")}
+    values = {
+        key: (items if len(items) > 1 else items[0])
+        for key, items in data.lists()
+        if key not in (spam.STARTED_FIELD, spam.HONEYPOT_FIELD, "csrfmiddlewaretoken")
+    }
     form.initial.update(values)
     return form
 
@@ -149,8 +170,14 @@ def _render(request, host_page, template, panel, status):
 
 def _remember(response, request, visitor, new_cookie):
     if new_cookie:
-        response.set_cookie(settings.VISITOR_COOKIE_NAME, visitor.visitor_id, max_age=settings.VISITOR_COOKIE_MAX_AGE,
-                            httponly=True, samesite="Lax", secure=request.is_secure())
+        response.set_cookie(
+            settings.VISITOR_COOKIE_NAME,
+            visitor.visitor_id,
+            max_age=settings.VISITOR_COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
     attribution_remember(response, request, visitor.attribution)
     # A form carries a CSRF token and a timestamped token, and may greet a known visitor: never cache it publicly.
     patch_cache_control(response, private=True, no_cache=True)

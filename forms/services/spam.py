@@ -72,8 +72,9 @@ def check_rate_limits(*, ip_address: str | None, email: str) -> Rejection | None
     email = (email or "").strip().lower()
     # Hashed: cache keys stay short, safe for any backend, and hold no personal data.
     if email and _over_limit(f"email:{hashlib.sha256(email.encode()).hexdigest()[:32]}", email_limit, email_window):
-        return Rejection("rate_limit_email", "Too many submissions for this email address. Please try again later.",
-                         429)
+        return Rejection(
+            "rate_limit_email", "Too many submissions for this email address. Please try again later.", 429
+        )
     return None
 
 
@@ -88,12 +89,18 @@ def body_too_large(request) -> Rejection | None:
     return None
 
 
-def rejection_log(rejection: Rejection, *, form_page=None, channel="web", ip_address=None, email="",
-                  payload=None, detail="") -> RejectedSubmission:
+def rejection_log(
+    rejection: Rejection, *, form_page=None, channel="web", ip_address=None, email="", payload=None, detail=""
+) -> RejectedSubmission:
     excerpt = ""
     if payload is not None:
         excerpt = json.dumps(payload, ensure_ascii=True, default=repr)[:4000]
     return RejectedSubmission.objects.create(
-        form_page=form_page, channel=channel, reason=rejection.reason, detail=(detail or rejection.message)[:500],
-        ip_address=ip_address, email=(email or "")[:254], payload_excerpt=excerpt,
+        form_page=form_page,
+        channel=channel,
+        reason=rejection.reason,
+        detail=(detail or rejection.message)[:500],
+        ip_address=ip_address,
+        email=(email or "")[:254],
+        payload_excerpt=excerpt,
     )

@@ -137,9 +137,7 @@ class LeadFormBuilder(FormBuilder):
             options = self.get_field_options(form_field)
             # Lists the lead store understands, whatever choices were typed: ISO countries, our bands.
             if form_field.maps_to == FieldMapping.COUNTRY and form_field.field_type != "hidden":
-                formfield = django_forms.ChoiceField(
-                    choices=[("", "Select a country")] + list(countries), **options
-                )
+                formfield = django_forms.ChoiceField(choices=[("", "Select a country")] + list(countries), **options)
             elif form_field.maps_to == FieldMapping.EMPLOYEE_BAND and form_field.field_type != "hidden":
                 formfield = django_forms.ChoiceField(choices=[("", "Select a size"), *EMPLOYEE_BANDS], **options)
             else:
@@ -148,8 +146,11 @@ class LeadFormBuilder(FormBuilder):
             if limit and isinstance(formfield, django_forms.CharField):
                 formfield.max_length = limit
                 # One limit, one message: drop the builder's own (e.g. 255 on single-line fields).
-                formfield.validators = [v for v in formfield.validators
-                                        if not isinstance(v, django_forms.fields.validators.MaxLengthValidator)]
+                formfield.validators = [
+                    v
+                    for v in formfield.validators
+                    if not isinstance(v, django_forms.fields.validators.MaxLengthValidator)
+                ]
                 formfield.validators.append(django_forms.fields.validators.MaxLengthValidator(limit))
                 formfield.widget.attrs["maxlength"] = str(limit)
             if form_field.maps_to == FieldMapping.EMAIL:
@@ -191,8 +192,9 @@ class LeadFormBase(BaseForm):
             country = (cleaned.get(country_field) if country_field else "") or self.default_country
             _, problem = normalise_phone(str(cleaned[phone_field]), country or "")
             if problem:
-                self.add_error(phone_field, f"Enter a phone number with its country code, e.g. +49 30 1234567 "
-                                            f"({problem}).")
+                self.add_error(
+                    phone_field, f"Enter a phone number with its country code, e.g. +49 30 1234567 ({problem})."
+                )
         return cleaned
 
 
@@ -203,8 +205,10 @@ def form_class(form_page: LeadFormPage, plan: FormPlan, *, default_country: str 
     attrs["default_country"] = default_country
     # Extras every form carries: never shown to people except the consent box.
     attrs[spam.HONEYPOT_FIELD] = django_forms.CharField(
-        required=False, label="Leave this field empty", widget=django_forms.TextInput(
-            attrs={"autocomplete": "off", "tabindex": "-1"}))
+        required=False,
+        label="Leave this field empty",
+        widget=django_forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
     attrs[spam.STARTED_FIELD] = django_forms.CharField(required=False, widget=django_forms.HiddenInput)
     for name in ATTRIBUTION_FIELDS:
         attrs[f"sp_{name}"] = django_forms.CharField(required=False, max_length=2000, widget=django_forms.HiddenInput)
@@ -236,8 +240,11 @@ def gate_is_open(form_page: LeadFormPage, asset: GatedAsset | None, visitor: Vis
 def returning_download_path(asset: GatedAsset, visitor: Visitor) -> str:
     if not asset.document_id or visitor.person is None:
         return ""
-    return download_path(DownloadGrant(document_id=asset.document_id, object_id=asset.object_id,
-                                       person_id=visitor.person.pk, topics=asset.topics))
+    return download_path(
+        DownloadGrant(
+            document_id=asset.document_id, object_id=asset.object_id, person_id=visitor.person.pk, topics=asset.topics
+        )
+    )
 
 
 def _plain(value):
@@ -286,8 +293,14 @@ def form_submit(
     email_given = _raw_email(form_page, plan, data)
 
     def reject(rejection):
-        spam.rejection_log(rejection, form_page=form_page, channel=visitor.channel, ip_address=visitor.ip_address,
-                           email=email_given if isinstance(email_given, str) else "", payload=payload)
+        spam.rejection_log(
+            rejection,
+            form_page=form_page,
+            channel=visitor.channel,
+            ip_address=visitor.ip_address,
+            email=email_given if isinstance(email_given, str) else "",
+            payload=payload,
+        )
         return SubmitResult("rejected", form=None, rejection=rejection)
 
     rejection = _early_rejection(data, visitor, email_given)
@@ -307,17 +320,34 @@ def form_submit(
     lead = _capture(form_page, payload, fields, visitor=visitor, asset=asset)
     path = ""
     if asset is not None and asset.document_id:
-        path = download_path(DownloadGrant(document_id=asset.document_id, object_id=asset.object_id,
-                                           lead_id=lead.pk, topics=asset.topics))
-    submission = _record(form_page, form, fields, answers, lead=lead, visitor=visitor, asset=asset, policy=policy,
-                         path=path, absolute_url=absolute_url, confirm=confirm)
+        path = download_path(
+            DownloadGrant(
+                document_id=asset.document_id, object_id=asset.object_id, lead_id=lead.pk, topics=asset.topics
+            )
+        )
+    submission = _record(
+        form_page,
+        form,
+        fields,
+        answers,
+        lead=lead,
+        visitor=visitor,
+        asset=asset,
+        policy=policy,
+        path=path,
+        absolute_url=absolute_url,
+        confirm=confirm,
+    )
     return SubmitResult("accepted", form=form, lead=lead, submission=submission, download_path=path)
 
 
 def _payload(data) -> dict:
     """The answer as it came (lists kept for repeated keys), for the raw lead and the spam log."""
-    return {key: (data.getlist(key) if hasattr(data, "getlist") and len(data.getlist(key)) > 1 else data.get(key))
-            for key in data if key != "csrfmiddlewaretoken"}
+    return {
+        key: (data.getlist(key) if hasattr(data, "getlist") and len(data.getlist(key)) > 1 else data.get(key))
+        for key in data
+        if key != "csrfmiddlewaretoken"
+    }
 
 
 def _early_rejection(data, visitor: Visitor, email_given) -> spam.Rejection | None:
@@ -343,8 +373,9 @@ def _consent_policy(plan: FormPlan, data, form) -> tuple[AppliedPolicy | None, S
     return policy, None
 
 
-def lead_fields(form_page: LeadFormPage, plan: FormPlan, cleaned: dict, *, visitor: Visitor,
-                policy: AppliedPolicy | None) -> tuple[dict, dict]:
+def lead_fields(
+    form_page: LeadFormPage, plan: FormPlan, cleaned: dict, *, visitor: Visitor, policy: AppliedPolicy | None
+) -> tuple[dict, dict]:
     """(the lead's mapped fields, the custom answers) from a valid answer, known answers and attribution."""
     fields, answers = {}, {}
     for form_field in form_fields(form_page):
@@ -372,14 +403,22 @@ def lead_fields(form_page: LeadFormPage, plan: FormPlan, cleaned: dict, *, visit
 def _capture(form_page: LeadFormPage, payload: dict, fields: dict, *, visitor: Visitor, asset: GatedAsset | None):
     """The lead, stored and processed by the lead store, with what the form was filled in for."""
     origin = (
-        {"origin_type": asset.object_type, "origin_id": asset.object_id, "origin_label": asset.label,
-         "origin_topics": asset.topics}
+        {
+            "origin_type": asset.object_type,
+            "origin_id": asset.object_id,
+            "origin_label": asset.label,
+            "origin_topics": asset.topics,
+        }
         if asset is not None
         else {"origin_type": "form", "origin_id": str(form_page.pk), "origin_label": form_page.title}
     )
     return lead_capture(
-        source="form", payload=payload, fields=fields, visitor_id=visitor.visitor_id,
-        ip_address=visitor.ip_address, interaction_type=INTERACTION_FOR_PURPOSE.get(form_page.purpose, "form_submit"),
+        source="form",
+        payload=payload,
+        fields=fields,
+        visitor_id=visitor.visitor_id,
+        ip_address=visitor.ip_address,
+        interaction_type=INTERACTION_FOR_PURPOSE.get(form_page.purpose, "form_submit"),
         **origin,
     )
 
@@ -398,15 +437,30 @@ def _record(form_page, form, fields, answers, *, lead, visitor, asset, policy, p
     try:
         with transaction.atomic():
             submission = form_page.process_form_submission(
-                form, lead=lead, visitor_id=visitor.visitor_id, context_label=asset.label if asset else "")
+                form, lead=lead, visitor_id=visitor.visitor_id, context_label=asset.label if asset else ""
+            )
             if policy is not None:
-                consent_record(policy=policy, ticked=bool(form.cleaned_data.get(CONSENT_FIELD)),
-                               country=fields.get("country") or visitor.country, lead=lead,
-                               email=fields.get("email", ""), visitor_id=visitor.visitor_id, form_page=form_page,
-                               channel=visitor.channel, ip_address=visitor.ip_address)
+                consent_record(
+                    policy=policy,
+                    ticked=bool(form.cleaned_data.get(CONSENT_FIELD)),
+                    country=fields.get("country") or visitor.country,
+                    lead=lead,
+                    email=fields.get("email", ""),
+                    visitor_id=visitor.visitor_id,
+                    form_page=form_page,
+                    channel=visitor.channel,
+                    ip_address=visitor.ip_address,
+                )
             # confirm=False: the caller sends its own confirmation (an event's, with the ticket).
-            _send_emails(form_page, fields, answers, asset=asset, link=absolute_url(path) if path else "", lead=lead,
-                         confirm=confirm)
+            _send_emails(
+                form_page,
+                fields,
+                answers,
+                asset=asset,
+                link=absolute_url(path) if path else "",
+                lead=lead,
+                confirm=confirm,
+            )
     except Exception:  # the lead is safe; the bookkeeping can be rebuilt from it
         logger.exception("Recording the form submission of %s failed", lead.lid)
     return submission
@@ -440,17 +494,33 @@ def _send_emails(form_page, fields, answers, *, asset, link, lead, confirm=True)
                     lines += [form_page.confirmation_text, ""]
                 if link:
                     days = max(1, settings.GATED_DOWNLOAD_MAX_AGE // 86400)
-                    lines += [f"Here is your copy of “{asset.label}”:", link, "",
-                              f"The link is personal and works for {days} day{'s' if days > 1 else ''}."]
-                outbox_queue(FORM_CONFIRMATION, about=lead, key="confirmation", to=[fields["email"]],
-                             subject=form_page.confirmation_subject or form_page.title, text="\n".join(lines),
-                             from_email=form_page.from_address)
+                    lines += [
+                        f"Here is your copy of “{asset.label}”:",
+                        link,
+                        "",
+                        f"The link is personal and works for {days} day{'s' if days > 1 else ''}.",
+                    ]
+                outbox_queue(
+                    FORM_CONFIRMATION,
+                    about=lead,
+                    key="confirmation",
+                    to=[fields["email"]],
+                    subject=form_page.confirmation_subject or form_page.title,
+                    text="\n".join(lines),
+                    from_email=form_page.from_address,
+                )
             if team:
                 summary = [f"{lead.lid} from “{form_page.title}”" + (f" for “{asset.label}”" if asset else ""), ""]
                 summary += [f"{key}: {value}" for key, value in fields.items() if key != "answers"]
                 summary += [f"{key}: {_field_text(value)}" for key, value in answers.items()]
-                outbox_queue(FORM_NOTIFICATION, about=lead, key="notification", to=team,
-                             subject=form_page.subject or f"New submission: {form_page.title}",
-                             text="\n".join(summary), from_email=form_page.from_address)
+                outbox_queue(
+                    FORM_NOTIFICATION,
+                    about=lead,
+                    key="notification",
+                    to=team,
+                    subject=form_page.subject or f"New submission: {form_page.title}",
+                    text="\n".join(summary),
+                    from_email=form_page.from_address,
+                )
     except Exception:  # the lead and the submission are kept; the log names the lead
         logger.exception("Writing the emails of %s to the outbox failed", lead.lid)

@@ -25,7 +25,22 @@ from .people import (
 from .rules import LeadStoreSettings, SalesRep, ScoringRule
 
 __all__ = [
-    "EMPLOYEE_BANDS", "FUNDING_STAGES", "Company", "CompanyDomain", "Consent", "CrmDelivery", "CrmDeliveryAttempt",
-    "Interaction", "Lead", "LeadStoreSettings", "Person", "PersonMerge", "SalesRep", "ScoringRule", "Seniority",
-    "Stage", "StageTransition", "VisitorLink",
+    "EMPLOYEE_BANDS",
+    "FUNDING_STAGES",
+    "Company",
+    "CompanyDomain",
+    "Consent",
+    "CrmDelivery",
+    "CrmDeliveryAttempt",
+    "Interaction",
+    "Lead",
+    "LeadStoreSettings",
+    "Person",
+    "PersonMerge",
+    "SalesRep",
+    "ScoringRule",
+    "Seniority",
+    "Stage",
+    "StageTransition",
+    "VisitorLink",
 ]

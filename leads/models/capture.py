@@ -74,8 +74,9 @@ class Lead(Record):
             models.Index(fields=["origin_type", "origin_id", "received_at"], name="leads_lead_origin"),
             models.Index(Lower("utm_campaign"), name="leads_lead_campaign_ci"),
             # Only the few leads still to process: the sweeper's lookup stays small and writes stay cheap.
-            models.Index(fields=["status"], name="leads_lead_unprocessed",
-                         condition=models.Q(status__in=["received", "failed"])),
+            models.Index(
+                fields=["status"], name="leads_lead_unprocessed", condition=models.Q(status__in=["received", "failed"])
+            ),
         ]
 
     def __str__(self):
@@ -105,8 +106,10 @@ class Lead(Record):
 
         if not self.flags:
             return "None"
-        return format_html("<ul>{}</ul>", format_html_join(
-            "", "<li><strong>{}</strong>: {}</li>", ((f["code"], f["reason"]) for f in self.flags)))
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join("", "<li><strong>{}</strong>: {}</li>", ((f["code"], f["reason"]) for f in self.flags)),
+        )
 
     flag_reasons.short_description = "Flags and reasons"
 

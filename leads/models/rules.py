@@ -64,18 +64,27 @@ class ScoringRule(models.Model):
     half_life_days = models.FloatField(
         null=True, blank=True, help_text="Points halve every this many days; empty for no decay"
     )
-    lookback_days = models.PositiveIntegerField(
-        default=365, help_text="Interactions older than this give no points"
-    )
+    lookback_days = models.PositiveIntegerField(default=365, help_text="Interactions older than this give no points")
 
     panels = [
-        FieldPanel("name"), FieldPanel("kind"), FieldPanel("is_active"), FieldPanel("points"),
-        MultiFieldPanel([FieldPanel("attribute"), FieldPanel("operator"), FieldPanel("value")],
-                        heading="Fit condition"),
+        FieldPanel("name"),
+        FieldPanel("kind"),
+        FieldPanel("is_active"),
+        FieldPanel("points"),
         MultiFieldPanel(
-            [FieldPanel("interaction_type"), FieldPanel("object_type"), FieldPanel("object_id"), FieldPanel("topic"),
-             FieldPanel("cap_points"), FieldPanel("cap_period_days"), FieldPanel("half_life_days"),
-             FieldPanel("lookback_days")],
+            [FieldPanel("attribute"), FieldPanel("operator"), FieldPanel("value")], heading="Fit condition"
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("interaction_type"),
+                FieldPanel("object_type"),
+                FieldPanel("object_id"),
+                FieldPanel("topic"),
+                FieldPanel("cap_points"),
+                FieldPanel("cap_period_days"),
+                FieldPanel("half_life_days"),
+                FieldPanel("lookback_days"),
+            ],
             heading="Interest condition",
         ),
     ]
@@ -135,8 +144,13 @@ class SalesRep(models.Model):
     is_active = models.BooleanField(default=True, help_text="Untick while away: the round-robin skips them")
     assigned_count = models.PositiveIntegerField(default=0, editable=False)
 
-    panels = [FieldPanel("user"), FieldPanel("team"), FieldPanel("territories"), FieldPanel("weight"),
-              FieldPanel("is_active")]
+    panels = [
+        FieldPanel("user"),
+        FieldPanel("team"),
+        FieldPanel("territories"),
+        FieldPanel("weight"),
+        FieldPanel("is_active"),
+    ]
 
     class Meta:
         ordering = ["team", "user__username"]
@@ -147,7 +161,6 @@ class SalesRep(models.Model):
     @property
     def territory_list(self):
         return [code.strip().upper() for code in self.territories.split(",") if code.strip()]
-
 
 
 def _lines(text: str) -> list[str]:
@@ -198,13 +211,23 @@ class LeadStoreSettings(BaseGenericSetting):
     panels = [
         FieldPanel("duplicate_window_minutes"),
         MultiFieldPanel(
-            [FieldPanel("test_patterns"), FieldPanel("competitor_domains"),
-             FieldPanel("extra_disposable_domains"), FieldPanel("extra_free_mail_domains")],
+            [
+                FieldPanel("test_patterns"),
+                FieldPanel("competitor_domains"),
+                FieldPanel("extra_disposable_domains"),
+                FieldPanel("extra_free_mail_domains"),
+            ],
             heading="Cleaning lists",
         ),
         MultiFieldPanel(
-            [FieldPanel("fit_a_min"), FieldPanel("fit_b_min"), FieldPanel("fit_c_min"), FieldPanel("interest_1_min"),
-             FieldPanel("interest_2_min"), FieldPanel("interest_3_min")],
+            [
+                FieldPanel("fit_a_min"),
+                FieldPanel("fit_b_min"),
+                FieldPanel("fit_c_min"),
+                FieldPanel("interest_1_min"),
+                FieldPanel("interest_2_min"),
+                FieldPanel("interest_3_min"),
+            ],
             heading="Grades: fit A-D x interest 1-4",
         ),
         MultiFieldPanel([FieldPanel("mql_grades"), FieldPanel("mql_min_total")], heading="Marketing qualified"),

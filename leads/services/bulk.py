@@ -47,8 +47,17 @@ logger = logging.getLogger(__name__)
 IMPORTED = "imported"  # the interaction an import records; worth 0 interest unless a rule says otherwise
 
 CREATED, UPDATED, REJECTED, FAILED = "created", "updated", "rejected", "failed"
-PERSON_UPDATE_FIELDS = ["first_name", "last_name", "phone", "job_title", "seniority", "country", "consent",
-                        "company", "is_personal_email"]
+PERSON_UPDATE_FIELDS = [
+    "first_name",
+    "last_name",
+    "phone",
+    "job_title",
+    "seniority",
+    "country",
+    "consent",
+    "company",
+    "is_personal_email",
+]
 COMPANY_UPDATE_FIELDS = ["industry", "employee_band", "employee_count"]
 
 
@@ -86,9 +95,17 @@ class _Prepared:
 class BulkCapture:
     """One import's capture: settings and cleaning rules read once, state carried across batches."""
 
-    def __init__(self, *, label: str, origin_id: str = "", interaction_type: str = IMPORTED,
-                 source: str = Lead.Source.IMPORT, origin_type: str = Lead.OriginType.OTHER, received_at=None,
-                 settings: LeadStoreSettings | None = None):
+    def __init__(
+        self,
+        *,
+        label: str,
+        origin_id: str = "",
+        interaction_type: str = IMPORTED,
+        source: str = Lead.Source.IMPORT,
+        origin_type: str = Lead.OriginType.OTHER,
+        received_at=None,
+        settings: LeadStoreSettings | None = None,
+    ):
         self.settings = settings or LeadStoreSettings.load()
         self.rules = cleaning_rules(self.settings)
         self.label = clean_text(label, 255)[0]
@@ -132,9 +149,16 @@ class BulkCapture:
     def _clean(self, row: BulkRow) -> _Prepared:
         fields = row.fields if isinstance(row.fields, dict) else {}
         cleaned = clean_lead(fields, self.rules)
-        return _Prepared(row=row, cleaned=cleaned, outcome=BulkOutcome(
-            number=row.number, outcome=REJECTED, email=cleaned.email or clean_text(fields.get("email"), 254)[0],
-            flags=[flag.as_dict() for flag in cleaned.flags]))
+        return _Prepared(
+            row=row,
+            cleaned=cleaned,
+            outcome=BulkOutcome(
+                number=row.number,
+                outcome=REJECTED,
+                email=cleaned.email or clean_text(fields.get("email"), 254)[0],
+                flags=[flag.as_dict() for flag in cleaned.flags],
+            ),
+        )
 
     def _write(self, prepared: list[_Prepared]) -> list[BulkOutcome]:
         started = time.perf_counter()
@@ -164,10 +188,15 @@ class BulkCapture:
             codes = {flag.code for flag in cleaned.flags}
             if person is None:
                 company = resolver.resolve(cleaned)
-                person = Person(email=cleaned.email, email_key=key, company=company,
-                                is_test="test_data" in codes, is_competitor="competitor" in codes,
-                                is_personal_email="personal_email" in codes,
-                                **{name: value for name, value in values.items() if value})
+                person = Person(
+                    email=cleaned.email,
+                    email_key=key,
+                    company=company,
+                    is_test="test_data" in codes,
+                    is_competitor="competitor" in codes,
+                    is_personal_email="personal_email" in codes,
+                    **{name: value for name, value in values.items() if value},
+                )
                 people[key] = new_people[key] = person
                 outcome.outcome = REJECTED if cleaned.is_junk else CREATED
             elif cleaned.is_junk:
@@ -205,12 +234,18 @@ class BulkCapture:
             p.outcome.lead_id = lead.pk
             p.outcome.person_id = p.person.pk if p.person is not None else None
             if p.person is not None and p.record_interaction:
-                interactions.append(Interaction(
-                    type=self.interaction_type, occurred_at=received_at, person_id=p.person.pk,
-                    object_type=self.origin_type, object_id=self.origin_id, object_label=self.label,
-                    properties={**properties, **{k: getattr(lead, k) for k in UTM_FIELDS if getattr(lead, k)}},
-                    lead=lead,
-                ))
+                interactions.append(
+                    Interaction(
+                        type=self.interaction_type,
+                        occurred_at=received_at,
+                        person_id=p.person.pk,
+                        object_type=self.origin_type,
+                        object_id=self.origin_id,
+                        object_label=self.label,
+                        properties={**properties, **{k: getattr(lead, k) for k in UTM_FIELDS if getattr(lead, k)}},
+                        lead=lead,
+                    )
+                )
         Interaction.objects.bulk_create(interactions, batch_size=1000)
         started = self._tick("interactions", started)
 
@@ -230,14 +265,24 @@ class BulkCapture:
             return clean_text(fields.get(name), limit)[0]
 
         return Lead(
-            source=self.source, origin_type=self.origin_type, origin_id=self.origin_id, origin_label=self.label,
-            origin_topics=topics_text(()), raw_payload=_as_json_text(p.row.payload),
-            mapped_fields=_as_json_text(fields), **{name: text(name) for name in UTM_FIELDS},
-            referrer=text("referrer", 2000), landing_page=text("landing_page", 2000),
-            interaction_type=self.interaction_type, received_at=received_at,
-            person=p.person, flags=p.outcome.flags,
+            source=self.source,
+            origin_type=self.origin_type,
+            origin_id=self.origin_id,
+            origin_label=self.label,
+            origin_topics=topics_text(()),
+            raw_payload=_as_json_text(p.row.payload),
+            mapped_fields=_as_json_text(fields),
+            **{name: text(name) for name in UTM_FIELDS},
+            referrer=text("referrer", 2000),
+            landing_page=text("landing_page", 2000),
+            interaction_type=self.interaction_type,
+            received_at=received_at,
+            person=p.person,
+            flags=p.outcome.flags,
             verdict=Lead.Verdict.FLAGGED if p.cleaned.is_junk else Lead.Verdict.CLEAN,
-            status=Lead.Status.PROCESSED, attempts=1, processed_at=now,
+            status=Lead.Status.PROCESSED,
+            attempts=1,
+            processed_at=now,
         )
 
     def _stage_rules(self, person_ids: set[int]) -> None:
@@ -250,13 +295,18 @@ class BulkCapture:
         qualifies = Q(grade__in=grades) & (Q(mql_blocked_until__isnull=True) | Q(mql_blocked_until__lte=now))
         if settings.mql_min_total is not None:
             qualifies |= Q(total__gte=settings.mql_min_total) & (
-                Q(mql_blocked_until__isnull=True) | Q(mql_blocked_until__lte=now))
+                Q(mql_blocked_until__isnull=True) | Q(mql_blocked_until__lte=now)
+            )
         fast_lane = self.interaction_type == Interaction.Type.CONTACT_SALES
         if not fast_lane:
             qualifies |= Q(company__is_key_account=True)
-        candidates = (Person.objects.filter(pk__in=person_ids, stage__in=PROMOTABLE, is_test=False,
-                                            is_competitor=False, do_not_contact=False)
-                      .annotate(total=F("fit_score") + F("interest_score")).select_related("company"))
+        candidates = (
+            Person.objects.filter(
+                pk__in=person_ids, stage__in=PROMOTABLE, is_test=False, is_competitor=False, do_not_contact=False
+            )
+            .annotate(total=F("fit_score") + F("interest_score"))
+            .select_related("company")
+        )
         if not fast_lane:
             candidates = candidates.filter(qualifies)
         for person in candidates.order_by("pk"):
@@ -275,19 +325,29 @@ class BulkCapture:
         leads = []
         for p in prepared:
             fields = p.row.fields if isinstance(p.row.fields, dict) else {}
-            leads.append(Lead(
-                source=self.source, origin_type=self.origin_type, origin_id=self.origin_id,
-                origin_label=self.label, raw_payload=_as_json_text(p.row.payload), mapped_fields=_as_json_text(fields),
-                **{name: clean_text(fields.get(name), 255)[0] for name in UTM_FIELDS},
-                interaction_type=self.interaction_type, received_at=received_at,
-                status=Lead.Status.FAILED, processing_error=message, attempts=1,
-            ))
+            leads.append(
+                Lead(
+                    source=self.source,
+                    origin_type=self.origin_type,
+                    origin_id=self.origin_id,
+                    origin_label=self.label,
+                    raw_payload=_as_json_text(p.row.payload),
+                    mapped_fields=_as_json_text(fields),
+                    **{name: clean_text(fields.get(name), 255)[0] for name in UTM_FIELDS},
+                    interaction_type=self.interaction_type,
+                    received_at=received_at,
+                    status=Lead.Status.FAILED,
+                    processing_error=message,
+                    attempts=1,
+                )
+            )
         with transaction.atomic():
             Lead.objects.bulk_create(leads, batch_size=1000)
         outcomes = []
         for p, lead in zip(prepared, leads, strict=True):
-            outcomes.append(BulkOutcome(number=p.row.number, outcome=FAILED, email=p.outcome.email,
-                                        lead_id=lead.pk, error=message))
+            outcomes.append(
+                BulkOutcome(number=p.row.number, outcome=FAILED, email=p.outcome.email, lead_id=lead.pk, error=message)
+            )
         return outcomes
 
 
@@ -302,12 +362,14 @@ def bulk_set(model, objects: list, fields: list[str], batch_size: int = 1000) ->
     qn = connection.ops.quote_name
     columns = [model._meta.get_field(name) for name in fields]
     table, pk = qn(model._meta.db_table), model._meta.pk
-    sets = ", ".join(f"{qn(column.column)} = CAST(v.column{n + 2} AS {column.db_type(connection)})"
-                     for n, column in enumerate(columns))
+    sets = ", ".join(
+        f"{qn(column.column)} = CAST(v.column{n + 2} AS {column.db_type(connection)})"
+        for n, column in enumerate(columns)
+    )
     row = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
     with connection.cursor() as cursor:
         for start in range(0, len(objects), batch_size):
-            batch = objects[start:start + batch_size]
+            batch = objects[start : start + batch_size]
             params = []
             for obj in batch:
                 obj._prepare_related_fields_for_save(operation_name="bulk_update", fields=columns)
@@ -349,8 +411,10 @@ class _CompanyResolver:
                 domains.add(domain)
             elif name:
                 names.add(_name_key(name))
-        self.by_domain = {link.domain: link.company
-                          for link in CompanyDomain.objects.filter(domain__in=domains).select_related("company")}
+        self.by_domain = {
+            link.domain: link.company
+            for link in CompanyDomain.objects.filter(domain__in=domains).select_related("company")
+        }
         self.by_name = {}
         for company in Company.objects.filter(name_key__in=names).order_by("-pk"):
             self.by_name[company.name_key] = company  # the oldest wins, as .order_by("pk").first()
@@ -413,8 +477,14 @@ class _CompanyResolver:
             bulk_set(Company, companies, fields)
 
 
-def leads_import_batch(rows: list[BulkRow], *, label: str, origin_id: str = "", interaction_type: str = IMPORTED,
-                       capture: BulkCapture | None = None) -> list[BulkOutcome]:
+def leads_import_batch(
+    rows: list[BulkRow],
+    *,
+    label: str,
+    origin_id: str = "",
+    interaction_type: str = IMPORTED,
+    capture: BulkCapture | None = None,
+) -> list[BulkOutcome]:
     """Capture one batch of rows. Pass the same `capture` for every batch of one import (it carries
     the settings, the cleaning rules and which emails the import has already seen)."""
     capture = capture or BulkCapture(label=label, origin_id=origin_id, interaction_type=interaction_type)

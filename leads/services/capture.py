@@ -261,16 +261,23 @@ def leads_unprocessed_sweep(now=None) -> int:
     """Process the leads whose processing never ran, and retry failed ones (the workers' stale-work
     sweep). Returns how many were processed."""
     now = now or timezone.now()
-    stranded = list(Lead.objects.filter(status=Lead.Status.RECEIVED, received_at__lt=now - UNPROCESSED_AFTER)
-                    .order_by("pk")[:SWEEP_BATCH])
-    failed = Lead.objects.filter(status=Lead.Status.FAILED, attempts__lt=MAX_AUTOMATIC_ATTEMPTS,
-                                 received_at__lt=now - UNPROCESSED_AFTER * 2).order_by("pk")[:SWEEP_BATCH]
-    due = [lead for lead in failed if lead.received_at < now - UNPROCESSED_AFTER * 2 ** lead.attempts]
+    stranded = list(
+        Lead.objects.filter(status=Lead.Status.RECEIVED, received_at__lt=now - UNPROCESSED_AFTER).order_by("pk")[
+            :SWEEP_BATCH
+        ]
+    )
+    failed = Lead.objects.filter(
+        status=Lead.Status.FAILED, attempts__lt=MAX_AUTOMATIC_ATTEMPTS, received_at__lt=now - UNPROCESSED_AFTER * 2
+    ).order_by("pk")[:SWEEP_BATCH]
+    due = [lead for lead in failed if lead.received_at < now - UNPROCESSED_AFTER * 2**lead.attempts]
     for lead in stranded + due:
         lead_process(lead)
     if stranded or due:
-        logger.warning("Processed %s captured leads that had never been processed and retried %s that failed",
-                       len(stranded), len(due))
+        logger.warning(
+            "Processed %s captured leads that had never been processed and retried %s that failed",
+            len(stranded),
+            len(due),
+        )
     return len(stranded) + len(due)
 
 

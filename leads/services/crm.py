@@ -30,28 +30,52 @@ def crm_payload(person: Person, *, event: str) -> dict:
     return {
         "event": event,
         "person": {
-            "pid": person.pid, "email": person.email, "first_name": person.first_name,
-            "last_name": person.last_name, "phone": person.phone, "job_title": person.job_title,
-            "seniority": person.seniority, "country": person.country, "consent": person.consent,
-            "stage": person.stage, "owner": person.owner.email if person.owner_id else None,
+            "pid": person.pid,
+            "email": person.email,
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "phone": person.phone,
+            "job_title": person.job_title,
+            "seniority": person.seniority,
+            "country": person.country,
+            "consent": person.consent,
+            "stage": person.stage,
+            "owner": person.owner.email if person.owner_id else None,
         },
-        "company": None if company is None else {
-            "cid": company.cid, "name": company.name, "industry": company.industry,
-            "employee_band": company.employee_band, "country": company.country,
+        "company": None
+        if company is None
+        else {
+            "cid": company.cid,
+            "name": company.name,
+            "industry": company.industry,
+            "employee_band": company.employee_band,
+            "country": company.country,
             "is_key_account": company.is_key_account,
             "domains": list(company.domains.values_list("domain", flat=True)),
         },
         "score": {
-            "fit": person.fit_score, "interest": person.interest_score, "grade": person.grade,
+            "fit": person.fit_score,
+            "interest": person.interest_score,
+            "grade": person.grade,
             "explanation": [
-                {"rule": line.label, "kind": line.kind, "points": round(line.points, 2),
-                 "base_points": line.base_points, "interaction_id": line.interaction_id}
+                {
+                    "rule": line.label,
+                    "kind": line.kind,
+                    "points": round(line.points, 2),
+                    "base_points": line.base_points,
+                    "interaction_id": line.interaction_id,
+                }
                 for line in score_explanation(person)
             ],
         },
         "recent_interactions": [
-            {"type": i.type, "at": i.occurred_at.isoformat(), "object_type": i.object_type,
-             "object_id": i.object_id, "object": i.object_label}
+            {
+                "type": i.type,
+                "at": i.occurred_at.isoformat(),
+                "object_type": i.object_type,
+                "object_id": i.object_id,
+                "object": i.object_label,
+            }
             for i in person.interactions.order_by("-occurred_at")[:20]
         ],
     }
@@ -61,7 +85,10 @@ def crm_push_queue(person: Person, *, event: str, transition=None) -> CrmDeliver
     """Write the push next to the change that caused it; send it once the transaction commits."""
     key = f"{event}-pid{person.pk}-t{transition.pk}" if transition else f"{event}-pid{person.pk}-{time.time_ns()}"
     delivery = CrmDelivery.objects.create(
-        person=person, event=event, idempotency_key=key, payload=crm_payload(person, event=event),
+        person=person,
+        event=event,
+        idempotency_key=key,
+        payload=crm_payload(person, event=event),
         next_attempt_at=timezone.now(),
     )
     transaction.on_commit(lambda: _enqueue(delivery.pk))
@@ -105,7 +132,9 @@ def crm_deliver(delivery_id: int, *, now=None) -> CrmDelivery:
             return delivery
         body = json.dumps(delivery.payload, sort_keys=True, separators=(",", ":")).encode()
         request = urllib.request.Request(
-            settings.CRM_WEBHOOK_URL, data=body, method="POST",
+            settings.CRM_WEBHOOK_URL,
+            data=body,
+            method="POST",
             headers={
                 "Content-Type": "application/json",
                 "Idempotency-Key": delivery.idempotency_key,

@@ -153,8 +153,11 @@ def person_resolve(cleaned: CleanedLead) -> Person:
         try:
             with transaction.atomic():
                 return Person.objects.create(
-                    email=cleaned.email, email_key=cleaned.email_key, company=company,
-                    **{key: value for key, value in values.items() if value}, **flags,
+                    email=cleaned.email,
+                    email_key=cleaned.email_key,
+                    company=company,
+                    **{key: value for key, value in values.items() if value},
+                    **flags,
                 )
         except IntegrityError:  # the same email arrived in another request at the same instant
             person = Person.objects.get(email_key=cleaned.email_key)
@@ -196,9 +199,7 @@ def person_merge(*, keep: Person, merge: Person, by=None) -> PersonMerge:
         raise ValueError("A person cannot be merged into themselves.")
     if merge.pk < keep.pk:
         keep, merge = merge, keep
-    snapshot = {
-        field.attname: str(getattr(merge, field.attname)) for field in Person._meta.concrete_fields
-    }
+    snapshot = {field.attname: str(getattr(merge, field.attname)) for field in Person._meta.concrete_fields}
     moved = {
         "leads": Lead.objects.filter(person=merge).update(person=keep),
         "interactions": Interaction.objects.filter(person=merge).update(person=keep),
@@ -211,8 +212,9 @@ def person_merge(*, keep: Person, merge: Person, by=None) -> PersonMerge:
     merged_visitors = set(merge.visitor_links.values_list("visitor_id", flat=True))
     moved["visitor_links"] = merge.visitor_links.filter(~Q(visitor_id__in=existing)).update(person=keep)
     for visitor_id in merged_visitors:  # the merged person's browsers now belong to the survivor
-        send_after_commit(visitor_identified, visitor_id=visitor_id, person_id=keep.pk, at=timezone.now(),
-                          source="merge")
+        send_after_commit(
+            visitor_identified, visitor_id=visitor_id, person_id=keep.pk, at=timezone.now(), source="merge"
+        )
     for field in ("first_name", "last_name", "phone", "job_title", "seniority", "country", "company_id", "owner_id"):
         if not getattr(keep, field) and getattr(merge, field):
             setattr(keep, field, getattr(merge, field))

@@ -28,8 +28,13 @@ def stage_change(person: Person, to_stage: str, *, reason_type: str, reason: str
         raise ValueError(f"Unknown stage {to_stage!r}")
     at = at or timezone.now()
     transition = StageTransition.objects.create(
-        person=person, from_stage=person.stage, to_stage=to_stage, reason_type=reason_type, reason=reason[:500],
-        actor=actor, occurred_at=at,
+        person=person,
+        from_stage=person.stage,
+        to_stage=to_stage,
+        reason_type=reason_type,
+        reason=reason[:500],
+        actor=actor,
+        occurred_at=at,
     )
     person.stage, person.stage_changed_at = to_stage, at
     person.save(update_fields=["stage", "stage_changed_at", "updated_at"])
@@ -59,17 +64,19 @@ def stage_rules_apply(person: Person, *, fast_lane_reason: str = "", settings: L
     settings = settings or LeadStoreSettings.load()
     if is_marketing_qualified(person, settings):
         return _hand_to_sales(
-            person, event="mql",
+            person,
+            event="mql",
             reason=f"Grade {person.grade} (fit {person.fit_score}, interest {person.interest_score:g}) "
-                   f"meets the MQL condition",
+            f"meets the MQL condition",
         )
     return None
 
 
 @transaction.atomic
 def sales_accept(person: Person, *, actor, note: str = ""):
-    return stage_change(person, Stage.SQL, reason_type=REASON.SALES_FEEDBACK, reason=note or "Accepted by sales",
-                        actor=actor)
+    return stage_change(
+        person, Stage.SQL, reason_type=REASON.SALES_FEEDBACK, reason=note or "Accepted by sales", actor=actor
+    )
 
 
 @transaction.atomic
@@ -83,8 +90,13 @@ def sales_reject(person: Person, *, actor, reason: str):
         mql_blocked_until=timezone.now() + timedelta(days=settings.reject_cooldown_days),
     )
     person.refresh_from_db()
-    transition = stage_change(person, Stage.NURTURE, reason_type=REASON.SALES_FEEDBACK,
-                              reason=f"Rejected by sales: {reason.strip()}", actor=actor)
+    transition = stage_change(
+        person,
+        Stage.NURTURE,
+        reason_type=REASON.SALES_FEEDBACK,
+        reason=f"Rejected by sales: {reason.strip()}",
+        actor=actor,
+    )
     person_rescore(person)
     return transition
 
@@ -92,5 +104,4 @@ def sales_reject(person: Person, *, actor, reason: str):
 @transaction.atomic
 def sales_mark(person: Person, stage: str, *, actor=None, reason: str = "", from_crm: bool = False):
     """Opportunity, customer, disqualified...: set by a salesperson or by the CRM."""
-    return stage_change(person, stage, reason_type=REASON.CRM if from_crm else REASON.USER, reason=reason,
-                        actor=actor)
+    return stage_change(person, stage, reason_type=REASON.CRM if from_crm else REASON.USER, reason=reason, actor=actor)

@@ -22,8 +22,12 @@ def person_assign(person: Person):
         owner = company.owner
     else:
         # Lock the reps so two simultaneous assignments cannot both pick the same "next" rep.
-        reps = list(SalesRep.objects.select_for_update().filter(is_active=True, weight__gt=0).select_related("user")
-                    .filter(user__is_active=True))
+        reps = list(
+            SalesRep.objects.select_for_update()
+            .filter(is_active=True, weight__gt=0)
+            .select_related("user")
+            .filter(user__is_active=True)
+        )
         country = person.country or (company.country if company else "")
         local = [rep for rep in reps if country and country in rep.territory_list]
         anywhere = [rep for rep in reps if not rep.territory_list]
@@ -53,8 +57,12 @@ def person_reassign(person: Person, *, owner, actor=None, note: str = ""):
 
     reason = f"Reassigned from {_user_label(person.owner)} to {_user_label(owner)}"
     transition = StageTransition.objects.create(
-        person=person, from_stage=person.stage, to_stage=person.stage, reason_type=StageTransition.ReasonType.USER,
-        reason=(f"{reason}: {note.strip()}" if note.strip() else reason)[:500], actor=actor,
+        person=person,
+        from_stage=person.stage,
+        to_stage=person.stage,
+        reason_type=StageTransition.ReasonType.USER,
+        reason=(f"{reason}: {note.strip()}" if note.strip() else reason)[:500],
+        actor=actor,
         occurred_at=timezone.now(),
     )
     person.owner = owner

@@ -30,8 +30,16 @@ from leads.models import LeadStoreSettings, Person, ScoringRule
 from leads.signals import people_changed, send_after_commit
 
 PENALTY_LABEL = "Rejected by sales (penalty)"
-TEXT_ATTRIBUTES = {"seniority", "job_title", "country", "consent", "company__industry", "company__employee_band",
-                   "company__country", "company__funding_stage"}
+TEXT_ATTRIBUTES = {
+    "seniority",
+    "job_title",
+    "country",
+    "consent",
+    "company__industry",
+    "company__employee_band",
+    "company__country",
+    "company__funding_stage",
+}
 UPPER_CASE_ATTRIBUTES = {"country", "company__country"}
 
 
@@ -45,8 +53,9 @@ def fit_condition(rule: ScoringRule) -> Q:
         return Q(**{attribute: True})
     if op in {ScoringRule.Operator.GTE, ScoringRule.Operator.LTE}:
         return Q(**{f"{attribute}__{op}": float(rule.value)})
-    lookup = "icontains" if op == ScoringRule.Operator.CONTAINS else (
-        "iexact" if attribute in TEXT_ATTRIBUTES else "exact")
+    lookup = (
+        "icontains" if op == ScoringRule.Operator.CONTAINS else ("iexact" if attribute in TEXT_ATTRIBUTES else "exact")
+    )
     any_of = Q()
     for value in values:
         any_of |= Q(**{f"{attribute}__{lookup}": value})
@@ -132,8 +141,14 @@ def _grade_sql(settings: LeadStoreSettings):
         " || CASE WHEN s.interest >= %s THEN '1' WHEN s.interest >= %s THEN '2' WHEN s.interest >= %s THEN '3'"
         " ELSE '4' END)"
     )
-    params = [settings.fit_a_min, settings.fit_b_min, settings.fit_c_min,
-              settings.interest_1_min, settings.interest_2_min, settings.interest_3_min]
+    params = [
+        settings.fit_a_min,
+        settings.fit_b_min,
+        settings.fit_c_min,
+        settings.interest_1_min,
+        settings.interest_2_min,
+        settings.interest_3_min,
+    ]
     return sql, params
 
 
@@ -213,8 +228,11 @@ def score_explanation(person: Person) -> list[ScoreLine]:
     lines = []
     if rules:
         matched = Person.objects.filter(pk=person.pk).values_list(*(_matches(rule) for rule in rules)).first()
-        lines += [ScoreLine("fit", rule.name, rule.points, float(rule.points), rule)
-                  for rule, hit in zip(rules, matched or (), strict=False) if hit]
+        lines += [
+            ScoreLine("fit", rule.name, rule.points, float(rule.points), rule)
+            for rule, hit in zip(rules, matched or (), strict=False)
+            if hit
+        ]
     sql, params = _interest_lines(person.scored_at, [person.pk])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -238,7 +256,7 @@ def people_rescore(person_ids, *, now=None, settings=None) -> int:
     settings = settings or LeadStoreSettings.load()
     rules = _fit_rules()
     scored = sum(
-        _score(now, person_ids=ids[start:start + 2000], settings=settings, rules=rules)
+        _score(now, person_ids=ids[start : start + 2000], settings=settings, rules=rules)
         for start in range(0, len(ids), 2000)
     )
     if ids:

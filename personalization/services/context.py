@@ -97,8 +97,9 @@ class VisitorContext:
         if state is None:
             self.is_new = self.tracking and not visitor_id
             self.first_sighting = True
-            state = VisitorState(visitor_id=visitor_id or new_visitor_id(), first_seen_at=self.now,
-                                 last_seen_at=self.now, visit_count=0)
+            state = VisitorState(
+                visitor_id=visitor_id or new_visitor_id(), first_seen_at=self.now, last_seen_at=self.now, visit_count=0
+            )
             self.facts_changed()
         self.state = state
         if self.tracking and visitor_id:
@@ -205,7 +206,8 @@ class VisitorContext:
                     state.segment_ids = tuple(pk for pk in (s.id for s in segments.stored) if pk in kept or pk in again)
                 self._changed = set()
             self._segment_ids = frozenset(state.segment_ids) | frozenset(
-                segments.evaluate(facts, self.now, segments.timed))
+                segments.evaluate(facts, self.now, segments.timed)
+            )
         return self._segment_ids
 
     def facts_changed(self):
@@ -270,8 +272,12 @@ class VisitorContext:
             _count(state.industries_viewed, industry)
         if state.unsaved_views >= settings.PERSONALIZATION_SAVE_EVERY:
             self.save_to_database = True
-        self._mark("page_views", "viewed_page", *(("viewed_topic",) if topics else ()),
-                   *(("viewed_industry",) if industries else ()))
+        self._mark(
+            "page_views",
+            "viewed_page",
+            *(("viewed_topic",) if topics else ()),
+            *(("viewed_industry",) if industries else ()),
+        )
 
     def variant_shown(self, key: str | None):
         """A personalised block showed this variant (None: a block whose page is unknown, not counted)."""
@@ -304,8 +310,9 @@ class VisitorContext:
                 visitor_save(self.state)
             except DatabaseError:
                 # Kept in the cache with its unsaved views counted to the limit: the next page view saves it.
-                logger.warning("Visitor %s not saved (database unavailable); saved with a later page view",
-                               self.visitor_id)
+                logger.warning(
+                    "Visitor %s not saved (database unavailable); saved with a later page view", self.visitor_id
+                )
                 self.state.unsaved_views = max(self.state.unsaved_views, settings.PERSONALIZATION_SAVE_EVERY)
             self.dirty = True
         if self.dirty:

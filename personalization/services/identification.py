@@ -36,8 +36,10 @@ def visitor_identified(*, visitor_id: str, person_id: int, credit_conversions: b
     state = cache.get(key)
     row = Visitor.objects.filter(visitor_id=visitor_id).values("seen_variants").first()
     if row is None:
-        Visitor.objects.bulk_create([Visitor(visitor_id=visitor_id, person_id=person_id, first_seen_at=now,
-                                             last_seen_at=now, visit_count=1)], ignore_conflicts=True)
+        Visitor.objects.bulk_create(
+            [Visitor(visitor_id=visitor_id, person_id=person_id, first_seen_at=now, last_seen_at=now, visit_count=1)],
+            ignore_conflicts=True,
+        )
     seen = dict(state.seen_variants if state is not None else (row or {}).get("seen_variants") or {})
     credited_until = (cache.get(person_key(visitor_id)) or {}).get("at", "")
     if credit_conversions and seen:

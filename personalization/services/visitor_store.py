@@ -33,10 +33,27 @@ PERSON_LINK_TTL = 90 * 24 * 3600
 
 
 STATE_FIELDS = [
-    "first_seen_at", "last_seen_at", "visit_count", "page_views", "first_utm_source", "first_utm_medium",
-    "first_utm_campaign", "last_utm_source", "last_utm_medium", "last_utm_campaign", "first_referrer_domain",
-    "last_referrer_domain", "landing_page", "device_type", "os", "browser", "country", "topics_viewed",
-    "industries_viewed", "pages_viewed", "seen_variants",
+    "first_seen_at",
+    "last_seen_at",
+    "visit_count",
+    "page_views",
+    "first_utm_source",
+    "first_utm_medium",
+    "first_utm_campaign",
+    "last_utm_source",
+    "last_utm_medium",
+    "last_utm_campaign",
+    "first_referrer_domain",
+    "last_referrer_domain",
+    "landing_page",
+    "device_type",
+    "os",
+    "browser",
+    "country",
+    "topics_viewed",
+    "industries_viewed",
+    "pages_viewed",
+    "seen_variants",
 ]
 
 
@@ -56,7 +73,9 @@ def visitor_save(state: VisitorState) -> None:
     values = {name: getattr(state, name) for name in STATE_FIELDS}
     Visitor.objects.bulk_create(
         [Visitor(visitor_id=state.visitor_id, person_id=state.person_id, **values)],
-        update_conflicts=True, unique_fields=["visitor_id"], update_fields=STATE_FIELDS,
+        update_conflicts=True,
+        unique_fields=["visitor_id"],
+        update_fields=STATE_FIELDS,
     )
     state.in_database = True
     state.unsaved_views = 0

@@ -9,5 +9,7 @@ OPERATOR_LABELS = dict(OPERATOR_CHOICES)
 @register.simple_tag
 def facts_table():
     """Every fact a segment rule can test, with its operators and an example value (the editor's help)."""
-    return [{"label": fact.label, "operators": ", ".join(OPERATOR_LABELS[op] for op in fact.operators),
-             "help": fact.help} for fact in FACTS]
+    return [
+        {"label": fact.label, "operators": ", ".join(OPERATOR_LABELS[op] for op in fact.operators), "help": fact.help}
+        for fact in FACTS
+    ]

@@ -30,5 +30,9 @@ def export_button(request, list_name: str, title: str | None = None):
     query["list"] = list_name
     if title:
         query["title"] = title
-    return HeaderButton("Export", url=f"{reverse('sales_exports:new')}?{query.urlencode()}", icon_name="download",
-                        attrs={"data-sales-export": list_name})
+    return HeaderButton(
+        "Export",
+        url=f"{reverse('sales_exports:new')}?{query.urlencode()}",
+        icon_name="download",
+        attrs={"data-sales-export": list_name},
+    )

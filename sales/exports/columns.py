@@ -63,8 +63,6 @@ def _person_name(first, last, username):
     return f"{first or ''} {last or ''}".strip() or username
 
 
-
-
 def _flag_codes(flags):
     if not flags:
         return ""
@@ -81,13 +79,18 @@ def _industry_names():
 
 def _last_activity():
     # One index probe per person (leads_interaction_person_time), newest first.
-    return Subquery(Interaction.objects.filter(person=OuterRef("pk")).order_by("-occurred_at")
-                    .values("occurred_at")[:1])
+    return Subquery(
+        Interaction.objects.filter(person=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
+    )
 
 
 def _owner(prefix: str = "") -> Column:
-    return Column("owner", "Owner", (f"{prefix}owner__first_name", f"{prefix}owner__last_name",
-                                     f"{prefix}owner__username"), read=_person_name)
+    return Column(
+        "owner",
+        "Owner",
+        (f"{prefix}owner__first_name", f"{prefix}owner__last_name", f"{prefix}owner__username"),
+        read=_person_name,
+    )
 
 
 PEOPLE = [
@@ -114,8 +117,14 @@ PEOPLE = [
     Column("do_not_contact", "Do not contact", ("do_not_contact",), labels=YES_NO),
     Column("created", "Created", ("created_at",), kind=MOMENT),
     Column("converted", "Converted", ("converted_at",), needs="converted_at", kind=MOMENT),
-    Column("last_activity", "Last activity", ("export_last_activity",), default=False, kind=MOMENT,
-           annotations={"export_last_activity": _last_activity}),
+    Column(
+        "last_activity",
+        "Last activity",
+        ("export_last_activity",),
+        default=False,
+        kind=MOMENT,
+        annotations={"export_last_activity": _last_activity},
+    ),
 ]
 
 COMPANIES = [
@@ -167,8 +176,12 @@ REGISTRY: dict[str, list[Column]] = {"people": PEOPLE, "companies": COMPANIES, "
 ROWS_OF = {"gated": "people"}
 TITLES = {"people": "people", "companies": "companies", "leads": "leads", "gated": "lead list"}
 # What a list without filters holds, in words: "None: everybody you may see".
-EVERY_ROW = {"people": "everybody", "companies": "every company", "leads": "every lead",
-             "gated": "everybody on the list"}
+EVERY_ROW = {
+    "people": "everybody",
+    "companies": "every company",
+    "leads": "every lead",
+    "gated": "everybody on the list",
+}
 
 
 def columns_for(list_name: str, queryset=None) -> list[Column]:
@@ -199,8 +212,14 @@ class RowPlan:
     source: str = ""
 
 
-def plan(columns: list[Column], *, masked: bool, converters: dict[str, Callable | None],
-         inline_text: frozenset | None = None, moment_text: Callable | None = None) -> RowPlan:
+def plan(
+    columns: list[Column],
+    *,
+    masked: bool,
+    converters: dict[str, Callable | None],
+    inline_text: frozenset | None = None,
+    moment_text: Callable | None = None,
+) -> RowPlan:
     """Compose each column's reading, mask and the writer's converter for its kind (writers.cell_converters)
     into one function over a page of rows.
 

@@ -36,8 +36,17 @@ def write_file(fileobj, spec: ExportSpec, queryset, progress=None) -> int:
 
 def audit_export(user, spec: ExportSpec, rows: int, job_id=None, action=None):
     kwargs = {"action": action} if action else {}
-    record_export(user, model=MODELS[spec.list_name], list_title=spec.title, file_format=spec.file_format,
-                  rows=rows, params=spec.query_string, masked=spec.masked, job_id=job_id, **kwargs)
+    record_export(
+        user,
+        model=MODELS[spec.list_name],
+        list_title=spec.title,
+        file_format=spec.file_format,
+        rows=rows,
+        params=spec.query_string,
+        masked=spec.masked,
+        job_id=job_id,
+        **kwargs,
+    )
 
 
 @dataclass
@@ -64,8 +73,9 @@ def export_inline(user, spec: ExportSpec, queryset=None, rows: int | None = None
         rows = count_rows(queryset, inline_max_rows()) if rows is None else rows
         audit_export(user, spec, rows)  # before a byte leaves: an export cut short is still on the record
         row_plan = row_plan_for(spec, queryset)
-        return InlineExport(filename, CONTENT_TYPES["csv"], rows,
-                            chunks=csv_chunks(row_plan.headings, iter_batches(queryset, row_plan)))
+        return InlineExport(
+            filename, CONTENT_TYPES["csv"], rows, chunks=csv_chunks(row_plan.headings, iter_batches(queryset, row_plan))
+        )
     output = tempfile.TemporaryFile()  # handed to the FileResponse, which closes it
     try:
         rows = write_file(output, spec, queryset)

@@ -43,9 +43,15 @@ def stuck_after() -> timedelta:
 def export_job_start(user, spec: ExportSpec) -> ExportJob:
     """Create the job and queue it (with the immediate backend it runs before this returns)."""
     check_may_export(user)
-    job = ExportJob.objects.create(requested_by=user, list_name=spec.list_name, title=spec.title,
-                                   params=spec.query_string, columns=list(spec.columns),
-                                   file_format=spec.file_format, masked=spec.masked)
+    job = ExportJob.objects.create(
+        requested_by=user,
+        list_name=spec.list_name,
+        title=spec.title,
+        params=spec.query_string,
+        columns=list(spec.columns),
+        file_format=spec.file_format,
+        masked=spec.masked,
+    )
     _enqueue(job)
     job.refresh_from_db()
     return job
@@ -60,8 +66,15 @@ def _enqueue(job: ExportJob):
 
 def job_spec(job: ExportJob, user) -> ExportSpec:
     """The job's export, with the user's rights now: personal data masked if they lost the right."""
-    return spec_for(user, list_name=job.list_name, params=job.params, title=job.title, columns=job.columns,
-                    file_format=job.file_format, mask=job.masked)
+    return spec_for(
+        user,
+        list_name=job.list_name,
+        params=job.params,
+        title=job.title,
+        columns=job.columns,
+        file_format=job.file_format,
+        mask=job.masked,
+    )
 
 
 def export_job_run(job_id: int) -> str:
@@ -88,8 +101,10 @@ def export_job_run(job_id: int) -> str:
         queryset = export_rows(spec.list_name, user=user, params=spec.params)
         total = queryset.order_by().count()
         if spec.file_format == "xlsx" and total > XLSX_MAX_ROWS:
-            raise TooManyRowsForExcel(f"Excel holds at most {XLSX_MAX_ROWS:,} rows in a sheet and this list has "
-                                      f"{total:,}: export it as CSV or narrow its filters.")
+            raise TooManyRowsForExcel(
+                f"Excel holds at most {XLSX_MAX_ROWS:,} rows in a sheet and this list has "
+                f"{total:,}: export it as CSV or narrow its filters."
+            )
         mine.update(rows_total=total, masked=spec.masked)
         every, reported = progress_every(), [0]
 
@@ -106,13 +121,20 @@ def export_job_run(job_id: int) -> str:
         Path(part).unlink(missing_ok=True)
         if not isinstance(error, ExportRefused | ExportInputError | TooManyRowsForExcel):
             logger.exception("Export job %s failed", job_id)
-        message = str(error) if isinstance(error, ExportRefused | ExportInputError | TooManyRowsForExcel) \
+        message = (
+            str(error)
+            if isinstance(error, ExportRefused | ExportInputError | TooManyRowsForExcel)
             else f"{type(error).__name__}: {error}"
-        mine.update(status=ExportJob.Status.FAILED, error=message[:2000], finished_at=timezone.now(),
-                    file_name="")
+        )
+        mine.update(status=ExportJob.Status.FAILED, error=message[:2000], finished_at=timezone.now(), file_name="")
         return ExportJob.Status.FAILED
-    updated = mine.update(status=ExportJob.Status.DONE, rows_done=rows, rows_total=rows,
-                          file_size=final.stat().st_size, finished_at=timezone.now())
+    updated = mine.update(
+        status=ExportJob.Status.DONE,
+        rows_done=rows,
+        rows_total=rows,
+        file_size=final.stat().st_size,
+        finished_at=timezone.now(),
+    )
     if not updated:  # retried while this run was still going: the new run's file is the one kept
         final.unlink(missing_ok=True)
         return "superseded"
@@ -135,7 +157,8 @@ def export_job_retry(job: ExportJob, user) -> ExportJob:
     if job.status != ExportJob.Status.FAILED and not job_is_stuck(job):
         return job
     updated = ExportJob.objects.filter(pk=job.pk, status=job.status).update(
-        status=ExportJob.Status.QUEUED, error="", rows_done=0, rows_total=None, started_at=None, finished_at=None)
+        status=ExportJob.Status.QUEUED, error="", rows_done=0, rows_total=None, started_at=None, finished_at=None
+    )
     if updated:
         storage.delete(job.file_name)
         _enqueue(job)
@@ -144,8 +167,11 @@ def export_job_retry(job: ExportJob, user) -> ExportJob:
 
 
 def is_export_admin(user) -> bool:
-    return bool(user and user.is_active and (user.is_superuser or user.has_perm(AUDIT_PERMISSION)
-                                             or user.has_perm("sales.view_exportjob")))
+    return bool(
+        user
+        and user.is_active
+        and (user.is_superuser or user.has_perm(AUDIT_PERMISSION) or user.has_perm("sales.view_exportjob"))
+    )
 
 
 def jobs_visible_to(user):
@@ -169,9 +195,17 @@ def job_download(job: ExportJob, user):
         raise FileNotFoundError("This export has no file (any more).")
     path = storage.path_of(job.file_name)
     handle = open(path, "rb")  # the FileResponse closes it; FileNotFoundError if pruned
-    record_export(user, model=MODELS[job.list_name], list_title=job.title, file_format=job.file_format,
-                  rows=job.rows_done, params=job.params, masked=job.masked, job_id=job.pk,
-                  action=EXPORT_DOWNLOAD_ACTION)
+    record_export(
+        user,
+        model=MODELS[job.list_name],
+        list_title=job.title,
+        file_format=job.file_format,
+        rows=job.rows_done,
+        params=job.params,
+        masked=job.masked,
+        job_id=job.pk,
+        action=EXPORT_DOWNLOAD_ACTION,
+    )
     return handle, job_download_name(job)
 
 
@@ -188,8 +222,11 @@ def exports_prune(now=None) -> int:
     exports_prune()"` or the prune_exports command."""
     cutoff = (now or timezone.now()) - timedelta(days=keep_days())
     removed = 0
-    old = ExportJob.objects.exclude(file_name="").filter(created_at__lt=cutoff).exclude(
-        status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING])
+    old = (
+        ExportJob.objects.exclude(file_name="")
+        .filter(created_at__lt=cutoff)
+        .exclude(status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING])
+    )
     for job in old.iterator():
         removed += storage.delete(job.file_name)
         ExportJob.objects.filter(pk=job.pk).update(file_name="", file_size=0)
@@ -197,9 +234,13 @@ def exports_prune(now=None) -> int:
     if root.is_dir():
         live = set(ExportJob.objects.exclude(file_name="").values_list("file_name", flat=True))
         for path in root.iterdir():
-            if (path.is_file() and FILE_PATTERN.match(path.name) and path.name not in live
-                    and path.name.removesuffix(".part") not in live
-                    and path.stat().st_mtime < cutoff.timestamp()):
+            if (
+                path.is_file()
+                and FILE_PATTERN.match(path.name)
+                and path.name not in live
+                and path.name.removesuffix(".part") not in live
+                and path.stat().st_mtime < cutoff.timestamp()
+            ):
                 path.unlink(missing_ok=True)
                 removed += 1
     return removed

@@ -50,8 +50,11 @@ def _may_prefetch(alias: str) -> bool:
     """Read the next batch while this one is written: on PostgreSQL, outside a transaction (the reading
     thread has its own connection, so it must see what this one sees: committed rows only)."""
     connection = connections[alias]
-    return (getattr(settings, "SALES_EXPORT_PREFETCH", True) and connection.vendor == "postgresql"
-            and not connection.in_atomic_block)
+    return (
+        getattr(settings, "SALES_EXPORT_PREFETCH", True)
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    )
 
 
 _DONE = object()
@@ -126,5 +129,10 @@ def row_plan_for(spec: ExportSpec, queryset) -> registry.RowPlan:
     if csv_file and connections[queryset.db].vendor == "postgresql":
         zone = settings.TIME_ZONE
         moment_text = lambda expression: LocalTimeText(expression, zone)  # noqa: E731
-    return registry.plan(columns, masked=spec.masked, converters=cell_converters(spec.file_format),
-                         inline_text=FORMULA_STARTS if csv_file else None, moment_text=moment_text)
+    return registry.plan(
+        columns,
+        masked=spec.masked,
+        converters=cell_converters(spec.file_format),
+        inline_text=FORMULA_STARTS if csv_file else None,
+        moment_text=moment_text,
+    )

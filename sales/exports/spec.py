@@ -23,13 +23,34 @@ from sales.selectors import list_filter_errors, list_queryset
 LISTS = ("people", "companies", "leads", "gated")
 MODELS = {"people": Person, "companies": Company, "leads": Lead, "gated": Person}
 # Query-string keys that are the export's or the listing's own, not the list's filters.
-CONTROL_KEYS = frozenset({"list", "title", "format", "file_format", "columns", "mask_personal_data", "params",
-                          "use_default_columns", "csrfmiddlewaretoken", "p", "page", "ordering", "export",
-                          "per_page", "after", "before", "_w_filter_fragment", "_"})
+CONTROL_KEYS = frozenset(
+    {
+        "list",
+        "title",
+        "format",
+        "file_format",
+        "columns",
+        "mask_personal_data",
+        "params",
+        "use_default_columns",
+        "csrfmiddlewaretoken",
+        "p",
+        "page",
+        "ordering",
+        "export",
+        "per_page",
+        "after",
+        "before",
+        "_w_filter_fragment",
+        "_",
+    }
+)
 MAX_PARAMS_LENGTH = 4000
 MAX_TITLE_LENGTH = 100
-CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
-                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 class ExportInputError(ValueError):
@@ -100,7 +121,7 @@ def clean_title(value, list_name: str) -> str:
 
 
 def file_name_for(title: str, list_name: str, file_format: str, day=None) -> str:
-    """"Whitepaper: State of RevOps" -> whitepaper-state-of-revops-2026-12-01.csv."""
+    """ "Whitepaper: State of RevOps" -> whitepaper-state-of-revops-2026-12-01.csv."""
     day = day or timezone.localdate()
     slug = slugify(title)[:80].strip("-") or list_name
     return f"{slug}-{day:%Y-%m-%d}.{file_format}"
@@ -124,8 +145,10 @@ def filter_errors(list_name: str, params, user=None) -> list[str]:
     if not errors:
         return []
     fields = filterset_for(list_name, params, user).form.fields
-    return [f"{fields[name].label if name in fields and fields[name].label else name}: {' '.join(messages)}"
-            for name, messages in errors.items()]
+    return [
+        f"{fields[name].label if name in fields and fields[name].label else name}: {' '.join(messages)}"
+        for name, messages in errors.items()
+    ]
 
 
 def export_rows(list_name: str, *, user, params):
@@ -138,8 +161,9 @@ def count_rows(queryset, cap: int) -> int:
     return queryset.order_by().values("pk")[: cap + 1].count()
 
 
-def spec_for(user, *, list_name: str, params, title: str, columns, file_format: str, mask: bool,
-             queryset=None) -> ExportSpec:
+def spec_for(
+    user, *, list_name: str, params, title: str, columns, file_format: str, mask: bool, queryset=None
+) -> ExportSpec:
     """Check an export request; the columns default to the list's defaults. Raises ExportInputError."""
     list_name = clean_list_name(list_name)
     if file_format not in CONTENT_TYPES:
@@ -158,6 +182,11 @@ def spec_for(user, *, list_name: str, params, title: str, columns, file_format: 
     if not columns:
         raise ExportInputError("columns", "choose at least one column.")
     order = [column.key for column in registry.columns_for(list_name, queryset)]
-    return ExportSpec(list_name=list_name, params=params, title=clean_title(title, list_name),
-                      columns=tuple(sorted(set(columns), key=order.index)), file_format=file_format,
-                      masked=bool(mask) or not can_view_personal_data(user))
+    return ExportSpec(
+        list_name=list_name,
+        params=params,
+        title=clean_title(title, list_name),
+        columns=tuple(sorted(set(columns), key=order.index)),
+        file_format=file_format,
+        masked=bool(mask) or not can_view_personal_data(user),
+    )

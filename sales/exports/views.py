@@ -32,19 +32,24 @@ from sales.models import ExportJob
 
 
 class ExportForm(forms.Form):
-    format = forms.ChoiceField(label="Format", choices=ExportJob.Format.choices, initial=ExportJob.Format.CSV,
-                               widget=forms.RadioSelect)
-    columns = forms.MultipleChoiceField(label="Columns", widget=forms.CheckboxSelectMultiple,
-                                        error_messages={"required": "Choose at least one column."})
+    format = forms.ChoiceField(
+        label="Format", choices=ExportJob.Format.choices, initial=ExportJob.Format.CSV, widget=forms.RadioSelect
+    )
+    columns = forms.MultipleChoiceField(
+        label="Columns", widget=forms.CheckboxSelectMultiple, error_messages={"required": "Choose at least one column."}
+    )
     mask_personal_data = forms.BooleanField(
-        label="Mask email addresses and phone numbers", required=False,
-        help_text="j***@example.com, +49 *** 56: for a file that travels further than you")
+        label="Mask email addresses and phone numbers",
+        required=False,
+        help_text="j***@example.com, +49 *** 56: for a file that travels further than you",
+    )
 
     def __init__(self, *args, list_columns, defaults, may_see_personal_data, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["columns"].choices = [
             (column.key, f"{column.heading} (personal data)" if column.personal else column.heading)
-            for column in list_columns]
+            for column in list_columns
+        ]
         self.fields["columns"].initial = defaults
         if not may_see_personal_data:
             field = self.fields["mask_personal_data"]
@@ -61,8 +66,9 @@ class ExportView(WagtailAdminTemplateMixin, TemplateView):
     def dispatch(self, request, *args, **kwargs):
         if not can_export(request.user):
             return permission_denied(request)
-        self.job = (get_object_or_404(services.jobs_visible_to(request.user), pk=kwargs["pk"])
-                    if "pk" in kwargs else None)
+        self.job = (
+            get_object_or_404(services.jobs_visible_to(request.user), pk=kwargs["pk"]) if "pk" in kwargs else None
+        )
         return super().dispatch(request, *args, **kwargs)
 
     def get_breadcrumbs_items(self):
@@ -77,9 +83,13 @@ class ExportView(WagtailAdminTemplateMixin, TemplateView):
             filters = services.describe_filters(job.list_name, QueryDict(job.params), job.requested_by)
         except Exception:  # noqa: BLE001 - a list's filters changed since: show the query string as it is
             filters = [("Filters", job.params)] if job.params else []
-        return {"job": job, "filters": filters, "download_name": services.job_download_name(job),
-                "can_retry": job.status == ExportJob.Status.FAILED or services.job_is_stuck(job),
-                "is_mine": job.requested_by_id == self.request.user.pk}
+        return {
+            "job": job,
+            "filters": filters,
+            "download_name": services.job_download_name(job),
+            "can_retry": job.status == ExportJob.Status.FAILED or services.job_is_stuck(job),
+            "is_mine": job.requested_by_id == self.request.user.pk,
+        }
 
 
 class IndexView(ExportView):
@@ -106,8 +116,9 @@ class NewExportView(ExportView):
         return self.answer(request.GET, title=request.GET.get("title"), params=request.GET)
 
     def post(self, request, *args, **kwargs):
-        return self.answer(request.POST, title=request.POST.get("title"), params=request.POST.get("params", ""),
-                           data=request.POST)
+        return self.answer(
+            request.POST, title=request.POST.get("title"), params=request.POST.get("params", ""), data=request.POST
+        )
 
     def answer(self, source, *, title, params, data=None):
         try:
@@ -122,16 +133,32 @@ class NewExportView(ExportView):
         if data is not None and "columns" not in data and data.get("use_default_columns"):
             data = data.copy()
             data.setlist("columns", defaults)  # the one-click buttons: the list's default columns
-        form = ExportForm(data, list_columns=list_columns, defaults=defaults,
-                          may_see_personal_data=can_view_personal_data(self.request.user))
-        context = {"list_name": list_name, "params": params, "title": services.clean_title(title, list_name),
-                   "form": form, "problems": problems}
+        form = ExportForm(
+            data,
+            list_columns=list_columns,
+            defaults=defaults,
+            may_see_personal_data=can_view_personal_data(self.request.user),
+        )
+        context = {
+            "list_name": list_name,
+            "params": params,
+            "title": services.clean_title(title, list_name),
+            "form": form,
+            "problems": problems,
+        }
         if data is None or problems or not form.is_valid():
             return self.render_form(context, queryset, status=400 if data is not None or problems else 200)
         try:
-            spec = services.spec_for(self.request.user, list_name=list_name, params=params, title=title,
-                                     columns=form.cleaned_data["columns"], file_format=form.cleaned_data["format"],
-                                     mask=form.cleaned_data["mask_personal_data"], queryset=queryset)
+            spec = services.spec_for(
+                self.request.user,
+                list_name=list_name,
+                params=params,
+                title=title,
+                columns=form.cleaned_data["columns"],
+                file_format=form.cleaned_data["format"],
+                mask=form.cleaned_data["mask_personal_data"],
+                queryset=queryset,
+            )
         except services.ExportInputError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
             return self.render_form(context, queryset, status=400)
@@ -143,8 +170,7 @@ class NewExportView(ExportView):
         return redirect("sales_exports:detail", pk=job.pk)
 
     def render_form(self, context, queryset, status):
-        context["description"] = services.describe_filters(context["list_name"], context["params"],
-                                                           self.request.user)
+        context["description"] = services.describe_filters(context["list_name"], context["params"], self.request.user)
         context["scope"] = scope_for(self.request.user).label
         cap = services.count_cap()
         context["rows"] = services.count_rows(queryset, cap) if not context["problems"] else None
@@ -160,8 +186,9 @@ class NewExportView(ExportView):
             response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
             response["Content-Disposition"] = content_disposition_header(True, export.filename)
         else:
-            response = FileResponse(export.file, as_attachment=True, filename=export.filename,
-                                    content_type=export.content_type)
+            response = FileResponse(
+                export.file, as_attachment=True, filename=export.filename, content_type=export.content_type
+            )
         response["Cache-Control"] = "no-store"
         response["X-Content-Type-Options"] = "nosniff"
         return response
@@ -194,8 +221,9 @@ class DownloadView(ExportView):
         except FileNotFoundError:
             messages.error(request, "The file of this export is not there any more: run it again.")
             return redirect("sales_exports:detail", pk=self.job.pk)
-        response = FileResponse(handle, as_attachment=True, filename=name,
-                                content_type=services.CONTENT_TYPES[self.job.file_format])
+        response = FileResponse(
+            handle, as_attachment=True, filename=name, content_type=services.CONTENT_TYPES[self.job.file_format]
+        )
         response["Cache-Control"] = "no-store"
         response["X-Content-Type-Options"] = "nosniff"
         return response

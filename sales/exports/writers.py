@@ -134,8 +134,9 @@ class TooManyRowsForExcel(ValueError):
     pass
 
 
-def write_xlsx(fileobj, headings: list[str], batches: Iterable[list], *, title: str = "Export",
-               progress: Callable | None = None) -> int:
+def write_xlsx(
+    fileobj, headings: list[str], batches: Iterable[list], *, title: str = "Export", progress: Callable | None = None
+) -> int:
     """Write converted rows as a workbook to a binary file object (a temporary or private file)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -155,8 +156,9 @@ def write_xlsx(fileobj, headings: list[str], batches: Iterable[list], *, title: 
     append = sheet.append
     for batch in batches:
         if rows + len(batch) > XLSX_MAX_ROWS:
-            raise TooManyRowsForExcel(f"Excel holds at most {XLSX_MAX_ROWS:,} rows in a sheet; "
-                                      "export this list as CSV or narrow its filters.")
+            raise TooManyRowsForExcel(
+                f"Excel holds at most {XLSX_MAX_ROWS:,} rows in a sheet; export this list as CSV or narrow its filters."
+            )
         for row in batch:
             append(row)
         rows += len(batch)

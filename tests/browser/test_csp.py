@@ -238,12 +238,15 @@ def test_the_admin_works_under_its_policy(browser, live_server, site, django_use
     # The page editor: its StreamField and rich text editors load, and the preview panel frames the page.
     page = watched.visit(f"/admin/pages/{whitepaper.pk}/edit/")
     page.locator("[data-contentpath='body'] [data-streamfield-stream-container], #body-count").first.wait_for(
-        state="attached")
+        state="attached"
+    )
     page.locator(".Draftail-Editor").get_by_text("Key findings").wait_for()  # the body's rich text block
     page.locator("[data-contentpath='body'] .c-sf-add-button").first.click()  # the block chooser
     page.get_by_role("option", name="Quote").click()
-    page.locator("[data-contentpath='body'] [data-contentpath='quote'] textarea, "
-                 "[data-contentpath='body'] [data-contentpath='quote'] input").first.wait_for()
+    page.locator(
+        "[data-contentpath='body'] [data-contentpath='quote'] textarea, "
+        "[data-contentpath='body'] [data-contentpath='quote'] input"
+    ).first.wait_for()
     page.get_by_role("button", name="Toggle preview").click()
     page.frame_locator("#w-preview-iframe").locator("h1").get_by_text("Pipeline hygiene").wait_for()
     watched.shot("admin-page-editor")
@@ -277,7 +280,8 @@ def test_the_admin_works_under_its_policy(browser, live_server, site, django_use
     link = page.get_by_label("Your personal invite link")
     link.click()
     assert page.evaluate("(el) => el.selectionEnd - el.selectionStart", link.element_handle()) == len(
-        link.input_value())
+        link.input_value()
+    )
     watched.check("register someone")
 
     # The door: it may use the camera (other admin pages may not), htmx searches as staff type.

@@ -20,10 +20,17 @@ SHOTS = Path("/tmp/door-staff-shots")
 TIMEOUT_MS = 8000
 PASSWORD = "correct-horse-battery"
 WIDTH = 375
-IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-          "Version/17.5 Mobile/15E148 Safari/604.1")
-PHONE = {"viewport": {"width": WIDTH, "height": 812}, "device_scale_factor": 2, "is_mobile": True,
-         "has_touch": True, "user_agent": IPHONE}
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.5 Mobile/15E148 Safari/604.1"
+)
+PHONE = {
+    "viewport": {"width": WIDTH, "height": 812},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": IPHONE,
+}
 TONIGHT = "Lead scoring workshop: build your first model with the data you already have"
 SUMMIT = "Revenue Summit"
 
@@ -49,8 +56,9 @@ LAYOUT_JS = """elements => elements.map(element => {
 @pytest.fixture
 def dora(django_user_model):
     groups = roles_ensure()  # migrate made them; a live-server test's flush may have taken them away
-    user = django_user_model.objects.create_user("dora", "dora@signalpage.test", PASSWORD, first_name="Dora",
-                                                 last_name="Door")
+    user = django_user_model.objects.create_user(
+        "dora", "dora@signalpage.test", PASSWORD, first_name="Dora", last_name="Door"
+    )
     user.groups.add(groups[DOOR_STAFF])
     return user
 
@@ -61,19 +69,45 @@ def events(home_page):
     created in an order that is not their dates'."""
     now = timezone.now().replace(microsecond=0)
     made = {
-        "past": EventFactory(title="RevOps Meetup Munich", starts_at=now - timedelta(days=30),
-                             ends_at=now - timedelta(days=30) + timedelta(hours=3), status=Event.Status.FINISHED),
-        "summit": EventFactory(title=SUMMIT, starts_at=now + timedelta(days=21),
-                               ends_at=now + timedelta(days=21, hours=8), time_zone="Europe/Berlin"),
-        "cancelled": EventFactory(title="Banking data roundtable Frankfurt", starts_at=now + timedelta(days=5),
-                                  ends_at=now + timedelta(days=5, hours=3), status=Event.Status.CANCELLED),
-        "tonight": EventFactory(title=TONIGHT, starts_at=now + timedelta(hours=2),
-                                ends_at=now + timedelta(hours=5), time_zone="Europe/Berlin"),
-        "draft": EventFactory(title="Secret launch", starts_at=now + timedelta(days=1),
-                              ends_at=now + timedelta(days=1, hours=2), status=Event.Status.DRAFT),
+        "past": EventFactory(
+            title="RevOps Meetup Munich",
+            starts_at=now - timedelta(days=30),
+            ends_at=now - timedelta(days=30) + timedelta(hours=3),
+            status=Event.Status.FINISHED,
+        ),
+        "summit": EventFactory(
+            title=SUMMIT,
+            starts_at=now + timedelta(days=21),
+            ends_at=now + timedelta(days=21, hours=8),
+            time_zone="Europe/Berlin",
+        ),
+        "cancelled": EventFactory(
+            title="Banking data roundtable Frankfurt",
+            starts_at=now + timedelta(days=5),
+            ends_at=now + timedelta(days=5, hours=3),
+            status=Event.Status.CANCELLED,
+        ),
+        "tonight": EventFactory(
+            title=TONIGHT,
+            starts_at=now + timedelta(hours=2),
+            ends_at=now + timedelta(hours=5),
+            time_zone="Europe/Berlin",
+        ),
+        "draft": EventFactory(
+            title="Secret launch",
+            starts_at=now + timedelta(days=1),
+            ends_at=now + timedelta(days=1, hours=2),
+            status=Event.Status.DRAFT,
+        ),
     }
-    RegistrationFactory(event=made["tonight"], first_name="Jana", last_name="Novák", company="Meridian Bank",
-                        email="jana.novak@meridian-bank.de", email_key="jana.novak@meridian-bank.de")
+    RegistrationFactory(
+        event=made["tonight"],
+        first_name="Jana",
+        last_name="Novák",
+        company="Meridian Bank",
+        email="jana.novak@meridian-bank.de",
+        email_key="jana.novak@meridian-bank.de",
+    )
     RegistrationFactory(event=made["tonight"], first_name="Petra", last_name="Scanner", company="Nordbank")
     return made
 
@@ -153,7 +187,8 @@ def test_door_staff_check_in_on_a_phone(live_server, phone, dora, events):
     row_done.wait_for()
     assert "by Dora Door" in row_done.inner_text()
     phone.wait_for_function(
-        "document.querySelector('#check-in-counters').innerText.startsWith('1 checked in of 2 expected')")
+        "document.querySelector('#check-in-counters').innerText.startsWith('1 checked in of 2 expected')"
+    )
     phone.screenshot(path=str(SHOTS / "check-in-done.png"), full_page=True)
     jana = Registration.objects.get(email="jana.novak@meridian-bank.de")
     assert (jana.status, jana.checked_in_by) == (Registration.Status.ATTENDED, dora)
@@ -164,9 +199,11 @@ def test_door_staff_check_in_on_a_phone(live_server, phone, dora, events):
     phone.wait_for_url(f"{base}/admin/events/{events['summit'].pk}/check-in/")
     notice = phone.get_by_role("note")
     start = events["summit"].local_start
-    assert notice.inner_text() == (f"This event is on {start.day} {start:%B}"
-                                   f"{'' if start.year == timezone.localdate().year else f' {start.year}'}, "
-                                   "3 weeks away: you are checking in early.")
+    assert notice.inner_text() == (
+        f"This event is on {start.day} {start:%B}"
+        f"{'' if start.year == timezone.localdate().year else f' {start.year}'}, "
+        "3 weeks away: you are checking in early."
+    )
     assert notice.is_visible() and phone.locator("#door-q").is_visible()  # a warning, not a stop
     for element in notice.evaluate_all(LAYOUT_JS):
         assert element["lines"] <= element["words"] and element["right"] <= WIDTH, element

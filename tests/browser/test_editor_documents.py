@@ -35,11 +35,17 @@ def drafts(home_page, whitepaper_index, django_user_model, settings):
     gate = LeadFormPageFactory(parent=home_page, slug="get-the-whitepaper")
     papers = {}
     for slug, title in (("benchmark", "The RevOps Benchmark 2026"), ("playbook", "The speed-to-lead playbook")):
-        papers[slug] = WhitepaperPageFactory(parent=whitepaper_index, slug=slug, title=title, gated=True,
-                                             gate_form=gate, document=None, live=False)
+        papers[slug] = WhitepaperPageFactory(
+            parent=whitepaper_index, slug=slug, title=title, gated=True, gate_form=gate, document=None, live=False
+        )
     open_pdf = DocumentFactory(title="Speed to lead PDF", collection=Collection.get_first_root_node())
-    WhitepaperPageFactory(parent=whitepaper_index, slug="speed-to-lead", title="Speed to lead (open edition)",
-                          gated=False, document=open_pdf)
+    WhitepaperPageFactory(
+        parent=whitepaper_index,
+        slug="speed-to-lead",
+        title="Speed to lead (open edition)",
+        gated=False,
+        document=open_pdf,
+    )
     return papers
 
 
@@ -71,7 +77,8 @@ def test_an_editors_pdf_goes_private_when_its_whitepaper_is_published(browser, l
     page.goto(base + "/admin/documents/add/")
     page.get_by_label("Title").fill("RevOps benchmark PDF")
     page.locator("input[type=file][name=file]").set_input_files(
-        {"name": "revops-benchmark.pdf", "mimeType": "application/pdf", "buffer": PDF})
+        {"name": "revops-benchmark.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
     page.get_by_role("button", name="Upload").click()
     page.wait_for_url(base + "/admin/documents/")
     document = get_document_model().objects.get(title="RevOps benchmark PDF")

@@ -40,8 +40,9 @@ def site(home_page, live_server, settings):
     site = Site.objects.get()
     site.hostname, site.port = "localhost", int(live_server.url.rsplit(":", 1)[1])
     site.save()
-    ConsentPolicy.objects.update_or_create(country="DE", defaults={
-        "show_checkbox": True, "opt_in_required": True, "text": CONSENT_TEXT})
+    ConsentPolicy.objects.update_or_create(
+        country="DE", defaults={"show_checkbox": True, "opt_in_required": True, "text": CONSENT_TEXT}
+    )
     SHOTS.mkdir(parents=True, exist_ok=True)
     yield live_server.url
     cache.clear()
@@ -50,11 +51,13 @@ def site(home_page, live_server, settings):
 @pytest.fixture
 def users(django_user_model):
     marketer = django_user_model.objects.create_superuser(
-        "mia", "mia@signalpage.test", PASSWORD, first_name="Mia", last_name="Marketing")
+        "mia", "mia@signalpage.test", PASSWORD, first_name="Mia", last_name="Marketing"
+    )
     # Door staff: the role (sales.roles), the admin and the door, nothing else (no leads, no pages).
     door = roles_ensure()[DOOR_STAFF]
-    dora = django_user_model.objects.create_user("dora", "dora@signalpage.test", PASSWORD,
-                                                 first_name="Dora", last_name="Door")
+    dora = django_user_model.objects.create_user(
+        "dora", "dora@signalpage.test", PASSWORD, first_name="Dora", last_name="Door"
+    )
     dora.groups.add(door)
     return {"marketer": marketer, "door": dora}
 
@@ -99,8 +102,7 @@ def fits_the_phone(page):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_marketer_generates_an_event_a_visitor_registers_staff_check_them_in(site, users, contexts, browser,
-                                                                              tmp_path):
+def test_marketer_generates_an_event_a_visitor_registers_staff_check_them_in(site, users, contexts, browser, tmp_path):
     start = (timezone.localtime() + timedelta(days=21)).replace(hour=18, minute=0, second=0, microsecond=0)
 
     # 1. The marketer adds the event in the admin and has its landing page generated and published.
@@ -130,14 +132,17 @@ def test_marketer_generates_an_event_a_visitor_registers_staff_check_them_in(sit
     assert f"{event.local_start:%Y-%m-%d %H:%M}" == f"{start:%Y-%m-%d %H:%M}"
     assert event.ends_at - event.starts_at == timedelta(hours=3)
     message = admin.locator(".messages").filter(has_text="Its landing page is live.")
-    assert message.get_by_role("link", name="Edit the landing page").get_attribute("href") == \
-        f"/admin/pages/{page.pk}/edit/"
+    assert (
+        message.get_by_role("link", name="Edit the landing page").get_attribute("href")
+        == f"/admin/pages/{page.pk}/edit/"
+    )
     view_it = message.get_by_role("link", name="View it")
     assert view_it.get_attribute("href") == page.url
 
     # Someone registered beforehand (by email, say): their ticket is the one the camera will read.
-    other = registration_create(event, email="petra.scan@nordbank.de", first_name="Petra",
-                                last_name="Scanner", company="Nordbank").registration
+    other = registration_create(
+        event, email="petra.scan@nordbank.de", first_name="Petra", last_name="Scanner", company="Nordbank"
+    ).registration
     other_ticket = links.ticket_url(other)
 
     # 2. A visitor from Germany, on their phone, finds the event in the listing and registers.
@@ -169,7 +174,11 @@ def test_marketer_generates_an_event_a_visitor_registers_staff_check_them_in(sit
 
     jana = Registration.objects.get(event=event, email="jana.novak@meridian-bank.de")
     assert (jana.status, jana.first_name, jana.last_name, jana.job_title) == (
-        Registration.Status.APPROVED, "Jana", "Novák", "Head of Sales Ops")
+        Registration.Status.APPROVED,
+        "Jana",
+        "Novák",
+        "Head of Sales Ops",
+    )
     assert ConsentRecord.objects.get().granted is True
 
     visitor.get_by_role("link", name="Show my ticket").tap()
@@ -206,7 +215,8 @@ def test_marketer_generates_an_event_a_visitor_registers_staff_check_them_in(sit
     checked = results.get_by_role("status").filter(has_text="Checked in ✓")
     checked.wait_for()
     door.wait_for_function(
-        "document.querySelector('#check-in-counters').innerText.startsWith('1 checked in of 2 expected')")
+        "document.querySelector('#check-in-counters').innerText.startsWith('1 checked in of 2 expected')"
+    )
     assert "by Dora Door" in checked.inner_text()
     door.screenshot(path=str(SHOTS / "check-in-done.png"), full_page=True)
     jana.refresh_from_db()
@@ -244,7 +254,7 @@ def write_y4m(path: Path, text: str, width: int = 640, height: int = 480, frames
             if dark:
                 for line in range(top + y * scale, top + (y + 1) * scale):
                     start = line * width + left + x * scale
-                    luma[start:start + scale] = b"\x00" * scale
+                    luma[start : start + scale] = b"\x00" * scale
     chroma = b"\x80" * (width // 2 * height // 2)
     with path.open("wb") as video:
         video.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
@@ -255,10 +265,15 @@ def write_y4m(path: Path, text: str, width: int = 640, height: int = 480, frames
 def scan_with_the_camera(browser, video: Path, storage_state, base_url, door_url):
     """Door staff (signed in already: their cookies) scan a ticket with a phone whose camera sees `video`.
     The camera is given at launch, hence a Chromium of its own (closed with its contexts)."""
-    camera_browser = browser.browser_type.launch(executable_path=str(CHROMIUM), args=[
-        *CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={video}",
-    ])
+    camera_browser = browser.browser_type.launch(
+        executable_path=str(CHROMIUM),
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
     try:
         context = camera_browser.new_context(**PHONE, storage_state=storage_state)
         context.set_default_timeout(TIMEOUT_MS)
@@ -277,10 +292,10 @@ def scan_with_the_camera(browser, video: Path, storage_state, base_url, door_url
         assert fits_the_phone(door)
         door.screenshot(path=str(SHOTS / "check-in-scanned.png"), full_page=True)
         door.wait_for_function(
-            "document.querySelector('#check-in-counters').innerText.startsWith('2 checked in of 2 expected')")
+            "document.querySelector('#check-in-counters').innerText.startsWith('2 checked in of 2 expected')"
+        )
         door.get_by_role("button", name="Stop scanning").tap()
         assert door.get_by_role("button", name="Scan ticket").is_visible()
         assert door.evaluate("document.querySelector('[data-scan-video]').srcObject") is None  # camera off
     finally:
         camera_browser.close()
-

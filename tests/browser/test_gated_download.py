@@ -17,14 +17,20 @@ def whitepaper_url(home_page, whitepaper_index, live_server, settings):
     site = Site.objects.get()
     site.hostname, site.port = "localhost", int(live_server.url.rsplit(":", 1)[1])
     site.save()
-    ConsentPolicy.objects.update_or_create(country="DE", defaults={
-        "show_checkbox": True, "opt_in_required": True, "text": "Yes, email me research and invitations."})
+    ConsentPolicy.objects.update_or_create(
+        country="DE",
+        defaults={"show_checkbox": True, "opt_in_required": True, "text": "Yes, email me research and invitations."},
+    )
     private = Collection.get_first_root_node().add_child(name="Gated")
     CollectionViewRestriction.objects.create(collection=private, restriction_type=CollectionViewRestriction.LOGIN)
     gate = LeadFormPageFactory(parent=home_page, slug="gate", submit_label="Get the PDF")
     whitepaper = WhitepaperPageFactory(
-        parent=whitepaper_index, title="RevOps benchmark 2026", slug="revops-benchmark", gate_form=gate,
-        document=DocumentFactory(collection=private), topics=[TopicFactory(slug="revops")],
+        parent=whitepaper_index,
+        title="RevOps benchmark 2026",
+        slug="revops-benchmark",
+        gate_form=gate,
+        document=DocumentFactory(collection=private),
+        topics=[TopicFactory(slug="revops")],
     )
     return live_server.url + whitepaper.url
 

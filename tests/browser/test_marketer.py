@@ -43,18 +43,36 @@ def world(django_user_model):
     marketer = django_user_model.objects.create_user("mia", "mia@signalpage.test", PASSWORD, first_name="Mia")
     marketer.groups.add(Group.objects.get(name=MARKETER))
     bank, shop = CompanyFactory(name="Meridian Bank", industry="banking"), CompanyFactory(industry="retail")
-    people = [PersonFactory(first_name=f"Banker{n}", last_name="Example", email=f"banker{n}@meridian.example",
-                            company=bank, grade=grade) for n, grade in enumerate(["A1", "A2", "B1", "C3"])]
+    people = [
+        PersonFactory(
+            first_name=f"Banker{n}", last_name="Example", email=f"banker{n}@meridian.example", company=bank, grade=grade
+        )
+        for n, grade in enumerate(["A1", "A2", "B1", "C3"])
+    ]
     PersonFactory(email="shopper@shop.example", company=shop, grade="A1")
     now = timezone.now()
-    for hours, (kind, label) in enumerate([("page_view", "Pricing"), ("content_download", "State of RevOps 2026"),
-                                           ("form_submit", "Contact sales"), ("event_registered", "Revenue Summit"),
-                                           ("email_open", "November newsletter")]):
-        Interaction.objects.create(person=people[0], type=kind, object_label=label,
-                                   occurred_at=now - timedelta(hours=hours + 1))
+    for hours, (kind, label) in enumerate(
+        [
+            ("page_view", "Pricing"),
+            ("content_download", "State of RevOps 2026"),
+            ("form_submit", "Contact sales"),
+            ("event_registered", "Revenue Summit"),
+            ("email_open", "November newsletter"),
+        ]
+    ):
+        Interaction.objects.create(
+            person=people[0], type=kind, object_label=label, occurred_at=now - timedelta(hours=hours + 1)
+        )
     segment = SegmentFactory(name="Banking", rules=[("industry", "is", "banking")])
-    VariantStat.objects.create(day=timezone.localdate(), page_id=Page.objects.filter(depth=2).first().pk,
-                               block="Home hero", segment_id=segment.pk, impressions=120, clicks=9, conversions=2)
+    VariantStat.objects.create(
+        day=timezone.localdate(),
+        page_id=Page.objects.filter(depth=2).first().pk,
+        block="Home hero",
+        segment_id=segment.pk,
+        impressions=120,
+        clicks=9,
+        conversions=2,
+    )
     return {"marketer": marketer, "person": people[0], "bank": bank, "segment": segment}
 
 
@@ -97,8 +115,7 @@ def check_segment_editor(page, base_url, segment):
     assert len(held) == 1
     held[0].continue_()
     page.unroute(f"**{AUDIENCE}")
-    page.locator("[data-pz-audience-panel]:not([aria-busy=true]) [data-pz-audience-count]",
-                 has_text="4").wait_for()
+    page.locator("[data-pz-audience-panel]:not([aria-busy=true]) [data-pz-audience-count]", has_text="4").wait_for()
     # Typing: one request once the marketer pauses, none for leaving the field afterwards.
     with page.expect_request(f"**{AUDIENCE}"):
         page.locator("#id_rules-0-value").fill("bank, retail")
@@ -144,8 +161,12 @@ def check_timeline_icons(page, items, labels_selector):
         icon = item.locator("svg.icon").bounding_box()
         label = item.locator(labels_selector).bounding_box()
         assert icon["height"] <= ICON_MAX_PX and icon["width"] <= ICON_MAX_PX, icon
-        overlaps = (icon["x"] < label["x"] + label["width"] and label["x"] < icon["x"] + icon["width"]
-                    and icon["y"] < label["y"] + label["height"] and label["y"] < icon["y"] + icon["height"])
+        overlaps = (
+            icon["x"] < label["x"] + label["width"]
+            and label["x"] < icon["x"] + icon["width"]
+            and icon["y"] < label["y"] + label["height"]
+            and label["y"] < icon["y"] + icon["height"]
+        )
         assert not overlaps, (icon, label)
         icon_middle, label_middle = icon["y"] + icon["height"] / 2, label["y"] + label["height"] / 2
         assert abs(icon_middle - label_middle) <= label["height"], (icon, label)

@@ -53,26 +53,44 @@ def site(home_page, case_study_index, whitepaper_index, live_server, settings):
 
     campaign = SegmentFactory(name="Banking campaign", priority=30, rules=[("utm_campaign", "is", "banking-q4")])
     home_page.hero = json.dumps(personalised_hero(DEFAULT_HEADLINE, [(campaign, CAMPAIGN_HEADLINE)]))
-    home_page.body = json.dumps([{"type": "recommended", "id": str(uuid.uuid4()), "value": {
-        "heading": "Recommended for you", "source": "case_studies", "limit": 3}}])
+    home_page.body = json.dumps(
+        [
+            {
+                "type": "recommended",
+                "id": str(uuid.uuid4()),
+                "value": {"heading": "Recommended for you", "source": "case_studies", "limit": 3},
+            }
+        ]
+    )
     home_page.save_revision().publish()
 
     banking = IndustryFactory(slug="banking", name="Banking")
     insurance = IndustryFactory(slug="insurance", name="Insurance")
     retail = IndustryFactory(slug="retail", name="Retail")
     # The banking stories are the oldest: for a visitor we know nothing about, the others come first.
-    for days_ago, (title, industry) in enumerate([
-        (OTHER_STORIES[0], insurance), (OTHER_STORIES[1], retail), (OTHER_STORIES[2], insurance),
-        (BANKING_STORIES[0], banking), (BANKING_STORIES[1], banking),
-    ]):
-        CaseStudyPageFactory(parent=case_study_index, title=title, industry=industry,
-                             publish_date=datetime.date(2026, 3, 1) - datetime.timedelta(days=30 * days_ago))
+    for days_ago, (title, industry) in enumerate(
+        [
+            (OTHER_STORIES[0], insurance),
+            (OTHER_STORIES[1], retail),
+            (OTHER_STORIES[2], insurance),
+            (BANKING_STORIES[0], banking),
+            (BANKING_STORIES[1], banking),
+        ]
+    ):
+        CaseStudyPageFactory(
+            parent=case_study_index,
+            title=title,
+            industry=industry,
+            publish_date=datetime.date(2026, 3, 1) - datetime.timedelta(days=30 * days_ago),
+        )
 
-    gate = LeadFormPageFactory(parent=home_page, slug="gate", submit_label="Get the PDF",
-                               fields=[*GATE_FIELDS[:5], INDUSTRY_FIELD])
+    gate = LeadFormPageFactory(
+        parent=home_page, slug="gate", submit_label="Get the PDF", fields=[*GATE_FIELDS[:5], INDUSTRY_FIELD]
+    )
     # No industry on the whitepaper: only the form fill can tell us this visitor works at a bank.
-    whitepaper = WhitepaperPageFactory(parent=whitepaper_index, title="Lead response benchmark",
-                                       slug="lead-response-benchmark", gate_form=gate)
+    whitepaper = WhitepaperPageFactory(
+        parent=whitepaper_index, title="Lead response benchmark", slug="lead-response-benchmark", gate_form=gate
+    )
     return {"home": live_server.url + "/", "whitepaper": live_server.url + whitepaper.url}
 
 

@@ -23,8 +23,9 @@ def reps(django_user_model):
     roles_ensure()
     made = {}
     for username in ("rita", "ravi"):
-        user = django_user_model.objects.create_user(username, f"{username}@signalpage.test", PASSWORD,
-                                                     first_name=username.capitalize())
+        user = django_user_model.objects.create_user(
+            username, f"{username}@signalpage.test", PASSWORD, first_name=username.capitalize()
+        )
         user.groups.add(Group.objects.get(name=SALES_REP))
         SalesRep.objects.create(user=user, team="Inbound")
         made[username] = user
@@ -33,10 +34,20 @@ def reps(django_user_model):
 
 def test_a_rep_accepts_two_leads_in_bulk_and_reads_a_story(live_server, browser, reps):
     SHOTS.mkdir(exist_ok=True)
-    mine = [PersonFactory(first_name=f"Mine{n}", last_name="Lead", email=f"mine{n}@meridian-bank.example",
-                          owner=reps["rita"], stage="mql", grade="A1") for n in range(3)]
-    PersonFactory(first_name="Theirs", last_name="Lead", email="theirs@meridian-bank.example", owner=reps["ravi"],
-                  stage="mql")
+    mine = [
+        PersonFactory(
+            first_name=f"Mine{n}",
+            last_name="Lead",
+            email=f"mine{n}@meridian-bank.example",
+            owner=reps["rita"],
+            stage="mql",
+            grade="A1",
+        )
+        for n in range(3)
+    ]
+    PersonFactory(
+        first_name="Theirs", last_name="Lead", email="theirs@meridian-bank.example", owner=reps["ravi"], stage="mql"
+    )
 
     page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     page.set_default_timeout(8000)

@@ -38,8 +38,15 @@ WHITEPAPER = "State of RevOps 2026"
 
 
 def convert(person, days_ago):
-    Lead.objects.create(source="form", origin_type="content", origin_id="42", origin_label=WHITEPAPER,
-                        raw_payload="{}", person=person, received_at=timezone.now() - timedelta(days=days_ago))
+    Lead.objects.create(
+        source="form",
+        origin_type="content",
+        origin_id="42",
+        origin_label=WHITEPAPER,
+        raw_payload="{}",
+        person=person,
+        received_at=timezone.now() - timedelta(days=days_ago),
+    )
 
 
 @pytest.fixture
@@ -50,27 +57,58 @@ def team(django_user_model, home_page):
     Industry.objects.create(name="Banking & Financial Services", slug="banking")
     users = {}
     for username, role in (("rita", SALES_REP), ("ravi", SALES_REP), ("mona", SALES_MANAGER)):
-        user = django_user_model.objects.create_user(username, f"{username}@signalpage.test", PASSWORD,
-                                                     first_name=username.capitalize())
+        user = django_user_model.objects.create_user(
+            username, f"{username}@signalpage.test", PASSWORD, first_name=username.capitalize()
+        )
         user.groups.add(Group.objects.get(name=role))
         SalesRep.objects.create(user=user, team="Inbound", weight=0 if role == SALES_MANAGER else 1)
         users[username] = user
     bank = CompanyFactory(name="Meridian Bank", industry="banking")
     clinic = CompanyFactory(name="Atlas Health", industry="healthcare")
     people = {
-        "real": PersonFactory(first_name="Rhea", last_name="Real", email="rhea@meridian-bank.example", company=bank,
-                              owner=users["rita"], stage="mql", grade="A1", fit_score=42, interest_score=17.35),
-        "test": PersonFactory(first_name="Tess", last_name="Testdata", email="tess@meridian-bank.example",
-                              company=bank, owner=users["rita"], is_test=True),
-        "rival": PersonFactory(first_name="Rex", last_name="Rival", email="rex@rival.example", company=bank,
-                               owner=users["rita"], is_competitor=True),
-        "ravis": PersonFactory(first_name="Ravis", last_name="Lead", email="ravis@atlas-health.example",
-                               company=clinic, owner=users["ravi"], stage="mql"),
+        "real": PersonFactory(
+            first_name="Rhea",
+            last_name="Real",
+            email="rhea@meridian-bank.example",
+            company=bank,
+            owner=users["rita"],
+            stage="mql",
+            grade="A1",
+            fit_score=42,
+            interest_score=17.35,
+        ),
+        "test": PersonFactory(
+            first_name="Tess",
+            last_name="Testdata",
+            email="tess@meridian-bank.example",
+            company=bank,
+            owner=users["rita"],
+            is_test=True,
+        ),
+        "rival": PersonFactory(
+            first_name="Rex",
+            last_name="Rival",
+            email="rex@rival.example",
+            company=bank,
+            owner=users["rita"],
+            is_competitor=True,
+        ),
+        "ravis": PersonFactory(
+            first_name="Ravis",
+            last_name="Lead",
+            email="ravis@atlas-health.example",
+            company=clinic,
+            owner=users["ravi"],
+            stage="mql",
+        ),
     }
     for days_ago, key in enumerate(("real", "test", "rival")):
         convert(people[key], days_ago + 1)
-    event = EventFactory(title="Revenue Summit", starts_at=timezone.now() + timedelta(days=40),
-                         ends_at=timezone.now() + timedelta(days=40, hours=8))
+    event = EventFactory(
+        title="Revenue Summit",
+        starts_at=timezone.now() + timedelta(days=40),
+        ends_at=timezone.now() + timedelta(days=40, hours=8),
+    )
     return {"users": users, "people": people, "bank": bank, "clinic": clinic, "event": event}
 
 
@@ -172,8 +210,7 @@ def test_a_sales_rep_walks_the_screens_issue_15_fixed(live_server, browser, team
     check_register_someone(page, live_server.url, team["event"], "rita")
 
 
-def test_a_sales_manager_sees_the_team_filters_companies_by_source_and_registers_someone(live_server, browser,
-                                                                                        team):
+def test_a_sales_manager_sees_the_team_filters_companies_by_source_and_registers_someone(live_server, browser, team):
     SHOTS.mkdir(exist_ok=True)
     page = log_in(browser, live_server.url, "mona")
     page.goto(f"{live_server.url}/admin/leads/person/")

@@ -21,9 +21,12 @@ SHOTS = Path("/tmp/visitor-phone-shots")
 TIMEOUT_MS = 8000
 WIDTH, HEIGHT = 375, 812
 PHONE = {
-    "viewport": {"width": WIDTH, "height": HEIGHT}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
+    "viewport": {"width": WIDTH, "height": HEIGHT},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
     "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-                  "Version/17.5 Mobile/15E148 Safari/604.1",
+    "Version/17.5 Mobile/15E148 Safari/604.1",
 }
 
 
@@ -33,21 +36,38 @@ def site(home_page, whitepaper_index, live_server, settings):
     SHOTS.mkdir(exist_ok=True)
     Site.objects.update(hostname="localhost", port=int(live_server.url.rsplit(":", 1)[1]))
     # The demo's own gate: its thank-you text, the confirmation email on.
-    gate = LeadFormPageFactory(parent=home_page, slug="get-the-whitepaper", submit_label="Get the PDF",
-                               thank_you_text=content.WHITEPAPER_GATE["thank_you"])
+    gate = LeadFormPageFactory(
+        parent=home_page,
+        slug="get-the-whitepaper",
+        submit_label="Get the PDF",
+        thank_you_text=content.WHITEPAPER_GATE["thank_you"],
+    )
     paper = WhitepaperPageFactory(
-        parent=whitepaper_index, title="The State of B2B Revenue Operations 2026", slug="state-of-revops",
+        parent=whitepaper_index,
+        title="The State of B2B Revenue Operations 2026",
+        slug="state-of-revops",
         summary="Benchmarks from 412 B2B companies on pipeline, conversion and speed to lead.",
-        gate_form=gate, document=DocumentFactory(),
+        gate_form=gate,
+        document=DocumentFactory(),
     )
     paper.save_revision().publish()  # its PDF goes private
     now = timezone.now().replace(microsecond=0)
     events = [
         WebinarFactory(title="Pipeline forecasting with AI", starts_at=now + timedelta(days=3)),
-        EventFactory(title="RevOps Meetup Berlin", starts_at=now + timedelta(days=8), capacity=40,
-                     venue_name="Factory Görlitzer Park"),
-        EventFactory(title="Revenue Summit 2027", type=Event.Type.CONFERENCE, starts_at=now + timedelta(days=30),
-                     city="Amsterdam", venue_name="Beurs van Berlage", capacity=300),
+        EventFactory(
+            title="RevOps Meetup Berlin",
+            starts_at=now + timedelta(days=8),
+            capacity=40,
+            venue_name="Factory Görlitzer Park",
+        ),
+        EventFactory(
+            title="Revenue Summit 2027",
+            type=Event.Type.CONFERENCE,
+            starts_at=now + timedelta(days=30),
+            city="Amsterdam",
+            venue_name="Beurs van Berlage",
+            capacity=300,
+        ),
     ]
     listing = [generated_page(event) for event in events][0].get_parent()
     return {"url": live_server.url, "paper": paper, "gate": gate, "events": live_server.url + listing.url}

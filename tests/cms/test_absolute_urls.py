@@ -33,8 +33,13 @@ def demo_site_on_8000(home_page):
 
 @pytest.fixture
 def paper(demo_site_on_8000, whitepaper_index):
-    return WhitepaperPageFactory(parent=whitepaper_index, title="RevOps benchmark", slug="revops-benchmark",
-                                 gated=False, document=DocumentFactory())
+    return WhitepaperPageFactory(
+        parent=whitepaper_index,
+        title="RevOps benchmark",
+        slug="revops-benchmark",
+        gated=False,
+        document=DocumentFactory(),
+    )
 
 
 def served(path, **headers):
@@ -97,8 +102,9 @@ def test_in_production_links_follow_the_configuration_not_the_host_header(settin
     settings.WAGTAILAPI_BASE_URL = settings.WAGTAILADMIN_BASE_URL = "https://www.example.com"
     Site.objects.update(hostname="www.example.com", port=443)
 
-    listing = Client().get("/api/v2/pages/?type=cms.WhitepaperPage&fields=cover_image",
-                           HTTP_HOST="attacker.example").json()
+    listing = (
+        Client().get("/api/v2/pages/?type=cms.WhitepaperPage&fields=cover_image", HTTP_HOST="attacker.example").json()
+    )
 
     links = absolute_urls(listing)
     assert links and all(url.startswith("https://www.example.com/") for url in links), links
@@ -108,20 +114,39 @@ def test_in_production_links_follow_the_configuration_not_the_host_header(settin
 def test_make_run_serves_and_links_on_the_same_port():
     """Every step of `make run PORT=8765` (the demo's Site, runserver, emails sent from its requests) gets
     the base URL of that port; the settings derive the site's and the API's from it."""
-    env = {key: value for key, value in os.environ.items()
-           if key not in {"WAGTAILADMIN_BASE_URL", "SITE_BASE_URL", "WAGTAILAPI_BASE_URL", "MAKEFLAGS", "MFLAGS"}}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"WAGTAILADMIN_BASE_URL", "SITE_BASE_URL", "WAGTAILAPI_BASE_URL", "MAKEFLAGS", "MFLAGS"}
+    }
     steps = subprocess.run(
         ["make", "-s", "-o", "install", "run", "PORT=8765", "MANAGE=echo $$WAGTAILADMIN_BASE_URL"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=60, check=True,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     ).stdout.splitlines()
     assert [line.split(" ", 1)[1] for line in steps] == [
-        "migrate --noinput", "load_demo", "collectstatic --noinput --verbosity 0", "runserver 127.0.0.1:8765"]
+        "migrate --noinput",
+        "load_demo",
+        "collectstatic --noinput --verbosity 0",
+        "runserver 127.0.0.1:8765",
+    ]
     assert all(line.startswith(SERVED + " ") for line in steps), steps
 
     derived = subprocess.run(
-        [sys.executable, "-c", "from django.conf import settings; "
-         "print(settings.SITE_BASE_URL, settings.WAGTAILAPI_BASE_URL)"],
-        cwd=REPO, env={**env, "DJANGO_SETTINGS_MODULE": "cms.settings.dev", "WAGTAILADMIN_BASE_URL": SERVED},
-        capture_output=True, text=True, timeout=60, check=True,
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; print(settings.SITE_BASE_URL, settings.WAGTAILAPI_BASE_URL)",
+        ],
+        cwd=REPO,
+        env={**env, "DJANGO_SETTINGS_MODULE": "cms.settings.dev", "WAGTAILADMIN_BASE_URL": SERVED},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     ).stdout.split()
     assert derived == [SERVED, SERVED]

@@ -30,8 +30,12 @@ def tree(home_page, whitepaper_index, case_study_index):
 
 @pytest.mark.parametrize(
     "model, parent",
-    [("standardpage", "home"), ("whitepaperpage", "whitepapers"), ("casestudypage", "customers"),
-     ("standardpage", "about")],
+    [
+        ("standardpage", "home"),
+        ("whitepaperpage", "whitepapers"),
+        ("casestudypage", "customers"),
+        ("standardpage", "about"),
+    ],
 )
 def test_add_forms_open(admin_client_logged_in, tree, model, parent):
     response = admin_client_logged_in.get(f"/admin/pages/add/cms/{model}/{tree[parent].pk}/")
@@ -51,8 +55,13 @@ def test_edit_forms_open(admin_client_logged_in, tree, name):
 
 @pytest.mark.parametrize(
     "factory, url",
-    [(IndustryFactory, "cms/industry"), (TopicFactory, "cms/topic"), (ProductFactory, "cms/product"),
-     (AuthorFactory, "cms/author"), (CallToActionFactory, "cms/calltoaction")],
+    [
+        (IndustryFactory, "cms/industry"),
+        (TopicFactory, "cms/topic"),
+        (ProductFactory, "cms/product"),
+        (AuthorFactory, "cms/author"),
+        (CallToActionFactory, "cms/calltoaction"),
+    ],
 )
 def test_snippet_screens_open(admin_client_logged_in, factory, url):
     snippet = factory()

@@ -133,8 +133,11 @@ def test_every_block_serialises_with_type_and_plain_values(client, home_page, wh
     for block in body:
         by_type.setdefault(block["type"], []).append(block["value"])
     assert by_type["hero"][0]["image"]["renditions"]["hero"]["url"]
-    assert by_type["hero"][0]["call_to_action"] == {"label": "Book a demo", "url": "https://example.com/demo",
-                                                   "page_id": None}
+    assert by_type["hero"][0]["call_to_action"] == {
+        "label": "Book a demo",
+        "url": "https://example.com/demo",
+        "page_id": None,
+    }
     # Rich text is HTML with the internal link resolved to a real URL.
     assert by_type["rich_text"][0] == '<p>See <a href="/platform/">our platform</a>.</p>'
     assert by_type["call_to_action"][0]["call_to_action"]["button_label"] == "Book a demo"
@@ -156,10 +159,15 @@ def test_every_block_serialises_with_type_and_plain_values(client, home_page, wh
         ("about", "cms.StandardPage", ["intro", "hero", "body"]),
     ],
 )
-def test_detail_for_every_other_page_type(client, home_page, whitepaper_index, case_study_index, name, type_name,
-                                          fields):
-    pages = {"home": home_page, "whitepapers": whitepaper_index, "customers": case_study_index,
-             "about": StandardPageFactory(parent=home_page)}
+def test_detail_for_every_other_page_type(
+    client, home_page, whitepaper_index, case_study_index, name, type_name, fields
+):
+    pages = {
+        "home": home_page,
+        "whitepapers": whitepaper_index,
+        "customers": case_study_index,
+        "about": StandardPageFactory(parent=home_page),
+    }
     data = get_json(client, f"/api/v2/pages/{pages[name].pk}/")
     assert data["meta"]["type"] == type_name
     assert data["meta"]["html_url"] == pages[name].full_url

@@ -35,16 +35,19 @@ def test_openapi_schema_is_served(client):
 
 
 # --- Errors in the shape the schema documents (ErrorsOut), never ninja's default {"detail": ...} ----------
-@pytest.mark.parametrize("url, status, name", [
-    ("/api/v1/forms/999999", 404, "__all__"),
-    ("/api/v1/events/999999", 404, "__all__"),
-    ("/api/v1/forms/abc", 422, "form_id"),
-    ("/api/v1/forms/0", 422, "form_id"),
-    ("/api/v1/forms/99999999999999999999999", 422, "form_id"),  # SQLite could not bind it: a 500
-    ("/api/v1/events/9223372036854775808", 422, "event_id"),
-    ("/api/v1/events?limit=1000", 422, "limit"),
-    ("/api/v1/events?when=tomorrow", 422, "when"),
-])
+@pytest.mark.parametrize(
+    "url, status, name",
+    [
+        ("/api/v1/forms/999999", 404, "__all__"),
+        ("/api/v1/events/999999", 404, "__all__"),
+        ("/api/v1/forms/abc", 422, "form_id"),
+        ("/api/v1/forms/0", 422, "form_id"),
+        ("/api/v1/forms/99999999999999999999999", 422, "form_id"),  # SQLite could not bind it: a 500
+        ("/api/v1/events/9223372036854775808", 422, "event_id"),
+        ("/api/v1/events?limit=1000", 422, "limit"),
+        ("/api/v1/events?when=tomorrow", 422, "when"),
+    ],
+)
 def test_not_found_and_invalid_parameters_answer_in_the_documented_shape(client, home_page, url, status, name):
     response = client.get(url)
     assert response.status_code == status

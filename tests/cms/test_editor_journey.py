@@ -13,8 +13,7 @@ from tests.factories import IndustryFactory, TopicFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_editor_publishes_a_whitepaper_and_a_case_study(client, django_user_model, whitepaper_index,
-                                                         case_study_index):
+def test_editor_publishes_a_whitepaper_and_a_case_study(client, django_user_model, whitepaper_index, case_study_index):
     django_user_model.objects.create_superuser("editor", "editor@example.com", "correct-horse-battery")
     topic, industry = TopicFactory(name="Revenue operations"), IndustryFactory(name="Banking")
 
@@ -28,17 +27,20 @@ def test_editor_publishes_a_whitepaper_and_a_case_study(client, django_user_mode
 
     response = client.post(
         f"/admin/pages/add/cms/whitepaperpage/{whitepaper_index.pk}/",
-        nested_form_data({
-            "title": "The RevOps Benchmark 2026",
-            "slug": "revops-benchmark-2026",
-            "summary": "Benchmarks on pipeline and speed to lead from 412 companies.",
-            "document": document.pk,
-            "page_count": 24,
-            "gated": "on",
-            "publish_date": "2026-11-01",
-            "body": streamfield([]),
-            "action-publish": "publish",
-        }) | {"topics": [topic.pk], "industries": [industry.pk]},  # multi-valued fields stay lists
+        nested_form_data(
+            {
+                "title": "The RevOps Benchmark 2026",
+                "slug": "revops-benchmark-2026",
+                "summary": "Benchmarks on pipeline and speed to lead from 412 companies.",
+                "document": document.pk,
+                "page_count": 24,
+                "gated": "on",
+                "publish_date": "2026-11-01",
+                "body": streamfield([]),
+                "action-publish": "publish",
+            }
+        )
+        | {"topics": [topic.pk], "industries": [industry.pk]},  # multi-valued fields stay lists
     )
     assert response.status_code == 302, response.context["form"].errors if response.context else response
     paper = WhitepaperPage.objects.get(slug="revops-benchmark-2026")
@@ -46,24 +48,27 @@ def test_editor_publishes_a_whitepaper_and_a_case_study(client, django_user_mode
 
     response = client.post(
         f"/admin/pages/add/cms/casestudypage/{case_study_index.pk}/",
-        nested_form_data({
-            "title": "Meridian Bank answers leads in 40 minutes",
-            "slug": "meridian-bank",
-            "customer_name": "Meridian Bank",
-            "summary": "From two days to forty minutes.",
-            "industry": industry.pk,
-            "company_size_band": "5000+",
-            "region": "emea",
-            "publish_date": "2026-11-02",
-            "challenge": rich_text("<p>Leads waited two days.</p>"),
-            "solution": rich_text("<p>One scored, routed list.</p>"),
-            "results": rich_text("<p>Forty-minute responses.</p>"),
-            "key_metrics": streamfield([("metric", {"value": "40 min", "label": "first response"})]),
-            "quote": "We finally have one list.",
-            "related_whitepapers": inline_formset([{"whitepaper": paper.pk}]),
-            "body": streamfield([]),
-            "action-publish": "publish",
-        }) | {"topics": [topic.pk]},
+        nested_form_data(
+            {
+                "title": "Meridian Bank answers leads in 40 minutes",
+                "slug": "meridian-bank",
+                "customer_name": "Meridian Bank",
+                "summary": "From two days to forty minutes.",
+                "industry": industry.pk,
+                "company_size_band": "5000+",
+                "region": "emea",
+                "publish_date": "2026-11-02",
+                "challenge": rich_text("<p>Leads waited two days.</p>"),
+                "solution": rich_text("<p>One scored, routed list.</p>"),
+                "results": rich_text("<p>Forty-minute responses.</p>"),
+                "key_metrics": streamfield([("metric", {"value": "40 min", "label": "first response"})]),
+                "quote": "We finally have one list.",
+                "related_whitepapers": inline_formset([{"whitepaper": paper.pk}]),
+                "body": streamfield([]),
+                "action-publish": "publish",
+            }
+        )
+        | {"topics": [topic.pk]},
     )
     assert response.status_code == 302, response.context["form"].errors if response.context else response
     story = CaseStudyPage.objects.get(slug="meridian-bank")

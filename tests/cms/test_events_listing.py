@@ -19,17 +19,33 @@ pytestmark = pytest.mark.django_db
 def listing(home_page):
     now = timezone.now().replace(microsecond=0)
     pages = {
-        "webinar": generated_page(WebinarFactory(title="Pipeline forecasting with AI",
-                                                 starts_at=now + timedelta(days=2))),
-        "meetup": generated_page(EventFactory(title="RevOps Meetup Berlin", venue_name="Factory Görlitzer Park",
-                                              starts_at=now + timedelta(days=5), capacity=40)),
-        "summit": generated_page(EventFactory(title="Revenue Summit", type=Event.Type.CONFERENCE, city="Amsterdam",
-                                              venue_name="Beurs van Berlage", starts_at=now + timedelta(days=9),
-                                              capacity=300)),
-        "full": generated_page(EventFactory(title="Lead scoring workshop", capacity=5,
-                                            starts_at=now + timedelta(days=12))),
-        "cancelled": generated_page(EventFactory(title="Banking roundtable", status=Event.Status.CANCELLED,
-                                                 starts_at=now + timedelta(days=15))),
+        "webinar": generated_page(
+            WebinarFactory(title="Pipeline forecasting with AI", starts_at=now + timedelta(days=2))
+        ),
+        "meetup": generated_page(
+            EventFactory(
+                title="RevOps Meetup Berlin",
+                venue_name="Factory Görlitzer Park",
+                starts_at=now + timedelta(days=5),
+                capacity=40,
+            )
+        ),
+        "summit": generated_page(
+            EventFactory(
+                title="Revenue Summit",
+                type=Event.Type.CONFERENCE,
+                city="Amsterdam",
+                venue_name="Beurs van Berlage",
+                starts_at=now + timedelta(days=9),
+                capacity=300,
+            )
+        ),
+        "full": generated_page(
+            EventFactory(title="Lead scoring workshop", capacity=5, starts_at=now + timedelta(days=12))
+        ),
+        "cancelled": generated_page(
+            EventFactory(title="Banking roundtable", status=Event.Status.CANCELLED, starts_at=now + timedelta(days=15))
+        ),
     }
     Event.objects.filter(title="Lead scoring workshop").update(seats_taken=5)
     return pages
@@ -45,8 +61,13 @@ def test_cards_say_type_when_where_and_seats_in_visitors_words(listing):
     html = Client().get(listing["webinar"].get_parent().url).content.decode()
     shown = cards(html)
 
-    assert list(shown) == ["Pipeline forecasting with AI", "RevOps Meetup Berlin", "Revenue Summit",
-                           "Lead scoring workshop", "Banking roundtable"]
+    assert list(shown) == [
+        "Pipeline forecasting with AI",
+        "RevOps Meetup Berlin",
+        "Revenue Summit",
+        "Lead scoring workshop",
+        "Banking roundtable",
+    ]
     assert 'class="card__eyebrow">Webinar<' in shown["Pipeline forecasting with AI"]
     assert 'class="card__eyebrow">Meetup or workshop<' in shown["RevOps Meetup Berlin"]
     assert 'class="card__eyebrow">Conference<' in shown["Revenue Summit"]
@@ -102,5 +123,9 @@ def test_the_filters_are_one_compact_form_that_works_without_javascript(listing)
     assert re.findall(r'<label class="field__label" for="id_(\w+)">', form) == ["when", "type", "topic", "city"]
     types = form.split('name="type"')[1].split("</select>")[0]
     assert re.findall(r'<option value="(\w*)"[^>]*>([^<]+)</option>', types) == [
-        ("", "All types"), ("webinar", "Webinar"), ("in_person", "Meetup or workshop"), ("conference", "Conference")]
+        ("", "All types"),
+        ("webinar", "Webinar"),
+        ("in_person", "Meetup or workshop"),
+        ("conference", "Conference"),
+    ]
     assert ">Apply filters</button>" in form

@@ -23,12 +23,20 @@ def root_collection():
 
 def publish_whitepaper(client, index, document, *, gated=True, publish=True, gate_form=None, slug="benchmark"):
     """The admin's "add whitepaper" form, as the browser posts it; publishing, or saving a draft."""
-    data = nested_form_data({
-        "title": "The RevOps Benchmark 2026", "slug": slug, "summary": "Benchmarks from 412 companies.",
-        "document": document.pk, "page_count": 24, "publish_date": "2026-11-01", "body": streamfield([]),
-        **({"gated": "on"} if gated else {}), **({"gate_form": gate_form.pk} if gate_form else {}),
-        **({"action-publish": "publish"} if publish else {}),
-    })
+    data = nested_form_data(
+        {
+            "title": "The RevOps Benchmark 2026",
+            "slug": slug,
+            "summary": "Benchmarks from 412 companies.",
+            "document": document.pk,
+            "page_count": 24,
+            "publish_date": "2026-11-01",
+            "body": streamfield([]),
+            **({"gated": "on"} if gated else {}),
+            **({"gate_form": gate_form.pk} if gate_form else {}),
+            **({"action-publish": "publish"} if publish else {}),
+        }
+    )
     return client.post(f"/admin/pages/add/cms/whitepaperpage/{index.pk}/", data)
 
 
@@ -38,21 +46,25 @@ def is_public(document) -> bool:
     return response.status_code == 200
 
 
-def test_publishing_a_gated_whitepaper_moves_its_pdf_to_the_private_collection(admin_client_logged_in, home_page,
-                                                                            whitepaper_index):
+def test_publishing_a_gated_whitepaper_moves_its_pdf_to_the_private_collection(
+    admin_client_logged_in, home_page, whitepaper_index
+):
     document = DocumentFactory(title="Benchmark PDF", collection=root_collection())  # where uploads land
     assert is_public(document)
 
-    response = publish_whitepaper(admin_client_logged_in, whitepaper_index, document,
-                                  gate_form=LeadFormPageFactory(parent=home_page))
+    response = publish_whitepaper(
+        admin_client_logged_in, whitepaper_index, document, gate_form=LeadFormPageFactory(parent=home_page)
+    )
     assert response.status_code == 302, response.context["form"].errors if response.context else response
 
     document.refresh_from_db()
     assert document.collection.name == GATED_COLLECTION and document.collection.get_parent() == root_collection()
     assert document.collection.get_view_restrictions().get().restriction_type == CollectionViewRestriction.LOGIN
     told = [str(message) for message in get_messages(response.wsgi_request)]
-    assert any("“Benchmark PDF” was in a public collection" in text and f"collection “{GATED_COLLECTION}”" in text
-               for text in told), told
+    assert any(
+        "“Benchmark PDF” was in a public collection" in text and f"collection “{GATED_COLLECTION}”" in text
+        for text in told
+    ), told
     # An anonymous browser is sent to the login; visitors get the PDF through the form's signed link.
     response = Client().get(document.url)
     assert response.status_code == 302 and "/login" in response["Location"]
@@ -90,8 +102,7 @@ def test_an_ungated_whitepaper_keeps_its_public_pdf(whitepaper_index):
     assert document.collection == root_collection() and is_public(document)
 
 
-def test_publishing_is_refused_when_the_pdf_is_also_offered_without_a_form(admin_client_logged_in,
-                                                                          whitepaper_index):
+def test_publishing_is_refused_when_the_pdf_is_also_offered_without_a_form(admin_client_logged_in, whitepaper_index):
     document = DocumentFactory(collection=root_collection())
     WhitepaperPageFactory(parent=whitepaper_index, title="The open edition", document=document, gated=False)
 
@@ -110,8 +121,11 @@ def test_publishing_is_refused_when_the_pdf_is_also_offered_without_a_form(admin
 
 def test_a_document_link_in_a_live_page_is_a_public_use_too(admin_client_logged_in, home_page, whitepaper_index):
     document = DocumentFactory(collection=root_collection())
-    StandardPageFactory(parent=home_page, title="Pricing", body=[
-        ("rich_text", f'<p>Read <a linktype="document" id="{document.pk}">the benchmark</a>.</p>')])
+    StandardPageFactory(
+        parent=home_page,
+        title="Pricing",
+        body=[("rich_text", f'<p>Read <a linktype="document" id="{document.pk}">the benchmark</a>.</p>')],
+    )
 
     response = publish_whitepaper(admin_client_logged_in, whitepaper_index, document)
 

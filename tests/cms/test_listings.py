@@ -82,8 +82,9 @@ def test_drafts_are_not_listed(client, whitepaper_index):
 
 
 @pytest.mark.parametrize("url", ["/whitepapers/", "/customers/"])
-def test_listing_query_count_does_not_grow(client, whitepaper_index, case_study_index, url,
-                                            django_assert_max_num_queries):
+def test_listing_query_count_does_not_grow(
+    client, whitepaper_index, case_study_index, url, django_assert_max_num_queries
+):
     for _ in range(2):
         WhitepaperPageFactory(parent=whitepaper_index, topics=[TopicFactory()])
         CaseStudyPageFactory(parent=case_study_index)

@@ -98,8 +98,15 @@ def test_builds_the_demo_site_and_a_second_run_changes_nothing(client):
     assert {"lead", "mql", "sql", "opportunity", "customer", "nurture"} <= stages
     assert len(set(Person.objects.values_list("grade", flat=True))) >= 8
     flags = {code for lead in Lead.objects.filter(verdict="flagged") for code in lead.flag_codes}
-    assert {"test_data", "competitor", "disposable_email", "invalid_email", "missing_email", "duplicate",
-            "invalid_phone"} <= flags
+    assert {
+        "test_data",
+        "competitor",
+        "disposable_email",
+        "invalid_email",
+        "missing_email",
+        "duplicate",
+        "invalid_phone",
+    } <= flags
     assert not Lead.objects.filter(status="failed").exists()
     assert Person.objects.filter(stage="mql", owner__isnull=False).exists()
 
@@ -151,8 +158,13 @@ def test_one_demo_login_per_role_and_the_reps_own_people_with_a_story(client):
         owned = Person.objects.filter(owner__username=username)
         if weight:
             assert owned.filter(stage__in=["mql", "sql", "opportunity", "customer", "nurture"]).exists(), username
-            kinds = (Interaction.objects.filter(person__owner__username=username).values("person")
-                     .annotate(kinds=Count("type", distinct=True)).order_by("-kinds").first())
+            kinds = (
+                Interaction.objects.filter(person__owner__username=username)
+                .values("person")
+                .annotate(kinds=Count("type", distinct=True))
+                .order_by("-kinds")
+                .first()
+            )
             assert kinds["kinds"] >= 3, username
     labelled = Interaction.objects.filter(type__in=["page_view", "email_click", "event_registered"])
     assert not labelled.filter(object_label="").exists()
@@ -205,10 +217,13 @@ def test_no_demo_users_where_they_are_disabled(settings):
     assert not get_user_model().objects.exists()  # neither the admin nor the sales reps
 
 
-MOBILE_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
-             "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
-DESKTOP_UA = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-              "Chrome/126.0.0.0 Safari/537.36")
+MOBILE_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+)
+DESKTOP_UA = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
+)
 
 
 def fresh_caches():
@@ -304,8 +319,9 @@ def test_demo_events_of_every_type_with_pages_speakers_and_registrations_in_ever
     past = [event for event in events if event.ends_at <= now]
     assert {event.type for event in upcoming} == set(Event.Type.values)
     assert {event.type for event in past} == {Event.Type.WEBINAR, Event.Type.IN_PERSON}
-    assert all(event.status == Event.Status.FINISHED and event.current_status == Event.Status.FINISHED
-               for event in past)
+    assert all(
+        event.status == Event.Status.FINISHED and event.current_status == Event.Status.FINISHED for event in past
+    )
     assert Event.objects.filter(status=Event.Status.CANCELLED).count() == 1
     for event in events:
         assert EventPage.objects.live().get(event=event).get_parent().specific_class is EventIndexPage
@@ -325,14 +341,17 @@ def test_demo_events_of_every_type_with_pages_speakers_and_registrations_in_ever
     assert [track for track, _ in conference.tracks()] == ["Main stage", "Workshop room"]
     sessions = conference.sessions.all()
     assert all(session.room and session.speakers.exists() for session in sessions)
-    assert all(conference.starts_at <= session.starts_at < session.ends_at <= conference.ends_at
-               for session in sessions)
+    assert all(
+        conference.starts_at <= session.starts_at < session.ends_at <= conference.ends_at for session in sessions
+    )
     past_webinar = next(event for event in past if event.type == Event.Type.WEBINAR)
     assert past_webinar.recording_url
 
     # Registrations in every status, each where it belongs.
-    by_status = {status: set(Registration.objects.filter(status=status).values_list("event__title", flat=True))
-                 for status in Registration.Status.values}
+    by_status = {
+        status: set(Registration.objects.filter(status=status).values_list("event__title", flat=True))
+        for status in Registration.Status.values
+    }
     assert all(by_status.values()), by_status
     assert by_status["pending"] == {"RevOps Meetup Berlin"}
     assert by_status["waitlisted"] == {"Lead scoring workshop: build your first model"}
@@ -341,13 +360,13 @@ def test_demo_events_of_every_type_with_pages_speakers_and_registrations_in_ever
     workshop = Event.objects.get(title="Lead scoring workshop: build your first model")
     assert workshop.capacity == workshop.seats_taken == 5 and workshop.seats_left == 0
     assert OutgoingEmail.objects.filter(registration__event=workshop, kind="events.promoted").count() == 1
-    assert set(Registration.objects.filter(event__status="cancelled").values_list("status", flat=True)) == {
-        "cancelled"}
+    assert set(Registration.objects.filter(event__status="cancelled").values_list("status", flat=True)) == {"cancelled"}
     assert set(Registration.objects.values_list("source", flat=True)) >= {"web", "sales", "walk_in"}
 
     # The seat counters are what the services made them: the seated registrations.
-    seated = dict(Registration.objects.filter(status__in=Registration.SEATED).values_list("event")
-                  .annotate(n=Count("pk")))
+    seated = dict(
+        Registration.objects.filter(status__in=Registration.SEATED).values_list("event").annotate(n=Count("pk"))
+    )
     for event in events:
         assert event.seats_taken == seated.get(event.pk, 0), event.title
         assert event.capacity is None or event.seats_taken <= event.capacity
@@ -367,16 +386,29 @@ def test_demo_events_of_every_type_with_pages_speakers_and_registrations_in_ever
     attended = Interaction.objects.filter(type="event_attended", object_type="event", object_id=str(past_webinar.pk))
     assert attended.count() == past_webinar.registrations.filter(status="attended").count()
     assert all(abs(i.occurred_at - past_webinar.starts_at).total_seconds() < 3600 for i in attended)
-    assert Interaction.objects.filter(type="event_registered", object_type="event",
-                                      object_id=str(webinar.pk)).count() >= 15
+    assert (
+        Interaction.objects.filter(type="event_registered", object_type="event", object_id=str(webinar.pk)).count()
+        >= 15
+    )
     assert Lead.objects.filter(origin_type="event").exists()
 
     # Every event email is written down, none is sent: demo addresses are fictional.
     assert OutgoingEmail.objects.exists()
     assert set(OutgoingEmail.objects.values_list("status", "last_error").distinct()) == {("skipped", NOT_EMAILED)}
-    assert {f"events.{kind}" for kind in ("confirmation", "pending", "approved", "rejected", "waitlisted", "cancelled",
-                                          "event_cancelled", "thank_you", "missed_you")} <= set(
-        OutgoingEmail.objects.values_list("kind", flat=True))
+    assert {
+        f"events.{kind}"
+        for kind in (
+            "confirmation",
+            "pending",
+            "approved",
+            "rejected",
+            "waitlisted",
+            "cancelled",
+            "event_cancelled",
+            "thank_you",
+            "missed_you",
+        )
+    } <= set(OutgoingEmail.objects.values_list("kind", flat=True))
     assert not OutgoingEmail.objects.exclude(kind__startswith="events.").exists()  # the demo fills in no forms
 
     # The listing (upcoming and past) and the event pages are browsable.

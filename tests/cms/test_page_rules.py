@@ -28,8 +28,7 @@ def test_home_page_allows_official_pages_and_one_of_each_library(home_page, whit
 
 
 def test_home_page_allows_libraries_until_they_exist(home_page):
-    assert creatable(home_page) == {StandardPage, WhitepaperIndexPage, CaseStudyIndexPage, EventIndexPage,
-                                    LeadFormPage}
+    assert creatable(home_page) == {StandardPage, WhitepaperIndexPage, CaseStudyIndexPage, EventIndexPage, LeadFormPage}
 
 
 def test_home_page_only_at_the_root(home_page):

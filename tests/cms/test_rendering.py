@@ -30,8 +30,14 @@ def site_pages(home_page, whitepaper_index, case_study_index):
     story.related_whitepapers.create(whitepaper=paper)
     story.save_revision().publish()
     about = StandardPageFactory(parent=home_page, title="About us", slug="about")
-    return {"home": home_page, "whitepapers": whitepaper_index, "customers": case_study_index,
-            "paper": paper, "story": story, "about": about}
+    return {
+        "home": home_page,
+        "whitepapers": whitepaper_index,
+        "customers": case_study_index,
+        "paper": paper,
+        "story": story,
+        "about": about,
+    }
 
 
 @pytest.mark.parametrize("name", ["home", "whitepapers", "customers", "paper", "story", "about"])
@@ -93,13 +99,15 @@ def test_every_block_renders(client, home_page, whitepaper_index):
         "A chart of pipeline growth",  # image alt override
         "Product tour",  # video facade
         "Is there a trial?",  # FAQ
-        "Left column", "Right column quote",  # two columns
+        "Left column",
+        "Right column quote",  # two columns
     ]:
         assert expected in html, expected
     # The video loads nothing from the video host until the visitor presses play.
-    assert '<iframe src="https://www.youtube-nocookie.com' not in html.replace("<template", "\n<template").split(
-        "<template"
-    )[0]
+    assert (
+        '<iframe src="https://www.youtube-nocookie.com'
+        not in html.replace("<template", "\n<template").split("<template")[0]
+    )
     faq = next(d for d in json_ld(html) if d["@type"] == "FAQPage")
     assert faq["mainEntity"][0]["name"] == "Is there a trial?"
 
@@ -107,9 +115,12 @@ def test_every_block_renders(client, home_page, whitepaper_index):
 def test_json_ld_cannot_be_broken_out_of(client, home_page):
     page = StandardPageFactory(
         parent=home_page,
-        body=[("faq", {"heading": "FAQ", "items": [
-            {"question": "</script><script>alert(1)</script>", "answer": "<p>x</p>"}
-        ]})],
+        body=[
+            (
+                "faq",
+                {"heading": "FAQ", "items": [{"question": "</script><script>alert(1)</script>", "answer": "<p>x</p>"}]},
+            )
+        ],
     )
     html = client.get(page.url).content.decode()
     assert "</script><script>alert(1)" not in html
@@ -163,8 +174,12 @@ def test_sitemap_lists_live_pages_only(client, site_pages, whitepaper_index):
 
 def test_home_query_count_is_bounded(client, site_pages, whitepaper_index, django_assert_max_num_queries):
     home = site_pages["home"]
-    home.body = [("card_grid", {"heading": "Latest", "source": "whitepapers", "topic": None, "industry": None,
-                                "limit": 6, "cards": []})]
+    home.body = [
+        (
+            "card_grid",
+            {"heading": "Latest", "source": "whitepapers", "topic": None, "industry": None, "limit": 6, "cards": []},
+        )
+    ]
     home.save_revision().publish()
     client.get("/")
     with django_assert_max_num_queries(25) as few:

@@ -9,8 +9,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def content(home_page, whitepaper_index, case_study_index):
-    WhitepaperPageFactory(parent=whitepaper_index, title="Explainable lead scoring",
-                          summary="Scores your sales team trusts.")
+    WhitepaperPageFactory(
+        parent=whitepaper_index, title="Explainable lead scoring", summary="Scores your sales team trusts."
+    )
     CaseStudyPageFactory(parent=case_study_index, title="Meridian Bank story", customer_name="Meridian Bank")
     StandardPageFactory(parent=home_page, title="Pricing", intro="Plans for every team.")
     WhitepaperPageFactory(parent=whitepaper_index, title="Secret scoring draft", live=False)
@@ -35,8 +36,19 @@ def test_no_results_and_no_query(client, content):
 
 @pytest.mark.parametrize(
     "query",
-    ["a" * 5000, "<script>alert(1)</script>", "%00", "' OR 1=1 --", "scoring&page=-1", "(((", "ü∑ß∂ƒ",
-     '"unterminated', '"', "AND OR NOT", "*"],
+    [
+        "a" * 5000,
+        "<script>alert(1)</script>",
+        "%00",
+        "' OR 1=1 --",
+        "scoring&page=-1",
+        "(((",
+        "ü∑ß∂ƒ",
+        '"unterminated',
+        '"',
+        "AND OR NOT",
+        "*",
+    ],
 )
 def test_hostile_queries_do_not_break_search(client, content, query):
     response = client.get("/search/", {"q": query, "page": "x"})

@@ -21,8 +21,9 @@ def user_with(username, *codenames, **fields):
 
 
 def test_shown_to_users_holding_any_of_the_permissions(rf):
-    item = PermissionMenuItem("Segments", "/x/", any_of=("personalization.view_segment",
-                                                         "personalization.change_segment"))
+    item = PermissionMenuItem(
+        "Segments", "/x/", any_of=("personalization.view_segment", "personalization.change_segment")
+    )
     assert shown(item, user_with("viewer", "view_segment"), rf)
     assert shown(item, user_with("editor", "change_segment"), rf)
     assert not shown(item, user_with("adder", "add_segment"), rf)

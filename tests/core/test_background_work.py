@@ -17,10 +17,16 @@ URL = "/admin/reports/background-work/"
 def failed_task(message: str):
     now = timezone.now()
     return DBTaskResult.objects.create(
-        status=TaskResultStatus.FAILED, args_kwargs={"args": [42], "kwargs": {}}, task_path="leads.tasks.process_lead",
-        backend_name="background", run_after=now, finished_at=now, worker_ids=["w1"],
+        status=TaskResultStatus.FAILED,
+        args_kwargs={"args": [42], "kwargs": {}},
+        task_path="leads.tasks.process_lead",
+        backend_name="background",
+        run_after=now,
+        finished_at=now,
+        worker_ids=["w1"],
         exception_class_path="builtins.RuntimeError",
-        traceback=f"Traceback (most recent call last):\n  File x\nRuntimeError: {message}\n")
+        traceback=f"Traceback (most recent call last):\n  File x\nRuntimeError: {message}\n",
+    )
 
 
 def test_administrators_see_workers_queue_and_failures(admin_client):
@@ -28,9 +34,13 @@ def test_administrators_see_workers_queue_and_failures(admin_client):
     heartbeat("alive-worker-0001", backend="background", queues="*", tasks_run=12, now=now)
     heartbeat("silent-worker-002", backend="background", queues="*", now=now - timedelta(minutes=10))
     failed_task("enrichment service down")
-    DBTaskResult.objects.create(status=TaskResultStatus.READY, args_kwargs={"args": [], "kwargs": {}},
-                                task_path="outbox.tasks.deliver_email", backend_name="background",
-                                run_after=now.replace(year=9999))
+    DBTaskResult.objects.create(
+        status=TaskResultStatus.READY,
+        args_kwargs={"args": [], "kwargs": {}},
+        task_path="outbox.tasks.deliver_email",
+        backend_name="background",
+        run_after=now.replace(year=9999),
+    )
 
     html = admin_client.get(URL).content.decode()
     assert "1 of 2 alive" in html and "alive-worke" in html and "silent" in html

@@ -30,8 +30,10 @@ from leads.services import lead_capture
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 IMMEDIATE = {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
-DATABASE_QUEUE = {"default": IMMEDIATE,
-                  "background": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+DATABASE_QUEUE = {
+    "default": IMMEDIATE,
+    "background": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+}
 
 
 @pytest.fixture
@@ -56,6 +58,7 @@ def run_worker_until_idle():
 
 
 # --- In the test process (SQLite and PostgreSQL) ----------------------------------------------------
+
 
 @runs_a_worker
 def test_the_worker_serves_the_products_queue_by_default(database_queue):
@@ -86,8 +89,9 @@ def test_a_task_held_by_a_dead_worker_is_queued_again_and_finished(database_queu
     now = timezone.now()
     heartbeat("worker-killed-mid-task", backend="background", queues="*", now=now)
 
-    assert tasks_of_dead_workers_release(now + timedelta(seconds=30)) == {"requeued": 0, "failed": 0}, \
+    assert tasks_of_dead_workers_release(now + timedelta(seconds=30)) == {"requeued": 0, "failed": 0}, (
         "its heartbeat is fresh: it is alive, however long the task takes"
+    )
     assert tasks_of_dead_workers_release(now + timedelta(minutes=3)) == {"requeued": 1, "failed": 0}
     assert DBTaskResult.objects.get(pk=task.pk).status == TaskResultStatus.READY
 
@@ -128,25 +132,44 @@ def test_the_stale_work_command_processes_leads_whose_task_was_lost(database_que
 
 # --- Real worker processes, as an operator starts them (PostgreSQL: they share the test database) ---
 
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql",
-                                   reason="worker processes need a database another process can open")
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="worker processes need a database another process can open"
+)
 
 
 def worker_environment(**extra) -> dict:
     database = connection.settings_dict
-    url = (f"postgres://{database['USER']}:{database.get('PASSWORD') or ''}@{database['HOST'] or '127.0.0.1'}:"
-           f"{database['PORT'] or 5432}/{database['NAME']}")
+    url = (
+        f"postgres://{database['USER']}:{database.get('PASSWORD') or ''}@{database['HOST'] or '127.0.0.1'}:"
+        f"{database['PORT'] or 5432}/{database['NAME']}"
+    )
     env = {key: value for key, value in os.environ.items() if key not in ("DJANGO_SETTINGS_MODULE",)}
-    env.update({"DJANGO_SETTINGS_MODULE": "cms.settings.production", "SECRET_KEY": secrets.token_urlsafe(50),
-                "DATABASE_URL": url, "ALLOWED_HOSTS": "localhost", "WORKER_HEARTBEAT_SECONDS": "1",
-                "WORKER_SWEEP_SECONDS": "1", "WORKER_DEAD_AFTER_SECONDS": "3", "LOG_LEVEL": "WARNING", **extra})
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "cms.settings.production",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "DATABASE_URL": url,
+            "ALLOWED_HOSTS": "localhost",
+            "WORKER_HEARTBEAT_SECONDS": "1",
+            "WORKER_SWEEP_SECONDS": "1",
+            "WORKER_DEAD_AFTER_SECONDS": "3",
+            "LOG_LEVEL": "WARNING",
+            **extra,
+        }
+    )
     return env
 
 
 def start_worker() -> subprocess.Popen:
     """`manage.py db_worker`, exactly as the README and docs/operations.md give it."""
-    return subprocess.Popen([sys.executable, "manage.py", "db_worker"], cwd=ROOT, env=worker_environment(),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "db_worker"],
+        cwd=ROOT,
+        env=worker_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def wait_for(condition, what: str, timeout: float = 90):
@@ -187,8 +210,10 @@ def test_a_worker_killed_mid_task_has_its_task_run_again_by_another(database_que
     result = hold_until.enqueue(str(release), str(done))
     first = start_worker()
     try:
-        wait_for(lambda: DBTaskResult.objects.get(pk=result.id).status == TaskResultStatus.RUNNING,
-                 "the first worker to take the task")
+        wait_for(
+            lambda: DBTaskResult.objects.get(pk=result.id).status == TaskResultStatus.RUNNING,
+            "the first worker to take the task",
+        )
     finally:
         first.kill()  # kill -9: no clean-up, the task stays RUNNING
         first.communicate(timeout=60)
@@ -197,8 +222,10 @@ def test_a_worker_killed_mid_task_has_its_task_run_again_by_another(database_que
     release.write_text("go")
     second = start_worker()
     try:
-        wait_for(lambda: DBTaskResult.objects.get(pk=result.id).status == TaskResultStatus.SUCCESSFUL,
-                 "the second worker to take the dead worker's task")
+        wait_for(
+            lambda: DBTaskResult.objects.get(pk=result.id).status == TaskResultStatus.SUCCESSFUL,
+            "the second worker to take the dead worker's task",
+        )
     finally:
         output = stop(second)
     assert second.returncode == 0, output
@@ -211,9 +238,15 @@ def test_a_worker_killed_mid_task_has_its_task_run_again_by_another(database_que
 def test_finished_task_rows_are_pruned_by_the_documented_command(database_queue):
     old = timezone.now() - timedelta(days=30)
     for status in (TaskResultStatus.SUCCESSFUL, TaskResultStatus.READY):
-        DBTaskResult.objects.create(status=status, args_kwargs={"args": [], "kwargs": {}}, backend_name="background",
-                                    task_path="leads.tasks.process_lead", run_after=old, finished_at=old,
-                                    queue_name="default")
+        DBTaskResult.objects.create(
+            status=status,
+            args_kwargs={"args": [], "kwargs": {}},
+            backend_name="background",
+            task_path="leads.tasks.process_lead",
+            run_after=old,
+            finished_at=old,
+            queue_name="default",
+        )
     call_command("prune_db_task_results", stdout=io.StringIO(), stderr=io.StringIO())
     assert list(DBTaskResult.objects.values_list("status", flat=True)) == [TaskResultStatus.READY]
 
@@ -231,8 +264,9 @@ def test_a_lead_whose_processing_failed_is_retried_with_backoff_then_left_failed
     from leads.services.capture import MAX_AUTOMATIC_ATTEMPTS, leads_unprocessed_sweep
 
     lead = capture()
-    monkeypatch.setattr(capture_module, "person_resolve", lambda cleaned: (_ for _ in ()).throw(
-        RuntimeError("enrichment down")))
+    monkeypatch.setattr(
+        capture_module, "person_resolve", lambda cleaned: (_ for _ in ()).throw(RuntimeError("enrichment down"))
+    )
     capture_module.lead_process(lead)
     lead.refresh_from_db()
     assert (lead.status, lead.attempts) == ("failed", 1)

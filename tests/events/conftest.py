@@ -36,8 +36,13 @@ def hidden_inputs(html: str) -> dict:
 
 
 def answers(n: int | str, **extra) -> dict:
-    return {"work_email": f"attendee{n}@meridian-bank.de", "first_name": f"Ana{n}", "last_name": "Silva",
-            "company": "Meridian Bank", **extra}
+    return {
+        "work_email": f"attendee{n}@meridian-bank.de",
+        "first_name": f"Ana{n}",
+        "last_name": "Silva",
+        "company": "Meridian Bank",
+        **extra,
+    }
 
 
 def register(page, client=None, **fields):

@@ -63,8 +63,9 @@ def make_user(django_user_model):
     """A Wagtail user whose group has these permissions (and nothing else, e.g. no leads.view_personal_data)."""
 
     def make(username, *permissions, first_name=""):
-        user = django_user_model.objects.create_user(username, f"{username}@signalpage.test", "pw-123-secret",
-                                                     first_name=first_name)
+        user = django_user_model.objects.create_user(
+            username, f"{username}@signalpage.test", "pw-123-secret", first_name=first_name
+        )
         group = Group.objects.create(name=f"{username} group")
         for label in ("wagtailadmin.access_admin", *permissions):
             app_label, codename = label.split(".")
@@ -107,12 +108,23 @@ def event_form(client, **values):
     assert response.status_code == 200
     data = querydict_from_html(response.content.decode(), form_id="w-editor-form")
     start = (timezone.localtime() + timedelta(days=20)).replace(hour=18, minute=0)
-    data.update({
-        "title": "Revenue Summit Munich", "type": "in_person", "status": "scheduled", "time_zone": "Europe/Berlin",
-        "starts_at": f"{start:%Y-%m-%d %H:%M}", "ends_at": f"{start + timedelta(hours=3):%Y-%m-%d %H:%M}",
-        "venue_name": "Werksviertel", "city": "Munich", "country": "de", "capacity": "80", "reminders": "24h, 1h",
-        "stream_preview_seconds": "0", **values,
-    })
+    data.update(
+        {
+            "title": "Revenue Summit Munich",
+            "type": "in_person",
+            "status": "scheduled",
+            "time_zone": "Europe/Berlin",
+            "starts_at": f"{start:%Y-%m-%d %H:%M}",
+            "ends_at": f"{start + timedelta(hours=3):%Y-%m-%d %H:%M}",
+            "venue_name": "Werksviertel",
+            "city": "Munich",
+            "country": "de",
+            "capacity": "80",
+            "reminders": "24h, 1h",
+            "stream_preview_seconds": "0",
+            **values,
+        }
+    )
     return data
 
 
@@ -269,7 +281,9 @@ def test_approving_seats_who_fits_and_waitlists_the_rest(admin_client, approval_
     assert {first.status, second.status} == {Registration.Status.APPROVED, Registration.Status.WAITLISTED}
     assert "1 approved, 1 waitlisted (event full)." in messages_of(response)
     assert {message.subject for message in mail.outbox} == {
-        "Your place at Executive Dinner is confirmed", "You're on the waitlist for Executive Dinner"}
+        "Your place at Executive Dinner is confirmed",
+        "You're on the waitlist for Executive Dinner",
+    }
 
 
 def test_rejecting_asks_for_the_reason_and_sends_it(admin_client, approval_event):
@@ -278,8 +292,11 @@ def test_rejecting_asks_for_the_reason_and_sends_it(admin_client, approval_event
     confirm = admin_client.get(bulk("registration", "reject", [pending, already]))
     assert 'name="reason"' in confirm.content.decode()
     with committed():
-        response = admin_client.post(bulk("registration", "reject", [pending, already]),
-                                     {"reason": "This dinner is for customers only."}, follow=True)
+        response = admin_client.post(
+            bulk("registration", "reject", [pending, already]),
+            {"reason": "This dinner is for customers only."},
+            follow=True,
+        )
     pending.refresh_from_db()
     assert pending.status == Registration.Status.REJECTED
     assert pending.rejection_reason == "This dinner is for customers only."
@@ -328,16 +345,23 @@ def test_registrations_are_not_added_or_deleted_by_hand_and_their_status_is_not_
 def test_the_listing_shows_who_checked_in_and_who_invited(admin_client, event, make_user):
     seller = make_user("sam", first_name="Sam")
     door_user = make_user("dora", first_name="Dora")
-    RegistrationFactory(event=event, first_name="Ines", invited_by=seller, status=Registration.Status.ATTENDED,
-                        checked_in_at=timezone.now(), checked_in_by=door_user)
+    RegistrationFactory(
+        event=event,
+        first_name="Ines",
+        invited_by=seller,
+        status=Registration.Status.ATTENDED,
+        checked_in_at=timezone.now(),
+        checked_in_by=door_user,
+    )
     html = admin_client.get(registrations_url()).content.decode()
     assert "Ines" in html and "Invited by" in html and "Sam" in html and "by Dora" in html
 
 
 def test_emails_are_masked_without_the_personal_data_permission(client, make_user, event):
     RegistrationFactory(event=event, email="jane.doe@meridian-bank.de", email_key="jane.doe@meridian-bank.de")
-    RegistrationFactory(event=event, first_name="", last_name="", email="anon@northwind.example",
-                        email_key="anon@northwind.example")
+    RegistrationFactory(
+        event=event, first_name="", last_name="", email="anon@northwind.example", email_key="anon@northwind.example"
+    )
     user = make_user("marketer", "events.change_registration")
     client.force_login(user)
     html = client.get(registrations_url()).content.decode()
@@ -395,8 +419,14 @@ def test_every_kind_of_event_email_is_editable_and_none_is_added_or_deleted(admi
 
 
 def test_check_in_by_search_and_tap_twice(doorkeeper, event):
-    registration = RegistrationFactory(event=event, first_name="Ana", last_name="Silva", company="Meridian Bank",
-                                       email="ana.silva@meridian-bank.de", email_key="ana.silva@meridian-bank.de")
+    registration = RegistrationFactory(
+        event=event,
+        first_name="Ana",
+        last_name="Silva",
+        company="Meridian Bank",
+        email="ana.silva@meridian-bank.de",
+        email_key="ana.silva@meridian-bank.de",
+    )
     page = doorkeeper.get(door(event))
     assert page.status_code == 200
     html = page.content.decode()
@@ -463,8 +493,13 @@ def test_scanning_a_ticket(doorkeeper, event):
 def test_a_tampered_ticket_is_refused_in_red(doorkeeper, event):
     registration = RegistrationFactory(event=event)
     token = links.ticket_token(registration)
-    for bad in (token[:-3] + "xyz", token.replace(f"{registration.pk}.", f"{registration.pk + 1}."), "hello",
-                "x" * 5000, "/e/tickets//"):
+    for bad in (
+        token[:-3] + "xyz",
+        token.replace(f"{registration.pk}.", f"{registration.pk + 1}."),
+        "hello",
+        "x" * 5000,
+        "/e/tickets//",
+    ):
         response = doorkeeper.post(url("check_in_scan", event.pk), {"ticket": bad}, **HTMX)
         assert response.status_code == 200
         assert "Ticket refused." in response.content.decode() and "sp-door__alert--error" in response.content.decode()
@@ -487,8 +522,11 @@ def test_a_ticket_for_another_event_is_refused(doorkeeper, event):
 def test_a_walk_in_is_registered_and_let_in(doorkeeper, event):
     walk_in = url("walk_in", event.pk)
     with committed():
-        html = doorkeeper.post(walk_in, {"first_name": "Walter", "last_name": "Inn", "company": "Northwind",
-                                         "email": "walter@northwind.example"}, **HTMX).content.decode()
+        html = doorkeeper.post(
+            walk_in,
+            {"first_name": "Walter", "last_name": "Inn", "company": "Northwind", "email": "walter@northwind.example"},
+            **HTMX,
+        ).content.decode()
     registration = Registration.objects.get(email="walter@northwind.example")
     assert registration.source == Registration.Source.WALK_IN
     assert registration.status == Registration.Status.ATTENDED and registration.checked_in_by is not None
@@ -508,8 +546,10 @@ def test_the_door_needs_the_check_in_permission(client, make_user, event):
     assert response.status_code == 302 and response["Location"] == "/admin/"
     response = client.post(url("check_in_registration", event.pk, registration.pk))
     assert response.status_code == 302
-    assert client.post(url("check_in_scan", event.pk), {"ticket": links.ticket_token(registration)},
-                       **HTMX).status_code == 403
+    assert (
+        client.post(url("check_in_scan", event.pk), {"ticket": links.ticket_token(registration)}, **HTMX).status_code
+        == 403
+    )
     registration.refresh_from_db()
     assert registration.checked_in_at is None
     assert url("check_in", event.pk) not in client.get(url("list")).content.decode()
@@ -536,10 +576,14 @@ def test_the_search_at_the_door_takes_few_queries(doorkeeper, event, make_user, 
     porters = [make_user(f"porter{n}", first_name=f"Porter {n}") for n in range(3)]
     for n in range(25):
         attended = n % 2 == 1
-        RegistrationFactory(event=event, first_name=f"Guest{n}", last_name="Example",
-                            status="attended" if attended else "approved",
-                            checked_in_at=timezone.now() if attended else None,
-                            checked_in_by=porters[n % 3] if attended else None)
+        RegistrationFactory(
+            event=event,
+            first_name=f"Guest{n}",
+            last_name="Example",
+            status="attended" if attended else "approved",
+            checked_in_at=timezone.now() if attended else None,
+            checked_in_by=porters[n % 3] if attended else None,
+        )
     with django_assert_max_num_queries(15):
         response = doorkeeper.get(door(event) + "?q=guest", HTTP_HX_TARGET="check-in-results", **HTMX)
     html = response.content.decode()
@@ -562,8 +606,16 @@ def test_a_salesperson_registers_a_customer_and_gets_the_ticket(client, seller, 
     register = url("register_someone", event.pk)
     assert client.get(register).status_code == 200
     with committed():
-        response = client.post(register, {"email": "Kim.Lee@Northwind.example", "first_name": "Kim",
-                                          "last_name": "Lee", "company": "Northwind", "job_title": "CFO"})
+        response = client.post(
+            register,
+            {
+                "email": "Kim.Lee@Northwind.example",
+                "first_name": "Kim",
+                "last_name": "Lee",
+                "company": "Northwind",
+                "job_title": "CFO",
+            },
+        )
     assert response.status_code == 200
     registration = Registration.objects.get(email_key="kim.lee@northwind.example")
     assert registration.source == Registration.Source.SALES and registration.registered_by == seller
@@ -579,22 +631,25 @@ def test_a_salesperson_registers_a_customer_and_gets_the_ticket(client, seller, 
 
 def test_a_full_event_puts_them_on_the_waitlist(client, seller, home_page):
     full = EventFactory(capacity=1, seats_taken=1)
-    response = client.post(url("register_someone", full.pk), {"email": "zoe@northwind.example",
-                                                              "first_name": "Zoe", "last_name": "Ng"})
+    response = client.post(
+        url("register_someone", full.pk), {"email": "zoe@northwind.example", "first_name": "Zoe", "last_name": "Ng"}
+    )
     assert "Zoe Ng: Waitlisted" in response.content.decode()
 
 
 def test_a_bad_address_is_an_error_on_the_email_field(client, seller, event):
-    response = client.post(url("register_someone", event.pk), {"email": "kim@", "first_name": "Kim",
-                                                               "last_name": "Lee"})
+    response = client.post(
+        url("register_someone", event.pk), {"email": "kim@", "first_name": "Kim", "last_name": "Lee"}
+    )
     assert response.status_code == 400 and "email" in response.context["form"].errors
     assert not Registration.objects.exists()
 
 
 def test_registering_someone_needs_the_add_permission(client, make_user, event):
     client.force_login(make_user("doorkeeper", "events.check_in_registration"))
-    response = client.post(url("register_someone", event.pk), {"email": "kim@northwind.example",
-                                                               "first_name": "Kim", "last_name": "Lee"})
+    response = client.post(
+        url("register_someone", event.pk), {"email": "kim@northwind.example", "first_name": "Kim", "last_name": "Lee"}
+    )
     assert response.status_code == 302
     assert not Registration.objects.exists()
 
@@ -627,12 +682,25 @@ def test_the_event_form_reads_and_shows_times_in_the_events_own_zone(admin_clien
     settings.TIME_ZONE = "UTC"  # the admin's zone: not the event's
     add_url = reverse(Event.snippet_viewset.get_url_name("add"))
     data = _event_form(admin_client, add_url)
-    data.update({"title": "Zoned meetup", "type": "in_person", "time_zone": "Europe/Berlin", "venue_name": "Factory",
-                 "starts_at": "2027-01-14 18:00", "ends_at": "2027-01-14 21:00",
-                 "registration_deadline": "2027-01-13 12:00", "landing_page": "later",
-                 "sessions-TOTAL_FORMS": "1", "sessions-INITIAL_FORMS": "0",
-                 "sessions-0-title": "Welcome", "sessions-0-starts_at": "2027-01-14 18:30",
-                 "sessions-0-ends_at": "2027-01-14 19:00", "sessions-0-ORDER": "1", "sessions-0-id": ""})
+    data.update(
+        {
+            "title": "Zoned meetup",
+            "type": "in_person",
+            "time_zone": "Europe/Berlin",
+            "venue_name": "Factory",
+            "starts_at": "2027-01-14 18:00",
+            "ends_at": "2027-01-14 21:00",
+            "registration_deadline": "2027-01-13 12:00",
+            "landing_page": "later",
+            "sessions-TOTAL_FORMS": "1",
+            "sessions-INITIAL_FORMS": "0",
+            "sessions-0-title": "Welcome",
+            "sessions-0-starts_at": "2027-01-14 18:30",
+            "sessions-0-ends_at": "2027-01-14 19:00",
+            "sessions-0-ORDER": "1",
+            "sessions-0-id": "",
+        }
+    )
     response = admin_client.post(add_url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
     event = Event.objects.get(title="Zoned meetup")
@@ -666,8 +734,10 @@ def test_select_all_in_a_filtered_listing_acts_on_that_listing_only(admin_client
     queued = [RegistrationFactory(event=berlin, status=Registration.Status.PENDING) for _ in range(3)]
     elsewhere = RegistrationFactory(event=lisbon, status=Registration.Status.PENDING)
     approved = RegistrationFactory(event=berlin, status=Registration.Status.APPROVED)
-    url = (f"/admin/bulk/events/registration/cancel/?event={berlin.pk}&status=pending&id=all"
-           f"&next=/admin/events/registrations/")
+    url = (
+        f"/admin/bulk/events/registration/cancel/?event={berlin.pk}&status=pending&id=all"
+        f"&next=/admin/events/registrations/"
+    )
     confirm = admin_client.get(url).content.decode()
     assert all(registration.first_name in confirm for registration in queued)
     assert elsewhere.first_name not in confirm and approved.first_name not in confirm
@@ -682,6 +752,7 @@ def test_select_all_in_a_filtered_listing_acts_on_that_listing_only(admin_client
 def test_the_door_search_does_not_spell_out_masked_addresses(event, doorkeeper):
     """Door staff see j***@…: typing the address letter by letter must not confirm it."""
     RegistrationFactory(event=event, first_name="Zed", email="jana.secret@meridian-bank.de")
+
     def search(query):
         return doorkeeper.get(door(event), {"q": query}, HTTP_HX_TARGET="check-in-results", **HTMX).content.decode()
 

@@ -45,8 +45,9 @@ def role_user(django_user_model):
     groups = roles_ensure()
 
     def make(username, role):
-        user = django_user_model.objects.create_user(username, f"{username}@signalpage.test", "pw-123-secret",
-                                                     first_name=username.capitalize())
+        user = django_user_model.objects.create_user(
+            username, f"{username}@signalpage.test", "pw-123-secret", first_name=username.capitalize()
+        )
         user.groups.add(groups[role])
         return user
 
@@ -74,14 +75,14 @@ def at(days=0, hours=0):
 def season(home_page):
     """An event in every state, created in an order that is not their dates'."""
     return {
-        "long_ago": EventFactory(title="Long ago", starts_at=at(-60), ends_at=at(-60, 3),
-                                 status=Event.Status.FINISHED),
+        "long_ago": EventFactory(title="Long ago", starts_at=at(-60), ends_at=at(-60, 3), status=Event.Status.FINISHED),
         "in_a_month": EventFactory(title="In a month", starts_at=at(30), ends_at=at(30, 3)),
         "live": EventFactory(title="Live now", starts_at=at(hours=-1), ends_at=at(hours=2)),
         "last_week": EventFactory(title="Last week", starts_at=at(-7), ends_at=at(-7, 3)),  # over by the clock
         "in_two_days": EventFactory(title="In two days", starts_at=at(2), ends_at=at(2, 3)),
-        "cancelled": EventFactory(title="Called off", starts_at=at(10), ends_at=at(10, 3),
-                                  status=Event.Status.CANCELLED),
+        "cancelled": EventFactory(
+            title="Called off", starts_at=at(10), ends_at=at(10, 3), status=Event.Status.CANCELLED
+        ),
         "draft": EventFactory(title="Not announced", starts_at=at(20), ends_at=at(20, 3), status=Event.Status.DRAFT),
     }
 
@@ -91,14 +92,22 @@ def season(home_page):
 
 def test_the_listing_puts_the_soonest_event_first_then_the_past_latest_first(admin_client, season):
     assert titles(admin_client.get(url("list")).content.decode()) == [
-        "Live now", "In two days", "Called off", "Not announced", "In a month", "Last week", "Long ago"]
+        "Live now",
+        "In two days",
+        "Called off",
+        "Not announced",
+        "In a month",
+        "Last week",
+        "Long ago",
+    ]
     # A column's sort still wins, and so does the When filter.
     by_start = titles(admin_client.get(url("list"), {"ordering": "-starts_at"}).content.decode())
-    assert by_start == ["In a month", "Not announced", "Called off", "In two days", "Live now", "Last week",
-                        "Long ago"]
+    assert by_start == ["In a month", "Not announced", "Called off", "In two days", "Live now", "Last week", "Long ago"]
     assert titles(admin_client.get(url("list"), {"when": "past"}).content.decode()) == ["Last week", "Long ago"]
     assert titles(admin_client.get(url("list"), {"when": "upcoming"}).content.decode())[:2] == [
-        "Live now", "In two days"]
+        "Live now",
+        "In two days",
+    ]
 
 
 def test_check_in_is_offered_only_where_people_are_expected(admin_client, season):
@@ -150,34 +159,64 @@ def test_door_staff_see_the_published_events_and_the_door_nothing_else(door_staf
     assert door_staff.get(url("check_in", season["draft"].pk)).status_code == 404
 
     event = season["live"]
-    for forbidden in (url("edit", event.pk), url("add"), url("register_someone", event.pk),
-                      reverse(Registration.snippet_viewset.get_url_name("list")),
-                      reverse(Registration.snippet_viewset.get_url_name("list")) + "?status=pending",
-                      "/admin/events/speakers/", "/admin/events/emails/", "/admin/events/import/",
-                      "/admin/pages/", "/admin/images/", "/admin/documents/", "/admin/snippets/cms/topic/",
-                      "/admin/leads/person/", "/admin/leads/company/", "/admin/leads/lead/",
-                      "/admin/leads/interaction/", "/admin/sales/lead-lists/", "/admin/sales/exports/",
-                      "/admin/sales/audit-log/", "/admin/outbox/", "/admin/forms/consent-records/",
-                      "/admin/snippets/personalization/segment/", "/admin/users/"):
+    for forbidden in (
+        url("edit", event.pk),
+        url("add"),
+        url("register_someone", event.pk),
+        reverse(Registration.snippet_viewset.get_url_name("list")),
+        reverse(Registration.snippet_viewset.get_url_name("list")) + "?status=pending",
+        "/admin/events/speakers/",
+        "/admin/events/emails/",
+        "/admin/events/import/",
+        "/admin/pages/",
+        "/admin/images/",
+        "/admin/documents/",
+        "/admin/snippets/cms/topic/",
+        "/admin/leads/person/",
+        "/admin/leads/company/",
+        "/admin/leads/lead/",
+        "/admin/leads/interaction/",
+        "/admin/sales/lead-lists/",
+        "/admin/sales/exports/",
+        "/admin/sales/audit-log/",
+        "/admin/outbox/",
+        "/admin/forms/consent-records/",
+        "/admin/snippets/personalization/segment/",
+        "/admin/users/",
+    ):
         assert refused(door_staff.get(forbidden)), forbidden
 
 
 def test_the_door_staff_menu_has_the_events_only(door_staff, home_page):
     html = door_staff.get("/admin/").content.decode()
     assert url("list") in html
-    for other in ("Registrations", "Approval queue", "Speakers", "Event emails", "Import events", "Lead store",
-                  "Sales"):
+    for other in (
+        "Registrations",
+        "Approval queue",
+        "Speakers",
+        "Event emails",
+        "Import events",
+        "Lead store",
+        "Sales",
+    ):
         assert f'"label": "{other}"' not in html, other
 
 
 def test_door_staff_check_in_with_addresses_masked_and_find_people_by_full_address(door_staff, home_page):
     event = EventFactory(starts_at=at(hours=1), ends_at=at(hours=4))
-    ana = RegistrationFactory(event=event, first_name="Ana", last_name="Silva", company="Meridian Bank",
-                              email="ana.silva@meridian-bank.de", email_key="ana.silva@meridian-bank.de")
+    ana = RegistrationFactory(
+        event=event,
+        first_name="Ana",
+        last_name="Silva",
+        company="Meridian Bank",
+        email="ana.silva@meridian-bank.de",
+        email_key="ana.silva@meridian-bank.de",
+    )
 
     def search(query):
-        return door_staff.get(url("check_in", event.pk), {"q": query}, HTTP_HX_TARGET="check-in-results",
-                              **HTMX).content.decode()
+        return door_staff.get(
+            url("check_in", event.pk), {"q": query}, HTTP_HX_TARGET="check-in-results", **HTMX
+        ).content.decode()
 
     found = search("silva")
     assert "Ana Silva" in found and "a***@meridian-bank.de" in found and "ana.silva@" not in found
@@ -198,19 +237,36 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def event_on(day: datetime, **fields) -> Event:
-    return Event(title="Summit", starts_at=day, ends_at=day + timedelta(hours=8), time_zone="Europe/Berlin",
-                 status=fields.pop("status", Event.Status.SCHEDULED), **fields)
+    return Event(
+        title="Summit",
+        starts_at=day,
+        ends_at=day + timedelta(hours=8),
+        time_zone="Europe/Berlin",
+        status=fields.pop("status", Event.Status.SCHEDULED),
+        **fields,
+    )
 
 
-@pytest.mark.parametrize(("starts", "notice"), [
-    (datetime(2027, 3, 12, 9, tzinfo=BERLIN), "This event is on 12 March, 3 weeks away: you are checking in early."),
-    (datetime(2027, 2, 26, 9, tzinfo=BERLIN), "This event is on 26 February, 7 days away: you are checking in early."),
-    (datetime(2027, 5, 19, 9, tzinfo=BERLIN), "This event is on 19 May, 3 months away: you are checking in early."),
-    (datetime(2028, 1, 20, 9, tzinfo=BERLIN), "This event is on 20 January 2028, 11 months away: "
-                                               "you are checking in early."),
-    (datetime(2027, 2, 22, 9, tzinfo=BERLIN), ""),  # three days ahead: the door is being set up
-    (datetime(2027, 2, 19, 18, tzinfo=BERLIN), ""),  # tonight
-])
+@pytest.mark.parametrize(
+    ("starts", "notice"),
+    [
+        (
+            datetime(2027, 3, 12, 9, tzinfo=BERLIN),
+            "This event is on 12 March, 3 weeks away: you are checking in early.",
+        ),
+        (
+            datetime(2027, 2, 26, 9, tzinfo=BERLIN),
+            "This event is on 26 February, 7 days away: you are checking in early.",
+        ),
+        (datetime(2027, 5, 19, 9, tzinfo=BERLIN), "This event is on 19 May, 3 months away: you are checking in early."),
+        (
+            datetime(2028, 1, 20, 9, tzinfo=BERLIN),
+            "This event is on 20 January 2028, 11 months away: you are checking in early.",
+        ),
+        (datetime(2027, 2, 22, 9, tzinfo=BERLIN), ""),  # three days ahead: the door is being set up
+        (datetime(2027, 2, 19, 18, tzinfo=BERLIN), ""),  # tonight
+    ],
+)
 def test_the_door_says_when_the_event_is_weeks_away(starts, notice):
     now = datetime(2027, 2, 19, 10, tzinfo=BERLIN)
     assert door_notice(event_on(starts), now=now) == notice
@@ -221,7 +277,8 @@ def test_the_door_says_when_the_event_is_over_cancelled_or_a_draft():
     over = event_on(now - timedelta(days=2))
     assert door_notice(over).startswith("This event ended on ")
     assert door_notice(event_on(now + timedelta(days=1), status=Event.Status.CANCELLED)) == (
-        "This event is cancelled: nobody is expected at the door.")
+        "This event is cancelled: nobody is expected at the door."
+    )
     assert "draft" in door_notice(event_on(now + timedelta(days=1), status=Event.Status.DRAFT))
 
 
@@ -253,16 +310,23 @@ def test_the_sales_roles_register_someone_on_the_published_events(client, role_u
 
     event = season["in_a_month"]
     with committed():
-        response = client.post(url("register_someone", event.pk), {
-            "email": "kim.lee@northwind.example", "first_name": "Kim", "last_name": "Lee", "company": "Northwind"})
+        response = client.post(
+            url("register_someone", event.pk),
+            {"email": "kim.lee@northwind.example", "first_name": "Kim", "last_name": "Lee", "company": "Northwind"},
+        )
     assert response.status_code == 200 and "Kim Lee: Registered" in response.content.decode()
     registration = Registration.objects.get(event=event)
     assert registration.source == Registration.Source.SALES and registration.registered_by == seller
 
     # Not a draft, not the door, not the event's editor or its registrations.
     assert client.get(url("register_someone", season["draft"].pk)).status_code == 404
-    for forbidden in (url("check_in", event.pk), url("edit", event.pk), url("add"),
-                      reverse(Registration.snippet_viewset.get_url_name("list")), "/admin/events/speakers/"):
+    for forbidden in (
+        url("check_in", event.pk),
+        url("edit", event.pk),
+        url("add"),
+        reverse(Registration.snippet_viewset.get_url_name("list")),
+        "/admin/events/speakers/",
+    ):
         assert refused(client.get(forbidden)), forbidden
 
 
@@ -278,8 +342,9 @@ def test_a_group_with_only_the_door_right_finds_the_events_too(client, django_us
     from django.contrib.auth.models import Permission
 
     group = Group.objects.create(name="Our door team")
-    group.permissions.add(Permission.objects.get(codename="access_admin"),
-                          Permission.objects.get(codename="check_in_registration"))
+    group.permissions.add(
+        Permission.objects.get(codename="access_admin"), Permission.objects.get(codename="check_in_registration")
+    )
     user = django_user_model.objects.create_user("porter", "porter@signalpage.test", "pw-123-secret")
     user.groups.add(group)
     client.force_login(user)

@@ -30,10 +30,12 @@ def seated(event):
 @pytest.mark.parametrize("people", [2, 20])
 def test_the_last_seat_goes_to_exactly_one(people):
     event = EventFactory(capacity=1)
-    results, errors = together([
-        (lambda n=n: registration_create(event, email=f"racer{n}@northwind-test.de", first_name=f"Racer{n}"))
-        for n in range(people)
-    ])
+    results, errors = together(
+        [
+            (lambda n=n: registration_create(event, email=f"racer{n}@northwind-test.de", first_name=f"Racer{n}"))
+            for n in range(people)
+        ]
+    )
     assert errors == []
     assert all(outcome.created for outcome in results.values())
     statuses = sorted(Registration.objects.filter(event=event).values_list("status", flat=True))
@@ -48,9 +50,9 @@ def test_the_last_seat_goes_to_exactly_one(people):
 def test_the_same_address_from_ten_threads_registers_once():
     event = EventFactory(capacity=5)
     spellings = ["dup@x.de", "DUP@x.de", "Dup@X.de", "dup+a@x.de", "dup@X.DE"]
-    results, errors = together([
-        (lambda n=n: registration_create(event, email=spellings[n % len(spellings)])) for n in range(10)
-    ])
+    results, errors = together(
+        [(lambda n=n: registration_create(event, email=spellings[n % len(spellings)])) for n in range(10)]
+    )
     assert errors == []
     assert Registration.objects.filter(event=event).count() == 1
     registration = Registration.objects.get(event=event)
@@ -77,7 +79,9 @@ def test_two_cancellations_at_once_promote_exactly_two():
     assert statuses == ["approved", "approved", "waitlisted", "waitlisted", "waitlisted"]  # first come, first in
     assert OutgoingEmail.objects.filter(kind="events.promoted").count() == 2
     assert sorted(m.to[0] for m in mail.outbox if m.subject.startswith("A seat opened up")) == [
-        "queue0@x.de", "queue1@x.de"]
+        "queue0@x.de",
+        "queue1@x.de",
+    ]
 
 
 def test_approving_two_for_the_last_seat_seats_one():
@@ -107,16 +111,19 @@ def test_cancelling_the_event_while_people_cancel_approve_and_register_never_dea
     from events.services import event_cancel
 
     event = EventFactory(capacity=5, requires_approval=True)
-    seated_ones = [registration_create(event, email=f"seat{n}@northwind-test.de", source="sales").registration
-                   for n in range(3)]
+    seated_ones = [
+        registration_create(event, email=f"seat{n}@northwind-test.de", source="sales").registration for n in range(3)
+    ]
     pending = registration_create(event, email="pending@northwind-test.de").registration
     for _ in range(5):  # a race is a matter of luck: give it several chances
-        results, errors = together([
-            lambda: event_cancel(event),
-            lambda seat=seated_ones[0]: registration_cancel(seat),
-            lambda waiting=pending: registration_approve(waiting),
-            lambda: registration_create(event, email="late@northwind-test.de", source="sales"),
-        ])
+        results, errors = together(
+            [
+                lambda: event_cancel(event),
+                lambda seat=seated_ones[0]: registration_cancel(seat),
+                lambda waiting=pending: registration_approve(waiting),
+                lambda: registration_create(event, email="late@northwind-test.de", source="sales"),
+            ]
+        )
         assert not [error for error in errors if "deadlock" in str(error).lower()], errors
         if errors:  # only the refusal of a registration for a cancelled event is expected
             assert all(type(error).__name__ == "RegistrationClosed" for error in errors), errors
@@ -128,6 +135,8 @@ def test_cancelling_the_event_while_people_cancel_approve_and_register_never_dea
         Event.objects.filter(pk=event.pk).update(status="scheduled", seats_taken=0)
         Registration.objects.filter(event=event).delete()
         event.refresh_from_db()
-        seated_ones = [registration_create(event, email=f"seat{n}@northwind-test.de", source="sales").registration
-                       for n in range(3)]
+        seated_ones = [
+            registration_create(event, email=f"seat{n}@northwind-test.de", source="sales").registration
+            for n in range(3)
+        ]
         pending = registration_create(event, email="pending@northwind-test.de").registration

@@ -67,8 +67,11 @@ def calendar_of(message) -> Calendar:
 
 
 def sent_keys(registration, prefix=""):
-    return sorted(OutgoingEmail.objects.filter(registration=registration, status="sent", key__startswith=prefix)
-                  .values_list("key", flat=True))
+    return sorted(
+        OutgoingEmail.objects.filter(registration=registration, status="sent", key__startswith=prefix).values_list(
+            "key", flat=True
+        )
+    )
 
 
 def keys_like(prefix):
@@ -162,8 +165,10 @@ def test_cancellation_emails_remove_the_event_from_calendars(how):
         else:
             event_cancel(event)
     [message] = mail.outbox
-    assert message.subject == SUBJECTS[EmailKind.CANCELLED if how == "registration cancelled"
-                                       else EmailKind.EVENT_CANCELLED]
+    assert (
+        message.subject
+        == SUBJECTS[EmailKind.CANCELLED if how == "registration cancelled" else EmailKind.EVENT_CANCELLED]
+    )
     [ics] = [part for part in mime_parts(message) if part.get_content_type() == "text/calendar"]
     assert ics.get_param("method") == "CANCEL"
     calendar = calendar_of(message)
@@ -189,21 +194,26 @@ def test_a_webinar_reminder_carries_the_join_link():
 
 # --- Marketers' wording ---------------------------------------------------------------------------
 def wording(kind, subject, body, active=True):
-    EventEmailTemplate.objects.update_or_create(kind=kind, defaults={"subject": subject, "body": body,
-                                                                     "is_active": active})
+    EventEmailTemplate.objects.update_or_create(
+        kind=kind, defaults={"subject": subject, "body": body, "is_active": active}
+    )
 
 
 def test_edited_wording_is_used_with_placeholders():
-    wording(EmailKind.CONFIRMATION, "See you soon, {{ first_name }}!",
-            "Hi {{first_name}} {{ name }},\n{{ event_title }} on {{ event_date }} at {{ event_time }}.\n"
-            "Ticket: {{ ticket_url }}\n{{ no_such_placeholder }}|")
+    wording(
+        EmailKind.CONFIRMATION,
+        "See you soon, {{ first_name }}!",
+        "Hi {{first_name}} {{ name }},\n{{ event_title }} on {{ event_date }} at {{ event_time }}.\n"
+        "Ticket: {{ ticket_url }}\n{{ no_such_placeholder }}|",
+    )
     event = EventFactory(title=TITLE, starts_at=START, ends_at=END, capacity=10)
     with freeze_time(START - timedelta(days=3)), committed():
         registration = sign_up(event, 1, first_name="Ana", last_name="Silva")
     [message] = mail.outbox
     assert message.subject == "See you soon, Ana!"
-    assert message.body == (f"Hi Ana Ana Silva,\n{TITLE} on Tuesday 12 March 2030 at 18:00.\n"
-                            f"Ticket: {links.ticket_url(registration)}\n|\n")
+    assert message.body == (
+        f"Hi Ana Ana Silva,\n{TITLE} on Tuesday 12 March 2030 at 18:00.\nTicket: {links.ticket_url(registration)}\n|\n"
+    )
     assert "See you soon" not in message.alternatives[0][0]
     assert "Hi Ana Ana Silva" in message.alternatives[0][0]
 
@@ -221,8 +231,11 @@ def test_a_switched_off_email_is_skipped():
 
 
 def test_placeholders_cannot_run_template_code(settings):
-    wording(EmailKind.CONFIRMATION, "{{ settings.SECRET_KEY }} {% now 'Y' %}",
-            "{% load static %}{{ settings.SECRET_KEY }}{{ request }}{% debug %}{{ FIRST_NAME }} {{ first_name }}")
+    wording(
+        EmailKind.CONFIRMATION,
+        "{{ settings.SECRET_KEY }} {% now 'Y' %}",
+        "{% load static %}{{ settings.SECRET_KEY }}{{ request }}{% debug %}{{ FIRST_NAME }} {{ first_name }}",
+    )
     event = EventFactory(capacity=10)
     with committed():
         sign_up(event, 1, first_name="{{ cancel_url }}<script>alert(1)</script>")
@@ -230,8 +243,10 @@ def test_placeholders_cannot_run_template_code(settings):
     assert settings.SECRET_KEY not in message.subject + message.body + message.alternatives[0][0]
     assert message.subject == "{{ settings.SECRET_KEY }} {% now 'Y' %}"
     # Only {{ lower_case }} names are placeholders, and what they insert is never rendered again.
-    assert message.body == ("{% load static %}{{ settings.SECRET_KEY }}{% debug %}{{ FIRST_NAME }} "
-                            "{{ cancel_url }}<script>alert(1)</script>\n")
+    assert message.body == (
+        "{% load static %}{{ settings.SECRET_KEY }}{% debug %}{{ FIRST_NAME }} "
+        "{{ cancel_url }}<script>alert(1)</script>\n"
+    )
     html = message.alternatives[0][0]
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
@@ -242,7 +257,10 @@ def test_delivering_the_same_email_twice_sends_it_once():
     registration = sign_up(event, 1)  # not committed: queued, not sent
     delivery = OutgoingEmail.objects.get(registration=registration)
     assert (delivery.status, delivery.kind, delivery.recipients) == (
-        OutgoingEmail.Status.PENDING, "events.confirmation", [registration.email])
+        OutgoingEmail.Status.PENDING,
+        "events.confirmation",
+        [registration.email],
+    )
     assert outbox_deliver(delivery.pk) == "sent"
     assert outbox_deliver(delivery.pk) == "not claimed"
     assert len(mail.outbox) == 1
@@ -297,8 +315,11 @@ def test_an_email_left_sending_by_a_dead_worker_is_sent_by_the_sweep(settings):
     now = timezone.now()
     for registration, minutes_ago, attempts in ((crashed, 20, 1), (busy, 5, 1), (hopeless, 20, 3)):
         OutgoingEmail.objects.filter(registration=registration).update(
-            status=OutgoingEmail.Status.SENDING, created_at=now - timedelta(minutes=minutes_ago + 1),
-            claimed_at=now - timedelta(minutes=minutes_ago), attempts=attempts)
+            status=OutgoingEmail.Status.SENDING,
+            created_at=now - timedelta(minutes=minutes_ago + 1),
+            claimed_at=now - timedelta(minutes=minutes_ago),
+            attempts=attempts,
+        )
 
     counts = run_at(now)
     assert counts["re-queued"] == 1
@@ -329,8 +350,9 @@ def test_reminders_reach_the_mail_server_once_per_person_however_often_the_sched
 @pytest.fixture
 def reminded_event():
     """capacity 2, approval required: two approved, one waitlisted, one pending; registered 10 days before."""
-    event = EventFactory(title=TITLE, starts_at=START, ends_at=END, capacity=2, requires_approval=True,
-                         reminders="24h, 1h")
+    event = EventFactory(
+        title=TITLE, starts_at=START, ends_at=END, capacity=2, requires_approval=True, reminders="24h, 1h"
+    )
     with freeze_time(START - timedelta(days=10)), committed():
         people = [sign_up(event, n) for n in range(4)]
         for person in people[:3]:
@@ -444,21 +466,30 @@ def test_a_missed_live_phase_goes_straight_to_finished_and_drafts_stay_drafts():
 
 def test_no_shows_and_follow_ups_after_the_event(settings):
     settings.EVENTS_FOLLOW_UP_DELAY_MINUTES = 60
-    event = EventFactory(title=TITLE, starts_at=START, ends_at=END, capacity=2,
-                         recording_url="https://video.example.com/revops-berlin")
+    event = EventFactory(
+        title=TITLE, starts_at=START, ends_at=END, capacity=2, recording_url="https://video.example.com/revops-berlin"
+    )
     with freeze_time(START - timedelta(days=5)), committed():
         came, missed, waiting, gone = (sign_up(event, n) for n in range(4))
         registration_cancel(gone)
     with freeze_time(START + timedelta(minutes=5)):
         registration_check_in(came)
-    assert [fresh(r).status for r in (came, missed, waiting, gone)] == ["attended", "approved", "waitlisted",
-                                                                           "cancelled"]
+    assert [fresh(r).status for r in (came, missed, waiting, gone)] == [
+        "attended",
+        "approved",
+        "waitlisted",
+        "cancelled",
+    ]
     mail.outbox.clear()
 
     counts = run_at(END + timedelta(minutes=10))
     assert counts["no-shows"] == 1 and counts["thank-yous"] == 0
-    assert [fresh(r).status for r in (came, missed, waiting, gone)] == ["attended", "no_show", "waitlisted",
-                                                                           "cancelled"]
+    assert [fresh(r).status for r in (came, missed, waiting, gone)] == [
+        "attended",
+        "no_show",
+        "waitlisted",
+        "cancelled",
+    ]
     assert mail.outbox == []  # the follow-ups wait for the delay
 
     counts = run_at(END + timedelta(minutes=61), times=2)
@@ -509,8 +540,9 @@ def test_the_management_command_runs_the_schedule_and_prints_counts():
     out = StringIO()
     with freeze_time(START - timedelta(hours=23)), committed():
         call_command("send_event_emails", stdout=out)
-    assert out.getvalue().strip() == ("went live: 0, finished: 0, reminders: 2, no-shows: 0, thank-yous: 0, "
-                                      "missed-yous: 0, re-queued: 0")
+    assert out.getvalue().strip() == (
+        "went live: 0, finished: 0, reminders: 2, no-shows: 0, thank-yous: 0, missed-yous: 0, re-queued: 0"
+    )
     assert len(mail.outbox) == 2
     out = StringIO()
     with freeze_time(START - timedelta(hours=22)), committed():

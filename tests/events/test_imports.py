@@ -29,17 +29,79 @@ pytestmark = pytest.mark.django_db
 
 YEAR = timezone.now().year + 1
 BERLIN = ZoneInfo("Europe/Berlin")
-HEADER = ["title", "type", "starts_at", "ends_at", "time_zone", "venue", "address", "city", "country", "online_url",
-          "capacity", "requires_approval", "registration_deadline", "summary", "topics", "reminders"]
+HEADER = [
+    "title",
+    "type",
+    "starts_at",
+    "ends_at",
+    "time_zone",
+    "venue",
+    "address",
+    "city",
+    "country",
+    "online_url",
+    "capacity",
+    "requires_approval",
+    "registration_deadline",
+    "summary",
+    "topics",
+    "reminders",
+]
 SEASON = [
-    ["RevOps Meetup Berlin", "meetup", f"{YEAR}-03-04 18:00", f"{YEAR}-03-04 21:00", "Europe/Berlin", "Factory Hall",
-     "Lohmühlenstraße 65", "Berlin", "de", "", "80", "yes", f"{YEAR}-03-03 12:00", "Talks about revenue.",
-     "RevOps, Pipeline", ""],
-    ["Revenue Summit", "conference", f"{YEAR}-05-12 09:00", f"{YEAR}-05-13T17:30:00+02:00", "Europe/Amsterdam",
-     "Beurs van Berlage", "Damrak 243", "Amsterdam", "NL", "", "1,200", "no", "", "Two days, three tracks.",
-     "AI, Banking", "7d, 24h"],
-    ["Pipeline Webinar", "online", f"{YEAR}-06-18 16:00", f"{YEAR}-06-18 17:00", "", "", "", "", "",
-     "https://zoom.us/j/1234567890", "", "", "", "Forty minutes on pipeline.", "", "none"],
+    [
+        "RevOps Meetup Berlin",
+        "meetup",
+        f"{YEAR}-03-04 18:00",
+        f"{YEAR}-03-04 21:00",
+        "Europe/Berlin",
+        "Factory Hall",
+        "Lohmühlenstraße 65",
+        "Berlin",
+        "de",
+        "",
+        "80",
+        "yes",
+        f"{YEAR}-03-03 12:00",
+        "Talks about revenue.",
+        "RevOps, Pipeline",
+        "",
+    ],
+    [
+        "Revenue Summit",
+        "conference",
+        f"{YEAR}-05-12 09:00",
+        f"{YEAR}-05-13T17:30:00+02:00",
+        "Europe/Amsterdam",
+        "Beurs van Berlage",
+        "Damrak 243",
+        "Amsterdam",
+        "NL",
+        "",
+        "1,200",
+        "no",
+        "",
+        "Two days, three tracks.",
+        "AI, Banking",
+        "7d, 24h",
+    ],
+    [
+        "Pipeline Webinar",
+        "online",
+        f"{YEAR}-06-18 16:00",
+        f"{YEAR}-06-18 17:00",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "https://zoom.us/j/1234567890",
+        "",
+        "",
+        "",
+        "Forty minutes on pipeline.",
+        "",
+        "none",
+    ],
 ]
 
 
@@ -60,8 +122,13 @@ def ics(*events: str, extra: str = "") -> bytes:
     """A calendar of VEVENTs, each given as its property lines (indentation and line ends do not matter)."""
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Test//EN", *extra.splitlines()]
     for n, event in enumerate(events):
-        lines += ["BEGIN:VEVENT", f"UID:{n}@test", "DTSTAMP:20260101T000000Z",
-                  *(line.strip() for line in event.strip().splitlines()), "END:VEVENT"]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{n}@test",
+            "DTSTAMP:20260101T000000Z",
+            *(line.strip() for line in event.strip().splitlines()),
+            "END:VEVENT",
+        ]
     return ("\r\n".join([*lines, "END:VCALENDAR"]) + "\r\n").encode()
 
 
@@ -92,13 +159,15 @@ def user_with(username, *, can_add=True, superuser=False):
 
 # -- CSV: the happy path ------------------------------------------------------------------------
 
+
 def test_a_season_becomes_events_and_draft_landing_pages_with_one_call_for_the_pages(home_page):
     preview = events_from_csv(csv_bytes(SEASON), filename="season.csv")
     assert (preview.ready, preview.invalid, preview.skipped) == (3, 0, 0), preview.error_messages()
     assert Event.objects.count() == 0  # the preview saves nothing
 
-    with mock.patch("events.imports.importing.landing_pages_generate",
-                    wraps=imports.importing.landing_pages_generate) as generate:
+    with mock.patch(
+        "events.imports.importing.landing_pages_generate", wraps=imports.importing.landing_pages_generate
+    ) as generate:
         result = events_import(preview, publish=False, user=None)
     assert generate.call_count == 1 and len(generate.call_args.args[0]) == 3
     assert result.created_count == 3 and result.skipped_count == 0 and result.pages_created == 3
@@ -152,6 +221,7 @@ def test_an_existing_event_imported_since_the_preview_is_skipped_at_import(home_
 
 # -- CSV: errors named by row and column --------------------------------------------------------
 
+
 def test_every_problem_names_its_row_and_column_and_only_good_rows_are_imported(home_page):
     rows = [
         row(starts_at="next friday"),
@@ -173,21 +243,28 @@ def test_every_problem_names_its_row_and_column_and_only_good_rows_are_imported(
     errors = {r.number: r.error_messages for r in preview.rows}
     assert errors[2] == ["row 2, starts_at: 'next friday' is not a date; use 2027-03-04 18:00."]
     assert errors[3] == ["row 3, ends_at: The end must be after the start."]
-    assert errors[4] == ["row 4, type: 'party' is not a type of event; use in_person (or meetup), conference or "
-                         "webinar (or online)."]
-    assert errors[5] == ["row 5, time_zone: 'Mars/Olympus' is not a time zone; use a name such as Europe/Berlin or "
-                         "America/New_York."]
-    assert errors[6] == ["row 6, capacity: 'lots' is not a number of seats; use a whole number such as 120, or leave "
-                         "it empty for no limit."]
+    assert errors[4] == [
+        "row 4, type: 'party' is not a type of event; use in_person (or meetup), conference or webinar (or online)."
+    ]
+    assert errors[5] == [
+        "row 5, time_zone: 'Mars/Olympus' is not a time zone; use a name such as Europe/Berlin or America/New_York."
+    ]
+    assert errors[6] == [
+        "row 6, capacity: 'lots' is not a number of seats; use a whole number such as 120, or leave "
+        "it empty for no limit."
+    ]
     assert errors[7] == ["row 7, capacity: A capacity of 0 lets nobody in: leave it empty for no limit."]
     assert errors[8] == ["row 8, online_url: A webinar needs its stream or join link."]
     assert errors[9] == ["row 9, venue: Say where it happens: a venue, an address, or a join link for online events."]
-    assert errors[10] == [f"row 10, starts_at: '{YEAR}-03-04' is a date without a time; add the time, e.g. "
-                          f"2027-03-04 18:00."]
+    assert errors[10] == [
+        f"row 10, starts_at: '{YEAR}-03-04' is a date without a time; add the time, e.g. 2027-03-04 18:00."
+    ]
     assert errors[11] == ["row 11, requires_approval: 'maybe' is not yes or no; use yes, no, true, false, 1 or 0."]
     assert errors[12] == ["row 12, online_url: Enter a valid URL."]
-    assert errors[13] == [f"row 13, starts_at: '{spring_forward(YEAR)} 02:30' does not exist in Europe/Berlin: the "
-                          f"clocks go forward that night."]
+    assert errors[13] == [
+        f"row 13, starts_at: '{spring_forward(YEAR)} 02:30' does not exist in Europe/Berlin: the "
+        f"clocks go forward that night."
+    ]
     assert errors[14] == []
     assert errors[15][0] == "row 15, title: empty; every event needs a title."
     assert errors[15][1].startswith("row 15, reminders: “soon” is not an offset")
@@ -203,10 +280,12 @@ def test_every_problem_names_its_row_and_column_and_only_good_rows_are_imported(
 def test_too_long_values_and_unknown_columns(home_page):
     header = [*HEADER, "Notes", "internal id"]
     preview = events_from_csv(csv_bytes([[*row(title="T" * 201), "x", "1"]], header=header))
-    assert preview.warnings == ["Not imported (not one of our columns): 'Notes', 'internal id'. Our columns: "
-                                + ", ".join(HEADER) + "."]
-    assert preview.rows[0].error_messages == ["row 2, title: Ensure this value has at most 200 characters "
-                                              "(it has 201)."]
+    assert preview.warnings == [
+        "Not imported (not one of our columns): 'Notes', 'internal id'. Our columns: " + ", ".join(HEADER) + "."
+    ]
+    assert preview.rows[0].error_messages == [
+        "row 2, title: Ensure this value has at most 200 characters (it has 201)."
+    ]
 
 
 def test_formula_like_values_are_just_text(home_page):
@@ -220,10 +299,21 @@ def test_formula_like_values_are_just_text(home_page):
 
 # -- CSV: whatever people upload ----------------------------------------------------------------
 
+
 def test_bom_semicolons_windows_encoding_blank_lines_and_header_case(home_page):
     header = ["Title", "Type", "Starts At", "Ends-At", "TIME ZONE", "Venue", "Address", "City"]
-    rows = [["Café Köln Meetup", "In Person", f"04.03.{YEAR} 18:00", f"04.03.{YEAR} 21:00", "europe/berlin",
-             "Brauhaus Früh", "Am Hof 12–18", "Köln"]]
+    rows = [
+        [
+            "Café Köln Meetup",
+            "In Person",
+            f"04.03.{YEAR} 18:00",
+            f"04.03.{YEAR} 21:00",
+            "europe/berlin",
+            "Brauhaus Früh",
+            "Am Hof 12–18",
+            "Köln",
+        ]
+    ]
     windows = csv_bytes(rows, header=header, delimiter=";", encoding="cp1252").replace(b"\r\n", b"\r\n\r\n;;\r\n", 1)
     preview = events_from_csv(windows)
     assert preview.encoding == "Windows-1252" and preview.delimiter_name == "semicolon"
@@ -238,18 +328,21 @@ def test_bom_semicolons_windows_encoding_blank_lines_and_header_case(home_page):
     assert preview.ready == 1
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"", "The file is empty."),
-    (b"\r\n\r\n  \r\n", "The file is empty."),
-    (b";;;\r\n", "The file is empty."),
-    (",".join(HEADER).encode() + b"\r\n\r\n", "The file has column names but no events"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01", "This is not a CSV file (it holds binary data)"),
-    (b"PK\x03\x04\x14\x00\x06\x00", "This is an Excel workbook or another zip file"),
-    (bytes(range(1, 32)) * 50, "This is not a CSV file (it holds binary data)"),
-    (b"hello world\r\nfoo bar\r\n", "The first row must hold the column names"),
-    (b"title,venue\r\nMeetup,Hall\r\n", "The file has no 'starts_at', 'ends_at' column"),
-    (b"title,Title,starts_at,ends_at\r\na,b,c,d\r\n", "Columns 1 and 2 are both 'title'"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "The file is empty."),
+        (b"\r\n\r\n  \r\n", "The file is empty."),
+        (b";;;\r\n", "The file is empty."),
+        (",".join(HEADER).encode() + b"\r\n\r\n", "The file has column names but no events"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01", "This is not a CSV file (it holds binary data)"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "This is an Excel workbook or another zip file"),
+        (bytes(range(1, 32)) * 50, "This is not a CSV file (it holds binary data)"),
+        (b"hello world\r\nfoo bar\r\n", "The first row must hold the column names"),
+        (b"title,venue\r\nMeetup,Hall\r\n", "The file has no 'starts_at', 'ends_at' column"),
+        (b"title,Title,starts_at,ends_at\r\na,b,c,d\r\n", "Columns 1 and 2 are both 'title'"),
+    ],
+)
 def test_files_that_cannot_be_imported_are_refused_with_a_reason(content, message):
     with pytest.raises(ImportFileError, match=message.replace("(", r"\(").replace(")", r"\)")):
         events_from_csv(content)
@@ -277,6 +370,7 @@ def test_the_template_imports_as_it_is(home_page):
 
 
 # -- .ics ---------------------------------------------------------------------------------------
+
 
 def test_calendar_entries_with_tzid_utc_all_day_and_missing_ends(home_page):
     data = ics(
@@ -326,8 +420,9 @@ def test_calendar_entries_with_tzid_utc_all_day_and_missing_ends(home_page):
     assert office["ends_at"] - office["starts_at"] == timedelta(hours=1)
     assert office["time_zone"] == "America/New_York" and office["type"] == "webinar"
     assert office["online_url"] == "https://meet.google.com/abc-defg-hij" and office["venue"] == ""
-    assert preview.rows[3].warning_messages == ["event 4, DTEND: missing (and no DURATION); the event is taken to "
-                                                "last one hour."]
+    assert preview.rows[3].warning_messages == [
+        "event 4, DTEND: missing (and no DURATION); the event is taken to last one hour."
+    ]
     assert breakfast["ends_at"] - breakfast["starts_at"] == timedelta(minutes=90)  # floating: the default zone
     assert breakfast["starts_at"] == datetime(YEAR, 7, 2, 8, tzinfo=default)
 
@@ -362,28 +457,36 @@ def test_cancelled_entries_are_skipped_and_repeating_ones_give_their_first_occur
     preview = events_from_ics(data)
     weekly, moved, cancelled, no_start, broken, info = preview.rows
     assert weekly.status == "ready" and weekly.values["type"] == "webinar"
-    assert weekly.warning_messages == [f"event 1, RRULE: a repeating event: only the first occurrence ({YEAR}-03-01 "
-                                       f"17:00) is imported; add the others as events of their own."]
+    assert weekly.warning_messages == [
+        f"event 1, RRULE: a repeating event: only the first occurrence ({YEAR}-03-01 "
+        f"17:00) is imported; add the others as events of their own."
+    ]
     assert moved.status == "skipped" and "RECURRENCE-ID" in moved.skip_reason
     assert cancelled.status == "skipped" and cancelled.skip_reason == "cancelled in the calendar (STATUS:CANCELLED)"
     assert no_start.error_messages == ["event 4, DTSTART: missing; every event needs a start."]
     assert broken.error_messages[0].startswith("event 5, DTSTART: Wrong date format tomorrow")
-    assert info.error_messages == ["event 6, LOCATION: Say where it happens: a venue, an address, or a join link "
-                                   "for online events."]
-    assert any(message.startswith("event 6, URL: 'https://example.com/events/info' is not a join or stream link")
-               for message in info.warning_messages)
+    assert info.error_messages == [
+        "event 6, LOCATION: Say where it happens: a venue, an address, or a join link for online events."
+    ]
+    assert any(
+        message.startswith("event 6, URL: 'https://example.com/events/info' is not a join or stream link")
+        for message in info.warning_messages
+    )
 
     result = events_import(preview, publish=False, user=None)
     assert [event.title for event in result.created] == ["Weekly demo"]
     assert result.skipped_count == 5
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n", "The calendar holds no events"),
-    (b"SUMMARY:not a calendar\r\n", "This is not a calendar file"),
-    (b"BEGIN:VCALENDAR\r\n\x00\x01garbage\r\n", "The calendar cannot be read"),
-    (b"", "The file is empty."),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n", "The calendar holds no events"),
+        (b"SUMMARY:not a calendar\r\n", "This is not a calendar file"),
+        (b"BEGIN:VCALENDAR\r\n\x00\x01garbage\r\n", "The calendar cannot be read"),
+        (b"", "The file is empty."),
+    ],
+)
 def test_calendars_that_cannot_be_imported(content, message):
     with pytest.raises(ImportFileError, match=message):
         events_from_ics(content)
@@ -398,6 +501,7 @@ def test_a_file_is_read_as_a_calendar_by_its_name_or_its_content():
 
 # -- the admin ----------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def importer(client):
     client.force_login(user_with("importer"))
@@ -411,8 +515,9 @@ def test_admin_upload_preview_then_confirm(importer, home_page, private_root):
     assert "publish them at once" not in page.content.decode()  # this user may not publish pages
 
     data = csv_bytes([*SEASON, row(title="Broken", starts_at="next friday")])
-    response = importer.post(reverse("event_imports:upload"),
-                             {"file": SimpleUploadedFile("season.csv", data), "pages": "draft"})
+    response = importer.post(
+        reverse("event_imports:upload"), {"file": SimpleUploadedFile("season.csv", data), "pages": "draft"}
+    )
     assert response.status_code == 302
     preview_url = response["Location"]
     assert len(list(private_root.iterdir())) == 1  # kept privately until the import
@@ -438,8 +543,10 @@ def test_admin_upload_preview_then_confirm(importer, home_page, private_root):
 
 def test_admin_publishes_for_people_who_may_publish(client, home_page):
     client.force_login(user_with("editor", superuser=True))
-    response = client.post(reverse("event_imports:upload"),
-                           {"file": SimpleUploadedFile("season.csv", csv_bytes(SEASON)), "pages": "publish"})
+    response = client.post(
+        reverse("event_imports:upload"),
+        {"file": SimpleUploadedFile("season.csv", csv_bytes(SEASON)), "pages": "publish"},
+    )
     preview_url = response["Location"]
     assert re.search(r'value="publish"[^>]*checked', client.get(preview_url).content.decode())
     done = client.post(preview_url + "run/", {"pages": "publish"}, follow=True)
@@ -453,8 +560,9 @@ def test_admin_imports_a_calendar(importer, home_page):
         DTEND;TZID=Europe/Berlin:{YEAR}0301T180000
         RRULE:FREQ=WEEKLY;COUNT=10
         URL:https://teams.microsoft.com/l/meetup-join/abc""")
-    response = importer.post(reverse("event_imports:upload"),
-                             {"file": SimpleUploadedFile("season.ics", data), "pages": "draft"})
+    response = importer.post(
+        reverse("event_imports:upload"), {"file": SimpleUploadedFile("season.ics", data), "pages": "draft"}
+    )
     html = importer.get(response["Location"]).content.decode()
     assert "RRULE: a repeating event: only the first occurrence" in html and f"{YEAR}-03-01 17:00" in html
     importer.post(response["Location"] + "run/", {"pages": "draft"})
@@ -462,8 +570,10 @@ def test_admin_imports_a_calendar(importer, home_page):
 
 
 def test_admin_refuses_a_bad_file_on_the_upload_form(importer):
-    response = importer.post(reverse("event_imports:upload"),
-                             {"file": SimpleUploadedFile("season.csv", b"hello world\r\n"), "pages": "draft"})
+    response = importer.post(
+        reverse("event_imports:upload"),
+        {"file": SimpleUploadedFile("season.csv", b"hello world\r\n"), "pages": "draft"},
+    )
     assert response.status_code == 400
     assert "The first row must hold the column names" in response.content.decode()
 
@@ -478,8 +588,9 @@ def test_admin_template_download(importer):
 def test_admin_needs_the_add_event_permission(client, home_page):
     owner = user_with("owner")
     client.force_login(owner)
-    response = client.post(reverse("event_imports:upload"),
-                           {"file": SimpleUploadedFile("season.csv", csv_bytes(SEASON)), "pages": "draft"})
+    response = client.post(
+        reverse("event_imports:upload"), {"file": SimpleUploadedFile("season.csv", csv_bytes(SEASON)), "pages": "draft"}
+    )
     preview_url = response["Location"]
 
     # The views raise PermissionDenied; Wagtail's admin turns that into its "Sorry, you do not have
@@ -526,6 +637,7 @@ def test_menu_item_is_shown_to_importers_only(rf):
 
 
 # -- the management command ---------------------------------------------------------------------
+
 
 def test_command_dry_run_prints_problems_and_saves_nothing(tmp_path, home_page):
     path = tmp_path / "season.csv"

@@ -95,10 +95,11 @@ def tampered_tokens(registration):
     middle = len(signature) // 2
     flipped = "B" if signature[middle] == "A" else "A"
     return {
-        "one character of the signature": f"{value}:{signature[:middle]}{flipped}{signature[middle + 1:]}",
-        "one character of the secret": ticket[:-len(signature) - 2] + ("x" if ticket[-len(signature) - 2] != "x"
-                                                                       else "y") + ticket[-len(signature) - 1:],
-        "another id": f"{registration.pk + 1}{ticket[len(str(registration.pk)):]}",
+        "one character of the signature": f"{value}:{signature[:middle]}{flipped}{signature[middle + 1 :]}",
+        "one character of the secret": ticket[: -len(signature) - 2]
+        + ("x" if ticket[-len(signature) - 2] != "x" else "y")
+        + ticket[-len(signature) - 1 :],
+        "another id": f"{registration.pk + 1}{ticket[len(str(registration.pk)) :]}",
         "truncated": ticket[:-6],
         "without its signature": value,
         "the cancellation token": cancel,
@@ -109,8 +110,18 @@ def tampered_tokens(registration):
     }
 
 
-BAD = ["one character of the signature", "one character of the secret", "another id", "truncated",
-       "without its signature", "the cancellation token", "10k characters", "junk", "unicode", "colons"]
+BAD = [
+    "one character of the signature",
+    "one character of the secret",
+    "another id",
+    "truncated",
+    "without its signature",
+    "the cancellation token",
+    "10k characters",
+    "junk",
+    "unicode",
+    "colons",
+]
 
 
 @pytest.mark.parametrize("how", BAD)
@@ -128,9 +139,11 @@ def test_the_ticket_of_a_deleted_registration_is_refused():
     registration = sign_up(EventFactory(), 1)
     ticket, cancel = ticket_path(registration), cancel_path(registration)
     registration.delete()
-    for response, title in ((Client().get(ticket), "This ticket is not valid"),
-                            (Client().get(cancel), "This cancellation link is not valid"),
-                            (Client().post(cancel), "This cancellation link is not valid")):
+    for response, title in (
+        (Client().get(ticket), "This ticket is not valid"),
+        (Client().get(cancel), "This cancellation link is not valid"),
+        (Client().post(cancel), "This cancellation link is not valid"),
+    ):
         assert response.status_code == 403 and title in html_of(response), title
         assert QR not in html_of(response)
     assert not Registration.objects.exists(), "a refused cancellation registers nobody anew"
@@ -212,9 +225,15 @@ def test_nothing_can_be_cancelled_once_the_event_is_over():
 
 # --- The calendar file -----------------------------------------------------------------------------
 def test_the_calendar_file_has_the_start_in_the_event_time_zone():
-    event = EventFactory(title="RevOps Meetup: New York!", starts_at=START, ends_at=START + timedelta(hours=3),
-                         time_zone="America/New_York", venue_name="Pier 17", address="89 South St",
-                         city="New York")
+    event = EventFactory(
+        title="RevOps Meetup: New York!",
+        starts_at=START,
+        ends_at=START + timedelta(hours=3),
+        time_zone="America/New_York",
+        venue_name="Pier 17",
+        address="89 South St",
+        city="New York",
+    )
     response = Client().get(f"/e/{event.pk}/calendar.ics")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
@@ -258,8 +277,13 @@ EMBED = "https://www.youtube-nocookie.com/embed/abcdefgh123"
 
 @pytest.fixture
 def webinar(home_page):
-    event = WebinarFactory(title="Pipeline webinar", online_url=STREAM, starts_at=START,
-                           ends_at=START + timedelta(hours=1), stream_preview_seconds=0)
+    event = WebinarFactory(
+        title="Pipeline webinar",
+        online_url=STREAM,
+        starts_at=START,
+        ends_at=START + timedelta(hours=1),
+        stream_preview_seconds=0,
+    )
     generated_page(event)
     return event
 
@@ -269,7 +293,7 @@ def test_the_stream_is_gated_without_a_ticket(webinar):
         html = html_of(Client().get(f"/e/{webinar.pk}/watch/"))
     assert "This stream is for registered attendees." in html
     assert "abcdefgh123" not in html and "<iframe" not in html
-    assert f'{webinar.landing_page.url}#register' in html
+    assert f"{webinar.landing_page.url}#register" in html
 
 
 @pytest.mark.parametrize("how", ["pending", "waitlisted", "tampered", "another event"])
@@ -374,7 +398,12 @@ def test_generating_one_page_makes_the_listing_and_the_form(home_page):
     form = LeadFormPage.objects.get(purpose=FormPurpose.REGISTRATION)
     assert form.live is False and form.send_confirmation is False
     assert [(f.maps_to, f.required) for f in form.form_fields.order_by("sort_order")] == [
-        ("first_name", True), ("last_name", True), ("email", True), ("company", True), ("job_title", False)]
+        ("first_name", True),
+        ("last_name", True),
+        ("email", True),
+        ("company", True),
+        ("job_title", False),
+    ]
     assert Client().get(page.url).status_code == 404  # a draft until someone publishes it
     assert links.event_page_url(fresh(event)) == links.calendar_url(event)  # no live page to link to yet
 
@@ -419,8 +448,12 @@ def test_same_titled_events_get_unique_slugs(home_page):
     event_pages_sync([first, second])
     event_pages_sync([third, conference])
     slugs = [EventPage.objects.get(event=e).slug for e in (first, second, third, conference)]
-    assert slugs == ["data-breakfast-2030-03-12", "data-breakfast-2030-03-12-1", "data-breakfast-2030-03-12-2",
-                     "data-breakfast-2030"]
+    assert slugs == [
+        "data-breakfast-2030-03-12",
+        "data-breakfast-2030-03-12-1",
+        "data-breakfast-2030-03-12-2",
+        "data-breakfast-2030",
+    ]
     untitled = EventFactory(title="!!!", starts_at=START)
     assert generated_page(untitled).slug == "2030-03-12"
 
@@ -435,7 +468,11 @@ def test_a_new_event_title_reaches_the_page_until_an_editor_renames_it(home_page
     assert what == "updated"
     page.refresh_from_db()
     assert (page.title, page.draft_title, page.live, page.has_unpublished_changes) == (
-        "Data Breakfast Munich", "Data Breakfast Munich", True, False)
+        "Data Breakfast Munich",
+        "Data Breakfast Munich",
+        True,
+        False,
+    )
 
     page = page.specific
     page.title = "Breakfast with the data team"
@@ -487,10 +524,18 @@ def json_ld(html, type_):
 
 @pytest.fixture
 def conference(home_page):
-    event = EventFactory(title="Banking Data Summit", type="conference", starts_at=START,
-                         ends_at=START + timedelta(hours=8), capacity=200, city="Frankfurt", address="Messe 1")
-    keynote_speaker, workshop_speaker, host = (SpeakerFactory(name=name) for name in
-                                               ("Dr. Mia Wong", "Jonas Berg", "Lena Roth"))
+    event = EventFactory(
+        title="Banking Data Summit",
+        type="conference",
+        starts_at=START,
+        ends_at=START + timedelta(hours=8),
+        capacity=200,
+        city="Frankfurt",
+        address="Messe 1",
+    )
+    keynote_speaker, workshop_speaker, host = (
+        SpeakerFactory(name=name) for name in ("Dr. Mia Wong", "Jonas Berg", "Lena Roth")
+    )
     event.speakers.add(host)
     event.save()
     sessions = [
@@ -500,8 +545,9 @@ def conference(home_page):
         ("Workshops", "Hands-on: attribution", 30, None),
     ]
     for track, title, minutes, speaker in sessions:
-        session = EventSessionFactory(event=event, track=track, title=title,
-                                      starts_at=START + timedelta(minutes=minutes))
+        session = EventSessionFactory(
+            event=event, track=track, title=title, starts_at=START + timedelta(minutes=minutes)
+        )
         if speaker:
             session.speakers.add(speaker)
             session.speakers.commit()  # see test_session_speakers_saved_with_the_event_are_kept
@@ -609,12 +655,18 @@ def listing(home_page):
     now = timezone.now()
     events = {
         "webinar": WebinarFactory(title="AI for underwriting", starts_at=now + timedelta(days=3), topics=["AI"]),
-        "berlin": EventFactory(title="Banking meetup Berlin", starts_at=now + timedelta(days=5), city="Berlin",
-                               topics=["Banking"]),
-        "munich": EventFactory(title="Banking meetup Munich", starts_at=now + timedelta(days=1), city="Munich",
-                               topics=["Banking", "AI"]),
-        "past": EventFactory(title="Last year's summit", starts_at=now - timedelta(days=30), city="Berlin",
-                             ends_at=now - timedelta(days=30) + timedelta(hours=2)),
+        "berlin": EventFactory(
+            title="Banking meetup Berlin", starts_at=now + timedelta(days=5), city="Berlin", topics=["Banking"]
+        ),
+        "munich": EventFactory(
+            title="Banking meetup Munich", starts_at=now + timedelta(days=1), city="Munich", topics=["Banking", "AI"]
+        ),
+        "past": EventFactory(
+            title="Last year's summit",
+            starts_at=now - timedelta(days=30),
+            city="Berlin",
+            ends_at=now - timedelta(days=30) + timedelta(hours=2),
+        ),
     }
     for event in events.values():
         generated_page(event)
@@ -630,26 +682,41 @@ def titles_listed(response):
 
 def test_the_listing_shows_upcoming_events_by_default(listing):
     client = Client()
-    assert titles_listed(client.get(listing.url)) == ["Banking meetup Munich", "AI for underwriting",
-                                                      "Banking meetup Berlin"]
+    assert titles_listed(client.get(listing.url)) == [
+        "Banking meetup Munich",
+        "AI for underwriting",
+        "Banking meetup Berlin",
+    ]
     assert titles_listed(client.get(listing.url, {"when": "past"})) == ["Last year&#x27;s summit"]
 
 
-@pytest.mark.parametrize("query, expected", [
-    ({"type": "webinar"}, ["AI for underwriting"]),
-    ({"topic": "ai"}, ["Banking meetup Munich", "AI for underwriting"]),
-    ({"topic": "banking", "city": "Berlin"}, ["Banking meetup Berlin"]),
-    ({"city": "Berlin", "when": "past"}, ["Last year&#x27;s summit"]),
-    ({"type": "conference"}, []),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ({"type": "webinar"}, ["AI for underwriting"]),
+        ({"topic": "ai"}, ["Banking meetup Munich", "AI for underwriting"]),
+        ({"topic": "banking", "city": "Berlin"}, ["Banking meetup Berlin"]),
+        ({"city": "Berlin", "when": "past"}, ["Last year&#x27;s summit"]),
+        ({"type": "conference"}, []),
+    ],
+)
 def test_the_listing_filters(listing, query, expected):
     assert titles_listed(Client().get(listing.url, query)) == expected
 
 
-@pytest.mark.parametrize("query", [
-    {"type": "concert"}, {"topic": "<script>alert(1)</script>"}, {"city": "Atlantis"}, {"when": "yesterday"},
-    {"page": "abc"}, {"page": "99999"}, {"page": "-1"}, {"city": "x" * 5000},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"type": "concert"},
+        {"topic": "<script>alert(1)</script>"},
+        {"city": "Atlantis"},
+        {"when": "yesterday"},
+        {"page": "abc"},
+        {"page": "99999"},
+        {"page": "-1"},
+        {"city": "x" * 5000},
+    ],
+)
 def test_the_listing_ignores_junk_filters(listing, query):
     response = Client().get(listing.url, query)
     assert titles_listed(response) == ["Banking meetup Munich", "AI for underwriting", "Banking meetup Berlin"]
@@ -693,4 +760,3 @@ def test_the_api_lists_no_draft_event_page(home_page):
     assert Client().get(f"/api/v2/pages/{page.pk}/").status_code == 404
     assert Page.objects.filter(pk=page.pk).exists()
     assert HomePage.objects.count() == 1
-

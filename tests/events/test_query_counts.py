@@ -44,8 +44,11 @@ def event_with_agenda(n: int, **fields):
     event.speakers.set([speaker() for _ in range(n)])
     event.save()
     for i in range(n):
-        session = EventSessionFactory(event=event, track="Main stage" if i % 2 else "Workshop room",
-                                      starts_at=event.starts_at + timedelta(minutes=30 * i))
+        session = EventSessionFactory(
+            event=event,
+            track="Main stage" if i % 2 else "Workshop room",
+            starts_at=event.starts_at + timedelta(minutes=30 * i),
+        )
         session.speakers.set([speaker()])
         session.save()
     return event
@@ -58,7 +61,8 @@ def assert_flat(small: tuple[int, list[str]], large: tuple[int, list[str]], what
     record("queries_large", n_large)
     assert n_large <= n_small, (
         f"{what}: {n_small} queries for the small case, {n_large} for the large one "
-        f"(+{n_large - n_small}). Queries of the large one:\n" + "\n".join(sql))
+        f"(+{n_large - n_small}). Queries of the large one:\n" + "\n".join(sql)
+    )
 
 
 # --- The landing page --------------------------------------------------------------------------

@@ -250,8 +250,9 @@ def test_invalid_email_is_refused_and_stores_nothing():
 
 def test_ugly_names_are_cleaned():
     event = EventFactory(capacity=3)
-    registration = registration_create(event, email="ana@x.de", first_name="  Ana\x00\u202e\n  Maria ",
-                                       last_name="L" * 500, company="<b>Bank</b>").registration
+    registration = registration_create(
+        event, email="ana@x.de", first_name="  Ana\x00\u202e\n  Maria ", last_name="L" * 500, company="<b>Bank</b>"
+    ).registration
     assert registration.first_name == "Ana Maria"
     assert len(registration.last_name) == 100
     assert registration.company == "<b>Bank</b>"  # stored as typed; escaped when shown
@@ -267,11 +268,15 @@ def closed_event(kind):
     if kind == "draft":
         return EventFactory(status=Event.Status.DRAFT), "Registration has not opened yet."
     if kind == "finished":
-        return (EventFactory(starts_at=now - timedelta(hours=3), ends_at=now - timedelta(hours=1)),
-                "This event has ended.")
+        return (
+            EventFactory(starts_at=now - timedelta(hours=3), ends_at=now - timedelta(hours=1)),
+            "This event has ended.",
+        )
     if kind == "started":
-        return (EventFactory(starts_at=now - timedelta(minutes=5), ends_at=now + timedelta(hours=1)),
-                "Registration has closed.")
+        return (
+            EventFactory(starts_at=now - timedelta(minutes=5), ends_at=now + timedelta(hours=1)),
+            "Registration has closed.",
+        )
     raise AssertionError(kind)
 
 
@@ -343,7 +348,9 @@ def test_a_known_visitor_can_register_someone_else_from_the_same_browser(home_pa
     with committed():
         client.post(page.url, {**hidden_inputs(fresh_form), **answers(2)})
     assert sorted(Registration.objects.values_list("email", flat=True)) == [
-        "attendee1@meridian-bank.de", "attendee2@meridian-bank.de"]
+        "attendee1@meridian-bank.de",
+        "attendee2@meridian-bank.de",
+    ]
 
 
 def test_a_draft_event_has_no_landing_page(home_page):
@@ -509,8 +516,7 @@ def test_the_lead_of_a_page_registration_points_at_the_event(event_page, event):
 
 
 def test_check_in_records_attendance_and_raises_interest(event_page, event):
-    ScoringRule.objects.create(name="Attended an event", kind="interest", interaction_type="event_attended",
-                               points=25)
+    ScoringRule.objects.create(name="Attended an event", kind="interest", interaction_type="event_attended", points=25)
     register(event_page, n=3)
     registration = Registration.objects.get()
     person = registration.lead.person
@@ -576,15 +582,19 @@ def test_a_salesperson_registers_someone(django_user_model):
     rep = django_user_model.objects.create_user("rep", "rep@northwind.example", "pw-rep-123456")
     event = EventFactory(capacity=5, requires_approval=True, topics=["Banking"])
     with committed():
-        outcome = registration_on_behalf(event, fields={"email": "CFO@Client-Bank.de", "first_name": "Carla",
-                                                        "company": "Client Bank"}, user=rep)
+        outcome = registration_on_behalf(
+            event, fields={"email": "CFO@Client-Bank.de", "first_name": "Carla", "company": "Client Bank"}, user=rep
+        )
     registration = outcome.registration
     assert outcome.created and registration.status == APPROVED  # sales have decided already
-    assert (registration.source, registration.registered_by, registration.email) == ("sales", rep,
-                                                                                      "cfo@client-bank.de")
+    assert (registration.source, registration.registered_by, registration.email) == ("sales", rep, "cfo@client-bank.de")
     lead = registration.lead
     assert (lead.source, lead.origin_type, lead.origin_id, lead.interaction_type) == (
-        "manual", "event", str(event.pk), "event_registered")
+        "manual",
+        "event",
+        str(event.pk),
+        "event_registered",
+    )
     assert lead.origin_topics == ",banking,"
     assert lead.person.email_key == "cfo@client-bank.de"
     assert [m.subject for m in mail.outbox] == [f"You're registered: {event.title}"]
@@ -599,8 +609,9 @@ def test_walk_ins_are_let_in_after_registration_closed(django_user_model):
     event = EventFactory(capacity=1, starts_at=now - timedelta(minutes=30), ends_at=now + timedelta(hours=2))
     with pytest.raises(RegistrationClosed):
         registration_on_behalf(event, fields={"email": "late@x.de"}, user=staff)
-    outcome = registration_on_behalf(event, fields={"email": "walkin@x.de"}, user=staff,
-                                     source=Registration.Source.WALK_IN)
+    outcome = registration_on_behalf(
+        event, fields={"email": "walkin@x.de"}, user=staff, source=Registration.Source.WALK_IN
+    )
     assert outcome.registration.status == APPROVED and outcome.registration.source == "walk_in"
 
 
@@ -644,15 +655,20 @@ def test_a_seat_freed_after_the_event_is_given_to_nobody():
 
 
 def test_ugly_form_input_on_the_landing_page_never_breaks_it(event_page, event):
-    for ugly in ({"work_email": "ana\x00@x.de"}, {"first_name": "Ana\x00"}, {"last_name": "S" * 5000},
-                 {"work_email": "not-an-address"}):
+    for ugly in (
+        {"work_email": "ana\x00@x.de"},
+        {"first_name": "Ana\x00"},
+        {"last_name": "S" * 5000},
+        {"work_email": "not-an-address"},
+    ):
         response = register(event_page, n=1, **ugly)
         assert response.status_code in (200, 400)
         assert "You're registered!" not in response.content.decode()
     assert Registration.objects.count() == 0 and mail.outbox == []
 
-    response = register(event_page, n=2, first_name="Ana <script>alert(1)</script>", last_name="S" * 150,
-                        company="\u202eknaB")
+    response = register(
+        event_page, n=2, first_name="Ana <script>alert(1)</script>", last_name="S" * 150, company="\u202eknaB"
+    )
     html = response.content.decode()
     assert "You're registered!" in html and "<script>alert(1)</script>" not in html
     registration = Registration.objects.get()

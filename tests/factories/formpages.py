@@ -44,6 +44,12 @@ class LeadFormPageFactory(wagtail_factories.PageFactory):
         rows = GATE_FIELDS if extracted is None else extracted
         for order, (label, field_type, maps_to, required, progressive, choices) in enumerate(rows):
             LeadFormField.objects.create(
-                page=page, sort_order=order, label=label, field_type=field_type, maps_to=maps_to,
-                required=required, progressive=progressive, choices=choices,
+                page=page,
+                sort_order=order,
+                label=label,
+                field_type=field_type,
+                maps_to=maps_to,
+                required=required,
+                progressive=progressive,
+                choices=choices,
             )

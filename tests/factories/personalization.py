@@ -19,7 +19,13 @@ class SegmentFactory(DjangoModelFactory):
     def rules(self, create, extracted, **kwargs):
         for number, rule in enumerate(extracted or []):
             fact, operator, value, *negate = rule
-            SegmentRule.objects.create(segment=self, fact=fact, operator=operator, value=value,
-                                       negate=bool(negate and negate[0]), sort_order=number)
+            SegmentRule.objects.create(
+                segment=self,
+                fact=fact,
+                operator=operator,
+                value=value,
+                negate=bool(negate and negate[0]),
+                sort_order=number,
+            )
         if extracted:
             self.save()  # rules change the segment's version

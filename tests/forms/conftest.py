@@ -28,7 +28,8 @@ def consent_policies(db):
     policies = {}
     for country, (show, required, text) in rows.items():
         policies[country], _ = ConsentPolicy.objects.update_or_create(
-            country=country, defaults={"show_checkbox": show, "opt_in_required": required, "text": text})
+            country=country, defaults={"show_checkbox": show, "opt_in_required": required, "text": text}
+        )
         policies[country].version = 1
         policies[country].save(update_fields=["version"])
     return policies
@@ -51,8 +52,12 @@ def private_collection(db):
 def whitepaper(whitepaper_index, gate_form, private_collection):
     document = DocumentFactory(collection=private_collection, title="Benchmark PDF")
     return WhitepaperPageFactory(
-        parent=whitepaper_index, title="RevOps benchmark 2026", slug="revops-benchmark", document=document,
-        gate_form=gate_form, topics=[TopicFactory(name="Revenue operations", slug="revops")],
+        parent=whitepaper_index,
+        title="RevOps benchmark 2026",
+        slug="revops-benchmark",
+        document=document,
+        gate_form=gate_form,
+        topics=[TopicFactory(name="Revenue operations", slug="revops")],
     )
 
 

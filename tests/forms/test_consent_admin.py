@@ -37,12 +37,25 @@ def make_user(django_user_model):
 @pytest.fixture
 def records(db):
     return [
-        ConsentRecordFactory(email="jane.doe@meridian-bank.de", granted=True, country="DE", channel="web",
-                             ip_address="203.0.113.77", visitor_id="v1234567890"),
-        ConsentRecordFactory(email="sam@northwind.example", granted=False, country="US", policy_country="US",
-                             channel="api", ip_address="2001:db8:1:2::5"),
-        ConsentRecordFactory(email="kim@importer.example", granted=True, country="FR", policy_country="*",
-                             channel="import"),
+        ConsentRecordFactory(
+            email="jane.doe@meridian-bank.de",
+            granted=True,
+            country="DE",
+            channel="web",
+            ip_address="203.0.113.77",
+            visitor_id="v1234567890",
+        ),
+        ConsentRecordFactory(
+            email="sam@northwind.example",
+            granted=False,
+            country="US",
+            policy_country="US",
+            channel="api",
+            ip_address="2001:db8:1:2::5",
+        ),
+        ConsentRecordFactory(
+            email="kim@importer.example", granted=True, country="FR", policy_country="*", channel="import"
+        ),
     ]
 
 
@@ -116,8 +129,9 @@ def test_policy_listing_shows_country_checkbox_opt_in_version(admin_client_logge
 
 
 def test_a_policy_is_added_with_a_normalised_country(admin_client_logged_in):
-    response = admin_client_logged_in.post(f"{POLICIES}new/", {
-        "country": " jp ", "show_checkbox": "on", "opt_in_required": "on", "text": "Yes, email me."})
+    response = admin_client_logged_in.post(
+        f"{POLICIES}new/", {"country": " jp ", "show_checkbox": "on", "opt_in_required": "on", "text": "Yes, email me."}
+    )
     assert response.status_code == 302, response.context["form"].errors
     assert ConsentPolicy.objects.get(text="Yes, email me.").country == "JP"
 
@@ -143,8 +157,10 @@ def test_a_duplicate_country_is_refused_on_the_field(admin_client_logged_in):
 
 def test_editing_the_text_raises_the_version(admin_client_logged_in):
     policy = ConsentPolicyFactory(country="DE")
-    response = admin_client_logged_in.post(f"{POLICIES}edit/{policy.pk}/", {
-        "country": "DE", "show_checkbox": "on", "opt_in_required": "on", "text": "New wording."})
+    response = admin_client_logged_in.post(
+        f"{POLICIES}edit/{policy.pk}/",
+        {"country": "DE", "show_checkbox": "on", "opt_in_required": "on", "text": "New wording."},
+    )
     assert response.status_code == 302
     policy.refresh_from_db()
     assert policy.version == 2 and policy.text == "New wording."
@@ -153,13 +169,16 @@ def test_editing_the_text_raises_the_version(admin_client_logged_in):
 # --- consent records: filters, search, inspect, masking, export -------------------------------
 
 
-@pytest.mark.parametrize("query, shown, hidden", [
-    ("granted=true", "jane.doe@meridian-bank.de", "sam@northwind.example"),
-    ("granted=false", "sam@northwind.example", "jane.doe@meridian-bank.de"),
-    ("country=FR", "kim@importer.example", "jane.doe@meridian-bank.de"),
-    ("channel=api", "sam@northwind.example", "kim@importer.example"),
-    ("q=meridian", "jane.doe@meridian-bank.de", "kim@importer.example"),
-])
+@pytest.mark.parametrize(
+    "query, shown, hidden",
+    [
+        ("granted=true", "jane.doe@meridian-bank.de", "sam@northwind.example"),
+        ("granted=false", "sam@northwind.example", "jane.doe@meridian-bank.de"),
+        ("country=FR", "kim@importer.example", "jane.doe@meridian-bank.de"),
+        ("channel=api", "sam@northwind.example", "kim@importer.example"),
+        ("q=meridian", "jane.doe@meridian-bank.de", "kim@importer.example"),
+    ],
+)
 def test_records_filter_and_search(admin_client_logged_in, records, query, shown, hidden):
     response = admin_client_logged_in.get(f"{RECORDS}?{query}")
     html = response.content.decode()
@@ -274,8 +293,9 @@ def page_editor(make_user, home_page):
         user = make_user(username, *permissions)
         group = Group.objects.create(name=f"Editors of {username}")
         for codename in ("add_page", "change_page", "publish_page"):
-            GroupPagePermission.objects.create(group=group, page=home_page, permission=permission(
-                f"wagtailcore.{codename}"))
+            GroupPagePermission.objects.create(
+                group=group, page=home_page, permission=permission(f"wagtailcore.{codename}")
+            )
         user.groups.add(group)
         return user
 

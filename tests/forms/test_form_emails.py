@@ -33,17 +33,24 @@ def committing(django_capture_on_commit_callbacks):
 @pytest.fixture
 def contact_sales(home_page):
     return LeadFormPageFactory(
-        parent=home_page, slug="contact-sales", title="Contact sales", purpose="contact_sales",
-        to_address="sales@northwind.example, ops@northwind.example", subject="New contact-sales request",
-        from_address="forms@northwind.example", fields=[
+        parent=home_page,
+        slug="contact-sales",
+        title="Contact sales",
+        purpose="contact_sales",
+        to_address="sales@northwind.example, ops@northwind.example",
+        subject="New contact-sales request",
+        from_address="forms@northwind.example",
+        fields=[
             ("Work email", "email", "email", True, False, ""),
             ("Company", "singleline", "company", True, False, ""),
             ("How can we help?", "multiline", "", True, False, ""),
-        ])
+        ],
+    )
 
 
-def test_the_confirmation_with_the_download_link_reaches_the_mail_server(client, whitepaper, consent_policies,
-                                                                        mail_server, committing):
+def test_the_confirmation_with_the_download_link_reaches_the_mail_server(
+    client, whitepaper, consent_policies, mail_server, committing
+):
     with committing():
         response = submit(client, whitepaper.url, headers={"CF-IPCountry": "DE"})
     link = LINK.search(response.content.decode()).group(1)
@@ -56,15 +63,23 @@ def test_the_confirmation_with_the_download_link_reaches_the_mail_server(client,
 
     lead = Lead.objects.get()
     email = OutgoingEmail.objects.get()
-    assert (email.kind, email.about, email.key, email.status) == ("forms.confirmation", lead, "confirmation",
-                                                                  Status.SENT)
+    assert (email.kind, email.about, email.key, email.status) == (
+        "forms.confirmation",
+        lead,
+        "confirmation",
+        Status.SENT,
+    )
 
 
-def test_the_team_notification_reaches_every_address_with_the_answers(client, contact_sales, consent_policies,
-                                                                      mail_server, committing):
+def test_the_team_notification_reaches_every_address_with_the_answers(
+    client, contact_sales, consent_policies, mail_server, committing
+):
     with committing():
-        submit(client, contact_sales.url, {"work_email": "cfo@meridian-bank.de", "company": "Meridian Bank",
-                                           "how_can_we_help": "A demo for 40 reps"})
+        submit(
+            client,
+            contact_sales.url,
+            {"work_email": "cfo@meridian-bank.de", "company": "Meridian Bank", "how_can_we_help": "A demo for 40 reps"},
+        )
     lead = Lead.objects.get()
     [notification] = mail_server.to("sales@northwind.example")
     assert notification.rcpt_tos == ["sales@northwind.example", "ops@northwind.example"]
@@ -75,8 +90,9 @@ def test_the_team_notification_reaches_every_address_with_the_answers(client, co
     assert (email.about, email.status) == (lead, Status.SENT)
 
 
-def test_a_mail_server_that_is_down_delays_the_confirmation_and_never_loses_it(client, whitepaper, consent_policies,
-                                                                                mail_server, committing):
+def test_a_mail_server_that_is_down_delays_the_confirmation_and_never_loses_it(
+    client, whitepaper, consent_policies, mail_server, committing
+):
     mail_server.stop()
     with committing():
         response = submit(client, whitepaper.url)
@@ -96,9 +112,9 @@ def test_a_mail_server_that_is_down_delays_the_confirmation_and_never_loses_it(c
     assert (email.status, email.attempts) == (Status.SENT, 2)
 
 
-def test_an_outbox_that_cannot_write_never_costs_the_lead_or_its_consent(client, whitepaper, consent_policies,
-                                                                         mail_server, committing, monkeypatch,
-                                                                         caplog):
+def test_an_outbox_that_cannot_write_never_costs_the_lead_or_its_consent(
+    client, whitepaper, consent_policies, mail_server, committing, monkeypatch, caplog
+):
     def broken(*args, **kwargs):
         raise DatabaseError("the outbox table is locked")
 
@@ -112,8 +128,9 @@ def test_an_outbox_that_cannot_write_never_costs_the_lead_or_its_consent(client,
     assert f"Writing the emails of {lead.lid} to the outbox failed" in caplog.text
 
 
-def test_the_emails_are_recorded_with_the_submission_or_not_at_all(client, whitepaper, consent_policies,
-                                                                   mail_server, committing, monkeypatch):
+def test_the_emails_are_recorded_with_the_submission_or_not_at_all(
+    client, whitepaper, consent_policies, mail_server, committing, monkeypatch
+):
     def broken(*args, **kwargs):
         raise DatabaseError("the submissions table is locked")
 
@@ -129,8 +146,12 @@ def test_an_email_task_queued_before_the_outbox_goes_through_it(mail_server, com
     from forms.tasks import send_form_email
 
     with committing():
-        send_form_email.enqueue(subject="Thank you", body="Hello Ana,\n\nYour PDF: https://x.example/d/1",
-                                to=["ana@meridian-bank.de"], from_email=None)
+        send_form_email.enqueue(
+            subject="Thank you",
+            body="Hello Ana,\n\nYour PDF: https://x.example/d/1",
+            to=["ana@meridian-bank.de"],
+            from_email=None,
+        )
     [received] = mail_server.messages
     assert received.rcpt_tos == ["ana@meridian-bank.de"] and "Your PDF" in received.text
     email = OutgoingEmail.objects.get()

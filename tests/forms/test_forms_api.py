@@ -9,8 +9,13 @@ from forms.models import ConsentRecord, RejectedSubmission
 from leads.models import Lead, Person
 from tests.forms.conftest import EU_TEXT, US_TEXT
 
-ANSWERS = {"work_email": "a.kowalski@atlashealth.co.uk", "first_name": "Anna", "last_name": "Kowalski",
-           "company": "Atlas Health", "country": "GB"}
+ANSWERS = {
+    "work_email": "a.kowalski@atlashealth.co.uk",
+    "first_name": "Anna",
+    "last_name": "Kowalski",
+    "company": "Atlas Health",
+    "country": "GB",
+}
 
 
 def definition(client, form, **params):
@@ -21,13 +26,22 @@ def definition(client, form, **params):
 
 
 def post(client, form, body, **extra):
-    return client.post(f"/api/v1/forms/{form.pk}/submissions", json.dumps(body) if isinstance(body, dict) else body,
-                       content_type="application/json", **extra)
+    return client.post(
+        f"/api/v1/forms/{form.pk}/submissions",
+        json.dumps(body) if isinstance(body, dict) else body,
+        content_type="application/json",
+        **extra,
+    )
 
 
 def body_for(spec, *, answers=None, **extra):
-    return {"token": spec["token"], "consent_policy": (spec["consent"] or {}).get("policy", ""),
-            "visitor_id": spec["visitor_id"], "answers": ANSWERS if answers is None else answers, **extra}
+    return {
+        "token": spec["token"],
+        "consent_policy": (spec["consent"] or {}).get("policy", ""),
+        "visitor_id": spec["visitor_id"],
+        "answers": ANSWERS if answers is None else answers,
+        **extra,
+    }
 
 
 def test_definition_describes_fields_consent_and_spam_fields(client, gate_form, consent_policies):
@@ -38,8 +52,14 @@ def test_definition_describes_fields_consent_and_spam_fields(client, gate_form, 
     assert (email["type"], email["required"], email["maps_to"], email["max_length"]) == ("email", True, "email", 254)
     country = spec["fields"][4]
     assert {"value": "DE", "label": "Germany"} in country["choices"]
-    assert spec["consent"] == {"field": "marketing_consent", "show_checkbox": True, "opt_in_required": True,
-                               "text": EU_TEXT, "version": 1, "policy": "DE:1"}
+    assert spec["consent"] == {
+        "field": "marketing_consent",
+        "show_checkbox": True,
+        "opt_in_required": True,
+        "text": EU_TEXT,
+        "version": 1,
+        "policy": "DE:1",
+    }
     assert spec["honeypot"] == "contact_website" and spec["token"] and spec["visitor_id"].startswith("v_")
     assert spec["skipped"] == [] and spec["gate"] is None
 
@@ -47,14 +67,26 @@ def test_definition_describes_fields_consent_and_spam_fields(client, gate_form, 
     assert (us["show_checkbox"], us["text"]) == (False, US_TEXT)
 
 
-def test_submit_captures_records_consent_and_returns_the_download_link(client, gate_form, whitepaper,
-                                                                      consent_policies, settings):
+def test_submit_captures_records_consent_and_returns_the_download_link(
+    client, gate_form, whitepaper, consent_policies, settings
+):
     spec = definition(client, gate_form, country="GB", page_id=whitepaper.pk)
     assert spec["gate"] == {"open": False, "download_url": None}
-    response = post(client, gate_form, body_for(
-        spec, answers={**ANSWERS, "marketing_consent": True}, page_id=whitepaper.pk,
-        context={"utm_source": "newsletter", "utm_campaign": "nov", "referrer": "https://news.example/",
-                 "landing_page": "https://www.example.com/whitepapers/revops-benchmark/"}))
+    response = post(
+        client,
+        gate_form,
+        body_for(
+            spec,
+            answers={**ANSWERS, "marketing_consent": True},
+            page_id=whitepaper.pk,
+            context={
+                "utm_source": "newsletter",
+                "utm_campaign": "nov",
+                "referrer": "https://news.example/",
+                "landing_page": "https://www.example.com/whitepapers/revops-benchmark/",
+            },
+        ),
+    )
     assert response.status_code == 201, response.content
     data = response.json()
     lead = Lead.objects.get()
@@ -82,13 +114,16 @@ def test_validation_errors_are_field_to_messages(client, gate_form, consent_poli
     assert "country" in errors and not Lead.objects.exists()
 
 
-@pytest.mark.parametrize("raw, field, message", [
-    ("not json", "__all__", "Invalid JSON"),
-    ("[]", "token", "Field required"),
-    (json.dumps({"answers": {}}), "token", "Field required"),
-    (json.dumps({"token": "t", "answers": "x"}), "answers", "Input should be an object"),
-    (json.dumps({"token": 5, "answers": {}, "page_id": "abc"}), "page_id", "Input should be a valid integer"),
-])
+@pytest.mark.parametrize(
+    "raw, field, message",
+    [
+        ("not json", "__all__", "Invalid JSON"),
+        ("[]", "token", "Field required"),
+        (json.dumps({"answers": {}}), "token", "Field required"),
+        (json.dumps({"token": "t", "answers": "x"}), "answers", "Input should be an object"),
+        (json.dumps({"token": 5, "answers": {}, "page_id": "abc"}), "page_id", "Input should be a valid integer"),
+    ],
+)
 def test_malformed_bodies_get_422_naming_the_problem(client, gate_form, raw, field, message):
     response = post(client, gate_form, raw)
     assert response.status_code == 422
@@ -110,14 +145,22 @@ def test_spam_rules_apply_to_the_api(client, gate_form, consent_policies, settin
     settings.FORMS_MAX_BODY_BYTES = 500
     assert post(client, gate_form, body_for(spec, answers={**ANSWERS, "x": "y" * 1000})).status_code == 413
     assert sorted(RejectedSubmission.objects.values_list("reason", flat=True)) == [
-        "bad_token", "honeypot", "rate_limit_email", "too_large"]
+        "bad_token",
+        "honeypot",
+        "rate_limit_email",
+        "too_large",
+    ]
     assert Lead.objects.count() == 1
 
 
 def test_hostile_answers_never_500(client, gate_form, consent_policies):
     spec = definition(client, gate_form)
-    for answers in ({"work_email": {"$ne": 1}}, {"work_email": None, "country": [["DE"]]},
-                    {**ANSWERS, "first_name": "\x00" * 10}, {str(n): n for n in range(200)}):
+    for answers in (
+        {"work_email": {"$ne": 1}},
+        {"work_email": None, "country": [["DE"]]},
+        {**ANSWERS, "first_name": "\x00" * 10},
+        {str(n): n for n in range(200)},
+    ):
         assert post(client, gate_form, body_for(spec, answers=answers)).status_code in (201, 422)
 
 

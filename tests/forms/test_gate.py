@@ -22,29 +22,40 @@ def download_link(response) -> str:
     return match.group(1)
 
 
-def test_a_visitor_downloads_a_gated_whitepaper_and_lands_in_the_lead_store(client, whitepaper, consent_policies,
-                                                                            mailoutbox,
-                                                                            django_capture_on_commit_callbacks):
+def test_a_visitor_downloads_a_gated_whitepaper_and_lands_in_the_lead_store(
+    client, whitepaper, consent_policies, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):  # the emails leave the outbox once the request commits
-        response = submit(client, whitepaper.url,
-                          get_params="?utm_source=linkedin&utm_medium=paid&utm_campaign=q3-revops",
-                          headers={"CF-IPCountry": "DE"})
+        response = submit(
+            client,
+            whitepaper.url,
+            get_params="?utm_source=linkedin&utm_medium=paid&utm_campaign=q3-revops",
+            headers={"CF-IPCountry": "DE"},
+        )
     assert response.status_code == 200
     link = download_link(response)
 
     lead = Lead.objects.get()
     assert (lead.source, lead.origin_type, lead.origin_id) == ("form", "content", str(whitepaper.pk))
     assert (lead.utm_source, lead.utm_medium, lead.utm_campaign) == ("linkedin", "paid", "q3-revops")
-    assert lead.landing_page.endswith("/whitepapers/revops-benchmark/?utm_source=linkedin&utm_medium=paid"
-                                      "&utm_campaign=q3-revops")
+    assert lead.landing_page.endswith(
+        "/whitepapers/revops-benchmark/?utm_source=linkedin&utm_medium=paid&utm_campaign=q3-revops"
+    )
     assert lead.interaction_type == "content_download" and lead.origin_topics == ",revops,"
     person = Person.objects.get()
     assert (person.email, person.first_name, person.last_name, person.country) == (
-        "jana.novak@meridian-bank.de", "Jana", "Novák", "DE")
+        "jana.novak@meridian-bank.de",
+        "Jana",
+        "Novák",
+        "DE",
+    )
     assert person.company.name == "Meridian Bank"
     interaction = Interaction.objects.get(person=person)
     assert (interaction.type, interaction.object_id, interaction.object_topics) == (
-        "content_download", str(whitepaper.pk), ",revops,")
+        "content_download",
+        str(whitepaper.pk),
+        ",revops,",
+    )
     assert person.scored_at is not None
 
     # Wagtail's own submission row, tied to the lead.
@@ -67,8 +78,9 @@ def test_a_visitor_downloads_a_gated_whitepaper_and_lands_in_the_lead_store(clie
 
 
 def test_the_gate_is_skipped_for_a_known_visitor_who_already_converted(client, whitepaper, consent_policies):
-    ScoringRule.objects.create(name="Download", kind="interest", interaction_type="content_download", points=15,
-                               cap_points=100)
+    ScoringRule.objects.create(
+        name="Download", kind="interest", interaction_type="content_download", points=15, cap_points=100
+    )
     submit(client, whitepaper.url)
     person = Person.objects.get()
     interest_before = person.interest_score
@@ -119,12 +131,15 @@ class TestDownloadLinks:
         html = client.get(link).content.decode()
         assert "Fill in the form again</a>" not in html and '<a class="button" href="/">' in html
 
-    @pytest.mark.parametrize("tamper", [
-        lambda token: token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb"),  # signature
-        lambda token: token.replace(token.split(":")[0], token.split(":")[0][:-2] + "xx"),  # payload
-        lambda token: "",
-        lambda token: "not-a-token",
-    ])
+    @pytest.mark.parametrize(
+        "tamper",
+        [
+            lambda token: token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb"),  # signature
+            lambda token: token.replace(token.split(":")[0], token.split(":")[0][:-2] + "xx"),  # payload
+            lambda token: "",
+            lambda token: "not-a-token",
+        ],
+    )
     def test_a_tampered_link_is_refused(self, client, whitepaper, consent_policies, tamper):
         token = download_link(submit(client, whitepaper.url)).split("/")[2]
         response = client.get(f"/downloads/{tamper(token) or 'x'}/")
@@ -148,8 +163,11 @@ class TestDownloadLinks:
     def test_another_known_person_cannot_use_someone_elses_link(self, client, whitepaper, consent_policies):
         link = download_link(submit(client, whitepaper.url))
         colleague = Client()
-        submit(colleague, whitepaper.url, {**GOOD_ANSWERS, "work_email": "petr.dvorak@meridian-bank.de",
-                                           "first_name": "Petr"})
+        submit(
+            colleague,
+            whitepaper.url,
+            {**GOOD_ANSWERS, "work_email": "petr.dvorak@meridian-bank.de", "first_name": "Petr"},
+        )
         response = colleague.get(link)
         assert response.status_code == 403
         assert "someone else" in response.content.decode()
@@ -168,8 +186,9 @@ class TestDownloadLinks:
 
 
 class TestConsentByCountry:
-    def test_eu_visitor_sees_an_unticked_box_and_can_download_without_ticking(self, client, whitepaper,
-                                                                             consent_policies):
+    def test_eu_visitor_sees_an_unticked_box_and_can_download_without_ticking(
+        self, client, whitepaper, consent_policies
+    ):
         page = client.get(whitepaper.url, headers={"CF-IPCountry": "DE"}).content.decode()
         box = re.search(r'<input[^>]*name="marketing_consent"[^>]*>', page).group(0)
         assert 'type="checkbox"' in box and "checked" not in box
@@ -179,7 +198,12 @@ class TestConsentByCountry:
         download_link(response)
         record = ConsentRecord.objects.get()
         assert (record.granted, record.checkbox_shown, record.policy_country, record.text, record.version) == (
-            False, True, "DE", EU_TEXT, 1)
+            False,
+            True,
+            "DE",
+            EU_TEXT,
+            1,
+        )
         assert record.form_page.specific == whitepaper.gate_form and record.ip_address == "127.0.0.1"
         assert record.email == "jana.novak@meridian-bank.de" and record.lead == Lead.objects.get()
         assert Person.objects.get().consent == "unknown"
@@ -215,8 +239,7 @@ class TestConsentByCountry:
 
 
 class TestProgressiveProfiling:
-    def test_known_answers_are_not_asked_again_and_the_next_questions_are(self, client, whitepaper,
-                                                                         consent_policies):
+    def test_known_answers_are_not_asked_again_and_the_next_questions_are(self, client, whitepaper, consent_policies):
         first = client.get(whitepaper.url).content.decode()
         assert 'name="job_title"' not in first  # progressive questions wait for a known visitor
         submit(client, whitepaper.url)
@@ -270,25 +293,62 @@ class TestFieldTypesAndMapping:
     def test_every_field_type_renders_validates_and_maps(self, client, home_page, consent_policies):
         form_page = LeadFormPageFactory(parent=home_page, slug="all-fields", purpose="general", fields=self.FIELDS)
         html = client.get(form_page.url).content.decode()
-        for name in ("email", "given_name", "your_challenge", "employees", "website", "agree", "interests",
-                     "industry", "products", "timeline", "start_date", "call_at", "campaign_code", "country"):
+        for name in (
+            "email",
+            "given_name",
+            "your_challenge",
+            "employees",
+            "website",
+            "agree",
+            "interests",
+            "industry",
+            "products",
+            "timeline",
+            "start_date",
+            "call_at",
+            "campaign_code",
+            "country",
+        ):
             assert f'name="{name}"' in html, name
         assert '<option value="DE">Germany</option>' in html  # country mapped fields list every country
 
-        bad = client.post(form_page.url, {**form_inputs(html), "email": "nope", "employees": "many",
-                                          "website": "not a url", "interests": ["Crypto"], "start_date": "32/13/2026",
-                                          "country": "ZZ"})
+        bad = client.post(
+            form_page.url,
+            {
+                **form_inputs(html),
+                "email": "nope",
+                "employees": "many",
+                "website": "not a url",
+                "interests": ["Crypto"],
+                "start_date": "32/13/2026",
+                "country": "ZZ",
+            },
+        )
         errors = bad.content.decode()
         for name in ("email", "employees", "website", "interests", "start_date", "country"):
             assert f'id="id_{name}-error"' in errors, name
         assert 'aria-invalid="true"' in errors and not Lead.objects.exists()
 
-        response = client.post(form_page.url, {
-            **form_inputs(html), "email": "li.lei@kestrel-mfg.com", "given_name": "李雷", "your_challenge": "Slow",
-            "employees": "1800", "website": "https://kestrel-mfg.com", "agree": "on", "interests": ["AI", "RevOps"],
-            "industry": "healthcare", "products": ["Scoring"], "timeline": "Now", "start_date": "2026-12-01",
-            "call_at": "2026-12-01 10:30", "campaign_code": "x1", "country": "DE",
-        })
+        response = client.post(
+            form_page.url,
+            {
+                **form_inputs(html),
+                "email": "li.lei@kestrel-mfg.com",
+                "given_name": "李雷",
+                "your_challenge": "Slow",
+                "employees": "1800",
+                "website": "https://kestrel-mfg.com",
+                "agree": "on",
+                "interests": ["AI", "RevOps"],
+                "industry": "healthcare",
+                "products": ["Scoring"],
+                "timeline": "Now",
+                "start_date": "2026-12-01",
+                "call_at": "2026-12-01 10:30",
+                "campaign_code": "x1",
+                "country": "DE",
+            },
+        )
         assert response.status_code == 200 and "Thank you" in response.content.decode()
         lead = Lead.objects.get()
         fields = json.loads(lead.mapped_fields)
@@ -340,8 +400,10 @@ class TestSpamAndAbuse:
 
     def test_rate_limit_per_ip(self, client, whitepaper, consent_policies, settings):
         settings.FORMS_RATE_LIMIT_IP = (3, 600)
-        statuses = [submit(Client(), whitepaper.url, {**GOOD_ANSWERS, "work_email": f"p{n}@meridian-bank.de"})
-                    .status_code for n in range(5)]
+        statuses = [
+            submit(Client(), whitepaper.url, {**GOOD_ANSWERS, "work_email": f"p{n}@meridian-bank.de"}).status_code
+            for n in range(5)
+        ]
         assert statuses == [200, 200, 200, 429, 429]
         assert Lead.objects.count() == 3
         assert RejectedSubmission.objects.filter(reason="rate_limit_ip").count() == 2
@@ -360,28 +422,39 @@ class TestSpamAndAbuse:
         assert not Lead.objects.exists()
         assert RejectedSubmission.objects.get().reason == "too_large"
         # With htmx the panel still swaps in (htmx ignores 4xx answers) and says what went wrong.
-        htmx = submit(client, whitepaper.url, {**GOOD_ANSWERS, "first_name": "x" * 5000},
-                      headers={"HX-Request": "true"})
+        htmx = submit(
+            client, whitepaper.url, {**GOOD_ANSWERS, "first_name": "x" * 5000}, headers={"HX-Request": "true"}
+        )
         assert htmx.status_code == 200 and "too large" in htmx.content.decode() and "<html" not in htmx.content.decode()
 
     def test_csrf_is_enforced_on_html_forms(self, whitepaper, consent_policies):
         browser = Client(enforce_csrf_checks=True)
         page = browser.get(whitepaper.url).content.decode()
         data = {**form_inputs(page), **GOOD_ANSWERS}
-        assert browser.post(whitepaper.url, {k: v for k, v in data.items() if k != "csrfmiddlewaretoken"}
-                            ).status_code == 403
+        assert (
+            browser.post(whitepaper.url, {k: v for k, v in data.items() if k != "csrfmiddlewaretoken"}).status_code
+            == 403
+        )
         assert browser.post(whitepaper.url, data).status_code == 200
         assert Lead.objects.count() == 1
 
-    @pytest.mark.parametrize("answers", [
-        {},
-        {"work_email": ["a@b.de", "c@d.de"], "country": ["DE", "FR"]},
-        {"work_email": "jana@meridian-bank.de\x00", "first_name": "\x00\x1b[31m", "last_name": "‮evil",
-         "company": "<script>alert(1)</script>", "country": "DE"},
-        {**GOOD_ANSWERS, "first_name": "J" * 100_000},
-        {**GOOD_ANSWERS, "country": "../../etc/passwd"},
-        {"unknown_field": "x" * 1000, "sp_consent_policy": "ZZ:999", "marketing_consent": "maybe"},
-    ])
+    @pytest.mark.parametrize(
+        "answers",
+        [
+            {},
+            {"work_email": ["a@b.de", "c@d.de"], "country": ["DE", "FR"]},
+            {
+                "work_email": "jana@meridian-bank.de\x00",
+                "first_name": "\x00\x1b[31m",
+                "last_name": "‮evil",
+                "company": "<script>alert(1)</script>",
+                "country": "DE",
+            },
+            {**GOOD_ANSWERS, "first_name": "J" * 100_000},
+            {**GOOD_ANSWERS, "country": "../../etc/passwd"},
+            {"unknown_field": "x" * 1000, "sp_consent_policy": "ZZ:999", "marketing_consent": "maybe"},
+        ],
+    )
     def test_malformed_input_never_500s(self, client, whitepaper, consent_policies, settings, answers):
         settings.FORMS_MAX_BODY_BYTES = 1_000_000
         response = submit(client, whitepaper.url, answers)
@@ -403,18 +476,28 @@ def test_htmx_gets_the_panel_only_with_accessible_errors_then_success(client, wh
     assert "HX-Request" in good["Vary"] and "private" in good["Cache-Control"]
 
 
-def test_contact_sales_form_page_goes_straight_to_sales(client, home_page, consent_policies, mailoutbox,
-                                                        django_capture_on_commit_callbacks):
+def test_contact_sales_form_page_goes_straight_to_sales(
+    client, home_page, consent_policies, mailoutbox, django_capture_on_commit_callbacks
+):
     form_page = LeadFormPageFactory(
-        parent=home_page, slug="contact-sales", title="Contact sales", purpose="contact_sales",
-        to_address="sales@northwind.example", subject="New contact-sales request", fields=[
+        parent=home_page,
+        slug="contact-sales",
+        title="Contact sales",
+        purpose="contact_sales",
+        to_address="sales@northwind.example",
+        subject="New contact-sales request",
+        fields=[
             ("Work email", "email", "email", True, False, ""),
             ("Company", "singleline", "company", True, False, ""),
             ("How can we help?", "multiline", "", True, False, ""),
-        ])
+        ],
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        response = submit(client, form_page.url, {"work_email": "cfo@meridian-bank.de", "company": "Meridian Bank",
-                                                   "how_can_we_help": "A demo for 40 reps"})
+        response = submit(
+            client,
+            form_page.url,
+            {"work_email": "cfo@meridian-bank.de", "company": "Meridian Bank", "how_can_we_help": "A demo for 40 reps"},
+        )
     assert "Thank you" in response.content.decode()
     person = Person.objects.get()
     assert person.stage == "mql"

@@ -60,5 +60,5 @@ def test_the_top_of_a_gated_whitepaper_leads_to_its_form(client, whitepaper):
 def test_the_top_of_an_open_whitepaper_has_its_download(client, whitepaper_index):
     paper = WhitepaperPageFactory(parent=whitepaper_index, gated=False)
     html = client.get(paper.url).content.decode()
-    header = html[:html.index("article-facts")]
+    header = html[: html.index("article-facts")]
     assert f'href="{paper.document.url}"' in header and "#get-the-pdf" not in header

@@ -52,6 +52,7 @@ def summary_rows(lead_import):
 
 # -- template and mapping -----------------------------------------------------------------------
 
+
 def test_template_download_has_our_columns_and_an_example_that_imports(importer):
     response = importer.get(reverse("lead_imports:template"))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
@@ -67,24 +68,55 @@ def test_template_download_has_our_columns_and_an_example_that_imports(importer)
 
 
 def test_mapping_is_guessed_from_headers_whatever_their_case_spelling_or_language():
-    headers = ["E-mail", "Company name", "Vorname", "NACHNAME", " Telefon ", "Land", "Job Title", "Notes", "E-Mail (2)",
-               "Prénom", "utm_campaign", "Mitarbeiter"]
-    assert guess_mapping(headers) == ["email", "company", "first_name", "last_name", "phone", "country", "job_title",
-                                      "custom", "custom", "custom", "utm_campaign", "employees"]
+    headers = [
+        "E-mail",
+        "Company name",
+        "Vorname",
+        "NACHNAME",
+        " Telefon ",
+        "Land",
+        "Job Title",
+        "Notes",
+        "E-Mail (2)",
+        "Prénom",
+        "utm_campaign",
+        "Mitarbeiter",
+    ]
+    assert guess_mapping(headers) == [
+        "email",
+        "company",
+        "first_name",
+        "last_name",
+        "phone",
+        "country",
+        "job_title",
+        "custom",
+        "custom",
+        "custom",
+        "utm_campaign",
+        "employees",
+    ]
     assert guess_mapping(["Firma", "Email Address", "Full name"]) == ["company", "email", "full_name"]
 
 
 def test_mapping_screen_guesses_and_refuses_a_mapping_without_email(importer):
-    response = importer.post(reverse("lead_imports:upload"), {
-        "file": upload(csv_bytes([["E-mail", "Firma", "Notes"], ["ana@northwind.io", "Northwind", "met at booth"]])),
-        "name": "Booth", "interaction_type": "imported"})
+    response = importer.post(
+        reverse("lead_imports:upload"),
+        {
+            "file": upload(
+                csv_bytes([["E-mail", "Firma", "Notes"], ["ana@northwind.io", "Northwind", "met at booth"]])
+            ),
+            "name": "Booth",
+            "interaction_type": "imported",
+        },
+    )
     lead_import = LeadImport.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("lead_imports:mapping",
-                                                                          args=[lead_import.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "lead_imports:mapping", args=[lead_import.pk]
+    )
     html = importer.get(response["Location"]).content.decode()
     assert "met at booth" in html and 'value="email" selected' in html and 'value="company" selected' in html
-    response = importer.post(response["Location"], {"column_0": "ignore", "column_1": "company",
-                                                    "column_2": "company"})
+    response = importer.post(response["Location"], {"column_0": "ignore", "column_1": "company", "column_2": "company"})
     html = response.content.decode()
     assert response.status_code == 400
     assert "Choose the column that holds the email address" in html
@@ -105,8 +137,10 @@ BAD_FILE = [
 
 
 def test_preview_names_the_column_of_every_problem_and_counts_the_whole_file(importer):
-    importer.post(reverse("lead_imports:upload"), {"file": upload(csv_bytes(BAD_FILE)), "name": "List",
-                                                   "interaction_type": "imported"})
+    importer.post(
+        reverse("lead_imports:upload"),
+        {"file": upload(csv_bytes(BAD_FILE)), "name": "List", "interaction_type": "imported"},
+    )
     lead_import = LeadImport.objects.get()
     response = importer.get(reverse("lead_imports:preview", args=[lead_import.pk]))
     html = response.content.decode()
@@ -139,8 +173,14 @@ def test_a_file_with_bad_rows_imports_the_good_ones_and_reports_the_bad_ones():
     assert erin.country == "" and len(erin.job_title) == 150
     assert not Person.objects.filter(first_name__in=["Bob", "Carla"]).exists()
     rows = {row["row"]: row for row in summary_rows(lead_import)}
-    assert [row["outcome"] for row in rows.values()] == ["created", "rejected", "rejected", "rejected", "created",
-                                                          "rejected"]
+    assert [row["outcome"] for row in rows.values()] == [
+        "created",
+        "rejected",
+        "rejected",
+        "rejected",
+        "created",
+        "rejected",
+    ]
     assert rows["3"]["reason"].startswith("Email: email 'not-an-email' is not valid")
     assert rows["4"]["reason"] == "Email: no email address given" and rows["4"]["person_id"] == ""
     assert rows["5"]["reason"].startswith("Phone: phone '12345'")
@@ -152,13 +192,15 @@ def test_a_file_with_bad_rows_imports_the_good_ones_and_reports_the_bad_ones():
 
 def test_rows_repeating_an_email_update_the_same_person_and_are_reported():
     PersonFactory(email="kim@meridian-bank.de", email_key="kim@meridian-bank.de", job_title="Analyst")
-    content = csv_bytes([
-        ["email", "first_name", "job_title"],
-        ["lee@northwind.io", "Lee", "Engineer"],
-        ["kim@meridian-bank.de", "Kim", ""],
-        ["LEE+events@Northwind.io", "Lee", "Head of Engineering"],
-        ["kim@meridian-bank.de", "Kimberly", "CFO"],
-    ])
+    content = csv_bytes(
+        [
+            ["email", "first_name", "job_title"],
+            ["lee@northwind.io", "Lee", "Engineer"],
+            ["kim@meridian-bank.de", "Kim", ""],
+            ["LEE+events@Northwind.io", "Lee", "Head of Engineering"],
+            ["kim@meridian-bank.de", "Kimberly", "CFO"],
+        ]
+    )
     lead_import, preview = run_import(content)
     assert preview.repeats == 2
     assert (lead_import.created_count, lead_import.updated_count, lead_import.rejected_count) == (1, 3, 0)
@@ -173,9 +215,11 @@ def test_rows_repeating_an_email_update_the_same_person_and_are_reported():
 
 
 def test_unicode_names_survive_csv_and_xlsx():
-    rows = [["email", "first_name", "last_name", "company"],
-            ["zoe@angstrom.se", "Zoë", "Ångström", "Ångström AB"],
-            ["lilei@beijing-bank.cn", "雷", "李", "北京银行"]]
+    rows = [
+        ["email", "first_name", "last_name", "company"],
+        ["zoe@angstrom.se", "Zoë", "Ångström", "Ångström AB"],
+        ["lilei@beijing-bank.cn", "雷", "李", "北京银行"],
+    ]
     run_import(csv_bytes(rows))
     run_import(xlsx_bytes([rows[0], ["ole@fjord.no", "Øle", "Bjørnstad", "Fjørd AS"]]), "leads.xlsx")
     assert Person.objects.get(email="zoe@angstrom.se").last_name == "Ångström"
@@ -186,8 +230,10 @@ def test_unicode_names_survive_csv_and_xlsx():
 
 @pytest.mark.parametrize("delimiter", [";", "\t"])
 def test_semicolon_and_tab_separated_files(delimiter):
-    content = csv_bytes([["E-Mail", "Vorname", "Firma", "Mitarbeiter"],
-                         ["jo@meridian-bank.de", "Jo", "Meridian; Bank", "1.200"]], delimiter=delimiter)
+    content = csv_bytes(
+        [["E-Mail", "Vorname", "Firma", "Mitarbeiter"], ["jo@meridian-bank.de", "Jo", "Meridian; Bank", "1.200"]],
+        delimiter=delimiter,
+    )
     lead_import, _ = run_import(content)
     assert lead_import.delimiter == delimiter and lead_import.created_count == 1
     person = Person.objects.get()
@@ -196,8 +242,9 @@ def test_semicolon_and_tab_separated_files(delimiter):
 
 
 def test_cp1252_and_utf8_bom_files_are_decoded():
-    content = csv_bytes([["email", "last_name", "company"], ["mia@muenchen.de", "Müller", "Café Crème GmbH"]],
-                        encoding="cp1252")
+    content = csv_bytes(
+        [["email", "last_name", "company"], ["mia@muenchen.de", "Müller", "Café Crème GmbH"]], encoding="cp1252"
+    )
     lead_import, _ = run_import(content)
     assert lead_import.encoding == "cp1252"
     assert Person.objects.get().last_name == "Müller" and Company.objects.get().name == "Café Crème GmbH"
@@ -208,15 +255,18 @@ def test_cp1252_and_utf8_bom_files_are_decoded():
 
 
 def test_xlsx_numbers_dates_formulas_errors_and_blank_rows():
-    content = xlsx_bytes([
-        ["Email", "First name", "Phone", "Employees", "Company", "Signed up"],
-        ["ivy@northwind.io", "Ivy", 49301234567, 250.0, "Northwind", __import__("datetime").date(2026, 3, 1)],
-        [None, None, None, None, None, None],
-        ['=HYPERLINK("http://evil.example","x")', "Max", None, None, "Evil", None],
-        ["noa@northwind.io", "=1+1", None, "#N/A", "Northwind", None],
-    ])
-    lead_import, preview = run_import(content, "people.xlsx", mapping=["email", "first_name", "phone", "employees",
-                                                                       "company", "custom"])
+    content = xlsx_bytes(
+        [
+            ["Email", "First name", "Phone", "Employees", "Company", "Signed up"],
+            ["ivy@northwind.io", "Ivy", 49301234567, 250.0, "Northwind", __import__("datetime").date(2026, 3, 1)],
+            [None, None, None, None, None, None],
+            ['=HYPERLINK("http://evil.example","x")', "Max", None, None, "Evil", None],
+            ["noa@northwind.io", "=1+1", None, "#N/A", "Northwind", None],
+        ]
+    )
+    lead_import, preview = run_import(
+        content, "people.xlsx", mapping=["email", "first_name", "phone", "employees", "company", "custom"]
+    )
     assert lead_import.file_format == "xlsx" and lead_import.total_rows == 3
     assert (lead_import.created_count, lead_import.rejected_count) == (2, 1)
     ivy = Person.objects.get(email="ivy@northwind.io")
@@ -234,14 +284,18 @@ def test_xlsx_numbers_dates_formulas_errors_and_blank_rows():
 
 # -- files refused ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("content", "name", "message"), [
-    (b"", "empty.csv", "The file is empty."),
-    (b"\r\n\r\n ,, \r\n", "blank.csv", "The file is empty."),
-    (b"email,first_name\r\n", "header.csv", "The file has column names but no rows of data."),
-    (b"PK\x03\x04garbage", "broken.xlsx", "This is not a valid Excel workbook"),
-    (b"email\r\na@b.de\r\n", "old.xls", "Old Excel files (.xls) cannot be read"),
-    (b"email\r\na@b.de\r\n", "leads.pdf", "Upload a CSV file (.csv) or an Excel workbook (.xlsx)."),
-])
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"", "empty.csv", "The file is empty."),
+        (b"\r\n\r\n ,, \r\n", "blank.csv", "The file is empty."),
+        (b"email,first_name\r\n", "header.csv", "The file has column names but no rows of data."),
+        (b"PK\x03\x04garbage", "broken.xlsx", "This is not a valid Excel workbook"),
+        (b"email\r\na@b.de\r\n", "old.xls", "Old Excel files (.xls) cannot be read"),
+        (b"email\r\na@b.de\r\n", "leads.pdf", "Upload a CSV file (.csv) or an Excel workbook (.xlsx)."),
+    ],
+)
 def test_files_that_cannot_be_imported_are_refused_with_a_reason(content, name, message, private_root):
     with pytest.raises(ImportFileError, match=message.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")):
         services.import_upload(upload(content, name), name="x")
@@ -263,15 +317,18 @@ def test_size_and_row_limits_name_the_limit(settings, importer):
 
 
 def test_duplicate_and_blank_header_names_are_made_unique():
-    lead_import = services.import_upload(upload(csv_bytes([["Email", "email", "", "Notes"],
-                                                           ["a@northwind.io", "b@northwind.io", "x", "y"]])), name="x")
+    lead_import = services.import_upload(
+        upload(csv_bytes([["Email", "email", "", "Notes"], ["a@northwind.io", "b@northwind.io", "x", "y"]])), name="x"
+    )
     assert lead_import.headers == ["Email", "email (2)", "Column 3", "Notes"]
-    assert "Column 2 has the same name as column 1 ('email')" in lead_import.header_notes[1] or \
-        "same name as column 1" in " ".join(lead_import.header_notes)
+    assert "Column 2 has the same name as column 1 ('email')" in lead_import.header_notes[
+        1
+    ] or "same name as column 1" in " ".join(lead_import.header_notes)
     assert lead_import.mapping[:2] == ["email", "custom"]
 
 
 # -- privacy, progress, permissions, audit ------------------------------------------------------
+
 
 def test_the_file_is_private_and_deleted_after_the_import(private_root, settings):
     lead_import = services.import_upload(upload(csv_bytes([["email"], ["una@northwind.io"]])), name="x")
@@ -286,9 +343,17 @@ def test_the_file_is_private_and_deleted_after_the_import(private_root, settings
 
 
 def test_progress_fragment_polls_while_running_and_shows_the_summary_when_done(importer):
-    lead_import = LeadImport.objects.create(name="Big list", original_filename="big.csv", file_format="csv",
-                                            status="running", total_rows=1000, rows_done=500, created_count=400,
-                                            updated_count=60, rejected_count=40)
+    lead_import = LeadImport.objects.create(
+        name="Big list",
+        original_filename="big.csv",
+        file_format="csv",
+        status="running",
+        total_rows=1000,
+        rows_done=500,
+        created_count=400,
+        updated_count=60,
+        rejected_count=40,
+    )
     url = reverse("lead_imports:progress", args=[lead_import.pk])
     html = importer.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert f'hx-get="{url}"' in html and 'hx-trigger="every 1s"' in html
@@ -313,8 +378,7 @@ def test_summary_download_is_logged(importer):
 
 
 def test_summary_cells_cannot_run_as_formulas():
-    lead_import, _ = run_import(csv_bytes([["email", "first_name"], ["=cmd|' /C calc'!A0", "x"],
-                                           ["+bad@x", "y"]]))
+    lead_import, _ = run_import(csv_bytes([["email", "first_name"], ["=cmd|' /C calc'!A0", "x"], ["+bad@x", "y"]]))
     text = "".join(services.summary_csv_chunks(lead_import))
     assert "\n'+bad@x" in text or ",'+bad@x," in text
 
@@ -322,11 +386,15 @@ def test_summary_cells_cannot_run_as_formulas():
 def test_the_whole_flow_through_the_admin(importer):
     response = importer.get(reverse("lead_imports:index"))
     assert response.status_code == 200 and "Import leads" in response.content.decode()
-    importer.post(reverse("lead_imports:upload"), {"file": upload(csv_bytes(BAD_FILE)), "name": "Fair",
-                                                   "interaction_type": "event_attended"})
+    importer.post(
+        reverse("lead_imports:upload"),
+        {"file": upload(csv_bytes(BAD_FILE)), "name": "Fair", "interaction_type": "event_attended"},
+    )
     lead_import = LeadImport.objects.get()
-    response = importer.post(reverse("lead_imports:mapping", args=[lead_import.pk]),
-                             {f"column_{n}": target for n, target in enumerate(lead_import.mapping)})
+    response = importer.post(
+        reverse("lead_imports:mapping", args=[lead_import.pk]),
+        {f"column_{n}": target for n, target in enumerate(lead_import.mapping)},
+    )
     assert response["Location"] == reverse("lead_imports:preview", args=[lead_import.pk])
     assert importer.get(response["Location"]).status_code == 200
     response = importer.post(reverse("lead_imports:start", args=[lead_import.pk]))
@@ -339,16 +407,24 @@ def test_the_whole_flow_through_the_admin(importer):
     assert "Fair" in listing and "importer" in listing
     # Once started, the mapping and preview lead to the summary instead.
     assert importer.get(reverse("lead_imports:mapping", args=[lead_import.pk]))["Location"].endswith(
-        f"/{lead_import.pk}/")
+        f"/{lead_import.pk}/"
+    )
 
 
 def import_urls(pk):
-    return [("get", reverse("lead_imports:index")), ("get", reverse("lead_imports:template")),
-            ("get", reverse("lead_imports:upload")), ("post", reverse("lead_imports:upload")),
-            ("get", reverse("lead_imports:detail", args=[pk])), ("get", reverse("lead_imports:mapping", args=[pk])),
-            ("post", reverse("lead_imports:mapping", args=[pk])), ("get", reverse("lead_imports:preview", args=[pk])),
-            ("post", reverse("lead_imports:start", args=[pk])), ("get", reverse("lead_imports:progress", args=[pk])),
-            ("get", reverse("lead_imports:summary", args=[pk]))]
+    return [
+        ("get", reverse("lead_imports:index")),
+        ("get", reverse("lead_imports:template")),
+        ("get", reverse("lead_imports:upload")),
+        ("post", reverse("lead_imports:upload")),
+        ("get", reverse("lead_imports:detail", args=[pk])),
+        ("get", reverse("lead_imports:mapping", args=[pk])),
+        ("post", reverse("lead_imports:mapping", args=[pk])),
+        ("get", reverse("lead_imports:preview", args=[pk])),
+        ("post", reverse("lead_imports:start", args=[pk])),
+        ("get", reverse("lead_imports:progress", args=[pk])),
+        ("get", reverse("lead_imports:summary", args=[pk])),
+    ]
 
 
 def test_every_import_view_needs_the_permission(client):
@@ -376,8 +452,13 @@ def test_a_stopped_import_resumes_where_it_stopped(settings, monkeypatch):
     from leads.services.bulk import BulkCapture
 
     settings.LEAD_IMPORT_BATCH_SIZE = 50
-    content = csv_bytes([["email", "first_name"], *[[f"p{n}@company{n % 7}.de", f"P{n}"] for n in range(120)],
-                         ["p3@company3.de", "Again"]])
+    content = csv_bytes(
+        [
+            ["email", "first_name"],
+            *[[f"p{n}@company{n % 7}.de", f"P{n}"] for n in range(120)],
+            ["p3@company3.de", "Again"],
+        ]
+    )
     lead_import = services.import_upload(upload(content), name="x")
     services.import_preview(lead_import)
     original = BulkCapture.process
@@ -401,18 +482,22 @@ def test_a_stopped_import_resumes_where_it_stopped(settings, monkeypatch):
 
 def test_fifty_thousand_rows_through_the_bulk_path():
     CompanyFactory(name="Existing Co", domains=["existing.de"])
-    known = [PersonFactory(email=f"known{n}@existing.de", email_key=f"known{n}@existing.de", job_title="Analyst")
-             for n in range(20)]
+    known = [
+        PersonFactory(email=f"known{n}@existing.de", email_key=f"known{n}@existing.de", job_title="Analyst")
+        for n in range(20)
+    ]
     rows = [["email", "first_name", "last_name", "company", "job_title", "country", "utm_campaign"]]
     for n in range(50_000):
         if n % 10 == 9:
             rows.append([f"junk{n}@mailinator.com", "J", "Unk", "", "", "", "bulk"])
         elif n % 1000 == 0:
-            rows.append([f"known{(n // 1000) % 20}@existing.de", "Known", f"K{n}", "Existing Co", "VP Sales", "DE",
-                         "bulk"])
+            rows.append(
+                [f"known{(n // 1000) % 20}@existing.de", "Known", f"K{n}", "Existing Co", "VP Sales", "DE", "bulk"]
+            )
         else:
-            rows.append([f"user{n}@firm{n % 2000}.com", "Zoë", f"Ångström{n}", f"Firm {n % 2000}", "Engineer", "SE",
-                         "bulk"])
+            rows.append(
+                [f"user{n}@firm{n % 2000}.com", "Zoë", f"Ångström{n}", f"Firm {n % 2000}", "Engineer", "SE", "bulk"]
+            )
     lead_import, preview = run_import(csv_bytes(rows))
     assert preview.total == 50_000 and preview.bad == 5_000
     assert lead_import.status == "done" and lead_import.rows_done == 50_000
@@ -424,7 +509,11 @@ def test_fifty_thousand_rows_through_the_bulk_path():
     assert Company.objects.filter(domains__domain__startswith="firm").count() == 2000 - 200 - 2
     person = Person.objects.select_related("company").get(email="user12345@firm345.com")
     assert (person.first_name, person.last_name, person.company.name, person.country) == (
-        "Zoë", "Ångström12345", "Firm 345", "SE")
+        "Zoë",
+        "Ångström12345",
+        "Firm 345",
+        "SE",
+    )
     assert person.scored_at is not None and person.interactions.get().type == "imported"
     known[0].refresh_from_db()
     assert known[0].job_title == "VP Sales" and known[0].seniority == "vp"

@@ -21,9 +21,15 @@ GENERIC = {
     "form_id": "f-77",
     "form_name": "Demo request",
     "created_time": "2026-03-01T09:30:00Z",
-    "fields": {"email": "jane.doe@meridian-bank.de", "firstName": "Jane", "Last Name": "Doe",
-               "company_name": "Meridian Bank", "job_title": "Head of Risk", "phone_number": "+49 30 1234567",
-               "country": "de"},
+    "fields": {
+        "email": "jane.doe@meridian-bank.de",
+        "firstName": "Jane",
+        "Last Name": "Doe",
+        "company_name": "Meridian Bank",
+        "job_title": "Head of Risk",
+        "phone_number": "+49 30 1234567",
+        "country": "de",
+    },
     "utm": {"source": "linkedin", "utm_campaign": "q1-risk"},
 }
 SOCIAL = {
@@ -43,8 +49,9 @@ SOCIAL = {
 
 @pytest.fixture(autouse=True)
 def intake_secrets():
-    with override_settings(LEAD_INTAKE_SECRETS=SECRETS, LEAD_INTAKE_MAX_BODY_BYTES=64 * 1024,
-                           LEAD_INTAKE_REPLAY_WINDOW=300):
+    with override_settings(
+        LEAD_INTAKE_SECRETS=SECRETS, LEAD_INTAKE_MAX_BODY_BYTES=64 * 1024, LEAD_INTAKE_REPLAY_WINDOW=300
+    ):
         yield
 
 
@@ -52,10 +59,13 @@ def send(client, provider, body, *, secret=None, timestamp=None, content_type="a
     """POST like a provider: `body` is a dict (sent as JSON) or the exact bytes; signed unless told otherwise."""
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     timestamp = str(int(time.time())) if timestamp is None else str(timestamp)
-    signed = {"X-Signalpage-Timestamp": timestamp,
-              "X-Signalpage-Signature": intake_signature(secret or SECRETS.get(provider, "x"), timestamp, raw)}
-    return client.post(URL + provider, data=raw, content_type=content_type,
-                       headers=signed if headers is None else headers)
+    signed = {
+        "X-Signalpage-Timestamp": timestamp,
+        "X-Signalpage-Signature": intake_signature(secret or SECRETS.get(provider, "x"), timestamp, raw),
+    }
+    return client.post(
+        URL + provider, data=raw, content_type=content_type, headers=signed if headers is None else headers
+    )
 
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +89,11 @@ def test_a_signed_generic_lead_becomes_a_lead(client):
     assert lead.status == "processed"
     person = Person.objects.get()
     assert (person.email, person.first_name, person.last_name, person.country) == (
-        "jane.doe@meridian-bank.de", "Jane", "Doe", "DE")
+        "jane.doe@meridian-bank.de",
+        "Jane",
+        "Doe",
+        "DE",
+    )
     assert person.company.name == "Meridian Bank"
     receipt = WebhookReceipt.objects.get()
     assert (receipt.provider, receipt.provider_lead_id, receipt.lead_id) == ("zapier", "zap-0001", lead.pk)
@@ -113,20 +127,27 @@ def test_wrong_signature_is_refused_and_kept_for_review(client):
 def test_the_signature_covers_the_timestamp(client):
     raw = json.dumps(GENERIC).encode()
     now = int(time.time())
-    headers = {"X-Signalpage-Timestamp": str(now), "X-Signalpage-Signature": intake_signature(
-        SECRETS["zapier"], now - 1, raw)}
+    headers = {
+        "X-Signalpage-Timestamp": str(now),
+        "X-Signalpage-Signature": intake_signature(SECRETS["zapier"], now - 1, raw),
+    }
     assert send(client, "zapier", raw, headers=headers).status_code == 401
 
 
-@pytest.mark.parametrize("headers, error", [
-    ({}, "missing_timestamp"),
-    ({"X-Signalpage-Timestamp": str(int(time.time()))}, "missing_signature"),
-    ({"X-Signalpage-Signature": "sha256=00"}, "missing_timestamp"),
-    ({"X-Signalpage-Timestamp": "yesterday", "X-Signalpage-Signature": "sha256=00"}, "bad_timestamp"),
-    ({"X-Signalpage-Timestamp": "1" * 40, "X-Signalpage-Signature": "sha256=00"}, "bad_timestamp"),
-    ({"X-Signalpage-Timestamp": str(int(time.time())), "X-Signalpage-Signature": "sha256=é\u00ff"},
-     "bad_signature"),
-])
+@pytest.mark.parametrize(
+    "headers, error",
+    [
+        ({}, "missing_timestamp"),
+        ({"X-Signalpage-Timestamp": str(int(time.time()))}, "missing_signature"),
+        ({"X-Signalpage-Signature": "sha256=00"}, "missing_timestamp"),
+        ({"X-Signalpage-Timestamp": "yesterday", "X-Signalpage-Signature": "sha256=00"}, "bad_timestamp"),
+        ({"X-Signalpage-Timestamp": "1" * 40, "X-Signalpage-Signature": "sha256=00"}, "bad_timestamp"),
+        (
+            {"X-Signalpage-Timestamp": str(int(time.time())), "X-Signalpage-Signature": "sha256=é\u00ff"},
+            "bad_signature",
+        ),
+    ],
+)
 def test_missing_or_malformed_headers_are_refused(client, headers, error):
     response = send(client, "zapier", GENERIC, headers=headers)
     assert response.status_code == 401
@@ -250,24 +271,27 @@ def test_malformed_json_is_400_naming_the_problem(client):
     assert RejectedSubmission.objects.get().reason == "bad_payload"
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"fields": {"email": "a@b.de"}}, "lead_id"),
-    ({"lead_id": "", "fields": {}}, "lead_id"),
-    ({"lead_id": {"nested": 1}, "fields": {}}, "lead_id"),
-    ({"lead_id": ["x"], "fields": {}}, "lead_id"),
-    ({"lead_id": True, "fields": {}}, "lead_id"),
-    ({"lead_id": "x" * 300, "fields": {}}, "lead_id"),
-    ({"lead_id": "bad\u0000id", "fields": {}}, "lead_id"),
-    ({"lead_id": "\ud800", "fields": {"email": "a@b.de"}}, "lead_id"),  # a lone surrogate: no database stores it
-    ({"id": "lead-\udfff", "field_data": []}, "id"),
-    ({"lead_id": "1", "form_id": "form\ud83d", "fields": {}}, "form_id"),
-    ({"id": "1", "field_data": {"email": "a@b.de"}}, "field_data"),
-    ({"id": "1", "field_data": [{"values": ["a"]}]}, "field_data[0]"),
-    ({"id": "1", "field_data": ["email"]}, "field_data[0]"),
-    ({"lead_id": "1", "fields": ["email", "a@b.de"]}, "fields"),
-    ({"lead_id": "1", "fields": {}, "utm": "spring"}, "utm"),
-    ({"lead_id": "1", "form_id": {"a": 1}, "fields": {}}, "form_id"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"fields": {"email": "a@b.de"}}, "lead_id"),
+        ({"lead_id": "", "fields": {}}, "lead_id"),
+        ({"lead_id": {"nested": 1}, "fields": {}}, "lead_id"),
+        ({"lead_id": ["x"], "fields": {}}, "lead_id"),
+        ({"lead_id": True, "fields": {}}, "lead_id"),
+        ({"lead_id": "x" * 300, "fields": {}}, "lead_id"),
+        ({"lead_id": "bad\u0000id", "fields": {}}, "lead_id"),
+        ({"lead_id": "\ud800", "fields": {"email": "a@b.de"}}, "lead_id"),  # a lone surrogate: no database stores it
+        ({"id": "lead-\udfff", "field_data": []}, "id"),
+        ({"lead_id": "1", "form_id": "form\ud83d", "fields": {}}, "form_id"),
+        ({"id": "1", "field_data": {"email": "a@b.de"}}, "field_data"),
+        ({"id": "1", "field_data": [{"values": ["a"]}]}, "field_data[0]"),
+        ({"id": "1", "field_data": ["email"]}, "field_data[0]"),
+        ({"lead_id": "1", "fields": ["email", "a@b.de"]}, "fields"),
+        ({"lead_id": "1", "fields": {}, "utm": "spring"}, "utm"),
+        ({"lead_id": "1", "form_id": {"a": 1}, "fields": {}}, "form_id"),
+    ],
+)
 def test_a_body_without_a_usable_lead_id_or_fields_is_422_naming_the_field(client, body, field):
     response = send(client, "zapier", body)
     assert response.status_code == 422, response.content
@@ -276,22 +300,25 @@ def test_a_body_without_a_usable_lead_id_or_fields_is_422_naming_the_field(clien
     assert not Lead.objects.exists()
 
 
-@pytest.mark.parametrize("raw, status", [
-    (b"[1, 2, 3]", 422),
-    (b'"just a string"', 422),
-    (b"null", 422),
-    (b"42", 422),
-    (b"", 415),  # Django's test client sends no Content-Type with an empty body
-    (b"   ", 400),
-    (b"\xff\xfe\x00garbage", 400),
-    (b'{"lead_id": NaN}', 400),
-    (b'{"lead_id": "1", "fields": {"email": Infinity}}', 400),
-    (b"[" * 30000 + b"]" * 30000, 400),
-    (b'{"a":' * 5000 + b"1" + b"}" * 5000, 400),
-    (json.dumps({"lead_id": "deep", "fields": {}, "x": [[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]}).encode(), 422),
-    (b'{"lead_id": "1", "fields": {"email": "a@b.de"}', 400),
-    (b"\x00" * 100, 400),
-])
+@pytest.mark.parametrize(
+    "raw, status",
+    [
+        (b"[1, 2, 3]", 422),
+        (b'"just a string"', 422),
+        (b"null", 422),
+        (b"42", 422),
+        (b"", 415),  # Django's test client sends no Content-Type with an empty body
+        (b"   ", 400),
+        (b"\xff\xfe\x00garbage", 400),
+        (b'{"lead_id": NaN}', 400),
+        (b'{"lead_id": "1", "fields": {"email": Infinity}}', 400),
+        (b"[" * 30000 + b"]" * 30000, 400),
+        (b'{"a":' * 5000 + b"1" + b"}" * 5000, 400),
+        (json.dumps({"lead_id": "deep", "fields": {}, "x": [[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]}).encode(), 422),
+        (b'{"lead_id": "1", "fields": {"email": "a@b.de"}', 400),
+        (b"\x00" * 100, 400),
+    ],
+)
 def test_hostile_bodies_never_make_a_500(client, raw, status):
     response = send(client, "zapier", raw)
     assert response.status_code == status, response.content
@@ -300,10 +327,18 @@ def test_hostile_bodies_never_make_a_500(client, raw, status):
 
 
 def test_nul_characters_and_huge_strings_inside_a_valid_lead_are_stored_safely(client):
-    body = {"lead_id": "nul-1", "form_name": "Form\u0000name",
-            "fields": {"email": "nul\u0000@example.org", "first_name": "A\u0000" * 10, "company": "C" * 50000,
-                       "nested": {"deep": [{"x": [1, 2, {"y": None}]}]}, "Job Title": ["CTO", {"x": 1}],
-                       "\u0000": "\u0000"}}
+    body = {
+        "lead_id": "nul-1",
+        "form_name": "Form\u0000name",
+        "fields": {
+            "email": "nul\u0000@example.org",
+            "first_name": "A\u0000" * 10,
+            "company": "C" * 50000,
+            "nested": {"deep": [{"x": [1, 2, {"y": None}]}]},
+            "Job Title": ["CTO", {"x": 1}],
+            "\u0000": "\u0000",
+        },
+    }
     response = send(client, "zapier", body)
     assert response.status_code == 201, response.content
     lead = Lead.objects.get()
@@ -321,17 +356,24 @@ def test_a_body_over_the_limit_is_413(client):
 
 def test_a_declared_length_over_the_limit_is_refused_before_reading(client):
     raw = json.dumps(GENERIC).encode()
-    response = client.generic("POST", URL + "zapier", raw, content_type="application/json",
-                              CONTENT_LENGTH=str(10**9))
+    response = client.generic("POST", URL + "zapier", raw, content_type="application/json", CONTENT_LENGTH=str(10**9))
     assert response.status_code == 413
 
 
 def test_a_short_declared_length_cuts_the_body_and_the_signature_fails(client):
     raw = json.dumps(GENERIC).encode()
     timestamp = str(int(time.time()))
-    response = client.generic("POST", URL + "zapier", raw, content_type="application/json", CONTENT_LENGTH="10",
-                              headers={"X-Signalpage-Timestamp": timestamp,
-                                       "X-Signalpage-Signature": intake_signature(SECRETS["zapier"], timestamp, raw)})
+    response = client.generic(
+        "POST",
+        URL + "zapier",
+        raw,
+        content_type="application/json",
+        CONTENT_LENGTH="10",
+        headers={
+            "X-Signalpage-Timestamp": timestamp,
+            "X-Signalpage-Signature": intake_signature(SECRETS["zapier"], timestamp, raw),
+        },
+    )
     assert response.status_code == 401
     assert not Lead.objects.exists()
 
@@ -353,10 +395,19 @@ def test_a_flat_body_reads_answers_from_the_top_level(client):
     assert json.loads(Lead.objects.get().mapped_fields)["first_name"] == "Kim"
 
 
-@pytest.mark.parametrize("created, expected_now", [
-    ("not a date", True), ("2999-01-01T00:00:00Z", True), (1767225600, False), ("1767225600", False),
-    (1767225600000, False), ({"x": 1}, True), (-5, True), ("1999-12-31T00:00:00", True),
-])
+@pytest.mark.parametrize(
+    "created, expected_now",
+    [
+        ("not a date", True),
+        ("2999-01-01T00:00:00Z", True),
+        (1767225600, False),
+        ("1767225600", False),
+        (1767225600000, False),
+        ({"x": 1}, True),
+        (-5, True),
+        ("1999-12-31T00:00:00", True),
+    ],
+)
 def test_created_time_is_used_when_valid_else_now(client, created, expected_now):
     from django.utils import timezone
 
@@ -369,19 +420,39 @@ def test_created_time_is_used_when_valid_else_now(client, created, expected_now)
 
 
 def test_field_names_are_mapped_to_ours():
-    mapped = fields_map({
-        "First Name": "Ann", "LASTNAME": "Lee", "Work Email": "ann@corp.example", "companyName": "Corp",
-        "Job-Title": "CTO", "Phone Number": "+44 20 7946 0000", "country_code": "gb", "Consent": "Yes",
-        "employee_count": "10,001+", "favourite colour": "blue",
-    }, {"utm_source": "fb"})
-    assert mapped == {"first_name": "Ann", "last_name": "Lee", "email": "ann@corp.example", "company": "Corp",
-                      "job_title": "CTO", "phone": "+44 20 7946 0000", "country": "gb", "consent": "granted",
-                      "employees": "10,001", "utm_source": "fb"}
+    mapped = fields_map(
+        {
+            "First Name": "Ann",
+            "LASTNAME": "Lee",
+            "Work Email": "ann@corp.example",
+            "companyName": "Corp",
+            "Job-Title": "CTO",
+            "Phone Number": "+44 20 7946 0000",
+            "country_code": "gb",
+            "Consent": "Yes",
+            "employee_count": "10,001+",
+            "favourite colour": "blue",
+        },
+        {"utm_source": "fb"},
+    )
+    assert mapped == {
+        "first_name": "Ann",
+        "last_name": "Lee",
+        "email": "ann@corp.example",
+        "company": "Corp",
+        "job_title": "CTO",
+        "phone": "+44 20 7946 0000",
+        "country": "gb",
+        "consent": "granted",
+        "employees": "10,001",
+        "utm_source": "fb",
+    }
 
 
 def test_email_beats_a_later_work_email_and_names_beat_full_name():
-    mapped = fields_map({"email": "a@x.example", "work_email": "b@x.example", "full_name": "Zed Q",
-                         "first_name": "Ann"})
+    mapped = fields_map(
+        {"email": "a@x.example", "work_email": "b@x.example", "full_name": "Zed Q", "first_name": "Ann"}
+    )
     assert mapped["email"] == "a@x.example" and mapped["first_name"] == "Ann" and "last_name" not in mapped
 
 
@@ -400,8 +471,9 @@ def test_lead_intake_secrets_are_parsed_from_the_environment(monkeypatch):
 SECRET = "Zq7s3cretValue"  # a value no message could hold by chance
 
 
-@pytest.mark.parametrize("raw", [SECRET, "linkedin=", f"={SECRET}", f"bad name={SECRET}",
-                                 f"a={SECRET},a=other", "x" * 50 + f"={SECRET}"])
+@pytest.mark.parametrize(
+    "raw", [SECRET, "linkedin=", f"={SECRET}", f"bad name={SECRET}", f"a={SECRET},a=other", "x" * 50 + f"={SECRET}"]
+)
 def test_malformed_lead_intake_secrets_stop_start_up_naming_the_variable(monkeypatch, raw):
     """Start-up stops naming the variable, and never repeats a secret into the logs."""
     from cms.settings.base import _lead_intake_secrets

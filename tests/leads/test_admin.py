@@ -11,16 +11,27 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def captured():
-    good = lead_capture(source="form", payload={"email": "jane@meridian-bank.de", "company": "Meridian"},
-                        origin_label="State of RevOps")
+    good = lead_capture(
+        source="form", payload={"email": "jane@meridian-bank.de", "company": "Meridian"}, origin_label="State of RevOps"
+    )
     junk = lead_capture(source="form", payload={"email": "test@example.com", "first_name": "Test"})
     return good, junk
 
 
-@pytest.mark.parametrize("url", ["/admin/leads/person/", "/admin/leads/company/", "/admin/leads/lead/",
-                                 "/admin/leads/interaction/", "/admin/leads/scoring-rules/",
-                                 "/admin/leads/scoring-rules/new/", "/admin/leads/sales-reps/",
-                                 "/admin/leads/crm-deliveries/", "/admin/leads/crm-delivery-attempts/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/leads/person/",
+        "/admin/leads/company/",
+        "/admin/leads/lead/",
+        "/admin/leads/interaction/",
+        "/admin/leads/scoring-rules/",
+        "/admin/leads/scoring-rules/new/",
+        "/admin/leads/sales-reps/",
+        "/admin/leads/crm-deliveries/",
+        "/admin/leads/crm-delivery-attempts/",
+    ],
+)
 def test_listings_open(admin_client_logged_in, captured, url):
     assert admin_client_logged_in.get(url).status_code == 200
 
@@ -57,8 +68,7 @@ def test_visitors_cannot_see_the_lead_store(client, captured):
 def test_person_inspect_shows_score_explanation_and_stage_history(admin_client_logged_in):
     from leads.models import ScoringRule
 
-    ScoringRule.objects.create(name="Whitepaper download", kind="interest", interaction_type="form_submit",
-                               points=12)
+    ScoringRule.objects.create(name="Whitepaper download", kind="interest", interaction_type="form_submit", points=12)
     lead = lead_capture(source="form", payload={"email": "jane@meridian-bank.de"})
     html = admin_client_logged_in.get(f"/admin/leads/person/inspect/{lead.person_id}/").content.decode()
     # The sales workspace's 360 view shows the explanation as a table: one row per rule.
@@ -71,24 +81,47 @@ def test_person_inspect_shows_score_explanation_and_stage_history(admin_client_l
 def test_marketer_defines_a_fit_rule_in_the_admin(admin_client_logged_in):
     from leads.models import ScoringRule
 
-    response = admin_client_logged_in.post("/admin/leads/scoring-rules/new/", {
-        "name": "Banking", "kind": "fit", "is_active": "on", "points": "20", "attribute": "company__industry",
-        "operator": "in", "value": "banking, insurance", "cap_period_days": "30", "lookback_days": "365",
-    })
+    response = admin_client_logged_in.post(
+        "/admin/leads/scoring-rules/new/",
+        {
+            "name": "Banking",
+            "kind": "fit",
+            "is_active": "on",
+            "points": "20",
+            "attribute": "company__industry",
+            "operator": "in",
+            "value": "banking, insurance",
+            "cap_period_days": "30",
+            "lookback_days": "365",
+        },
+    )
     assert response.status_code == 302
     assert ScoringRule.objects.get(name="Banking").value_list == ["banking", "insurance"]
-    response = admin_client_logged_in.post("/admin/leads/scoring-rules/new/", {
-        "name": "Broken", "kind": "fit", "points": "5", "attribute": "company__employee_count", "operator": "gte",
-        "value": "lots", "cap_period_days": "30", "lookback_days": "365",
-    })
+    response = admin_client_logged_in.post(
+        "/admin/leads/scoring-rules/new/",
+        {
+            "name": "Broken",
+            "kind": "fit",
+            "points": "5",
+            "attribute": "company__employee_count",
+            "operator": "gte",
+            "value": "lots",
+            "cap_period_days": "30",
+            "lookback_days": "365",
+        },
+    )
     assert response.status_code == 200 and "Enter a number" in response.content.decode()
 
 
 def test_captured_records_cannot_be_added_or_edited_by_hand(admin_client_logged_in, captured):
     good, _ = captured
     assert "Add lead" not in admin_client_logged_in.get("/admin/leads/lead/").content.decode()
-    for url in ["/admin/leads/lead/new/", f"/admin/leads/lead/edit/{good.pk}/", f"/admin/leads/lead/delete/{good.pk}/",
-                "/admin/leads/interaction/new/"]:
+    for url in [
+        "/admin/leads/lead/new/",
+        f"/admin/leads/lead/edit/{good.pk}/",
+        f"/admin/leads/lead/delete/{good.pk}/",
+        "/admin/leads/interaction/new/",
+    ]:
         response = admin_client_logged_in.get(url)
         assert response.status_code in (302, 403), url
         assert "/admin/leads/lead/edit" not in response.get("Location", "")
@@ -127,8 +160,9 @@ def test_a_rejection_needs_a_reason_and_then_goes_to_nurture(admin_client_logged
     assert "Rejected by sales: No budget" in history and "Nurture" in history
 
 
-@pytest.mark.parametrize("action, stage", [("accept", "sql"), ("opportunity", "opportunity"),
-                                           ("customer", "customer"), ("lead", "lead")])
+@pytest.mark.parametrize(
+    "action, stage", [("accept", "sql"), ("opportunity", "opportunity"), ("customer", "customer"), ("lead", "lead")]
+)
 def test_other_feedback_moves_the_stage(admin_client_logged_in, mql, action, stage):
     admin_client_logged_in.post(f"/admin/leads/person/sales-feedback/{mql.pk}/", {"action": action})
     mql.refresh_from_db()
@@ -140,8 +174,9 @@ def test_feedback_needs_the_work_leads_permission(client, django_user_model, mql
     from django.contrib.auth.models import Permission
 
     viewer = django_user_model.objects.create_user("viewer", "v@example.com", "pw")
-    viewer.user_permissions.add(*Permission.objects.filter(codename__in=[
-        "access_admin", "view_person", "change_person", "view_all_people"]))
+    viewer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["access_admin", "view_person", "change_person", "view_all_people"])
+    )
     client.force_login(viewer)
     assert client.get(f"/admin/leads/person/inspect/{mql.pk}/").status_code == 200
     response = client.post(f"/admin/leads/person/sales-feedback/{mql.pk}/", {"action": "accept"})
@@ -153,8 +188,10 @@ def test_feedback_needs_the_work_leads_permission(client, django_user_model, mql
     viewer.user_permissions.add(Permission.objects.get(codename="work_leads"))
     viewer = django_user_model.objects.get(pk=viewer.pk)  # permissions are cached on the user object
     client.force_login(viewer)
-    assert f"/admin/leads/person/sales-feedback/{mql.pk}/" in client.get(
-        f"/admin/leads/person/inspect/{mql.pk}/").content.decode()
+    assert (
+        f"/admin/leads/person/sales-feedback/{mql.pk}/"
+        in client.get(f"/admin/leads/person/inspect/{mql.pk}/").content.decode()
+    )
     assert client.post(f"/admin/leads/person/sales-feedback/{mql.pk}/", {"action": "accept"}).status_code == 302
     mql.refresh_from_db()
     assert mql.stage == "sql"

@@ -17,10 +17,23 @@ VISITOR = "v_7f3a9c2e4b1d4e8f"
 
 
 def capture(email="jane.doe@meridian-bank.de", **fields):
-    payload = {"email": email, "first_name": "Jane", "last_name": "Doe", "company": "Meridian Bank",
-               "job_title": "VP Marketing", "country": "DE", **fields}
-    return lead_capture(source="form", payload=payload, origin_type="content", origin_id="42",
-                        origin_label="State of RevOps 2026", visitor_id=fields.pop("visitor_id", VISITOR))
+    payload = {
+        "email": email,
+        "first_name": "Jane",
+        "last_name": "Doe",
+        "company": "Meridian Bank",
+        "job_title": "VP Marketing",
+        "country": "DE",
+        **fields,
+    }
+    return lead_capture(
+        source="form",
+        payload=payload,
+        origin_type="content",
+        origin_id="42",
+        origin_label="State of RevOps 2026",
+        visitor_id=fields.pop("visitor_id", VISITOR),
+    )
 
 
 def test_a_capture_makes_a_person_a_company_and_an_interaction():
@@ -33,13 +46,21 @@ def test_a_capture_makes_a_person_a_company_and_an_interaction():
     assert lead.utm_campaign == "q4-banking"
     interaction = Interaction.objects.get(lead=lead)
     assert (interaction.type, interaction.person, interaction.object_label) == (
-        "form_submit", person, "State of RevOps 2026")
+        "form_submit",
+        person,
+        "State of RevOps 2026",
+    )
     assert VisitorLink.objects.filter(person=person, visitor_id=VISITOR).exists()
 
 
 def test_the_raw_payload_is_kept_exactly_even_when_it_is_garbage():
-    payload = {"email": "x\x00y@bank.de", "notes": "<script>alert(1)</script>" * 500, "nested": {"a": [1, None]},
-               "sql": "'; DROP TABLE leads_lead;--", "mixed": "Ωmega 李 🚀"}
+    payload = {
+        "email": "x\x00y@bank.de",
+        "notes": "<script>alert(1)</script>" * 500,
+        "nested": {"a": [1, None]},
+        "sql": "'; DROP TABLE leads_lead;--",
+        "mixed": "Ωmega 李 🚀",
+    }
     lead = lead_capture(source="webhook", payload=payload)
     lead.refresh_from_db()
     assert lead.payload == payload
@@ -165,8 +186,9 @@ def test_blanks_never_overwrite_and_new_values_do():
 
 def test_junk_leads_do_not_change_a_real_person():
     capture(job_title="VP Marketing")
-    junk = lead_capture(source="form", payload={"email": "jane.doe@meridian-bank.de", "first_name": "Test",
-                                                "job_title": "asdf"})
+    junk = lead_capture(
+        source="form", payload={"email": "jane.doe@meridian-bank.de", "first_name": "Test", "job_title": "asdf"}
+    )
     assert "test_data" in junk.flag_codes
     assert Person.objects.get().job_title == "VP Marketing"
 
@@ -189,7 +211,9 @@ def test_anonymous_history_joins_the_person_and_a_shared_browser_keeps_both_hist
     assert Interaction.objects.filter(person=a.person).count() == 2
     assert Interaction.objects.filter(person=b.person).count() == 1
     assert set(VisitorLink.objects.filter(visitor_id=VISITOR).values_list("person__email", flat=True)) == {
-        "anna@bank.de", "ben@bank.de"}
+        "anna@bank.de",
+        "ben@bank.de",
+    }
 
 
 def test_a_malformed_visitor_id_is_not_trusted():

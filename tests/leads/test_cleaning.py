@@ -16,8 +16,16 @@ def codes(fields, rules=RULES):
 
 
 def test_a_good_business_lead_is_clean():
-    cleaned = clean_lead({"email": " Jane.Doe+Webinar@Meridian-Bank.DE ", "first_name": "Jane", "last_name": "Doe",
-                          "phone": "030 1234 5678", "country": "de"}, RULES)
+    cleaned = clean_lead(
+        {
+            "email": " Jane.Doe+Webinar@Meridian-Bank.DE ",
+            "first_name": "Jane",
+            "last_name": "Doe",
+            "phone": "030 1234 5678",
+            "country": "de",
+        },
+        RULES,
+    )
     assert cleaned.flags == []
     assert cleaned.email == "jane.doe+webinar@meridian-bank.de"
     assert cleaned.email_key == "jane.doe@meridian-bank.de"

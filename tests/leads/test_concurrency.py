@@ -18,8 +18,9 @@ def test_simultaneous_captures_of_one_email_make_one_person_and_one_company():
     def submit(n):
         try:
             barrier.wait(timeout=10)
-            lead_capture(source="form", payload={"email": f"Jane.Doe+{n}@Concurrent-Bank.de", "company": "CB"},
-                         origin_id=str(n))
+            lead_capture(
+                source="form", payload={"email": f"Jane.Doe+{n}@Concurrent-Bank.de", "company": "CB"}, origin_id=str(n)
+            )
         except Exception as error:  # noqa: BLE001 - collected and asserted below
             errors.append(error)
         finally:

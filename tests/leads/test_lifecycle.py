@@ -28,8 +28,7 @@ SECRET = "test-webhook-secret"
 
 @pytest.fixture
 def rules():
-    ScoringRule.objects.create(name="DACH", kind="fit", attribute="country", operator="in", value="DE,AT,CH",
-                               points=70)
+    ScoringRule.objects.create(name="DACH", kind="fit", attribute="country", operator="in", value="DE,AT,CH", points=70)
     ScoringRule.objects.create(name="Download", kind="interest", interaction_type="content_download", points=35)
 
 
@@ -43,8 +42,13 @@ def reps(django_user_model):
 
 
 def download(email="jane@meridian-bank.de", **fields):
-    return lead_capture(source="form", payload={"email": email, "country": "DE", **fields}, origin_type="content",
-                        origin_id="42", interaction_type="content_download")
+    return lead_capture(
+        source="form",
+        payload={"email": email, "country": "DE", **fields},
+        origin_type="content",
+        origin_id="42",
+        interaction_type="content_download",
+    )
 
 
 class Receiver:
@@ -113,8 +117,9 @@ def test_crossing_the_threshold_makes_an_mql_assigns_and_pushes_exactly_once(
     assert payload["recent_interactions"][0]["type"] == "content_download"
 
 
-def test_a_crm_that_stays_down_keeps_the_push_until_it_gives_up(rules, reps, settings,
-                                                                 django_capture_on_commit_callbacks):
+def test_a_crm_that_stays_down_keeps_the_push_until_it_gives_up(
+    rules, reps, settings, django_capture_on_commit_callbacks
+):
     settings.CRM_WEBHOOK_URL, settings.CRM_MAX_ATTEMPTS = "http://127.0.0.1:9/nothing-listens-here", 3
     settings.CRM_WEBHOOK_SECRET = SECRET
     with django_capture_on_commit_callbacks(execute=True):
@@ -138,7 +143,8 @@ def test_without_a_crm_url_the_push_waits(rules, reps, settings, django_capture_
 
 
 def test_with_an_empty_secret_the_push_waits_rather_than_go_out_signed_with_it(
-        rules, reps, receiver, settings, django_capture_on_commit_callbacks):
+    rules, reps, receiver, settings, django_capture_on_commit_callbacks
+):
     settings.CRM_WEBHOOK_SECRET = "  "
     with django_capture_on_commit_callbacks(execute=True):
         download()
@@ -156,8 +162,11 @@ def test_the_workers_sweep_sends_a_push_whose_task_was_lost(rules, reps, receive
     download()  # outside any on-commit capture: the push's task is never queued (as if the process died)
     delivery = CrmDelivery.objects.get()
     assert delivery.status == "pending" and receiver.requests == []
-    assert crm_pushes_sweep(now=timezone.now() + timedelta(minutes=1)) == {"delivered": 0, "pending": 0,
-                                                                            "gave_up": 0}, "its task may still come"
+    assert crm_pushes_sweep(now=timezone.now() + timedelta(minutes=1)) == {
+        "delivered": 0,
+        "pending": 0,
+        "gave_up": 0,
+    }, "its task may still come"
     crm_pushes_sweep(now=timezone.now() + timedelta(minutes=6))
     delivery.refresh_from_db()
     assert delivery.status == "delivered" and len(receiver.requests) == 1
@@ -174,8 +183,9 @@ def test_below_the_threshold_stays_a_lead(reps):
 
 
 def test_contact_sales_takes_the_fast_lane_whatever_the_score(reps):
-    lead = lead_capture(source="form", payload={"email": "cto@smallco.de", "country": "US"},
-                        interaction_type="contact_sales")
+    lead = lead_capture(
+        source="form", payload={"email": "cto@smallco.de", "country": "US"}, interaction_type="contact_sales"
+    )
     person = Person.objects.get(pk=lead.person_id)
     assert person.stage == "mql" and person.grade == "D4"
     assert "Fast lane: asked to contact sales" in person.stage_transitions.get().reason
@@ -194,8 +204,9 @@ def test_junk_never_goes_to_sales(rules, reps):
     settings = LeadStoreSettings.load()
     settings.competitor_domains = "rival.io"
     settings.save()
-    lead = lead_capture(source="form", payload={"email": "spy@rival.io", "country": "DE"},
-                        interaction_type="contact_sales")
+    lead = lead_capture(
+        source="form", payload={"email": "spy@rival.io", "country": "DE"}, interaction_type="contact_sales"
+    )
     assert lead.person.stage == "lead" and not CrmDelivery.objects.exists()
 
 
@@ -232,8 +243,9 @@ def test_stage_history_records_every_step_including_backward_moves(rules, reps):
     sales_mark(person, "opportunity", actor=seller, reason="Pilot agreed")
     sales_mark(person, "sql", actor=seller, reason="Pilot postponed")
     sales_mark(person, "customer", reason="Closed won in CRM", from_crm=True)
-    history = list(person.stage_transitions.order_by("occurred_at", "pk").values_list(
-        "from_stage", "to_stage", "reason_type"))
+    history = list(
+        person.stage_transitions.order_by("occurred_at", "pk").values_list("from_stage", "to_stage", "reason_type")
+    )
     assert history == [
         ("lead", "mql", "rule"),
         ("mql", "sql", "sales_feedback"),

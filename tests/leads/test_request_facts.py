@@ -38,8 +38,10 @@ def test_a_front_ends_referrer_wins_over_its_own_request_referrer(rf):
 
 def test_only_a_touch_from_another_site_is_a_first_touch(rf):
     outside = request_attribution(rf.get("/pricing/", HTTP_REFERER="https://www.search.example/?q=lead+scoring"))
-    assert outside == {"referrer": "https://www.search.example/?q=lead+scoring",
-                       "landing_page": "http://testserver/pricing/"}
+    assert outside == {
+        "referrer": "https://www.search.example/?q=lead+scoring",
+        "landing_page": "http://testserver/pricing/",
+    }
     # A click within our own site, with or without www., is not where the visitor came from.
     for own in ("http://testserver/", "http://www.testserver/whitepapers/", "http://testserver"):
         assert request_attribution(rf.get("/pricing/", HTTP_REFERER=own)) == {}, own

@@ -17,13 +17,15 @@ NOW = timezone.now().replace(microsecond=0)
 
 
 def fit_rule(name, attribute, operator, value, points):
-    return ScoringRule.objects.create(name=name, kind="fit", attribute=attribute, operator=operator, value=value,
-                                      points=points)
+    return ScoringRule.objects.create(
+        name=name, kind="fit", attribute=attribute, operator=operator, value=value, points=points
+    )
 
 
 def interest_rule(name, interaction_type, points, **extra):
-    return ScoringRule.objects.create(name=name, kind="interest", interaction_type=interaction_type, points=points,
-                                      **extra)
+    return ScoringRule.objects.create(
+        name=name, kind="interest", interaction_type=interaction_type, points=points, **extra
+    )
 
 
 def interact(person, type_, days_ago, **extra):
@@ -46,8 +48,9 @@ def default_fit_rules():
 def test_fit_rules_add_up(default_fit_rules):
     company = CompanyFactory(industry="banking", employee_count=1200)
     ideal = PersonFactory(company=company, seniority="vp", country="DE", job_title="VP Marketing")
-    weak = PersonFactory(company=None, seniority="individual", country="US", job_title="Engineer",
-                         is_personal_email=True)
+    weak = PersonFactory(
+        company=None, seniority="individual", country="US", job_title="Engineer", is_personal_email=True
+    )
     spy = PersonFactory(company=company, seniority="vp", country="DE", job_title="VP Sales", is_competitor=True)
     for person in (ideal, weak, spy):
         person_rescore(person, now=NOW)
@@ -145,16 +148,26 @@ def test_per_person_and_bulk_paths_give_identical_results(default_fit_rules):
     interest_rule("View", "page_view", 2, half_life_days=7, cap_points=10)
     interest_rule("Webinar", "event_attended", 25, half_life_days=45, lookback_days=120)
     interest_rule("Unsubscribed", "unsubscribe", -30)
-    companies = [CompanyFactory(industry=rng.choice(["banking", "retail", "insurance"]),
-                                employee_count=rng.choice([20, 300, 5000])) for _ in range(5)]
+    companies = [
+        CompanyFactory(
+            industry=rng.choice(["banking", "retail", "insurance"]), employee_count=rng.choice([20, 300, 5000])
+        )
+        for _ in range(5)
+    ]
     people = []
     for _ in range(40):
-        person = PersonFactory(company=rng.choice(companies + [None]), country=rng.choice(["DE", "US", "CH"]),
-                               seniority=rng.choice(["vp", "manager", "individual", ""]),
-                               is_personal_email=rng.random() < 0.2)
+        person = PersonFactory(
+            company=rng.choice(companies + [None]),
+            country=rng.choice(["DE", "US", "CH"]),
+            seniority=rng.choice(["vp", "manager", "individual", ""]),
+            is_personal_email=rng.random() < 0.2,
+        )
         for _ in range(rng.randint(0, 25)):
-            interact(person, rng.choice(["content_download", "page_view", "event_attended", "unsubscribe"]),
-                     rng.uniform(0, 200))
+            interact(
+                person,
+                rng.choice(["content_download", "page_view", "event_attended", "unsubscribe"]),
+                rng.uniform(0, 200),
+            )
         people.append(person)
 
     one_by_one = {}
@@ -169,7 +182,8 @@ def test_per_person_and_bulk_paths_give_identical_results(default_fit_rules):
         lines = score_explanation(person)
         assert sum(line.points for line in lines if line.kind == "fit") == person.fit_score
         assert round(sum(line.points for line in lines if line.kind == "interest"), 2) == pytest.approx(
-            person.interest_score, abs=0.011)
+            person.interest_score, abs=0.011
+        )
     assert len({values[2] for values in one_by_one.values()}) > 3  # the data really spans grades
 
 
@@ -185,8 +199,12 @@ def test_capture_rescores_the_person():
     from leads.services import lead_capture
 
     interest_rule("Whitepaper download", "content_download", 10)
-    lead = lead_capture(source="form", payload={"email": "jane@meridian-bank.de"}, origin_type="content",
-                        interaction_type="content_download")
+    lead = lead_capture(
+        source="form",
+        payload={"email": "jane@meridian-bank.de"},
+        origin_type="content",
+        interaction_type="content_download",
+    )
     assert lead.person.interest_score == 10 and lead.person.grade == "D3"
 
 

@@ -23,18 +23,35 @@ LIST, INSPECT, AGAIN = "/admin/outbox/", "/admin/outbox/inspect/{}/", "/admin/ou
 def emails():
     now = timezone.now()
     failed = OutgoingEmail.objects.create(
-        kind="forms.confirmation", recipients=[ADDRESS], subject="Your whitepaper", text="Hello Ana, your link",
-        status=Status.FAILED, attempts=10, created_at=now - timedelta(hours=6),
+        kind="forms.confirmation",
+        recipients=[ADDRESS],
+        subject="Your whitepaper",
+        text="Hello Ana, your link",
+        status=Status.FAILED,
+        attempts=10,
+        created_at=now - timedelta(hours=6),
         next_attempt_at=now - timedelta(hours=2),
-        last_error=f"SMTPRecipientsRefused: {{'{ADDRESS}': (452, b'4.2.2 Mailbox full')}}")
+        last_error=f"SMTPRecipientsRefused: {{'{ADDRESS}': (452, b'4.2.2 Mailbox full')}}",
+    )
     sent = OutgoingEmail.objects.create(
-        kind="forms.notification", recipients=["sales@northwind.example"], subject="New contact-sales request",
-        text="cfo@meridian-bank.de asked for a demo", status=Status.SENT, attempts=1,
-        created_at=now - timedelta(hours=1), sent_at=now - timedelta(hours=1))
+        kind="forms.notification",
+        recipients=["sales@northwind.example"],
+        subject="New contact-sales request",
+        text="cfo@meridian-bank.de asked for a demo",
+        status=Status.SENT,
+        attempts=1,
+        created_at=now - timedelta(hours=1),
+        sent_at=now - timedelta(hours=1),
+    )
     waiting = OutgoingEmail.objects.create(
-        kind="events.reminder", recipients=["bo@kestrel.example"], status=Status.PENDING, attempts=2,
-        created_at=now - timedelta(minutes=5), next_attempt_at=now + timedelta(minutes=4),
-        last_error="SMTPServerDisconnected: Connection unexpectedly closed")
+        kind="events.reminder",
+        recipients=["bo@kestrel.example"],
+        status=Status.PENDING,
+        attempts=2,
+        created_at=now - timedelta(minutes=5),
+        next_attempt_at=now + timedelta(minutes=4),
+        last_error="SMTPServerDisconnected: Connection unexpectedly closed",
+    )
     return {"failed": failed, "sent": sent, "waiting": waiting}
 
 
@@ -91,11 +108,21 @@ def test_nobody_adds_edits_or_deletes_an_email_by_hand(admin_client_logged_in, e
 # --- What a row shows ----------------------------------------------------------------------------------
 def test_the_list_shows_status_attempts_error_and_next_attempt_newest_first(marketer, emails):
     page = html(marketer.get(LIST))
-    positions = [page.index(text) for text in ("Event: Reminder before the start", "New contact-sales request",
-                                               "Your whitepaper")]
+    positions = [
+        page.index(text)
+        for text in ("Event: Reminder before the start", "New contact-sales request", "Your whitepaper")
+    ]
     assert positions == sorted(positions)  # newest first
-    for text in ("Failed", "Sent", "Waiting to be sent", "Mailbox full", "Connection unexpectedly closed",
-                 "Next attempt", "Attempts", ADDRESS):
+    for text in (
+        "Failed",
+        "Sent",
+        "Waiting to be sent",
+        "Mailbox full",
+        "Connection unexpectedly closed",
+        "Next attempt",
+        "Attempts",
+        ADDRESS,
+    ):
         assert text in page, text
 
 
@@ -111,8 +138,15 @@ def test_filters_by_status_and_kind_and_search_by_subject(marketer, emails):
 
 def test_the_inspect_view_shows_the_whole_story(marketer, emails):
     page = html(marketer.get(INSPECT.format(emails["failed"].pk)))
-    for text in ("Form: confirmation to the visitor", "Failed", "10", "Mailbox full", ADDRESS,
-                 "Hello Ana, your link", "Send again"):
+    for text in (
+        "Form: confirmation to the visitor",
+        "Failed",
+        "10",
+        "Mailbox full",
+        ADDRESS,
+        "Hello Ana, your link",
+        "Send again",
+    ):
         assert text in page, text
 
 
@@ -129,8 +163,9 @@ def test_addresses_are_masked_and_bodies_hidden_without_the_personal_data_right(
 
 
 # --- Send again -------------------------------------------------------------------------------------------
-def test_send_again_asks_first_then_sends_the_failed_email_once_and_logs_who(marketer, emails, mail_server,
-                                                                              django_capture_on_commit_callbacks):
+def test_send_again_asks_first_then_sends_the_failed_email_once_and_logs_who(
+    marketer, emails, mail_server, django_capture_on_commit_callbacks
+):
     failed = emails["failed"]
     confirm = html(marketer.get(AGAIN.format(failed.pk)))
     assert 'method="POST"' in confirm and "csrfmiddlewaretoken" in confirm

@@ -35,11 +35,18 @@ def test_the_outbox_depends_on_nothing_of_ours():
         assert imported_packages(OUTBOX / name) & OURS <= {"leads"}, name
 
 
-@pytest.mark.parametrize(("email_timeout", "sending_timeout", "warned"), [
-    (30, 15, False), (None, 15, True), (600, 15, True), (60, 5, False),
-])
-def test_a_send_that_could_outlive_the_sending_timeout_is_warned_about(settings, email_timeout, sending_timeout,
-                                                                        warned):
+@pytest.mark.parametrize(
+    ("email_timeout", "sending_timeout", "warned"),
+    [
+        (30, 15, False),
+        (None, 15, True),
+        (600, 15, True),
+        (60, 5, False),
+    ],
+)
+def test_a_send_that_could_outlive_the_sending_timeout_is_warned_about(
+    settings, email_timeout, sending_timeout, warned
+):
     settings.EMAIL_TIMEOUT, settings.OUTBOX_SENDING_TIMEOUT_MINUTES = email_timeout, sending_timeout
     ids = [message.id for message in run_checks()]
     assert ("outbox.W001" in ids) is warned

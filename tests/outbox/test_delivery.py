@@ -130,7 +130,10 @@ def test_after_the_last_attempt_it_is_failed_and_stays_visible_until_sent_again(
     with at(1):
         outbox_sweep()
     assert (fresh(email).status, fresh(email).attempts, fresh(email).next_attempt_at) == (
-        Status.PENDING, 2, T0 + timedelta(minutes=1 + 2))
+        Status.PENDING,
+        2,
+        T0 + timedelta(minutes=1 + 2),
+    )
     with at(3):
         outbox_sweep()
     email = fresh(email)
@@ -225,7 +228,8 @@ def test_an_email_left_sending_by_a_dead_worker_is_sent_by_the_sweep_after_the_t
     crashed, busy, hopeless = queue(1), queue(2), queue(3)
     for email, minutes_ago, attempts in ((crashed, 20, 1), (busy, 5, 1), (hopeless, 20, 3)):
         OutgoingEmail.objects.filter(pk=email.pk).update(
-            status=Status.SENDING, claimed_at=T0 - timedelta(minutes=minutes_ago), attempts=attempts)
+            status=Status.SENDING, claimed_at=T0 - timedelta(minutes=minutes_ago), attempts=attempts
+        )
     with at(0):
         assert outbox_sweep() == 1
     assert [m.rcpt_tos for m in mail_server.messages] == [["reader1@northwind-test.de"]]
@@ -278,10 +282,12 @@ def test_the_same_email_for_many_objects_is_written_once_per_object_and_key(mail
     users = [django_user_model.objects.create_user(f"user{n}", f"user{n}@northwind-test.de") for n in range(3)]
     addresses = {user.pk: [user.email] for user in users}
     with at(0):
-        first = outbox_queue_many(KIND, key="welcome", about_model=django_user_model, recipients=addresses,
-                                  subject="Welcome", text="Hello")
-        again = outbox_queue_many(KIND, key="welcome", about_model=django_user_model, recipients=addresses,
-                                  subject="Welcome", text="Hello")
+        first = outbox_queue_many(
+            KIND, key="welcome", about_model=django_user_model, recipients=addresses, subject="Welcome", text="Hello"
+        )
+        again = outbox_queue_many(
+            KIND, key="welcome", about_model=django_user_model, recipients=addresses, subject="Welcome", text="Hello"
+        )
     assert len(first) == 3 and again == []
     assert sorted(r for m in mail_server.messages for r in m.rcpt_tos) == sorted(u.email for u in users)
     assert {email.about for email in OutgoingEmail.objects.all()} == set(users)
@@ -306,16 +312,20 @@ def built_kind():
     kinds._KINDS.pop("tests.built", None)
 
 
-def test_a_builder_makes_the_message_when_it_is_sent_and_the_row_records_it(mail_server, at, built_kind,
-                                                                             django_user_model):
+def test_a_builder_makes_the_message_when_it_is_sent_and_the_row_records_it(
+    mail_server, at, built_kind, django_user_model
+):
     user = django_user_model.objects.create_user("someone")
     with at(0):
         email = outbox_queue("tests.built", about=user, key="hello")
     [received] = mail_server.messages
     assert received.subject == f"Built for #{user.pk}" and received.rcpt_tos == ["built@northwind-test.de"]
     email = fresh(email)
-    assert (email.status, email.subject, email.recipients) == (Status.SENT, received.subject,
-                                                               ["built@northwind-test.de"])
+    assert (email.status, email.subject, email.recipients) == (
+        Status.SENT,
+        received.subject,
+        ["built@northwind-test.de"],
+    )
 
 
 def test_a_builder_that_says_why_not_skips_it_and_one_that_breaks_is_retried(mail_server, at, built_kind):

@@ -8,10 +8,13 @@ from django.test import Client, TestCase
 from personalization import segments, stats
 from tests.factories import SegmentFactory
 
-MOBILE_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
-             "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
-DESKTOP_UA = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-              "Chrome/126.0.0.0 Safari/537.36")
+MOBILE_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+)
+DESKTOP_UA = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -68,26 +71,43 @@ def a_grade_segment(db):
 
 
 def hero(headline):
-    return {"type": "hero", "value": {"headline": headline, "subhead": "", "image": None,
-                                      "call_to_action": {"label": "Talk to us", "page": None,
-                                                         "url": "https://example.com/demo"}}}
+    return {
+        "type": "hero",
+        "value": {
+            "headline": headline,
+            "subhead": "",
+            "image": None,
+            "call_to_action": {"label": "Talk to us", "page": None, "url": "https://example.com/demo"},
+        },
+    }
 
 
 def personalised_hero(default, variants, name="Home hero"):
     """A personalised_hero StreamField value: variants is [(segment, headline), ...]."""
-    return [{"type": "personalised_hero", "value": {
-        "name": name,
-        "default": [hero(default)],
-        "variants": [{"type": "item", "id": str(uuid.uuid4()), "value": {"segment": segment.pk,
-                                                                         "content": [hero(headline)]}}
-                     for segment, headline in variants],
-    }}]
+    return [
+        {
+            "type": "personalised_hero",
+            "value": {
+                "name": name,
+                "default": [hero(default)],
+                "variants": [
+                    {
+                        "type": "item",
+                        "id": str(uuid.uuid4()),
+                        "value": {"segment": segment.pk, "content": [hero(headline)]},
+                    }
+                    for segment, headline in variants
+                ],
+            },
+        }
+    ]
 
 
 @pytest.fixture
 def hero_page(home_page, campaign_segment, mobile_segment):
     """The home page with a personalised hero: the campaign's, the mobile one, and the default."""
-    home_page.hero = json.dumps(personalised_hero("Default hero", [(campaign_segment, "Campaign hero"),
-                                                                    (mobile_segment, "Mobile hero")]))
+    home_page.hero = json.dumps(
+        personalised_hero("Default hero", [(campaign_segment, "Campaign hero"), (mobile_segment, "Mobile hero")])
+    )
     home_page.save_revision().publish()
     return home_page

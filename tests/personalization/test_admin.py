@@ -33,13 +33,28 @@ def make_user(django_user_model, client):
 
 
 def segment_form(name="Banking A-grades", match="all", rules=(), **extra):
-    data = {"name": name, "description": "", "priority": "20", "match": match, "is_active": "on",
-            "rules-TOTAL_FORMS": str(len(rules)), "rules-INITIAL_FORMS": "0", "rules-MIN_NUM_FORMS": "0",
-            "rules-MAX_NUM_FORMS": "1000", **extra}
+    data = {
+        "name": name,
+        "description": "",
+        "priority": "20",
+        "match": match,
+        "is_active": "on",
+        "rules-TOTAL_FORMS": str(len(rules)),
+        "rules-INITIAL_FORMS": "0",
+        "rules-MIN_NUM_FORMS": "0",
+        "rules-MAX_NUM_FORMS": "1000",
+        **extra,
+    }
     for number, (fact, operator, value, *negate) in enumerate(rules):
-        data.update({f"rules-{number}-fact": fact, f"rules-{number}-operator": operator,
-                     f"rules-{number}-value": value, f"rules-{number}-ORDER": str(number + 1),
-                     f"rules-{number}-id": ""})
+        data.update(
+            {
+                f"rules-{number}-fact": fact,
+                f"rules-{number}-operator": operator,
+                f"rules-{number}-value": value,
+                f"rules-{number}-ORDER": str(number + 1),
+                f"rules-{number}-id": "",
+            }
+        )
         if negate and negate[0]:
             data[f"rules-{number}-negate"] = "on"
     return data
@@ -48,29 +63,38 @@ def segment_form(name="Banking A-grades", match="all", rules=(), **extra):
 @pytest.fixture
 def audience(db):
     bank = CompanyFactory(name="Meridian Bank", industry="banking")
-    people = [PersonFactory(email=f"p{n}@meridian.example", grade=grade, company=bank, first_name=f"P{n}")
-              for n, grade in enumerate(["A1", "A2", "B1", "C3"])]
+    people = [
+        PersonFactory(email=f"p{n}@meridian.example", grade=grade, company=bank, first_name=f"P{n}")
+        for n, grade in enumerate(["A1", "A2", "B1", "C3"])
+    ]
     PersonFactory(email="r@shop.example", grade="A1", company=CompanyFactory(industry="retail"))
     PersonFactory(email="t@test.example", grade="A1", company=bank, is_test=True)  # never counted
     return people
 
 
 def test_a_marketer_creates_a_segment_with_rules(admin_client_logged_in):
-    response = admin_client_logged_in.post(ADD_URL, segment_form(rules=[("industry", "is", "banking"),
-                                                                        ("grade", "is", "A1,A2"),
-                                                                        ("device", "is", "mobile", True)]))
+    response = admin_client_logged_in.post(
+        ADD_URL,
+        segment_form(rules=[("industry", "is", "banking"), ("grade", "is", "A1,A2"), ("device", "is", "mobile", True)]),
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     segment = Segment.objects.get(name="Banking A-grades")
     assert [str(rule) for rule in segment.rules.all()] == [
-        "Industry (company) is one of banking", "Grade is one of A1,A2", "not Device type is one of mobile"]
+        "Industry (company) is one of banking",
+        "Grade is one of A1,A2",
+        "not Device type is one of mobile",
+    ]
     assert admin_client_logged_in.get("/admin/snippets/personalization/segment/").status_code == 200
 
 
-@pytest.mark.parametrize(("rule", "message"), [
-    (("visit_count", "gte", "many"), "is not a number"),
-    (("device", "gte", "2"), "can be tested with"),
-    (("time_of_day", "between", "9 to 5"), "Enter hours as from-to"),
-])
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        (("visit_count", "gte", "many"), "is not a number"),
+        (("device", "gte", "2"), "can be tested with"),
+        (("time_of_day", "between", "9 to 5"), "Enter hours as from-to"),
+    ],
+)
 def test_a_bad_rule_is_refused_on_its_field(admin_client_logged_in, rule, message):
     response = admin_client_logged_in.post(ADD_URL, segment_form(rules=[rule]))
     assert response.status_code == 200
@@ -83,14 +107,16 @@ def test_the_editor_shows_a_live_audience_count_and_sample(admin_client_logged_i
     response = admin_client_logged_in.post(AUDIENCE_URL, data)
     html = response.content.decode()
     assert response.status_code == 200
-    assert '<strong data-pz-audience-count>2</strong> known people match' in html
+    assert "<strong data-pz-audience-count>2</strong> known people match" in html
     assert "p0@meridian.example" in html and "p1@meridian.example" in html and "p2@" not in html
     # As the marketer changes the rules the count follows: any rule, one rule negated, a bad value.
-    html = admin_client_logged_in.post(AUDIENCE_URL, segment_form(match="any", rules=[
-        ("industry", "is", "banking"), ("grade", "is", "A1")])).content.decode()
+    html = admin_client_logged_in.post(
+        AUDIENCE_URL, segment_form(match="any", rules=[("industry", "is", "banking"), ("grade", "is", "A1")])
+    ).content.decode()
     assert "<strong data-pz-audience-count>5</strong>" in html
-    html = admin_client_logged_in.post(AUDIENCE_URL, segment_form(rules=[
-        ("industry", "is", "banking"), ("grade", "is", "A1,A2", True)])).content.decode()
+    html = admin_client_logged_in.post(
+        AUDIENCE_URL, segment_form(rules=[("industry", "is", "banking"), ("grade", "is", "A1,A2", True)])
+    ).content.decode()
     assert "<strong data-pz-audience-count>2</strong>" in html
     html = admin_client_logged_in.post(AUDIENCE_URL, segment_form(rules=[("score", "gte", "lots")])).content.decode()
     assert "Rule 1, value: “lots” is not a number." in html
@@ -104,10 +130,12 @@ def test_the_saved_segment_shows_its_audience_when_opened(admin_client_logged_in
     assert "<strong data-pz-audience-count>4</strong>" in html and 'data-url="/admin/personalisation/audience/"' in html
 
 
-def test_the_audience_count_is_one_query_plus_the_sample(admin_client_logged_in, audience,
-                                                         django_assert_max_num_queries):
-    data = segment_form(rules=[("industry", "is", "banking"), ("viewed_topic", "any", "ai"),
-                               ("downloaded", "any", "")], match="any")
+def test_the_audience_count_is_one_query_plus_the_sample(
+    admin_client_logged_in, audience, django_assert_max_num_queries
+):
+    data = segment_form(
+        rules=[("industry", "is", "banking"), ("viewed_topic", "any", "ai"), ("downloaded", "any", "")], match="any"
+    )
     admin_client_logged_in.post(AUDIENCE_URL, data)
     with django_assert_max_num_queries(5):  # session, user, permissions, COUNT, sample
         response = admin_client_logged_in.post(AUDIENCE_URL, data)
@@ -126,8 +154,10 @@ def test_contact_details_are_masked_without_the_personal_data_permission(make_us
 
 def test_people_with_the_personal_data_permission_see_emails(make_user, audience):
     client = make_user("personalization.change_segment", "leads.view_personal_data")
-    assert "p0@meridian.example" in client.post(AUDIENCE_URL, segment_form(rules=[
-        ("industry", "is", "banking")])).content.decode()
+    assert (
+        "p0@meridian.example"
+        in client.post(AUDIENCE_URL, segment_form(rules=[("industry", "is", "banking")])).content.decode()
+    )
 
 
 def test_the_audience_needs_the_segment_permission(make_user, client, audience):
@@ -170,11 +200,16 @@ def test_impressions_and_clicks_per_variant(shown_home, campaign_segment):
     assert campaign.post("/personalisation/click/", {"variant": key.replace(":", ":x")}).status_code == 400
     assert campaign.post("/personalisation/click/", {"variant": "1|Home hero|0"}).status_code == 400  # unsigned
     api_key = campaign.get(f"/api/v2/pages/{shown_home.pk}/").json()["hero"][0]["value"]["variant_key"]
-    response = campaign.post("/api/v1/personalization/clicks", {"variant_key": api_key},
-                             content_type="application/json")
+    response = campaign.post(
+        "/api/v1/personalization/clicks", {"variant_key": api_key}, content_type="application/json"
+    )
     assert response.status_code == 204
-    assert campaign.post("/api/v1/personalization/clicks", {"variant_key": "forged"},
-                         content_type="application/json").status_code == 422
+    assert (
+        campaign.post(
+            "/api/v1/personalization/clicks", {"variant_key": "forged"}, content_type="application/json"
+        ).status_code
+        == 422
+    )
     stat = VariantStat.objects.get(segment_id=campaign_segment.pk)
     assert (stat.impressions, stat.clicks) == (5, 2)  # four pages and one API read; two clicks
 
@@ -249,13 +284,15 @@ def test_without_javascript_the_count_comes_back_with_the_form(admin_client_logg
     segment = SegmentFactory(name="Banking", rules=[("industry", "is", "banking")])
     edited = segment_form(name="Banking", rules=[("industry", "is", "banking"), ("grade", "is", "A1")])
     edited.update({"rules-0-id": str(segment.rules.get().pk), "rules-INITIAL_FORMS": "1", "priority": "not a number"})
-    html = admin_client_logged_in.post(f"/admin/snippets/personalization/segment/edit/{segment.pk}/",
-                                       edited).content.decode()
+    html = admin_client_logged_in.post(
+        f"/admin/snippets/personalization/segment/edit/{segment.pk}/", edited
+    ).content.decode()
     assert "<strong data-pz-audience-count>1</strong>" in html  # the posted rules, not the saved one
 
 
-@pytest.mark.parametrize("permission", ["personalization.view_segment", "personalization.add_segment",
-                                        "personalization.change_segment"])
+@pytest.mark.parametrize(
+    "permission", ["personalization.view_segment", "personalization.add_segment", "personalization.change_segment"]
+)
 def test_whoever_may_open_the_statistics_finds_them_in_the_menu(make_user, permission):
     client = make_user(permission)
     assert client.get("/admin/personalisation/statistics/").status_code == 200

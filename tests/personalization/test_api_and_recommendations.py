@@ -29,7 +29,9 @@ def test_edge_renderers_with_a_token_get_every_variant(hero_page, client, settin
     assert block["personalised"] is True
     assert block["default"][0]["value"]["headline"] == "Default hero"
     assert [(v["segment"]["id"], v["content"][0]["value"]["headline"]) for v in block["variants"]] == [
-        (campaign_segment.pk, "Campaign hero"), (mobile_segment.pk, "Mobile hero")]
+        (campaign_segment.pk, "Campaign hero"),
+        (mobile_segment.pk, "Mobile hero"),
+    ]
     assert block["variants"][0]["segment"] == {"id": campaign_segment.pk, "name": "Banking campaign", "priority": 30}
 
 
@@ -67,26 +69,34 @@ def test_the_openapi_schema_lists_the_personalization_endpoints(client):
 # --- Recommended content ---------------------------------------------------------------------------------
 @pytest.fixture
 def library(home_page, whitepaper_index, case_study_index):
-    banking, retail, health = (IndustryFactory(name="Banking", slug="banking"),
-                               IndustryFactory(name="Retail", slug="retail"),
-                               IndustryFactory(name="Healthcare", slug="healthcare"))
+    banking, retail, health = (
+        IndustryFactory(name="Banking", slug="banking"),
+        IndustryFactory(name="Retail", slug="retail"),
+        IndustryFactory(name="Healthcare", slug="healthcare"),
+    )
     ai, data = TopicFactory(name="AI", slug="ai"), TopicFactory(name="Data", slug="data")
     stories = {
-        "bank-old": CaseStudyPageFactory(parent=case_study_index, title="Bank story", industry=banking,
-                                         publish_date=date(2025, 1, 1)),
-        "retail-new": CaseStudyPageFactory(parent=case_study_index, title="Retail story", industry=retail,
-                                           publish_date=date(2026, 6, 1)),
-        "health-newer": CaseStudyPageFactory(parent=case_study_index, title="Health story", industry=health,
-                                             publish_date=date(2026, 9, 1)),
+        "bank-old": CaseStudyPageFactory(
+            parent=case_study_index, title="Bank story", industry=banking, publish_date=date(2025, 1, 1)
+        ),
+        "retail-new": CaseStudyPageFactory(
+            parent=case_study_index, title="Retail story", industry=retail, publish_date=date(2026, 6, 1)
+        ),
+        "health-newer": CaseStudyPageFactory(
+            parent=case_study_index, title="Health story", industry=health, publish_date=date(2026, 9, 1)
+        ),
     }
     papers = {
-        "ai-paper": WhitepaperPageFactory(parent=whitepaper_index, title="AI paper", topics=[ai],
-                                          publish_date=date(2025, 3, 1), gated=False),
-        "data-paper": WhitepaperPageFactory(parent=whitepaper_index, title="Data paper", topics=[data],
-                                            publish_date=date(2026, 10, 1), gated=False),
+        "ai-paper": WhitepaperPageFactory(
+            parent=whitepaper_index, title="AI paper", topics=[ai], publish_date=date(2025, 3, 1), gated=False
+        ),
+        "data-paper": WhitepaperPageFactory(
+            parent=whitepaper_index, title="Data paper", topics=[data], publish_date=date(2026, 10, 1), gated=False
+        ),
     }
-    home_page.body = json.dumps([{"type": "recommended", "value": {"heading": "For you", "source": "both",
-                                                                   "limit": 3}}])
+    home_page.body = json.dumps(
+        [{"type": "recommended", "value": {"heading": "For you", "source": "both", "limit": 3}}]
+    )
     home_page.save_revision().publish()
     return {**stories, **papers}
 
@@ -103,8 +113,13 @@ def test_a_visitor_we_know_nothing_about_gets_the_newest(library):
 
 def test_a_known_banker_gets_banking_first_and_never_what_they_downloaded(library):
     person = PersonFactory(company=CompanyFactory(industry="Banking"))
-    Interaction.objects.create(type="content_download", person=person, object_type="content",
-                               object_id=str(library["data-paper"].pk), occurred_at=timezone.now())
+    Interaction.objects.create(
+        type="content_download",
+        person=person,
+        object_type="content",
+        object_id=str(library["data-paper"].pk),
+        occurred_at=timezone.now(),
+    )
     browser = Browser()
     browser.get(f"/?sp_t={tracked_link_token(person.pk)}")
     assert recommended(browser) == ["Bank story", "Health story", "Retail story"]
@@ -139,6 +154,7 @@ def test_recommendations_in_the_api_match_the_page(library):
 def test_a_new_whitepaper_shows_up_in_recommendations_at_once(library, whitepaper_index):
     browser = Browser()
     assert recommended(browser)[0] == "Data paper"
-    WhitepaperPageFactory(parent=whitepaper_index, title="Brand new paper", publish_date=date(2026, 11, 30),
-                          gated=False).save_revision().publish()
+    WhitepaperPageFactory(
+        parent=whitepaper_index, title="Brand new paper", publish_date=date(2026, 11, 30), gated=False
+    ).save_revision().publish()
     assert recommended(browser)[0] == "Brand new paper"

@@ -35,8 +35,9 @@ def database_down():
 
 @pytest.fixture
 def hero_home(home_page, campaign_segment, mobile_segment):
-    home_page.hero = json.dumps(personalised_hero("Default hero", [(campaign_segment, "Campaign hero"),
-                                                                    (mobile_segment, "Mobile hero")]))
+    home_page.hero = json.dumps(
+        personalised_hero("Default hero", [(campaign_segment, "Campaign hero"), (mobile_segment, "Mobile hero")])
+    )
     home_page.save_revision().publish()
     return home_page
 

@@ -25,40 +25,66 @@ def listblock(items):
 
 
 def hero(headline):
-    return {"headline": headline, "subhead": "", "image": "",
-            "call_to_action": {"label": "", "page": "", "url": ""}}
+    return {"headline": headline, "subhead": "", "image": "", "call_to_action": {"label": "", "page": "", "url": ""}}
 
 
 def edit_home(client, home, variants, *, default="Everyone's hero"):
-    return client.post(f"/admin/pages/{home.pk}/edit/", nested_form_data({
-        "title": home.title, "slug": home.slug,
-        "hero": streamfield([("personalised_hero", {
-            "name": "Home hero",
-            "default": streamfield([("hero", hero(default))]),
-            "variants": listblock([{"segment": segment.pk, "content": streamfield([("hero", hero(headline))])}
-                                   for segment, headline in variants]),
-        })]),
-        "body": streamfield([]),
-        "action-publish": "publish",
-    }))
+    return client.post(
+        f"/admin/pages/{home.pk}/edit/",
+        nested_form_data(
+            {
+                "title": home.title,
+                "slug": home.slug,
+                "hero": streamfield(
+                    [
+                        (
+                            "personalised_hero",
+                            {
+                                "name": "Home hero",
+                                "default": streamfield([("hero", hero(default))]),
+                                "variants": listblock(
+                                    [
+                                        {"segment": segment.pk, "content": streamfield([("hero", hero(headline))])}
+                                        for segment, headline in variants
+                                    ]
+                                ),
+                            },
+                        )
+                    ]
+                ),
+                "body": streamfield([]),
+                "action-publish": "publish",
+            }
+        ),
+    )
 
 
 def test_three_segments_three_heroes_and_a_default(admin_client_logged_in, home_page):
-    for name, rules in [("Spring campaign", [("utm_campaign", "is", "spring-26")]),
-                        ("Mobile visitors", [("device", "is", "mobile")]),
-                        ("Known A-grade", [("known", "true", ""), ("grade", "is", "A1,A2")])]:
+    for name, rules in [
+        ("Spring campaign", [("utm_campaign", "is", "spring-26")]),
+        ("Mobile visitors", [("device", "is", "mobile")]),
+        ("Known A-grade", [("known", "true", ""), ("grade", "is", "A1,A2")]),
+    ]:
         response = admin_client_logged_in.post(ADD_URL, segment_form(name=name, rules=rules))
         assert response.status_code == 302, response.content.decode()[:1500]
-    campaign, mobile, a_grade = (Segment.objects.get(name=n) for n in
-                                 ("Spring campaign", "Mobile visitors", "Known A-grade"))
-    response = edit_home(admin_client_logged_in, home_page, [(a_grade, "Talk to your account team"),
-                                                              (campaign, "Spring offer"), (mobile, "On the go")])
+    campaign, mobile, a_grade = (
+        Segment.objects.get(name=n) for n in ("Spring campaign", "Mobile visitors", "Known A-grade")
+    )
+    response = edit_home(
+        admin_client_logged_in,
+        home_page,
+        [(a_grade, "Talk to your account team"), (campaign, "Spring offer"), (mobile, "On the go")],
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     assert HomePage.objects.get(pk=home_page.pk).live_revision_id
 
     person = PersonFactory(grade="A1")
-    browsers = {"campaign": new_browser(), "mobile": new_browser(MOBILE_UA), "a_grade": new_browser(),
-                "nobody": new_browser()}
+    browsers = {
+        "campaign": new_browser(),
+        "mobile": new_browser(MOBILE_UA),
+        "a_grade": new_browser(),
+        "nobody": new_browser(),
+    }
     browsers["campaign"].get("/?utm_campaign=spring-26")
     browsers["a_grade"].get(f"/?sp_t={tracked_link_token(person.pk)}")
     seen = {}

@@ -28,34 +28,92 @@ def visit(**facts):
 @pytest.fixture
 def people():
     """Three known people, each with a browser, different in every fact."""
-    ada = PersonFactory(email="ada@bank.example", country="DE", stage="mql", grade="A1", fit_score=70,
-                        interest_score=65, company=CompanyFactory(industry="banking", employee_band="1000-4999"))
-    bob = PersonFactory(email="bob@shop.example", country="FR", stage="lead", grade="C3", fit_score=20,
-                        interest_score=12, company=CompanyFactory(industry="retail", employee_band="1-49"))
-    cem = PersonFactory(email="cem@care.example", country="TR", stage="customer", grade="B2", fit_score=45,
-                        interest_score=40, company=None)
-    Interaction.objects.create(type="content_download", person=ada, object_type="content", object_id="11",
-                               occurred_at=NOW)
-    Interaction.objects.create(type="event_registered", person=cem, object_type="event", object_id="7",
-                               occurred_at=NOW)
+    ada = PersonFactory(
+        email="ada@bank.example",
+        country="DE",
+        stage="mql",
+        grade="A1",
+        fit_score=70,
+        interest_score=65,
+        company=CompanyFactory(industry="banking", employee_band="1000-4999"),
+    )
+    bob = PersonFactory(
+        email="bob@shop.example",
+        country="FR",
+        stage="lead",
+        grade="C3",
+        fit_score=20,
+        interest_score=12,
+        company=CompanyFactory(industry="retail", employee_band="1-49"),
+    )
+    cem = PersonFactory(
+        email="cem@care.example",
+        country="TR",
+        stage="customer",
+        grade="B2",
+        fit_score=45,
+        interest_score=40,
+        company=None,
+    )
+    Interaction.objects.create(
+        type="content_download", person=ada, object_type="content", object_id="11", occurred_at=NOW
+    )
+    Interaction.objects.create(type="event_registered", person=cem, object_type="event", object_id="7", occurred_at=NOW)
     visits = {
-        ada: visit(last_utm_campaign="banking-q4", last_utm_source="linkedin", last_utm_medium="cpc",
-                  first_utm_campaign="brand", first_utm_source="google", last_referrer_domain="linkedin.com",
-                  landing_page="/whitepapers/ai/", device_type="mobile", os="iOS", browser="Mobile Safari",
-                  country="DE", visit_count=3, page_views=9, topics_viewed={"ai-automation": 2},
-                  industries_viewed={"banking": 3}, pages_viewed={"11": 1, "12": 2}),
-        bob: visit(last_utm_campaign="retail-spring", last_utm_source="newsletter", last_utm_medium="email",
-                  first_utm_campaign="retail-spring", first_utm_source="newsletter", last_referrer_domain="google.com",
-                  landing_page="/", device_type="desktop", os="Windows", browser="Chrome", country="FR",
-                  visit_count=1, page_views=1, topics_viewed={}, industries_viewed={"retail": 1},
-                  pages_viewed={"3": 1}),
-        cem: visit(last_referrer_domain="bing.com", landing_page="/customers/", device_type="tablet", os="Android",
-                  browser="Chrome Mobile", country="TR", visit_count=2, page_views=2,
-                  topics_viewed={"data-governance": 1}, industries_viewed={"healthcare": 1}, pages_viewed={"20": 1}),
+        ada: visit(
+            last_utm_campaign="banking-q4",
+            last_utm_source="linkedin",
+            last_utm_medium="cpc",
+            first_utm_campaign="brand",
+            first_utm_source="google",
+            last_referrer_domain="linkedin.com",
+            landing_page="/whitepapers/ai/",
+            device_type="mobile",
+            os="iOS",
+            browser="Mobile Safari",
+            country="DE",
+            visit_count=3,
+            page_views=9,
+            topics_viewed={"ai-automation": 2},
+            industries_viewed={"banking": 3},
+            pages_viewed={"11": 1, "12": 2},
+        ),
+        bob: visit(
+            last_utm_campaign="retail-spring",
+            last_utm_source="newsletter",
+            last_utm_medium="email",
+            first_utm_campaign="retail-spring",
+            first_utm_source="newsletter",
+            last_referrer_domain="google.com",
+            landing_page="/",
+            device_type="desktop",
+            os="Windows",
+            browser="Chrome",
+            country="FR",
+            visit_count=1,
+            page_views=1,
+            topics_viewed={},
+            industries_viewed={"retail": 1},
+            pages_viewed={"3": 1},
+        ),
+        cem: visit(
+            last_referrer_domain="bing.com",
+            landing_page="/customers/",
+            device_type="tablet",
+            os="Android",
+            browser="Chrome Mobile",
+            country="TR",
+            visit_count=2,
+            page_views=2,
+            topics_viewed={"data-governance": 1},
+            industries_viewed={"healthcare": 1},
+            pages_viewed={"20": 1},
+        ),
     }
     for number, (person, facts) in enumerate(visits.items()):
-        Visitor.objects.create(visitor_id=f"v_test{number:020d}", person=person, first_seen_at=NOW,
-                               last_seen_at=NOW, **facts)
+        Visitor.objects.create(
+            visitor_id=f"v_test{number:020d}", person=person, first_seen_at=NOW, last_seen_at=NOW, **facts
+        )
     return {"ada": ada, "bob": bob, "cem": cem}
 
 
@@ -145,30 +203,38 @@ def test_anonymous_visitors_have_no_person_facts():
     from personalization.state import VisitorState
 
     facts = Facts(VisitorState(visitor_id="v_anonymous000", first_seen_at=NOW, last_seen_at=NOW))
-    for fact, operator, value in [("known", "true", ""), ("grade", "is", "A1"), ("score", "gte", "0"),
-                                  ("industry", "contains", "a"), ("downloaded", "any", "")]:
+    for fact, operator, value in [
+        ("known", "true", ""),
+        ("grade", "is", "A1"),
+        ("score", "gte", "0"),
+        ("industry", "contains", "a"),
+        ("downloaded", "any", ""),
+    ]:
         assert compile_rule(parse_rule(fact, operator, value))(facts, NOW) is False
     assert compile_rule(parse_rule("known", "true", "", negate=True))(facts, NOW) is True
 
 
-@pytest.mark.parametrize(("fact", "operator", "value", "field", "message"), [
-    ("nonsense", "is", "x", "fact", "Choose a fact"),
-    ("device", "gte", "2", "operator", "can be tested with: is one of, contains, starts with"),
-    ("visit_count", "gte", "two", "value", "“two” is not a number"),
-    ("visit_count", "gte", "", "value", "Enter one number"),
-    ("visit_count", "gte", "1,2", "value", "Enter one number"),
-    ("score", "lte", "nan", "value", "“nan” is not a number"),
-    ("score", "gte", "inf", "value", "“inf” is not a number"),
-    ("utm_campaign", "is", ",".join(f"c{n}" for n in range(101)), "value", "At most 100 values"),
-    ("utm_campaign", "is", " , ", "value", "Enter at least one value"),
-    ("time_of_day", "between", "25-3", "value", "Enter hours as from-to"),
-    ("time_of_day", "between", "9", "value", "Enter hours as from-to"),
-    ("time_of_day", "between", "9-9", "value", "Enter hours as from-to"),
-    ("day_of_week", "is", "monday,funday", "value", "Enter days such as mon,tue,wed"),
-    ("date_range", "between", "2026-12-31..2026-01-01", "value", "YYYY-MM-DD..YYYY-MM-DD"),
-    ("date_range", "between", "2026-02-30..", "value", "YYYY-MM-DD..YYYY-MM-DD"),
-    ("date_range", "between", "yesterday", "value", "YYYY-MM-DD..YYYY-MM-DD"),
-])
+@pytest.mark.parametrize(
+    ("fact", "operator", "value", "field", "message"),
+    [
+        ("nonsense", "is", "x", "fact", "Choose a fact"),
+        ("device", "gte", "2", "operator", "can be tested with: is one of, contains, starts with"),
+        ("visit_count", "gte", "two", "value", "“two” is not a number"),
+        ("visit_count", "gte", "", "value", "Enter one number"),
+        ("visit_count", "gte", "1,2", "value", "Enter one number"),
+        ("score", "lte", "nan", "value", "“nan” is not a number"),
+        ("score", "gte", "inf", "value", "“inf” is not a number"),
+        ("utm_campaign", "is", ",".join(f"c{n}" for n in range(101)), "value", "At most 100 values"),
+        ("utm_campaign", "is", " , ", "value", "Enter at least one value"),
+        ("time_of_day", "between", "25-3", "value", "Enter hours as from-to"),
+        ("time_of_day", "between", "9", "value", "Enter hours as from-to"),
+        ("time_of_day", "between", "9-9", "value", "Enter hours as from-to"),
+        ("day_of_week", "is", "monday,funday", "value", "Enter days such as mon,tue,wed"),
+        ("date_range", "between", "2026-12-31..2026-01-01", "value", "YYYY-MM-DD..YYYY-MM-DD"),
+        ("date_range", "between", "2026-02-30..", "value", "YYYY-MM-DD..YYYY-MM-DD"),
+        ("date_range", "between", "yesterday", "value", "YYYY-MM-DD..YYYY-MM-DD"),
+    ],
+)
 def test_bad_rules_are_refused_naming_the_field(fact, operator, value, field, message):
     with pytest.raises(ValidationError) as error:
         parse_rule(fact, operator, value)

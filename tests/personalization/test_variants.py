@@ -19,22 +19,33 @@ def headlines(response):
 
 @pytest.fixture
 def personalised_home(home_page, campaign_segment, mobile_segment, a_grade_segment):
-    home_page.hero = json.dumps(personalised_hero("Default hero", [
-        (campaign_segment, "Banking campaign hero"), (mobile_segment, "Mobile hero"), (a_grade_segment, "A-grade hero"),
-    ]))
+    home_page.hero = json.dumps(
+        personalised_hero(
+            "Default hero",
+            [
+                (campaign_segment, "Banking campaign hero"),
+                (mobile_segment, "Mobile hero"),
+                (a_grade_segment, "A-grade hero"),
+            ],
+        )
+    )
     home_page.save_revision().publish()
     return home_page
 
 
 @pytest.fixture
 def a_grade_person(db):
-    return PersonFactory(email="ada@northgate.example", grade="A1", fit_score=70, interest_score=65,
-                         company=CompanyFactory(industry="banking"))
+    return PersonFactory(
+        email="ada@northgate.example",
+        grade="A1",
+        fit_score=70,
+        interest_score=65,
+        company=CompanyFactory(industry="banking"),
+    )
 
 
 def test_each_browser_sees_its_segments_hero_and_the_api_agrees(personalised_home, a_grade_person):
-    campaign, mobile, known, anonymous = (new_browser(), new_browser(MOBILE_UA),
-                                          new_browser(), new_browser())
+    campaign, mobile, known, anonymous = (new_browser(), new_browser(MOBILE_UA), new_browser(), new_browser())
     assert headlines(campaign.get("/?utm_campaign=banking-q4")) == ["Banking campaign hero"]
     assert headlines(mobile.get("/")) == ["Mobile hero"]
     known.get(f"/?sp_t={tracked_link_token(a_grade_person.pk)}")
@@ -42,8 +53,12 @@ def test_each_browser_sees_its_segments_hero_and_the_api_agrees(personalised_hom
     assert headlines(anonymous.get("/")) == ["Default hero"]
 
     # The content API, asked for the same visitor, resolves the same variant.
-    for browser, expected in [(campaign, "Banking campaign"), (mobile, "Mobile visitors"), (known, "Known A-grade"),
-                              (anonymous, None)]:
+    for browser, expected in [
+        (campaign, "Banking campaign"),
+        (mobile, "Mobile visitors"),
+        (known, "Known A-grade"),
+        (anonymous, None),
+    ]:
         data = browser.get(f"/api/v2/pages/{personalised_home.pk}/").json()
         block = data["hero"][0]["value"]
         assert (block["segment"] or {}).get("name") == expected
@@ -120,8 +135,16 @@ def test_known_person_facts_change_after_a_rescore(personalised_home, browser, a
     from leads.services import interaction_record, person_rescore, stage_change
 
     ScoringRule.objects.create(name="Germany", kind="fit", attribute="country", operator="in", value="DE", points=70)
-    ScoringRule.objects.create(name="Download", kind="interest", interaction_type="content_download", points=70,
-                               cap_points=100, cap_period_days=30, half_life_days=30, lookback_days=90)
+    ScoringRule.objects.create(
+        name="Download",
+        kind="interest",
+        interaction_type="content_download",
+        points=70,
+        cap_points=100,
+        cap_period_days=30,
+        half_life_days=30,
+        lookback_days=90,
+    )
     person = person_rescore(a_grade_person)
     assert person.grade == "A4"  # fit only: no interest yet
     browser.get(f"/?sp_t={tracked_link_token(person.pk)}")
@@ -148,8 +171,11 @@ def test_preview_as_each_segment_and_as_nobody(personalised_home, rf, admin_user
     assert modes[f"segment-{campaign_segment.pk}"] == "As segment: Banking campaign"
     request = rf.get(f"/admin/pages/{personalised_home.pk}/edit/preview/")
     request.user = admin_user
-    for mode, expected in [(f"segment-{campaign_segment.pk}", "Banking campaign hero"),
-                           (f"segment-{mobile_segment.pk}", "Mobile hero"), ("no-segment", "Default hero")]:
+    for mode, expected in [
+        (f"segment-{campaign_segment.pk}", "Banking campaign hero"),
+        (f"segment-{mobile_segment.pk}", "Mobile hero"),
+        ("no-segment", "Default hero"),
+    ]:
         response = personalised_home.make_preview_request(request, mode)
         assert headlines(response) == [expected], mode
 
@@ -192,7 +218,6 @@ def test_an_unpublished_or_moved_page_is_not_served_from_the_cache(personalised_
     assert headlines(browser.get("/new-offer/")) == ["Offer hero"]
 
 
-
 def test_a_merged_persons_browsers_follow_the_survivor(personalised_home, browser):
     from leads.services import person_merge, visitor_link
 
@@ -216,8 +241,10 @@ def test_a_password_page_can_still_be_unlocked(personalised_home, browser):
     restriction = PageViewRestriction.objects.create(page=page, restriction_type="password", password="s3cret")
     form = browser.get("/partners/")
     assert b"password" in form.content.lower()
-    unlocked = browser.post(f"/_util/authenticate_with_password/{restriction.pk}/{page.pk}/",
-                            {"password": "s3cret", "return_url": "/partners/"})
+    unlocked = browser.post(
+        f"/_util/authenticate_with_password/{restriction.pk}/{page.pk}/",
+        {"password": "s3cret", "return_url": "/partners/"},
+    )
     assert unlocked.status_code == 302 and unlocked["Location"] == "/partners/"
     assert browser.get("/partners/").status_code == 200
     assert browser.get("/_util/login/").status_code == 200

@@ -67,8 +67,14 @@ def test_visitor_resolution_costs_no_query_warm_and_two_cold(home_page, segments
 
     from personalization.services import VisitorContext
 
-    made = [SegmentFactory(name=f"S{n}", priority=n, rules=[("utm_campaign", "is", f"c{n}"), ("device", "is", "mobile"),
-                                                              ("visit_count", "lte", "1")]) for n in range(segments)]
+    made = [
+        SegmentFactory(
+            name=f"S{n}",
+            priority=n,
+            rules=[("utm_campaign", "is", f"c{n}"), ("device", "is", "mobile"), ("visit_count", "lte", "1")],
+        )
+        for n in range(segments)
+    ]
     person = PersonFactory(grade="A1")
     browser = Browser(MOBILE_UA)
     browser.get(f"/?sp_t={tracked_link_token(person.pk)}")
@@ -90,8 +96,9 @@ def test_visitor_resolution_costs_no_query_warm_and_two_cold(home_page, segments
 
 
 @pytest.mark.parametrize("segments", [1, 50])
-def test_a_personalised_page_costs_the_same_queries_with_1_or_50_segments(home_page, segments, settings,
-                                                                          django_assert_max_num_queries):
+def test_a_personalised_page_costs_the_same_queries_with_1_or_50_segments(
+    home_page, segments, settings, django_assert_max_num_queries
+):
     # Variant statistics are written every few seconds, not per page (the test settings write at once):
     # this counts what serving a page costs. It passed before only while an earlier test's frozen clock
     # kept the statistics from being written.
@@ -113,9 +120,18 @@ def test_a_personalised_page_costs_the_same_queries_with_1_or_50_segments(home_p
         assert b"Default" in other.get("/").content
 
 
-@pytest.mark.parametrize("cookie", [
-    "garbage", "", "v_" + "x" * 5000, "v_abc;DROP TABLE", "\x00\x01\x02", "v_" + "é" * 30, "../../etc/passwd",
-])
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        "garbage",
+        "",
+        "v_" + "x" * 5000,
+        "v_abc;DROP TABLE",
+        "\x00\x01\x02",
+        "v_" + "é" * 30,
+        "../../etc/passwd",
+    ],
+)
 def test_bad_cookies_are_ignored_safely(hero_page, cookie):
     browser = Browser()
     browser.cookies["sp_vid"] = cookie
@@ -124,16 +140,19 @@ def test_bad_cookies_are_ignored_safely(hero_page, cookie):
     assert response.cookies["sp_vid"].value.startswith("v_") and response.cookies["sp_vid"].value != cookie
 
 
-@pytest.mark.parametrize("headers", [
-    {"HTTP_USER_AGENT": ""},
-    {"HTTP_USER_AGENT": "x" * 100_000},
-    {"HTTP_USER_AGENT": "\x00\ud800 bad"},
-    {"HTTP_X_VISITOR_ID": "y" * 10_000},
-    {"HTTP_CF_IPCOUNTRY": "not a country"},
-    {"HTTP_REFERER": "http://[::1"},
-    {"HTTP_REFERER": "x" * 50_000},
-    {"HTTP_SEC_GPC": "garbage"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_USER_AGENT": ""},
+        {"HTTP_USER_AGENT": "x" * 100_000},
+        {"HTTP_USER_AGENT": "\x00\ud800 bad"},
+        {"HTTP_X_VISITOR_ID": "y" * 10_000},
+        {"HTTP_CF_IPCOUNTRY": "not a country"},
+        {"HTTP_REFERER": "http://[::1"},
+        {"HTTP_REFERER": "x" * 50_000},
+        {"HTTP_SEC_GPC": "garbage"},
+    ],
+)
 def test_bad_headers_are_ignored_safely(hero_page, headers):
     response = Browser().get("/?utm_campaign=" + "c" * 3000, **headers)
     assert response.status_code == 200
@@ -176,8 +195,13 @@ def test_headless_visitor_id_travels_in_a_header(hero_page, client):
     assert "X-Visitor-Id" in again["Vary"] and "private" in again["Cache-Control"]
     who = client.get("/api/v1/personalization/visitor", HTTP_USER_AGENT=DESKTOP_UA, HTTP_X_VISITOR_ID=visitor_id)
     segment_id = who.json()["segments"][0]["id"]
-    assert who.json() == {"visitor_id": visitor_id, "new": False, "tracking": True, "known": False,
-                          "segments": [{"id": segment_id, "name": "Banking campaign", "priority": 30}]}
+    assert who.json() == {
+        "visitor_id": visitor_id,
+        "new": False,
+        "tracking": True,
+        "known": False,
+        "segments": [{"id": segment_id, "name": "Banking campaign", "priority": 30}],
+    }
 
 
 def test_opt_in_consent_mode_tracks_nothing_until_consent(hero_page, settings):
@@ -205,8 +229,9 @@ def test_the_forms_app_reuses_the_visitor_cookie(home_page, browser):
     """The first page view issues the cookie; a form on that page does not issue a second one."""
     from tests.factories import LeadFormPageFactory
 
-    form_page = LeadFormPageFactory(parent=home_page, title="Contact sales", slug="contact-sales",
-                                    purpose="contact_sales")
+    form_page = LeadFormPageFactory(
+        parent=home_page, title="Contact sales", slug="contact-sales", purpose="contact_sales"
+    )
     response = browser.get(form_page.url)
     assert response.status_code == 200
     assert response.cookies["sp_vid"].value == response.wsgi_request.personalization.visitor_id

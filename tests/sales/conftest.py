@@ -21,8 +21,9 @@ def make_role_user(django_user_model, roles):
     def make(username, role, *, team=None, extra_permissions=()):
         from django.contrib.auth.models import Permission
 
-        user = django_user_model.objects.create_user(username, f"{username}@signalpage.test", PASSWORD,
-                                                     first_name=username.capitalize())
+        user = django_user_model.objects.create_user(
+            username, f"{username}@signalpage.test", PASSWORD, first_name=username.capitalize()
+        )
         if role:
             user.groups.add(Group.objects.get(name=role))
         for label in extra_permissions:
@@ -59,9 +60,16 @@ def book(org):
     for owner in ("rita", "ravi", "erin"):
         for n in (1, 2):
             people[f"{owner}{n}"] = PersonFactory(
-                email=f"{owner}.lead{n}@meridian-bank.example", first_name=f"{owner.capitalize()}Lead{n}",
-                last_name="Example", phone="+4930123456", owner=org[owner],
-                company=meridian if n == 1 else atlas, stage="mql", grade="A1" if n == 1 else "B2",
-                fit_score=70 if n == 1 else 45, interest_score=65 if n == 1 else 35)
+                email=f"{owner}.lead{n}@meridian-bank.example",
+                first_name=f"{owner.capitalize()}Lead{n}",
+                last_name="Example",
+                phone="+4930123456",
+                owner=org[owner],
+                company=meridian if n == 1 else atlas,
+                stage="mql",
+                grade="A1" if n == 1 else "B2",
+                fit_score=70 if n == 1 else 45,
+                interest_score=65 if n == 1 else 35,
+            )
     people["nobody"] = PersonFactory(email="orphan@atlashealth.example", first_name="Orphan", company=atlas)
     return people

@@ -30,8 +30,10 @@ def feedback(pk):
 
 def bulk(action, *ids, query=""):
     ids_part = "&".join(f"id={pk}" for pk in ids)
-    return f"/admin/bulk/leads/person/{action}/?{ids_part}{'&' if ids_part and query else ''}{query}" \
-           "&next=/admin/leads/person/"
+    return (
+        f"/admin/bulk/leads/person/{action}/?{ids_part}{'&' if ids_part and query else ''}{query}"
+        "&next=/admin/leads/person/"
+    )
 
 
 def said(response):
@@ -110,8 +112,9 @@ def test_a_rep_reassigns_to_a_teammate_and_the_stage_history_records_it(as_rita,
     person = book["rita1"]
     stage_since = timezone.now() - timedelta(days=3)
     Person.objects.filter(pk=person.pk).update(stage_changed_at=stage_since)
-    response = as_rita.post(feedback(person.pk), {"action": "reassign", "owner": org["ravi"].pk,
-                                                  "reason": "Ravi covers banking"})
+    response = as_rita.post(
+        feedback(person.pk), {"action": "reassign", "owner": org["ravi"].pk, "reason": "Ravi covers banking"}
+    )
     # Rita can no longer see the person: she is sent back to her list, not to a 404.
     assert response.status_code == 302 and response["Location"] == "/admin/leads/person/"
     person.refresh_from_db()
@@ -125,15 +128,19 @@ def test_a_rep_reassigns_to_a_teammate_and_the_stage_history_records_it(as_rita,
     assert as_rita.get(feedback(person.pk)).status_code == 404
 
 
-def test_reassign_targets_are_active_reps_of_the_team_or_anybody_with_all_access(client, org, book,
-                                                                                  django_user_model):
+def test_reassign_targets_are_active_reps_of_the_team_or_anybody_with_all_access(client, org, book, django_user_model):
     away = django_user_model.objects.create_user("away", first_name="Away")
     SalesRep.objects.create(user=away, team="Inbound", is_active=False)
     gone = django_user_model.objects.create_user("gone", first_name="Gone", is_active=False)
     SalesRep.objects.create(user=gone, team="Inbound")
     inbound = {"rita", "ravi", "mona"}
-    for username, expected in [("rita", inbound), ("ravi", inbound), ("mona", inbound),
-                               ("erin", {"erin"}), ("ada", inbound | {"erin"})]:
+    for username, expected in [
+        ("rita", inbound),
+        ("ravi", inbound),
+        ("mona", inbound),
+        ("erin", {"erin"}),
+        ("ada", inbound | {"erin"}),
+    ]:
         targets = set(services.reassign_targets(org[username]).values_list("username", flat=True))
         assert targets == expected, username
     client.force_login(org["rita"])
@@ -167,10 +174,15 @@ def test_a_manager_reassigns_within_the_team_and_an_administrator_anywhere(clien
     assert last_transition(book["ravi2"]).reason == "Reassigned from Ravi to Erin"
 
 
-@pytest.mark.parametrize("action, stage, reason_type", [("opportunity", "opportunity", "user"),
-                                                        ("customer", "customer", "user"),
-                                                        ("disqualified", "disqualified", "user"),
-                                                        ("lead", "lead", "user")])
+@pytest.mark.parametrize(
+    "action, stage, reason_type",
+    [
+        ("opportunity", "opportunity", "user"),
+        ("customer", "customer", "user"),
+        ("disqualified", "disqualified", "user"),
+        ("lead", "lead", "user"),
+    ],
+)
 def test_marking_moves_the_stage_with_the_actor(as_rita, org, book, action, stage, reason_type):
     person = book["rita1"]
     response = as_rita.post(feedback(person.pk), {"action": action, "reason": "From the discovery call"})
@@ -184,8 +196,12 @@ def test_marking_moves_the_stage_with_the_actor(as_rita, org, book, action, stag
 
 def test_hostile_posts_get_an_error_on_the_field(as_rita, book):
     person = book["rita1"]
-    for data, field in [({"action": "zzz"}, "action"), ({}, "action"), ({"action": "mql"}, "action"),
-                        ({"action": "accept", "reason": "x" * 501}, "reason")]:
+    for data, field in [
+        ({"action": "zzz"}, "action"),
+        ({}, "action"),
+        ({"action": "mql"}, "action"),
+        ({"action": "accept", "reason": "x" * 501}, "reason"),
+    ]:
         response = as_rita.post(feedback(person.pk), data)
         assert response.status_code == 200 and field in response.context["form"].errors, data
     person.refresh_from_db()
@@ -235,16 +251,24 @@ def test_visitors_go_to_the_login_page(client, book):
 
 def test_the_work_leads_right_alone_is_what_counts_not_change_person(client, make_role_user, book, org):
     """A rep granted leads.change_person but not leads.work_leads is refused; the right is work_leads."""
-    editor_with_change = make_role_user("chad", None, extra_permissions=["wagtailadmin.access_admin",
-                                                                        "leads.view_person", "leads.change_person",
-                                                                        "leads.view_all_people"])
+    editor_with_change = make_role_user(
+        "chad",
+        None,
+        extra_permissions=[
+            "wagtailadmin.access_admin",
+            "leads.view_person",
+            "leads.change_person",
+            "leads.view_all_people",
+        ],
+    )
     client.force_login(editor_with_change)
     assert refused(client.post(feedback(book["rita1"].pk), {"action": "accept"}))
 
 
 def test_the_feedback_screen_never_spells_out_a_masked_email(client, org):
-    nameless = PersonFactory(email="jane.secret@meridian-bank.example", first_name="", last_name="",
-                             owner=org["rita"], stage="mql")
+    nameless = PersonFactory(
+        email="jane.secret@meridian-bank.example", first_name="", last_name="", owner=org["rita"], stage="mql"
+    )
     client.force_login(org["rita"])
     page = client.get(feedback(nameless.pk)).content.decode()
     assert "jane.secret" not in page and "j***@meridian-bank.example" in page
@@ -299,8 +323,10 @@ def test_bulk_accept_of_three_people(as_rita, org, book, rita3):
 def test_bulk_accept_leaves_people_already_sql_alone_and_says_so(as_rita, book):
     services.people_accept([book["rita1"]], actor=book["rita1"].owner)
     response = as_rita.post(bulk("accept", book["rita1"].pk, book["rita2"].pk))
-    assert said(response) == ["1 person left as they were: already Sales qualified (SQL).",
-                              "1 person now Sales qualified (SQL)."]
+    assert said(response) == [
+        "1 person left as they were: already Sales qualified (SQL).",
+        "1 person now Sales qualified (SQL).",
+    ]
     assert StageTransition.objects.filter(person=book["rita1"]).count() == 1
 
 
@@ -341,14 +367,25 @@ def test_bulk_reassign(client, org, book):
 @pytest.mark.parametrize("action, stage", [("mark_opportunity", "opportunity"), ("mark_customer", "customer")])
 def test_bulk_mark(as_rita, org, book, action, stage):
     as_rita.post(bulk(action, book["rita1"].pk, book["rita2"].pk))
-    assert set(Person.objects.filter(pk__in=[book["rita1"].pk, book["rita2"].pk])
-               .values_list("stage", flat=True)) == {stage}
+    assert set(Person.objects.filter(pk__in=[book["rita1"].pk, book["rita2"].pk]).values_list("stage", flat=True)) == {
+        stage
+    }
     assert {t.actor for t in StageTransition.objects.all()} == {org["rita"]}
 
 
 def test_posted_ids_outside_the_scope_are_ignored_not_named(as_rita, org, book):
-    url = bulk("accept", book["rita1"].pk, book["erin1"].pk, book["ravi1"].pk, book["nobody"].pk, "abc", "²",
-               "-5", "1e3", "99999999999999999999")
+    url = bulk(
+        "accept",
+        book["rita1"].pk,
+        book["erin1"].pk,
+        book["ravi1"].pk,
+        book["nobody"].pk,
+        "abc",
+        "²",
+        "-5",
+        "1e3",
+        "99999999999999999999",
+    )
     page = as_rita.get(url).content.decode()
     assert "RitaLead1" in page
     assert "ErinLead1" not in page and "RaviLead1" not in page and "Orphan" not in page
@@ -439,8 +476,10 @@ def _bulk_queries(client, url, data=None):
 # Measured: accept and mark 6 a person, reassign 6 (leads.services.person_reassign's own savepoint), reject
 # 15 (the lead store's penalty, transition and rescore, each in a savepoint); a query per person more than
 # that is a regression worth a look.
-@pytest.mark.parametrize("action, data, per_person", [("accept", None, 7), ("reject", {"reason": "No budget"}, 16),
-                                                      ("reassign", "ravi", 7), ("mark_customer", None, 7)])
+@pytest.mark.parametrize(
+    "action, data, per_person",
+    [("accept", None, 7), ("reject", {"reason": "No budget"}, 16), ("reassign", "ravi", 7), ("mark_customer", None, 7)],
+)
 def test_bulk_costs_a_bounded_number_of_queries_per_person(client, make_role_user, org, action, data, per_person):
     rep = make_role_user("bulky", SALES_REP, team="Inbound")
     data = {"owner": org["ravi"].pk} if data == "ravi" else data

@@ -49,8 +49,15 @@ def trail(client, org, book):
     client.force_login(org["rita"])
     client.get(reverse("leads_person:inspect", args=[book["rita1"].pk]))
     client.get(reverse("leads_person:inspect", args=[book["rita2"].pk]))
-    record_export(org["rita"], model=Person, list_title="Whitepaper: AI in Banking", file_format="csv", rows=2,
-                  params="grade=A1&grade=B2", masked=True)
+    record_export(
+        org["rita"],
+        model=Person,
+        list_title="Whitepaper: AI in Banking",
+        file_format="csv",
+        rows=2,
+        params="grade=A1&grade=B2",
+        masked=True,
+    )
     client.force_login(org["mona"])
     client.get(reverse("leads_person:inspect", args=[book["ravi1"].pk]))
     request = RequestFactory().get("/admin/events/registrations/", {"event": "7", "export": "xlsx"})
@@ -140,11 +147,20 @@ def test_filter_by_date_range(client, org, trail):
     assert len(long_ago) == 1 and "Rita" in long_ago[0]
 
 
-@pytest.mark.parametrize("query", [
-    {"timestamp_from": "not-a-date"}, {"timestamp_to": "2024-13-45"}, {"action": "wagtail.delete"},
-    {"user": "abc"}, {"user": "99999999999999999999"}, {"p": "-1"}, {"p": "x"}, {"p": "99999"},
-    {"action": PROFILE_VIEW_ACTION, "timestamp_from": "\x00"},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"timestamp_from": "not-a-date"},
+        {"timestamp_to": "2024-13-45"},
+        {"action": "wagtail.delete"},
+        {"user": "abc"},
+        {"user": "99999999999999999999"},
+        {"p": "-1"},
+        {"p": "x"},
+        {"p": "99999"},
+        {"action": PROFILE_VIEW_ACTION, "timestamp_from": "\x00"},
+    ],
+)
 def test_hostile_query_strings_never_500(client, org, trail, query):
     client.force_login(org["ada"])
     response = client.get(AUDIT_URL, query)
@@ -167,8 +183,9 @@ def test_results_fragment_for_the_filters(client, org, trail):
 
 def test_paginates(client, org, book):
     for n in range(55):
-        record_export(org["rita"], model=Person, list_title=f"List {n}", file_format="csv", rows=n, params="",
-                      masked=True)
+        record_export(
+            org["rita"], model=Person, list_title=f"List {n}", file_format="csv", rows=n, params="", masked=True
+        )
     client.force_login(org["ada"])
     assert len(rows_of(text(client.get(AUDIT_URL)))) == 50
     assert len(rows_of(text(client.get(AUDIT_URL, {"p": 2})))) == 5
@@ -176,8 +193,15 @@ def test_paginates(client, org, book):
 
 def test_listing_queries_do_not_grow_with_the_rows(client, org, book, django_assert_max_num_queries):
     for n in range(40):
-        record_export(org["rita" if n % 2 else "mona"], model=Person, list_title=f"List {n}", file_format="csv",
-                      rows=n, params="", masked=True)
+        record_export(
+            org["rita" if n % 2 else "mona"],
+            model=Person,
+            list_title=f"List {n}",
+            file_format="csv",
+            rows=n,
+            params="",
+            masked=True,
+        )
     client.force_login(org["ada"])
     client.get(AUDIT_URL)
     with django_assert_max_num_queries(20):
@@ -222,27 +246,43 @@ def test_xlsx_export_of_the_audit_log(client, org, book, trail):
 
 
 def test_export_escapes_formulas(client, org, book):
-    record_export(org["rita"], model=Person, list_title="=HYPERLINK(\"http://evil.example\")", file_format="csv",
-                  rows=1, params="q=@SUM(A1)", masked=True)
-    record_export(org["rita"], model=Person, list_title="-2+3", file_format="csv", rows=1, params="\tx=1",
-                  masked=True)
+    record_export(
+        org["rita"],
+        model=Person,
+        list_title='=HYPERLINK("http://evil.example")',
+        file_format="csv",
+        rows=1,
+        params="q=@SUM(A1)",
+        masked=True,
+    )
+    record_export(org["rita"], model=Person, list_title="-2+3", file_format="csv", rows=1, params="\tx=1", masked=True)
     client.force_login(org["ada"])
     rows = csv_rows(client.get(AUDIT_URL, {"export": "csv"}))
     cells = [cell for row in rows[1:] for cell in row]
-    assert "'=HYPERLINK(\"http://evil.example\")" in cells and "'-2+3" in cells
+    assert '\'=HYPERLINK("http://evil.example")' in cells and "'-2+3" in cells
     assert "'q=@SUM(A1)" not in cells and "q=@SUM(A1)" in cells  # only a cell's first character matters
     assert "'\tx=1" in cells
     assert not any(cell[:1] in {"=", "+", "-", "@", "\t", "\r"} for cell in cells)
 
-    sheet = load_workbook(io.BytesIO(b"".join(client.get(AUDIT_URL, {"export": "xlsx"}).streaming_content)),
-                          read_only=True).active
+    sheet = load_workbook(
+        io.BytesIO(b"".join(client.get(AUDIT_URL, {"export": "xlsx"}).streaming_content)), read_only=True
+    ).active
     values = [value for row in sheet.iter_rows(values_only=True) for value in row if isinstance(value, str)]
-    assert "'=HYPERLINK(\"http://evil.example\")" in values
+    assert '\'=HYPERLINK("http://evil.example")' in values
 
 
 def test_download_entries_show_too(client, org, book):
-    record_export(org["rita"], model=Person, list_title="My MQLs this week", file_format="xlsx", rows=12,
-                  params="stage=mql", masked=True, job_id=5, action=EXPORT_DOWNLOAD_ACTION)
+    record_export(
+        org["rita"],
+        model=Person,
+        list_title="My MQLs this week",
+        file_format="xlsx",
+        rows=12,
+        params="stage=mql",
+        masked=True,
+        job_id=5,
+        action=EXPORT_DOWNLOAD_ACTION,
+    )
     client.force_login(org["ada"])
     rows = rows_of(text(client.get(AUDIT_URL, {"action": EXPORT_DOWNLOAD_ACTION})))
     assert len(rows) == 1 and "Download export" in rows[0] and "My MQLs this week" in rows[0]

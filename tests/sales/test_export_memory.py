@@ -28,12 +28,28 @@ PERSON_SQL = {
     "email": "'person' || n || '@firm' || (n %% 97) || '.example'",
     "email_key": "'person' || n || '@firm' || (n %% 97) || '.example'",
     "first_name": "CASE WHEN n %% 3 = 0 THEN '=HYPERLINK(1)' ELSE 'Zoë' END",
-    "last_name": "'Name ' || n", "phone": "'+4930123456'", "job_title": "'Head of Growth, EMEA'",
-    "seniority": "'director'", "country": "'DE'", "company_id": "%(company)s + n %% 97", "consent": "'granted'",
-    "do_not_contact": "false", "stage": "'mql'", "stage_changed_at": "NULL", "owner_id": "%(owner)s",
-    "fit_score": "n %% 100", "interest_score": "(n %% 70) / 3.0", "grade": "'A1'", "scored_at": "NULL",
-    "interest_penalty": "0", "mql_blocked_until": "NULL", "is_test": "false", "is_competitor": "false",
-    "is_personal_email": "false", "created_at": "%(now)s", "updated_at": "%(now)s",
+    "last_name": "'Name ' || n",
+    "phone": "'+4930123456'",
+    "job_title": "'Head of Growth, EMEA'",
+    "seniority": "'director'",
+    "country": "'DE'",
+    "company_id": "%(company)s + n %% 97",
+    "consent": "'granted'",
+    "do_not_contact": "false",
+    "stage": "'mql'",
+    "stage_changed_at": "NULL",
+    "owner_id": "%(owner)s",
+    "fit_score": "n %% 100",
+    "interest_score": "(n %% 70) / 3.0",
+    "grade": "'A1'",
+    "scored_at": "NULL",
+    "interest_penalty": "0",
+    "mql_blocked_until": "NULL",
+    "is_test": "false",
+    "is_competitor": "false",
+    "is_personal_email": "false",
+    "created_at": "%(now)s",
+    "updated_at": "%(now)s",
 }
 
 
@@ -41,12 +57,22 @@ def add_people(start: int, count: int, first_company_id: int, owner):
     columns = [field.column for field in Person._meta.concrete_fields if field.column != "id"]
     missing = set(columns) - set(PERSON_SQL)
     assert not missing, f"add the new Person columns {missing} to PERSON_SQL"
-    sql = (f"WITH RECURSIVE seq(n) AS (SELECT %(first)s UNION ALL SELECT n + 1 FROM seq WHERE n < %(last)s) "
-           f"INSERT INTO {Person._meta.db_table} ({', '.join(columns)}) "
-           f"SELECT {', '.join(PERSON_SQL[column] for column in columns)} FROM seq")
+    sql = (
+        f"WITH RECURSIVE seq(n) AS (SELECT %(first)s UNION ALL SELECT n + 1 FROM seq WHERE n < %(last)s) "
+        f"INSERT INTO {Person._meta.db_table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(PERSON_SQL[column] for column in columns)} FROM seq"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"first": start, "last": start + count - 1, "company": first_company_id,
-                             "owner": owner.pk, "now": timezone.now()})
+        cursor.execute(
+            sql,
+            {
+                "first": start,
+                "last": start + count - 1,
+                "company": first_company_id,
+                "owner": owner.pk,
+                "now": timezone.now(),
+            },
+        )
 
 
 def resident_bytes() -> int:
@@ -57,8 +83,9 @@ def resident_bytes() -> int:
 def growth_of_export(user) -> tuple[int, int]:
     """Rows written, and how far the process's resident memory rose above where it started (sampled after
     every batch: a file or a list of rows built in memory shows at the end, whatever happens between)."""
-    spec = services.spec_for(user, list_name="people", params="", title="everybody", columns=None,
-                             file_format="csv", mask=True)
+    spec = services.spec_for(
+        user, list_name="people", params="", title="everybody", columns=None, file_format="csv", mask=True
+    )
     queryset = services.export_rows("people", user=user, params=spec.params)
     gc.collect()
     before = resident_bytes()
@@ -76,8 +103,12 @@ def growth_of_export(user) -> tuple[int, int]:
 def test_exporting_ten_times_the_rows_does_not_take_ten_times_the_memory(django_user_model, settings):
     settings.SALES_EXPORT_BATCH_SIZE = 2000
     admin = django_user_model.objects.create_superuser("exporter", "exporter@signalpage.test", "x")
-    companies = Company.objects.bulk_create([Company(name=f"Firm {n}", name_key=f"firm {n}", industry="banking",
-                                                     employee_band="250-999") for n in range(97)])
+    companies = Company.objects.bulk_create(
+        [
+            Company(name=f"Firm {n}", name_key=f"firm {n}", industry="banking", employee_band="250-999")
+            for n in range(97)
+        ]
+    )
     first_company = min(company.pk for company in companies)
     assert Company.objects.filter(pk__gte=first_company, pk__lt=first_company + 97).count() == 97
     add_people(0, 20_000, first_company, admin)

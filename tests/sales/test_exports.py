@@ -97,22 +97,37 @@ def export_entries(action=EXPORT):
 def tricky(book, org):
     """People whose data would break a careless file: unicode, commas, quotes, line breaks, formulas."""
     company = CompanyFactory(name=TRICKY["hyperlink"], industry="Bänking, «Retail»", country="JP")
-    people = {"zoe": PersonFactory(email="zoe@tokyo.example", first_name="Zoë", last_name="東京 🚀",
-                                   job_title='Head of "Growth", EMEA\nsecond line', company=company,
-                                   fit_score=-5, interest_score=12.345, owner=org["rita"], phone="+81312345678")}
+    people = {
+        "zoe": PersonFactory(
+            email="zoe@tokyo.example",
+            first_name="Zoë",
+            last_name="東京 🚀",
+            job_title='Head of "Growth", EMEA\nsecond line',
+            company=company,
+            fit_score=-5,
+            interest_score=12.345,
+            owner=org["rita"],
+            phone="+81312345678",
+        )
+    }
     for key, value in TRICKY.items():
         if key != "hyperlink":
-            people[key] = PersonFactory(email=f"{key}@tricky.example", first_name=value, last_name="Plain",
-                                        owner=org["rita"], company=company)
+            people[key] = PersonFactory(
+                email=f"{key}@tricky.example", first_name=value, last_name="Plain", owner=org["rita"], company=company
+            )
     return people
 
 
 # --- What is in the file -----------------------------------------------------------------------
 
+
 def test_csv_keeps_unicode_commas_quotes_and_line_breaks_and_escapes_formulas(client, org, tricky):
     client.force_login(org["ada"])
-    response = post_export(client, params="q=tricky.example", columns=["pid", "first_name", "last_name", "email",
-                                                                     "job_title", "company", "fit", "score"])
+    response = post_export(
+        client,
+        params="q=tricky.example",
+        columns=["pid", "first_name", "last_name", "email", "job_title", "company", "fit", "score"],
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = {row["Email"]: row for row in as_dicts(csv_table(response))}
@@ -122,17 +137,28 @@ def test_csv_keeps_unicode_commas_quotes_and_line_breaks_and_escapes_formulas(cl
             assert rows[f"{key}@tricky.example"]["First name"] == "'" + value
             assert rows[f"{key}@tricky.example"]["Company"] == "'" + TRICKY["hyperlink"]
 
-    response = post_export(client, params="q=Zoë", columns=["first_name", "last_name", "job_title", "company", "fit",
-                                                          "score"])
+    response = post_export(
+        client, params="q=Zoë", columns=["first_name", "last_name", "job_title", "company", "fit", "score"]
+    )
     (zoe,) = as_dicts(csv_table(response))
-    assert zoe == {"First name": "Zoë", "Last name": "東京 🚀", "Job title": 'Head of "Growth", EMEA\nsecond line',
-                   "Company": "'" + TRICKY["hyperlink"], "Fit": "-5", "Score (fit + interest)": "7"}
+    assert zoe == {
+        "First name": "Zoë",
+        "Last name": "東京 🚀",
+        "Job title": 'Head of "Growth", EMEA\nsecond line',
+        "Company": "'" + TRICKY["hyperlink"],
+        "Fit": "-5",
+        "Score (fit + interest)": "7",
+    }
 
 
 def test_xlsx_keeps_unicode_escapes_formulas_and_numbers_stay_numbers(client, org, tricky):
     client.force_login(org["ada"])
-    response = post_export(client, params="q=tricky.example", file_format="xlsx",
-                           columns=["first_name", "email", "company", "fit", "created"])
+    response = post_export(
+        client,
+        params="q=tricky.example",
+        file_format="xlsx",
+        columns=["first_name", "email", "company", "fit", "created"],
+    )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
     rows = {row["Email"]: row for row in as_dicts(xlsx_table(response))}
@@ -143,11 +169,18 @@ def test_xlsx_keeps_unicode_escapes_formulas_and_numbers_stay_numbers(client, or
             assert rows[f"{key}@tricky.example"]["Fit"] == 0
     assert all(hasattr(row["Created"], "year") for row in rows.values()), "dates are dates in Excel"
 
-    response = post_export(client, params="q=Zoë", file_format="xlsx", columns=["first_name", "last_name",
-                                                                               "job_title", "fit", "interest"])
-    assert as_dicts(xlsx_table(response)) == [{"First name": "Zoë", "Last name": "東京 🚀",
-                                               "Job title": 'Head of "Growth", EMEA\nsecond line', "Fit": -5,
-                                               "Interest": 12}]
+    response = post_export(
+        client, params="q=Zoë", file_format="xlsx", columns=["first_name", "last_name", "job_title", "fit", "interest"]
+    )
+    assert as_dicts(xlsx_table(response)) == [
+        {
+            "First name": "Zoë",
+            "Last name": "東京 🚀",
+            "Job title": 'Head of "Growth", EMEA\nsecond line',
+            "Fit": -5,
+            "Interest": 12,
+        }
+    ]
 
 
 @pytest.fixture
@@ -160,10 +193,12 @@ def named_industries(org):
     bank = CompanyFactory(name="Named Bank", industry="banking")
     estate = CompanyFactory(name="Estate Co", industry="real_estate")
     return {
-        "half": PersonFactory(email="half@named.example", company=bank, fit_score=10, interest_score=12.5,
-                              owner=org["rita"]),
-        "low": PersonFactory(email="low@named.example", company=estate, fit_score=-5, interest_score=2.4,
-                             owner=org["rita"]),
+        "half": PersonFactory(
+            email="half@named.example", company=bank, fit_score=10, interest_score=12.5, owner=org["rita"]
+        ),
+        "low": PersonFactory(
+            email="low@named.example", company=estate, fit_score=-5, interest_score=2.4, owner=org["rita"]
+        ),
     }
 
 
@@ -172,26 +207,46 @@ def test_exports_name_industries_and_give_scores_in_whole_points(client, org, na
     Services" for `banking`: so does the file (it showed banking and 22.5)."""
     client.force_login(org["ada"])
     columns = ["email", "industry", "fit", "interest", "score"]
-    rows = {row["Email"]: row for row in as_dicts(csv_table(post_export(client, params="q=@named.example",
-                                                                      columns=columns)))}
-    assert rows["half@named.example"] == {"Email": "half@named.example", "Industry": "Banking & Financial Services",
-                                          "Fit": "10", "Interest": "13", "Score (fit + interest)": "23"}
-    assert rows["low@named.example"] == {"Email": "low@named.example", "Industry": "Real estate",
-                                         "Fit": "-5", "Interest": "2", "Score (fit + interest)": "-3"}
-    sheet = {row["Email"]: row for row in as_dicts(xlsx_table(post_export(
-        client, params="q=@named.example", columns=columns, file_format="xlsx")))}
+    rows = {
+        row["Email"]: row
+        for row in as_dicts(csv_table(post_export(client, params="q=@named.example", columns=columns)))
+    }
+    assert rows["half@named.example"] == {
+        "Email": "half@named.example",
+        "Industry": "Banking & Financial Services",
+        "Fit": "10",
+        "Interest": "13",
+        "Score (fit + interest)": "23",
+    }
+    assert rows["low@named.example"] == {
+        "Email": "low@named.example",
+        "Industry": "Real estate",
+        "Fit": "-5",
+        "Interest": "2",
+        "Score (fit + interest)": "-3",
+    }
+    sheet = {
+        row["Email"]: row
+        for row in as_dicts(
+            xlsx_table(post_export(client, params="q=@named.example", columns=columns, file_format="xlsx"))
+        )
+    }
     assert sheet["half@named.example"]["Industry"] == "Banking & Financial Services"
     assert (sheet["half@named.example"]["Interest"], sheet["half@named.example"]["Score (fit + interest)"]) == (13, 23)
-    companies = {row["Name"]: row["Industry"] for row in as_dicts(csv_table(post_export(
-        client, "companies", params="q=named", columns=["name", "industry"])))}
+    companies = {
+        row["Name"]: row["Industry"]
+        for row in as_dicts(csv_table(post_export(client, "companies", params="q=named", columns=["name", "industry"])))
+    }
     assert companies == {"Named Bank": "Banking & Financial Services"}
 
 
 def test_the_export_form_says_what_an_unfiltered_list_holds(client, org, book):
     client.force_login(org["rita"])
-    for list_name, words in (("people", "None: everybody you may see"),
-                             ("companies", "None: every company you may see"),
-                             ("leads", "None: every lead you may see")):
+    for list_name, words in (
+        ("people", "None: everybody you may see"),
+        ("companies", "None: every company you may see"),
+        ("leads", "None: every lead you may see"),
+    ):
         html = client.get(f"{NEW}?list={list_name}").content.decode()
         assert words in html and "every people" not in html, list_name
 
@@ -213,14 +268,16 @@ def test_formula_escaping_rules():
 def test_dates_are_written_in_the_site_time_zone(client, org, book, settings):
     settings.TIME_ZONE = "Europe/Berlin"
     person = book["rita1"]
-    Person.objects.filter(pk=person.pk).update(created_at=timezone.make_aware(
-        timezone.datetime(2026, 7, 1, 10, 30, 5), timezone.get_fixed_timezone(0)))
+    Person.objects.filter(pk=person.pk).update(
+        created_at=timezone.make_aware(timezone.datetime(2026, 7, 1, 10, 30, 5), timezone.get_fixed_timezone(0))
+    )
     client.force_login(org["rita"])
     rows = as_dicts(csv_table(post_export(client, columns=["pid", "created"])))
     assert {"PID": f"PID-{person.pk}", "Created": "2026-07-01 12:30:05"} in rows
 
 
 # --- Who gets what ---------------------------------------------------------------------------
+
 
 def test_a_rep_exports_only_their_own_people(client, org, book):
     client.force_login(org["rita"])
@@ -232,7 +289,8 @@ def test_a_manager_exports_their_team_and_an_administrator_everybody(client, org
     client.force_login(org["mona"])
     rows = as_dicts(csv_table(post_export(client)))
     assert sorted(row["PID"] for row in rows) == sorted(
-        f"PID-{book[k].pk}" for k in ("rita1", "rita2", "ravi1", "ravi2"))
+        f"PID-{book[k].pk}" for k in ("rita1", "rita2", "ravi1", "ravi2")
+    )
     client.force_login(org["ada"])
     assert len(as_dicts(csv_table(post_export(client)))) == len(book)
 
@@ -284,8 +342,20 @@ def test_default_columns_and_what_each_list_offers(client, org, book):
     client.force_login(org["rita"])
     header = csv_table(post_export(client))[0]
     assert header[:4] == ["PID", "First name", "Last name", "Email"]
-    for heading in ("Company", "Industry", "Company size", "Stage", "Grade", "Fit", "Interest",
-                    "Score (fit + interest)", "Owner", "Consent", "Do not contact", "Created"):
+    for heading in (
+        "Company",
+        "Industry",
+        "Company size",
+        "Stage",
+        "Grade",
+        "Fit",
+        "Interest",
+        "Score (fit + interest)",
+        "Owner",
+        "Consent",
+        "Do not contact",
+        "Created",
+    ):
         assert heading in header
     assert "Converted" not in header and "Last activity" not in header
 
@@ -309,17 +379,29 @@ def test_the_last_activity_column_and_the_converted_column_when_the_rows_carry_i
     latest = InteractionFactory(person=book["rita1"], occurred_at=timezone.now() - timedelta(days=1))
     lead = LeadFactory(person=book["rita1"])
     queryset = Person.objects.filter(pk=book["rita1"].pk).annotate(converted_at=Max("leads__received_at"))
-    spec = services.spec_for(org["ada"], list_name="people", params="", title="", file_format="csv", mask=False,
-                             columns=["pid", "converted", "last_activity"], queryset=queryset)
+    spec = services.spec_for(
+        org["ada"],
+        list_name="people",
+        params="",
+        title="",
+        file_format="csv",
+        mask=False,
+        columns=["pid", "converted", "last_activity"],
+        queryset=queryset,
+    )
     output = io.BytesIO()
     assert services.write_file(output, spec, queryset) == 1
     (row,) = as_dicts(list(csv.reader(io.StringIO(output.getvalue().decode("utf-8-sig")))))
     to_text = lambda moment: timezone.localtime(moment).replace(tzinfo=None).isoformat(" ", "seconds")  # noqa: E731
-    assert row == {"PID": f"PID-{book['rita1'].pk}", "Converted": to_text(lead.received_at),
-                   "Last activity": to_text(latest.occurred_at)}
+    assert row == {
+        "PID": f"PID-{book['rita1'].pk}",
+        "Converted": to_text(lead.received_at),
+        "Last activity": to_text(latest.occurred_at),
+    }
 
 
 # --- Filters, names, bad input ---------------------------------------------------------------
+
 
 def test_the_export_follows_the_lists_filters_and_search(client, org, book):
     Person.objects.filter(pk=book["rita2"].pk).update(stage="sql")
@@ -353,30 +435,41 @@ def test_file_names_carry_the_lists_name_and_the_date(client, org, book):
     response = post_export(client, title="Whitepaper: State of RevOps", file_format="xlsx")
     assert response["Content-Disposition"] == f'attachment; filename="whitepaper-state-of-revops-{today}.xlsx"'
     assert post_export(client, title="東京")["Content-Disposition"].endswith(f'"people-{today}.csv"')
-    assert services.file_name_for("Zoë's MQLs this week", "people", "csv", day=date(2026, 12, 1)) == \
-        "zoes-mqls-this-week-2026-12-01.csv"
+    assert (
+        services.file_name_for("Zoë's MQLs this week", "people", "csv", day=date(2026, 12, 1))
+        == "zoes-mqls-this-week-2026-12-01.csv"
+    )
     assert services.file_name_for("", "leads", "xlsx", day=date(2026, 12, 1)) == "leads-2026-12-01.xlsx"
 
 
 def errors_shown(html) -> dict[str, str]:
     """What the export page says is wrong, by the field it names: a form field's own error (format,
     columns), or a problem above the form that starts with the field's name ("list: ...", "Stage: ...")."""
-    shown = {field: unescape(message) for field, message in re.findall(
-        r'w-field--error" data-field data-contentpath="(\w+)">.*?<p class="error-message">\s*(.*?)\s*</p>', html, re.S)}
+    shown = {
+        field: unescape(message)
+        for field, message in re.findall(
+            r'w-field--error" data-field data-contentpath="(\w+)">.*?<p class="error-message">\s*(.*?)\s*</p>',
+            html,
+            re.S,
+        )
+    }
     for problem in re.findall(r'<div class="help-block help-critical" role="alert">(.*?)</div>', html, re.S):
         field, _, message = unescape(problem).partition(": ")
         shown[field] = message
     return shown
 
 
-@pytest.mark.parametrize("data,field,message", [
-    ({"list": "../../etc/passwd"}, "list", "there is no list called '../../etc/passwd'"),
-    ({"list": "people", "params": "stage=bogus"}, "Stage", "bogus is not one of the available choices"),
-    ({"list": "people", "format": "exe"}, "format", "exe is not one of the available choices"),
-    ({"list": "people", "columns": ["password"]}, "columns", "password is not one of the available choices"),
-    ({"list": "people", "use_default_columns": ""}, "columns", "Choose at least one column."),
-    ({"list": "people", "params": "q=" + "x" * 5000}, "params", "the filters are longer than 4000 characters"),
-])
+@pytest.mark.parametrize(
+    "data,field,message",
+    [
+        ({"list": "../../etc/passwd"}, "list", "there is no list called '../../etc/passwd'"),
+        ({"list": "people", "params": "stage=bogus"}, "Stage", "bogus is not one of the available choices"),
+        ({"list": "people", "format": "exe"}, "format", "exe is not one of the available choices"),
+        ({"list": "people", "columns": ["password"]}, "columns", "password is not one of the available choices"),
+        ({"list": "people", "use_default_columns": ""}, "columns", "Choose at least one column."),
+        ({"list": "people", "params": "q=" + "x" * 5000}, "params", "the filters are longer than 4000 characters"),
+    ],
+)
 def test_bad_input_gets_a_clear_error_naming_the_field(client, org, book, data, field, message):
     """The page always holds the words list, params, format, columns and Stage (its hidden inputs, the
     column choices): the error itself must name the field, with what is wrong."""
@@ -404,21 +497,28 @@ def test_hostile_titles_and_get_parameters(client, org, book):
     assert client.get("/admin/sales/exports/1/retry/").status_code in (404, 405)
 
 
-@pytest.mark.parametrize("params,label,shown,rows", [
-    ("industry=banking", "Industry", "Banking", 3),
-    ("owner=me", "Owner", "Me", 1),
-    ("owner={rita}", "Owner", "Rita", 2),
-    ("source=form:{form}", "Source (whitepaper, event or form)", "Form: Contact sales", 1),
-    ("source=content:{content}", "Source (whitepaper, event or form)", "Whitepaper: State of RevOps", 1),
-    ("source=event:{event}", "Source (whitepaper, event or form)", "Event: RevOps Meetup", 1),
-])
+@pytest.mark.parametrize(
+    "params,label,shown,rows",
+    [
+        ("industry=banking", "Industry", "Banking", 3),
+        ("owner=me", "Owner", "Me", 1),
+        ("owner={rita}", "Owner", "Rita", 2),
+        ("source=form:{form}", "Source (whitepaper, event or form)", "Form: Contact sales", 1),
+        ("source=content:{content}", "Source (whitepaper, event or form)", "Whitepaper: State of RevOps", 1),
+        ("source=event:{event}", "Source (whitepaper, event or form)", "Event: RevOps Meetup", 1),
+    ],
+)
 def test_lists_filtered_by_a_choice_built_on_use_export_and_describe_their_filters(
-        client, org, book, settings, on_commit, params, label, shown, rows):
+    client, org, book, settings, on_commit, params, label, shown, rows
+):
     """The owner, source and industry filters get their choices from a callable (built only when
     used); django-filter 26 answered len() on it with a TypeError, a 500 on the export page, the
     background job's page and every export of such a list."""
-    origins = {"form": ("form", "Contact sales"), "content": ("content", "State of RevOps"),
-               "event": ("event", "RevOps Meetup")}
+    origins = {
+        "form": ("form", "Contact sales"),
+        "content": ("content", "State of RevOps"),
+        "event": ("event", "RevOps Meetup"),
+    }
     ids = {}
     for number, (name, (origin_type, origin_label)) in enumerate(origins.items(), start=70):
         LeadFactory(person=book["rita1"], origin_type=origin_type, origin_id=str(number), origin_label=origin_label)
@@ -446,20 +546,28 @@ def test_lists_filtered_by_a_choice_built_on_use_export_and_describe_their_filte
 
 # --- Audit -----------------------------------------------------------------------------------
 
+
 def test_every_export_is_audit_logged_once_with_its_rows_and_filters(client, org, book):
     client.force_login(org["mona"])
     post_export(client, params="stage=mql", title="My MQLs")
     body(post_export(client, params="grade=A1", file_format="xlsx"))
     first, second = export_entries()
-    assert (first.user_id, first.data["rows"], first.data["filters"], first.data["list"], first.data["format"]) \
-        == (org["mona"].pk, 4, "stage=mql", "My MQLs", "csv")
+    assert (first.user_id, first.data["rows"], first.data["filters"], first.data["list"], first.data["format"]) == (
+        org["mona"].pk,
+        4,
+        "stage=mql",
+        "My MQLs",
+        "csv",
+    )
     assert (second.data["rows"], second.data["filters"], second.data["format"]) == (2, "grade=A1", "xlsx")
 
 
 # --- Background jobs -------------------------------------------------------------------------
 
+
 def test_a_big_export_runs_in_the_background_with_progress_and_a_download_for_its_owner(
-        client, org, book, settings, on_commit):
+    client, org, book, settings, on_commit
+):
     settings.SALES_EXPORT_INLINE_MAX_ROWS = 3
     settings.SALES_EXPORT_BATCH_SIZE = 2
     settings.SALES_EXPORT_PROGRESS_EVERY = 2
@@ -469,9 +577,17 @@ def test_a_big_export_runs_in_the_background_with_progress_and_a_download_for_it
     job = ExportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/admin/sales/exports/{job.pk}/"
     assert (job.status, job.rows_total, job.rows_done, job.percent_done, job.requested_by) == (
-        "done", 6, 6, 100, org["ada"])
-    progress_updates = [q["sql"] for q in queries.captured_queries
-                        if q["sql"].startswith("UPDATE") and "sales_exportjob" in q["sql"] and "rows_done" in q["sql"]]
+        "done",
+        6,
+        6,
+        100,
+        org["ada"],
+    )
+    progress_updates = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("UPDATE") and "sales_exportjob" in q["sql"] and "rows_done" in q["sql"]
+    ]
     assert len(progress_updates) >= 3, "rows_done is saved as the batches go"
     assert storage.export_root() in str(storage.path_of(job.file_name))
     assert not str(storage.path_of(job.file_name)).startswith(str(settings.MEDIA_ROOT))
@@ -494,15 +610,19 @@ def test_a_big_export_runs_in_the_background_with_progress_and_a_download_for_it
     assert len(export_entries()) == 1, "the download is its own entry, not another export"
 
     client.force_login(org["rita"])
-    for url in (f"/admin/sales/exports/{job.pk}/", f"/admin/sales/exports/{job.pk}/download/",
-                f"/admin/sales/exports/{job.pk}/progress/"):
+    for url in (
+        f"/admin/sales/exports/{job.pk}/",
+        f"/admin/sales/exports/{job.pk}/download/",
+        f"/admin/sales/exports/{job.pk}/progress/",
+    ):
         assert client.get(url).status_code == 404
     assert client.post(f"/admin/sales/exports/{job.pk}/retry/").status_code == 404
     assert job.title not in client.get("/admin/sales/exports/").content.decode()
 
 
-def test_a_reps_background_export_is_hers_alone_and_masked(client, org, book, settings, on_commit,
-                                                           django_assert_max_num_queries):
+def test_a_reps_background_export_is_hers_alone_and_masked(
+    client, org, book, settings, on_commit, django_assert_max_num_queries
+):
     settings.SALES_EXPORT_INLINE_MAX_ROWS = 1
     client.force_login(org["rita"])
     with on_commit():
@@ -527,11 +647,11 @@ def test_a_queued_job_shows_a_polling_progress_fragment(client, org, book):
     assert 'hx-trigger="every 1s"' in fragment and f"/admin/sales/exports/{job.pk}/progress/" in fragment
 
 
-def test_the_job_rechecks_rights_and_scope_when_it_runs_and_a_failed_job_can_be_retried(
-        client, org, book, on_commit):
+def test_the_job_rechecks_rights_and_scope_when_it_runs_and_a_failed_job_can_be_retried(client, org, book, on_commit):
     rita = org["rita"]
-    job = ExportJob.objects.create(requested_by=rita, list_name="people", title="Mine", columns=["pid", "email"],
-                                   masked=False, params="stage=mql")
+    job = ExportJob.objects.create(
+        requested_by=rita, list_name="people", title="Mine", columns=["pid", "email"], masked=False, params="stage=mql"
+    )
     rep_group = Group.objects.get(name=SALES_REP)
     export_right = Permission.objects.get(codename="export_people")
     rep_group.permissions.remove(export_right)
@@ -554,7 +674,8 @@ def test_the_job_rechecks_rights_and_scope_when_it_runs_and_a_failed_job_can_be_
 
 
 def test_a_download_of_an_unmasked_file_is_refused_to_someone_who_lost_the_personal_data_right(
-        client, org, book, settings, on_commit):
+    client, org, book, settings, on_commit
+):
     settings.SALES_EXPORT_INLINE_MAX_ROWS = 1
     mona = org["mona"]
     client.force_login(mona)
@@ -570,8 +691,9 @@ def test_a_download_of_an_unmasked_file_is_refused_to_someone_who_lost_the_perso
 
 def test_an_excel_export_too_big_for_a_sheet_fails_clearly(org, book, monkeypatch):
     monkeypatch.setattr(jobs, "XLSX_MAX_ROWS", 3)
-    job = ExportJob.objects.create(requested_by=org["ada"], list_name="people", title="people", columns=["pid"],
-                                   file_format="xlsx")
+    job = ExportJob.objects.create(
+        requested_by=org["ada"], list_name="people", title="people", columns=["pid"], file_format="xlsx"
+    )
     assert services.export_job_run(job.pk) == "failed"
     job.refresh_from_db()
     assert "CSV" in job.error and "7" in job.error
@@ -579,12 +701,15 @@ def test_an_excel_export_too_big_for_a_sheet_fails_clearly(org, book, monkeypatc
 
 # --- One click, the header button, housekeeping ------------------------------------------------
 
+
 def test_the_one_click_include_posts_the_lists_default_export(client, org, book):
     request = RequestFactory().get("/admin/sales/lead-lists/")
     request.user = org["rita"]
-    html = render_to_string("sales/exports/_one_click.html", {
-        "list_name": "people", "params": QueryDict("stage=mql"), "title": "Whitepaper: State of RevOps"},
-        request=request)
+    html = render_to_string(
+        "sales/exports/_one_click.html",
+        {"list_name": "people", "params": QueryDict("stage=mql"), "title": "Whitepaper: State of RevOps"},
+        request=request,
+    )
     assert 'name="csrfmiddlewaretoken"' in html and f'action="{NEW}"' in html
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
     assert fields["params"] == "stage=mql" and fields["list"] == "people"
@@ -597,14 +722,23 @@ def test_the_one_click_include_posts_the_lists_default_export(client, org, book)
 
 
 def test_a_gated_content_lead_list_exports_who_converted_and_when(client, org, book):
-    first = LeadFactory(person=book["rita1"], origin_type="content", origin_id="42",
-                        received_at=timezone.now() - timedelta(days=2))
+    first = LeadFactory(
+        person=book["rita1"], origin_type="content", origin_id="42", received_at=timezone.now() - timedelta(days=2)
+    )
     LeadFactory(person=book["rita1"], origin_type="content", origin_id="42")  # came back: the first one counts
     LeadFactory(person=book["rita2"], origin_type="content", origin_id="43")
     LeadFactory(person=book["erin1"], origin_type="content", origin_id="42")  # not hers
     client.force_login(org["rita"])
-    response = client.post(NEW, {"list": "people", "params": "source=content:42", "title": "Whitepaper State of RevOps",
-                                 "use_default_columns": "1", "format": "csv"})
+    response = client.post(
+        NEW,
+        {
+            "list": "people",
+            "params": "source=content:42",
+            "title": "Whitepaper State of RevOps",
+            "use_default_columns": "1",
+            "format": "csv",
+        },
+    )
     assert response["Content-Disposition"].endswith(f'"whitepaper-state-of-revops-{timezone.localdate()}.csv"')
     (row,) = as_dicts(csv_table(response))
     assert row["PID"] == f"PID-{book['rita1'].pk}" and row["Email"] == "r***@meridian-bank.example"
@@ -618,18 +752,30 @@ def test_the_export_button_carries_the_lists_filters(org):
     button = export_button(request, "people", title="My MQLs")
     assert button.label == "Export"
     assert button.url.startswith(f"{NEW}?")
-    assert QueryDict(button.url.split("?", 1)[1]).dict() == {"stage": "mql", "q": "Zoë", "list": "people",
-                                                              "title": "My MQLs"}
+    assert QueryDict(button.url.split("?", 1)[1]).dict() == {
+        "stage": "mql",
+        "q": "Zoë",
+        "list": "people",
+        "title": "My MQLs",
+    }
 
 
 def test_old_export_files_are_pruned(org, book, export_root, settings, on_commit):
     settings.SALES_EXPORT_INLINE_MAX_ROWS = 0
     settings.SALES_EXPORT_KEEP_DAYS = 7
     with on_commit():
-        old = services.export_job_start(org["ada"], services.spec_for(
-            org["ada"], list_name="people", params="", title="", columns=None, file_format="csv", mask=False))
-        fresh = services.export_job_start(org["ada"], services.spec_for(
-            org["ada"], list_name="people", params="", title="", columns=None, file_format="csv", mask=False))
+        old = services.export_job_start(
+            org["ada"],
+            services.spec_for(
+                org["ada"], list_name="people", params="", title="", columns=None, file_format="csv", mask=False
+            ),
+        )
+        fresh = services.export_job_start(
+            org["ada"],
+            services.spec_for(
+                org["ada"], list_name="people", params="", title="", columns=None, file_format="csv", mask=False
+            ),
+        )
     old.refresh_from_db()
     fresh.refresh_from_db()
     old_path, fresh_path = storage.path_of(old.file_name), storage.path_of(fresh.file_name)
@@ -655,6 +801,7 @@ def test_old_export_files_are_pruned(org, book, export_root, settings, on_commit
 
 # --- Reading ahead on PostgreSQL -----------------------------------------------------------------
 
+
 @pytest.mark.django_db(transaction=True)
 def test_on_postgresql_the_next_batch_is_read_ahead_in_a_thread_with_the_same_rows(org, book, settings):
     import threading
@@ -664,8 +811,9 @@ def test_on_postgresql_the_next_batch_is_read_ahead_in_a_thread_with_the_same_ro
     settings.SALES_EXPORT_BATCH_SIZE = 2
     for n in range(7):
         PersonFactory(email=f"more{n}@tricky.example", first_name=TRICKY["hyperlink"], owner=org["ada"])
-    spec = services.spec_for(org["ada"], list_name="people", params="", title="", columns=None, file_format="csv",
-                             mask=False)
+    spec = services.spec_for(
+        org["ada"], list_name="people", params="", title="", columns=None, file_format="csv", mask=False
+    )
     queryset = services.export_rows("people", user=org["ada"], params=spec.params)
     threads = threading.active_count()
 
@@ -690,8 +838,12 @@ def test_the_prune_command_reports_what_it_removed(org, book, export_root, setti
 
     settings.SALES_EXPORT_INLINE_MAX_ROWS = 0
     with on_commit():
-        job = services.export_job_start(org["ada"], services.spec_for(
-            org["ada"], list_name="people", params="", title="", columns=None, file_format="csv", mask=False))
+        job = services.export_job_start(
+            org["ada"],
+            services.spec_for(
+                org["ada"], list_name="people", params="", title="", columns=None, file_format="csv", mask=False
+            ),
+        )
     job.refresh_from_db()
     ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(days=30))
     out = io.StringIO()
@@ -724,8 +876,9 @@ def test_the_export_of_a_saved_filter_is_named_after_it(client, org, book):
 
 def test_my_exports_page_through_newest_first(client, org, book):
     for n in range(27):
-        ExportJob.objects.create(requested_by=org["rita"], list_name="people", title=f"Export number {n:02d}",
-                                 columns=["pid"])
+        ExportJob.objects.create(
+            requested_by=org["rita"], list_name="people", title=f"Export number {n:02d}", columns=["pid"]
+        )
     client.force_login(org["rita"])
     first = client.get("/admin/sales/exports/").content.decode()
     assert "Export number 26" in first and "Export number 01" not in first

@@ -22,10 +22,16 @@ def test_a_reps_day_and_the_administrators_audit(org, book):
     rita1, rita2, ravi1 = book["rita1"], book["rita2"], book["ravi1"]
     for person in (rita1, ravi1):
         LeadFactory(person=person, origin_type="content", origin_id="42", origin_label="State of RevOps 2026")
-        InteractionFactory(person=person, type="content_download", object_type="whitepaper", object_id="42",
-                           object_label="State of RevOps 2026")
-    ScoringRule.objects.create(name="Whitepaper download", kind="interest", interaction_type="content_download",
-                               points=15)
+        InteractionFactory(
+            person=person,
+            type="content_download",
+            object_type="whitepaper",
+            object_id="42",
+            object_label="State of RevOps 2026",
+        )
+    ScoringRule.objects.create(
+        name="Whitepaper download", kind="interest", interaction_type="content_download", points=15
+    )
     person_rescore(rita1)  # as capture does after a download
 
     rep = Client()
@@ -41,8 +47,9 @@ def test_a_reps_day_and_the_administrators_audit(org, book):
     assert "State of RevOps 2026" in profile  # the lead and the download in the timeline
 
     accepted = rep.post(f"/admin/leads/person/sales-feedback/{rita1.pk}/", {"action": "accept"})
-    rejected = rep.post(f"/admin/leads/person/sales-feedback/{rita2.pk}/",
-                        {"action": "reject", "reason": "Student project, no budget"})
+    rejected = rep.post(
+        f"/admin/leads/person/sales-feedback/{rita2.pk}/", {"action": "reject", "reason": "Student project, no budget"}
+    )
     assert accepted.status_code == rejected.status_code == 302
     rita1.refresh_from_db()
     rita2.refresh_from_db()
@@ -52,12 +59,20 @@ def test_a_reps_day_and_the_administrators_audit(org, book):
 
     lead_lists = rep.get("/admin/sales/lead-lists/").content.decode()
     assert "State of RevOps 2026" in lead_lists
-    download = rep.post("/admin/sales/exports/new/", {
-        "list": "people", "params": "source=content:42", "title": "Whitepaper: State of RevOps 2026",
-        "use_default_columns": "1", "format": "csv"})
+    download = rep.post(
+        "/admin/sales/exports/new/",
+        {
+            "list": "people",
+            "params": "source=content:42",
+            "title": "Whitepaper: State of RevOps 2026",
+            "use_default_columns": "1",
+            "format": "csv",
+        },
+    )
     assert download.status_code == 200
-    assert re.search(r'filename="whitepaper-state-of-revops-2026-\d{4}-\d{2}-\d{2}\.csv"',
-                     download["Content-Disposition"])
+    assert re.search(
+        r'filename="whitepaper-state-of-revops-2026-\d{4}-\d{2}-\d{2}\.csv"', download["Content-Disposition"]
+    )
     text = b"".join(download.streaming_content).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [row["Last name"] for row in rows] == ["Example"]  # only Rita's converter, not Ravi's

@@ -30,8 +30,14 @@ URL = "/admin/sales/lead-lists/"
 
 def convert(person, origin_type, origin_id, label, *, days_ago=0.0):
     return Lead.objects.create(
-        source="form", origin_type=origin_type, origin_id=str(origin_id), origin_label=label, raw_payload="{}",
-        person=person, received_at=timezone.now() - timedelta(days=days_ago))
+        source="form",
+        origin_type=origin_type,
+        origin_id=str(origin_id),
+        origin_label=label,
+        raw_payload="{}",
+        person=person,
+        received_at=timezone.now() - timedelta(days=days_ago),
+    )
 
 
 @pytest.fixture
@@ -65,11 +71,14 @@ def test_a_rep_sees_the_counts_of_her_own_people(client, org, conversions):
     assert "Open the list" in html
 
 
-@pytest.mark.parametrize("user,expected", [
-    ("mona", {"content:42": 3, "event:7": 1, "form:12": 1}),  # Inbound: rita, ravi
-    ("erin", {"content:42": 1, "event:7": 1}),
-    ("mark", {"content:42": 5, "event:7": 2, "form:12": 1}),  # everybody, the unowned person included
-])
+@pytest.mark.parametrize(
+    "user,expected",
+    [
+        ("mona", {"content:42": 3, "event:7": 1, "form:12": 1}),  # Inbound: rita, ravi
+        ("erin", {"content:42": 1, "event:7": 1}),
+        ("mark", {"content:42": 5, "event:7": 2, "form:12": 1}),  # everybody, the unowned person included
+    ],
+)
 def test_counts_follow_each_users_scope(client, org, conversions, user, expected):
     client.force_login(org[user])
     assert {source: row.people for source, row in rows(client.get(URL)).items()} == expected
@@ -101,8 +110,16 @@ def test_filter_by_type_and_search_by_label(client, org, conversions):
     assert rows(client.get(URL, {"q": "nothing like this"})) == {}
 
 
-@pytest.mark.parametrize("query", [{"type": "zzz"}, {"ordering": "drop table"}, {"q": "x" * 5000},
-                                   {"type": ["event", "form"]}, {"q": "%' OR 1=1 --"}])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"type": "zzz"},
+        {"ordering": "drop table"},
+        {"q": "x" * 5000},
+        {"type": ["event", "form"]},
+        {"q": "%' OR 1=1 --"},
+    ],
+)
 def test_ugly_query_strings_never_break_the_page(client, org, conversions, query):
     client.force_login(org["mark"])
     assert client.get(URL, query).status_code == 200
@@ -141,8 +158,9 @@ def test_one_click_export_for_users_who_may_export(client, org, conversions, mak
     assert 'name="title" value="Whitepaper: State of RevOps 2026"' in html
     assert 'name="list" value="people"' in html and "csrfmiddlewaretoken" in html
 
-    viewer = make_role_user("vera", None, extra_permissions=["wagtailadmin.access_admin", "leads.view_person",
-                                                             "leads.view_all_people"])
+    viewer = make_role_user(
+        "vera", None, extra_permissions=["wagtailadmin.access_admin", "leads.view_person", "leads.view_all_people"]
+    )
     client.force_login(viewer)
     response = client.get(URL)
     assert response.status_code == 200 and rows(response)
@@ -152,9 +170,16 @@ def test_one_click_export_for_users_who_may_export(client, org, conversions, mak
 
 def test_the_one_click_export_posts_to_a_working_export(client, org, conversions):
     client.force_login(org["rita"])
-    response = client.post("/admin/sales/exports/new/", {"list": "people", "params": "source=content:42",
-                                                         "title": "Whitepaper: State of RevOps 2026",
-                                                         "use_default_columns": "1", "format": "csv"})
+    response = client.post(
+        "/admin/sales/exports/new/",
+        {
+            "list": "people",
+            "params": "source=content:42",
+            "title": "Whitepaper: State of RevOps 2026",
+            "use_default_columns": "1",
+            "format": "csv",
+        },
+    )
     assert response.status_code == 200
     body = b"".join(response.streaming_content) if response.streaming else response.content
     text = body.decode("utf-8-sig")
@@ -195,8 +220,9 @@ def test_an_events_admin_links_to_its_lead_list(client, org, make_role_user):
     client.force_login(org["mark"])
     assert link in client.get(f"/admin/events/edit/{event.pk}/").content.decode()
     assert link in client.get("/admin/events/").content.decode()
-    organiser = make_role_user("olga", None, extra_permissions=["wagtailadmin.access_admin", "events.view_event",
-                                                                "events.change_event"])
+    organiser = make_role_user(
+        "olga", None, extra_permissions=["wagtailadmin.access_admin", "events.view_event", "events.change_event"]
+    )
     client.force_login(organiser)
     edit = client.get(f"/admin/events/edit/{event.pk}/")
     assert edit.status_code == 200 and "/admin/leads/person/" not in edit.content.decode()
@@ -230,22 +256,48 @@ def test_the_link_opens_the_lead_list_of_that_content(client, org, conversions):
 def junk(book, org):
     """Whitepaper content:42 taken by four of Rita's people: a clean download; a competitor's (flagged);
     a clean download by someone marked as test data; and a clean download plus a flagged duplicate."""
-    def rita_person(name, **kwargs):
-        return Person.objects.create(email=f"{name.lower()}@junk.example", email_key=f"{name.lower()}@junk.example",
-                                     first_name=name, last_name="Junk", owner=org["rita"], **kwargs)
 
-    people = {"clean": rita_person("Clean"), "rival": rita_person("Rival", is_competitor=True),
-              "tester": rita_person("Tester", is_test=True), "twice": rita_person("Twice")}
+    def rita_person(name, **kwargs):
+        return Person.objects.create(
+            email=f"{name.lower()}@junk.example",
+            email_key=f"{name.lower()}@junk.example",
+            first_name=name,
+            last_name="Junk",
+            owner=org["rita"],
+            **kwargs,
+        )
+
+    people = {
+        "clean": rita_person("Clean"),
+        "rival": rita_person("Rival", is_competitor=True),
+        "tester": rita_person("Tester", is_test=True),
+        "twice": rita_person("Twice"),
+    }
     lead = Lead.objects.create
-    common = {"source": "form", "origin_type": "content", "origin_id": "42", "origin_label": "State of RevOps",
-              "raw_payload": "{}"}
+    common = {
+        "source": "form",
+        "origin_type": "content",
+        "origin_id": "42",
+        "origin_label": "State of RevOps",
+        "raw_payload": "{}",
+    }
     lead(person=people["clean"], verdict="clean", received_at=timezone.now() - timedelta(days=3), **common)
-    lead(person=people["rival"], verdict="flagged", flags=[{"code": "competitor", "reason": "rival.example"}],
-         received_at=timezone.now() - timedelta(days=2), **common)
+    lead(
+        person=people["rival"],
+        verdict="flagged",
+        flags=[{"code": "competitor", "reason": "rival.example"}],
+        received_at=timezone.now() - timedelta(days=2),
+        **common,
+    )
     lead(person=people["tester"], verdict="clean", received_at=timezone.now() - timedelta(days=2), **common)
     first = lead(person=people["twice"], verdict="clean", received_at=timezone.now() - timedelta(days=5), **common)
-    lead(person=people["twice"], verdict="flagged", flags=[{"code": "duplicate", "reason": "again"}],
-         received_at=timezone.now() - timedelta(days=1), **common)
+    lead(
+        person=people["twice"],
+        verdict="flagged",
+        flags=[{"code": "duplicate", "reason": "again"}],
+        received_at=timezone.now() - timedelta(days=1),
+        **common,
+    )
     people["twice_first"] = first
     return people
 
@@ -281,8 +333,9 @@ def test_the_toggle_keeps_the_other_filters_and_counts_within_them(client, org, 
     html = client.get("/admin/leads/person/?source=content:42&grade=A1&grade=B2&after=x").content.decode()
     toggle = re.search(r'href="([^"]+)">Include junk \((\d+)\)</a>', html)
     assert toggle.group(2) == "1"  # of the A1/B2 people, only the competitor
-    assert toggle.group(1).replace("&amp;", "&") == "/admin/leads/person/?source=content:42&grade=A1&grade=B2" \
-                                                    "&junk=include"
+    assert (
+        toggle.group(1).replace("&amp;", "&") == "/admin/leads/person/?source=content:42&grade=A1&grade=B2&junk=include"
+    )
 
 
 def test_converted_is_the_first_download_that_counts(org, junk):
@@ -318,8 +371,10 @@ def test_a_lead_lists_export_leaves_junk_out_unless_included(client, org, junk):
     client.force_login(org["rita"])
 
     def exported(params):
-        response = client.post("/admin/sales/exports/new/", {"list": "people", "params": params, "title": "WP",
-                                                             "use_default_columns": "1", "format": "csv"})
+        response = client.post(
+            "/admin/sales/exports/new/",
+            {"list": "people", "params": params, "title": "WP", "use_default_columns": "1", "format": "csv"},
+        )
         text = b"".join(response.streaming_content).decode("utf-8-sig")
         return {row["First name"] for row in csv.DictReader(io.StringIO(text))}
 
@@ -333,6 +388,8 @@ def test_a_saved_filter_keeps_the_junk_choice(client, org, junk):
     from sales.models import SavedFilter
 
     client.force_login(org["rita"])
-    client.post("/admin/sales/saved-filters/create/", {"name": "WP with junk", "list_name": "people",
-                                                       "query": "source=content:42&junk=include"})
+    client.post(
+        "/admin/sales/saved-filters/create/",
+        {"name": "WP with junk", "list_name": "people", "query": "source=content:42&junk=include"},
+    )
     assert SavedFilter.objects.get().query == "junk=include&source=content:42"

@@ -61,8 +61,11 @@ def link(html: str, name: str) -> str | None:
 def viewer(django_user_model, username="viewer", *codenames):
     """A user who may open the lead store's lists and nothing else (no role)."""
     user = django_user_model.objects.create_user(username, f"{username}@signalpage.test", "pw")
-    user.user_permissions.add(*Permission.objects.filter(codename__in=["access_admin", "view_person", "view_company",
-                                                                       "view_lead", *codenames]))
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=["access_admin", "view_person", "view_company", "view_lead", *codenames]
+        )
+    )
     return user
 
 
@@ -150,33 +153,43 @@ def captures(org, book):
     first = LeadFactory(person=book["rita1"], received_at=now - timedelta(days=3), utm_campaign="Spring-Launch")
     LeadFactory(person=book["rita1"], received_at=now - timedelta(days=1), verdict="flagged")
     LeadFactory(person=book["ravi1"], received_at=now - timedelta(days=2), utm_campaign="other")
-    LeadFactory(person=book["erin2"], origin_type="event", origin_id="7", origin_label="RevOps Summit",
-                received_at=now - timedelta(days=40))
+    LeadFactory(
+        person=book["erin2"],
+        origin_type="event",
+        origin_id="7",
+        origin_label="RevOps Summit",
+        received_at=now - timedelta(days=40),
+    )
     return {"first": first}
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("source=content:42", {"RitaLead1", "RaviLead1"}),
-    ("source=event:7", {"ErinLead2"}),
-    ("source=content:999", set()),  # well-formed, nobody took it (yet)
-    ("grade=A1", {"RitaLead1", "RaviLead1", "ErinLead1"}),
-    ("grade=a1&grade=B2", {"RitaLead1", "RitaLead2", "RaviLead1", "RaviLead2", "ErinLead1", "ErinLead2"}),
-    ("score_min=100", {"RitaLead1", "RaviLead1", "ErinLead1"}),
-    ("score_max=80", {"RitaLead2", "RaviLead2", "ErinLead2", "Orphan"}),
-    ("score_min=50&score_max=80", {"RitaLead2", "RaviLead2", "ErinLead2"}),
-    ("stage=lead", {"Orphan"}),
-    ("stage=lead&stage=mql", {"RitaLead1", "RitaLead2", "RaviLead1", "RaviLead2", "ErinLead1", "ErinLead2",
-                              "Orphan"}),
-    ("owner=none", {"Orphan"}),
-    ("industry=banking", {"RitaLead1", "RaviLead1", "ErinLead1"}),
-    ("industry=healthcare&company_size=1000-4999", {"RitaLead2", "RaviLead2", "ErinLead2", "Orphan"}),
-    ("company_size=5000%2B", {"RitaLead1", "RaviLead1", "ErinLead1"}),
-    ("utm_campaign=spring-launch", {"RitaLead1"}),  # case-insensitive
-    ("utm_campaign=spring", set()),  # the campaign, not a part of it
-    ("verdict=flagged", {"RitaLead1"}),
-    ("source=content:42&verdict=clean", {"RitaLead1", "RaviLead1"}),
-    ("source=content:42&grade=A1&stage=mql&industry=banking", {"RitaLead1", "RaviLead1"}),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("source=content:42", {"RitaLead1", "RaviLead1"}),
+        ("source=event:7", {"ErinLead2"}),
+        ("source=content:999", set()),  # well-formed, nobody took it (yet)
+        ("grade=A1", {"RitaLead1", "RaviLead1", "ErinLead1"}),
+        ("grade=a1&grade=B2", {"RitaLead1", "RitaLead2", "RaviLead1", "RaviLead2", "ErinLead1", "ErinLead2"}),
+        ("score_min=100", {"RitaLead1", "RaviLead1", "ErinLead1"}),
+        ("score_max=80", {"RitaLead2", "RaviLead2", "ErinLead2", "Orphan"}),
+        ("score_min=50&score_max=80", {"RitaLead2", "RaviLead2", "ErinLead2"}),
+        ("stage=lead", {"Orphan"}),
+        (
+            "stage=lead&stage=mql",
+            {"RitaLead1", "RitaLead2", "RaviLead1", "RaviLead2", "ErinLead1", "ErinLead2", "Orphan"},
+        ),
+        ("owner=none", {"Orphan"}),
+        ("industry=banking", {"RitaLead1", "RaviLead1", "ErinLead1"}),
+        ("industry=healthcare&company_size=1000-4999", {"RitaLead2", "RaviLead2", "ErinLead2", "Orphan"}),
+        ("company_size=5000%2B", {"RitaLead1", "RaviLead1", "ErinLead1"}),
+        ("utm_campaign=spring-launch", {"RitaLead1"}),  # case-insensitive
+        ("utm_campaign=spring", set()),  # the campaign, not a part of it
+        ("verdict=flagged", {"RitaLead1"}),
+        ("source=content:42&verdict=clean", {"RitaLead1", "RaviLead1"}),
+        ("source=content:42&grade=A1&stage=mql&industry=banking", {"RitaLead1", "RaviLead1"}),
+    ],
+)
 def test_people_filters(org, captures, query, expected):
     assert people(org["ada"], query) == expected
     assert list_filter_errors("people", user=org["ada"], params=query) == {}
@@ -188,8 +201,10 @@ def test_list_queryset_takes_a_querydict_a_query_string_or_a_dict(org, book):
     assert people(org["ada"], QueryDict("grade=A1&company_size=5000%2B")) == expected - {"RitaLead2"}
     assert people(org["ada"], query) == people(org["ada"], QueryDict(query)) == {"RitaLead1", "RitaLead2"}
     # A repeated single choice means its last value, as in a query string.
-    assert people(org["ada"], {"grade": ["A1", "B2"], "owner": ["ignored", org["rita"].pk]}) == {"RitaLead1",
-                                                                                                 "RitaLead2"}
+    assert people(org["ada"], {"grade": ["A1", "B2"], "owner": ["ignored", org["rita"].pk]}) == {
+        "RitaLead1",
+        "RitaLead2",
+    }
     with pytest.raises(ValueError, match="Unknown list"):
         list_queryset("everything", user=org["ada"], params="")
 
@@ -228,25 +243,35 @@ def test_period_on_a_source_is_the_conversion_time(org, book, captures):
 def calendar(org):
     """People created across the calendar around Wednesday 11 March 2026, noon UTC."""
     now = datetime(2026, 3, 11, 12, 0, tzinfo=UTC)
-    dates = {"monday": (2026, 3, 9, 0, 30), "sunday": (2026, 3, 8, 23, 0), "march4": (2026, 3, 4, 9),
-             "feb15": (2026, 2, 15, 9), "jan5": (2026, 1, 5, 9), "dec20": (2025, 12, 20, 9),
-             "nov1": (2025, 11, 1, 9), "today": (2026, 3, 11, 8)}
+    dates = {
+        "monday": (2026, 3, 9, 0, 30),
+        "sunday": (2026, 3, 8, 23, 0),
+        "march4": (2026, 3, 4, 9),
+        "feb15": (2026, 2, 15, 9),
+        "jan5": (2026, 1, 5, 9),
+        "dec20": (2025, 12, 20, 9),
+        "nov1": (2025, 11, 1, 9),
+        "today": (2026, 3, 11, 8),
+    }
     for name, parts in dates.items():
         person = PersonFactory(first_name=name)
         Person.objects.filter(pk=person.pk).update(created_at=datetime(*parts, tzinfo=UTC))
     return now
 
 
-@pytest.mark.parametrize("period, expected", [
-    ("today", {"today"}),
-    ("this_week", {"today", "monday"}),
-    ("last_7_days", {"today", "monday", "sunday"}),
-    ("this_month", {"today", "monday", "sunday", "march4"}),
-    ("last_30_days", {"today", "monday", "sunday", "march4", "feb15"}),
-    ("this_quarter", {"today", "monday", "sunday", "march4", "feb15", "jan5"}),
-    ("last_90_days", {"today", "monday", "sunday", "march4", "feb15", "jan5", "dec20"}),
-    ("this_year", {"today", "monday", "sunday", "march4", "feb15", "jan5"}),
-])
+@pytest.mark.parametrize(
+    "period, expected",
+    [
+        ("today", {"today"}),
+        ("this_week", {"today", "monday"}),
+        ("last_7_days", {"today", "monday", "sunday"}),
+        ("this_month", {"today", "monday", "sunday", "march4"}),
+        ("last_30_days", {"today", "monday", "sunday", "march4", "feb15"}),
+        ("this_quarter", {"today", "monday", "sunday", "march4", "feb15", "jan5"}),
+        ("last_90_days", {"today", "monday", "sunday", "march4", "feb15", "jan5", "dec20"}),
+        ("this_year", {"today", "monday", "sunday", "march4", "feb15", "jan5"}),
+    ],
+)
 def test_periods_are_relative_to_now(org, calendar, period, expected, monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: calendar)
     assert people(org["ada"], f"period={period}") == expected
@@ -314,8 +339,12 @@ def test_companies_filter_by_source_the_people_who_converted_there(client, org, 
     LeadFactory(person=book["rita1"], origin_type="content", origin_id="42")  # Meridian Bank
     LeadFactory(person=book["erin2"], origin_type="event", origin_id="7")  # Atlas Health
     junk_co = CompanyFactory(name="Junk Co")
-    LeadFactory(person=PersonFactory(company=junk_co, owner=org["rita"]), origin_type="content", origin_id="42",
-                verdict="flagged")
+    LeadFactory(
+        person=PersonFactory(company=junk_co, owner=org["rita"]),
+        origin_type="content",
+        origin_id="42",
+        verdict="flagged",
+    )
 
     def companies(user, query):
         return {company.name for company in list_queryset("companies", user=user, params=query)}
@@ -328,7 +357,8 @@ def test_companies_filter_by_source_the_people_who_converted_there(client, org, 
     assert companies(org["ravi"], "source=event:7") == set()
     assert companies(org["erin"], "source=event:7") == {"Atlas Health"}
     assert list_filter_errors("companies", user=org["ada"], params="source=zzz") == {
-        "source": ["Choose a source such as content:42 (a whitepaper), event:7 or form:12."]}
+        "source": ["Choose a source such as content:42 (a whitepaper), event:7 or form:12."]
+    }
     client.force_login(org["ada"])
     html = html_of(client.get(COMPANIES + "?source=content:42"))
     assert "Meridian Bank" in html and "Atlas Health" not in html and "Junk Co" not in html
@@ -356,28 +386,31 @@ def test_company_filters(org, book):
     assert companies(org["rita"], "grade=A1") == set()  # Ravi's and Erin's A1 at Meridian are not hers
 
 
-@pytest.mark.parametrize("query, field", [
-    ("score_min=abc", "score_min"),
-    ("score_max=1e999", "score_max"),
-    ("score_min=NaN", "score_min"),
-    ("source=zzz", "source"),
-    ("source=content:", "source"),
-    ("source=content:42;DROP TABLE", "source"),
-    ("owner=999999", "owner"),
-    ("owner=-1", "owner"),
-    ("owner=99999999999999999999999", "owner"),
-    ("date_from=2026-13-45", "date_from"),
-    ("date_from=0001-01-01", "date_from"),
-    ("date_to=9999-12-31", "date_to"),
-    ("date_from=2026-03-10&date_to=2026-03-01", "date_to"),
-    ("score_min=90&score_max=10", "score_max"),
-    ("grade=Z9", "grade"),
-    ("stage=king", "stage"),
-    ("period=forever", "period"),
-    ("country=%3Cscript%3E", "country"),
-    ("verdict=1%27%20OR%201=1", "verdict"),
-    ("utm_campaign=" + "x" * 300, "utm_campaign"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("score_min=abc", "score_min"),
+        ("score_max=1e999", "score_max"),
+        ("score_min=NaN", "score_min"),
+        ("source=zzz", "source"),
+        ("source=content:", "source"),
+        ("source=content:42;DROP TABLE", "source"),
+        ("owner=999999", "owner"),
+        ("owner=-1", "owner"),
+        ("owner=99999999999999999999999", "owner"),
+        ("date_from=2026-13-45", "date_from"),
+        ("date_from=0001-01-01", "date_from"),
+        ("date_to=9999-12-31", "date_to"),
+        ("date_from=2026-03-10&date_to=2026-03-01", "date_to"),
+        ("score_min=90&score_max=10", "score_max"),
+        ("grade=Z9", "grade"),
+        ("stage=king", "stage"),
+        ("period=forever", "period"),
+        ("country=%3Cscript%3E", "country"),
+        ("verdict=1%27%20OR%201=1", "verdict"),
+        ("utm_campaign=" + "x" * 300, "utm_campaign"),
+    ],
+)
 def test_malformed_values_are_an_error_on_their_field_and_the_rest_still_applies(client, org, book, query, field):
     assert list(list_filter_errors("people", user=org["ada"], params=query)) == [field]
     # That filter is left out; a valid one next to it still applies.
@@ -389,14 +422,17 @@ def test_malformed_values_are_an_error_on_their_field_and_the_rest_still_applies
     assert re.findall(r'w-field--error" data-field data-contentpath="(\w+)"', html) == [field]
 
 
-@pytest.mark.parametrize("url", [
-    PEOPLE + "?q=%00%00&after=%00&before=x&ordering=%27&p=-1",
-    PEOPLE + "?industry=&industry=" + "y" * 500 + "&company_size=huge&grade=&stage=",
-    PEOPLE + "?q=" + "jane " * 500,
-    PEOPLE + "?source=" + "content:" + "9" * 200,
-    COMPANIES + "?grade=ZZ&owner=me&is_key_account=perhaps&q=%25%25",
-    LEADS + "?origin_type=nope&status=%00&score_min=--1&date_to=yesterday&source=event:%27",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        PEOPLE + "?q=%00%00&after=%00&before=x&ordering=%27&p=-1",
+        PEOPLE + "?industry=&industry=" + "y" * 500 + "&company_size=huge&grade=&stage=",
+        PEOPLE + "?q=" + "jane " * 500,
+        PEOPLE + "?source=" + "content:" + "9" * 200,
+        COMPANIES + "?grade=ZZ&owner=me&is_key_account=perhaps&q=%25%25",
+        LEADS + "?origin_type=nope&status=%00&score_min=--1&date_to=yesterday&source=event:%27",
+    ],
+)
 def test_hostile_query_strings_never_fail(client, org, book, url):
     client.force_login(org["rita"])
     assert client.get(url).status_code == 200
@@ -406,8 +442,7 @@ def test_hostile_query_strings_never_fail(client, org, book, url):
 def test_owner_and_source_choices(org, book, captures, django_assert_num_queries):
     owners = dict(owner_choices())
     assert list(owners)[:2] == ["me", "none"]
-    assert {owners[str(org[name].pk)] for name in ("rita", "ravi", "erin", "mona")} == {"Rita", "Ravi", "Erin",
-                                                                                            "Mona"}
+    assert {owners[str(org[name].pk)] for name in ("rita", "ravi", "erin", "mona")} == {"Rita", "Ravi", "Erin", "Mona"}
     assert str(org["eddie"].pk) not in owners  # neither a rep nor owning anybody
     assert dict(source_choices()) == {"content:42": "Whitepaper: State of RevOps", "event:7": "Event: RevOps Summit"}
     with django_assert_num_queries(0):  # cached: the choices run on every list page
@@ -439,16 +474,19 @@ def test_the_filter_drawer_offers_the_choices(client, org, book, captures):
 
 
 # --- Search ----------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("query, expected", [
-    ("ritalead1", {"RitaLead1"}),
-    ("Example ritaLEAD2", {"RitaLead2"}),
-    ("meridian", {"RitaLead1"}),  # the company, "Meridian Bank" (Rita may not search inside addresses)
-    ("atlas", {"RitaLead2"}),
-    ("rita.lead1@meridian-bank.example", {"RitaLead1"}),
-    ("RITA.lead1+news@Meridian-Bank.example", {"RitaLead1"}),  # the mailbox, however it is typed
-    ("@meridian-bank.example", {"RitaLead1", "RitaLead2"}),
-    ("nobody-like-this", set()),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("ritalead1", {"RitaLead1"}),
+        ("Example ritaLEAD2", {"RitaLead2"}),
+        ("meridian", {"RitaLead1"}),  # the company, "Meridian Bank" (Rita may not search inside addresses)
+        ("atlas", {"RitaLead2"}),
+        ("rita.lead1@meridian-bank.example", {"RitaLead1"}),
+        ("RITA.lead1+news@Meridian-Bank.example", {"RitaLead1"}),  # the mailbox, however it is typed
+        ("@meridian-bank.example", {"RitaLead1", "RitaLead2"}),
+        ("nobody-like-this", set()),
+    ],
+)
 def test_search_by_name_email_or_company(org, book, query, expected):
     assert names(list_queryset("people", user=org["rita"], params={"q": query})) == expected
 
@@ -469,16 +507,18 @@ def test_search_over_http_and_on_companies_and_leads(client, org, book):
     assert listed_ids(html) == [book["ravi2"].pk] and "1 person matches" in html
     companies = list(list_queryset("companies", user=org["ada"], params="q=northwind"))
     assert [company.name for company in companies] == ["Northwind"]  # two matching domains, one row
-    assert [lead.person_id for lead in list_queryset("leads", user=org["ada"], params="q=cloud")] == [
-        book["rita2"].pk]
+    assert [lead.person_id for lead in list_queryset("leads", user=org["ada"], params="q=cloud")] == [book["rita2"].pk]
     assert len(list_queryset("leads", user=org["ada"], params="q=AUTUMN ritalead2")) == 1
 
 
 # --- Sorting ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("ordering, expected", [
-    ("name", ["Example"] * 6 + ["Zed"]),
-    ("-name", ["Zed"] + ["Example"] * 6),
-])
+@pytest.mark.parametrize(
+    "ordering, expected",
+    [
+        ("name", ["Example"] * 6 + ["Zed"]),
+        ("-name", ["Zed"] + ["Example"] * 6),
+    ],
+)
 def test_sorting_by_name(org, book, ordering, expected):
     Person.objects.filter(first_name="Orphan").update(last_name="Zed")
     rows = list(list_queryset("people", user=org["ada"], params={"ordering": ordering}))
@@ -516,16 +556,24 @@ def test_column_headers_sort_and_mark_the_current_order(client, org, book):
 def crowd(org):
     """130 of Rita's people sharing only three creation times and four grades: plenty of ties."""
     base = timezone.now() - timedelta(days=1)
-    Person.objects.bulk_create([
-        Person(email=f"p{n}@crowd.example", email_key=f"p{n}@crowd.example", first_name=f"P{n}",
-               last_name=["Adams", "Baker", "Clark"][n % 3], owner=org["rita"], grade=["A1", "B2", "C3", "D4"][n % 4],
-               fit_score=n % 7, interest_score=n % 5)
-        for n in range(130)
-    ])
+    Person.objects.bulk_create(
+        [
+            Person(
+                email=f"p{n}@crowd.example",
+                email_key=f"p{n}@crowd.example",
+                first_name=f"P{n}",
+                last_name=["Adams", "Baker", "Clark"][n % 3],
+                owner=org["rita"],
+                grade=["A1", "B2", "C3", "D4"][n % 4],
+                fit_score=n % 7,
+                interest_score=n % 5,
+            )
+            for n in range(130)
+        ]
+    )
     crowd = list(Person.objects.filter(email__endswith="@crowd.example").values_list("pk", flat=True))
     for n in range(3):
-        Person.objects.filter(pk__in=[pk for pk in crowd if pk % 3 == n]).update(
-            created_at=base + timedelta(minutes=n))
+        Person.objects.filter(pk__in=[pk for pk in crowd if pk % 3 == n]).update(created_at=base + timedelta(minutes=n))
     return list(Person.objects.filter(owner=org["rita"]))
 
 
@@ -540,12 +588,15 @@ def walk(client, url):
     return pages, html
 
 
-@pytest.mark.parametrize("ordering, sort", [
-    ("", lambda p: (p.created_at, p.pk)),
-    ("grade", lambda p: (p.grade, p.pk)),
-    ("-name", lambda p: (p.last_name.lower(), p.pk)),
-    ("score", lambda p: (p.fit_score + p.interest_score, p.pk)),
-])
+@pytest.mark.parametrize(
+    "ordering, sort",
+    [
+        ("", lambda p: (p.created_at, p.pk)),
+        ("grade", lambda p: (p.grade, p.pk)),
+        ("-name", lambda p: (p.last_name.lower(), p.pk)),
+        ("score", lambda p: (p.fit_score + p.interest_score, p.pk)),
+    ],
+)
 def test_next_and_previous_walk_every_row_once_in_order_despite_ties(client, org, crowd, ordering, sort):
     client.force_login(org["rita"])
     descending = ordering in ("", "-name")
@@ -576,9 +627,12 @@ def test_a_tampered_cursor_gives_the_first_page(client, org, crowd):
         assert listed_ids(html_of(client.get(PEOPLE, {"before": bad}))) == listed_ids(first)
     # A genuine cursor under another ordering or other filters is not a position there either.
     assert listed_ids(html_of(client.get(PEOPLE, {"after": cursor, "ordering": "grade"}))) == listed_ids(
-        html_of(client.get(PEOPLE, {"ordering": "grade"})))
-    assert listed_ids(html_of(client.get(PEOPLE, {"after": cursor, "grade": "A1"})))[0] == listed_ids(
-        html_of(client.get(PEOPLE, {"grade": "A1"})))[0]
+        html_of(client.get(PEOPLE, {"ordering": "grade"}))
+    )
+    assert (
+        listed_ids(html_of(client.get(PEOPLE, {"after": cursor, "grade": "A1"})))[0]
+        == listed_ids(html_of(client.get(PEOPLE, {"grade": "A1"})))[0]
+    )
 
 
 def test_a_cursor_of_one_list_is_not_a_position_in_another(org, crowd):
@@ -586,10 +640,17 @@ def test_a_cursor_of_one_list_is_not_a_position_in_another(org, crowd):
 
     ordering = list_ordering("people", QueryDict(), queryset)
     page = pagination.keyset_paginate(queryset, ordering, list_name="people", params=QueryDict(), page_size=5)
-    assert pagination.keyset_paginate(queryset, ordering, list_name="people", page_size=5, params=QueryDict(
-        f"after={page.next_cursor}")).object_list[0].pk != page.object_list[0].pk
-    elsewhere = pagination.keyset_paginate(queryset, ordering, list_name="leads",
-                                           params=QueryDict(f"after={page.next_cursor}"), page_size=5)
+    assert (
+        pagination.keyset_paginate(
+            queryset, ordering, list_name="people", page_size=5, params=QueryDict(f"after={page.next_cursor}")
+        )
+        .object_list[0]
+        .pk
+        != page.object_list[0].pk
+    )
+    elsewhere = pagination.keyset_paginate(
+        queryset, ordering, list_name="leads", params=QueryDict(f"after={page.next_cursor}"), page_size=5
+    )
     assert [p.pk for p in elsewhere.object_list] == [p.pk for p in page.object_list]
 
 
@@ -626,8 +687,9 @@ def busy_crowd(org, crowd):
 
 
 @pytest.mark.parametrize("url, first_page", [(PEOPLE, 50), (COMPANIES, 5), (LEADS, 50)])
-def test_a_full_page_costs_the_same_queries_as_a_short_one(client, org, busy_crowd, url, first_page,
-                                                           django_assert_max_num_queries):
+def test_a_full_page_costs_the_same_queries_as_a_short_one(
+    client, org, busy_crowd, url, first_page, django_assert_max_num_queries
+):
     client.force_login(org["rita"])
     client.get(url)  # warm the choices' cache and the session
     with CaptureQueriesContext(connection) as full:

@@ -19,8 +19,11 @@ ROLES = ["rita", "mona", "mark", "eddie", "ada"]
 
 
 def outcome(response):
-    if response.status_code == 302 and response["Location"].startswith("/admin/") \
-            and "/login/" not in response["Location"]:
+    if (
+        response.status_code == 302
+        and response["Location"].startswith("/admin/")
+        and "/login/" not in response["Location"]
+    ):
         return REFUSED
     return response.status_code
 
@@ -55,21 +58,21 @@ def urls(book):
 
 EXPECTED = {
     #                               rita     mona     mark     eddie    ada
-    "people list":                 (OK,      OK,      OK,      REFUSED, OK),
-    "companies list":              (OK,      OK,      OK,      REFUSED, OK),
-    "leads list":                  (OK,      OK,      OK,      REFUSED, OK),
-    "own team's person":           (OK,      OK,      OK,      REFUSED, OK),
-    "other team's person":         (HIDDEN,  HIDDEN,  OK,      REFUSED, OK),
-    "own team's lead":             (OK,      OK,      OK,      REFUSED, OK),
-    "other team's lead":           (HIDDEN,  HIDDEN,  OK,      REFUSED, OK),
-    "other team's company":        (HIDDEN,  HIDDEN,  OK,      REFUSED, OK),
-    "edit other team's person":    (REFUSED, REFUSED, REFUSED, REFUSED, OK),
-    "sales feedback, own team":    (OK,      OK,      REFUSED, REFUSED, OK),
-    "sales feedback, other team":  (HIDDEN,  HIDDEN,  REFUSED, REFUSED, OK),
-    "export people":               (OK,      OK,      OK,      REFUSED, OK),
-    "lead lists":                  (OK,      OK,      OK,      REFUSED, OK),
-    "saved filters":               (OK,      OK,      OK,      REFUSED, OK),
-    "audit log":                   (REFUSED, REFUSED, REFUSED, REFUSED, OK),
+    "people list": (OK, OK, OK, REFUSED, OK),
+    "companies list": (OK, OK, OK, REFUSED, OK),
+    "leads list": (OK, OK, OK, REFUSED, OK),
+    "own team's person": (OK, OK, OK, REFUSED, OK),
+    "other team's person": (HIDDEN, HIDDEN, OK, REFUSED, OK),
+    "own team's lead": (OK, OK, OK, REFUSED, OK),
+    "other team's lead": (HIDDEN, HIDDEN, OK, REFUSED, OK),
+    "other team's company": (HIDDEN, HIDDEN, OK, REFUSED, OK),
+    "edit other team's person": (REFUSED, REFUSED, REFUSED, REFUSED, OK),
+    "sales feedback, own team": (OK, OK, REFUSED, REFUSED, OK),
+    "sales feedback, other team": (HIDDEN, HIDDEN, REFUSED, REFUSED, OK),
+    "export people": (OK, OK, OK, REFUSED, OK),
+    "lead lists": (OK, OK, OK, REFUSED, OK),
+    "saved filters": (OK, OK, OK, REFUSED, OK),
+    "audit log": (REFUSED, REFUSED, REFUSED, REFUSED, OK),
 }
 
 
@@ -128,8 +131,10 @@ def test_visitors_are_sent_to_the_login_page(client, book):
 def test_contact_details_are_masked_without_the_personal_data_right(client, org, book, role, masked):
     client.force_login(org[role])
     person = book["rita1"]
-    pages = [client.get("/admin/leads/person/").content.decode(),
-             client.get(f"/admin/leads/person/inspect/{person.pk}/").content.decode()]
+    pages = [
+        client.get("/admin/leads/person/").content.decode(),
+        client.get(f"/admin/leads/person/inspect/{person.pk}/").content.decode(),
+    ]
     for html in pages:
         assert (person.email in html) is not masked
     profile = pages[1]

@@ -24,8 +24,17 @@ from tests.factories.leads import CompanyFactory, PersonFactory
 pytestmark = pytest.mark.django_db
 
 NOW = timezone.now()
-ALL_TYPES = ["page_view", "content_download", "form_submit", "event_registered", "event_attended", "contact_sales",
-             "email_open", "email_click", "unsubscribe"]
+ALL_TYPES = [
+    "page_view",
+    "content_download",
+    "form_submit",
+    "event_registered",
+    "event_attended",
+    "contact_sales",
+    "email_open",
+    "email_click",
+    "unsubscribe",
+]
 
 
 def profile_url(person):
@@ -50,15 +59,32 @@ def timeline_ids(html: str) -> list[int]:
 
 def lead(person, *, label, campaign="", consent=None, days_ago=1, verdict="clean"):
     mapped = json.dumps({"consent": consent} if consent else {})
-    return Lead.objects.create(source="form", origin_type="content", origin_id="42", origin_label=label,
-                               utm_campaign=campaign, verdict=verdict, person=person, raw_payload="{}",
-                               mapped_fields=mapped, received_at=NOW - timedelta(days=days_ago))
+    return Lead.objects.create(
+        source="form",
+        origin_type="content",
+        origin_id="42",
+        origin_label=label,
+        utm_campaign=campaign,
+        verdict=verdict,
+        person=person,
+        raw_payload="{}",
+        mapped_fields=mapped,
+        received_at=NOW - timedelta(days=days_ago),
+    )
 
 
 def interactions(person, count, *, start_days_ago=1, type="page_view", label="Pricing page"):
-    return Interaction.objects.bulk_create([
-        Interaction(person=person, type=type, object_label=f"{label} {n}",
-                    occurred_at=NOW - timedelta(days=start_days_ago, minutes=n)) for n in range(count)])
+    return Interaction.objects.bulk_create(
+        [
+            Interaction(
+                person=person,
+                type=type,
+                object_label=f"{label} {n}",
+                occurred_at=NOW - timedelta(days=start_days_ago, minutes=n),
+            )
+            for n in range(count)
+        ]
+    )
 
 
 @pytest.fixture
@@ -68,18 +94,22 @@ def story(book, org):
     person = book["rita1"]
     person.is_personal_email = True
     person.save(update_fields=["is_personal_email"])
-    ScoringRule.objects.create(name="Banking", kind="fit", attribute="company__industry", operator="in",
-                               value="banking", points=30)
+    ScoringRule.objects.create(
+        name="Banking", kind="fit", attribute="company__industry", operator="in", value="banking", points=30
+    )
     ScoringRule.objects.create(name="Downloads", kind="interest", interaction_type="content_download", points=10)
-    ScoringRule.objects.create(name="Attendance", kind="interest", interaction_type="event_attended", points=15,
-                               half_life_days=30)
+    ScoringRule.objects.create(
+        name="Attendance", kind="interest", interaction_type="event_attended", points=15, half_life_days=30
+    )
     for n, kind in enumerate(ALL_TYPES):
-        Interaction.objects.create(person=person, type=kind, object_label=f"Object of {kind}",
-                                   occurred_at=NOW - timedelta(days=2, hours=n))
+        Interaction.objects.create(
+            person=person, type=kind, object_label=f"Object of {kind}", occurred_at=NOW - timedelta(days=2, hours=n)
+        )
     lead(person, label="Whitepaper: AI in Banking", campaign="q3-ai", consent="granted", days_ago=5)
     lead(person, label="Webinar: Open Banking", campaign="webinar-ob", days_ago=3, verdict="flagged")
-    stage_change(person, "mql", reason_type="rule", reason="Grade A1 meets the MQL condition",
-                 at=NOW - timedelta(days=4))
+    stage_change(
+        person, "mql", reason_type="rule", reason="Grade A1 meets the MQL condition", at=NOW - timedelta(days=4)
+    )
     sales_reject(person, actor=org["ravi"], reason="No budget this year")
     sales_accept(person, actor=org["mona"], note="Budget found after all")
     person_rescore(person)
@@ -112,8 +142,9 @@ def test_profile_tells_the_whole_story(client, org, story):
     # Score explanation: each line in whole points (its decimals in the title), adding up to the score.
     lines = score_explanation(story)
     assert {line.label for line in lines} == {"Banking", "Downloads", "Attendance", "Rejected by sales (penalty)"}
-    shown = [(float(exact), int(whole)) for exact, whole in
-             re.findall(r'data-points title="(-?[\d.]+)">(-?\d+)<', html)]
+    shown = [
+        (float(exact), int(whole)) for exact, whole in re.findall(r'data-points title="(-?[\d.]+)">(-?\d+)<', html)
+    ]
     assert [whole for _, whole in shown] == [whole_points(line.points) for line in lines]
     assert sum(exact for exact, _ in shown) == pytest.approx(story.fit_score + story.interest_score, abs=0.02)
     total = int(re.search(r'data-total="score"[^>]*>(-?\d+)<', html).group(1))
@@ -158,29 +189,39 @@ def test_the_score_explanation_and_stage_history_fields_render_as_before_from_th
     now = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
     person = book["rita1"]
     with freeze_time(now):
-        ScoringRule.objects.create(name="Banking", kind="fit", attribute="company__industry", operator="in",
-                                   value="banking", points=30)
-        ScoringRule.objects.create(name="Downloads", kind="interest", interaction_type="content_download",
-                                   points=10, half_life_days=30)
-        Interaction.objects.create(person=person, type="content_download", object_label="State of RevOps",
-                                   occurred_at=now - timedelta(days=3, hours=2))
-        stage_change(person, "mql", reason_type="rule", reason="Grade A1 meets the MQL condition",
-                     at=now - timedelta(days=4))
+        ScoringRule.objects.create(
+            name="Banking", kind="fit", attribute="company__industry", operator="in", value="banking", points=30
+        )
+        ScoringRule.objects.create(
+            name="Downloads", kind="interest", interaction_type="content_download", points=10, half_life_days=30
+        )
+        Interaction.objects.create(
+            person=person,
+            type="content_download",
+            object_label="State of RevOps",
+            occurred_at=now - timedelta(days=3, hours=2),
+        )
+        stage_change(
+            person, "mql", reason_type="rule", reason="Grade A1 meets the MQL condition", at=now - timedelta(days=4)
+        )
         sales_reject(person, actor=org["ravi"], reason="No budget <this> year")
         person_rescore(person)
         client.force_login(org["mona"])
         fields = {field["label"]: str(field["value"]) for field in client.get(profile_url(person)).context["fields"]}
-        empty = {field["label"]: str(field["value"])
-                 for field in client.get(profile_url(book["rita2"])).context["fields"]}
+        empty = {
+            field["label"]: str(field["value"]) for field in client.get(profile_url(book["rita2"])).context["fields"]
+        }
     assert fields["Score explanation"] == (
         "<ul><li>Fit: Banking <strong>+30.0</strong></li>"
         "<li>Interest: Downloads <strong>+9.3</strong> (from +10, 3 days old)</li>"
-        "<li>Interest: Rejected by sales (penalty) <strong>-20.0</strong></li></ul><p>As of 2026-03-10 12:00</p>")
+        "<li>Interest: Rejected by sales (penalty) <strong>-20.0</strong></li></ul><p>As of 2026-03-10 12:00</p>"
+    )
     assert fields["Stage history"] == (
         "<ol><li>2026-03-06 12:00: Marketing qualified (MQL) &rarr; Marketing qualified (MQL) "
         "(Rule: Grade A1 meets the MQL condition)</li>"
         "<li>2026-03-10 12:00: Marketing qualified (MQL) &rarr; Nurture "
-        "(Sales feedback: Rejected by sales: No budget &lt;this&gt; year)</li></ol>")
+        "(Sales feedback: Rejected by sales: No budget &lt;this&gt; year)</li></ol>"
+    )
     assert (empty["Score explanation"], empty["Stage history"]) == ("No points yet", "No stage changes yet")
 
 
@@ -211,8 +252,9 @@ def test_edit_button_only_with_change_permission(client, org, story):
 
 
 def test_no_sales_feedback_button_without_the_right(client, make_role_user, story):
-    viewer = make_role_user("vera", None, extra_permissions=["wagtailadmin.access_admin", "leads.view_person",
-                                                             "leads.view_all_people"])
+    viewer = make_role_user(
+        "vera", None, extra_permissions=["wagtailadmin.access_admin", "leads.view_person", "leads.view_all_people"]
+    )
     client.force_login(viewer)
     response = client.get(profile_url(story))
     assert response.status_code == 200
@@ -253,8 +295,9 @@ def test_masked_profile_of_someone_without_a_name_names_them_by_masked_email(cli
 # --- Scope -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("username", "status"), [("rita", 404), ("mona", 404), ("ravi", 404), ("erin", 200),
-                                                  ("mark", 200), ("ada", 200)])
+@pytest.mark.parametrize(
+    ("username", "status"), [("rita", 404), ("mona", 404), ("ravi", 404), ("erin", 200), ("mark", 200), ("ada", 200)]
+)
 def test_who_may_open_erins_person(client, org, book, username, status):
     client.force_login(org[username])
     assert client.get(profile_url(book["erin1"])).status_code == status
@@ -368,8 +411,7 @@ def test_timeline_pages_without_javascript(client, org, book):
 def test_interactions_at_the_same_instant_are_neither_lost_nor_repeated(client, org, book):
     person = book["rita1"]
     same = NOW - timedelta(days=1)
-    Interaction.objects.bulk_create([Interaction(person=person, type="page_view", occurred_at=same)
-                                     for _ in range(30)])
+    Interaction.objects.bulk_create([Interaction(person=person, type="page_view", occurred_at=same) for _ in range(30)])
     client.force_login(org["rita"])
     page = text(client.get(profile_url(person)))
     rest = text(client.get(re.search(r'hx-get="([^"]+)"', page).group(1)))
@@ -377,8 +419,10 @@ def test_interactions_at_the_same_instant_are_neither_lost_nor_repeated(client, 
     assert ids == sorted(set(ids), reverse=True) and len(ids) == 30  # each exactly once, in order
 
 
-@pytest.mark.parametrize("cursor", ["garbage", "1.2", "", "%00%ff", "x" * 5000, "1700000000000000.5:forged",
-                                    "99999999999999999999999.1:AAAA"])
+@pytest.mark.parametrize(
+    "cursor",
+    ["garbage", "1.2", "", "%00%ff", "x" * 5000, "1700000000000000.5:forged", "99999999999999999999999.1:AAAA"],
+)
 def test_tampered_cursor_gives_the_first_page(client, org, book, cursor):
     person = book["rita1"]
     interactions(person, 30)
@@ -446,8 +490,10 @@ def test_company_queries_do_not_grow_with_its_people(client, org, book, django_a
 
 
 def grade_counts(html) -> dict:
-    return {grade: int(count) for grade, count in
-            re.findall(r'<tr data-grade="([^"]+)">.*?<span data-count>(\d+)</span>', html, flags=re.S)}
+    return {
+        grade: int(count)
+        for grade, count in re.findall(r'<tr data-grade="([^"]+)">.*?<span data-count>(\d+)</span>', html, flags=re.S)
+    }
 
 
 def listed_people(html) -> set[int]:
@@ -517,8 +563,7 @@ def test_company_shows_group_and_visible_subsidiaries(client, org, book):
 
 def test_company_people_masked_without_personal_data(client, org):
     company = CompanyFactory(name="Nameless Inc")
-    PersonFactory(company=company, first_name="", last_name="", email="jane.doe@nameless.example",
-                  owner=org["rita"])
+    PersonFactory(company=company, first_name="", last_name="", email="jane.doe@nameless.example", owner=org["rita"])
     client.force_login(org["rita"])
     html = text(client.get(company_url(company)))
     assert "jane.doe" not in html and "j***@nameless.example" in html

@@ -13,15 +13,23 @@ pytestmark = pytest.mark.django_db
 
 
 def held(name):
-    return {f"{app}.{codename}" for app, codename in
-            Group.objects.get(name=name).permissions.values_list("content_type__app_label", "codename")}
+    return {
+        f"{app}.{codename}"
+        for app, codename in Group.objects.get(name=name).permissions.values_list("content_type__app_label", "codename")
+    }
 
 
 def test_migrate_makes_the_six_groups(db):
     Group.objects.filter(name__in=ROLES).delete()
     call_command("migrate", verbosity=0)
     assert set(Group.objects.filter(name__in=ROLES).values_list("name", flat=True)) == {
-        EDITOR, MARKETER, SALES_REP, SALES_MANAGER, DOOR_STAFF, ADMINISTRATOR}
+        EDITOR,
+        MARKETER,
+        SALES_REP,
+        SALES_MANAGER,
+        DOOR_STAFF,
+        ADMINISTRATOR,
+    }
     assert "leads.work_leads" in held(SALES_REP)
     assert held(DOOR_STAFF) == {"wagtailadmin.access_admin", "events.check_in_registration"}
 
@@ -34,39 +42,111 @@ def test_every_permission_a_role_names_exists(roles):
 
 WHAT_ROLES_NEED = {
     # the admin at all; lists and profiles; sales actions; exports; contact details; whose people
-    SALES_REP: {"wagtailadmin.access_admin", "leads.view_person", "leads.view_company", "leads.view_lead",
-                "leads.work_leads", "leads.export_people", "sales.view_savedfilter", "sales.add_savedfilter",
-                "events.add_registration"},  # "Register someone" for a customer
-    SALES_MANAGER: {"wagtailadmin.access_admin", "leads.view_person", "leads.work_leads", "leads.export_people",
-                    "leads.view_personal_data", "leads.view_team_people", "events.add_registration"},
+    SALES_REP: {
+        "wagtailadmin.access_admin",
+        "leads.view_person",
+        "leads.view_company",
+        "leads.view_lead",
+        "leads.work_leads",
+        "leads.export_people",
+        "sales.view_savedfilter",
+        "sales.add_savedfilter",
+        "events.add_registration",
+    },  # "Register someone" for a customer
+    SALES_MANAGER: {
+        "wagtailadmin.access_admin",
+        "leads.view_person",
+        "leads.work_leads",
+        "leads.export_people",
+        "leads.view_personal_data",
+        "leads.view_team_people",
+        "events.add_registration",
+    },
     # The admin and the door; the events listing comes with the door's right (events.permissions).
     DOOR_STAFF: {"wagtailadmin.access_admin", "events.check_in_registration"},
-    MARKETER: {"wagtailadmin.access_admin", "leads.view_person", "leads.export_people", "leads.view_personal_data",
-               "leads.view_all_people", "leads.view_interaction", "leads.change_scoringrule",
-               "personalization.change_segment", "events.change_event", "wagtailimages.add_image"},
-    EDITOR: {"wagtailadmin.access_admin", "wagtailimages.add_image", "wagtaildocs.add_document",
-             "cms.change_topic"},
-    ADMINISTRATOR: {"wagtailadmin.access_admin", "leads.view_person", "leads.work_leads", "leads.export_people",
-                    "leads.view_personal_data", "leads.view_all_people", "sales.view_audit_log",
-                    "leads.change_salesrep", "auth.change_user", "auth.change_group"},
+    MARKETER: {
+        "wagtailadmin.access_admin",
+        "leads.view_person",
+        "leads.export_people",
+        "leads.view_personal_data",
+        "leads.view_all_people",
+        "leads.view_interaction",
+        "leads.change_scoringrule",
+        "personalization.change_segment",
+        "events.change_event",
+        "wagtailimages.add_image",
+    },
+    EDITOR: {"wagtailadmin.access_admin", "wagtailimages.add_image", "wagtaildocs.add_document", "cms.change_topic"},
+    ADMINISTRATOR: {
+        "wagtailadmin.access_admin",
+        "leads.view_person",
+        "leads.work_leads",
+        "leads.export_people",
+        "leads.view_personal_data",
+        "leads.view_all_people",
+        "sales.view_audit_log",
+        "leads.change_salesrep",
+        "auth.change_user",
+        "auth.change_group",
+    },
 }
 NOT_THEIRS = {
-    SALES_REP: {"leads.view_personal_data", "leads.view_team_people", "leads.view_all_people",
-                "leads.view_interaction", "leads.view_salesrep", "leads.change_salesrep", "leads.change_person",
-                "sales.view_audit_log", "events.view_registration", "events.change_event", "events.view_event",
-                "events.check_in_registration"},
-    SALES_MANAGER: {"leads.view_all_people", "leads.view_interaction", "leads.change_salesrep",
-                    "leads.change_person", "sales.view_audit_log", "events.view_registration", "auth.change_user",
-                    "events.change_event", "events.view_event", "events.change_registration"},
+    SALES_REP: {
+        "leads.view_personal_data",
+        "leads.view_team_people",
+        "leads.view_all_people",
+        "leads.view_interaction",
+        "leads.view_salesrep",
+        "leads.change_salesrep",
+        "leads.change_person",
+        "sales.view_audit_log",
+        "events.view_registration",
+        "events.change_event",
+        "events.view_event",
+        "events.check_in_registration",
+    },
+    SALES_MANAGER: {
+        "leads.view_all_people",
+        "leads.view_interaction",
+        "leads.change_salesrep",
+        "leads.change_person",
+        "sales.view_audit_log",
+        "events.view_registration",
+        "auth.change_user",
+        "events.change_event",
+        "events.view_event",
+        "events.change_registration",
+    },
     # No pages, no lead store, no sales, no exports, no registrations list, no addresses in clear.
-    DOOR_STAFF: {"leads.view_personal_data", "leads.view_person", "leads.view_company", "leads.view_lead",
-                 "leads.export_people", "leads.work_leads", "events.view_event", "events.change_event",
-                 "events.add_event", "events.view_registration", "events.change_registration",
-                 "events.add_registration", "wagtailimages.add_image", "wagtaildocs.add_document",
-                 "outbox.view_outgoingemail", "sales.view_audit_log", "personalization.view_segment"},
+    DOOR_STAFF: {
+        "leads.view_personal_data",
+        "leads.view_person",
+        "leads.view_company",
+        "leads.view_lead",
+        "leads.export_people",
+        "leads.work_leads",
+        "events.view_event",
+        "events.change_event",
+        "events.add_event",
+        "events.view_registration",
+        "events.change_registration",
+        "events.add_registration",
+        "wagtailimages.add_image",
+        "wagtaildocs.add_document",
+        "outbox.view_outgoingemail",
+        "sales.view_audit_log",
+        "personalization.view_segment",
+    },
     MARKETER: {"leads.work_leads", "sales.view_audit_log", "leads.change_person", "auth.change_user"},
-    EDITOR: {"leads.view_person", "leads.view_company", "leads.view_lead", "leads.export_people",
-             "leads.work_leads", "leads.view_personal_data", "sales.view_audit_log"},
+    EDITOR: {
+        "leads.view_person",
+        "leads.view_company",
+        "leads.view_lead",
+        "leads.export_people",
+        "leads.work_leads",
+        "leads.view_personal_data",
+        "sales.view_audit_log",
+    },
     ADMINISTRATOR: set(),
 }
 
@@ -80,8 +160,7 @@ def test_each_role_has_what_its_screens_need_and_nothing_more(roles, role):
 
 def test_page_and_collection_rights(roles):
     def pages(name):
-        return set(GroupPagePermission.objects.filter(group__name=name).values_list("permission__codename",
-                                                                                      flat=True))
+        return set(GroupPagePermission.objects.filter(group__name=name).values_list("permission__codename", flat=True))
 
     assert pages(EDITOR) == pages(MARKETER) == {"add_page", "change_page", "publish_page"}
     assert pages(SALES_REP) == pages(SALES_MANAGER) == pages(DOOR_STAFF) == set()
@@ -91,9 +170,12 @@ def test_page_and_collection_rights(roles):
 
 
 def _snapshot():
-    return (sorted(Group.objects.values_list("name", flat=True)),
-            sorted(Group.permissions.through.objects.values_list("group__name", "permission_id")),
-            GroupPagePermission.objects.count(), GroupCollectionPermission.objects.count())
+    return (
+        sorted(Group.objects.values_list("name", flat=True)),
+        sorted(Group.permissions.through.objects.values_list("group__name", "permission_id")),
+        GroupPagePermission.objects.count(),
+        GroupCollectionPermission.objects.count(),
+    )
 
 
 def test_roles_ensure_is_idempotent(roles):

@@ -20,8 +20,9 @@ CREATE = "/admin/sales/saved-filters/create/"
 MANAGE = "/admin/sales/saved-filters/"
 
 
-def save(client, name="My MQLs this week", query="stage=mql&owner=me&period=this_week", list_name="people",
-         shared=False):
+def save(
+    client, name="My MQLs this week", query="stage=mql&owner=me&period=this_week", list_name="people", shared=False
+):
     data = {"name": name, "list_name": list_name, "query": query}
     if shared:
         data["is_shared"] = "on"
@@ -38,13 +39,20 @@ def filters(org):
     make = SavedFilter.objects.create
     return SimpleNamespace(
         rita_private=make(owner=org["rita"], list_name="people", name="Rita's hot ones", query="grade=A1"),
-        rita_shared=make(owner=org["rita"], list_name="people", name="Inbound MQLs", query="owner=me&stage=mql",
-                         is_shared=True),
+        rita_shared=make(
+            owner=org["rita"], list_name="people", name="Inbound MQLs", query="owner=me&stage=mql", is_shared=True
+        ),
         ravi_private=make(owner=org["ravi"], list_name="people", name="Ravi's secret list", query="grade=B2"),
-        ravi_shared=make(owner=org["ravi"], list_name="people", name="Banking this month",
-                         query="industry=banking&period=this_month", is_shared=True),
-        erin_companies=make(owner=org["erin"], list_name="companies", name="Key accounts",
-                            query="is_key_account=true", is_shared=True),
+        ravi_shared=make(
+            owner=org["ravi"],
+            list_name="people",
+            name="Banking this month",
+            query="industry=banking&period=this_month",
+            is_shared=True,
+        ),
+        erin_companies=make(
+            owner=org["erin"], list_name="companies", name="Key accounts", query="is_key_account=true", is_shared=True
+        ),
     )
 
 
@@ -53,23 +61,40 @@ def filters(org):
 
 def test_saving_keeps_the_filters_without_paging_noise_and_goes_back_to_the_list(client, org):
     client.force_login(org["rita"])
-    response = save(client, query="stage=mql&owner=me&period=this_week&p=3&after=eyJ2IjoxfQ&before=x"
-                                  "&_w_filter_fragment=1&export=csv&ordering=-created_at", shared=True)
+    response = save(
+        client,
+        query="stage=mql&owner=me&period=this_week&p=3&after=eyJ2IjoxfQ&before=x"
+        "&_w_filter_fragment=1&export=csv&ordering=-created_at",
+        shared=True,
+    )
     saved = SavedFilter.objects.get()
-    assert (saved.owner, saved.list_name, saved.name, saved.is_shared) == (org["rita"], "people",
-                                                                           "My MQLs this week", True)
+    assert (saved.owner, saved.list_name, saved.name, saved.is_shared) == (
+        org["rita"],
+        "people",
+        "My MQLs this week",
+        True,
+    )
     # Relative values stay relative; the sort order is kept; keys in one stable order.
     assert saved.query == "ordering=-created_at&owner=me&period=this_week&stage=mql"
     assert response.status_code == 302
     assert response["Location"] == "/admin/leads/person/?ordering=-created_at&owner=me&period=this_week&stage=mql"
 
 
-@pytest.mark.parametrize("list_name,query,url", [
-    ("companies", "industry=banking&company_size=5000%2B&zzz=1",
-     "/admin/leads/company/?company_size=5000%2B&industry=banking"),
-    ("leads", "origin_type=content&source=content:42&verdict=flagged&p=2",
-     "/admin/leads/lead/?origin_type=content&source=content:42&verdict=flagged"),
-])
+@pytest.mark.parametrize(
+    "list_name,query,url",
+    [
+        (
+            "companies",
+            "industry=banking&company_size=5000%2B&zzz=1",
+            "/admin/leads/company/?company_size=5000%2B&industry=banking",
+        ),
+        (
+            "leads",
+            "origin_type=content&source=content:42&verdict=flagged&p=2",
+            "/admin/leads/lead/?origin_type=content&source=content:42&verdict=flagged",
+        ),
+    ],
+)
 def test_saving_on_the_other_lists(client, org, list_name, query, url):
     client.force_login(org["mona"])
     response = save(client, name="Mine", list_name=list_name, query=query)
@@ -83,7 +108,8 @@ def test_a_duplicate_name_is_an_error_on_the_name_field(client, org):
     response = save(client, name="my mqls THIS week", query="stage=sql")
     assert response.status_code == 200
     assert errors(response)["name"] == [
-        "There is already a saved filter called “my mqls THIS week” on the People list."]
+        "There is already a saved filter called “my mqls THIS week” on the People list."
+    ]
     assert "There is already a saved filter" in response.content.decode()
     assert SavedFilter.objects.count() == 1
     # The same name on another list, or somebody else's, is fine.
@@ -104,15 +130,19 @@ def test_a_duplicate_that_slips_past_the_form_is_still_an_error_on_the_name(clie
     response = save(client, query="stage=sql")
     assert response.status_code == 200
     assert errors(response)["name"] == [
-        "There is already a saved filter called “My MQLs this week” on the People list."]
+        "There is already a saved filter called “My MQLs this week” on the People list."
+    ]
     assert SavedFilter.objects.count() == 1
 
 
-@pytest.mark.parametrize("name,message", [
-    ("", "Give the filter a name."),
-    ("   ", "Give the filter a name."),
-    ("x" * 101, "Ensure this value has at most 100 characters (it has 101)."),
-])
+@pytest.mark.parametrize(
+    "name,message",
+    [
+        ("", "Give the filter a name."),
+        ("   ", "Give the filter a name."),
+        ("x" * 101, "Ensure this value has at most 100 characters (it has 101)."),
+    ],
+)
 def test_a_name_is_required_and_short(client, org, name, message):
     client.force_login(org["rita"])
     response = save(client, name=name)
@@ -122,19 +152,25 @@ def test_a_name_is_required_and_short(client, org, name, message):
 
 def test_unknown_parameters_are_dropped(client, org):
     client.force_login(org["rita"])
-    save(client, query="stage=mql&__proto__=x&%3Cscript%3E=1&grade=A1&grade=A1&grade=&owner=&q=%00&"
-                       "source=content:42&" + "z" * 5000 + "=1")
+    save(
+        client,
+        query="stage=mql&__proto__=x&%3Cscript%3E=1&grade=A1&grade=A1&grade=&owner=&q=%00&"
+        "source=content:42&" + "z" * 5000 + "=1",
+    )
     assert SavedFilter.objects.get().query == "grade=A1&source=content:42&stage=mql"
 
 
-@pytest.mark.parametrize("query,message", [
-    ("q=" + "a" * 10_000, "These filters are too long to save (10,002 characters; at most 2,000)."),
-    ("zzz=1&" * 1700, "Too many parameters to save (at most 200)."),
-    ("grade=A1&" * 1200, "Too many parameters to save (at most 200)."),
-    ("ordering=-created_at", "Nothing to save: choose at least one filter on the list first."),
-    ("zzz=1&p=2", "Nothing to save: choose at least one filter on the list first."),
-    ("", "Nothing to save: choose at least one filter on the list first."),
-])
+@pytest.mark.parametrize(
+    "query,message",
+    [
+        ("q=" + "a" * 10_000, "These filters are too long to save (10,002 characters; at most 2,000)."),
+        ("zzz=1&" * 1700, "Too many parameters to save (at most 200)."),
+        ("grade=A1&" * 1200, "Too many parameters to save (at most 200)."),
+        ("ordering=-created_at", "Nothing to save: choose at least one filter on the list first."),
+        ("zzz=1&p=2", "Nothing to save: choose at least one filter on the list first."),
+        ("", "Nothing to save: choose at least one filter on the list first."),
+    ],
+)
 def test_a_query_that_cannot_be_saved_is_an_error_on_the_filters(client, org, query, message):
     client.force_login(org["rita"])
     response = save(client, query=query)
@@ -320,7 +356,6 @@ def test_the_demo_filters(org):
     again = saved_filters_demo(org["ada"], whitepaper=whitepaper)
     assert [f.pk for f in first] == [f.pk for f in again] and SavedFilter.objects.count() == 2
     mqls, revops = again
-    assert (mqls.name, mqls.query, mqls.is_shared) == ("My MQLs this week", "owner=me&period=this_week&stage=mql",
-                                                       True)
+    assert (mqls.name, mqls.query, mqls.is_shared) == ("My MQLs this week", "owner=me&period=this_week&stage=mql", True)
     assert revops.name == "State of RevOps 2026, grades A1-B2"
     assert revops.query == "grade=A1&grade=A2&grade=B1&grade=B2&source=content:42" and revops.is_shared

@@ -28,15 +28,23 @@ from schemathesis.specs.openapi.checks import (
 from forms.intake import SIGNATURE_HEADER, TIMESTAMP_HEADER, intake_signature
 from tests.security.world import world_module
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          response_headers_conformance, negative_data_rejection]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+    negative_data_rejection,
+]
 INTAKE = "/api/v1/intake/{provider}"
 PROVIDER, SECRET = "linkedin", "li-secret-123"
-CONFIG = SchemathesisConfig.from_dict({
-    "seed": 20260611,
-    "generation": {"max-examples": 25, "deterministic": True, "database": "none"},
-    "phases": {"stateful": {"enabled": False}},
-})
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "seed": 20260611,
+        "generation": {"max-examples": 25, "deterministic": True, "database": "none"},
+        "phases": {"stateful": {"enabled": False}},
+    }
+)
 
 # The project's WSGI application, with its whole middleware stack (Django is set up by pytest-django).
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler(), config=CONFIG)
@@ -101,8 +109,14 @@ def _as_a_provider_sends_it(case) -> dict:
         return {}
     case.path_parameters["provider"] = PROVIDER
     raw, timestamp = json.dumps(case.body).encode(), str(int(time.time()))
-    return {"data": raw, "headers": {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
-                                     SIGNATURE_HEADER: intake_signature(SECRET, timestamp, raw)}}
+    return {
+        "data": raw,
+        "headers": {
+            "Content-Type": "application/json",
+            TIMESTAMP_HEADER: timestamp,
+            SIGNATURE_HEADER: intake_signature(SECRET, timestamp, raw),
+        },
+    }
 
 
 GETS_WITH_REAL_IDS = [

@@ -9,42 +9,48 @@ from core.edge import DATABASE_INT_MAX, query_string_problems
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("url, parameter", [
-    # The examples: NUL in text parameters reached PostgreSQL ("cannot contain NUL").
-    ("/api/v2/pages/?search=%00", "search"),
-    ("/api/v2/pages/?locale=a%00b", "locale"),
-    ("/api/v2/pages/?site=%00", "site"),
-    ("/api/v2/pages/find/?html_path=%00", "html_path"),
-    ("/api/v2/preview/?content_type=%00&token=x", "content_type"),
-    ("/api/v2/images/?search=%00", "search"),
-    # Numbers no database column holds ("bigint out of range"), and ids that are not numbers at all.
-    ("/api/v2/pages/?offset=99999999999999999999999", "offset"),
-    ("/api/v2/images/?offset=9223372036854775808", "offset"),
-    ("/api/v2/documents/?offset=99999999999999999999999", "offset"),
-    ("/api/v2/pages/?limit=%C2%B2", "limit"),
-    ("/api/v2/pages/find/?id=abc", "id"),
-    ("/api/v2/pages/find/?id=", "id"),
-    ("/api/v2/pages/?child_of=1.5", "child_of"),
-    ("/api/v2/pages/?descendant_of=-1", "descendant_of"),
-    # Bytes that are not UTF-8, other control characters, absurd lengths; in names as well as values.
-    ("/api/v2/pages/?search=%ff", "search"),
-    ("/api/v2/pages/?search=%ed%a0%80", "search"),  # an encoded lone surrogate
-    ("/api/v2/pages/?title=%1b%5b2J", "title"),
-    ("/api/v2/pages/?search=" + "x" * 10_001, "search"),
-    ("/api/v2/pages/?%00=1", "\\x00"),
-])
+@pytest.mark.parametrize(
+    "url, parameter",
+    [
+        # The examples: NUL in text parameters reached PostgreSQL ("cannot contain NUL").
+        ("/api/v2/pages/?search=%00", "search"),
+        ("/api/v2/pages/?locale=a%00b", "locale"),
+        ("/api/v2/pages/?site=%00", "site"),
+        ("/api/v2/pages/find/?html_path=%00", "html_path"),
+        ("/api/v2/preview/?content_type=%00&token=x", "content_type"),
+        ("/api/v2/images/?search=%00", "search"),
+        # Numbers no database column holds ("bigint out of range"), and ids that are not numbers at all.
+        ("/api/v2/pages/?offset=99999999999999999999999", "offset"),
+        ("/api/v2/images/?offset=9223372036854775808", "offset"),
+        ("/api/v2/documents/?offset=99999999999999999999999", "offset"),
+        ("/api/v2/pages/?limit=%C2%B2", "limit"),
+        ("/api/v2/pages/find/?id=abc", "id"),
+        ("/api/v2/pages/find/?id=", "id"),
+        ("/api/v2/pages/?child_of=1.5", "child_of"),
+        ("/api/v2/pages/?descendant_of=-1", "descendant_of"),
+        # Bytes that are not UTF-8, other control characters, absurd lengths; in names as well as values.
+        ("/api/v2/pages/?search=%ff", "search"),
+        ("/api/v2/pages/?search=%ed%a0%80", "search"),  # an encoded lone surrogate
+        ("/api/v2/pages/?title=%1b%5b2J", "title"),
+        ("/api/v2/pages/?search=" + "x" * 10_001, "search"),
+        ("/api/v2/pages/?%00=1", "\\x00"),
+    ],
+)
 def test_the_content_api_answers_400_naming_the_parameter(client, url, parameter):
     response = client.get(url)
     assert response.status_code == 400
     assert response.json()["message"].startswith(f"{parameter}: ")
 
 
-@pytest.mark.parametrize("url, parameter", [
-    ("/api/v1/events?topic=%00", "topic"),
-    ("/api/v1/events?city=a%00b", "city"),
-    ("/api/v1/events?type=%ff", "type"),
-    ("/api/v1/forms/1?visitor_id=%0d%0aSet-Cookie", "visitor_id"),
-])
+@pytest.mark.parametrize(
+    "url, parameter",
+    [
+        ("/api/v1/events?topic=%00", "topic"),
+        ("/api/v1/events?city=a%00b", "city"),
+        ("/api/v1/events?type=%ff", "type"),
+        ("/api/v1/forms/1?visitor_id=%0d%0aSet-Cookie", "visitor_id"),
+    ],
+)
 def test_the_product_api_answers_400_in_its_documented_error_shape(client, url, parameter):
     response = client.get(url)
     assert response.status_code == 400
@@ -65,10 +71,16 @@ def test_every_bad_parameter_is_named_at_once(client):
     assert sorted(errors) == ["city", "topic"]
 
 
-@pytest.mark.parametrize("url", [
-    "/api/v2/pages/?offset=0&limit=20", f"/api/v2/pages/?offset={DATABASE_INT_MAX}", "/api/v2/pages/?child_of=root",
-    "/api/v2/pages/?search=caf%C3%A9+%22exact+phrase%22", "/api/v2/pages/?search=%F0%9F%98%80",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v2/pages/?offset=0&limit=20",
+        f"/api/v2/pages/?offset={DATABASE_INT_MAX}",
+        "/api/v2/pages/?child_of=root",
+        "/api/v2/pages/?search=caf%C3%A9+%22exact+phrase%22",
+        "/api/v2/pages/?search=%F0%9F%98%80",
+    ],
+)
 def test_good_values_pass_untouched(client, home_page, url):
     assert client.get(url).status_code == 200
 

@@ -24,8 +24,22 @@ ROOT = Path(__file__).resolve().parents[2]
 EXECUTABLE_TYPES = {"", "text/javascript", "application/javascript", "module"}
 URL_ATTRS = {"href", "src", "action", "formaction"}
 PUBLIC_PAGES = [
-    "home", "standard", "whitepaper_index", "whitepaper", "case_study_index", "case_study", "events",
-    "event", "webinar", "search", "ticket", "watch", "watch_preview", "cancel", "api_docs", "not_found",
+    "home",
+    "standard",
+    "whitepaper_index",
+    "whitepaper",
+    "case_study_index",
+    "case_study",
+    "events",
+    "event",
+    "webinar",
+    "search",
+    "ticket",
+    "watch",
+    "watch_preview",
+    "cancel",
+    "api_docs",
+    "not_found",
 ]
 
 
@@ -60,32 +74,57 @@ def csp_world(*, stream_preview_seconds=0) -> dict:
     topic, industry = TopicFactory(slug="pipeline"), IndustryFactory(slug="banking")
     whitepapers = WhitepaperIndexPageFactory(parent=home)
     gate = LeadFormPageFactory(parent=home, slug="gate", submit_label="Get the PDF")
-    whitepaper = WhitepaperPageFactory(parent=whitepapers, title="Pipeline hygiene", slug="pipeline-hygiene",
-                                       gate_form=gate, topics=[topic], industries=[industry],
-                                       body=[("rich_text", "<p>Key findings: clean pipelines close faster.</p>")])
+    whitepaper = WhitepaperPageFactory(
+        parent=whitepapers,
+        title="Pipeline hygiene",
+        slug="pipeline-hygiene",
+        gate_form=gate,
+        topics=[topic],
+        industries=[industry],
+        body=[("rich_text", "<p>Key findings: clean pipelines close faster.</p>")],
+    )
     WhitepaperPageFactory(parent=whitepapers, title="Manufacturing playbook", slug="manufacturing-playbook")
     platform = StandardPageFactory(parent=home, slug="platform", title="Platform")
-    standard = StandardPageFactory(parent=home, slug="tour", title="Tour", body=every_block_body(
-        image=ImageFactory(), cta=CallToActionFactory(), link_page=platform, topic=topic))
+    standard = StandardPageFactory(
+        parent=home,
+        slug="tour",
+        title="Tour",
+        body=every_block_body(image=ImageFactory(), cta=CallToActionFactory(), link_page=platform, topic=topic),
+    )
     customers = CaseStudyIndexPageFactory(parent=home)
     case_study = CaseStudyPageFactory(parent=customers, slug="meridian", industry=industry, topics=[topic])
 
     now = timezone.now().replace(microsecond=0)
     meetup = EventFactory(title="RevOps Meetup Berlin", topics=["Revenue"])
     # Live now: a registrant's watch page holds the player and reports attendance.
-    webinar = WebinarFactory(title="Pipeline webinar", starts_at=now - timedelta(minutes=5),
-                             ends_at=now + timedelta(hours=1), stream_preview_seconds=stream_preview_seconds)
+    webinar = WebinarFactory(
+        title="Pipeline webinar",
+        starts_at=now - timedelta(minutes=5),
+        ends_at=now + timedelta(hours=1),
+        stream_preview_seconds=stream_preview_seconds,
+    )
     pages = {event.pk: page for event, page, _ in event_pages_sync([meetup, webinar], publish=True)}
-    registration = RegistrationFactory(event=webinar, email="jana.novak@meridian-bank.de",
-                                       email_key="jana.novak@meridian-bank.de", first_name="Jana")
+    registration = RegistrationFactory(
+        event=webinar, email="jana.novak@meridian-bank.de", email_key="jana.novak@meridian-bank.de", first_name="Jana"
+    )
     ticket = links.ticket_token(registration)
     return {
-        "home": "/", "standard": standard.url, "whitepaper_index": whitepapers.url, "whitepaper": whitepaper.url,
-        "case_study_index": customers.url, "case_study": case_study.url, "events": pages[meetup.pk].get_parent().url,
-        "event": pages[meetup.pk].url, "webinar": pages[webinar.pk].url, "search": "/search/?q=pipeline",
-        "ticket": f"/e/tickets/{ticket}/", "watch": f"/e/{webinar.pk}/watch/?t={ticket}",
-        "watch_preview": f"/e/{webinar.pk}/watch/", "cancel": f"/e/cancel/{links.cancel_token(registration)}/",
-        "api_docs": "/api/v1/docs", "not_found": "/no-such-page/",
+        "home": "/",
+        "standard": standard.url,
+        "whitepaper_index": whitepapers.url,
+        "whitepaper": whitepaper.url,
+        "case_study_index": customers.url,
+        "case_study": case_study.url,
+        "events": pages[meetup.pk].get_parent().url,
+        "event": pages[meetup.pk].url,
+        "webinar": pages[webinar.pk].url,
+        "search": "/search/?q=pipeline",
+        "ticket": f"/e/tickets/{ticket}/",
+        "watch": f"/e/{webinar.pk}/watch/?t={ticket}",
+        "watch_preview": f"/e/{webinar.pk}/watch/",
+        "cancel": f"/e/cancel/{links.cancel_token(registration)}/",
+        "api_docs": "/api/v1/docs",
+        "not_found": "/no-such-page/",
         "objects": {"whitepaper": whitepaper, "meetup": meetup, "webinar": webinar, "registration": registration},
     }
 
@@ -115,7 +154,7 @@ def policy(response, header="Content-Security-Policy") -> dict[str, list[str]]:
 
 
 def nonce_of(directives) -> str:
-    nonces = [v[len("'nonce-"):-1] for v in directives["script-src"] if v.startswith("'nonce-")]
+    nonces = [v[len("'nonce-") : -1] for v in directives["script-src"] if v.startswith("'nonce-")]
     assert len(nonces) == 1, directives["script-src"]
     return nonces[0]
 
@@ -287,8 +326,11 @@ def admin(client, django_user_model):
 def admin_urls(world):
     objects = world["objects"]
     return [
-        "/admin/", f"/admin/pages/{objects['whitepaper'].pk}/edit/", "/admin/leads/person/",
-        f"/admin/events/edit/{objects['meetup'].pk}/", f"/admin/events/{objects['meetup'].pk}/check-in/",
+        "/admin/",
+        f"/admin/pages/{objects['whitepaper'].pk}/edit/",
+        "/admin/leads/person/",
+        f"/admin/events/edit/{objects['meetup'].pk}/",
+        f"/admin/events/{objects['meetup'].pk}/check-in/",
         "/admin/personalisation/statistics/",
     ]
 
@@ -324,16 +366,30 @@ def test_the_admin_frames_the_headless_front_end_it_previews_in():
     import subprocess
     import sys
 
-    code = ("from cms.settings import base; "
-            "print(' '.join(base.CONTENT_SECURITY_POLICY_ADMIN['DIRECTIVES']['frame-src']))")
+    code = (
+        "from cms.settings import base; print(' '.join(base.CONTENT_SECURITY_POLICY_ADMIN['DIRECTIVES']['frame-src']))"
+    )
     env = {**os.environ, "HEADLESS_PREVIEW_URL": "https://www.example.com/api/preview?x=1"}
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["'self'", *settings.VIDEO_PLAYER_ORIGINS, "https://www.example.com"]
 
 
 # --- Permissions-Policy ------------------------------------------------------------------------------------
-DENIED = ("camera", "microphone", "geolocation", "payment", "usb", "browsing-topics", "serial",
-          "hid", "midi", "display-capture", "accelerometer", "gyroscope", "magnetometer")
+DENIED = (
+    "camera",
+    "microphone",
+    "geolocation",
+    "payment",
+    "usb",
+    "browsing-topics",
+    "serial",
+    "hid",
+    "midi",
+    "display-capture",
+    "accelerometer",
+    "gyroscope",
+    "magnetometer",
+)
 
 
 @pytest.mark.parametrize("name", ["home", "whitepaper", "event", "watch", "ticket", "api_docs", "not_found"])

@@ -22,21 +22,85 @@ from tests.security.world import world_module
 # JSON, names of Wagtail's lookups and types.
 EDGE = ["%00", "a%00b", "%01", "%1F", "%7F", "%C2%85", "%ff", "%ed%a0%80", "x" * 10_001]
 HOSTILE = [
-    *EDGE, "99999999999999999999999", "9223372036854775808", "9223372036854775807", "2147483648", "-1", "0", "NaN",
-    "1.5", "%EF%BC%91%EF%BC%92", "%C2%B2", "abc", "", "+", "%22", "'", "%zz%", "%3Cscript%3E", "..%2F..%2Fetc",
-    "%F0%9F%98%80", "true", "2024-02-30", "*", ",", "-id", "random", "title__icontains", "cms.WhitepaperPage",
-    "root", "%2F%2Fevil.example",
+    *EDGE,
+    "99999999999999999999999",
+    "9223372036854775808",
+    "9223372036854775807",
+    "2147483648",
+    "-1",
+    "0",
+    "NaN",
+    "1.5",
+    "%EF%BC%91%EF%BC%92",
+    "%C2%B2",
+    "abc",
+    "",
+    "+",
+    "%22",
+    "'",
+    "%zz%",
+    "%3Cscript%3E",
+    "..%2F..%2Fetc",
+    "%F0%9F%98%80",
+    "true",
+    "2024-02-30",
+    "*",
+    ",",
+    "-id",
+    "random",
+    "title__icontains",
+    "cms.WhitepaperPage",
+    "root",
+    "%2F%2Fevil.example",
 ]
 # For a route's `{name}` placeholders.
-HOSTILE_PATH = ["0", "-1", "99999999999999999999999", "9223372036854775808", "abc", "%00", "%ff", "x" * 3000,
-                "%C2%B2", "%EF%BC%91", "%2E%2E"]
-HOSTILE_HEADERS = ["\x00", "a\x00b", "\xff", "x" * 5000, "99999999999999999999999", "' OR 1=1 --", "", " ",
-                   "<script>", "../../", "\r"]
+HOSTILE_PATH = [
+    "0",
+    "-1",
+    "99999999999999999999999",
+    "9223372036854775808",
+    "abc",
+    "%00",
+    "%ff",
+    "x" * 3000,
+    "%C2%B2",
+    "%EF%BC%91",
+    "%2E%2E",
+]
+HOSTILE_HEADERS = [
+    "\x00",
+    "a\x00b",
+    "\xff",
+    "x" * 5000,
+    "99999999999999999999999",
+    "' OR 1=1 --",
+    "",
+    " ",
+    "<script>",
+    "../../",
+    "\r",
+]
 
 UTM = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"]
 PAGE = [*UTM, "forget", "invite"]
-V2_LISTING = ["type", "fields", "limit", "offset", "order", "search", "search_operator", "child_of", "ancestor_of",
-              "descendant_of", "translation_of", "locale", "site", "id", "title", "rich_text_format"]
+V2_LISTING = [
+    "type",
+    "fields",
+    "limit",
+    "offset",
+    "order",
+    "search",
+    "search_operator",
+    "child_of",
+    "ancestor_of",
+    "descendant_of",
+    "translation_of",
+    "locale",
+    "site",
+    "id",
+    "title",
+    "rich_text_format",
+]
 V2_FILES = ["fields", "offset", "order", "search", "id", "title", "tags"]
 
 
@@ -77,8 +141,11 @@ ROUTES = [
     # The content API (/api/v2/).
     Route("/api/v2/pages/", [*V2_LISTING, "topic", "industry", "variants", "html_path", "show_in_menus"]),
     Route("/api/v2/pages/", ["search_operator", "order", "fields", "type", "offset", "locale"], base="search=ai"),
-    Route("/api/v2/pages/", ["topic", "industry", "publish_date", "page_count", "gated", "topics", "cover_image",
-                             "fields"], base="type=cms.WhitepaperPage"),
+    Route(
+        "/api/v2/pages/",
+        ["topic", "industry", "publish_date", "page_count", "gated", "topics", "cover_image", "fields"],
+        base="type=cms.WhitepaperPage",
+    ),
     Route("/api/v2/pages/", ["industry", "region"], base="type=cms.CaseStudyPage"),
     Route("/api/v2/pages/{whitepaper}/", ["fields", "variants", "type"], path_params=["whitepaper"]),
     Route("/api/v2/pages/find/", ["id", "html_path", "site", "type", "fields"], serves=404),
@@ -151,11 +218,28 @@ def test_no_hostile_query_or_path_reaches_a_500(db, world, route, settings):
     assert not any(failures), "\n".join(filter(None, failures))
 
 
-HEADER_ROUTES = ["/", "/contact/", "/api/v2/pages/{whitepaper}/", "/api/v1/personalization/visitor",
-                 "/api/v1/forms/{form}", "/downloads/{download}/", "/e/{webinar}/watch/"]
-HEADERS = ["HTTP_X_VISITOR_ID", "HTTP_X_VISITOR_COUNTRY", "HTTP_CF_IPCOUNTRY", "HTTP_X_VISITOR_USER_AGENT",
-           "HTTP_USER_AGENT", "HTTP_X_VISITOR_REFERRER", "HTTP_REFERER", "HTTP_SEC_GPC", "HTTP_HX_REQUEST",
-           "HTTP_AUTHORIZATION", "HTTP_ACCEPT_LANGUAGE"]
+HEADER_ROUTES = [
+    "/",
+    "/contact/",
+    "/api/v2/pages/{whitepaper}/",
+    "/api/v1/personalization/visitor",
+    "/api/v1/forms/{form}",
+    "/downloads/{download}/",
+    "/e/{webinar}/watch/",
+]
+HEADERS = [
+    "HTTP_X_VISITOR_ID",
+    "HTTP_X_VISITOR_COUNTRY",
+    "HTTP_CF_IPCOUNTRY",
+    "HTTP_X_VISITOR_USER_AGENT",
+    "HTTP_USER_AGENT",
+    "HTTP_X_VISITOR_REFERRER",
+    "HTTP_REFERER",
+    "HTTP_SEC_GPC",
+    "HTTP_HX_REQUEST",
+    "HTTP_AUTHORIZATION",
+    "HTTP_ACCEPT_LANGUAGE",
+]
 COOKIES = ["sp_vid", "sp_consent", "sp_invite", "sp_attribution", "sessionid", "csrftoken"]
 
 

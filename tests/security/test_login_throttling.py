@@ -28,8 +28,10 @@ def _no_lock_outs_remembered():
 
 @pytest.fixture
 def staff(django_user_model):
-    return {name: django_user_model.objects.create_superuser(name, f"{name}@example.com", PASSWORD)
-            for name in ("ada", "bob")}
+    return {
+        name: django_user_model.objects.create_superuser(name, f"{name}@example.com", PASSWORD)
+        for name in ("ada", "bob")
+    }
 
 
 def attempt(username, password, address="203.0.113.5"):

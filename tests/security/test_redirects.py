@@ -32,8 +32,7 @@ def get_raw(client, path: str, query: str = ""):
     """GET exactly this path: the test client would read `//evil.example/` as a host, not a path."""
     from urllib.parse import unquote_to_bytes
 
-    return client.get("/", QUERY_STRING=query.lstrip("?"),
-                      PATH_INFO=unquote_to_bytes(path).decode("iso-8859-1"))
+    return client.get("/", QUERY_STRING=query.lstrip("?"), PATH_INFO=unquote_to_bytes(path).decode("iso-8859-1"))
 
 
 def assert_stays_on_site(response):
@@ -76,8 +75,17 @@ def test_the_tracked_link_on_a_scheme_relative_path_lands_on_a_local_path(client
     assert response["Location"] == "/evil.example/pricing/"
 
 
-@pytest.mark.parametrize("next_url", ["//evil.example/", "https://evil.example/", "/\\evil.example/",
-                                      "http:evil.example", " //evil.example/", "\t//evil.example/"])
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example/",
+        "http:evil.example",
+        " //evil.example/",
+        "\t//evil.example/",
+    ],
+)
 def test_admin_login_never_sends_a_user_off_the_site(client, django_user_model, home_page, next_url):
     django_user_model.objects.create_superuser("ada", "ada@example.com", "pw-ada-secret-123")
     response = client.post("/admin/login/", {"username": "ada", "password": "pw-ada-secret-123", "next": next_url})
@@ -93,9 +101,13 @@ def test_the_guard_rewrites_any_scheme_relative_location(rf):
 
     from core.redirects import OffSiteRedirectGuard
 
-    for location, expected in (("//evil.example/x", "/evil.example/x"), ("/\\evil.example", "/evil.example"),
-                               ("\\\\evil.example", "/evil.example"), ("/fine/", "/fine/"),
-                               ("https://partner.example/", "https://partner.example/")):
+    for location, expected in (
+        ("//evil.example/x", "/evil.example/x"),
+        ("/\\evil.example", "/evil.example"),
+        ("\\\\evil.example", "/evil.example"),
+        ("/fine/", "/fine/"),
+        ("https://partner.example/", "https://partner.example/"),
+    ):
         response = HttpResponseRedirect("/")
         response["Location"] = location
         guarded = OffSiteRedirectGuard(lambda request, r=response: r)(rf.get("/"))

@@ -19,12 +19,15 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 GOOD = secrets.token_urlsafe(32)
 
 
-@pytest.mark.parametrize("overrides,variable", [
-    ({"CRM_WEBHOOK_URL": "https://crm.example/hook", "CRM_WEBHOOK_SECRET": ""}, "CRM_WEBHOOK_SECRET"),
-    ({"CRM_WEBHOOK_URL": "https://crm.example/hook", "CRM_WEBHOOK_SECRET": "   "}, "CRM_WEBHOOK_SECRET"),
-    ({"LEAD_INTAKE_SECRETS": {"linkedin": ""}}, "LEAD_INTAKE_SECRETS (linkedin)"),
-    ({"PERSONALIZATION_API_TOKENS": [""]}, "PERSONALIZATION_API_TOKENS (token 1)"),
-])
+@pytest.mark.parametrize(
+    "overrides,variable",
+    [
+        ({"CRM_WEBHOOK_URL": "https://crm.example/hook", "CRM_WEBHOOK_SECRET": ""}, "CRM_WEBHOOK_SECRET"),
+        ({"CRM_WEBHOOK_URL": "https://crm.example/hook", "CRM_WEBHOOK_SECRET": "   "}, "CRM_WEBHOOK_SECRET"),
+        ({"LEAD_INTAKE_SECRETS": {"linkedin": ""}}, "LEAD_INTAKE_SECRETS (linkedin)"),
+        ({"PERSONALIZATION_API_TOKENS": [""]}, "PERSONALIZATION_API_TOKENS (token 1)"),
+    ],
+)
 def test_an_empty_secret_in_use_fails_the_checks_naming_it(settings, overrides, variable):
     for name, value in overrides.items():
         setattr(settings, name, value)
@@ -49,16 +52,29 @@ def deploy_check(**environment) -> subprocess.CompletedProcess:
     # A clean environment, as on a server: the test run's own variables (e.g. DJANGO_ALLOW_ASYNC_UNSAFE,
     # which the browser tests set and check --deploy rightly refuses) are not the deployment's.
     env = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "LANG", "TMPDIR")}
-    env.update({"DJANGO_SETTINGS_MODULE": "cms.settings.production", "SECRET_KEY": secrets.token_urlsafe(50),
-                "ALLOWED_HOSTS": "www.example.com", "CSRF_TRUSTED_ORIGINS": "https://www.example.com",
-                **environment})
-    return subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "cms.settings.production",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "www.example.com",
+            "CSRF_TRUSTED_ORIGINS": "https://www.example.com",
+            **environment,
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_check_deploy_with_production_settings_is_clean_and_refuses_an_empty_crm_secret():
-    clean = deploy_check(CRM_WEBHOOK_URL="https://crm.example/hook", CRM_WEBHOOK_SECRET=GOOD,
-                         LEAD_INTAKE_SECRETS=f"linkedin={GOOD}")
+    clean = deploy_check(
+        CRM_WEBHOOK_URL="https://crm.example/hook", CRM_WEBHOOK_SECRET=GOOD, LEAD_INTAKE_SECRETS=f"linkedin={GOOD}"
+    )
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "no issues" in clean.stdout
 

@@ -87,8 +87,13 @@ def marketer_client(django_user_model):
 @pytest.mark.usefixtures("consent_policies")
 def test_a_visitors_answers_reach_the_submissions_and_consent_exports_neutralised(client, marketer_client, home_page):
     form_page = LeadFormPageFactory(parent=home_page, title="Contact sales", slug="contact-sales")
-    answers = {"work_email": "-2+3@meridian-bank.de", "first_name": PAYLOADS[0], "last_name": PAYLOADS[1],
-               "company": "\t@SUM(1+1)", "country": "DE"}
+    answers = {
+        "work_email": "-2+3@meridian-bank.de",
+        "first_name": PAYLOADS[0],
+        "last_name": PAYLOADS[1],
+        "company": "\t@SUM(1+1)",
+        "country": "DE",
+    }
     response = submit(client, form_page.url, answers, headers={"CF-IPCountry": "DE"})
     assert response.status_code == 200
     assert LeadFormSubmission.objects.count() == 1 and ConsentRecord.objects.count() == 1
@@ -107,8 +112,14 @@ def test_registration_answers_reach_the_registrations_export_neutralised(client,
 
     event = EventFactory(title="@SUM(1+1) Meetup", capacity=10)
     page = generated_page(event)
-    response = register(page, client, first_name=PAYLOADS[2], last_name=" =1+1", company=PAYLOADS[1],
-                        work_email="+sales@acme-hostile.de")
+    response = register(
+        page,
+        client,
+        first_name=PAYLOADS[2],
+        last_name=" =1+1",
+        company=PAYLOADS[1],
+        work_email="+sales@acme-hostile.de",
+    )
     assert response.status_code == 200
     assert Registration.objects.count() == 1
     url = Registration.snippet_viewset.get_url_name("list")

@@ -47,30 +47,46 @@ def world_build() -> World:
     standard = StandardPageFactory(parent=home, slug="platform")
     form_page = LeadFormPageFactory(parent=home, slug="contact")
     whitepapers = WhitepaperIndexPageFactory(parent=home)
-    whitepaper = WhitepaperPageFactory(parent=whitepapers, slug="ai-for-banks", topics=[topic],
-                                       industries=[industry], gate_form=form_page)
+    whitepaper = WhitepaperPageFactory(
+        parent=whitepapers, slug="ai-for-banks", topics=[topic], industries=[industry], gate_form=form_page
+    )
     customers = CaseStudyIndexPageFactory(parent=home)
     case_study = CaseStudyPageFactory(parent=customers, slug="meridian", industry=industry, topics=[topic])
     image, document = ImageFactory(), DocumentFactory()
 
     event = EventFactory(title="RevOps Meetup Berlin")
     event.topics.add("Revenue")
-    past = EventFactory(title="Past meetup", starts_at=timezone.now() - timedelta(days=30),
-                        ends_at=timezone.now() - timedelta(days=30) + timedelta(hours=2))
+    past = EventFactory(
+        title="Past meetup",
+        starts_at=timezone.now() - timedelta(days=30),
+        ends_at=timezone.now() - timedelta(days=30) + timedelta(hours=2),
+    )
     webinar = WebinarFactory(title="Pipeline webinar")
     pages = {e.pk: page for e, page, _ in event_pages_sync([event, past, webinar], publish=True)}
     registration = RegistrationFactory(event=webinar)
     person = PersonFactory()
     grant = DownloadGrant(document_id=document.pk, object_id=str(whitepaper.pk), person_id=person.pk)
 
-    return World(ids={
-        "home": home.pk, "standard": standard.pk, "form": form_page.pk, "whitepaper": whitepaper.pk,
-        "case_study": case_study.pk, "image": image.pk, "document": document.pk,
-        "document_file": document.filename, "event": event.pk, "webinar": webinar.pk,
-        "event_page_path": pages[event.pk].url, "ticket": links.ticket_token(registration),
-        "cancel": links.cancel_token(registration), "download": download_token(grant),
-        "tracked": tracked_link_token(person.pk), "provider": "linkedin",
-    })
+    return World(
+        ids={
+            "home": home.pk,
+            "standard": standard.pk,
+            "form": form_page.pk,
+            "whitepaper": whitepaper.pk,
+            "case_study": case_study.pk,
+            "image": image.pk,
+            "document": document.pk,
+            "document_file": document.filename,
+            "event": event.pk,
+            "webinar": webinar.pk,
+            "event_page_path": pages[event.pk].url,
+            "ticket": links.ticket_token(registration),
+            "cancel": links.cancel_token(registration),
+            "download": download_token(grant),
+            "tracked": tracked_link_token(person.pk),
+            "provider": "linkedin",
+        }
+    )
 
 
 def world_module():
@@ -82,8 +98,11 @@ def world_module():
     @pytest.fixture(scope="module")
     def world(django_db_setup, django_db_blocker, tmp_path_factory):
         cache.clear()
-        with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")), django_db_blocker.unblock(), \
-                transaction.atomic():
+        with (
+            override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")),
+            django_db_blocker.unblock(),
+            transaction.atomic(),
+        ):
             built = world_build()
             yield built
             transaction.set_rollback(True)

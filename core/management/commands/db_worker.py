@@ -31,8 +31,10 @@ class Worker(base.Worker):
 
 
 class Command(base.Command):
-    help = ("Run a background worker for the product's queued work (leads, emails, CRM pushes, imports, "
-            "exports), every queue by default; it also takes up the tasks of workers that died.")
+    help = (
+        "Run a background worker for the product's queued work (leads, emails, CRM pushes, imports, "
+        "exports), every queue by default; it also takes up the tasks of workers that died."
+    )
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
@@ -40,13 +42,27 @@ class Command(base.Command):
         # default is None, and handle() says why instead of a bare "not a database backend".
         parser.set_defaults(queue_name="*", backend_name=product_backend_alias())
 
-    def handle(self, *, verbosity, queue_name, interval, batch, backend_name, startup_delay, reload, max_tasks,
-               worker_id, exclude_queues, **options):
+    def handle(
+        self,
+        *,
+        verbosity,
+        queue_name,
+        interval,
+        batch,
+        backend_name,
+        startup_delay,
+        reload,
+        max_tasks,
+        worker_id,
+        exclude_queues,
+        **options,
+    ):
         if backend_name is None:
             raise CommandError(
                 "No task backend uses the database queue, so there is nothing for a worker to do: with these "
                 "settings background work runs inside the request (BACKGROUND_TASKS_BACKEND is not "
-                "django_tasks_db.DatabaseBackend). Production settings use the database queue.")
+                "django_tasks_db.DatabaseBackend). Production settings use the database queue."
+            )
         self.configure_logging(verbosity)
         if reload and batch:
             reload = False
@@ -54,9 +70,16 @@ class Command(base.Command):
         excluded = exclude_queues.split(",") if exclude_queues else []
         if excluded and "*" not in queue_names:
             raise CommandError("--exclude-queues can only be used with --queue-name=*")
-        worker = Worker(queue_names=queue_names, interval=interval, batch=batch, backend_name=backend_name,
-                        startup_delay=startup_delay, max_tasks=max_tasks, worker_id=worker_id,
-                        excluded_queue_names=excluded)
+        worker = Worker(
+            queue_names=queue_names,
+            interval=interval,
+            batch=batch,
+            backend_name=backend_name,
+            startup_delay=startup_delay,
+            max_tasks=max_tasks,
+            worker_id=worker_id,
+            excluded_queue_names=excluded,
+        )
         if reload:
             if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
                 worker.configure_signals()

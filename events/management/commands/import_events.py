@@ -7,9 +7,11 @@ from events import imports
 
 
 class Command(BaseCommand):
-    help = ("Import a season of events from a CSV file or a calendar (.ics) and generate their landing pages "
-            "(drafts unless --publish). Prints every row's problems first; --dry-run stops there. Events that "
-            "already exist (same title and start) are skipped, so running it twice creates nothing twice.")
+    help = (
+        "Import a season of events from a CSV file or a calendar (.ics) and generate their landing pages "
+        "(drafts unless --publish). Prints every row's problems first; --dry-run stops there. Events that "
+        "already exist (same title and start) are skipped, so running it twice creates nothing twice."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="season.csv or season.ics")
@@ -40,14 +42,19 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.WARNING(message))
             if row.skip_reason:
                 self.stdout.write(f"{row.label}: skipped, {row.skip_reason}")
-        self.stdout.write(f"{preview.total} rows: {preview.ready} to import, {preview.invalid} with errors, "
-                          f"{preview.skipped} skipped.")
+        self.stdout.write(
+            f"{preview.total} rows: {preview.ready} to import, {preview.invalid} with errors, "
+            f"{preview.skipped} skipped."
+        )
         if dry_run:
             self.stdout.write("Dry run: nothing was saved.")
             return
 
         result = imports.events_import(preview, publish=publish, user=owner)
         pages = "published" if result.publish else "drafts"
-        self.stdout.write(self.style.SUCCESS(
-            f"Created {result.created_count} events and {result.pages_created} landing pages ({pages}); "
-            f"skipped {result.skipped_count}."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Created {result.created_count} events and {result.pages_created} landing pages ({pages}); "
+                f"skipped {result.skipped_count}."
+            )
+        )
