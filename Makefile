@@ -40,6 +40,7 @@ test: install-dev
 
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
 
 # Re-resolve every version within pyproject.toml's ranges and write them to the lock (a deliberate upgrade:
