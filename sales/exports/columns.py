@@ -174,7 +174,8 @@ LEADS = [
 REGISTRY: dict[str, list[Column]] = {"people": PEOPLE, "companies": COMPANIES, "leads": LEADS, "gated": PEOPLE}
 # Which of sales.selectors.list_queryset's lists gives an export's rows.
 ROWS_OF = {"gated": "people"}
-TITLES = {"people": "people", "companies": "companies", "leads": "leads", "gated": "lead list"}
+# An export without a title of its own (a saved filter's or a lead list's) is named after its list.
+TITLES = {"people": "People", "companies": "Companies", "leads": "Leads", "gated": "Lead list"}
 # What a list without filters holds, in words: "None: everybody you may see".
 EVERY_ROW = {
     "people": "everybody",

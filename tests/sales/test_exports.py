@@ -242,13 +242,14 @@ def test_exports_name_industries_and_give_scores_in_whole_points(client, org, na
 
 def test_the_export_form_says_what_an_unfiltered_list_holds(client, org, book):
     client.force_login(org["rita"])
-    for list_name, words in (
-        ("people", "None: everybody you may see"),
-        ("companies", "None: every company you may see"),
-        ("leads", "None: every lead you may see"),
+    for list_name, words, heading in (
+        ("people", "None: everybody you may see", "<h2>People</h2>"),
+        ("companies", "None: every company you may see", "<h2>Companies</h2>"),
+        ("leads", "None: every lead you may see", "<h2>Leads</h2>"),
     ):
         html = client.get(f"{NEW}?list={list_name}").content.decode()
         assert words in html and "every people" not in html, list_name
+        assert heading in html, list_name  # the list's name, not its internal key ("people")
 
 
 def test_xlsx_survives_characters_xml_cannot_hold(client, org, book):
