@@ -15,7 +15,7 @@ from wagtail.admin.panels import InlinePanel
 from wagtail.admin.panels.base import get_form_for_model
 
 from .links import MAX_TOKEN_LENGTH
-from .models import TIME_ZONES
+from .models.event import TIME_ZONES
 from .permissions import can_publish_pages
 
 # What to do with the event's landing page when the event is saved.

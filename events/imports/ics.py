@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils import timezone
 
-from events.models import TIME_ZONES, Event
+from events.models import Event
+from events.models.event import TIME_ZONES
 
 from .files import ImportFileError, max_rows, read_upload, too_many
 from .rows import (

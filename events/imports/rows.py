@@ -15,7 +15,8 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
-from events.models import TIME_ZONES, Event
+from events.models import Event
+from events.models.event import TIME_ZONES
 from forms.imports.parsing import DELIMITER_NAMES
 
 COLUMNS = [

@@ -15,7 +15,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from events.models import EmailKind, Event, Registration, new_secret
+from events.models import EmailKind, Event, Registration
+from events.models.registrations import new_secret
 from leads.cleaning import clean_text, email_identity_key, normalise_email
 from leads.services import lead_capture
 

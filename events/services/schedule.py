@@ -16,7 +16,8 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from events.models import EmailKind, Event, Registration, offset_label
+from events.models import EmailKind, Event, Registration
+from events.models.reminders import offset_label
 from outbox.services import outbox_sweep
 
 from .emails import emails_queue_for

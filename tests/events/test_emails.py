@@ -14,7 +14,8 @@ from freezegun import freeze_time
 from icalendar import Calendar
 
 from events import links
-from events.models import EmailKind, Event, EventEmailTemplate, Registration, offset_label
+from events.models import EmailKind, Event, EventEmailTemplate, Registration
+from events.models.reminders import offset_label
 from events.services import (
     email_queue,
     event_cancel,
