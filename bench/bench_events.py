@@ -957,7 +957,7 @@ STEPS = [
     ("forms.api.forms", "form_submit", "  form_submit"),
     ("forms.services.submission", "form_plan", "    form_plan (questions, consent policy)"),
     ("forms.services.spam", "check_rate_limits", "    spam: rate limits (cache)"),
-    ("forms.services.submission", "form_class", "    form_class (build the form class)"),
+    ("forms.services.visitor_form", "form_class", "    form_class (build the form class)"),
     ("forms.services.submission", "policy_from_token", "    consent policy from its token"),
     ("django.forms.forms", "BaseForm.full_clean", "    validation (full_clean)"),
     ("forms.services.spam", "check_started_token", "    spam: started token"),

@@ -561,7 +561,7 @@ STEPS = [
     ("forms.services.submission", "form_plan", "    form_plan (questions, consent policy)"),
     ("forms.services.spam", "check_started_token", "    spam: started token"),
     ("forms.services.spam", "check_rate_limits", "    spam: rate limits (cache)"),
-    ("forms.services.submission", "form_class", "    form_class (build the form class)"),
+    ("forms.services.visitor_form", "form_class", "    form_class (build the form class)"),
     ("django.forms.forms", "BaseForm.full_clean", "    validation (full_clean)"),
     ("forms.services.submission", "policy_from_token", "    consent policy from its token"),
     ("forms.services.submission", "lead_capture", "    lead_capture (store + process)"),

@@ -4,7 +4,7 @@ from django.db.models import Case, Count, F, Q, Value, When
 from django.utils import timezone
 
 from forms.models import FormPurpose, LeadFormPage
-from forms.services.submission import GatedAsset
+from forms.services.visitor_form import GatedAsset
 
 from .models import Event, Registration
 

@@ -116,7 +116,7 @@ class WhitepaperPage(BasePage):
 
     def gated_asset(self):
         """What the gate form unlocks, in the terms the forms app understands."""
-        from forms.services.submission import GatedAsset
+        from forms.services.visitor_form import GatedAsset
 
         return GatedAsset(
             document_id=self.document_id,

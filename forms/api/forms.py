@@ -19,14 +19,13 @@ from wagtail.models import Page
 from core.edge import PARAMETER_ERRORS, ErrorsOut, RowId
 from forms.models import LeadFormPage
 from forms.services import spam
-from forms.services.submission import (
+from forms.services.submission import SubmitResult, form_submit
+from forms.services.visitor_form import (
     CONSENT_FIELD,
     POLICY_FIELD,
-    SubmitResult,
     Visitor,
     form_class,
     form_plan,
-    form_submit,
     gate_is_open,
     returning_download_path,
 )

@@ -148,7 +148,7 @@ class LeadFormPage(AbstractEmailForm):
         Without a plan (Wagtail's own callers: the admin preview) Wagtail's form of every field."""
         if plan is None:
             return super().get_form(*args, **kwargs)
-        from forms.services.submission import form_class
+        from forms.services.visitor_form import form_class
 
         return form_class(self, plan, default_country=default_country)(*args, **kwargs)
 

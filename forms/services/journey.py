@@ -14,11 +14,11 @@ from leads.selectors import person_for_visitor
 from leads.services.identity import new_visitor_id, valid_visitor_id
 
 from . import spam
-from .submission import (
+from .submission import form_submit
+from .visitor_form import (
     GatedAsset,
     Visitor,
     form_plan,
-    form_submit,
     gate_is_open,
     returning_download_path,
     unbound_form,

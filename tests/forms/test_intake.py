@@ -9,7 +9,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test import Client, override_settings
 
-from forms.intake import fields_map, intake_signature
+from forms.intake.mapping import fields_map
+from forms.intake.signing import intake_signature
 from forms.models import RejectedSubmission, WebhookReceipt
 from leads.models import Lead, Person
 

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from forms.intake import SIGNATURE_HEADER, TIMESTAMP_HEADER, intake_signature
+from forms.intake.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, intake_signature
 from tests.security.world import world_module
 
 CHECKS = [
