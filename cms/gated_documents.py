@@ -25,7 +25,7 @@ from wagtail.models import Collection, CollectionViewRestriction, Page, Referenc
 
 logger = logging.getLogger(__name__)
 
-# The demo's loader makes the same collection for its gated PDFs (cms.demo.loader).
+# The demo's loader makes the same collection for its gated PDFs (cms.demo.pages).
 GATED_COLLECTION = "Gated whitepapers"
 
 

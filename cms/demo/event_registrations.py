@@ -1,6 +1,7 @@
 """The demo events' registrations: who registers (demo people from the lead store), what happened to
 each registration (approved, rejected, cancelled, checked in, a no-show), set back to when it happened
-in the story, and each event's story. The events themselves: cms.demo.events.
+in the story, and each event's story. The events themselves: cms.demo.event_programme (loaded by
+cms.demo.events).
 """
 
 from datetime import timedelta

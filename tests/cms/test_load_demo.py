@@ -16,7 +16,8 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Revision
 
 from cms.demo import content
-from cms.demo.events import NOT_EMAILED, SPEAKERS
+from cms.demo.event_speakers import SPEAKERS
+from cms.demo.events import NOT_EMAILED
 from cms.demo.leads import DEMO_LOGINS, PASSWORD, SALES_USERS, STAFF_USERS
 from cms.demo.loader import DEMO_USERNAME, DemoLoader
 from cms.demo.personalisation import HOME_VARIANTS, PLATFORM_VARIANTS, RECOMMENDED_HEADING, SEGMENTS
