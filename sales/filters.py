@@ -21,26 +21,35 @@ A source's list (a whitepaper's, event's or form's lead list) leaves its junk ou
 people whose every lead of that source was flagged by cleaning (test data, competitor, disposable or
 invalid address, duplicate, ...) and people marked as test data or competitors (docs/lead-store.md).
 The filter menu lists first what reps filter by (FIRST_FILTERS), then the rest.
+
+The menus' choices and the parsing of a source are in sales.filter_choices; the fields and filters that
+say what a value may be (and the junk filter) in sales.filter_fields.
 """
 
-import re
 from datetime import datetime, time, timedelta
 
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
-from django.core.cache import cache
-from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django_countries import countries
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.utils import get_user_display_name
 from wagtail.admin.widgets import AdminDateInput, BooleanRadioSelect
 
-from leads.industries import industry_name, industry_names
-from leads.models import EMPLOYEE_BANDS, Company, Consent, Lead, Person, SalesRep, Stage
+from leads.models import EMPLOYEE_BANDS, Company, Consent, Lead, Person, Stage
 from sales.access import scope_for
+from sales.filter_choices import industry_choices, owner_choices, parse_source, source_choices
+from sales.filter_fields import (
+    JUNK_INCLUDED,
+    CodesFilter,
+    DateBoundFilter,
+    FreeValuesFilter,
+    OwnerFilter,
+    ScoreFilter,
+    SourceFilter,
+    junk_filter,
+)
 
 GRADES = [(f"{fit}{interest}", f"{fit}{interest}") for fit in "ABCD" for interest in "1234"]
 PERIODS = [
@@ -53,187 +62,8 @@ PERIODS = [
     ("last_90_days", "Last 90 days"),
     ("this_year", "This year"),
 ]
-# How a lead's origin reads in a list: content is what marketing calls a whitepaper.
-ORIGIN_NAMES = {"content": "Whitepaper", "event": "Event", "form": "Form", "other": "Other"}
-SOURCE_PATTERN = re.compile(r"^(content|event|form|other):([\w.-]{1,64})$")
-CHOICES_CACHE_SECONDS = 60  # the choices run on every list page; a new whitepaper shows up within a minute
-SCORE_LIMIT = 100_000
-FIRST_YEAR, LAST_YEAR = 1900, 2999
 # What reps filter by: first in the filter menu (on a laptop's screen, without scrolling).
 FIRST_FILTERS = ("stage", "grade", "owner", "source", "junk", "period", "date_from", "date_to")
-JUNK_INCLUDED = "include"
-
-
-# --- Choices: cheap, cached for a minute in Django's cache (shared by every app server) ------------
-def source_choices() -> list[tuple[str, str]]:
-    """Every whitepaper, event and form that has leads: ("content:42", "Whitepaper: State of RevOps")."""
-
-    def build():
-        rows = (
-            Lead.objects.filter(origin_type__in=["content", "event", "form"])
-            .exclude(origin_id="")
-            .values("origin_type", "origin_id")
-            .annotate(label=Max("origin_label"))
-            .order_by("origin_type", "label", "origin_id")
-        )
-        return [
-            (
-                f"{row['origin_type']}:{row['origin_id']}",
-                origin_text(row["origin_type"], row["origin_id"], row["label"]),
-            )
-            for row in rows
-        ]
-
-    return cache.get_or_set("sales:filters:sources", build, CHOICES_CACHE_SECONDS)
-
-
-def owner_choices() -> list[tuple[str, str]]:
-    """Users who own people or are sales reps, by name (one probe of an index per user, not a scan)."""
-
-    def build():
-        users = (
-            get_user_model()
-            .objects.filter(
-                Exists(Person.objects.filter(owner=OuterRef("pk")))
-                | Exists(SalesRep.objects.filter(user=OuterRef("pk")))
-            )
-            .order_by("first_name", "last_name", "username")
-        )
-        return [(str(user.pk), get_user_display_name(user)) for user in users]
-
-    return [("me", "Me"), ("none", "Nobody"), *cache.get_or_set("sales:filters:owners", build, CHOICES_CACHE_SECONDS)]
-
-
-def industry_choices() -> list[tuple[str, str]]:
-    """Every industry a company has, by name ("banking" -> "Banking & Financial Services")."""
-
-    def build():
-        values = Company.objects.exclude(industry="").order_by("industry").values_list("industry", flat=True).distinct()
-        names = industry_names()
-        return sorted(((value, industry_name(value, names)) for value in values), key=lambda choice: choice[1].lower())
-
-    return cache.get_or_set("sales:filters:industries", build, CHOICES_CACHE_SECONDS)
-
-
-def origin_text(origin_type: str, origin_id: str, label: str = "") -> str:
-    return f"{ORIGIN_NAMES.get(origin_type, origin_type.capitalize())}: {label or f'#{origin_id}'}"
-
-
-def source_label(value: str) -> str:
-    """ "Whitepaper: State of RevOps" for `content:42`: from the cached choices, else from its latest lead
-    (a whitepaper that converted its first person a moment ago is not in the cached list yet)."""
-    label = dict(source_choices()).get(value)
-    if label:
-        return label
-    parsed = parse_source(value)
-    if parsed is None:
-        return value
-    origin_type, origin_id = parsed
-    latest = (
-        Lead.objects.filter(origin_type=origin_type, origin_id=origin_id)
-        .order_by("-received_at")
-        .values_list("origin_label", flat=True)
-        .first()
-    )
-    return origin_text(origin_type, origin_id, latest or "")
-
-
-def parse_source(value: str) -> tuple[str, str] | None:
-    match = SOURCE_PATTERN.match(value or "")
-    return (match.group(1), match.group(2)) if match else None
-
-
-# --- Fields: what a value may be ------------------------------------------------------------------
-class SourceField(django_filters.fields.ChoiceField):
-    """`content:42`: any well-formed origin, listed or not (a saved filter outlives the choices list)."""
-
-    default_error_messages = {
-        "invalid_choice": "Choose a source such as content:42 (a whitepaper), event:7 or form:12.",
-    }
-
-    def valid_value(self, value):
-        return parse_source(value) is not None
-
-
-class OwnerField(django_filters.fields.ChoiceField):
-    default_error_messages = {"invalid_choice": "Choose an owner: a user, “me” or “nobody”."}
-
-    def valid_value(self, value):
-        if value in ("me", "none"):
-            return True
-        # Any existing user, not only the listed ones: a saved filter on a rep who no longer owns
-        # anybody keeps its meaning. (Checked without building the choices: exports never need them.)
-        return (
-            value.isascii()
-            and value.isdigit()
-            and len(value) < 19
-            and get_user_model().objects.filter(pk=int(value)).exists()
-        )
-
-
-class CodesField(django_filters.fields.MultipleChoiceField):
-    """Codes typed in any case (grade=a1, country=de) mean the listed upper-case ones."""
-
-    def to_python(self, value):
-        return [str(item).strip().upper() for item in super().to_python(value)]
-
-
-class FreeValuesField(django_filters.fields.MultipleChoiceField):
-    """Values that only need to be sensible (industries are free text on the company)."""
-
-    def valid_value(self, value):
-        return 0 < len(value) <= 100 and "\x00" not in value
-
-
-class BoundedDateField(forms.DateField):
-    """A date a database and Python's datetime can both hold once a time zone is added."""
-
-    def to_python(self, value):
-        result = super().to_python(value)
-        if result and not FIRST_YEAR <= result.year <= LAST_YEAR:
-            raise forms.ValidationError(f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}.", code="invalid")
-        return result
-
-
-class ScoreField(forms.DecimalField):
-    def __init__(self, **kwargs):
-        super().__init__(min_value=-SCORE_LIMIT, max_value=SCORE_LIMIT, **kwargs)
-
-
-class SourceFilter(django_filters.ChoiceFilter):
-    field_class = SourceField
-
-
-class OwnerFilter(django_filters.ChoiceFilter):
-    field_class = OwnerField
-
-
-class CodesFilter(django_filters.MultipleChoiceFilter):
-    field_class = CodesField
-
-
-class FreeValuesFilter(django_filters.MultipleChoiceFilter):
-    field_class = FreeValuesField
-
-
-class DateBoundFilter(django_filters.DateFilter):
-    field_class = BoundedDateField
-
-
-class ScoreFilter(django_filters.NumberFilter):
-    field_class = ScoreField
-
-
-def junk_filter():
-    return django_filters.ChoiceFilter(
-        label="Junk on a source's list",
-        choices=[(JUNK_INCLUDED, "Included")],
-        empty_label="Left out",
-        method="noop",
-        widget=forms.RadioSelect,
-        help_text="Test data, competitors, disposable addresses, duplicates: left out of a whitepaper's, "
-        "event's or form's list unless included",
-    )
 
 
 # --- Periods ----------------------------------------------------------------------------------------
@@ -532,10 +362,6 @@ __all__ = [
     "CompanyFilterSet",
     "LeadFilterSet",
     "filter_param_names",
-    "source_choices",
-    "owner_choices",
-    "origin_text",
-    "parse_source",
     "period_start",
     "django_filters",
 ]

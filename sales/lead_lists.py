@@ -34,7 +34,7 @@ from wagtail.admin.viewsets.base import ViewSet
 from core.admin_menu import PermissionMenuItem
 from leads.models import Lead
 from sales.access import can_export, visible_leads
-from sales.filters import JUNK_INCLUDED, junk_filter
+from sales.filter_fields import JUNK_INCLUDED, junk_filter
 
 VIEW_PERMISSION = "leads.view_person"  # the lists are people lists: who may see people may see them
 MAX_LISTS = 500  # origins are whitepapers, events and forms: hundreds at most; past that, search or filter

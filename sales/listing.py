@@ -27,7 +27,8 @@ from leads.industries import IndustryNamer
 from leads.privacy import mask_email, mask_phone
 from sales.access import can_work_leads
 from sales.exports import export_button
-from sales.filters import JUNK_INCLUDED, origin_text, source_label
+from sales.filter_choices import origin_text, source_label
+from sales.filter_fields import JUNK_INCLUDED
 from sales.pagination import COUNT_CAP, NAVIGATION_KEYS, keyset_paginate
 from sales.saved_filters import saved_filter_context
 from sales.scores import whole_points

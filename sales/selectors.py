@@ -17,7 +17,8 @@ from leads.cleaning import email_identity_key
 from leads.models import Company, CompanyDomain, Interaction, Lead, Person
 from leads.privacy import can_view_personal_data
 from sales.access import visible_companies, visible_leads, visible_people
-from sales.filters import FILTERSETS, JUNK_INCLUDED
+from sales.filter_fields import JUNK_INCLUDED
+from sales.filters import FILTERSETS
 from sales.pagination import Ordering, SortKey
 
 LIST_NAMES = ("people", "companies", "leads")

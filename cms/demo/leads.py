@@ -280,7 +280,7 @@ class DemoLeadLoader:
 
     def saved_filters(self):
         """The shared saved filters ("My MQLs this week", a whitepaper's A1-B2), kept by the manager."""
-        from sales.saved_filters import saved_filters_demo
+        from sales.saved_filter_demo import saved_filters_demo
 
         owner = get_user_model().objects.filter(username="nina.berg").first()
         if owner is not None:

@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from leads.models import Company, Person
 from sales import pagination
-from sales.filters import owner_choices, period_start, source_choices
+from sales.filter_choices import owner_choices, source_choices
+from sales.filters import period_start
 from sales.selectors import list_filter_errors, list_ordering, list_queryset
 from tests.factories.leads import CompanyFactory, InteractionFactory, LeadFactory, PersonFactory
 

@@ -11,7 +11,8 @@ from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 
 from sales.models import SavedFilter
-from sales.saved_filters import saved_filter_context, saved_filters_demo
+from sales.saved_filter_demo import saved_filters_demo
+from sales.saved_filters import saved_filter_context
 from tests.factories.leads import PersonFactory
 
 pytestmark = pytest.mark.django_db
