@@ -31,7 +31,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from leads.cleaning import CleanedLead, clean_lead, clean_text
@@ -39,7 +39,7 @@ from leads.models import Company, CompanyDomain, Interaction, Lead, LeadStoreSet
 
 from .capture import UTM_FIELDS, _as_json_text, cleaning_rules, topics_text
 from .identity import BAND_CHOICES, _employee_count, _name_key, _person_values, employee_band_for
-from .lifecycle import PROMOTABLE, stage_rules_apply
+from .lifecycle import mql_condition, promotable_people, stage_rules_apply
 from .scoring import people_rescore
 
 logger = logging.getLogger(__name__)
@@ -290,23 +290,11 @@ class BulkCapture:
         if not person_ids:
             return
         settings = self.settings
-        grades = [grade.strip().upper() for grade in settings.mql_grades.split(",") if grade.strip()]
-        now = timezone.now()
-        qualifies = Q(grade__in=grades) & (Q(mql_blocked_until__isnull=True) | Q(mql_blocked_until__lte=now))
-        if settings.mql_min_total is not None:
-            qualifies |= Q(total__gte=settings.mql_min_total) & (
-                Q(mql_blocked_until__isnull=True) | Q(mql_blocked_until__lte=now)
-            )
+        qualifies = mql_condition(settings, timezone.now())
         fast_lane = self.interaction_type == Interaction.Type.CONTACT_SALES
         if not fast_lane:
             qualifies |= Q(company__is_key_account=True)
-        candidates = (
-            Person.objects.filter(
-                pk__in=person_ids, stage__in=PROMOTABLE, is_test=False, is_competitor=False, do_not_contact=False
-            )
-            .annotate(total=F("fit_score") + F("interest_score"))
-            .select_related("company")
-        )
+        candidates = promotable_people(person_ids).select_related("company")
         if not fast_lane:
             candidates = candidates.filter(qualifies)
         for person in candidates.order_by("pk"):

@@ -8,6 +8,7 @@ from leads.models import Interaction, Person
 
 from .capture import topics_text
 from .identity import valid_visitor_id
+from .lifecycle import stage_rules_apply
 from .scoring import person_rescore
 
 
@@ -24,7 +25,8 @@ def interaction_record(
     occurred_at=None,
     rescore: bool = True,
 ) -> Interaction:
-    """Record what a person (or an anonymous visitor) did; a known person's interest is rescored."""
+    """Record what a person (or an anonymous visitor) did. A known person is rescored and the stage
+    rules run, so whatever raised the score (a check-in, a re-download) can make them an MQL."""
     with transaction.atomic():
         interaction = Interaction.objects.create(
             type=clean_text(type, 40)[0],
@@ -39,4 +41,5 @@ def interaction_record(
         )
         if person is not None and rescore:
             person_rescore(person)
+            stage_rules_apply(person)
     return interaction

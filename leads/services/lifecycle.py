@@ -8,6 +8,7 @@ fast lane, assigns an owner and queues a CRM push in the same transaction.
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from leads.models import LeadStoreSettings, Person, Stage, StageTransition
@@ -44,6 +45,12 @@ def stage_change(person: Person, to_stage: str, *, reason_type: str, reason: str
 
 @transaction.atomic  # the outbox promise: the push is recorded with the stage change or not at all
 def _hand_to_sales(person: Person, *, event: str, reason: str, reason_type=REASON.RULE):
+    # Read the stage again under the row's lock: two interactions of one person at the same moment
+    # (a check-in and a page view, a rescore and a form fill) hand them to sales once, not twice.
+    current = Person.objects.select_for_update().filter(pk=person.pk).values_list("stage", flat=True).first()
+    if current not in PROMOTABLE:
+        person.stage = current or person.stage
+        return None
     transition = stage_change(person, Stage.MQL, reason_type=reason_type, reason=reason)
     person_assign(person)
     crm_push_queue(person, event=event, transition=transition)
@@ -51,15 +58,20 @@ def _hand_to_sales(person: Person, *, event: str, reason: str, reason_type=REASO
 
 
 def stage_rules_apply(person: Person, *, fast_lane_reason: str = "", settings: LeadStoreSettings | None = None):
-    """After a capture or rescore: promote to MQL when the score says so, or at once on the fast
-    lane (contact sales, key accounts). Test, competitor and do-not-contact people never go to sales."""
+    """After anything that can change a score (a capture, an interaction, a rescore): promote to MQL
+    when the score says so, or at once on the fast lane (contact sales, key accounts). Test,
+    competitor and do-not-contact people never go to sales.
+
+    The cool-down after a sales rejection blocks a promotion by the score, not the fast lane: someone
+    who asks for sales is never kept waiting, and the transition says it came during the cool-down.
+    """
     if person.is_test or person.is_competitor or person.do_not_contact:
         return None
+    cooling_down = bool(person.mql_blocked_until and person.mql_blocked_until > timezone.now())
     if fast_lane_reason and person.stage in PROMOTABLE:
-        return _hand_to_sales(person, event="fast_lane", reason=f"Fast lane: {fast_lane_reason}")
-    if person.stage not in PROMOTABLE:
-        return None
-    if person.mql_blocked_until and person.mql_blocked_until > timezone.now():
+        during = " (during the cool-down after a sales rejection)" if cooling_down else ""
+        return _hand_to_sales(person, event="fast_lane", reason=f"Fast lane: {fast_lane_reason}{during}")
+    if person.stage not in PROMOTABLE or cooling_down:
         return None
     settings = settings or LeadStoreSettings.load()
     if is_marketing_qualified(person, settings):
@@ -70,6 +82,41 @@ def stage_rules_apply(person: Person, *, fast_lane_reason: str = "", settings: L
             f"meets the MQL condition",
         )
     return None
+
+
+def mql_condition(settings: LeadStoreSettings, now) -> Q:
+    """The MQL condition as a filter, for people annotated with `total` (fit + interest): the
+    set-based twin of scoring.is_marketing_qualified, with the cool-down after a rejection."""
+    grades = [grade.strip().upper() for grade in settings.mql_grades.split(",") if grade.strip()]
+    qualifies = Q(grade__in=grades)
+    if settings.mql_min_total is not None:
+        qualifies |= Q(total__gte=settings.mql_min_total)
+    return qualifies & (Q(mql_blocked_until__isnull=True) | Q(mql_blocked_until__lte=now))
+
+
+def promotable_people(person_ids=None):
+    """People the stage rules may still promote (never test, competitor or do-not-contact people)."""
+    people = Person.objects.filter(stage__in=PROMOTABLE, is_test=False, is_competitor=False, do_not_contact=False)
+    if person_ids is not None:
+        people = people.filter(pk__in=person_ids)
+    return people.annotate(total=F("fit_score") + F("interest_score"))
+
+
+def people_stage_rules_apply(*, settings: LeadStoreSettings | None = None, now=None, batch: int = 500) -> int:
+    """After a rescore of everybody: each person the score now qualifies becomes an MQL (owner, CRM
+    push), once. Found with one query; usually few, so each is then promoted as a capture would."""
+    settings = settings or LeadStoreSettings.load()
+    ids = list(
+        promotable_people()
+        .filter(mql_condition(settings, now or timezone.now()))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    promoted = 0
+    for start in range(0, len(ids), batch):
+        for person in Person.objects.filter(pk__in=ids[start : start + batch]).order_by("pk"):
+            promoted += stage_rules_apply(person, settings=settings) is not None
+    return promoted
 
 
 @transaction.atomic

@@ -184,14 +184,21 @@ def person_rescore(person: Person, *, now=None, settings=None) -> Person:
 
 
 def people_rescore_all(*, now=None, progress=None) -> dict:
-    """Rescore everybody in one set-based statement."""
+    """Rescore everybody in one set-based statement, then apply the stage rules: a person whose
+    score rose (a late-joined interaction, a changed rule) becomes an MQL tonight, not at their
+    next form fill."""
+    from .lifecycle import people_stage_rules_apply  # lifecycle builds on scoring
+
     started = time.perf_counter()
     with transaction.atomic():
         scored = _score(now or timezone.now())
         send_after_commit(people_changed, person_ids=None)
     if progress:
         progress("people scored", scored, time.perf_counter() - started)
-    return {"people scored": scored}
+    promoted = people_stage_rules_apply(now=now)
+    if progress:
+        progress("became MQL", promoted, time.perf_counter() - started)
+    return {"people scored": scored, "became MQL": promoted}
 
 
 def is_marketing_qualified(person: Person, settings: LeadStoreSettings | None = None) -> bool:

@@ -25,7 +25,7 @@ from events.services import (
     seats_recount,
 )
 from events.signals import events_changed
-from leads.models import Interaction, Lead, Person, ScoringRule
+from leads.models import CrmDelivery, Interaction, Lead, LeadStoreSettings, Person, SalesRep, ScoringRule
 from outbox.models import OutgoingEmail
 from tests.factories import EventFactory, WebinarFactory
 
@@ -539,6 +539,29 @@ def test_check_in_records_attendance_and_raises_interest(event_page, event):
     assert Interaction.objects.filter(type="event_attended").count() == 1
     assert fresh(person).interest_score == 25
     assert fresh(event).seats_taken == 1
+
+
+def test_a_check_in_that_lifts_a_person_to_the_mql_condition_hands_them_to_sales_once(
+    event_page, event, django_user_model
+):
+    ScoringRule.objects.create(name="Attended an event", kind="interest", interaction_type="event_attended", points=40)
+    settings = LeadStoreSettings.load()
+    settings.mql_min_total = 30
+    settings.save()
+    seller = django_user_model.objects.create_user("anna", "anna@northwind.example", "pw")
+    SalesRep.objects.create(user=seller)
+    register(event_page, n=4)
+    registration = Registration.objects.get()
+    person = registration.lead.person
+    assert fresh(person).stage == "lead"  # registering alone scores nothing here
+
+    registration_check_in(registration)
+    person = fresh(person)
+    assert (person.stage, person.owner) == ("mql", seller)
+    assert CrmDelivery.objects.filter(person=person, event="mql").count() == 1
+    registration_check_in(fresh(registration))  # scanned twice at the door
+    assert person.stage_transitions.filter(to_stage="mql").count() == 1
+    assert CrmDelivery.objects.filter(person=person).count() == 1
 
 
 @pytest.mark.parametrize("status", [PENDING, WAITLISTED, "cancelled", "rejected"])

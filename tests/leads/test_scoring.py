@@ -175,7 +175,7 @@ def test_per_person_and_bulk_paths_give_identical_results(default_fit_rules):
         person_rescore(person, now=NOW)
         one_by_one[person.pk] = (person.fit_score, person.interest_score, person.grade)
     Person.objects.update(fit_score=0, interest_score=0, grade="", scored_at=None)
-    assert people_rescore_all(now=NOW) == {"people scored": len(people)}
+    assert people_rescore_all(now=NOW)["people scored"] == len(people)
     for person in Person.objects.all():
         assert (person.fit_score, person.interest_score, person.grade) == one_by_one[person.pk]
         # The explanation (the same SQL, line by line) adds up to what the bulk statement stored.
@@ -191,7 +191,7 @@ def test_rescore_command_reports_progress(default_fit_rules):
     PersonFactory.create_batch(3, country="DE", job_title="Engineer")
     out = __import__("io").StringIO()
     call_command("rescore", stdout=out)
-    assert "Done: 3 people rescored." in out.getvalue()
+    assert "Done: 3 people rescored, 0 became MQL." in out.getvalue()
     assert set(Person.objects.values_list("fit_score", flat=True)) == {10}
 
 

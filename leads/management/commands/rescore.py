@@ -6,7 +6,8 @@ from leads.services import people_rescore_all
 class Command(BaseCommand):
     help = (
         "Rescore everybody: fit and interest (decay changes interest every day) and grades, in one set-based "
-        "statement in the database. Run it nightly (cron, or the rescore_everyone background task)."
+        "statement in the database, then make an MQL of everyone the new scores qualify (owner, CRM push). "
+        "Run it nightly (cron, or the rescore_everyone background task)."
     )
 
     def handle(self, *args, **options):
@@ -16,4 +17,8 @@ class Command(BaseCommand):
 
         self.stdout.write("Rescoring everybody ...")
         counts = people_rescore_all(progress=progress)
-        self.stdout.write(self.style.SUCCESS(f"Done: {counts['people scored']:,} people rescored."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Done: {counts['people scored']:,} people rescored, {counts['became MQL']:,} became MQL."
+            )
+        )
