@@ -166,6 +166,41 @@ def is_fake_phone_digits(digits: str) -> str:
     return ""
 
 
+# Numbers regulators set aside for films, books and examples: valid to libphonenumber, never a
+# person's. By country calling code, the national numbers' leading digits (no trunk 0).
+PLACEHOLDER_PREFIXES = {
+    # Ofcom's drama numbers: 07700 900xxx, 020 7946 0xxx, 0113/0114/0115/0116/0117/0118 496 0xxx,
+    # 0121 and the other big cities, 029 2018 0xxx, 028 9649 6xxx, 01632 960xxx, 0808 157 0xxx,
+    # 0909 879 0xxx, 0306 999 0xxx.
+    44: tuple(
+        "7700900 2079460 1134960 1144960 1154960 1164960 1174960 1184960 1214960 1314960 1414960 1514960 "
+        "1614960 1914980 2920180 2896496 1632960 8081570 9098790 3069990".split()
+    ),
+}
+# North America: 555-0100 to 555-0199 in every area code are fictional.
+NANP_FICTIONAL = re.compile(r"^\d{3}55501\d{2}$")
+
+
+def made_up_phone_reason(number: phonenumbers.PhoneNumber) -> str:
+    """Why a parsed number cannot be anyone's: one digit repeated or a straight run, a real area code
+    or mobile prefix followed by one digit repeated ("030 0000000", "0151 11111111", "212 555 5555"),
+    or a placeholder number. A real number that merely contains repeated digits ("089 1111 2345",
+    "030 2000000") passes."""
+    national = str(number.national_number)
+    fake = is_fake_phone_digits(national)
+    if fake:
+        return fake
+    prefix_length = phonenumbers.length_of_national_destination_code(number)
+    subscriber = national[prefix_length:]
+    if prefix_length and len(subscriber) >= 5 and len(set(subscriber)) == 1:
+        return "a real prefix followed by the same digit repeated"
+    if number.country_code == 1 and NANP_FICTIONAL.match(national):
+        return "a fictional 555-01xx number"
+    if national.startswith(PLACEHOLDER_PREFIXES.get(number.country_code, ())):
+        return "a number set aside for films and examples"
+    return ""
+
+
 def normalise_phone(raw: str, country: str = "") -> tuple[str, str]:
     """(E.164 phone, '') or ('', reason). Without a +country prefix the person's country is used."""
     if not raw:
@@ -174,8 +209,7 @@ def normalise_phone(raw: str, country: str = "") -> tuple[str, str]:
         number = phonenumbers.parse(raw, (country or "").upper() or None)
     except phonenumbers.NumberParseException as error:
         return "", f"not a phone number ({error._msg})"
-    national = str(number.national_number)
-    fake = is_fake_phone_digits(national)
+    fake = made_up_phone_reason(number)
     if fake:
         return "", f"looks made up: {fake}"
     if not phonenumbers.is_valid_number(number):

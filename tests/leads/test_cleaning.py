@@ -95,6 +95,42 @@ def test_fake_and_invalid_phones(phone, fragment):
     assert "invalid_phone" in codes({"email": "jane@bank.de", "phone": phone, "country": "DE"})
 
 
+@pytest.mark.parametrize(
+    "phone, fragment",
+    [
+        # A real area code or mobile prefix, then one digit over and over: libphonenumber says valid.
+        ("+49 30 0000000", "a real prefix followed by the same digit repeated"),
+        ("+49 30 7777777", "a real prefix followed by the same digit repeated"),
+        ("0151 11111111", "a real prefix followed by the same digit repeated"),
+        ("+1 212 555 5555", "a real prefix followed by the same digit repeated"),
+        ("+33 6 00 00 00 00", "a real prefix followed by the same digit repeated"),
+        # Numbers regulators keep for films and examples.
+        ("+1 (415) 555-0123", "a fictional 555-01xx number"),
+        ("+44 20 7946 0958", "a number set aside for films and examples"),
+        ("+44 161 496 0000", "a number set aside for films and examples"),
+        ("+44 28 9649 6123", "a number set aside for films and examples"),
+    ],
+)
+def test_made_up_numbers_libphonenumber_accepts_are_flagged(phone, fragment):
+    number, reason = normalise_phone(phone, "DE")
+    assert number == "" and reason == f"looks made up: {fragment}"
+    assert "invalid_phone" in codes({"email": "jane@bank.de", "phone": phone, "country": "DE"})
+
+
+@pytest.mark.parametrize(
+    "phone, expected",
+    [
+        ("+49 89 1111 2345", "+498911112345"),  # repeated digits, but not the whole subscriber number
+        ("+49 30 2000000", "+49302000000"),  # a switchboard's round number
+        ("+1 212 555 2671", "+12125552671"),  # 555, but not 555-01xx
+        ("+44 20 7946 1234", "+442079461234"),  # next to the drama range, not in it
+        ("+44 161 496 1000", "+441614961000"),
+    ],
+)
+def test_real_numbers_with_repeated_digits_pass(phone, expected):
+    assert normalise_phone(phone, "DE") == (expected, "")
+
+
 def test_control_characters_and_huge_strings_are_made_safe():
     text, truncated = clean_text("Ja\x00ne\u202e\x1b[31m " + "x" * 20_000, 100)
     assert "\x00" not in text and "\u202e" not in text and "\x1b" not in text
