@@ -203,6 +203,7 @@ def _remember_route(page, request, profile: PageProfile, epoch: str):
             "profile": profile,
             "topics": topics,
             "industries": industries,
+            "title": page.title,
         },
         settings.PERSONALIZATION_PAGE_CACHE_SECONDS,
     )
@@ -223,7 +224,11 @@ def serve_from_route(request):
     if route is None or route["epoch"] != epoch:
         return None
     visitor.page_view(
-        page_id=route["page_id"], path=request.path, topics=route["topics"], industries=route["industries"]
+        page_id=route["page_id"],
+        path=request.path,
+        title=route.get("title", ""),
+        topics=route["topics"],
+        industries=route["industries"],
     )
     request.pz_page_view_recorded = True  # if Wagtail serves it after all, the view is not counted twice
     profile = route["profile"]
@@ -259,7 +264,7 @@ def page_view_record(page, request) -> None:
     if getattr(request, "pz_page_view_recorded", False):
         return
     topics, industries = page_tags(page)
-    visitor.page_view(page_id=page.pk, path=request.path, topics=topics, industries=industries)
+    visitor.page_view(page_id=page.pk, path=request.path, title=page.title, topics=topics, industries=industries)
 
 
 # --- Recommended content ---------------------------------------------------------------------------------

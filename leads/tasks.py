@@ -27,3 +27,11 @@ def process_lead(lead_id: int):
 
     lead = Lead.objects.filter(pk=lead_id, status__in=[Lead.Status.RECEIVED, Lead.Status.FAILED]).first()
     return lead_process(lead).status if lead else "already processed"
+
+
+@task(backend="background")
+def page_views_write():
+    """Write the page views buffered since the last flush (leads.behaviour)."""
+    from leads.behaviour import page_views_flush
+
+    return page_views_flush()["written"]

@@ -30,6 +30,20 @@ def _no_statistics_left_at_exit():
     stats.discard_pending()
 
 
+@pytest.fixture(autouse=True)
+def _no_page_views_left_buffered():
+    """Page views buffered for the lead store live in this process (leads.behaviour) until a flush:
+    each test starts with none, so one test's views are never written into another's database."""
+    from django.core.cache import cache
+
+    from leads import behaviour
+
+    behaviour.discard_buffered()
+    yield
+    behaviour.discard_buffered()
+    cache.delete_many([behaviour.FLUSH_QUEUED, behaviour.FLUSH_LOCK])
+
+
 def _wagtail_base_rows():
     """The root page, default locale and root collection Wagtail's migrations create.
 

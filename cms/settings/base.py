@@ -174,6 +174,7 @@ WORKER_SWEEPS = [
     "outbox.services.outbox_sweep",  # emails due whose task was lost; emails a dead worker was sending
     "leads.services.crm.crm_pushes_sweep",  # CRM pushes due whose task was lost
     "leads.services.capture.leads_unprocessed_sweep",  # captured leads never processed
+    "leads.behaviour.page_views_sweep",  # buffered page views whose flush task was lost
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -140,6 +140,8 @@ class Interaction(Record):
     object_topics = models.CharField(max_length=500, blank=True)
     properties = models.JSONField(default=dict, blank=True)
     lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions")
+    # Minted when a buffered event (a page view) happened: writing its batch twice stores it once.
+    event_id = models.CharField(max_length=32, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-occurred_at"]

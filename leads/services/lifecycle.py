@@ -102,12 +102,15 @@ def promotable_people(person_ids=None):
     return people.annotate(total=F("fit_score") + F("interest_score"))
 
 
-def people_stage_rules_apply(*, settings: LeadStoreSettings | None = None, now=None, batch: int = 500) -> int:
-    """After a rescore of everybody: each person the score now qualifies becomes an MQL (owner, CRM
-    push), once. Found with one query; usually few, so each is then promoted as a capture would."""
+def people_stage_rules_apply(
+    *, person_ids=None, settings: LeadStoreSettings | None = None, now=None, batch: int = 500
+) -> int:
+    """After a rescore of everybody (or of `person_ids`): each person the score now qualifies becomes
+    an MQL (owner, CRM push), once. Found with one query; usually few, so each is then promoted as a
+    capture would."""
     settings = settings or LeadStoreSettings.load()
     ids = list(
-        promotable_people()
+        promotable_people(person_ids)
         .filter(mql_condition(settings, now or timezone.now()))
         .order_by("pk")
         .values_list("pk", flat=True)

@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.db import DatabaseError
 from django.utils import timezone
 
+from leads.behaviour import page_view_buffer
 from leads.cleaning import clean_text
 from leads.request_facts import device_of, referrer_domain, request_country, request_user_agent, request_utm
 from leads.selectors import person_by_id, person_facts
@@ -237,7 +238,7 @@ class VisitorContext:
         return tuple(sorted(self.segment_ids & frozenset(relevant)))
 
     # --- what a page view tells us ---
-    def page_view(self, *, page_id: int, path: str, topics=(), industries=()):
+    def page_view(self, *, page_id: int, path: str, title: str = "", topics=(), industries=()):
         # Without tracking the state is this request's alone (never stored): the campaign, referrer and
         # page of this request still count for this response.
         state, request, now = self.state, self.request, self.now
@@ -272,6 +273,21 @@ class VisitorContext:
             _count(state.industries_viewed, industry)
         if state.unsaved_views >= settings.PERSONALIZATION_SAVE_EVERY:
             self.save_to_database = True
+        if self.tracking and self.visitor_id and not self.preview:
+            # The lead store's copy of the view (buffered: no database write while serving).
+            page_view_buffer(
+                visitor_id=self.visitor_id,
+                person_id=state.person_id,
+                page_id=page_id,
+                path=path,
+                title=title,
+                topics=topics,
+                industries=industries,
+                referrer=referrer,
+                utm=utm,
+                visit=state.visit_count,
+                occurred_at=now,
+            )
         self._mark(
             "page_views",
             "viewed_page",

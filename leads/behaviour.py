@@ -1,0 +1,259 @@
+"""Web behaviour into the lead store: every page a tracked visitor opens becomes an Interaction.
+
+Serving a page must not write to the database, so a page view is only appended to a buffer (a Redis
+list when REDIS_URL is set, else a list in this process) and a background task writes the buffer in
+batches. Each page view carries an event id minted when it happened; the table has a unique index on
+it, so a batch written twice (a flush that ran twice, a worker that died after writing and before
+trimming the buffer) stores each page view once: at least once, never twice.
+
+A known visitor's page views are theirs at once; an anonymous visitor's are kept under the visitor id
+and join the person when the visitor is identified (services.identity.visitor_link), with their
+original times, so decay scores them as of when they happened. Who is counted at all (consent,
+crawlers) is personalisation's decision: it calls `page_view_buffer` only for visitors it tracks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections import deque
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from leads.cleaning import clean_text
+from leads.models import Interaction, Person
+
+from .services.capture import topics_text
+from .services.identity import valid_visitor_id
+
+logger = logging.getLogger(__name__)
+
+REDIS_LIST = "signalpage:behaviour:page-views"
+FLUSH_LOCK = "leads:behaviour:flushing"
+FLUSH_QUEUED = "leads:behaviour:flush-queued"
+FLUSH_EVERY_SECONDS = 5  # at most one flush task queued per process and interval
+BATCH = 5000
+LOCAL_LIMIT = 200_000  # without Redis, the oldest page views go first when a flush is long overdue
+
+
+class RedisBuffer:
+    """A Redis list shared by every web process and worker: RPUSH to add, LRANGE then LTRIM to take."""
+
+    def __init__(self, client=None):
+        if client is None:
+            from django_redis import get_redis_connection
+
+            client = get_redis_connection("default")
+        self.client = client
+
+    def push(self, record: str) -> None:
+        self.client.rpush(REDIS_LIST, record)
+
+    def peek(self, count: int) -> list[str]:
+        return [
+            item.decode() if isinstance(item, bytes) else item for item in self.client.lrange(REDIS_LIST, 0, count - 1)
+        ]
+
+    def drop(self, count: int) -> None:
+        self.client.ltrim(REDIS_LIST, count, -1)
+
+    def __len__(self) -> int:
+        return self.client.llen(REDIS_LIST)
+
+
+class LocalBuffer:
+    """This process's list (the in-process cache's twin): enough for the demo and one-process setups,
+    where the flush task runs in the same process."""
+
+    def __init__(self):
+        self.items: deque[str] = deque(maxlen=LOCAL_LIMIT)
+        self.lock = threading.Lock()
+
+    def push(self, record: str) -> None:
+        with self.lock:
+            self.items.append(record)
+
+    def peek(self, count: int) -> list[str]:
+        with self.lock:
+            return [self.items[index] for index in range(min(count, len(self.items)))]
+
+    def drop(self, count: int) -> None:
+        with self.lock:
+            for _ in range(min(count, len(self.items))):
+                self.items.popleft()
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+_local = LocalBuffer()
+
+
+def page_view_buffer_in_use():
+    return RedisBuffer() if settings.REDIS_URL else _local
+
+
+def page_view_buffer(
+    *,
+    visitor_id: str,
+    person_id: int | None,
+    page_id: int,
+    path: str,
+    title: str = "",
+    topics=(),
+    industries=(),
+    referrer: str = "",
+    utm: dict | None = None,
+    visit: int = 0,
+    occurred_at=None,
+    buffer=None,
+) -> None:
+    """Keep one page view for the lead store (no database write); a flush is queued now and then."""
+    record = {
+        "e": uuid.uuid4().hex,
+        "v": visitor_id,
+        "p": person_id,
+        "page": page_id,
+        "path": path[:500],
+        "title": title[:255],
+        "topics": list(topics)[:20],
+        "industries": list(industries)[:20],
+        "ref": referrer[:253],
+        "utm": {name: value for name, value in (utm or {}).items() if value},
+        "visit": visit,
+        "at": (occurred_at or timezone.now()).isoformat(),
+    }
+    (page_view_buffer_in_use() if buffer is None else buffer).push(json.dumps(record, separators=(",", ":")))
+    if buffer is None and cache.add(FLUSH_QUEUED, 1, FLUSH_EVERY_SECONDS):
+        _flush_enqueue()
+
+
+def _flush_enqueue():
+    from leads.tasks import page_views_write
+
+    try:
+        transaction.on_commit(page_views_write.enqueue)
+    except Exception:  # the page is served whatever happens; the workers' sweep flushes too
+        logger.warning("Could not queue the page-view flush; the workers' sweep will write them", exc_info=True)
+
+
+def _interaction(record: dict) -> Interaction | None:
+    occurred_at = parse_datetime(record.get("at") or "")
+    visitor_id = valid_visitor_id(clean_text(record.get("v"), 64)[0])
+    event_id = clean_text(record.get("e"), 32)[0]
+    if occurred_at is None or not event_id or not (visitor_id or record.get("p")):
+        return None
+    properties = {
+        "path": clean_text(record.get("path"), 500)[0],
+        "visit": record.get("visit") or 0,
+        **({"referrer": record["ref"]} if record.get("ref") else {}),
+        **{name: clean_text(value, 255)[0] for name, value in (record.get("utm") or {}).items()},
+        **({"industries": record["industries"]} if record.get("industries") else {}),
+    }
+    path = properties["path"]
+    properties["page_id"] = record.get("page")
+    return Interaction(
+        event_id=event_id,
+        type=Interaction.Type.PAGE_VIEW,
+        occurred_at=occurred_at,
+        person_id=record.get("p") or None,
+        visitor_id=visitor_id,
+        object_type="page",
+        # The page's slug (the last part of its path), what a marketer types in a scoring rule: "pricing".
+        object_id=clean_text(path.strip("/").rsplit("/", 1)[-1], 64)[0],
+        object_label=clean_text(record.get("title"), 255)[0],
+        object_topics=topics_text(record.get("topics") or ()),
+        properties=properties,
+    )
+
+
+def page_views_flush(*, buffer=None, batch: int = BATCH) -> dict:
+    """Write what the buffer holds, batch by batch, then rescore the people it concerns and apply the
+    stage rules (a pricing-page visit can make an MQL). One flush at a time; a second one waits its turn."""
+    from .services.lifecycle import people_stage_rules_apply
+    from .services.scoring import people_rescore
+
+    buffer = page_view_buffer_in_use() if buffer is None else buffer  # (an empty buffer is falsy)
+    if not cache.add(FLUSH_LOCK, 1, 300):
+        return {"written": 0, "skipped": 0, "busy": True}
+    written = skipped = 0
+    people: set[int] = set()
+    try:
+        while True:
+            raw = buffer.peek(batch)
+            if not raw:
+                break
+            rows = []
+            for item in raw:
+                try:
+                    interaction = _interaction(json.loads(item))
+                except (ValueError, TypeError, AttributeError):
+                    interaction = None
+                if interaction is None:
+                    skipped += 1
+                else:
+                    rows.append(interaction)
+            _drop_vanished_people(rows)
+            _attach_known_people(rows)
+            # A row already written by an earlier, interrupted flush is left alone (its event id).
+            Interaction.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+            buffer.drop(len(raw))  # only now: a flush that dies before this is simply repeated
+            written += len(rows)
+            people.update(row.person_id for row in rows if row.person_id)
+    finally:
+        cache.delete(FLUSH_LOCK)
+    promoted = 0
+    if people and _page_views_score():
+        people_rescore(people)
+        promoted = people_stage_rules_apply(person_ids=people)
+    return {"written": written, "skipped": skipped, "people": len(people), "became MQL": promoted}
+
+
+def _page_views_score() -> bool:
+    """Whether any active interest rule counts page views: without one, a page view changes no score."""
+    from leads.models import ScoringRule
+
+    return ScoringRule.objects.filter(
+        kind=ScoringRule.Kind.INTEREST, is_active=True, interaction_type=Interaction.Type.PAGE_VIEW
+    ).exists()
+
+
+def _attach_known_people(rows: list[Interaction]) -> None:
+    """A page view buffered before the cookie was linked to a person (in another tab, a moment ago, or
+    to the person a merge kept) is theirs already: the identification's own join ran before this row
+    existed."""
+    from leads.models import VisitorLink
+
+    visitors = {row.visitor_id for row in rows if not row.person_id and row.visitor_id}
+    if not visitors:
+        return
+    links = dict(VisitorLink.objects.filter(visitor_id__in=visitors).values_list("visitor_id", "person_id"))
+    for row in rows:
+        if not row.person_id and row.visitor_id in links:
+            row.person_id = links[row.visitor_id]
+
+
+def _drop_vanished_people(rows: list[Interaction]) -> None:
+    """A person erased or merged away since the page view: the view goes back to the visitor (and to
+    whomever the visitor is linked to now)."""
+    ids = {row.person_id for row in rows if row.person_id}
+    existing = set(Person.objects.filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    for row in rows:
+        if row.person_id and row.person_id not in existing:
+            row.person_id = None
+
+
+def discard_buffered() -> None:
+    """Forget this process's buffered page views (tests; the Redis list is shared and left alone)."""
+    _local.drop(len(_local))
+
+
+def page_views_sweep() -> int:
+    """The workers' sweep: write what the buffer holds whatever became of the queued flush tasks."""
+    return page_views_flush()["written"]

@@ -1,0 +1,205 @@
+"""Web behaviour in the lead store (leads.behaviour): a tracked visitor's page views are buffered while
+pages are served and written in batches as page_view interactions, at least once and never twice; a
+known person's score and stage follow; an anonymous visitor's views join the person when identified."""
+
+import json
+import socket
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from leads import behaviour
+from leads.behaviour import LocalBuffer, RedisBuffer, page_view_buffer, page_views_flush
+from leads.models import CrmDelivery, Interaction, LeadStoreSettings, SalesRep, ScoringRule
+from leads.services import visitor_link
+from tests.factories import PersonFactory
+from tests.personalization.conftest import Browser, committed
+
+pytestmark = pytest.mark.django_db
+
+VISITOR = "v_" + "a" * 24
+AT = "2026-12-01T10:00:00+00:00"  # fixed: parameters must be the same in every test process
+
+
+def view(buffer, *, person=None, visitor=VISITOR, path="/pricing/", at=None, **fields):
+    page_view_buffer(
+        visitor_id=visitor,
+        person_id=person.pk if person else None,
+        page_id=7,
+        path=path,
+        title=fields.pop("title", "Simple pricing"),
+        occurred_at=at,
+        buffer=buffer,
+        **fields,
+    )
+
+
+def test_a_known_persons_page_views_become_interactions_with_what_the_page_was():
+    buffer, person = LocalBuffer(), PersonFactory()
+    at = timezone.now() - timedelta(minutes=3)
+    view(
+        buffer,
+        person=person,
+        at=at,
+        topics=["lead-scoring"],
+        industries=["banking"],
+        referrer="news.example",
+        utm={"utm_campaign": "q4", "utm_source": ""},
+        visit=2,
+    )
+    assert page_views_flush(buffer=buffer) == {"written": 1, "skipped": 0, "people": 1, "became MQL": 0}
+    interaction = Interaction.objects.get(person=person)
+    assert (interaction.type, interaction.object_type, interaction.object_id) == ("page_view", "page", "pricing")
+    assert interaction.object_label == "Simple pricing" and interaction.occurred_at == at
+    assert interaction.object_topics == ",lead-scoring,"
+    assert interaction.properties == {
+        "path": "/pricing/",
+        "page_id": 7,
+        "visit": 2,
+        "referrer": "news.example",
+        "utm_campaign": "q4",
+        "industries": ["banking"],
+    }
+    assert len(buffer) == 0
+
+
+def test_a_batch_written_twice_stores_each_view_once():
+    class DiesBeforeTrimming(LocalBuffer):
+        """A worker killed after writing the batch and before taking it off the buffer."""
+
+        died = False
+
+        def drop(self, count):
+            if not self.died:
+                self.died = True
+                raise SystemExit("killed")
+            super().drop(count)
+
+    buffer, person = DiesBeforeTrimming(), PersonFactory()
+    for n in range(5):
+        view(buffer, person=person, path=f"/page-{n}/")
+    with pytest.raises(SystemExit):
+        page_views_flush(buffer=buffer)
+    assert Interaction.objects.count() == 5 and len(buffer) == 5  # written, still buffered
+    assert page_views_flush(buffer=buffer)["written"] == 5  # taken up again: the same five
+    assert Interaction.objects.count() == 5 and len(buffer) == 0
+    assert page_views_flush(buffer=buffer)["written"] == 0
+
+
+def test_an_anonymous_story_joins_the_person_with_its_original_times():
+    buffer, person = LocalBuffer(), PersonFactory()
+    times = [timezone.now() - timedelta(days=days) for days in (9, 3, 1)]
+    for n, at in enumerate(times):
+        view(buffer, path=f"/read-{n}/", at=at)
+    page_views_flush(buffer=buffer)
+    assert Interaction.objects.filter(visitor_id=VISITOR, person=None).count() == 3
+
+    visitor_link(person, VISITOR)  # identified: a form fill, a tracked link, a registration
+    view(buffer, path="/after/")  # buffered by a tab that did not know yet
+    page_views_flush(buffer=buffer)
+    joined = Interaction.objects.filter(person=person).order_by("occurred_at")
+    assert [i.object_id for i in joined] == ["read-0", "read-1", "read-2", "after"]
+    assert [i.occurred_at for i in joined][:3] == times
+
+
+def test_views_of_a_person_erased_meanwhile_stay_the_visitors():
+    buffer, person = LocalBuffer(), PersonFactory()
+    view(buffer, person=person)
+    person.delete()
+    assert page_views_flush(buffer=buffer)["written"] == 1
+    assert Interaction.objects.get().person is None
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "not json",
+        "[]",
+        "null",
+        json.dumps({"e": "x", "v": VISITOR}),  # no time
+        json.dumps({"e": "", "v": VISITOR, "at": AT}),  # no event id
+        json.dumps({"e": "y", "v": "<script>", "at": AT}),  # nobody
+    ],
+)
+def test_a_damaged_entry_is_skipped_and_the_rest_written(entry):
+    buffer = LocalBuffer()
+    view(buffer)
+    buffer.push(entry)
+    view(buffer, path="/after/")
+    assert page_views_flush(buffer=buffer) == {"written": 2, "skipped": 1, "people": 0, "became MQL": 0}
+    assert len(buffer) == 0
+
+
+def test_pricing_views_make_an_mql_but_never_of_junk(django_user_model):
+    ScoringRule.objects.create(
+        name="Pricing page", kind="interest", interaction_type="page_view", object_id="pricing", points=20
+    )
+    settings = LeadStoreSettings.load()
+    settings.mql_min_total = 35
+    settings.save()
+    SalesRep.objects.create(user=django_user_model.objects.create_user("anna", "anna@northwind.example", "pw"))
+    buffer, person, tester = LocalBuffer(), PersonFactory(), PersonFactory(is_test=True)
+    for who in (person, tester):
+        view(buffer, person=who, path="/pricing/")
+        view(buffer, person=who, path="/about/")  # no points: not the pricing page
+    assert page_views_flush(buffer=buffer)["became MQL"] == 0  # 20 points: not yet
+    for who in (person, tester):
+        view(buffer, person=who, path="/pricing/")
+    assert page_views_flush(buffer=buffer)["became MQL"] == 1
+    person.refresh_from_db()
+    tester.refresh_from_db()
+    assert (person.interest_score, person.stage) == (40, "mql") and person.owner is not None
+    assert (tester.interest_score, tester.stage) == (40, "lead")  # recorded and scored, never handed over
+    assert CrmDelivery.objects.filter(person=person).count() == 1 and not CrmDelivery.objects.filter(person=tester)
+
+
+def test_served_pages_are_buffered_and_the_queued_flush_writes_them(home_page):
+    """Through HTTP: an identified browser's pages (the second from the output cache) reach the lead
+    store; a crawler's do not."""
+    from personalization.services.identification import tracked_link_token
+
+    home_page.save_revision().publish()  # a page with a live revision is kept in the output cache
+    person = PersonFactory()
+    browser = Browser()
+    browser.get(f"/?sp_t={tracked_link_token(person.pk)}")  # identified by a tracked link
+    browser.get("/")  # the first render also makes the site's settings (a content change)
+    browser.get("/")  # rendered, and kept in the output cache
+    cached = browser.get("/")
+    assert cached.wsgi_request.pz_page_view_recorded  # answered from the output cache, before Wagtail
+    crawler = Browser("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)")
+    crawler.get("/")
+    with committed():
+        page_views_flush()
+    views = Interaction.objects.filter(type="page_view")
+    # The tracked link answers with a redirect to the clean URL (no page); then three pages, the last
+    # from the output cache.
+    assert views.filter(person=person).count() == 3
+    assert views.count() == 3  # nothing from the crawler
+
+
+def redis_reachable() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not redis_reachable(), reason="needs Redis on 127.0.0.1:6379")
+def test_the_redis_buffer_is_shared_and_trimmed_only_after_writing(monkeypatch):
+    import redis
+
+    monkeypatch.setattr(behaviour, "REDIS_LIST", f"signalpage:test:page-views:{uuid.uuid4().hex}")
+    client = redis.Redis(host="127.0.0.1", port=6379, db=15)
+    web, worker = RedisBuffer(client), RedisBuffer(redis.Redis(host="127.0.0.1", port=6379, db=15))
+    person = PersonFactory()
+    try:
+        for n in range(3):
+            view(web, person=person, path=f"/p{n}/")
+        assert len(worker) == 3  # another process sees what the web process buffered
+        assert page_views_flush(buffer=worker, batch=2)["written"] == 3  # two batches
+        assert len(worker) == 0 and Interaction.objects.filter(person=person).count() == 3
+    finally:
+        client.delete(behaviour.REDIS_LIST)
