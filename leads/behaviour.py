@@ -22,7 +22,7 @@ from collections import deque
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -114,18 +114,19 @@ def page_view_buffer(
     occurred_at=None,
     buffer=None,
 ) -> None:
-    """Keep one page view for the lead store (no database write); a flush is queued now and then."""
+    """Keep one page view for the lead store (no database write); a flush is queued now and then.
+    Cleaned here, once, so the batch writer only has to check what it reads back."""
     record = {
         "e": uuid.uuid4().hex,
         "v": visitor_id,
         "p": person_id,
         "page": page_id,
-        "path": path[:500],
-        "title": title[:255],
-        "topics": list(topics)[:20],
-        "industries": list(industries)[:20],
-        "ref": referrer[:253],
-        "utm": {name: value for name, value in (utm or {}).items() if value},
+        "path": clean_text(path, 500)[0],
+        "title": clean_text(title, 255)[0],
+        "topics": topics_text(list(topics)[:20]),
+        "industries": [clean_text(industry, 100)[0] for industry in list(industries)[:20]],
+        "ref": clean_text(referrer, 253)[0],
+        "utm": {name: clean_text(value, 255)[0] for name, value in (utm or {}).items() if value},
         "visit": visit,
         "at": (occurred_at or timezone.now()).isoformat(),
     }
@@ -143,34 +144,112 @@ def _flush_enqueue():
         logger.warning("Could not queue the page-view flush; the workers' sweep will write them", exc_info=True)
 
 
-def _interaction(record: dict) -> Interaction | None:
-    occurred_at = parse_datetime(record.get("at") or "")
-    visitor_id = valid_visitor_id(clean_text(record.get("v"), 64)[0])
-    event_id = clean_text(record.get("e"), 32)[0]
-    if occurred_at is None or not event_id or not (visitor_id or record.get("p")):
+def _text(value, limit: int) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+# The columns a page view fills, in the order of the rows _row() makes.
+COLUMNS = (
+    "event_id",
+    "type",
+    "occurred_at",
+    "person_id",
+    "visitor_id",
+    "object_type",
+    "object_id",
+    "object_label",
+    "object_topics",
+    "properties",
+)
+
+
+def _row(record) -> tuple | None:
+    """The interaction of one buffered view as a tuple of COLUMNS, or None for an entry that is not
+    one. Cleaned when buffered: here only shapes and lengths are checked, which keeps a million-row
+    flush fast (no model instance per row on PostgreSQL)."""
+    if not isinstance(record, dict):
         return None
+    occurred_at = parse_datetime(_text(record.get("at"), 40))
+    visitor_id = valid_visitor_id(_text(record.get("v"), 64))
+    event_id = _text(record.get("e"), 32)
+    person_id = record.get("p") if isinstance(record.get("p"), int) else None
+    if occurred_at is None or not event_id or not (visitor_id or person_id):
+        return None
+    path = _text(record.get("path"), 500)
+    utm = record.get("utm") if isinstance(record.get("utm"), dict) else {}
     properties = {
-        "path": clean_text(record.get("path"), 500)[0],
-        "visit": record.get("visit") or 0,
-        **({"referrer": record["ref"]} if record.get("ref") else {}),
-        **{name: clean_text(value, 255)[0] for name, value in (record.get("utm") or {}).items()},
-        **({"industries": record["industries"]} if record.get("industries") else {}),
+        "path": path,
+        "page_id": record.get("page") if isinstance(record.get("page"), int) else None,
+        "visit": record.get("visit") if isinstance(record.get("visit"), int) else 0,
+        **({"referrer": _text(record["ref"], 253)} if record.get("ref") else {}),
+        **{_text(name, 40): _text(value, 255) for name, value in utm.items()},
+        **({"industries": record["industries"][:20]} if isinstance(record.get("industries"), list) else {}),
     }
-    path = properties["path"]
-    properties["page_id"] = record.get("page")
-    return Interaction(
-        event_id=event_id,
-        type=Interaction.Type.PAGE_VIEW,
-        occurred_at=occurred_at,
-        person_id=record.get("p") or None,
-        visitor_id=visitor_id,
-        object_type="page",
-        # The page's slug (the last part of its path), what a marketer types in a scoring rule: "pricing".
-        object_id=clean_text(path.strip("/").rsplit("/", 1)[-1], 64)[0],
-        object_label=clean_text(record.get("title"), 255)[0],
-        object_topics=topics_text(record.get("topics") or ()),
-        properties=properties,
+    # The page's slug (the last part of its path) is the object id, what a marketer types in a scoring
+    # rule: "pricing". The topics were made into the rules' ",a,b," text when buffered.
+    return (
+        event_id,
+        Interaction.Type.PAGE_VIEW,
+        occurred_at,
+        person_id,
+        visitor_id,
+        "page",
+        path.strip("/").rsplit("/", 1)[-1][:64],
+        _text(record.get("title"), 255),
+        _text(record.get("topics"), 500),
+        properties,
     )
+
+
+def _store(rows: list[tuple]) -> set[int]:
+    """Insert the batch and return the people it concerns. A row an earlier, interrupted flush already
+    wrote (its event id) is left alone. A view whose person was erased or merged away since goes back
+    to the visitor, and an anonymous view of a visitor linked to a person meanwhile (in another tab, a
+    moment ago, or the person a merge kept) is theirs: the identification's own join ran before this
+    row existed."""
+    if connection.vendor == "postgresql":
+        return _store_postgresql(rows)
+    interactions = [Interaction(**dict(zip(COLUMNS, row, strict=True))) for row in rows]
+    _drop_vanished_people(interactions)
+    _attach_known_people(interactions)
+    Interaction.objects.bulk_create(interactions, batch_size=1000, ignore_conflicts=True)
+    return {interaction.person_id for interaction in interactions if interaction.person_id}
+
+
+def _store_postgresql(rows: list[tuple]) -> set[int]:
+    """COPY into a temporary table, then one INSERT ... SELECT that settles the person in SQL and
+    skips event ids already stored: several times faster than multi-row INSERTs for a million views."""
+    columns = ", ".join(COLUMNS)
+    others = ", ".join(f"t.{name}" for name in COLUMNS if name != "person_id")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE leads_page_view_load ON COMMIT DROP AS "
+            f"SELECT {columns} FROM leads_interaction WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY leads_page_view_load ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((*row[:-1], json.dumps(row[-1])))
+        cursor.execute(
+            f"""
+            INSERT INTO leads_interaction ({", ".join(name for name in COLUMNS if name != "person_id")}, person_id)
+            SELECT {others}, COALESCE(
+                (SELECT p.id FROM leads_person p WHERE p.id = t.person_id),
+                (SELECT l.person_id FROM leads_visitorlink l WHERE l.visitor_id = t.visitor_id AND t.visitor_id <> ''
+                 ORDER BY l.last_linked_at DESC LIMIT 1)
+            )
+            FROM leads_page_view_load t
+            ON CONFLICT (event_id) DO NOTHING
+            """
+        )
+        # Whose views these are, the rows an interrupted flush wrote included: they are rescored now.
+        cursor.execute(
+            "SELECT DISTINCT i.person_id FROM leads_interaction i JOIN leads_page_view_load t "
+            "ON t.event_id = i.event_id WHERE i.person_id IS NOT NULL"
+        )
+        people = {person_id for (person_id,) in cursor.fetchall()}
+        # Gone now, not only at commit: inside an outer transaction the next batch makes it again.
+        cursor.execute("DROP TABLE leads_page_view_load")
+    return people
 
 
 def page_views_flush(*, buffer=None, batch: int = BATCH) -> dict:
@@ -192,20 +271,16 @@ def page_views_flush(*, buffer=None, batch: int = BATCH) -> dict:
             rows = []
             for item in raw:
                 try:
-                    interaction = _interaction(json.loads(item))
+                    row = _row(json.loads(item))
                 except (ValueError, TypeError, AttributeError):
-                    interaction = None
-                if interaction is None:
+                    row = None
+                if row is None:
                     skipped += 1
                 else:
-                    rows.append(interaction)
-            _drop_vanished_people(rows)
-            _attach_known_people(rows)
-            # A row already written by an earlier, interrupted flush is left alone (its event id).
-            Interaction.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+                    rows.append(row)
+            people |= _store(rows) if rows else set()
             buffer.drop(len(raw))  # only now: a flush that dies before this is simply repeated
             written += len(rows)
-            people.update(row.person_id for row in rows if row.person_id)
     finally:
         cache.delete(FLUSH_LOCK)
     promoted = 0
