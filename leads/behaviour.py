@@ -19,12 +19,12 @@ import logging
 import threading
 import uuid
 from collections import deque
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from leads.cleaning import clean_text
 from leads.models import Interaction, Person
@@ -38,7 +38,7 @@ REDIS_LIST = "signalpage:behaviour:page-views"
 FLUSH_LOCK = "leads:behaviour:flushing"
 FLUSH_QUEUED = "leads:behaviour:flush-queued"
 FLUSH_EVERY_SECONDS = 5  # at most one flush task queued per process and interval
-BATCH = 5000
+BATCH = 20_000  # views per batch: one COPY and one INSERT each
 LOCAL_LIMIT = 200_000  # without Redis, the oldest page views go first when a flush is long overdue
 
 
@@ -163,13 +163,22 @@ COLUMNS = (
 )
 
 
+def _moment(value):
+    """The buffered time (ISO 8601, with its offset), or None: datetime's own parser, in C."""
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
+
+
 def _row(record) -> tuple | None:
     """The interaction of one buffered view as a tuple of COLUMNS, or None for an entry that is not
     one. Cleaned when buffered: here only shapes and lengths are checked, which keeps a million-row
     flush fast (no model instance per row on PostgreSQL)."""
     if not isinstance(record, dict):
         return None
-    occurred_at = parse_datetime(_text(record.get("at"), 40))
+    occurred_at = _moment(record.get("at"))
     visitor_id = valid_visitor_id(_text(record.get("v"), 64))
     event_id = _text(record.get("e"), 32)
     person_id = record.get("p") if isinstance(record.get("p"), int) else None
@@ -233,11 +242,11 @@ def _store_postgresql(rows: list[tuple]) -> set[int]:
             f"""
             INSERT INTO leads_interaction ({", ".join(name for name in COLUMNS if name != "person_id")}, person_id)
             SELECT {others}, COALESCE(
-                (SELECT p.id FROM leads_person p WHERE p.id = t.person_id),
+                p.id,
                 (SELECT l.person_id FROM leads_visitorlink l WHERE l.visitor_id = t.visitor_id AND t.visitor_id <> ''
                  ORDER BY l.last_linked_at DESC LIMIT 1)
             )
-            FROM leads_page_view_load t
+            FROM leads_page_view_load t LEFT JOIN leads_person p ON p.id = t.person_id
             ON CONFLICT (event_id) DO NOTHING
             """
         )
