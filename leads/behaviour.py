@@ -130,18 +130,20 @@ def page_view_buffer(
         "visit": visit,
         "at": (occurred_at or timezone.now()).isoformat(),
     }
-    (page_view_buffer_in_use() if buffer is None else buffer).push(json.dumps(record, separators=(",", ":")))
-    if buffer is None and cache.add(FLUSH_QUEUED, 1, FLUSH_EVERY_SECONDS):
-        _flush_enqueue()
+    try:
+        (page_view_buffer_in_use() if buffer is None else buffer).push(json.dumps(record, separators=(",", ":")))
+        if buffer is None and cache.add(FLUSH_QUEUED, 1, FLUSH_EVERY_SECONDS):
+            _flush_enqueue()
+    except Exception:  # Redis or the cache unreachable: the page is served all the same, the view is lost
+        logger.warning("A page view for the lead store could not be buffered", exc_info=True)
 
 
 def _flush_enqueue():
     from leads.tasks import page_views_write
 
-    try:
-        transaction.on_commit(page_views_write.enqueue)
-    except Exception:  # the page is served whatever happens; the workers' sweep flushes too
-        logger.warning("Could not queue the page-view flush; the workers' sweep will write them", exc_info=True)
+    # robust: a queue that refuses (a database blip) is logged, never raised into the page's response;
+    # the workers' sweep writes the buffer every minute anyway.
+    transaction.on_commit(page_views_write.enqueue, robust=True)
 
 
 def _text(value, limit: int) -> str:

@@ -203,3 +203,13 @@ def test_the_redis_buffer_is_shared_and_trimmed_only_after_writing(monkeypatch):
         assert len(worker) == 0 and Interaction.objects.filter(person=person).count() == 3
     finally:
         client.delete(behaviour.REDIS_LIST)
+
+
+def test_a_buffer_that_cannot_be_reached_loses_the_view_not_the_page(caplog):
+    class Unreachable(LocalBuffer):
+        def push(self, record):
+            raise ConnectionError("Redis is down")
+
+    view(Unreachable(), person=PersonFactory())  # no exception reaches the page being served
+    assert "could not be buffered" in caplog.text
+    assert not Interaction.objects.exists()
