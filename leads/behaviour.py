@@ -174,6 +174,13 @@ def _moment(value):
     return moment if moment is not None and moment.tzinfo is not None else None
 
 
+def _event_id(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(hex=value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
 def _row(record) -> tuple | None:
     """The interaction of one buffered view as a tuple of COLUMNS, or None for an entry that is not
     one. Cleaned when buffered: here only shapes and lengths are checked, which keeps a million-row
@@ -182,9 +189,9 @@ def _row(record) -> tuple | None:
         return None
     occurred_at = _moment(record.get("at"))
     visitor_id = valid_visitor_id(_text(record.get("v"), 64))
-    event_id = _text(record.get("e"), 32)
+    event_id = _event_id(record.get("e"))
     person_id = record.get("p") if isinstance(record.get("p"), int) else None
-    if occurred_at is None or not event_id or not (visitor_id or person_id):
+    if occurred_at is None or event_id is None or not (visitor_id or person_id):
         return None
     path = _text(record.get("path"), 500)
     utm = record.get("utm") if isinstance(record.get("utm"), dict) else {}
