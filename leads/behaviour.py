@@ -19,7 +19,7 @@ import logging
 import threading
 import uuid
 from collections import deque
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -340,6 +340,24 @@ def _drop_vanished_people(rows: list[Interaction]) -> None:
     for row in rows:
         if row.person_id and row.person_id not in existing:
             row.person_id = None
+
+
+def anonymous_behaviour_purge(*, days: int | None = None, batch: int = 10_000, now=None) -> int:
+    """Delete what visitors nobody identified did more than `days` ago (ANONYMOUS_BEHAVIOUR_RETENTION_DAYS,
+    90): in batches by id, each its own short transaction, so the table keeps serving meanwhile.
+    Interactions that joined a person are theirs and are never touched here."""
+    days = settings.ANONYMOUS_BEHAVIOUR_RETENTION_DAYS if days is None else days
+    if days < 1:
+        raise ValueError("days: keep anonymous behaviour at least one day")
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    deleted = 0
+    while True:
+        ids = list(
+            Interaction.objects.filter(person__isnull=True, occurred_at__lt=cutoff).values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return deleted
+        deleted += Interaction.objects.filter(pk__in=ids, person__isnull=True).delete()[0]
 
 
 def discard_buffered() -> None:

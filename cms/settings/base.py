@@ -170,6 +170,10 @@ WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
 WORKER_DEAD_AFTER_SECONDS = env_int("WORKER_DEAD_AFTER_SECONDS", 120)
 WORKER_SWEEP_SECONDS = env_int("WORKER_SWEEP_SECONDS", 60)
 WORKER_MAX_TASK_RUNS = env_int("WORKER_MAX_TASK_RUNS", 3)
+# Anonymous behaviour (page views of visitors nobody has identified) is kept this many days, then
+# deleted by `manage.py purge_anonymous_behaviour` (run it daily): what joins a person stays theirs.
+ANONYMOUS_BEHAVIOUR_RETENTION_DAYS = env_int("ANONYMOUS_BEHAVIOUR_RETENTION_DAYS", 90)
+
 WORKER_SWEEPS = [
     "outbox.services.outbox_sweep",  # emails due whose task was lost; emails a dead worker was sending
     "leads.services.crm.crm_pushes_sweep",  # CRM pushes due whose task was lost

@@ -213,3 +213,33 @@ def test_a_buffer_that_cannot_be_reached_loses_the_view_not_the_page(caplog):
     view(Unreachable(), person=PersonFactory())  # no exception reaches the page being served
     assert "could not be buffered" in caplog.text
     assert not Interaction.objects.exists()
+
+
+def test_anonymous_behaviour_past_its_retention_is_purged_and_a_persons_never(settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.ANONYMOUS_BEHAVIOUR_RETENTION_DAYS = 90
+    buffer, person = LocalBuffer(), PersonFactory()
+    now = timezone.now()
+    for days in (200, 91, 89, 1):
+        view(buffer, path=f"/anonymous-{days}/", at=now - timedelta(days=days))
+        view(buffer, person=person, path=f"/known-{days}/", at=now - timedelta(days=days))
+    view(buffer, visitor="v_" + "b" * 24, path="/joined-later/", at=now - timedelta(days=120))
+    page_views_flush(buffer=buffer)
+    visitor_link(person, "v_" + "b" * 24)  # identified after the retention had passed: theirs now
+
+    out = StringIO()
+    call_command("purge_anonymous_behaviour", stdout=out)
+    assert out.getvalue().strip() == "Deleted 2 anonymous interactions older than 90 days."
+    left = set(Interaction.objects.values_list("object_id", flat=True))
+    assert left == {"anonymous-89", "anonymous-1", "joined-later"} | {f"known-{d}" for d in (200, 91, 89, 1)}
+
+    call_command("purge_anonymous_behaviour", "--days", "30", stdout=(out := StringIO()))
+    assert "Deleted 1 anonymous" in out.getvalue() and "anonymous-89" not in set(
+        Interaction.objects.values_list("object_id", flat=True)
+    )
+    with pytest.raises(CommandError, match="days: keep anonymous behaviour at least one day"):
+        call_command("purge_anonymous_behaviour", "--days", "0")
