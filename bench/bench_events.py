@@ -119,6 +119,7 @@ from bench.harness import (  # noqa: E402
     check_postgres_url,
     configure_django,
     cpu_busy,
+    db_worker_command,
     drop_postgres_database,
     fmt_status,
     fresh_database,
@@ -865,23 +866,7 @@ def drain(args):
         for n in range(args.db_workers):
             procs.append(
                 start_process(
-                    [
-                        sys.executable,
-                        "manage.py",
-                        "db_worker",
-                        "--backend",
-                        "background",
-                        "--queue-name",
-                        "default",
-                        "--interval",
-                        "0.1",
-                        "--no-startup-delay",
-                        "--no-reload",
-                        "--verbosity",
-                        "0",
-                        "--worker-id",
-                        f"bench-events-{n}",
-                    ],
+                    db_worker_command(f"bench-events-{n}"),
                     WORKER_LOG,
                     server_env(),
                 )

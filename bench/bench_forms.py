@@ -79,6 +79,7 @@ from bench.harness import (  # noqa: E402
     check_postgres_url,
     configure_django,
     cpu_busy,
+    db_worker_command,
     drop_postgres_database,
     fmt_status,
     fresh_database,
@@ -446,23 +447,7 @@ def run_mode(args, mode, path):
             for n in range(args.db_workers):
                 procs.append(
                     start_process(
-                        [
-                            sys.executable,
-                            "manage.py",
-                            "db_worker",
-                            "--backend",
-                            "background",
-                            "--queue-name",
-                            "default",
-                            "--interval",
-                            "0.1",
-                            "--no-startup-delay",
-                            "--no-reload",
-                            "--verbosity",
-                            "0",
-                            "--worker-id",
-                            f"bench-forms-{n}",
-                        ],
+                        db_worker_command(f"bench-forms-{n}"),
                         WORKER_LOG,
                         env,
                     )

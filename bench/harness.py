@@ -206,6 +206,14 @@ def launcher(name):
     return [str(exe)] if exe.exists() else [sys.executable, "-m", name]
 
 
+def db_worker_command(worker_id: str) -> list[str]:
+    """One worker of the product's "background" queue as production runs it, polling every 0.1 s."""
+    return [
+        sys.executable, "manage.py", "db_worker", "--backend", "background", "--queue-name", "default",
+        "--interval", "0.1", "--no-startup-delay", "--no-reload", "--verbosity", "0", "--worker-id", worker_id,
+    ]  # fmt: skip
+
+
 def gunicorn_command(args, worker_class=None):
     """gunicorn serving cms.wsgi:application with args.workers workers on args.port."""
     command = [*launcher("gunicorn"), "cms.wsgi:application", "--workers", str(args.workers)]
