@@ -20,6 +20,7 @@ import threading
 import uuid
 from collections import deque
 from datetime import datetime, timedelta
+from itertools import islice
 
 from django.conf import settings
 from django.core.cache import cache
@@ -81,7 +82,8 @@ class LocalBuffer:
 
     def peek(self, count: int) -> list[str]:
         with self.lock:
-            return [self.items[index] for index in range(min(count, len(self.items)))]
+            # islice walks the deque once; indexing it would walk from an end for every item.
+            return list(islice(self.items, count))
 
     def drop(self, count: int) -> None:
         with self.lock:
