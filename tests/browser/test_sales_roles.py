@@ -157,7 +157,10 @@ def check_person_page(page, base_url, person):
 def check_lead_list(page, base_url):
     page.goto(f"{base_url}/admin/sales/lead-lists/")
     row = page.locator("tr", has_text=WHITEPAPER)
-    assert "1" in row.inner_text()  # Rhea only: test data and the competitor are left out
+    headers = [text.strip() for text in page.locator("main table thead th").all_inner_texts()]
+    cells = [text.strip() for text in row.locator("td, th").all_inner_texts()]
+    # Rhea only: test data and the competitor are left out.
+    assert cells[headers.index("People converted")] == "1", (headers, cells)
     page.screenshot(path=str(SHOTS / "rep-lead-lists.png"))
     row.get_by_role("link", name="Open the list").click()
     page.wait_for_url("**/admin/leads/person/?source=content:42*")
