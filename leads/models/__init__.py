@@ -4,8 +4,8 @@ The system of record. Other apps write through leads.services and read through l
 nothing here imports our other apps.
 
 Split by what the rows are (each module says more): people.py (who), capture.py (what came in and
-what happened), crm.py (pushes to the CRM), rules.py (what marketing operations edit). Import from
-here: `from leads.models import Person`.
+what happened), crm.py (pushes to the CRM), tags.py (labels on people), rules.py (what marketing
+operations edit). Import from here: `from leads.models import Person`.
 """
 
 from .capture import Interaction, Lead, StageTransition
@@ -23,6 +23,7 @@ from .people import (
     VisitorLink,
 )
 from .rules import LeadStoreSettings, SalesRep, ScoringRule
+from .tags import PersonTag, Tag
 
 __all__ = [
     "EMPLOYEE_BANDS",
@@ -37,10 +38,12 @@ __all__ = [
     "LeadStoreSettings",
     "Person",
     "PersonMerge",
+    "PersonTag",
     "SalesRep",
     "ScoringRule",
     "Seniority",
     "Stage",
     "StageTransition",
+    "Tag",
     "VisitorLink",
 ]

@@ -127,6 +127,10 @@ class Interaction(Record):
         EMAIL_OPEN = "email_open", "Email open"
         EMAIL_CLICK = "email_click", "Email click"
         UNSUBSCRIBE = "unsubscribe", "Unsubscribe"
+        CUSTOM_EVENT = "custom_event", "Custom event"  # object_id names it: trial_started, ...
+        TAG_ADDED = "tag_added", "Tag added"
+        TAG_REMOVED = "tag_removed", "Tag removed"
+        CALL = "call", "Phone call"  # a telemarketer's call and its outcome
 
     # Not limited to the choices above: new kinds of interaction need no migration.
     type = models.CharField(max_length=40)

@@ -130,6 +130,7 @@ class Person(Record):
     is_test = models.BooleanField(default=False)
     is_competitor = models.BooleanField(default=False)
     is_personal_email = models.BooleanField(default=False)
+    tags = models.ManyToManyField("leads.Tag", through="leads.PersonTag", related_name="people", blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
