@@ -154,6 +154,8 @@ class Person(Record):
             ("work_leads", "Can accept, reject, reassign and move people along the funnel"),
             ("view_team_people", "Can see the people owned by their sales team"),
             ("view_all_people", "Can see everybody in the lead store, whoever owns them"),
+            ("tag_people", "Can add and remove tags on people"),
+            ("qualify_by_phone", "Can work the telemarketing queue: record calls, mark MQL or disqualify"),
         ]
 
     def __str__(self):

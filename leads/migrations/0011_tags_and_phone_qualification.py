@@ -13,6 +13,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterModelOptions(
+            name='person',
+            options={'ordering': ['-created_at'], 'permissions': [('view_personal_data', "Can see people's email addresses and phone numbers"), ('export_people', 'Can export lead lists (CSV/XLSX)'), ('work_leads', 'Can accept, reject, reassign and move people along the funnel'), ('view_team_people', 'Can see the people owned by their sales team'), ('view_all_people', 'Can see everybody in the lead store, whoever owns them'), ('tag_people', 'Can add and remove tags on people'), ('qualify_by_phone', 'Can work the telemarketing queue: record calls, mark MQL or disqualify')], 'verbose_name_plural': 'people'},
+        ),
         migrations.CreateModel(
             name='Tag',
             fields=[
