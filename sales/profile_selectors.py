@@ -38,6 +38,7 @@ TIMELINE_KINDS = {
     Interaction.Type.EMAIL_OPEN: ("mail", "Opened an email"),
     Interaction.Type.EMAIL_CLICK: ("link", "Clicked a link in an email"),
     Interaction.Type.UNSUBSCRIBE: ("cross", "Unsubscribed"),
+    Interaction.Type.CALL: ("mobile-alt", "Phone call"),  # its label says the outcome and who: "No answer, by Tom"
 }
 
 

@@ -1,12 +1,13 @@
-"""The six roles as Wagtail groups, created (and topped up) after every `migrate`.
+"""The roles as Wagtail groups, created (and topped up) after every `migrate`.
 
 | role | sees | personal data | exports | sales actions |
 | --- | --- | --- | --- | --- |
 | Editor | pages, images, documents, snippets; no lead store | - | - | - |
-| Marketer | content, forms, segments, events, scoring; everybody in the lead store | yes | yes | - |
+| Marketer | content, forms, segments, events, scoring, tags; everybody in the lead store | yes | yes | - |
 | Sales rep | the people they own; "Register someone" on events | masked | their own people | yes, their own people |
 | Sales manager | their team's people; "Register someone" on events | yes | their team's | yes, their team's people |
 | Door staff | the published events and their check-in screens; nothing else | masked | - | - |
+| Telemarketer | the telemarketing queue and its call screens; nothing else | yes | - | calls: MQL, disqualify |
 | Administrator | everything, the audit log, sales reps, users and groups | yes | yes | yes |
 
 Each role holds what its screens need and nothing more. The lead store's own operations screens
@@ -19,6 +20,11 @@ Door staff check people in at the door (search, ticket scan, walk-ins) and see a
 door needs a face and a name, not everyone's contact details. Sales roles register customers for events
 ("Register someone", events.add_registration) without editing events or seeing their registrations
 list: which events they see is events.permissions' rule (every event but drafts).
+
+Telemarketers work the telemarketing queue (sales.telemarketing): leads nobody owns yet, checked by
+phone before sales spends time on them. They see phone numbers in full (they dial them) but no list,
+profile or export of the sales workspace: without `leads.view_person` those screens refuse them, and
+the call screen answers 404 for anybody outside the queue.
 
 Roles are topped up, never trimmed: a permission an administrator added to a group stays (and one
 taken out of a role here stays on groups that already had it: remove it by hand). Widen one rep's
@@ -39,6 +45,7 @@ EDITOR, MARKETER, SALES_REP, SALES_MANAGER, DOOR_STAFF, ADMINISTRATOR = (
     "Door staff",
     "Administrator",
 )
+TELEMARKETER = "Telemarketer"
 
 ADMIN_ACCESS = ["wagtailadmin.access_admin"]
 CONTENT = [
@@ -66,6 +73,8 @@ SALES_WORK = [*SALES_READ, "leads.work_leads"]
 REGISTER_SOMEONE = ["events.add_registration"]
 # The door: check-in by search, ticket scan and walk-ins (it brings the events listing too).
 CHECK_IN = ["events.check_in_registration"]
+# The telemarketing queue (sales.telemarketing): call, record the outcome, MQL by hand or disqualify.
+QUALIFY_BY_PHONE = ["leads.qualify_by_phone"]
 MARKETING = [
     "leads.view_scoringrule",
     "leads.add_scoringrule",
@@ -76,6 +85,12 @@ MARKETING = [
     "leads.change_leadstoresettings",
     "leads.view_personal_data",
     "leads.view_all_people",
+    # Tags: on people (one at a time, in bulk from any list) and the Tags screen (rename, delete).
+    "leads.tag_people",
+    "leads.view_tag",
+    "leads.add_tag",
+    "leads.change_tag",
+    "leads.delete_tag",
     "leadforms.import_leads",
     "leadforms.view_consentpolicy",
     "leadforms.change_consentpolicy",
@@ -121,12 +136,18 @@ ROLES: dict[str, dict] = {
         "pages": [],
     },
     DOOR_STAFF: {"permissions": [*ADMIN_ACCESS, *CHECK_IN], "pages": []},
+    # Phones in full (they call), tags (they label what they learn); no lists, profiles or exports.
+    TELEMARKETER: {
+        "permissions": [*ADMIN_ACCESS, *QUALIFY_BY_PHONE, "leads.view_personal_data", "leads.tag_people"],
+        "pages": [],
+    },
     ADMINISTRATOR: {
         "permissions": [
             *ADMIN_ACCESS,
             *CONTENT,
             *SALES_WORK,
             *MARKETING,
+            *QUALIFY_BY_PHONE,
             "sales.view_audit_log",
             "sales.view_exportjob",
             "leads.change_person",

@@ -19,6 +19,7 @@ from sales.bulk_actions import BULK_ACTIONS
 from sales.exports.views import ExportViewSet
 from sales.filters import CompanyFilterSet, LeadFilterSet, PeopleFilterSet
 from sales.listing import CompanyIndexView, LeadIndexView, PeopleIndexView
+from sales.telemarketing_views import TelemarketingViewSet
 
 
 class ScopedObjectMixin:
@@ -220,6 +221,7 @@ SALES_MENU = [
     lead_lists.LeadListViewSet,
     saved_filters.SavedFilterViewSet,
     ExportViewSet,
+    TelemarketingViewSet,  # the call queue: telemarketers (leads.qualify_by_phone) and administrators
 ]
 
 

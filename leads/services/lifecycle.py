@@ -44,14 +44,14 @@ def stage_change(person: Person, to_stage: str, *, reason_type: str, reason: str
 
 
 @transaction.atomic  # the outbox promise: the push is recorded with the stage change or not at all
-def _hand_to_sales(person: Person, *, event: str, reason: str, reason_type=REASON.RULE):
+def _hand_to_sales(person: Person, *, event: str, reason: str, reason_type=REASON.RULE, actor=None):
     # Read the stage again under the row's lock: two interactions of one person at the same moment
     # (a check-in and a page view, a rescore and a form fill) hand them to sales once, not twice.
     current = Person.objects.select_for_update().filter(pk=person.pk).values_list("stage", flat=True).first()
     if current not in PROMOTABLE:
         person.stage = current or person.stage
         return None
-    transition = stage_change(person, Stage.MQL, reason_type=reason_type, reason=reason)
+    transition = stage_change(person, Stage.MQL, reason_type=reason_type, reason=reason, actor=actor)
     person_assign(person)
     crm_push_queue(person, event=event, transition=transition)
     return transition
@@ -82,6 +82,21 @@ def stage_rules_apply(person: Person, *, fast_lane_reason: str = "", settings: L
             f"meets the MQL condition",
         )
     return None
+
+
+def mql_by_hand(person: Person, *, actor, reason: str):
+    """Somebody qualified the person by hand (a telemarketer on the phone): an MQL with the same
+    hand-over as the score's (an owner, one CRM push "mql"), recorded as the actor's move. None when
+    they are past promotion already (an MQL since, in sales' hands).
+
+    A person's own word on the phone is a hand-raise, like a contact-sales request: the cool-down
+    after a sales rejection does not hold it back, and the move says it came during the cool-down.
+    Test, competitor and do-not-contact people never go to sales (ValueError)."""
+    if person.is_test or person.is_competitor or person.do_not_contact:
+        raise ValueError("Test data, competitors and do-not-contact people never go to sales.")
+    if person.mql_blocked_until and person.mql_blocked_until > timezone.now():
+        reason = f"{reason} (during the cool-down after a sales rejection)"
+    return _hand_to_sales(person, event="mql", reason=reason, reason_type=REASON.USER, actor=actor)
 
 
 def mql_condition(settings: LeadStoreSettings, now) -> Q:

@@ -7,7 +7,17 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from wagtail.models import GroupCollectionPermission, GroupPagePermission
 
-from sales.roles import ADMINISTRATOR, DOOR_STAFF, EDITOR, MARKETER, ROLES, SALES_MANAGER, SALES_REP, roles_ensure
+from sales.roles import (
+    ADMINISTRATOR,
+    DOOR_STAFF,
+    EDITOR,
+    MARKETER,
+    ROLES,
+    SALES_MANAGER,
+    SALES_REP,
+    TELEMARKETER,
+    roles_ensure,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +38,7 @@ def test_migrate_makes_the_six_groups(db):
         SALES_REP,
         SALES_MANAGER,
         DOOR_STAFF,
+        TELEMARKETER,
         ADMINISTRATOR,
     }
     assert "leads.work_leads" in held(SALES_REP)
@@ -64,6 +75,13 @@ WHAT_ROLES_NEED = {
     },
     # The admin and the door; the events listing comes with the door's right (events.permissions).
     DOOR_STAFF: {"wagtailadmin.access_admin", "events.check_in_registration"},
+    # The call queue, phones in full to dial them, tags for what a call taught them.
+    TELEMARKETER: {
+        "wagtailadmin.access_admin",
+        "leads.qualify_by_phone",
+        "leads.view_personal_data",
+        "leads.tag_people",
+    },
     MARKETER: {
         "wagtailadmin.access_admin",
         "leads.view_person",
@@ -88,6 +106,7 @@ WHAT_ROLES_NEED = {
         "leads.change_salesrep",
         "auth.change_user",
         "auth.change_group",
+        "leads.qualify_by_phone",
     },
 }
 NOT_THEIRS = {
@@ -136,6 +155,21 @@ NOT_THEIRS = {
         "outbox.view_outgoingemail",
         "sales.view_audit_log",
         "personalization.view_segment",
+    },
+    # Only the queue: no sales lists, profiles, exports or sales actions, no pages, no events.
+    TELEMARKETER: {
+        "leads.view_person",
+        "leads.view_company",
+        "leads.view_lead",
+        "leads.export_people",
+        "leads.work_leads",
+        "leads.view_all_people",
+        "leads.view_interaction",
+        "sales.view_audit_log",
+        "events.view_event",
+        "events.add_registration",
+        "wagtailimages.add_image",
+        "outbox.view_outgoingemail",
     },
     MARKETER: {"leads.work_leads", "sales.view_audit_log", "leads.change_person", "auth.change_user"},
     EDITOR: {
