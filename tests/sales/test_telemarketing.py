@@ -219,10 +219,12 @@ def test_no_answer_is_on_the_timeline_and_holds_them_back_for_four_hours(as_tina
     assert jane.pk not in in_queue() and jane.pk in in_queue(now=timezone.now() + timedelta(hours=4, minutes=1))
     jane.refresh_from_db()
     assert jane.stage == "lead" and not StageTransition.objects.filter(person=jane).exists()
-    # Sales read it on the person's timeline.
+    # Sales read it on the person's timeline, and in the stage history's phone calls (it moved nothing).
     as_tina.force_login(org["ada"])
     profile = as_tina.get(f"/admin/leads/person/inspect/{jane.pk}/").content.decode()
-    assert "Phone call" in profile and "No answer, by Tina" in profile
+    assert 'data-type="call"' in profile and "No answer, by Tina" in profile
+    calls = profile.split("data-profile-calls", 1)[1].split("</ul>", 1)[0]
+    assert 'data-call="no_answer"' in calls and "No answer, by Tina: Voicemail" in calls
 
 
 def test_qualified_makes_an_mql_by_hand_with_an_owner_and_one_crm_push(as_tina, tina, reps):
