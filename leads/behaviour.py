@@ -10,12 +10,18 @@ A known visitor's page views are theirs at once; an anonymous visitor's are kept
 and join the person when the visitor is identified (services.identity.visitor_link), with their
 original times, so decay scores them as of when they happened. Who is counted at all (consent,
 crawlers) is personalisation's decision: it calls `page_view_buffer` only for visitors it tracks.
+
+A headless front end's custom events (`trial_started`, `pricing_calculator_used`, sent to
+POST /api/v1/track) take the same road: `custom_event_buffer` keeps them in the same buffer, and the
+same flush writes them as `custom_event` interactions (object_id: the event's name), scored by any
+interest rule on that type like every other interaction.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import uuid
 from collections import deque
@@ -56,6 +62,9 @@ class RedisBuffer:
     def push(self, record: str) -> None:
         self.client.rpush(REDIS_LIST, record)
 
+    def push_many(self, records: list[str]) -> None:
+        self.client.rpush(REDIS_LIST, *records)  # one round trip for a front end's whole batch
+
     def peek(self, count: int) -> list[str]:
         return [
             item.decode() if isinstance(item, bytes) else item for item in self.client.lrange(REDIS_LIST, 0, count - 1)
@@ -79,6 +88,10 @@ class LocalBuffer:
     def push(self, record: str) -> None:
         with self.lock:
             self.items.append(record)
+
+    def push_many(self, records: list[str]) -> None:
+        with self.lock:
+            self.items.extend(records)
 
     def peek(self, count: int) -> list[str]:
         with self.lock:
@@ -105,7 +118,7 @@ def page_view_buffer(
     *,
     visitor_id: str,
     person_id: int | None,
-    page_id: int,
+    page_id: int | None,
     path: str,
     title: str = "",
     topics=(),
@@ -114,12 +127,14 @@ def page_view_buffer(
     utm: dict | None = None,
     visit: int = 0,
     occurred_at=None,
+    event_id: uuid.UUID | None = None,
     buffer=None,
 ) -> None:
     """Keep one page view for the lead store (no database write); a flush is queued now and then.
-    Cleaned here, once, so the batch writer only has to check what it reads back."""
+    Cleaned here, once, so the batch writer only has to check what it reads back. `event_id`: the id a
+    client chose for it (a front end sending a batch again), else a new one."""
     record = {
-        "e": uuid.uuid4().hex,
+        "e": (event_id or uuid.uuid4()).hex,
         "v": visitor_id,
         "p": person_id,
         "page": page_id,
@@ -132,12 +147,68 @@ def page_view_buffer(
         "visit": visit,
         "at": (occurred_at or timezone.now()).isoformat(),
     }
+    _buffer_push(record, buffer, "A page view")
+
+
+# A custom event's name: what a marketer types in a scoring rule's object id (at most its 64 characters).
+CUSTOM_EVENT_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+CUSTOM_EVENT = "c"  # the record's kind ("k"); a record without one is a page view (as buffered before)
+
+
+def custom_event_buffer(
+    *,
+    visitor_id: str,
+    person_id: int | None,
+    name: str,
+    properties: dict | None = None,
+    occurred_at=None,
+    event_id: uuid.UUID | None = None,
+    buffer=None,
+) -> None:
+    """Keep one named custom event (trial_started) for the lead store, in the page views' buffer. The
+    name and properties were checked by the caller (the track API's schema: a slug, a small flat object)."""
+    record = {
+        "e": (event_id or uuid.uuid4()).hex,
+        "k": CUSTOM_EVENT,
+        "v": visitor_id,
+        "p": person_id,
+        "name": name,
+        "props": properties or {},
+        "at": (occurred_at or timezone.now()).isoformat(),
+    }
+    _buffer_push(record, buffer, "A custom event")
+
+
+class Batch(list):
+    """Records gathered to go into the buffer together (the events of one track call): pass it as the
+    `buffer` of page_view_buffer and custom_event_buffer, then hand it to batch_buffer."""
+
+    def push(self, record: str) -> None:
+        self.append(record)
+
+
+def batch_buffer(batch: Batch, *, buffer=None) -> int:
+    """Put a Batch into the buffer in one go (one Redis round trip); a flush is queued now and then.
+    Returns how many were kept: 0 when the buffer cannot be reached (logged; the caller says so)."""
+    if not batch:
+        return 0
+    try:
+        (page_view_buffer_in_use() if buffer is None else buffer).push_many(list(batch))
+        if buffer is None and cache.add(FLUSH_QUEUED, 1, FLUSH_EVERY_SECONDS):
+            _flush_enqueue()
+    except Exception:  # Redis or the cache unreachable: the caller answers all the same
+        logger.warning("%d events for the lead store could not be buffered", len(batch), exc_info=True)
+        return 0
+    return len(batch)
+
+
+def _buffer_push(record: dict, buffer, what: str) -> None:
     try:
         (page_view_buffer_in_use() if buffer is None else buffer).push(json.dumps(record, separators=(",", ":")))
         if buffer is None and cache.add(FLUSH_QUEUED, 1, FLUSH_EVERY_SECONDS):
             _flush_enqueue()
-    except Exception:  # Redis or the cache unreachable: the page is served all the same, the view is lost
-        logger.warning("A page view for the lead store could not be buffered", exc_info=True)
+    except Exception:  # Redis or the cache unreachable: the request is answered all the same, this is lost
+        logger.warning("%s for the lead store could not be buffered", what, exc_info=True)
 
 
 def _flush_enqueue():
@@ -152,7 +223,7 @@ def _text(value, limit: int) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-# The columns a page view fills, in the order of the rows _row() makes.
+# The columns a buffered page view or custom event fills, in the order of the rows _row() makes.
 COLUMNS = (
     "event_id",
     "type",
@@ -184,9 +255,9 @@ def _event_id(value) -> uuid.UUID | None:
 
 
 def _row(record) -> tuple | None:
-    """The interaction of one buffered view as a tuple of COLUMNS, or None for an entry that is not
-    one. Cleaned when buffered: here only shapes and lengths are checked, which keeps a million-row
-    flush fast (no model instance per row on PostgreSQL)."""
+    """The interaction of one buffered view (or custom event) as a tuple of COLUMNS, or None for an
+    entry that is not one. Cleaned when buffered: here only shapes and lengths are checked, which keeps
+    a million-row flush fast (no model instance per row on PostgreSQL)."""
     if not isinstance(record, dict):
         return None
     occurred_at = _moment(record.get("at"))
@@ -195,6 +266,8 @@ def _row(record) -> tuple | None:
     person_id = record.get("p") if isinstance(record.get("p"), int) else None
     if occurred_at is None or event_id is None or not (visitor_id or person_id):
         return None
+    if record.get("k") == CUSTOM_EVENT:
+        return _custom_event_row(record, event_id, occurred_at, person_id, visitor_id)
     path = _text(record.get("path"), 500)
     utm = record.get("utm") if isinstance(record.get("utm"), dict) else {}
     properties = {
@@ -217,6 +290,25 @@ def _row(record) -> tuple | None:
         path.strip("/").rsplit("/", 1)[-1][:64],
         _text(record.get("title"), 255),
         _text(record.get("topics"), 500),
+        properties,
+    )
+
+
+def _custom_event_row(record: dict, event_id, occurred_at, person_id, visitor_id) -> tuple | None:
+    name = _text(record.get("name"), 64)
+    if not CUSTOM_EVENT_NAME.fullmatch(name):
+        return None
+    properties = record.get("props") if isinstance(record.get("props"), dict) else {}
+    return (
+        event_id,
+        Interaction.Type.CUSTOM_EVENT,
+        occurred_at,
+        person_id,
+        visitor_id,
+        "custom",
+        name,
+        name.replace("_", " ").capitalize(),  # "Trial started" on the timeline
+        "",
         properties,
     )
 
@@ -283,6 +375,7 @@ def page_views_flush(*, buffer=None, batch: int = BATCH) -> dict:
         return {"written": 0, "skipped": 0, "busy": True}
     written = skipped = 0
     people: set[int] = set()
+    types: set[str] = set()  # of the interactions written: only rules on these can change a score
     try:
         while True:
             raw = buffer.peek(batch)
@@ -299,24 +392,29 @@ def page_views_flush(*, buffer=None, batch: int = BATCH) -> dict:
                 else:
                     rows.append(row)
             people |= _store(rows) if rows else set()
+            types.update(row[1] for row in rows)
             buffer.drop(len(raw))  # only now: a flush that dies before this is simply repeated
             written += len(rows)
     finally:
         cache.delete(FLUSH_LOCK)
     promoted = 0
-    if people and _page_views_score():
+    if people and _scored(types):
         people_rescore(people)
         promoted = people_stage_rules_apply(person_ids=people)
     return {"written": written, "skipped": skipped, "people": len(people), "became MQL": promoted}
 
 
-def _page_views_score() -> bool:
-    """Whether any active interest rule counts page views: without one, a page view changes no score."""
+def _scored(types: set[str]) -> bool:
+    """Whether any active interest rule counts interactions of these types (page views, custom events):
+    without one, what was written changes no score."""
     from leads.models import ScoringRule
 
-    return ScoringRule.objects.filter(
-        kind=ScoringRule.Kind.INTEREST, is_active=True, interaction_type=Interaction.Type.PAGE_VIEW
-    ).exists()
+    return (
+        bool(types)
+        and ScoringRule.objects.filter(
+            kind=ScoringRule.Kind.INTEREST, is_active=True, interaction_type__in=sorted(types)
+        ).exists()
+    )
 
 
 def _attach_known_people(rows: list[Interaction]) -> None:

@@ -16,6 +16,7 @@ from events.api import router as events_router
 from forms.api.forms import router as forms_router
 from forms.api.intake import router as intake_router
 from personalization.api import router as personalization_router
+from personalization.track_api import router as track_router
 
 api = NinjaAPI(
     title="Signalpage API",
@@ -104,3 +105,4 @@ api.add_router("/forms", forms_router)
 api.add_router("/intake", intake_router)
 api.add_router("/personalization", personalization_router)
 api.add_router("/events", events_router)
+api.add_router("/track", track_router)

@@ -356,6 +356,11 @@ PERSONALIZATION_STATS_FLUSH_SECONDS = env_int("PERSONALIZATION_STATS_FLUSH_SECON
 PERSONALIZATION_PAGE_CACHE_SECONDS = env_int("PERSONALIZATION_PAGE_CACHE_SECONDS", 300)
 # Bearer tokens that may ask the content API for every variant (?variants=all), e.g. for edge rendering.
 PERSONALIZATION_API_TOKENS = env_list("PERSONALIZATION_API_TOKENS")
+# POST /api/v1/track (page views and custom events from headless front ends): events accepted per
+# visitor id and per client address, "count/seconds", counted in the cache; past them the call is a 429.
+# A reader sends a page view every few seconds at most; an office behind one address has many readers.
+TRACK_RATE_LIMIT_VISITOR = env_rate("TRACK_RATE_LIMIT_VISITOR", "300/600")
+TRACK_RATE_LIMIT_IP = env_rate("TRACK_RATE_LIMIT_IP", "3000/600")
 
 # Spam and abuse: "count/seconds" windows, counted in the cache (shared across processes with Redis).
 FORMS_RATE_LIMIT_IP = env_rate("FORMS_RATE_LIMIT_IP", "60/600")

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 
+from core.rate_limits import over_limit
 from forms.models import RejectedSubmission
 
 HONEYPOT_FIELD = "contact_website"  # a field people never see; bots fill in every input they find
@@ -53,15 +53,8 @@ def check_honeypot(value) -> Rejection | None:
 
 
 def _over_limit(key: str, limit: int, window: int) -> bool:
-    """Fixed-window counter: add() starts the window, incr() is atomic on Redis and within a process."""
-    bucket = f"forms:rate:{key}:{int(time.time() // window)}"
-    cache.add(bucket, 0, timeout=window + 5)
-    try:
-        count = cache.incr(bucket)
-    except ValueError:  # evicted between add and incr
-        cache.set(bucket, 1, timeout=window + 5)
-        count = 1
-    return count > limit
+    """The shared fixed-window counter (core.rate_limits), under the forms' own keys."""
+    return over_limit(f"forms:rate:{key}", limit, window)
 
 
 def check_rate_limits(*, ip_address: str | None, email: str) -> Rejection | None:
