@@ -17,6 +17,7 @@ from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.views.generic import FormView
+from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.base import BaseListingView
@@ -30,6 +31,7 @@ from sales import telemarketing
 from sales.audit import record_profile_view
 
 QUEUE_TITLE = "Call queue"
+QUEUE_COUNT_CAP = 1_000
 TYPE_LABELS = dict(Interaction.Type.choices)
 
 
@@ -58,6 +60,33 @@ def calls_html(calls) -> str:
     )
 
 
+class QueuePaginator(WagtailPaginator):
+    """Page numbers over the first QUEUE_COUNT_CAP people of the queue. Counting a queue of tens of
+    thousands reads every lead nobody owns, on every page; a telemarketer works from the top, and
+    narrows by grade or country to reach further down."""
+
+    verbose_name = "person to call"
+    verbose_name_plural = "people to call"
+
+    @cached_property
+    def found(self) -> int:
+        return self.object_list.order_by().values("pk")[: QUEUE_COUNT_CAP + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.found, QUEUE_COUNT_CAP)
+
+    @property
+    def is_capped(self) -> bool:
+        return self.found > QUEUE_COUNT_CAP
+
+    @cached_property
+    def items_count_label(self) -> str:
+        if self.is_capped:
+            return f"{QUEUE_COUNT_CAP:,}+ people to call: the first {QUEUE_COUNT_CAP:,} are shown"
+        return f"1 {self.verbose_name}" if self.count == 1 else f"{self.count:,} {self.verbose_name_plural}"
+
+
 class QueueView(BaseListingView):
     """The queue, in the order to call (sales.telemarketing), 25 a page, narrowed by grade and country."""
 
@@ -65,10 +94,12 @@ class QueueView(BaseListingView):
     page_title = QUEUE_TITLE
     header_icon = "mobile-alt"
     template_name = "sales/telemarketing/queue.html"
+    results_template_name = "sales/telemarketing/queue_results.html"
     index_url_name = "telemarketing:index"
     index_results_url_name = "telemarketing:results"
     filterset_class = telemarketing.QueueFilterSet
     paginate_by = 25
+    paginator_class = QueuePaginator
     verbose_name = "person to call"
     verbose_name_plural = "people to call"
 

@@ -157,11 +157,24 @@ def test_the_queue_screen_shows_the_order_rows_and_why(as_tina):
     InteractionFactory(person=jane, type="content_download", occurred_at=timezone.now() - timedelta(days=2))
     call(jane, outcome="no_answer", ago=timedelta(hours=6), properties={"by": "Tina", "note": ""})
     html = as_tina.get(QUEUE).content.decode()
-    assert "Why this order" in html and "Grade first" in html
+    assert "Why this order" in html and "Grade first" in html and "1 person to call" in html
     assert "Jane Roe" in html and "Meridian Bank" in html and call_url(jane) in html
     assert 'href="tel:+4930123456"' in html  # telemarketers see and dial the number
     assert 'data-call="no_answer">No answer' in html
     assert f"{jane.email}" not in html  # the email is not theirs to see
+
+
+def test_a_long_queue_is_counted_up_to_a_thousand(as_tina, monkeypatch):
+    from sales import telemarketing_views
+
+    monkeypatch.setattr(telemarketing_views, "QUEUE_COUNT_CAP", 30)
+    PersonFactory.create_batch(31, stage="lead", phone="+4930901820", grade="C3")
+    first = as_tina.get(QUEUE).content.decode()
+    assert "30+ people to call: the first 30 are shown" in first
+    assert as_tina.get(QUEUE, {"p": "2"}).context["page_obj"].number == 2
+    assert as_tina.get(QUEUE, {"p": "9"}).context["page_obj"].number == 2  # past the end: the last page
+    empty = as_tina.get(QUEUE, {"grade": "A1"}).content.decode()
+    assert "No people to call match your query" in empty
 
 
 def test_the_queue_narrows_by_grade_and_country_and_names_a_bad_filter(as_tina):
