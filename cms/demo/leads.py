@@ -14,10 +14,20 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from cms.demo.telemarketing import TELEMARKETER_USERNAME, telemarketing_demo
 from leads.models import Company, Interaction, LeadStoreSettings, Person, SalesRep, ScoringRule
 from leads.services import lead_capture, people_rescore_all, sales_accept, sales_mark, sales_reject
 from leads.services.identity import employee_band_for
-from sales.roles import ADMINISTRATOR, DOOR_STAFF, EDITOR, MARKETER, SALES_MANAGER, SALES_REP, roles_ensure
+from sales.roles import (
+    ADMINISTRATOR,
+    DOOR_STAFF,
+    EDITOR,
+    MARKETER,
+    SALES_MANAGER,
+    SALES_REP,
+    TELEMARKETER,
+    roles_ensure,
+)
 
 SALES_USERS = [
     # username, first, last, team, territories, weight (0: the round-robin skips them), role
@@ -34,6 +44,7 @@ STAFF_USERS = [
     ("mia.marketing", "Mia", "Lindqvist", MARKETER),
     ("eli.editor", "Eli", "Sandoval", EDITOR),
     ("dora.door", "Dora", "Okafor", DOOR_STAFF),
+    (TELEMARKETER_USERNAME, "Tina", "Morales", TELEMARKETER),
 ]
 ADMIN_USERNAME = "admin"  # cms.demo.loader.DEMO_USERNAME, the demo's superuser
 # What load_demo prints: one line per role, who to log in as and what they will see.
@@ -53,6 +64,7 @@ DEMO_LOGINS = [
     (MARKETER, "mia.marketing", "sees everybody in the lead store, scoring, forms and events; no sales actions"),
     (EDITOR, "eli.editor", "pages, images and documents; no lead store"),
     (DOOR_STAFF, "dora.door", "the events and their check-in screens, made for a phone; addresses masked"),
+    (TELEMARKETER, TELEMARKETER_USERNAME, "the call queue (Sales -> Call queue) with phone numbers; nothing else"),
 ]
 # Labels for the demo's page views and emails, so a person's timeline tells a story.
 PAGES = [
@@ -213,6 +225,7 @@ class DemoLeadLoader:
             self.sales_feedback(reps)
             self.report.add(f"lead store: {Person.objects.count()} people")
         self.saved_filters()
+        telemarketing_demo(self.report, self.now)
 
     def settings_and_rules(self):
         store = LeadStoreSettings.load()

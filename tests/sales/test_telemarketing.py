@@ -454,3 +454,25 @@ def test_the_same_call_sent_twice_at_once_is_recorded_once(make_role_user):
     assert Interaction.objects.filter(person=jane, type="call").count() == 1
     assert StageTransition.objects.filter(person=jane, to_stage="mql").count() == 1
     assert CrmDelivery.objects.filter(person=jane).count() == 1
+
+
+# --- The demo ----------------------------------------------------------------------------------------
+def test_the_demo_has_a_telemarketer_a_queue_and_earlier_calls(settings, django_user_model):
+    from cms.demo.leads import PASSWORD, DemoLeadLoader
+    from cms.demo.loader import LoadReport
+
+    settings.DEMO_USER_ENABLED = True
+    DemoLeadLoader(LoadReport()).load()
+    tina = django_user_model.objects.get(username="tina.telemarketing")
+    assert tina.groups.filter(name=TELEMARKETER).exists() and tina.check_password(PASSWORD)
+    queue = in_queue()
+    assert len(queue) >= 5
+    calls = Interaction.objects.filter(type="call")
+    assert sorted(calls.values_list("object_label", flat=True)) == [
+        "No answer, by Tina Morales",
+        "No answer, by Tina Morales",
+        "Reached, by Tina Morales",
+    ]
+    assert set(calls.values_list("person_id", flat=True)) <= set(queue)
+    DemoLeadLoader(LoadReport()).load()  # a second run adds no calls
+    assert Interaction.objects.filter(type="call").count() == 3
