@@ -23,6 +23,7 @@ import json
 import logging
 import re
 import threading
+import time
 import uuid
 from collections import deque
 from datetime import datetime, timedelta
@@ -194,7 +195,7 @@ def batch_buffer(batch: Batch, *, buffer=None) -> int:
         return 0
     try:
         (page_view_buffer_in_use() if buffer is None else buffer).push_many(list(batch))
-        if buffer is None and cache.add(FLUSH_QUEUED, 1, FLUSH_EVERY_SECONDS):
+        if buffer is None and _flush_due():
             _flush_enqueue()
     except Exception:  # Redis or the cache unreachable: the caller answers all the same
         logger.warning("%d events for the lead store could not be buffered", len(batch), exc_info=True)
@@ -205,10 +206,25 @@ def batch_buffer(batch: Batch, *, buffer=None) -> int:
 def _buffer_push(record: dict, buffer, what: str) -> None:
     try:
         (page_view_buffer_in_use() if buffer is None else buffer).push(json.dumps(record, separators=(",", ":")))
-        if buffer is None and cache.add(FLUSH_QUEUED, 1, FLUSH_EVERY_SECONDS):
+        if buffer is None and _flush_due():
             _flush_enqueue()
     except Exception:  # Redis or the cache unreachable: the request is answered all the same, this is lost
         logger.warning("%s for the lead store could not be buffered", what, exc_info=True)
+
+
+_next_flush_check = 0.0  # this process asks the shared cache at most once per interval
+
+
+def _flush_due() -> bool:
+    """Whether this view should queue a flush: at most one per FLUSH_EVERY_SECONDS over every process
+    (the shared cache's add decides), and this process asks it only once per interval, so a page view
+    costs one round trip (the push), not two."""
+    global _next_flush_check
+    now = time.monotonic()
+    if now < _next_flush_check:
+        return False
+    _next_flush_check = now + FLUSH_EVERY_SECONDS
+    return cache.add(FLUSH_QUEUED, 1, FLUSH_EVERY_SECONDS)
 
 
 def _flush_enqueue():
