@@ -125,8 +125,8 @@ class TrackIn(BaseModel):
 class TrackOut(Schema):
     recorded: int = Field(description="Events kept for the lead store (written within seconds)")
     reason: str | None = Field(
-        description="Why nothing was recorded: robot, no_consent, global_privacy_control, buffer_unavailable; "
-        "null when recorded"
+        description="Why nothing was recorded: robot, no_consent, global_privacy_control, buffer_unavailable, "
+        "recording_off; null when recorded"
     )
 
 

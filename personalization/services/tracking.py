@@ -34,6 +34,7 @@ ROBOT = "robot"
 GLOBAL_PRIVACY_CONTROL = "global_privacy_control"
 NO_CONSENT = "no_consent"
 BUFFER_UNAVAILABLE = "buffer_unavailable"  # the buffer (Redis) could not be reached: nothing was kept
+RECORDING_OFF = "recording_off"  # BEHAVIOUR_RECORDING=false: the operator stopped recording
 
 # A client's event id names an event of its own visitor only: another visitor sending the same id
 # records an event of their own, never suppresses someone else's.
@@ -48,7 +49,9 @@ class Tracked:
 
 
 def tracking_refused(request) -> str | None:
-    """Why this request may not be recorded (ROBOT, GLOBAL_PRIVACY_CONTROL, NO_CONSENT), or None."""
+    """Why this request may not be recorded (RECORDING_OFF, ROBOT, GLOBAL_PRIVACY_CONTROL, NO_CONSENT), or None."""
+    if not settings.BEHAVIOUR_RECORDING:
+        return RECORDING_OFF
     user_agent = request_user_agent(request)
     if not user_agent or device_of(user_agent)[0] == "bot":
         return ROBOT

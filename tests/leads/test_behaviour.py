@@ -243,3 +243,17 @@ def test_anonymous_behaviour_past_its_retention_is_purged_and_a_persons_never(se
     )
     with pytest.raises(CommandError, match="days: keep anonymous behaviour at least one day"):
         call_command("purge_anonymous_behaviour", "--days", "0")
+
+
+def test_with_recording_off_pages_personalise_but_no_view_is_kept(home_page, settings):
+    from personalization.services.identification import tracked_link_token
+
+    settings.BEHAVIOUR_RECORDING = False
+    home_page.save_revision().publish()
+    person = PersonFactory()
+    browser = Browser()
+    browser.get(f"/?sp_t={tracked_link_token(person.pk)}")
+    assert browser.get("/").status_code == 200
+    with committed():
+        page_views_flush()
+    assert not Interaction.objects.filter(type="page_view").exists()

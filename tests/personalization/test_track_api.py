@@ -224,6 +224,13 @@ def test_global_privacy_control_is_honoured_unless_switched_off(settings):
     assert post(BODY, HTTP_SEC_GPC="1").json()["recorded"] == 2
 
 
+def test_nothing_is_recorded_while_the_operator_has_recording_off(settings):
+    settings.BEHAVIOUR_RECORDING = False
+    _nothing_recorded(post(BODY), "recording_off")
+    settings.BEHAVIOUR_RECORDING = True
+    assert post(BODY).json() == {"recorded": 2, "reason": None}
+
+
 @pytest.mark.parametrize(
     "headers",
     [
