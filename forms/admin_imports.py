@@ -23,6 +23,7 @@ from forms.imports import services
 from forms.imports.mapping import FIELD_LABELS, mapping_choices, template_csv
 from forms.imports.parsing import DELIMITER_NAMES, ImportFileError, max_bytes, max_rows
 from forms.models import LeadImport
+from leads.services.tags import TagError, tag_names_parse
 
 PERMISSION = "leadforms.import_leads"
 DOWNLOAD_ACTION = "leadforms.import_summary_download"
@@ -45,6 +46,18 @@ class UploadForm(forms.Form):
         choices=LeadImport.InteractionType.choices,
         initial=LeadImport.InteractionType.IMPORTED,
     )
+    tags = forms.CharField(
+        label="Tags for everybody in this file",
+        max_length=1000,
+        required=False,
+        help_text="Comma-separated, e.g. trade-fair, berlin-2026 (a Tags column adds each row's own)",
+    )
+
+    def clean_tags(self):
+        try:
+            return tag_names_parse(self.cleaned_data["tags"])
+        except TagError as error:
+            raise forms.ValidationError(str(error)) from None
 
 
 class MappingForm(forms.Form):
@@ -121,7 +134,11 @@ class UploadView(ImportView):
             data = form.cleaned_data
             try:
                 lead_import = services.import_upload(
-                    data["file"], name=data["name"], interaction_type=data["interaction_type"], user=request.user
+                    data["file"],
+                    name=data["name"],
+                    interaction_type=data["interaction_type"],
+                    tags=data["tags"],
+                    user=request.user,
                 )
             except ImportFileError as error:
                 form.add_error("file", str(error))

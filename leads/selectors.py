@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 
 from django.db.models import Aggregate, CharField, OuterRef, Subquery
+from django.db.models.functions import Lower
 
-from leads.models import Interaction, Lead, Person, VisitorLink
+from leads.models import Interaction, Lead, Person, PersonTag, Tag, VisitorLink
 
 from .services.identity import valid_visitor_id
 
@@ -155,3 +156,19 @@ def person_by_email(email: str) -> Person | None:
 
     email = (email or "").strip()
     return Person.objects.filter(email_key=email_identity_key(email)).first() if "@" in email else None
+
+
+def person_tags(person_or_id) -> list:
+    """The person's tags, by name (one query)."""
+    person_id = getattr(person_or_id, "pk", person_or_id)
+    return list(Tag.objects.filter(person_tags__person_id=person_id).order_by(Lower("name"), "pk"))
+
+
+def people_tags(person_ids) -> dict[int, list]:
+    """{person id: their tags by name} for many people in one query (a page of a list, a batch)."""
+    ids = [int(pk) for pk in person_ids]
+    tags: dict[int, list] = {pk: [] for pk in ids}
+    rows = PersonTag.objects.filter(person_id__in=ids).select_related("tag").order_by(Lower("tag__name"), "tag_id")
+    for row in rows:
+        tags[row.person_id].append(row.tag)
+    return tags

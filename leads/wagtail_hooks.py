@@ -1,5 +1,5 @@
-"""The lead store's operations screens in the Wagtail admin: interactions, scoring rules, sales reps
-(routing), CRM deliveries. People, companies and leads are listed by the sales workspace (sales/)."""
+"""The lead store's operations screens in the Wagtail admin: interactions, scoring rules, tags (leads.tag_admin),
+sales reps (routing), CRM deliveries. People, companies and leads are listed by the sales workspace (sales/)."""
 
 from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
@@ -9,6 +9,7 @@ from wagtail.permissions import register_permission_policy
 
 from leads import admin_privacy
 from leads.models import CrmDelivery, CrmDeliveryAttempt, Interaction, SalesRep, ScoringRule
+from leads.tag_admin import TagViewSet
 
 
 class RecordOnlyPolicy(ModelPermissionPolicy):
@@ -101,7 +102,14 @@ class LeadStoreViewSetGroup(ViewSetGroup):
     menu_label = "Lead store"
     menu_icon = "group"
     menu_order = 250
-    items = (InteractionViewSet, ScoringRuleViewSet, SalesRepViewSet, CrmDeliveryViewSet, CrmDeliveryAttemptViewSet)
+    items = (
+        InteractionViewSet,
+        ScoringRuleViewSet,
+        TagViewSet,
+        SalesRepViewSet,
+        CrmDeliveryViewSet,
+        CrmDeliveryAttemptViewSet,
+    )
 
 
 @hooks.register("register_admin_viewset")

@@ -18,6 +18,7 @@ WORK_PERMISSION = "leads.work_leads"
 TEAM_PERMISSION = "leads.view_team_people"
 ALL_PERMISSION = "leads.view_all_people"
 AUDIT_PERMISSION = "sales.view_audit_log"
+TAG_PERMISSION = "leads.tag_people"
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,10 @@ def can_export(user) -> bool:
 
 def can_work_leads(user) -> bool:
     return bool(user and user.is_active and user.has_perm(WORK_PERMISSION))
+
+
+def can_tag_people(user) -> bool:
+    return bool(user and user.is_active and user.has_perm(TAG_PERMISSION))
 
 
 def can_view_audit_log(user) -> bool:

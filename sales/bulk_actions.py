@@ -7,6 +7,8 @@ scope (somebody else's people are dropped, not named, not counted as theirs), an
 listing" means the rows the listing shows (sales.selectors.list_queryset with the listing's query
 string) where Wagtail's default would be every person in the table. The work itself is the same
 service as the single action's (sales/services.py); see there for transactions and locking.
+Add tags / Remove tags (sales/bulk_tags.py) build on PeopleBulkAction; each action's `user_may` says
+who is offered it (the list's footer shows each user only theirs).
 """
 
 from collections import Counter
@@ -73,6 +75,11 @@ class PeopleBulkAction(BulkAction):
     button_class = ""
     explanation = ""
 
+    @property
+    def max_people(self) -> int:
+        """How many people one request acts on at most."""
+        return MAX_PEOPLE
+
     def __init__(self, request, model):
         super().__init__(request, model)
         if self.next_url == request.path:  # Wagtail's default would send us back here, without the ids
@@ -81,8 +88,13 @@ class PeopleBulkAction(BulkAction):
         self.filter_errors = None
         self.left_out = 0
 
+    @classmethod
+    def user_may(cls, user) -> bool:
+        """Whether the action is offered to and allowed for this user (the list's footer asks too)."""
+        return can_work_leads(user)
+
     def dispatch(self, request, *args, **kwargs):
-        if not can_work_leads(request.user):
+        if not self.user_may(request.user):
             raise PermissionDenied
         people, _ = self.get_actionable_objects()
         problem = self.problem
@@ -100,8 +112,8 @@ class PeopleBulkAction(BulkAction):
             return f"The listing's filters are not valid ({fields}): correct them before acting on all of it."
         if self.too_many:
             return (
-                f"More than {MAX_PEOPLE:,} people are selected: narrow the filters and act on at most "
-                f"{MAX_PEOPLE:,} at a time."
+                f"More than {self.max_people:,} people are selected: narrow the filters and act on at most "
+                f"{self.max_people:,} at a time."
             )
         return ""
 
@@ -109,10 +121,12 @@ class PeopleBulkAction(BulkAction):
         # Wagtail calls this for the page and again for the action; the choice is made once per request.
         return self.chosen
 
-    @cached_property
-    def chosen(self):
+    def selected_people(self):
+        """The people chosen, within the user's scope, as a queryset; None when the choice cannot be
+        acted on (`problem` says why). Sets `wanted` to how many ids were posted (None: select all)."""
         user = self.request.user
         ids = self.request.GET.getlist("id")
+        self.wanted = None
         if "all" in ids:
             params = self.request.GET.copy()
             for key in NOT_FILTERS:
@@ -121,21 +135,27 @@ class PeopleBulkAction(BulkAction):
             # were meant is not an option, so a bulk action refuses instead.
             self.filter_errors = list_filter_errors("people", user=user, params=params)
             if self.filter_errors:
-                return [], {"items_with_no_access": []}
-            people = list_queryset("people", user=user, params=params)
-        else:
-            if len(ids) > MAX_PEOPLE:
-                self.too_many = True
-                return [], {"items_with_no_access": []}
-            wanted = {int(pk) for pk in ids if pk.isascii() and pk.isdigit() and len(pk) < 19}
-            people = visible_people(user, Person.objects.filter(pk__in=wanted))
-        objects = list(people.select_related("owner", "company").order_by("pk")[: MAX_PEOPLE + 1])
-        if len(objects) > MAX_PEOPLE:
+                return None
+            return list_queryset("people", user=user, params=params)
+        if len(ids) > MAX_PEOPLE:
+            self.too_many = True
+            return None
+        wanted = {int(pk) for pk in ids if pk.isascii() and pk.isdigit() and len(pk) < 19}
+        self.wanted = len(wanted)
+        return visible_people(user, Person.objects.filter(pk__in=wanted))
+
+    @cached_property
+    def chosen(self):
+        people = self.selected_people()
+        if people is None:
+            return [], {"items_with_no_access": []}
+        objects = list(people.select_related("owner", "company").order_by("pk")[: self.max_people + 1])
+        if len(objects) > self.max_people:
             self.too_many = True
             return [], {"items_with_no_access": []}
-        if "all" not in ids:
+        if self.wanted is not None:
             # Unknown ids and other people's ids alike: counted, never named.
-            self.left_out = len(wanted) - len(objects)
+            self.left_out = self.wanted - len(objects)
         return objects, {"items_with_no_access": []}
 
     def object_context(self, obj):

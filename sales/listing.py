@@ -25,7 +25,7 @@ from wagtail.admin.utils import get_user_display_name
 from leads.admin_privacy import PersonalDataIndexView
 from leads.industries import IndustryNamer
 from leads.privacy import mask_email, mask_phone
-from sales.access import can_work_leads
+from sales.access import can_tag_people, can_work_leads
 from sales.exports import export_button
 from sales.filter_choices import origin_text, source_label
 from sales.filter_fields import JUNK_INCLUDED
@@ -226,7 +226,7 @@ class PeopleIndexView(SalesListingView):
 
     @cached_property
     def bulk_actions_enabled(self):
-        return can_work_leads(self.request.user)
+        return can_work_leads(self.request.user) or can_tag_people(self.request.user)
 
     def get_page_subtitle(self):
         """On a lead list, what it is the list of: "Whitepaper: State of RevOps"."""

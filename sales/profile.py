@@ -25,6 +25,7 @@ from leads.services.scoring import score_explanation
 from sales import profile_selectors as selectors
 from sales.access import can_work_leads, visible_companies, visible_leads, visible_people
 from sales.audit import record_profile_view
+from sales.profile_tags import person_tags_urls, tags_context
 
 
 def user_label(user) -> str:
@@ -202,6 +203,7 @@ class PersonProfileView(PermissionBeforeScopeMixin, TimelineMixin, PersonalDataI
             more_leads=more_leads,
             consent_history=selectors.person_consent_history(person, leads),
             leads_shown=selectors.LEADS_SHOWN,
+            **tags_context(self.request, person),
             **self.timeline_context(person, self.get_timeline(person)),
         )
         return context
@@ -302,5 +304,8 @@ class LeadInspectView(PermissionBeforeScopeMixin, PersonalDataInspectView):
 
 
 def person_urls(viewset):
-    """The person viewset's extra URLs for the profile: the timeline fragment."""
-    return [path("timeline/<int:pk>/", viewset.construct_view(PersonTimelineView), name="timeline")]
+    """The person viewset's extra URLs for the profile: the timeline fragment, the tags' forms."""
+    return [
+        path("timeline/<int:pk>/", viewset.construct_view(PersonTimelineView), name="timeline"),
+        *person_tags_urls(viewset),
+    ]

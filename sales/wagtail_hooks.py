@@ -16,6 +16,7 @@ from leads.wagtail_hooks import record_only
 from sales import actions, audit, lead_lists, profile, saved_filters
 from sales.access import visible_companies, visible_people
 from sales.bulk_actions import BULK_ACTIONS
+from sales.bulk_tags import TAG_BULK_ACTIONS
 from sales.exports.views import ExportViewSet
 from sales.filters import CompanyFilterSet, LeadFilterSet, PeopleFilterSet
 from sales.listing import CompanyIndexView, LeadIndexView, PeopleIndexView
@@ -239,5 +240,5 @@ def register_sales_viewsets():
 
 hooks.register("register_log_actions", audit.register_audit_actions)
 
-for bulk_action in BULK_ACTIONS:
+for bulk_action in [*BULK_ACTIONS, *TAG_BULK_ACTIONS]:
     hooks.register("register_bulk_action", bulk_action)

@@ -174,6 +174,11 @@ FIELDS = [
             "permission",
         ],
     ),
+    (
+        "tags",
+        "Tags (comma-separated)",
+        ["tags", "tag", "labels", "schlagworte", "schlagwort", "etiketten", "etiquettes", "etiquetas", "etichette"],
+    ),
     ("utm_source", "UTM source", ["utmsource", "source", "leadsource", "quelle"]),
     ("utm_medium", "UTM medium", ["utmmedium", "medium"]),
     ("utm_campaign", "UTM campaign", ["utmcampaign", "campaign", "campaignname", "kampagne", "campagne", "campana"]),
@@ -199,6 +204,7 @@ TEMPLATE_COLUMNS = [
     "utm_source",
     "utm_medium",
     "utm_campaign",
+    "tags",
 ]
 TEMPLATE_EXAMPLE = [
     "jane.doe@meridian-bank.de",
@@ -216,6 +222,7 @@ TEMPLATE_EXAMPLE = [
     "tradefair",
     "offline",
     "berlin-2026",
+    "trade-fair, berlin-2026",
 ]
 
 

@@ -74,7 +74,12 @@ def _path(lead_import: LeadImport) -> str:
 
 
 def import_upload(
-    uploaded_file, *, name: str, interaction_type: str = LeadImport.InteractionType.IMPORTED, user=None
+    uploaded_file,
+    *,
+    name: str,
+    interaction_type: str = LeadImport.InteractionType.IMPORTED,
+    tags: list[str] | tuple = (),
+    user=None,
 ) -> LeadImport:
     """Store an uploaded file privately, check it, read its columns and guess their mapping.
 
@@ -94,6 +99,7 @@ def import_upload(
     lead_import = LeadImport(
         name=name.strip()[:200] or original,
         interaction_type=interaction_type,
+        tags=", ".join(tags),  # names already checked (leads.services.tags.tag_names_parse)
         original_filename=original,
         file_format=file_format,
         file_size=size,
@@ -260,6 +266,9 @@ def _run(lead_import: LeadImport) -> BulkCapture:
     while batch := list(islice(rows, size)):
         started = time.perf_counter()
         checks = [normalise_row(number, row, headers, mapping, problems) for number, row, problems in batch]
+        if lead_import.tags:  # the import's own tags, beside the row's Tags column
+            for check in checks:
+                check.fields["tags"] = ", ".join(filter(None, (check.fields.get("tags"), lead_import.tags)))
         bulk_rows = [BulkRow(number=check.number, payload=check.payload, fields=check.fields) for check in checks]
         capture.timings["parse and map"] += time.perf_counter() - started
         with transaction.atomic():

@@ -16,6 +16,7 @@ import phonenumbers
 
 from leads.cleaning import MAX_LENGTHS, clean_lead, clean_text
 from leads.models import EMPLOYEE_BANDS, Consent, Seniority
+from leads.services.tags import TAGS_PER_CHANGE, TagError, tag_name_clean, tag_slug
 
 from .mapping import CUSTOM, FIELD_LABELS, IGNORE
 
@@ -301,12 +302,33 @@ def _normalise(target: str, text: str) -> tuple[str, str]:
             + ", ".join(value for value, _ in EMPLOYEE_BANDS)
             + "); left empty."
         )
+    if target == "tags":
+        return normalise_tags(text)
     if target == "seniority":
         value = SENIORITY_WORDS.get(text.lower())
         if value is None:
             return "", f"'{text[:60]}' is not a seniority level; it is guessed from the job title instead."
         return value, ""
     return text, ""
+
+
+def normalise_tags(text: str) -> tuple[str, str]:
+    """ "VIP, trade fair,, vip" -> ("VIP, trade fair", ""): the names a person gets (leads.services.tags),
+    with a warning naming those that cannot be tags (they are left out, the others kept)."""
+    names, slugs, problems = [], set(), []
+    for item in text.split(","):
+        try:
+            name = tag_name_clean(item)
+        except TagError as error:
+            problems.append(str(error))
+            continue
+        if name and tag_slug(name) not in slugs:
+            slugs.add(tag_slug(name))
+            names.append(name)
+    if len(names) > TAGS_PER_CHANGE:
+        problems.append(f"more than {TAGS_PER_CHANGE} tags: the first {TAGS_PER_CHANGE} are kept.")
+        names = names[:TAGS_PER_CHANGE]
+    return ", ".join(names), (" ".join(problems) + " Left out." if problems else "")
 
 
 def describe_flag(flag: dict, columns: dict[str, str]) -> str:

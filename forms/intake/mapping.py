@@ -6,6 +6,10 @@ then looked up in ALIASES; a full name is split, company sizes and consent words
 
 import re
 
+from leads.services.tags import TagError, tag_names_parse
+
+from .refusals import IntakeRejected
+
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 
 # Normalised provider names (lower case, words joined by "_") -> our canonical field.
@@ -59,6 +63,7 @@ ALIASES = {
     "employee_band": ("employee_band",),
     "seniority": ("seniority", "job_seniority"),
     "consent": ("consent", "marketing_consent", "opt_in", "optin", "gdpr_consent"),
+    "tags": ("tags", "tag", "labels"),
     **{name: (name,) for name in UTM_FIELDS},
 }
 CANONICAL_BY_ALIAS = {alias: canonical for canonical, aliases in ALIASES.items() for alias in aliases}
@@ -112,4 +117,28 @@ def fields_map(answers: dict[str, str], utm: dict[str, str] | None = None) -> di
         fields["consent"] = CONSENT_WORDS.get(_normalise_name(fields["consent"]), fields["consent"])
     for key, value in (utm or {}).items():
         fields.setdefault(key, value)
+    return fields
+
+
+def fields_with_tags(payload: dict, fields: dict[str, str]) -> dict[str, str]:
+    """The lead's tags, checked: a "tags" answer, and/or "tags" beside "fields" or "field_data" (a list
+    of names or comma-separated text). A name that cannot be a tag refuses the call (422 naming "tags");
+    the lead store puts them on the person when it processes the lead."""
+    beside = payload.get("tags") if ("fields" in payload or "field_data" in payload) else None
+    if beside is not None and not (
+        isinstance(beside, str) or (isinstance(beside, list) and all(isinstance(item, str) for item in beside))
+    ):
+        raise IntakeRejected(
+            422, "invalid_field", '"tags" must be a list of names or comma-separated text.', field="tags"
+        )
+    names = []
+    try:
+        for value in (fields.get("tags"), beside):
+            names += tag_names_parse(value) if value else []
+        names = tag_names_parse(names)  # one per slug, at most a change's worth
+    except TagError as error:
+        raise IntakeRejected(422, "invalid_field", f'"tags": {error}', field="tags") from None
+    fields = {key: value for key, value in fields.items() if key != "tags"}
+    if names:
+        fields["tags"] = ", ".join(names)
     return fields

@@ -15,7 +15,7 @@ from django.utils import timezone
 from forms.models import WebhookReceipt
 from leads.services import lead_capture
 
-from .mapping import fields_map
+from .mapping import fields_map, fields_with_tags
 from .reading import provider_lead_read
 
 logger = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ class IntakeResult:
 def intake_receive(provider: str, payload: dict, *, body: bytes, ip_address: str | None = None) -> IntakeResult:
     """Capture one provider lead, once. Raises IntakeRejected for a body without a usable lead id."""
     lead_in = provider_lead_read(payload)
+    fields = fields_with_tags(payload, fields_map(lead_in.answers, lead_in.utm))
     existing = _duplicate(provider, lead_in.lead_id)
     if existing is not None:
         return existing
@@ -51,7 +52,7 @@ def intake_receive(provider: str, payload: dict, *, body: bytes, ip_address: str
             lead = lead_capture(
                 source="webhook",
                 payload=payload,
-                fields=fields_map(lead_in.answers, lead_in.utm),
+                fields=fields,
                 origin_type="form",
                 origin_id=lead_in.form_id,
                 origin_label=label,

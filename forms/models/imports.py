@@ -30,6 +30,9 @@ class LeadImport(Record):
     interaction_type = models.CharField(
         "what these people did", max_length=40, choices=InteractionType.choices, default=InteractionType.IMPORTED
     )
+    tags = models.CharField(
+        max_length=1000, blank=True, help_text="Tags for everybody in the file, comma-separated (beside a Tags column)"
+    )
     file = models.FileField(storage=private_import_storage, upload_to="%Y/%m/", blank=True, max_length=255)
     original_filename = models.CharField(max_length=255)
     file_format = models.CharField(max_length=10)

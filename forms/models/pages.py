@@ -10,6 +10,7 @@ from wagtail.fields import RichTextField
 from wagtail.search import index
 
 from core.models import Record
+from leads.services.tags import TagError, tag_names_parse
 
 
 class FormPurpose(models.TextChoices):
@@ -34,6 +35,11 @@ class FieldMapping(models.TextChoices):
     INDUSTRY = "industry", "Company: industry"
     EMPLOYEES = "employees", "Company: number of employees"
     EMPLOYEE_BAND = "employee_band", "Company: employee band (a list of the lead store's bands)"
+
+
+# A hidden field labelled "tags": its default value (comma-separated names) tags whoever sends the form,
+# when their lead is processed. What the browser posts for it is ignored: a visitor could name any tag.
+TAGS_FIELD = "tags"
 
 
 class GateBehaviour(models.TextChoices):
@@ -70,6 +76,17 @@ class LeadFormField(AbstractFormField):
         super().clean()
         if self.maps_to == FieldMapping.EMAIL and self.field_type not in ("email", "singleline", "hidden"):
             raise ValidationError({"field_type": "A field saved as the email must be an email or text field."})
+        if self.is_tags_field:
+            try:
+                tag_names_parse(self.default_value, field="default_value")
+            except TagError as error:
+                raise ValidationError({"default_value": str(error)}) from None
+
+    @property
+    def is_tags_field(self) -> bool:
+        """A hidden field labelled "tags", not saved as anything else: its default value tags the person."""
+        name = self.clean_name or self.get_field_clean_name()
+        return self.field_type == "hidden" and not self.maps_to and name == TAGS_FIELD
 
 
 class LeadFormPage(AbstractEmailForm):

@@ -184,6 +184,10 @@ def lead_fields(
     fields, answers = {}, {}
     for form_field in form_fields(form_page):
         name = form_field.clean_name
+        if form_field.is_tags_field:  # the form's own tags, as the marketer set them (forms.models.TAGS_FIELD)
+            if form_field.default_value.strip():
+                fields["tags"] = form_field.default_value
+            continue
         if name in plan.skipped:
             fields[form_field.maps_to] = plan.skipped[name]
         elif name in cleaned:

@@ -25,6 +25,7 @@ class ScoringRule(models.Model):
         PERSONAL_EMAIL = "is_personal_email", "Person: uses a personal email"
         COMPETITOR = "is_competitor", "Person: works for a competitor"
         DO_NOT_CONTACT = "do_not_contact", "Person: do not contact"
+        TAGS = "tags", "Person: has tag"  # values are tag slugs (or names); "is true": has any tag
         COMPANY_INDUSTRY = "company__industry", "Company: industry"
         COMPANY_EMPLOYEES = "company__employee_count", "Company: employees"
         COMPANY_BAND = "company__employee_band", "Company: employee band"
@@ -111,6 +112,8 @@ class ScoringRule(models.Model):
                     errors["value"] = "Enter a number for 'is at least' and 'is at most'."
             elif self.operator != self.Operator.IS_TRUE and not self.value_list:
                 errors["value"] = "Enter at least one value."
+            if self.attribute == self.Attribute.TAGS and self.operator in {self.Operator.GTE, self.Operator.LTE}:
+                errors["operator"] = "For tags, choose 'is one of', 'is none of', 'contains any of' or 'is true'."
         elif self.kind == self.Kind.INTEREST and not self.interaction_type:
             errors["interaction_type"] = "An interest rule needs an interaction type."
         if self.cap_points is not None and self.points and self.cap_points < abs(self.points):

@@ -41,6 +41,7 @@ from .capture import UTM_FIELDS, _as_json_text, cleaning_rules, topics_text
 from .identity import BAND_CHOICES, _employee_count, _name_key, _person_values, employee_band_for
 from .lifecycle import mql_condition, promotable_people, stage_rules_apply
 from .scoring import people_rescore
+from .tags import people_tags_from_captures
 
 logger = logging.getLogger(__name__)
 
@@ -247,6 +248,7 @@ class BulkCapture:
                     )
                 )
         Interaction.objects.bulk_create(interactions, batch_size=1000)
+        people_tags_from_captures(prepared, source=self.source, at=received_at)  # a `tags` column, before the rescore
         started = self._tick("interactions", started)
 
         touched = {p.person.pk for p in prepared if p.person is not None}

@@ -21,6 +21,7 @@ from leads.models import Interaction, Lead, LeadStoreSettings
 from .identity import person_resolve, valid_visitor_id, visitor_link
 from .lifecycle import stage_rules_apply
 from .scoring import person_rescore
+from .tags import people_tags_from_answers
 
 logger = logging.getLogger(__name__)
 
@@ -225,6 +226,8 @@ def _process(lead: Lead, fields: dict, interaction_type: str) -> None:
                 properties={"source": lead.source, **{k: getattr(lead, k) for k in UTM_FIELDS if getattr(lead, k)}},
                 lead=lead,
             )
+        if not cleaned.is_junk:  # a form's hidden `tags`, a webhook's or an import's tags (before the rescore)
+            people_tags_from_answers([(person.pk, fields.get("tags"))], source=lead.source, at=lead.received_at)
         # New attributes change fit; a new interaction changes interest.
         person_rescore(person, settings=settings)
         if not cleaned.is_junk:

@@ -22,11 +22,12 @@ import time
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Case, IntegerField, Q, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, When
 from django.db.models import Value as V
 from django.utils import timezone
+from django.utils.text import slugify
 
-from leads.models import LeadStoreSettings, Person, ScoringRule
+from leads.models import LeadStoreSettings, Person, PersonTag, ScoringRule
 from leads.signals import people_changed, send_after_commit
 
 PENALTY_LABEL = "Rejected by sales (penalty)"
@@ -46,6 +47,8 @@ UPPER_CASE_ATTRIBUTES = {"country", "company__country"}
 def fit_condition(rule: ScoringRule) -> Q:
     """The rule's condition as a filter on Person."""
     attribute, values = rule.attribute, rule.value_list
+    if attribute == ScoringRule.Attribute.TAGS:
+        return _tag_condition(rule.operator, values)
     if attribute in UPPER_CASE_ATTRIBUTES:
         values = [value.upper() for value in values]
     op = rule.operator
@@ -62,6 +65,24 @@ def fit_condition(rule: ScoringRule) -> Q:
     if not values:
         any_of = Q(pk__in=[])
     return ~any_of if op == ScoringRule.Operator.NOT_IN else any_of
+
+
+def _tag_condition(op: str, values: list[str]) -> Q:
+    """The fit rule "Person: has tag": an EXISTS on their tags (the person+tag index), in both scoring paths alike.
+    Values are slugs or names (slugified); "contains" matches part of a slug; "is true": any tag."""
+    tags = PersonTag.objects.filter(person=OuterRef("pk"))
+    # No usable value matches nobody (no slug is empty), with SQL every database accepts.
+    slugs = [slug for slug in (slugify(value, allow_unicode=True) for value in values) if slug] or [""]
+    if op == ScoringRule.Operator.IS_TRUE:
+        return Q(Exists(tags))
+    if op == ScoringRule.Operator.CONTAINS:
+        any_of = Q()
+        for slug in slugs:
+            any_of |= Q(tag__slug__contains=slug) if slug else Q(tag__slug="")
+        tagged = Exists(tags.filter(any_of))
+    else:
+        tagged = Exists(tags.filter(tag__slug__in=slugs))
+    return ~Q(tagged) if op == ScoringRule.Operator.NOT_IN else Q(tagged)
 
 
 def _fit_rules():

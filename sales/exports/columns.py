@@ -12,10 +12,11 @@ moment they converted when the list's filters name a `source`).
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import Aggregate, CharField, F, OuterRef, Subquery
+from django.db.models import Value as V
 
 from leads.industries import IndustryNamer
-from leads.models import EMPLOYEE_BANDS, FUNDING_STAGES, Consent, Interaction, Lead, Seniority, Stage
+from leads.models import EMPLOYEE_BANDS, FUNDING_STAGES, Consent, Interaction, Lead, PersonTag, Seniority, Stage
 from leads.privacy import mask_email, mask_identifier, mask_ip, mask_phone
 from sales.scores import whole_points
 
@@ -84,6 +85,36 @@ def _last_activity():
     )
 
 
+class _Joined(Aggregate):
+    """Texts joined by a separator: GROUP_CONCAT on SQLite, STRING_AGG on PostgreSQL."""
+
+    function = "GROUP_CONCAT"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="STRING_AGG", **extra_context)
+
+
+TAG_SEPARATOR = "\x1f"  # no tag name holds a control character (leads.services.tags)
+
+
+def _tag_names(person: str = "pk"):
+    # One probe of the person+tag index per person; the names are sorted in Python (_tag_list), as
+    # SQLite cannot order inside GROUP_CONCAT.
+    return lambda: Subquery(
+        PersonTag.objects.filter(person_id=OuterRef(person))
+        .order_by()
+        .values("person_id")
+        .annotate(names=_Joined("tag__name", V(TAG_SEPARATOR)))
+        .values("names")[:1]
+    )
+
+
+def _tag_list(names) -> str:
+    """ "called-q4, VIP": the tags by name."""
+    return ", ".join(sorted(names.split(TAG_SEPARATOR), key=str.casefold)) if names else ""
+
+
 def _owner(prefix: str = "") -> Column:
     return Column(
         "owner",
@@ -115,6 +146,7 @@ PEOPLE = [
     _owner(),
     Column("consent", "Consent", ("consent",), labels=dict(Consent.choices)),
     Column("do_not_contact", "Do not contact", ("do_not_contact",), labels=YES_NO),
+    Column("tags", "Tags", ("export_tags",), read=_tag_list, annotations={"export_tags": _tag_names()}),
     Column("created", "Created", ("created_at",), kind=MOMENT),
     Column("converted", "Converted", ("converted_at",), needs="converted_at", kind=MOMENT),
     Column(
@@ -156,6 +188,14 @@ LEADS = [
     Column("stage", "Stage", ("person__stage",), labels=dict(Stage.choices)),
     Column("grade", "Grade", ("person__grade",)),
     _owner("person__"),
+    Column(
+        "tags",
+        "Tags",
+        ("export_tags",),
+        read=_tag_list,
+        default=False,
+        annotations={"export_tags": _tag_names("person_id")},
+    ),
     Column("verdict", "Verdict", ("verdict",), labels=dict(Lead.Verdict.choices)),
     Column("flags", "Flags", ("flags",), read=_flag_codes),
     Column("status", "Status", ("status",), labels=dict(Lead.Status.choices), default=False),
