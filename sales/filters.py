@@ -12,8 +12,8 @@ Parameter names (others rely on them):
 - people: source (`content:42`, `event:7`, `form:12`), junk (`include`), period, date_from, date_to, grade
   (multiple), score_min, score_max, stage (multiple), owner (a user id, `me` or `none`), country,
   industry, company_size (multiple each), utm_campaign, verdict, consent, is_test; `q` searches
-  (sales.selectors).
-- companies: source, junk, industry, company_size, country, owner, grade, is_key_account.
+  (sales.selectors); tag (multiple: slugs, sales.tag_filter).
+- companies: source, junk, industry, company_size, country, owner, grade, is_key_account, tag (someone has it).
 - leads: source, origin_type, period, date_from, date_to, grade, stage, owner, country, industry,
   company_size, utm_campaign, verdict, status, score_min, score_max.
 
@@ -50,6 +50,7 @@ from sales.filter_fields import (
     SourceFilter,
     junk_filter,
 )
+from sales.tag_filter import company_tagged, tag_filter, tagged
 
 GRADES = [(f"{fit}{interest}", f"{fit}{interest}") for fit in "ABCD" for interest in "1234"]
 PERIODS = [
@@ -175,6 +176,7 @@ class PersonAttributesFilterSet(ListFilterSet):
         label="Company size", choices=EMPLOYEE_BANDS, method="filter_in", widget=forms.CheckboxSelectMultiple
     )
     utm_campaign = django_filters.CharFilter(label="UTM campaign", method="filter_campaign", max_length=255)
+    tag = tag_filter()  # has any of these tags (sales.tag_filter)
     verdict = django_filters.ChoiceFilter(
         label="Cleaning verdict",
         choices=Lead.Verdict.choices,
@@ -232,6 +234,9 @@ class PersonAttributesFilterSet(ListFilterSet):
         origin_type, origin_id = parse_source(self.form.cleaned_data["source"])
         clean = self._leads(origin_type=origin_type, origin_id=origin_id).exclude(verdict=Lead.Verdict.FLAGGED)
         return queryset.filter(Q(is_test=True) | Q(is_competitor=True) | ~Exists(clean))
+
+    def filter_tag(self, queryset, name, value):
+        return queryset.filter(tagged(value, person_path=self.person_path))
 
     def filter_campaign(self, queryset, name, value):
         campaign = value.strip().lower()
@@ -319,6 +324,7 @@ class CompanyFilterSet(ListFilterSet):
         label="Has someone graded", choices=GRADES, method="filter_grade", widget=forms.CheckboxSelectMultiple
     )
     is_key_account = django_filters.BooleanFilter(label="Key account", widget=BooleanRadioSelect)
+    tag = tag_filter(label="Has someone tagged")
 
     class Meta:
         model = Company
@@ -332,6 +338,10 @@ class CompanyFilterSet(ListFilterSet):
         if condition is not None:
             people = people.filter(condition)
         return queryset.filter(Exists(people))
+
+    def filter_tag(self, queryset, name, value):
+        # Only the people the user may see, as for grades.
+        return queryset.filter(company_tagged(value, scope_for(self.user).owner_q("person__")))
 
     def filter_source(self, queryset, name, value):
         """Companies with someone on that source's lead list (in the user's view, junk left out as there)."""

@@ -38,6 +38,8 @@ TIMELINE_KINDS = {
     Interaction.Type.EMAIL_OPEN: ("mail", "Opened an email"),
     Interaction.Type.EMAIL_CLICK: ("link", "Clicked a link in an email"),
     Interaction.Type.UNSUBSCRIBE: ("cross", "Unsubscribed"),
+    Interaction.Type.TAG_ADDED: ("tag", "Tagged"),  # the tag's name; who did it shows beside (TimelineEntry.actor)
+    Interaction.Type.TAG_REMOVED: ("tag", "Tag removed"),
     Interaction.Type.CALL: ("mobile-alt", "Phone call"),  # its label says the outcome and who: "No answer, by Tom"
 }
 
@@ -199,6 +201,14 @@ class TimelineEntry:
     def type(self):
         return self.interaction.type
 
+    @property
+    def actor(self) -> str:
+        """Who changed the person's tags: the username kept with the change."""
+        if self.interaction.type not in (Interaction.Type.TAG_ADDED, Interaction.Type.TAG_REMOVED):
+            return ""
+        properties = self.interaction.properties
+        return str(properties.get("by") or "") if isinstance(properties, dict) else ""
+
 
 @dataclass
 class TimelinePage:
@@ -224,7 +234,7 @@ def person_timeline(person: Person, *, before=None, after=None, size: int = TIME
     is more); the page a cursor came from is known to exist on the other side.
     """
     base = Interaction.objects.filter(person_id=person.pk).only(
-        "pk", "type", "occurred_at", "object_type", "object_id", "object_label", "person_id"
+        "pk", "type", "occurred_at", "object_type", "object_id", "object_label", "person_id", "properties"
     )
     older_than, newer_than = parse_timeline_cursor(before), parse_timeline_cursor(after)
     if newer_than and not older_than:

@@ -14,6 +14,19 @@ from .scoring import (
     person_rescore,
     score_explanation,
 )
+from .tags import (
+    TagError,
+    people_tags_add,
+    people_tags_remove,
+    person_tags_add,
+    person_tags_remove,
+    tag_create,
+    tag_delete,
+    tag_names_parse,
+    tag_rename,
+    tags_find,
+    tags_resolve,
+)
 
 __all__ = [
     "crm_deliver",
@@ -43,4 +56,15 @@ __all__ = [
     "BulkRow",
     "leads_import_batch",
     "people_rescore",
+    "TagError",
+    "people_tags_add",
+    "people_tags_remove",
+    "person_tags_add",
+    "person_tags_remove",
+    "tag_create",
+    "tag_delete",
+    "tag_names_parse",
+    "tag_rename",
+    "tags_find",
+    "tags_resolve",
 ]

@@ -207,6 +207,8 @@ def person_merge(*, keep: Person, merge: Person, by=None) -> PersonMerge:
         # Pushes still queued for the merged person must survive its deletion, as must its own merge log.
         "crm_deliveries": merge.crm_deliveries.update(person=keep),
         "merge_logs": merge.merges.update(kept=keep),
+        # Tags keep has stay as they are (when, who, how); the merged person's others move.
+        "tags": merge.person_tags.exclude(tag_id__in=keep.person_tags.values("tag_id")).update(person=keep),
     }
     existing = set(keep.visitor_links.values_list("visitor_id", flat=True))
     merged_visitors = set(merge.visitor_links.values_list("visitor_id", flat=True))
