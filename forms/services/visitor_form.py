@@ -79,6 +79,8 @@ def form_plan(form_page: LeadFormPage, visitor: Visitor) -> FormPlan:
     known = visitor.known_answers if form_page.progressive_profiling else {}
     asked, skipped, progressive_left = [], {}, form_page.questions_per_visit
     for form_field in fields:
+        if form_field.is_tags_field:  # the form's own tags (forms.models.TAGS_FIELD): the visitor never sees them
+            continue
         answer = known.get(form_field.maps_to) if form_field.maps_to else None
         if answer and form_field.field_type != "hidden":
             skipped[form_field.clean_name] = answer
