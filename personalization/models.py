@@ -1,6 +1,5 @@
 """Visitors, segments with their rules, and per-variant statistics."""
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -79,20 +78,32 @@ class SegmentRule(Orderable):
     operator = models.CharField(max_length=10, choices=OPERATOR_CHOICES)
     value = models.CharField(max_length=500, blank=True, help_text="Several values: separate with commas")
     negate = models.BooleanField(default=False, verbose_name="not", help_text="Turns the rule round")
+    # Behaviour rules only ("visited /pricing/ at least 2 times in the last 7 days"); other rules leave both empty.
+    times = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name="at least (times)", help_text="What someone did: empty = once"
+    )
+    days = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name="in the last (days)", help_text="What someone did: empty = ever"
+    )
 
-    panels = [FieldRowPanel([FieldPanel("fact"), FieldPanel("operator"), FieldPanel("negate")]), FieldPanel("value")]
+    panels = [
+        FieldRowPanel([FieldPanel("fact"), FieldPanel("operator"), FieldPanel("negate")]),
+        FieldPanel("value"),
+        FieldRowPanel([FieldPanel("times"), FieldPanel("days")]),
+    ]
 
     def clean(self):
-        try:
-            parse_rule(self.fact, self.operator, self.value, self.negate)
-        except ValidationError as error:
-            raise error
+        self.parsed()  # a ValidationError names the field: fact, operator, value, times or days
 
     def parsed(self):
-        return parse_rule(self.fact, self.operator, self.value, self.negate)
+        return parse_rule(self.fact, self.operator, self.value, self.negate, self.times, self.days)
 
     def __str__(self):
-        return f"{'not ' if self.negate else ''}{self.get_fact_display()} {self.get_operator_display()} {self.value}"
+        text = f"{'not ' if self.negate else ''}{self.get_fact_display()} {self.get_operator_display()} {self.value}"
+        text = text.rstrip()
+        if self.times and self.times > 1:
+            text += f", {self.times}+ times"
+        return text + (f", in the last {self.days} days" if self.days else "")
 
 
 class VariantStat(models.Model):

@@ -2,6 +2,8 @@
 
 A parsed rule (personalization.rules) becomes a filter on leads.Person; facts about visits go through
 the visitors linked to the person, so they count only people whose browsers have been identified.
+Behaviour rules are the lead store's conditions (leads.behaviour_conditions): an uncorrelated
+`id IN (people who did it)`, grouped with HAVING COUNT for "N or more times", relative to `now`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from datetime import datetime
 
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+
+from leads.behaviour_conditions import condition_q
 
 from .rules import AT_LEAST, CONTAINS, IS_ONE_OF, STARTS_WITH, ParsedRule, compile_rule
 
@@ -41,8 +45,6 @@ def _lookup_q(field: str, operator: str, values) -> Q:
 
 
 def _positive_q(rule: ParsedRule, *, now: datetime) -> Q:
-    from leads.models import Interaction
-
     from .models import Visitor
 
     fact = rule.fact
@@ -50,12 +52,8 @@ def _positive_q(rule: ParsedRule, *, now: datetime) -> Q:
         return ALWAYS if compile_rule(ParsedRule(fact, rule.operator, rule.values, False))(None, now) else NEVER
     if fact.code == "known":
         return ALWAYS
-    if fact.code in ("downloaded", "registered_event"):
-        kind = "content_download" if fact.code == "downloaded" else "event_registered"
-        interactions = Interaction.objects.filter(person=OuterRef("pk"), type=kind).exclude(object_id="")
-        if rule.values:
-            interactions = interactions.filter(object_id__in=list(rule.values))
-        return Q(Exists(interactions))
+    if rule.condition is not None:
+        return condition_q(rule.condition, now=now)
     if fact.person_field:
         field = "pz_score" if fact.code == "score" else fact.person_field
         return _lookup_q(field, rule.operator, rule.values)

@@ -4,6 +4,12 @@ editor's audience count).
 
 A rule is compiled once per segment version into a plain Python predicate; evaluating every
 segment for a visitor is then a loop of attribute reads and comparisons, with no query.
+
+Behaviour rules (what someone did: visited a page or URL, downloaded, registered, attended, submitted a
+form, did a custom event, opened or clicked an email, has a tag, reached a stage) also carry how many
+times (`times`, 1 by default) and within how many days (`days`, empty for ever). What each means is the
+lead store's (leads.behaviour_conditions); personalization.behaviour evaluates them over the visitor's
+state.
 """
 
 from __future__ import annotations
@@ -16,6 +22,10 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+
+from leads.behaviour_conditions import KINDS, Condition, condition_parse
+
+from .behaviour import behaviour_predicate
 
 # Operators a marketer picks from. "not" is a tick box on the rule, so every operator can be negated.
 IS_ONE_OF, CONTAINS, STARTS_WITH, AT_LEAST, AT_MOST, HAS_ANY, IS_TRUE, BETWEEN = (
@@ -48,8 +58,8 @@ MAX_VALUES = 100  # values in one rule (a longer list belongs in a fact of its o
 class Fact:
     code: str
     label: str
-    group: str  # "visit", "person" or "time"
-    kind: str  # "text", "number", "set", "bool", "hours", "days", "dates"
+    group: str  # "visit", "person", "behaviour" or "time"
+    kind: str  # "text", "number", "set", "bool", "hours", "days", "dates", "behaviour"
     help: str = ""
     # For SQL over known people: a Person lookup, or a Visitor field reached through the person's visitors.
     person_field: str = ""
@@ -65,6 +75,7 @@ class Fact:
             "hours": (BETWEEN,),
             "days": (IS_ONE_OF,),
             "dates": (BETWEEN,),
+            "behaviour": (HAS_ANY,),
         }[self.kind]
 
 
@@ -147,8 +158,9 @@ FACTS = [
     Fact("score", "Score (fit + interest)", "person", "number", person_field="score"),
     Fact("fit_score", "Fit score", "person", "number", person_field="fit_score"),
     Fact("interest_score", "Interest score", "person", "number", person_field="interest_score"),
-    Fact("downloaded", "Downloaded content", "person", "set", "page ids of whitepapers; empty = anything"),
-    Fact("registered_event", "Registered for event", "person", "set", "event ids; empty = any event"),
+    # What someone did, with how many times and within how many days. `downloaded` and `registered_event`
+    # were person facts before: the same codes and values, now with a count and a window.
+    *(Fact(kind.code, kind.label, "behaviour", "behaviour", kind.help) for kind in KINDS),
     Fact("time_of_day", "Time of day", "time", "hours", "hours, e.g. 9-17 (site time zone)"),
     Fact("day_of_week", "Day of week", "time", "days", "e.g. mon,tue,wed,thu,fri"),
     Fact("date_range", "Date", "time", "dates", "e.g. 2026-12-01..2026-12-31"),
@@ -156,6 +168,9 @@ FACTS = [
 FACTS_BY_CODE = {fact.code: fact for fact in FACTS}
 FACT_CHOICES = [(fact.code, fact.label) for fact in FACTS]
 TIME_FACTS = {fact.code for fact in FACTS if fact.group == "time"}
+BEHAVIOUR_FACTS = {fact.code for fact in FACTS if fact.kind == "behaviour"}
+# The behaviour facts a page view changes (membership of segments reading them is looked at again).
+PAGE_VIEW_FACTS = frozenset(kind.code for kind in KINDS if "page_view" in kind.types)
 
 
 def split_values(value: str) -> list[str]:
@@ -168,16 +183,30 @@ class ParsedRule:
     operator: str
     values: tuple
     negate: bool
+    condition: Condition | None = None  # behaviour rules: what, how many times, within how many days
+
+    @property
+    def is_timed(self) -> bool:
+        """Whether the answer can change with the clock alone (a time rule, a behaviour window)."""
+        return self.fact.group == "time" or bool(self.condition and self.condition.days)
 
 
-def parse_rule(fact_code: str, operator: str, value: str, negate: bool = False) -> ParsedRule:
-    """Check one rule and turn its value into what the predicate compares; errors name the field."""
+def parse_rule(fact_code: str, operator: str, value: str, negate: bool = False, times=None, days=None) -> ParsedRule:
+    """Check one rule and turn its value into what the predicate compares; errors name the field
+    (fact, operator, value, times, days)."""
     fact = FACTS_BY_CODE.get(fact_code)
     if fact is None:
         raise ValidationError({"fact": "Choose a fact from the list."})
     if operator not in fact.operators:
         allowed = ", ".join(label for code, label in OPERATOR_CHOICES if code in fact.operators)
         raise ValidationError({"operator": f"“{fact.label}” can be tested with: {allowed}."})
+    if fact.kind == "behaviour":
+        condition = condition_parse(fact.code, split_values(value), times, days)
+        return ParsedRule(fact, operator, tuple(split_values(value)), negate, condition)
+    if str(times if times is not None else "").strip() not in ("", "1"):
+        raise ValidationError({"times": f"“{fact.label}” is not something done: leave the number of times at 1."})
+    if str(days if days is not None else "").strip():
+        raise ValidationError({"days": f"“{fact.label}” has no time window: leave the days empty."})
     items = split_values(value)
     if len(items) > MAX_VALUES:
         raise ValidationError({"value": f"At most {MAX_VALUES} values in one rule; split it, or use “contains”."})
@@ -253,6 +282,8 @@ def compile_rule(rule: ParsedRule) -> Callable[[object, datetime], bool]:
             predicate = lambda facts, now: bool(facts.get(code))  # noqa: E731
     elif fact.kind == "bool":
         predicate = lambda facts, now: bool(facts.get(code))  # noqa: E731
+    elif fact.kind == "behaviour":
+        predicate = behaviour_predicate(rule.condition)
     else:
         predicate = time_predicate(rule)
     if rule.negate:

@@ -14,7 +14,7 @@ from datetime import datetime
 from django.core.cache import cache
 from django.db.models import Count, Max
 
-from .rules import TIME_FACTS, compile_rule
+from .rules import BEHAVIOUR_FACTS, compile_rule
 
 VERSION_KEY = "pz:segments:version"
 # With a per-process cache (no REDIS_URL) another process's edit is seen within this many seconds.
@@ -28,7 +28,7 @@ class CompiledSegment:
     priority: int
     match_all: bool
     predicates: tuple
-    is_timed: bool  # has a time-of-day, day or date rule: evaluated on every request
+    is_timed: bool  # a time-of-day, day or date rule, or behaviour within N days: evaluated on every request
     facts: frozenset = frozenset()  # the fact codes its rules read
 
     def matches(self, facts, now: datetime) -> bool:
@@ -54,6 +54,8 @@ class SegmentSet:
             for code in segment.facts:
                 by_fact.setdefault(code, []).append(segment)
         self._by_fact = by_fact
+        # Whether visitors' states need their behaviour read (personalization.behaviour.behaviour_load).
+        self.reads_behaviour = any(segment.facts & BEHAVIOUR_FACTS for segment in self.segments)
 
     def affected(self, changed) -> tuple:
         """The stored (untimed) segments whose rules read any of these facts, in priority order."""
@@ -108,7 +110,7 @@ def load_segments(version: str) -> SegmentSet:
 
     segments = []
     for segment in Segment.objects.filter(is_active=True).prefetch_related("rules"):
-        predicates, codes = [], set()
+        predicates, codes, timed = [], set(), False
         for rule in segment.rules.all():
             try:
                 parsed = rule.parsed()
@@ -116,6 +118,7 @@ def load_segments(version: str) -> SegmentSet:
                 continue
             predicates.append(compile_rule(parsed))
             codes.add(parsed.fact.code)
+            timed = timed or parsed.is_timed
         segments.append(
             CompiledSegment(
                 segment.pk,
@@ -123,7 +126,7 @@ def load_segments(version: str) -> SegmentSet:
                 segment.priority,
                 segment.match == "all",
                 tuple(predicates),
-                bool(codes & TIME_FACTS),
+                timed,
                 frozenset(codes),
             )
         )

@@ -31,7 +31,12 @@ def segment_audience(rules: list[dict], match: str, *, sample_size: int = SAMPLE
         try:
             parsed.append(
                 parse_rule(
-                    rule.get("fact", ""), rule.get("operator", ""), rule.get("value", ""), bool(rule.get("negate"))
+                    rule.get("fact", ""),
+                    rule.get("operator", ""),
+                    rule.get("value", ""),
+                    bool(rule.get("negate")),
+                    rule.get("times"),
+                    rule.get("days"),
                 )
             )
         except ValidationError as error:

@@ -51,10 +51,17 @@ class VisitorState:
     # Page views not yet written to the database (they are written with the next visit, or every N).
     unsaved_views: int = 0
     in_database: bool = False
+    # For behaviour rules (personalization.behaviour): this browser's recent page views, and a known
+    # person's events from the lead store (None until read). Class-level defaults, so a state cached
+    # before these existed still reads them.
+    views: tuple = ()
+    views_loaded: bool = False
+    person_events: dict | None = None
 
 
 class Facts:
-    """The facts a rule reads. Stored facts come from the state; person facts from the lead store."""
+    """The facts a rule reads. Stored facts come from the state; person facts from the lead store.
+    Behaviour rules (downloaded, visited URL, ...) read the state's events (personalization.behaviour)."""
 
     __slots__ = ("state",)
 
@@ -84,10 +91,6 @@ class Facts:
                 return state.pages_viewed.keys()
             case "known":
                 return person is not None
-            case "downloaded":
-                return person.downloaded if person else frozenset()
-            case "registered_event":
-                return person.registered if person else frozenset()
             case "industry":
                 return person.industry if person else ""
             case "company_size":

@@ -92,6 +92,8 @@ def posted_rules(data) -> list[dict]:
                 "operator": data.get(prefix + "operator", ""),
                 "value": data.get(prefix + "value", "")[:500],
                 "negate": data.get(prefix + "negate") in ("on", "true", "1"),
+                "times": data.get(prefix + "times", "")[:20],
+                "days": data.get(prefix + "days", "")[:20],
             }
         )
     return rules

@@ -42,7 +42,14 @@ class AudiencePanel(Panel):
                 rules, match = [], getattr(self.instance, "match", "all")
                 if self.instance is not None and self.instance.pk:
                     rules = [
-                        {"fact": r.fact, "operator": r.operator, "value": r.value, "negate": r.negate}
+                        {
+                            "fact": r.fact,
+                            "operator": r.operator,
+                            "value": r.value,
+                            "negate": r.negate,
+                            "times": r.times,
+                            "days": r.days,
+                        }
                         for r in self.instance.rules.all()
                     ]
             self.initial_rule_count = len(rules)

@@ -11,11 +11,12 @@ next Monday and for whoever applies it.
 Parameter names (others rely on them):
 - people: source (`content:42`, `event:7`, `form:12`), junk (`include`), period, date_from, date_to, grade
   (multiple), score_min, score_max, stage (multiple), owner (a user id, `me` or `none`), country,
-  industry, company_size (multiple each), utm_campaign, verdict, consent, is_test; `q` searches
+  industry, company_size (multiple each), utm_campaign, verdict, consent, is_test; behaviour (with
+  behaviour_value, behaviour_times, behaviour_days: sales.behaviour_filter); `q` searches
   (sales.selectors); tag (multiple: slugs, sales.tag_filter).
 - companies: source, junk, industry, company_size, country, owner, grade, is_key_account, tag (someone has it).
 - leads: source, origin_type, period, date_from, date_to, grade, stage, owner, country, industry,
-  company_size, utm_campaign, verdict, status, score_min, score_max.
+  company_size, utm_campaign, verdict, status, score_min, score_max, behaviour (of the lead's person).
 
 A source's list (a whitepaper's, event's or form's lead list) leaves its junk out unless `junk=include`:
 people whose every lead of that source was flagged by cleaning (test data, competitor, disposable or
@@ -39,6 +40,7 @@ from wagtail.admin.widgets import AdminDateInput, BooleanRadioSelect
 
 from leads.models import EMPLOYEE_BANDS, Company, Consent, Lead, Person, Stage
 from sales.access import scope_for
+from sales.behaviour_filter import behaviour_filter
 from sales.filter_choices import industry_choices, owner_choices, parse_source, source_choices
 from sales.filter_fields import (
     JUNK_INCLUDED,
@@ -177,6 +179,7 @@ class PersonAttributesFilterSet(ListFilterSet):
     )
     utm_campaign = django_filters.CharFilter(label="UTM campaign", method="filter_campaign", max_length=255)
     tag = tag_filter()  # has any of these tags (sales.tag_filter)
+    behaviour = behaviour_filter()  # what the person did, N times in D days (sales.behaviour_filter)
     verdict = django_filters.ChoiceFilter(
         label="Cleaning verdict",
         choices=Lead.Verdict.choices,

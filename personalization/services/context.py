@@ -26,6 +26,8 @@ from leads.selectors import person_by_id, person_facts
 from leads.services.identity import new_visitor_id, valid_visitor_id
 
 from .. import stats
+from ..behaviour import behaviour_load, view_recorded
+from ..rules import PAGE_VIEW_FACTS
 from ..segments import VERSION_KEY, current_version, segment_set
 from ..state import RECENT_PAGES, RECENT_VARIANTS, Facts, VisitorState
 from .identification import TRACKED_LINK_PARAM, person_id_from_token, visitor_identified
@@ -172,6 +174,9 @@ class VisitorContext:
             if state.person is None:
                 state.person_id = None  # the person is gone (deleted, or merged away): anonymous again
             state.person_loaded, state.person_epoch = True, self.epoch
+            state.person_events = None  # read again with the person's facts, when segments need them
+            self.facts_changed()
+        if self.tracking and self.segments.reads_behaviour and behaviour_load(state, self.now):
             self.facts_changed()
 
     # --- segments ---
@@ -271,6 +276,7 @@ class VisitorContext:
             _count(state.topics_viewed, topic)
         for industry in industries:
             _count(state.industries_viewed, industry)
+        view_recorded(state, now, path, topics)
         if state.unsaved_views >= settings.PERSONALIZATION_SAVE_EVERY:
             self.save_to_database = True
         if self.tracking and self.visitor_id and not self.preview:
@@ -293,6 +299,7 @@ class VisitorContext:
             "viewed_page",
             *(("viewed_topic",) if topics else ()),
             *(("viewed_industry",) if industries else ()),
+            *PAGE_VIEW_FACTS,
         )
 
     def variant_shown(self, key: str | None):
