@@ -1,5 +1,5 @@
 """Tags on the person 360 view: shown to everybody who may see the person, added and removed by users
-with leads.tag_people (marketers, telemarketers, administrators).
+with leads.tag_people who may see the person (marketers, administrators).
 
 `leads_person:tags` (/admin/leads/person/tags/<pk>/) takes the profile's small forms: `add` (names,
 comma-separated; new names make new tags) or `remove` (a tag's slug or name). It answers with the
