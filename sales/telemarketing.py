@@ -41,6 +41,8 @@ from wagtail.admin.filters import WagtailFilterSet
 
 from leads.models import Interaction, Person, Stage
 from leads.services.calls import CallOutcome, CallRecord, call_record
+from leads.services.tags import person_tags_add
+from sales.access import can_tag_people
 from sales.filter_fields import CodesFilter
 from sales.filters import GRADES
 
@@ -200,14 +202,17 @@ class NotInQueue(Exception):
 
 
 def queue_call_record(
-    user, person_id, *, outcome: str, note: str = "", disqualify_reason: str = "", token=None
+    user, person_id, *, outcome: str, note: str = "", disqualify_reason: str = "", token=None, tags=()
 ) -> CallRecord:
-    """A call made from the queue. The right first (PermissionDenied); then, under the person's row
+    """A call made from the queue. The rights first (PermissionDenied); then, under the person's row
     lock, a resubmission of a call already recorded (answered as such, although that call may have
     taken the person out of the queue), then the queue (NotInQueue: gone meanwhile, or never there),
-    then the lead store's call_record (leads.services.calls.CallError names the field at fault)."""
+    then the lead store's call_record (leads.services.calls.CallError names the field at fault).
+    `tags` (names) go on the person with the call, by the caller: what the call taught them."""
     if not can_qualify_by_phone(user):
         raise PermissionDenied("Working the telemarketing queue needs the right to qualify by phone.")
+    if tags and not can_tag_people(user):
+        raise PermissionDenied("Tagging people needs the right to add and remove tags.")
     pk = _person_pk(person_id)
     if pk is None:
         raise NotInQueue
@@ -220,9 +225,12 @@ def queue_call_record(
             return CallRecord(earlier, created=False)
         if not queue_people().filter(pk=pk).exists():
             raise NotInQueue
-        return call_record(
+        record = call_record(
             locked, outcome=outcome, actor=user, note=note, disqualify_reason=disqualify_reason, token=token
         )
+        if tags:
+            person_tags_add(locked, list(tags), by=user)
+        return record
 
 
 def _earlier_call(person_pk: int, token) -> Interaction | None:

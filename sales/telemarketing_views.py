@@ -27,7 +27,9 @@ from core.admin_menu import PermissionMenuItem
 from leads.models import Interaction, Person, Stage
 from leads.privacy import can_view_personal_data, mask_phone
 from leads.services.calls import MAY_DISQUALIFY, NOTE_MAX, REASON_MAX, CallError, CallOutcome
+from leads.services.tags import TagError, tag_names_parse
 from sales import telemarketing
+from sales.access import can_tag_people
 from sales.audit import record_profile_view
 
 QUEUE_TITLE = "Call queue"
@@ -183,7 +185,24 @@ class CallForm(forms.Form):
         max_length=REASON_MAX,
         help_text="Required to disqualify; kept in the stage history",
     )
+    tags = forms.CharField(
+        label="Add tags",
+        required=False,
+        max_length=1000,
+        help_text="Comma-separated, such as called-q4, budget-q3: a new name makes a new tag",
+    )
     token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, may_tag: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_tag:
+            del self.fields["tags"]
+
+    def clean_tags(self):
+        try:
+            return tag_names_parse(self.cleaned_data["tags"], field="tags")
+        except TagError as error:
+            raise forms.ValidationError(str(error)) from None
 
     def clean(self):
         data = super().clean()
@@ -245,6 +264,9 @@ class CallView(WagtailAdminTemplateMixin, FormView):
     def get_initial(self):
         return {"token": uuid.uuid4()}
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "may_tag": can_tag_people(self.request.user)}
+
     def get_page_subtitle(self):
         return person_name(self.person) if self.person else ""
 
@@ -286,6 +308,7 @@ class CallView(WagtailAdminTemplateMixin, FormView):
                 note=data["note"],
                 disqualify_reason=data["reason"] if data["disqualify"] else "",
                 token=data["token"],
+                tags=data.get("tags") or (),
             )
         except telemarketing.NotInQueue:
             raise Http404("Not in the call queue.") from None

@@ -316,6 +316,31 @@ def test_the_call_screen_shows_the_person_and_is_an_audit_entry(as_tina, tina):
     assert entry.data == {"person": jane.pk, "masked": False}
 
 
+def test_what_a_call_taught_goes_on_as_tags_by_the_caller(as_tina, tina):
+    jane = queued(first_name="Jane")
+    response = post_call(as_tina, jane, "reached", tags="<b>bold</b>")
+    assert "looks like HTML" in response.context["form"].errors["tags"][0]
+    post_call(as_tina, jane, "reached", note="Budget next year", tags="called-q4, Budget Q3, called-q4")
+    assert sorted(jane.tags.values_list("slug", flat=True)) == ["budget-q3", "called-q4"]
+    added = Interaction.objects.filter(person=jane, type="tag_added")
+    assert added.count() == 2 and {row.properties["by_id"] for row in added} == {tina.pk}
+
+
+def test_a_caller_without_the_tag_right_gets_no_tags_field(client, make_role_user):
+    from django.core.exceptions import PermissionDenied
+
+    from sales.telemarketing import queue_call_record
+
+    caller = make_role_user("cal", None, extra_permissions=["wagtailadmin.access_admin", "leads.qualify_by_phone"])
+    jane = queued()
+    client.force_login(caller)
+    assert 'name="tags"' not in client.get(call_url(jane)).content.decode()
+    post_call(client, jane, "reached", tags="sneaky")  # the field is not theirs: ignored
+    assert Interaction.objects.filter(person=jane, type="call").count() == 1 and not jane.tags.exists()
+    with pytest.raises(PermissionDenied):
+        queue_call_record(caller, queued().pk, outcome="reached", tags=["sneaky"])
+
+
 # --- Hostile and broken input --------------------------------------------------------------------------
 def test_bad_input_is_an_error_on_its_field_never_a_500(as_tina):
     jane = queued(first_name="Jane")
