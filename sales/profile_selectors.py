@@ -17,6 +17,7 @@ from leads.models import Company, Consent, Interaction, Lead, Person, StageTrans
 from leads.services import score_explanation
 from sales.access import visible_companies, visible_people
 from sales.scores import whole_points
+from sales.timeline_visits import timeline_rows, visits_load
 
 TIMELINE_PAGE_SIZE = 25
 LEADS_SHOWN = 100
@@ -226,15 +227,35 @@ def _entry(interaction: Interaction) -> TimelineEntry:
     return TimelineEntry(interaction, icon, label)
 
 
+def _entries(rows: list[Interaction]) -> list:
+    """The page's rows as entries: a visit for each page view that ends one (its pages loaded with it,
+    one query), an entry of its own for anything else."""
+    visits = visits_load([row for row in rows if row.type == Interaction.Type.PAGE_VIEW])
+    return [visits.get(row.pk) or _entry(row) for row in rows]
+
+
 def person_timeline(person: Person, *, before=None, after=None, size: int = TIMELINE_PAGE_SIZE) -> TimelinePage:
-    """One page of what the person did, newest first.
+    """One page of what the person did, newest first, page views grouped by visit (a visit counts as
+    one entry and is never split across pages: see sales.timeline_visits).
 
     `before`: the page older than that cursor ("Older", "Show more"); `after`: the page newer than it
     ("Newer"). Without a valid cursor, the newest page. One query (size + 1 rows tell whether there
-    is more); the page a cursor came from is known to exist on the other side.
+    is more), and one for the pages of the visits shown; the page a cursor came from is known to exist
+    on the other side.
     """
-    base = Interaction.objects.filter(person_id=person.pk).only(
-        "pk", "type", "occurred_at", "object_type", "object_id", "object_label", "person_id", "properties"
+    # Page views come as visits (sales.timeline_visits): one row per visit, at the place of its last view.
+    base = timeline_rows(
+        Interaction.objects.filter(person_id=person.pk).only(
+            "pk",
+            "type",
+            "occurred_at",
+            "object_type",
+            "object_id",
+            "object_label",
+            "person_id",
+            "visitor_id",
+            "properties",
+        )
     )
     older_than, newer_than = parse_timeline_cursor(before), parse_timeline_cursor(after)
     if newer_than and not older_than:
@@ -248,7 +269,7 @@ def person_timeline(person: Person, *, before=None, after=None, size: int = TIME
             rows = rows[:size]
             rows.reverse()
             return TimelinePage(
-                [_entry(row) for row in rows],
+                _entries(rows),
                 older_cursor=timeline_cursor(rows[-1]),
                 newer_cursor=timeline_cursor(rows[0]),
             )
@@ -268,7 +289,7 @@ def person_timeline(person: Person, *, before=None, after=None, size: int = TIME
     more = len(rows) > size
     rows = rows[:size]
     return TimelinePage(
-        [_entry(row) for row in rows],
+        _entries(rows),
         older_cursor=timeline_cursor(rows[-1]) if more and rows else "",
         newer_cursor=timeline_cursor(rows[0]) if newer and rows else "",
     )

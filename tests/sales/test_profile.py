@@ -74,13 +74,14 @@ def lead(person, *, label, campaign="", consent=None, days_ago=1, verdict="clean
 
 
 def interactions(person, count, *, start_days_ago=1, type="page_view", label="Pricing page"):
+    """`count` interactions an hour apart: page views that far apart are a visit each on the timeline."""
     return Interaction.objects.bulk_create(
         [
             Interaction(
                 person=person,
                 type=type,
                 object_label=f"{label} {n}",
-                occurred_at=NOW - timedelta(days=start_days_ago, minutes=n),
+                occurred_at=NOW - timedelta(days=start_days_ago, hours=n),
             )
             for n in range(count)
         ]
@@ -411,7 +412,10 @@ def test_timeline_pages_without_javascript(client, org, book):
 def test_interactions_at_the_same_instant_are_neither_lost_nor_repeated(client, org, book):
     person = book["rita1"]
     same = NOW - timedelta(days=1)
-    Interaction.objects.bulk_create([Interaction(person=person, type="page_view", occurred_at=same) for _ in range(30)])
+    # Downloads: page views at one instant would be one visit (tests/sales/test_timeline_visits.py).
+    Interaction.objects.bulk_create(
+        [Interaction(person=person, type="content_download", occurred_at=same) for _ in range(30)]
+    )
     client.force_login(org["rita"])
     page = text(client.get(profile_url(person)))
     rest = text(client.get(re.search(r'hx-get="([^"]+)"', page).group(1)))
