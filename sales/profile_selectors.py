@@ -229,7 +229,7 @@ def _entry(interaction: Interaction) -> TimelineEntry:
 
 def _entries(rows: list[Interaction]) -> list:
     """The page's rows as entries: a visit for each page view that ends one (its pages loaded with it,
-    one query), an entry of its own for anything else."""
+    two queries), an entry of its own for anything else."""
     visits = visits_load([row for row in rows if row.type == Interaction.Type.PAGE_VIEW])
     return [visits.get(row.pk) or _entry(row) for row in rows]
 
@@ -240,7 +240,7 @@ def person_timeline(person: Person, *, before=None, after=None, size: int = TIME
 
     `before`: the page older than that cursor ("Older", "Show more"); `after`: the page newer than it
     ("Newer"). Without a valid cursor, the newest page. One query (size + 1 rows tell whether there
-    is more), and one for the pages of the visits shown; the page a cursor came from is known to exist
+    is more), and two for the pages of the visits shown; the page a cursor came from is known to exist
     on the other side.
     """
     # Page views come as visits (sales.timeline_visits): one row per visit, at the place of its last view.

@@ -10,20 +10,20 @@ stored state was lost counts from 1 again). Two browsers of one person are never
 
 Paging. The timeline pages over entries, and a visit is one entry, in the place of its last page view
 (its end): the keyset query reads the interactions that are not page views and the page views that
-end a visit (no later view of the same visit within the gap), each end carrying its visit's first view
-time; a second query loads the pages of the visits shown. So a visit is never cut across two pages,
-something done during a visit (the form filled in on its third page) shows just below it, and a page
-costs two queries whatever the length of the history. A visit still going on shows its pages so far.
+end a visit (no later view of the same visit within the gap); two more queries load the visits shown
+(which pages, then the listed ones in full; a few more only for a visit longer than LOOK_BACK). So a
+visit is never cut across two pages, something done during a visit (the form filled in on its third
+page) shows just below it, and a page costs three queries whatever the length of the history. A visit
+still going on shows its pages so far.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import (
-    Case,
     CharField,
     DateTimeField,
     Exists,
@@ -31,9 +31,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
-    When,
 )
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce
@@ -43,6 +41,7 @@ from leads.models import Interaction
 PAGE_VIEW = Interaction.Type.PAGE_VIEW
 PAGES_LISTED = 50  # a visit's pages listed under it; more are counted, not listed
 VIEW_FIELDS = ("pk", "occurred_at", "person_id", "visitor_id", "object_id", "object_label", "properties")
+LOOK_BACK = timedelta(hours=6)  # how far before a page's oldest visit end its visits' pages are read first
 
 
 def visit_gap() -> timedelta:
@@ -74,36 +73,12 @@ def _within_gap_after():
     )
 
 
-def _within_gap_before():
-    """An earlier view of the same visit: before the row, at most the gap before it."""
-    return _same_browser_and_number().filter(
-        Q(occurred_at__lt=OuterRef("occurred_at")) | Q(occurred_at=OuterRef("occurred_at"), pk__lt=OuterRef("pk")),
-        occurred_at__lte=OuterRef("occurred_at"),
-        occurred_at__gte=ExpressionWrapper(OuterRef("occurred_at") - visit_gap(), output_field=DateTimeField()),
-    )
-
-
 def timeline_rows(interactions: QuerySet) -> QuerySet:
-    """What the timeline pages over: the interactions that are not page views, and the page view that
-    ends each visit, annotated with `visit_started_at` (its visit's first view). Order and slice it
-    by (occurred_at, pk) as before: the database stops reading once it has the page."""
-    first_view = (
-        _same_browser_and_number()
-        .filter(
-            Q(occurred_at__lt=OuterRef("occurred_at")) | Q(occurred_at=OuterRef("occurred_at"), pk__lte=OuterRef("pk")),
-            occurred_at__lte=OuterRef("occurred_at"),
-        )
-        .filter(~Exists(_within_gap_before()))
-        # By time alone, as the (visitor_id, occurred_at) index reads it, so the scan stops at the first
-        # start it meets. Unambiguous: of two views at the same instant only the older id can start a visit.
-        .order_by("-occurred_at")
-        .values("occurred_at")[:1]
-    )
-    return (
-        interactions.annotate(visit_no=visit_number())
-        .filter(~Q(type=PAGE_VIEW) | Q(~Exists(_within_gap_after())))
-        .annotate(visit_started_at=Case(When(type=PAGE_VIEW, then=Subquery(first_view)), output_field=DateTimeField()))
-    )
+    """What the timeline pages over: the interactions that are not page views, and the page views that
+    end a visit (no later view of the same visit within the gap). Order and slice it by (occurred_at,
+    pk) as before: the database stops reading once it has the page, and each page view costs one
+    probe of at most the gap's worth of that browser's views."""
+    return interactions.annotate(visit_no=visit_number()).filter(~Q(type=PAGE_VIEW) | Q(~Exists(_within_gap_after())))
 
 
 # --- A visit as the page shows it -------------------------------------------------------------
@@ -153,10 +128,14 @@ class VisitPage:
 
 @dataclass
 class Visit:
-    """One visit on the timeline. `interaction` is its last page view (its place in the timeline)."""
+    """One visit on the timeline. `interaction` is its last page view (its place in the timeline);
+    `listed` its first PAGES_LISTED views, oldest first, read in full (the rest are only counted)."""
 
     interaction: Interaction
-    views: list  # oldest first
+    listed: list
+    page_count: int
+    started_at: datetime
+    ended_at: datetime
     icon: str = "view"
     label: str = "Visited"
     is_visit: bool = True
@@ -166,18 +145,12 @@ class Visit:
         return PAGE_VIEW
 
     @property
-    def started_at(self) -> datetime:
-        return self.views[0].occurred_at
-
-    @property
-    def ended_at(self) -> datetime:
-        return self.views[-1].occurred_at
-
-    occurred_at = started_at  # when the visit was: its first page
+    def occurred_at(self) -> datetime:
+        return self.started_at  # when the visit was: its first page
 
     @property
     def entry_page(self) -> VisitPage:
-        return VisitPage(self.views[0])
+        return VisitPage(self.listed[0])
 
     @property
     def object_label(self) -> str:
@@ -185,11 +158,7 @@ class Visit:
 
     @property
     def source(self) -> str:
-        return visit_source(self.views[0])
-
-    @property
-    def page_count(self) -> int:
-        return len(self.views)
+        return visit_source(self.listed[0])
 
     @property
     def duration_seconds(self) -> float:
@@ -201,48 +170,84 @@ class Visit:
 
     @property
     def pages(self) -> list[VisitPage]:
-        return [VisitPage(view) for view in self.views[:PAGES_LISTED]]
+        return [VisitPage(view) for view in self.listed]
 
     @property
     def pages_not_listed(self) -> int:
-        return max(0, len(self.views) - PAGES_LISTED)
+        return max(0, self.page_count - len(self.listed))
 
 
 def visits_load(ends: list[Interaction]) -> dict[int, Visit]:
-    """The visits that end with these page views (rows of `timeline_rows`), by their end's id: one
-    query, bounded to the time the visits span."""
+    """The visits that end with these page views (rows of `timeline_rows`), by their end's id.
+
+    Their browsers' page views are read (id and time only) in one query, from LOOK_BACK before the
+    oldest end to the newest, and each visit is walked back from its end while its pages are no more
+    than the gap apart. A visit still going on at the edge of what was read (longer than the
+    look-back) is read further back, twice as far each time: one query for ordinary visits, a few for a
+    visit of days. Then one query reads the pages listed in full. (Finding each visit's first page in
+    SQL was tried: with one browser's views many, PostgreSQL planned it as a sort of all of them.)"""
     if not ends:
         return {}
-    started = {end.pk: end.visit_started_at or end.occurred_at for end in ends}
-    condition = Q()
+    spans = _visit_spans(ends)
+    listed_ids = {pk for span in spans.values() for pk, _ in span[:PAGES_LISTED]}
+    listed = Interaction.objects.filter(pk__in=listed_ids).only(*VIEW_FIELDS).in_bulk() if listed_ids else {}
+    visits = {}
     for end in ends:
-        condition |= Q(
-            visitor_id=end.visitor_id,
-            visit_no=end.visit_no,
-            occurred_at__gte=started[end.pk],
-            occurred_at__lte=end.occurred_at,
+        span = spans.get(end.pk) or [(end.pk, end.occurred_at)]  # the end alone: deleted meanwhile
+        pages = [listed[pk] for pk, _ in span[:PAGES_LISTED] if pk in listed] or [end]
+        visits[end.pk] = Visit(end, pages, len(span), span[0][1], span[-1][1])
+    return visits
+
+
+def _visit_spans(ends: list[Interaction]) -> dict[int, list[tuple]]:
+    """Each end's visit as (id, time) of its pages, oldest first."""
+    gap = visit_gap()
+    read: dict[tuple, list[tuple]] = {}  # (visitor id, visit number) -> (id, time) of the views read, oldest first
+    wanted = {(end.visitor_id, end.visit_no) for end in ends}
+    upper, lower, reach = max(end.occurred_at for end in ends), min(end.occurred_at for end in ends), LOOK_BACK
+    first_read, spans = True, {}
+    while wanted:
+        lower -= reach
+        window = Q(occurred_at__gte=lower) & (Q(occurred_at__lte=upper) if first_read else Q(occurred_at__lt=upper))
+        rows = (
+            Interaction.objects.filter(window, person_id=ends[0].person_id, type=PAGE_VIEW)
+            .filter(visitor_id__in={visitor_id for visitor_id, _ in wanted})
+            # The time as text, read by datetime's own parser: Django's reading of a timestamp costs
+            # tens of microseconds, which a visit of 10,000 pages would feel.
+            .annotate(visit_no=visit_number(), at=Cast("occurred_at", CharField()))
+            .order_by("occurred_at", "pk")
+            .values_list("visitor_id", "visit_no", "pk", "at")
         )
-    views = (
-        Interaction.objects.filter(
-            person_id=ends[0].person_id,
-            type=PAGE_VIEW,
-            occurred_at__gte=min(started.values()),
-            occurred_at__lte=max(end.occurred_at for end in ends),
-        )
-        .annotate(visit_no=visit_number())
-        .filter(condition)
-        .only(*VIEW_FIELDS)
-        .order_by("occurred_at", "pk")
-    )
-    by_group: dict[tuple, list[Interaction]] = {}
+        older: dict[tuple, list[tuple]] = {}
+        for visitor_id, visit_no, pk, at in rows:
+            if (visitor_id, visit_no) in wanted:
+                older.setdefault((visitor_id, visit_no), []).append((pk, _moment(at)))
+        for group, found in older.items():
+            read[group] = found + read.get(group, [])
+        spans, wanted = _walk_back(ends, read, gap, lower)
+        upper, reach, first_read = lower, reach * 2, False
+    return spans
+
+
+def _moment(text: str) -> datetime:
+    """PostgreSQL's text of a timestamp (with its offset) or SQLite's (UTC, without one)."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _walk_back(ends, read, gap, lower) -> tuple[dict[int, list[tuple]], set]:
+    """Each end's visit from the views read so far, and the groups whose visits may go on before `lower`
+    (their oldest view read is within the gap of it)."""
+    spans, unfinished = {}, set()
     for end in ends:
-        by_group.setdefault((end.visitor_id, end.visit_no), []).append(end)
-    pages: dict[int, list[Interaction]] = {end.pk: [] for end in ends}
-    for view in views:
-        for end in by_group.get((view.visitor_id, view.visit_no), ()):
-            if started[end.pk] <= view.occurred_at <= end.occurred_at:
-                pages[end.pk].append(view)
-                break
-    # The end itself always belongs to its visit (it is in the query's range; this guards a race with
-    # a delete between the two queries).
-    return {end.pk: Visit(end, pages[end.pk] or [end]) for end in ends}
+        group = read.get((end.visitor_id, end.visit_no), [])
+        last = next((n for n in range(len(group) - 1, -1, -1) if group[n][0] == end.pk), None)
+        if last is None:
+            continue
+        first = last
+        while first > 0 and group[first][1] - group[first - 1][1] <= gap:
+            first -= 1
+        if first == 0 and group[0][1] - gap < lower:
+            unfinished.add((end.visitor_id, end.visit_no))
+        spans[end.pk] = group[first : last + 1]
+    return spans, unfinished

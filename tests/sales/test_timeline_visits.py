@@ -185,6 +185,43 @@ def test_a_visit_lasts_from_its_first_to_its_last_page(viewer, minutes, duration
     assert (entry["pages"], entry["duration"]) == (len(minutes), duration)
 
 
+def test_a_visit_of_a_whole_day_is_read_whole(viewer, django_assert_max_num_queries):
+    """Longer than the first read reaches back (sales.timeline_visits.LOOK_BACK): read further, in a
+    few more queries, never cut."""
+    person = PersonFactory()
+    start = NOW - timedelta(days=2)
+    views = [view(person, start + timedelta(minutes=25 * n), slug=f"p{n}") for n in range(49)]  # 20 hours
+    other(person, start - timedelta(minutes=31))  # just before it: not part of it
+    with django_assert_max_num_queries(12):
+        page = fragment(viewer, person)
+    visit, before = entries(page)
+    assert (visit["pages"], visit["duration"], visit["entry_page"]) == (49, "20 hours", "P0")
+    assert visit["views"] == [item.pk for item in views]  # all 49 listed: under PAGES_LISTED (50)
+    assert before["type"] == "form_submit"
+
+
+def test_a_visit_of_more_pages_than_are_listed_says_how_many_more(viewer):
+    person = PersonFactory()
+    start = NOW - timedelta(days=1)
+    Interaction.objects.bulk_create(
+        [
+            Interaction(
+                person=person,
+                type="page_view",
+                occurred_at=start + timedelta(seconds=10 * n),
+                visitor_id=LAPTOP,
+                object_label=f"Page {n}",
+                properties={"visit": 1, "path": f"/p{n}/"},
+            )
+            for n in range(120)
+        ]
+    )
+    page = profile(viewer, person)
+    (entry,) = entries(page)
+    assert (entry["pages"], entry["count"], len(entry["views"])) == (120, "120 pages", 50)
+    assert "and 70 more" in page.select_one("li.sp-timeline__visit details").get_text()
+
+
 def test_views_without_a_visit_number_are_grouped_by_a_thirty_minute_gap(viewer):
     """The demo's seeded views (no visitor id, no visit number) and views numbered 0."""
     person = PersonFactory()
