@@ -35,3 +35,13 @@ def page_views_write():
     from leads.behaviour import page_views_flush
 
     return page_views_flush()["written"]
+
+
+@task(backend="background")
+def visitor_history_join_task(person_id: int, visitor_id: str, at: str):
+    """A tracked link identified a browser: its anonymous history joins the person (visitor_history)."""
+    from datetime import datetime
+
+    from leads.services.visitor_history import visitor_history_join_now
+
+    return visitor_history_join_now(person_id=person_id, visitor_id=visitor_id, at=datetime.fromisoformat(at))

@@ -173,6 +173,10 @@ WORKER_MAX_TASK_RUNS = env_int("WORKER_MAX_TASK_RUNS", 3)
 # Anonymous behaviour (page views of visitors nobody has identified) is kept this many days, then
 # deleted by `manage.py purge_anonymous_behaviour` (run it daily): what joins a person stays theirs.
 ANONYMOUS_BEHAVIOUR_RETENTION_DAYS = env_int("ANONYMOUS_BEHAVIOUR_RETENTION_DAYS", 90)
+# Web behaviour into the lead store (leads.behaviour): off, pages still personalise but no page view
+# reaches a person's history or score. The switch an operator pulls without a deploy, and what the
+# serving bench compares (bench/bench_recording.py).
+BEHAVIOUR_RECORDING = env_bool("BEHAVIOUR_RECORDING", True)
 
 WORKER_SWEEPS = [
     "outbox.services.outbox_sweep",  # emails due whose task was lost; emails a dead worker was sending

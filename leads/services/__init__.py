@@ -27,6 +27,7 @@ from .tags import (
     tags_find,
     tags_resolve,
 )
+from .visitor_history import tracked_link_identified, tracked_link_refused
 
 __all__ = [
     "crm_deliver",
@@ -51,6 +52,8 @@ __all__ = [
     "person_merge",
     "person_resolve",
     "visitor_link",
+    "tracked_link_identified",
+    "tracked_link_refused",
     "BulkCapture",
     "BulkOutcome",
     "BulkRow",

@@ -28,6 +28,8 @@ from leads.models import (
 )
 from leads.signals import people_changed, send_after_commit, visitor_identified
 
+from .visitor_history import shared_browser_log, visitor_history_join
+
 VISITOR_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 SENIORITY_WORDS = [
     (Seniority.C_LEVEL, r"\b(ceo|cto|cfo|coo|cmo|cio|ciso|cro|chief|founder|owner|president|managing director)\b"),
@@ -186,8 +188,10 @@ def visitor_link(person: Person, visitor_id: str, *, at=None, source: str = "lea
     )
     if not created and link.last_linked_at < at:
         VisitorLink.objects.filter(pk=link.pk).update(last_linked_at=at)
+    if created:
+        shared_browser_log(person, visitor_id)
     # Anonymous activity of this visitor before anyone identified on it now belongs to the person.
-    Interaction.objects.filter(visitor_id=visitor_id, person__isnull=True, occurred_at__lte=at).update(person=person)
+    visitor_history_join(person, visitor_id, at=at)
     send_after_commit(visitor_identified, visitor_id=visitor_id, person_id=person.pk, at=at, source=source)
     return link
 

@@ -24,6 +24,7 @@ from leads.cleaning import clean_text
 from leads.request_facts import device_of, referrer_domain, request_country, request_user_agent, request_utm
 from leads.selectors import person_by_id, person_facts
 from leads.services.identity import new_visitor_id, valid_visitor_id
+from leads.services.visitor_history import tracked_link_identified, tracked_link_refused
 
 from .. import stats
 from ..behaviour import behaviour_load, view_recorded
@@ -154,16 +155,19 @@ class VisitorContext:
         if not token or not self.tracking:
             return
         person_id = person_id_from_token(token)
-        if person_id is None or (self.state.person_id and self.state.person_id != person_id):
-            return  # forged, expired, or someone else's link: a shared link never takes over a known browser
-        if self.state.person_id == person_id:
+        if person_id is None or self.state.person_id == person_id:
+            return
+        if self.state.person_id:  # someone else's link: a shared link never takes over a known browser
+            tracked_link_refused(person_id=person_id, visitor_id=self.visitor_id, known_as=self.state.person_id)
             return
         if person_by_id(person_id) is None:
             return
-        # The link tells personalisation who this is, nothing more: the lead store's visitor link (which
-        # greets people on forms and opens gates they passed) is made only by a form fill, so a
-        # forwarded email never hands someone else's identity to forms.
+        # The link tells personalisation who this is, and the browser's anonymous history joins the person
+        # (in the background). The lead store's visitor link (which greets people on forms and opens gates
+        # they passed) is made only by a form fill, so a forwarded email never hands someone's identity to forms.
         visitor_identified(visitor_id=self.visitor_id, person_id=person_id, credit_conversions=False)
+        if settings.BEHAVIOUR_RECORDING:
+            tracked_link_identified(person_id=person_id, visitor_id=self.visitor_id, at=self.now)
         self._adopt_identification({"person_id": person_id, "at": ""})
         self.save_to_database = self.dirty = True
 
@@ -279,7 +283,7 @@ class VisitorContext:
         view_recorded(state, now, path, topics)
         if state.unsaved_views >= settings.PERSONALIZATION_SAVE_EVERY:
             self.save_to_database = True
-        if self.tracking and self.visitor_id and not self.preview:
+        if self.tracking and self.visitor_id and not self.preview and settings.BEHAVIOUR_RECORDING:
             # The lead store's copy of the view (buffered: no database write while serving).
             page_view_buffer(
                 visitor_id=self.visitor_id,
