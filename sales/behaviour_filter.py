@@ -31,11 +31,17 @@ class BehaviourWidget(SuffixedMultiWidget):
     suffixes = SUFFIXES
 
     def __init__(self, attrs=None):
+        # Four inputs under one label: each says what it is (placeholder, and aria-label for screen readers).
+        def number(label, high):
+            return forms.NumberInput(attrs={"placeholder": label.lower(), "aria-label": label, "min": 1, "max": high})
+
         widgets = [
-            forms.Select(choices=[("", "Anything"), *KIND_CHOICES]),
-            forms.TextInput(attrs={"placeholder": "which: /pricing/, 42, topic:ai (empty: any)"}),
-            forms.NumberInput(attrs={"placeholder": "at least (times)", "min": 1, "max": MAX_TIMES}),
-            forms.NumberInput(attrs={"placeholder": "in the last (days)", "min": 1, "max": MAX_DAYS}),
+            forms.Select(choices=[("", "Anything"), *KIND_CHOICES], attrs={"aria-label": "What they did"}),
+            forms.TextInput(
+                attrs={"placeholder": "which: /pricing/, 42, topic:ai (empty = any)", "aria-label": "Which"}
+            ),
+            number("At least (times)", MAX_TIMES),
+            number("In the last (days)", MAX_DAYS),
         ]
         super().__init__(widgets, attrs)
 
