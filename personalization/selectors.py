@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
-from django.db.models import Count, Sum, Window
+from django.db.models import Sum
 
 from .rule_queries import people_matching
 from .rules import ParsedRule, parse_rule
@@ -26,9 +26,9 @@ class Audience:
 
 
 def segment_audience(rules: list[dict], match: str, *, sample_size: int = SAMPLE_SIZE) -> Audience:
-    """Known people matching rules as typed in the editor (not yet saved): the count and the sample in one
-    query. Each row of the sample carries the count of all matches (a window over the whole result), so
-    the rules' conditions (behaviour ones read millions of interactions) are evaluated once, not twice."""
+    """Known people matching rules as typed in the editor (not yet saved): one COUNT, one sample query.
+    (Not one query with a window count over the matches: PostgreSQL then buffers every match and plans
+    worse; measured 18 s against 0.5 s + 1.4 s for "downloaded topic:ai in 30 days" at 20M interactions.)"""
     parsed: list[ParsedRule] = []
     errors = {}
     for number, rule in enumerate(rules, start=1):
@@ -49,13 +49,16 @@ def segment_audience(rules: list[dict], match: str, *, sample_size: int = SAMPLE
         return Audience(0, [], errors)
     people = people_matching(parsed, "any" if match == "any" else "all")
     try:
-        sample = list(
-            people.select_related("company")
-            .only(*SAMPLE_FIELDS)
-            .annotate(matching=Window(Count("pk")))
-            .order_by("-fit_score", "-interest_score", "pk")[:sample_size]
+        count = people.count()
+        sample = (
+            list(
+                people.select_related("company")
+                .only(*SAMPLE_FIELDS)
+                .order_by("-fit_score", "-interest_score", "pk")[:sample_size]
+            )
+            if count
+            else []
         )
-        count = sample[0].matching if sample else 0
     except DatabaseError:  # e.g. SQLite's expression limit with very many rules and values
         return Audience(0, [], {"all": {"rules": "Too many rules and values to count at once: simplify them."}})
     return Audience(count, sample, errors)
