@@ -464,3 +464,18 @@ def test_an_anonymous_cold_request_reads_its_views_in_one_more_query(pricing_sit
     with django_assert_num_queries(2):  # the visitor row, its page views
         ids = VisitorContext(request).segment_ids
     assert pricing_site.pk in ids
+
+
+def test_the_audience_counts_and_samples_the_best_scored_reading_behaviour_once(django_assert_max_num_queries):
+    from personalization.selectors import segment_audience
+
+    readers = [PersonFactory(fit_score=fit, interest_score=interest) for fit, interest in [(10, 5), (90, 1), (90, 7)]]
+    for person in readers:
+        page_view(person, "/pricing/", timezone.now() - DAY)
+    PersonFactory(fit_score=99)  # read nothing
+    typed = [{"fact": "visited_url", "operator": "any", "value": "/pricing/", "days": "7"}]
+    with django_assert_max_num_queries(2):  # the count with the best ids, then those people
+        audience = segment_audience(typed, "all", sample_size=2)
+    assert audience.count == 3 and [p.pk for p in audience.sample] == [readers[2].pk, readers[1].pk]
+    with django_assert_max_num_queries(1):
+        assert segment_audience([{**typed[0], "value": "/nowhere/"}], "all").count == 0
