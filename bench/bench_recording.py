@@ -102,9 +102,18 @@ def known_visitors(count):
     from leads.models import Person, ScoringRule
     from personalization.services import tracked_link_token
 
-    # Page views score, so the worker rescores the people of every batch, as with the demo's rules.
-    ScoringRule.objects.get_or_create(
-        name="Bench page view", defaults={"kind": "interest", "interaction_type": "page_view", "points": 1}
+    # Page views score as the demo's "Page view" rule makes them (2 points, at most 10 a week, halving
+    # weekly), so the worker rescores the people of every batch.
+    ScoringRule.objects.update_or_create(
+        name="Bench page view",
+        defaults={
+            "kind": "interest",
+            "interaction_type": "page_view",
+            "points": 2,
+            "cap_points": 10,
+            "cap_period_days": 7,
+            "half_life_days": 7,
+        },
     )
 
     Person.objects.bulk_create(

@@ -415,7 +415,9 @@ def page_views_flush(*, buffer=None, batch: int = BATCH) -> dict:
         cache.delete(FLUSH_LOCK)
     promoted = 0
     if people and _scored(types):
-        people_rescore(people)
+        # Page views alone change nothing personalisation reads but the score (the browser keeps its own
+        # views): only people whose score moved are named. A custom event is a fact segments read.
+        people_rescore(people, notify_unchanged=bool(types - {Interaction.Type.PAGE_VIEW}))
         promoted = people_stage_rules_apply(person_ids=people)
     return {"written": written, "skipped": skipped, "people": len(people), "became MQL": promoted}
 

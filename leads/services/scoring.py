@@ -276,17 +276,33 @@ def score_explanation(person: Person) -> list[ScoreLine]:
     return lines
 
 
-def people_rescore(person_ids, *, now=None, settings=None) -> int:
+def people_rescore(person_ids, *, now=None, settings=None, notify_unchanged: bool = True) -> int:
     """Rescore a set of people (e.g. everyone an import touched): the scoring statement with
-    `person_id IN (...)`, one statement per 2,000 people, so all three paths agree (tested)."""
+    `person_id IN (...)`, one statement per 2,000 people, so all three paths agree (tested).
+
+    Personalisation is told about everybody (an import changed their records too), or with
+    notify_unchanged=False only about those whose score or grade moved: the page-view writer rescores
+    the same readers every few seconds, and each person named costs their next page a reload."""
     ids = sorted({int(pk) for pk in person_ids if pk})
     now = now or timezone.now()
     settings = settings or LeadStoreSettings.load()
     rules = _fit_rules()
-    scored = sum(
-        _score(now, person_ids=ids[start : start + 2000], settings=settings, rules=rules)
-        for start in range(0, len(ids), 2000)
-    )
-    if ids:
-        send_after_commit(people_changed, person_ids=ids)
+    scored, changed = 0, []
+    for start in range(0, len(ids), 2000):
+        chunk = ids[start : start + 2000]
+        before = {} if notify_unchanged else _scores_of(chunk)
+        scored += _score(now, person_ids=chunk, settings=settings, rules=rules)
+        after = {} if notify_unchanged else _scores_of(chunk)
+        changed += chunk if notify_unchanged else [pk for pk, values in after.items() if before.get(pk) != values]
+    if changed:
+        send_after_commit(people_changed, person_ids=changed)
     return scored
+
+
+def _scores_of(person_ids) -> dict:
+    return {
+        pk: (fit, interest, grade)
+        for pk, fit, interest, grade in Person.objects.filter(pk__in=person_ids).values_list(
+            "pk", "fit_score", "interest_score", "grade"
+        )
+    }

@@ -257,3 +257,40 @@ def test_with_recording_off_pages_personalise_but_no_view_is_kept(home_page, set
     with committed():
         page_views_flush()
     assert not Interaction.objects.filter(type="page_view").exists()
+
+
+def test_personalisation_is_told_only_about_people_whose_score_a_batch_of_views_moved():
+    """The writer rescores every reader every few seconds; naming them all would make each one's next
+    page reload their facts. A custom event is a fact segments read, so its people are always named."""
+    from leads.services import people_rescore
+    from leads.signals import people_changed
+
+    ScoringRule.objects.create(
+        name="Pricing page", kind="interest", interaction_type="page_view", object_id="pricing", points=20
+    )
+    ScoringRule.objects.create(name="Trial", kind="interest", interaction_type="custom_event", points=5)
+    reader, pricing = PersonFactory(), PersonFactory()
+    people_rescore([reader.pk, pricing.pk])  # graded once: from here only what the views do moves a score
+    named = []
+
+    def told(sender, person_ids, **kwargs):
+        named.extend(person_ids or ())
+
+    people_changed.connect(told)
+    try:
+        buffer = LocalBuffer()
+        view(buffer, person=reader, path="/about/")
+        view(buffer, person=pricing, path="/pricing/")
+        with committed():
+            page_views_flush(buffer=buffer)
+        assert named == [pricing.pk]  # the reader's score did not move
+        named.clear()
+        behaviour.custom_event_buffer(
+            visitor_id=VISITOR, person_id=reader.pk, name="newsletter_read", properties={}, buffer=buffer
+        )
+        view(buffer, person=pricing, path="/about/")
+        with committed():
+            page_views_flush(buffer=buffer)
+        assert sorted(named) == sorted([reader.pk, pricing.pk])
+    finally:
+        people_changed.disconnect(told)
