@@ -32,7 +32,7 @@ def main():
 
     from django.db import connection
 
-    from leads import behaviour
+    from leads import behaviour, behaviour_buffer
     from leads.models import Interaction, Person, ScoringRule
 
     with connection.cursor() as cursor:
@@ -51,8 +51,8 @@ def main():
         import redis
 
         buffer = behaviour.RedisBuffer(redis.Redis.from_url(args.redis))
-        behaviour.REDIS_LIST = "signalpage:bench:page-views"
-        buffer.client.delete(behaviour.REDIS_LIST)
+        behaviour_buffer.REDIS_LIST = "signalpage:bench:page-views"
+        buffer.client.delete(behaviour_buffer.REDIS_LIST)
     else:
         buffer = behaviour.LocalBuffer()
         buffer.items = __import__("collections").deque(maxlen=args.views + 1)

@@ -22,12 +22,9 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
 import time
 import uuid
-from collections import deque
 from datetime import datetime, timedelta
-from itertools import islice
 
 from django.conf import settings
 from django.core.cache import cache
@@ -37,82 +34,23 @@ from django.utils import timezone
 from leads.cleaning import clean_text
 from leads.models import Interaction, Person
 
+from .behaviour_buffer import (  # noqa: F401 (LocalBuffer, RedisBuffer, discard_buffered: part of this module's surface)
+    LocalBuffer,
+    RedisBuffer,
+    _local,
+    _relay,
+    discard_buffered,
+    page_view_buffer_in_use,
+)
 from .services.capture import topics_text
 from .services.identity import valid_visitor_id
 
 logger = logging.getLogger(__name__)
 
-REDIS_LIST = "signalpage:behaviour:page-views"
 FLUSH_LOCK = "leads:behaviour:flushing"
 FLUSH_QUEUED = "leads:behaviour:flush-queued"
 FLUSH_EVERY_SECONDS = 5  # at most one flush task queued per process and interval
 BATCH = 20_000  # views per batch: one COPY and one INSERT each
-LOCAL_LIMIT = 200_000  # without Redis, the oldest page views go first when a flush is long overdue
-
-
-class RedisBuffer:
-    """A Redis list shared by every web process and worker: RPUSH to add, LRANGE then LTRIM to take."""
-
-    def __init__(self, client=None):
-        if client is None:
-            from django_redis import get_redis_connection
-
-            client = get_redis_connection("default")
-        self.client = client
-
-    def push(self, record: str) -> None:
-        self.client.rpush(REDIS_LIST, record)
-
-    def push_many(self, records: list[str]) -> None:
-        self.client.rpush(REDIS_LIST, *records)  # one round trip for a front end's whole batch
-
-    def peek(self, count: int) -> list[str]:
-        return [
-            item.decode() if isinstance(item, bytes) else item for item in self.client.lrange(REDIS_LIST, 0, count - 1)
-        ]
-
-    def drop(self, count: int) -> None:
-        self.client.ltrim(REDIS_LIST, count, -1)
-
-    def __len__(self) -> int:
-        return self.client.llen(REDIS_LIST)
-
-
-class LocalBuffer:
-    """This process's list (the in-process cache's twin): enough for the demo and one-process setups,
-    where the flush task runs in the same process."""
-
-    def __init__(self):
-        self.items: deque[str] = deque(maxlen=LOCAL_LIMIT)
-        self.lock = threading.Lock()
-
-    def push(self, record: str) -> None:
-        with self.lock:
-            self.items.append(record)
-
-    def push_many(self, records: list[str]) -> None:
-        with self.lock:
-            self.items.extend(records)
-
-    def peek(self, count: int) -> list[str]:
-        with self.lock:
-            # islice walks the deque once; indexing it would walk from an end for every item.
-            return list(islice(self.items, count))
-
-    def drop(self, count: int) -> None:
-        with self.lock:
-            for _ in range(min(count, len(self.items))):
-                self.items.popleft()
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-
-_local = LocalBuffer()
-
-
-def page_view_buffer_in_use():
-    return RedisBuffer() if settings.REDIS_URL else _local
 
 
 def page_view_buffer(
@@ -205,10 +143,13 @@ def batch_buffer(batch: Batch, *, buffer=None) -> int:
 
 def _buffer_push(record: dict, buffer, what: str) -> None:
     try:
-        (page_view_buffer_in_use() if buffer is None else buffer).push(json.dumps(record, separators=(",", ":")))
-        if buffer is None and _flush_due():
+        shared = buffer is None
+        if shared:  # served: through this process's relay to Redis (no round trip while serving), else here
+            buffer = _relay if settings.REDIS_URL else _local
+        buffer.push(json.dumps(record, separators=(",", ":")))
+        if shared and _flush_due():
             _flush_enqueue()
-    except Exception:  # Redis or the cache unreachable: the request is answered all the same, this is lost
+    except Exception:  # the cache unreachable: the request is answered all the same, this is lost
         logger.warning("%s for the lead store could not be buffered", what, exc_info=True)
 
 
@@ -386,7 +327,11 @@ def page_views_flush(*, buffer=None, batch: int = BATCH) -> dict:
     from .services.lifecycle import people_stage_rules_apply
     from .services.scoring import people_rescore
 
-    buffer = page_view_buffer_in_use() if buffer is None else buffer  # (an empty buffer is falsy)
+    if buffer is None:
+        if settings.REDIS_URL:
+            while _relay.drain():  # this process's own views first (the demo, a flush run in a web process)
+                pass
+        buffer = page_view_buffer_in_use()  # (an empty buffer is falsy: compare with None)
     if not cache.add(FLUSH_LOCK, 1, 300):
         return {"written": 0, "skipped": 0, "busy": True}
     written = skipped = 0
@@ -476,11 +421,6 @@ def anonymous_behaviour_purge(*, days: int | None = None, batch: int = 10_000, n
         if not ids:
             return deleted
         deleted += Interaction.objects.filter(pk__in=ids, person__isnull=True).delete()[0]
-
-
-def discard_buffered() -> None:
-    """Forget this process's buffered page views (tests; the Redis list is shared and left alone)."""
-    _local.drop(len(_local))
 
 
 def page_views_sweep() -> int:

@@ -4,13 +4,14 @@ known person's score and stage follow; an anonymous visitor's views join the per
 
 import json
 import socket
+import time
 import uuid
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from leads import behaviour
+from leads import behaviour, behaviour_buffer
 from leads.behaviour import LocalBuffer, RedisBuffer, page_view_buffer, page_views_flush
 from leads.models import CrmDelivery, Interaction, LeadStoreSettings, SalesRep, ScoringRule
 from leads.services import visitor_link
@@ -191,7 +192,7 @@ def redis_reachable() -> bool:
 def test_the_redis_buffer_is_shared_and_trimmed_only_after_writing(monkeypatch):
     import redis
 
-    monkeypatch.setattr(behaviour, "REDIS_LIST", f"signalpage:test:page-views:{uuid.uuid4().hex}")
+    monkeypatch.setattr(behaviour_buffer, "REDIS_LIST", f"signalpage:test:page-views:{uuid.uuid4().hex}")
     client = redis.Redis(host="127.0.0.1", port=6379, db=15)
     web, worker = RedisBuffer(client), RedisBuffer(redis.Redis(host="127.0.0.1", port=6379, db=15))
     person = PersonFactory()
@@ -202,7 +203,57 @@ def test_the_redis_buffer_is_shared_and_trimmed_only_after_writing(monkeypatch):
         assert page_views_flush(buffer=worker, batch=2)["written"] == 3  # two batches
         assert len(worker) == 0 and Interaction.objects.filter(person=person).count() == 3
     finally:
-        client.delete(behaviour.REDIS_LIST)
+        client.delete(behaviour_buffer.REDIS_LIST)
+
+
+@pytest.mark.skipif(not redis_reachable(), reason="needs Redis on 127.0.0.1:6379")
+def test_the_relay_pushes_served_views_in_one_go_off_the_request_path(monkeypatch):
+    import redis
+
+    monkeypatch.setattr(behaviour_buffer, "REDIS_LIST", f"signalpage:test:page-views:{uuid.uuid4().hex}")
+    client = redis.Redis(host="127.0.0.1", port=6379, db=15)
+    shared = RedisBuffer(client)
+    relay = behaviour_buffer.Relay(target=lambda: shared)
+    person = PersonFactory()
+    try:
+        for n in range(3):
+            view(relay, person=person, path=f"/p{n}/")
+        assert relay.drain() == 3 and relay.drain() == 0  # one push for all three, then nothing left
+        # Enough views wake the relay's thread at once, without waiting for its tick.
+        for n in range(behaviour_buffer.RELAY_AT):
+            view(relay, person=person, path=f"/q{n}/")
+        deadline = time.monotonic() + 5
+        while len(shared) < 3 + behaviour_buffer.RELAY_AT and time.monotonic() < deadline:
+            relay.wake.wait(0.01)
+        assert len(shared) == 3 + behaviour_buffer.RELAY_AT
+        assert page_views_flush(buffer=shared)["written"] == 3 + behaviour_buffer.RELAY_AT
+        paths = list(
+            Interaction.objects.filter(person=person).order_by("occurred_at", "pk").values_list("object_id", flat=True)
+        )
+        assert len(paths) == 3 + behaviour_buffer.RELAY_AT
+    finally:
+        client.delete(behaviour_buffer.REDIS_LIST)
+
+
+def test_the_relay_keeps_views_in_order_while_redis_is_away(caplog):
+    class Flaky(LocalBuffer):
+        down = True
+
+        def push_many(self, records):
+            if self.down:
+                raise ConnectionError("Redis is down")
+            super().push_many(records)
+
+    shared = Flaky()
+    relay = behaviour_buffer.Relay(target=lambda: shared)
+    for n in range(3):
+        relay.items.append(f"record {n}")
+    assert relay.drain() == 0 and len(relay.items) == 3  # nothing lost
+    assert relay.drain() == 0 and caplog.text.count("could not reach the shared buffer") == 1  # logged once
+    relay.items.append("record 3")
+    shared.down = False
+    assert relay.drain() == 4
+    assert shared.peek(10) == [f"record {n}" for n in range(4)]
 
 
 def test_a_buffer_that_cannot_be_reached_loses_the_view_not_the_page(caplog):
