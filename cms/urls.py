@@ -25,6 +25,9 @@ urlpatterns = [
     path("personalisation/click/", variant_click, name="personalisation_click"),
     # Registrants' links (tickets, cancellation, calendar file, webinar stream); landing pages are pages.
     path("e/", include("events.urls")),
+    # Campaign email's links: open pixel, click redirect, unsubscribe, preference centre, double opt-in,
+    # and the email providers' tracking webhooks (bounces, complaints) through Anymail.
+    path("email/", include("campaigns.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("api/v2/", api_router.urls),

@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "leads",
     "sales",
     "outbox",
+    "campaigns",
+    "anymail",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

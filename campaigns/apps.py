@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class CampaignsConfig(AppConfig):
+    """Campaign email: marketers write emails in Wagtail, pick an audience, send them through the
+    background workers (throttled, once per recipient), and read who opened and clicked. Opens, clicks
+    and unsubscribes reach the lead store as interactions. Consent, double opt-in, the suppression list
+    and the preference centre live here too, because every send must honour them.
+
+    Depends on leads (people, interactions, scoring), personalization (segments), sales (saved filters),
+    events (registrants), forms (consent policies) and outbox (test sends, confirmation emails). Nothing
+    of ours depends on it but cms, which wires its URLs and the demo. Never named `email` or `mail`:
+    the standard library's `email` package would be shadowed."""
+
+    name = "campaigns"
+    label = "campaigns"
+    verbose_name = "Campaign email"
+    default_auto_field = "django.db.models.BigAutoField"
