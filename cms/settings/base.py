@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything deployment-specific comes from the environment
 (see the table in README.md); with nothing set you get SQLite and an in-process cache."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -389,6 +390,22 @@ OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10)
 OUTBOX_MAX_BACKOFF_MINUTES = env_int("OUTBOX_MAX_BACKOFF_MINUTES", 120)
 OUTBOX_SENDING_TIMEOUT_MINUTES = env_int("OUTBOX_SENDING_TIMEOUT_MINUTES", 15)
 OUTBOX_REQUEUE_AFTER_MINUTES = env_int("OUTBOX_REQUEUE_AFTER_MINUTES", 10)
+
+# Campaign email (docs/email.md). Bulk senders need marketing mail apart from transactional mail: its own
+# From address (on a domain with SPF, DKIM and DMARC aligned). Its own backend too: SMTP (the same server
+# settings as above) by default, or an email service provider through django-anymail, e.g.
+# CAMPAIGN_EMAIL_BACKEND=anymail.backends.amazon_ses.EmailBackend with the provider's keys in ANYMAIL_*.
+CAMPAIGN_FROM_EMAIL = env_str("CAMPAIGN_FROM_EMAIL", "Northwind Signal news <news@northwind-signal.example>")
+CAMPAIGN_EMAIL_BACKEND = env_str("CAMPAIGN_EMAIL_BACKEND") or EMAIL_BACKEND
+# The mailto: of List-Unsubscribe (RFC 8058 asks for an HTTPS link; many clients also want a mailto).
+CAMPAIGN_UNSUBSCRIBE_MAILTO = env_str("CAMPAIGN_UNSUBSCRIBE_MAILTO", "unsubscribe@northwind-signal.example")
+# How many recipients one sending task claims at a time (one SMTP connection each), and how long a claimed
+# recipient may stay "being sent" before its worker counts as dead and another takes it up.
+CAMPAIGN_SEND_CHUNK = env_int("CAMPAIGN_SEND_CHUNK", 100)
+CAMPAIGN_SENDING_TIMEOUT_MINUTES = env_int("CAMPAIGN_SENDING_TIMEOUT_MINUTES", 5)
+# Anymail: the provider's keys and the shared secret of its tracking webhook (bounces, complaints), as
+# "user:password" in the webhook URL the provider calls (/email/anymail/<esp>/tracking/).
+ANYMAIL = {key[len("ANYMAIL_") :]: value for key, value in os.environ.items() if key.startswith("ANYMAIL_") and value}
 
 # Lead imports (CSV/XLSX): uploads hold personal data, so they live outside MEDIA_ROOT's public
 # folders (default: private-media/lead-imports beside MEDIA_ROOT), shared by web servers and workers.
