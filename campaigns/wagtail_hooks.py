@@ -1,0 +1,1 @@
+"""Every Wagtail hook of the campaigns app (the views and viewsets live in their own modules)."""
