@@ -102,3 +102,11 @@ class Facts:
             case "score" | "fit_score" | "interest_score":
                 return getattr(person, code) if person else None
         return None
+
+
+def count_seen(counts: dict, key, limit: int = 200) -> None:
+    """One more of this key (a page, a topic) in a visitor's counts, the oldest key dropped past the limit."""
+    key = str(key)[:100]
+    counts[key] = counts.get(key, 0) + 1
+    if len(counts) > limit:
+        del counts[next(iter(counts))]  # the oldest key (dicts keep insertion order)

@@ -30,7 +30,7 @@ from .. import stats
 from ..behaviour import behaviour_load, view_recorded
 from ..rules import PAGE_VIEW_FACTS
 from ..segments import VERSION_KEY, current_version, segment_set
-from ..state import RECENT_PAGES, RECENT_VARIANTS, Facts, VisitorState
+from ..state import RECENT_PAGES, RECENT_VARIANTS, Facts, VisitorState, count_seen
 from .identification import TRACKED_LINK_PARAM, person_id_from_token, visitor_identified
 from .request_facts import UTM_FIELDS, tracking_allowed
 from .visitor_store import (
@@ -275,11 +275,11 @@ class VisitorContext:
         state.last_seen_at = now
         state.page_views += 1
         state.unsaved_views += 1
-        _count(state.pages_viewed, str(page_id), limit=RECENT_PAGES)
+        count_seen(state.pages_viewed, str(page_id), limit=RECENT_PAGES)
         for topic in topics:
-            _count(state.topics_viewed, topic)
+            count_seen(state.topics_viewed, topic)
         for industry in industries:
-            _count(state.industries_viewed, industry)
+            count_seen(state.industries_viewed, industry)
         view_recorded(state, now, path, topics)
         if state.unsaved_views >= settings.PERSONALIZATION_SAVE_EVERY:
             self.save_to_database = True
@@ -344,13 +344,6 @@ class VisitorContext:
             self.dirty = True
         if self.dirty:
             cache.set(state_key(self.visitor_id), self.state, STATE_TTL)
-
-
-def _count(counts: dict, key: str, limit: int = 200):
-    key = str(key)[:100]
-    counts[key] = counts.get(key, 0) + 1
-    if len(counts) > limit:
-        del counts[next(iter(counts))]  # the oldest key (dicts keep insertion order)
 
 
 def visitor_context(request) -> VisitorContext:

@@ -26,6 +26,8 @@ from core.rate_limits import over_limit
 from leads.behaviour import Batch, batch_buffer, custom_event_buffer, page_view_buffer
 from leads.request_facts import UTM_FIELDS, client_ip, device_of, request_user_agent
 
+from ..behaviour import view_recorded
+from ..state import RECENT_PAGES, count_seen
 from .request_facts import tracking_allowed
 from .visitor_store import STATE_TTL, person_key, state_key
 
@@ -89,6 +91,7 @@ def events_track(request, visitor_id: str, events: list, *, now: datetime) -> Tr
     pages = _live_pages(page_ids) if page_ids else {}
     gap = timedelta(minutes=settings.PERSONALIZATION_VISIT_GAP_MINUTES)
     batch = Batch()
+    seen = []  # (when, page id, path, topics, industries) of the page views, for the visitor's cached state
     # In the order they happened, so visits are numbered as the site numbers them.
     for event in sorted(events, key=lambda event: event.at or now):
         at = event.at or now
@@ -108,6 +111,7 @@ def events_track(request, visitor_id: str, events: list, *, now: datetime) -> Tr
             visit += 1
         last_seen = at if last_seen is None else max(last_seen, at)
         title, topics, industries = pages.get(event.page_id, ("", (), ()))
+        seen.append((at, event.page_id if event.page_id in pages else None, event.path, topics, industries))
         page_view_buffer(
             visitor_id=visitor_id,
             person_id=person_id,
@@ -125,7 +129,32 @@ def events_track(request, visitor_id: str, events: list, *, now: datetime) -> Tr
         )
     recorded = batch_buffer(batch)
     cache.set(_visits_key(visitor_id), (visit, last_seen, person_id), STATE_TTL)
+    if recorded and seen:
+        _state_views_add(visitor_id, seen)
     return Tracked(recorded, None if recorded else BUFFER_UNAVAILABLE)
+
+
+def _state_views_add(visitor_id: str, seen: list) -> None:
+    """The front end's page views count for personalisation at once, as served pages do: added to the
+    visitor's cached state (its recent views, pages and topics read), and every segment is evaluated again
+    on their next request. Without a cached state there is nothing to add to: a state rebuilt later reads
+    the views the lead store has written by then. (A page served at the same moment may save its own copy
+    of the state over this one: that view is then counted by the lead store alone.)"""
+    key = state_key(visitor_id)
+    state = cache.get(key)
+    if state is None:
+        return
+    for at, page_id, path, topics, industries in seen:
+        view_recorded(state, at, path, topics)
+        if page_id:
+            count_seen(state.pages_viewed, page_id, RECENT_PAGES)
+        for topic in topics:
+            count_seen(state.topics_viewed, topic)
+        for industry in industries:
+            count_seen(state.industries_viewed, industry)
+    state.page_views += len(seen)
+    state.computed_for = None  # membership computed before these views is no longer valid
+    cache.set(key, state, STATE_TTL)
 
 
 def referrer_host(referrer: str) -> str:

@@ -26,7 +26,7 @@ from personalization.rules import FACTS, FACTS_BY_CODE, compile_rule, parse_rule
 from personalization.services import VisitorContext, tracked_link_token
 from personalization.state import Facts, VisitorState
 from tests.factories import PersonFactory, SegmentFactory, StandardPageFactory
-from tests.personalization.conftest import Browser, committed, personalised_hero
+from tests.personalization.conftest import DESKTOP_UA, Browser, committed, personalised_hero
 
 pytestmark = pytest.mark.django_db
 
@@ -479,3 +479,18 @@ def test_the_audience_counts_and_samples_the_best_scored_reading_behaviour_once(
     assert audience.count == 3 and [p.pk for p in audience.sample] == [readers[2].pk, readers[1].pk]
     with django_assert_max_num_queries(1):
         assert segment_audience([{**typed[0], "value": "/nowhere/"}], "all").count == 0
+
+
+def test_a_headless_front_ends_page_views_personalise_the_visitors_next_page_at_once(pricing_site):
+    browser = Browser()
+    assert hero_of(browser.get("/")) == "Default hero"
+    visitor_id = browser.cookies["sp_vid"].value
+    for _ in range(2):  # the front end reports two views of its own pricing page
+        response = browser.post(
+            "/api/v1/track",
+            data=json.dumps({"visitor_id": visitor_id, "events": [{"type": "page_view", "path": "/pricing/"}]}),
+            content_type="application/json",
+            HTTP_USER_AGENT=DESKTOP_UA,
+        )
+        assert response.status_code == 202 and response.json()["recorded"] == 1
+    assert hero_of(browser.get("/")) == "Pricing hero"  # no flush needed, as for served pages
