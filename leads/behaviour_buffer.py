@@ -25,29 +25,35 @@ LOCAL_LIMIT = 200_000  # without Redis, the oldest page views go first when a fl
 class RedisBuffer:
     """A Redis list shared by every web process and worker: RPUSH to add, LRANGE then LTRIM to take."""
 
-    def __init__(self, client=None):
+    def __init__(self, client=None, name: str | None = None):
         if client is None:
             from django_redis import get_redis_connection
 
             client = get_redis_connection("default")
         self.client = client
+        self.name = name  # another app's list (campaign tracking); None: the page views' REDIS_LIST
+
+    @property
+    def list_name(self) -> str:
+        return self.name or REDIS_LIST
 
     def push(self, record: str) -> None:
-        self.client.rpush(REDIS_LIST, record)
+        self.client.rpush(self.list_name, record)
 
     def push_many(self, records: list[str]) -> None:
-        self.client.rpush(REDIS_LIST, *records)  # one round trip for a front end's whole batch
+        self.client.rpush(self.list_name, *records)  # one round trip for a front end's whole batch
 
     def peek(self, count: int) -> list[str]:
         return [
-            item.decode() if isinstance(item, bytes) else item for item in self.client.lrange(REDIS_LIST, 0, count - 1)
+            item.decode() if isinstance(item, bytes) else item
+            for item in self.client.lrange(self.list_name, 0, count - 1)
         ]
 
     def drop(self, count: int) -> None:
-        self.client.ltrim(REDIS_LIST, count, -1)
+        self.client.ltrim(self.list_name, count, -1)
 
     def __len__(self) -> int:
-        return self.client.llen(REDIS_LIST)
+        return self.client.llen(self.list_name)
 
 
 class LocalBuffer:
