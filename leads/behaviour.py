@@ -42,6 +42,7 @@ from .behaviour_buffer import (  # noqa: F401 (LocalBuffer, RedisBuffer, discard
     discard_buffered,
     page_view_buffer_in_use,
 )
+from .behaviour_conditions import page_slug
 from .services.capture import topics_text
 from .services.identity import valid_visitor_id
 
@@ -244,7 +245,7 @@ def _row(record) -> tuple | None:
         person_id,
         visitor_id,
         "page",
-        path.strip("/").rsplit("/", 1)[-1][:64],
+        page_slug(path),
         _text(record.get("title"), 255),
         _text(record.get("topics"), 500),
         properties,

@@ -59,7 +59,7 @@ KINDS = [
         "visited_page",
         "Visited page (slug or topic)",
         (PAGE_VIEW,),
-        "page slugs such as pricing, or topic:<slug> for any page on that topic",
+        "page slugs such as pricing (home: the home page), or topic:<slug> for any page on that topic",
         needs_value=True,
     ),
     Kind(
@@ -224,12 +224,20 @@ def _interaction_match(condition: Condition) -> Q:
     return reduce(operator.or_, tests) if tests else Q()
 
 
+HOME_SLUG = "home"
+
+
+def page_slug(path: str) -> str:
+    """A page view's object id: the last part of its path ("pricing" for /solutions/pricing/), what a
+    marketer types in a rule; the home page ("/") is "home"."""
+    return path.strip("/").rsplit("/", 1)[-1][:64] or HOME_SLUG
+
+
 def _slug_q(pattern: str) -> Q:
     """A path whose last part is written out fixes the page's slug, the view's object id (leads.behaviour
     writes the path's last part there): saying so lets an index on (type, object_id) find the views
     instead of reading every view of the window. Redundant otherwise, so memory needs no twin of it."""
-    last = pattern.rstrip("/").rsplit("/", 1)[-1]
-    return Q() if "*" in last else Q(object_id=last[:64])
+    return Q() if "*" in pattern.rstrip("/").rsplit("/", 1)[-1] else Q(object_id=page_slug(pattern))
 
 
 def condition_rows(condition: Condition, *, now: datetime):

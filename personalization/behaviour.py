@@ -24,6 +24,7 @@ from leads.behaviour_conditions import (
     PAGE_VIEW,
     Condition,
     micros,
+    page_slug,
     person_behaviour,
     visitor_page_views,
 )
@@ -35,8 +36,7 @@ DAY_MICROS = 86_400_000_000
 
 def view_recorded(state, now: datetime, path: str, topics) -> None:
     """A page was served to this visitor: remember it for behaviour rules (slug, path, topics, when)."""
-    slug = path.strip("/").rsplit("/", 1)[-1][:64]
-    event = (micros(now), slug, path[:500], topics_text(list(topics)[:20]))
+    event = (micros(now), page_slug(path), path[:500], topics_text(list(topics)[:20]))
     horizon = event[0] - HORIZON_DAYS * DAY_MICROS
     kept = [view for view in state.views[-(RECENT_VIEWS - 1) :] if view[0] >= horizon] if state.views else []
     state.views = (*kept, event)

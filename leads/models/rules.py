@@ -54,9 +54,18 @@ class ScoringRule(models.Model):
         help_text="Comma-separated for lists (banking, insurance); a number for at least/at most",
     )
 
-    interaction_type = models.CharField(max_length=40, blank=True, help_text="Interest rules, e.g. content_download")
+    interaction_type = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="Interest rules: page_view, content_download, form_submit, event_registered, event_attended, "
+        "email_click, custom_event (with the event's name as object id, e.g. trial_started), ...",
+    )
     object_type = models.CharField(max_length=40, blank=True, help_text="Only interactions with this kind of object")
-    object_id = models.CharField(max_length=64, blank=True, help_text="Only this object (e.g. one whitepaper)")
+    object_id = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Only this object: a whitepaper's id, a page's slug (pricing), a custom event's name",
+    )
     topic = models.SlugField(max_length=100, blank=True, help_text="Only objects with this topic")
     cap_points = models.PositiveIntegerField(
         null=True, blank=True, help_text="At most this many points from this rule per period"

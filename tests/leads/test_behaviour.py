@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from leads import behaviour, behaviour_buffer
 from leads.behaviour import LocalBuffer, RedisBuffer, page_view_buffer, page_views_flush
+from leads.behaviour_conditions import condition_parse, condition_people
 from leads.models import CrmDelivery, Interaction, LeadStoreSettings, SalesRep, ScoringRule
 from leads.services import visitor_link
 from tests.factories import PersonFactory
@@ -64,6 +65,18 @@ def test_a_known_persons_page_views_become_interactions_with_what_the_page_was()
         "industries": ["banking"],
     }
     assert len(buffer) == 0
+
+
+def test_a_views_object_id_is_its_slug_and_the_home_page_is_home():
+    buffer, person = LocalBuffer(), PersonFactory()
+    for path in ("/", "/solutions/pricing/", "/about"):
+        view(buffer, person=person, path=path)
+    page_views_flush(buffer=buffer)
+    slugs = set(Interaction.objects.filter(person=person).values_list("object_id", flat=True))
+    assert slugs == {"home", "pricing", "about"}
+    now = timezone.now()
+    for condition in (condition_parse("visited_page", ["home"]), condition_parse("visited_url", ["/"])):
+        assert {row["person_id"] for row in condition_people(condition, now=now)} == {person.pk}
 
 
 def test_a_batch_written_twice_stores_each_view_once():
