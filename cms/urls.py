@@ -9,7 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from cms import page_cache, views
 from cms.api.content import api_router
 from cms.api.v1 import api as api_v1
-from forms.views import gated_download
+from forms.views import consent_confirmation, gated_download
 from personalization.views import variant_click
 from sales.audit import site_history_urls
 
@@ -21,6 +21,8 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     # Gated documents: signed, expiring, person-bound links handed out by forms.
     path("downloads/<str:token>/", gated_download, name="gated_download"),
+    # Double opt-in: the signed link in the consent confirmation email (GET asks, POST confirms).
+    path("consent/<str:token>/", consent_confirmation, name="consent_confirm"),
     # CTA clicks in personalised blocks (sendBeacon from js/personalisation.js, or a headless front end).
     path("personalisation/click/", variant_click, name="personalisation_click"),
     # Registrants' links (tickets, cancellation, calendar file, webinar stream); landing pages are pages.

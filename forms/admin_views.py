@@ -24,11 +24,11 @@ class ConsentPolicyViewSet(ModelViewSet):
     icon = "success"
     menu_label = "Consent policies"
     add_to_admin_menu = False
-    list_display = ["__str__", "show_checkbox", "opt_in_required", "version", "updated_at"]
-    list_filter = ["show_checkbox", "opt_in_required"]
+    list_display = ["__str__", "show_checkbox", "opt_in_required", "double_opt_in", "version", "updated_at"]
+    list_filter = ["show_checkbox", "opt_in_required", "double_opt_in"]
     search_fields = ["country", "text"]
     # clean() checks the country code and the text; its errors appear on those fields.
-    form_fields = ["country", "show_checkbox", "opt_in_required", "text"]
+    form_fields = ["country", "show_checkbox", "opt_in_required", "double_opt_in", "text"]
 
 
 class ConsentRecordIndexView(PersonalDataIndexView):
@@ -48,8 +48,18 @@ class ConsentRecordViewSet(ModelViewSet):
     icon = "history"
     menu_label = "Consent records"
     add_to_admin_menu = False
-    list_display = ["recorded_at", "email", "granted", "country", "policy_country", "version", "channel", "form_title"]
-    list_filter = ["granted", "country", "channel", "recorded_at"]
+    list_display = [
+        "recorded_at",
+        "email",
+        "granted",
+        "confirmation",
+        "country",
+        "policy_country",
+        "version",
+        "channel",
+        "form_title",
+    ]
+    list_filter = ["granted", "confirmation", "country", "channel", "recorded_at"]
     search_fields = ["email"]
     list_export = [
         "recorded_at",
@@ -60,6 +70,8 @@ class ConsentRecordViewSet(ModelViewSet):
         "policy_country",
         "checkbox_shown",
         "granted",
+        "confirmation",
+        "confirms",
         "text",
         "version",
         "form_title",
@@ -71,6 +83,8 @@ class ConsentRecordViewSet(ModelViewSet):
     inspect_view_fields = [
         "recorded_at",
         "granted",
+        "confirmation",
+        "confirms",
         "email",
         "visitor_id",
         "ip_address",

@@ -1,4 +1,4 @@
-"""The public view of gated forms: the signed download behind a gate.
+"""The public views of gated forms: the signed download behind a gate, and the double opt-in link.
 
 Thin: it reads the request, calls the services and answers. Pages that host a form (the form page, a
 gated whitepaper, an event) serve it through forms.services.journey, not through this module.
@@ -10,14 +10,21 @@ from django.conf import settings
 from django.http import FileResponse, Http404
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 from wagtail.documents import get_document_model
 from wagtail.models import Page
 
+from leads.request_facts import client_ip
 from leads.selectors import lead_owner, person_by_id, person_for_visitor
 from leads.services import interaction_record
 from leads.services.identity import valid_visitor_id
 
+from .services.consent import (
+    ConfirmationLinkExpired,
+    ConfirmationLinkInvalid,
+    consent_confirm,
+    record_from_confirmation_token,
+)
 from .services.downloads import LinkExpired, LinkInvalid, grant_from_token
 
 
@@ -108,4 +115,38 @@ def _link_problem(request, status, title, message, retry_url=""):
         status=status,
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def consent_confirmation(request, token):
+    """The double opt-in link: GET asks (mail scanners fetch links, so it confirms nothing), POST confirms."""
+    try:
+        record = record_from_confirmation_token(token)
+    except ConfirmationLinkExpired:
+        return _link_problem(
+            request,
+            410,
+            "This confirmation link has expired",
+            "Links work for 30 days. Fill in one of our forms again and we'll send you a new one.",
+        )
+    except ConfirmationLinkInvalid:
+        return _link_problem(
+            request,
+            404,
+            "This confirmation link is not valid",
+            "It may have been cut short when it was copied. Please use the link exactly as we sent it.",
+        )
+    confirmed = None
+    if request.method == "POST":
+        confirmed = consent_confirm(record, ip_address=client_ip(request))
+    already = confirmed is None and hasattr(record, "confirmed_by")
+    response = TemplateResponse(
+        request,
+        "leadforms/consent_confirmation.html",
+        {"record": record, "confirmed": confirmed is not None or already},
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"  # the token must not leak to another site
+    patch_cache_control(response, private=True, no_store=True)
     return response

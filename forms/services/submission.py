@@ -19,7 +19,14 @@ from outbox import kinds
 from outbox.services import outbox_queue
 
 from . import spam
-from .consent import AppliedPolicy, consent_record, policy_from_token
+from .consent import (
+    CONSENT_CONFIRMATION,
+    AppliedPolicy,
+    confirmation_path,
+    confirmation_queue,
+    consent_record,
+    policy_from_token,
+)
 from .downloads import DownloadGrant, download_path
 from .visitor_form import CONSENT_FIELD, POLICY_FIELD, FormPlan, GatedAsset, Visitor, form_fields, form_plan
 
@@ -201,7 +208,9 @@ def lead_fields(
         value = cleaned.get(f"sp_{name}") or visitor.attribution.get(name) or ""
         if value:
             fields[name] = value
-    if policy is not None and policy.granted(bool(cleaned.get(CONSENT_FIELD))):
+    ticked = bool(cleaned.get(CONSENT_FIELD))
+    # Under double opt-in the person's consent waits for the emailed link (consent.consent_confirm).
+    if policy is not None and policy.granted(ticked) and not policy.awaits_confirmation(ticked):
         fields["consent"] = "granted"
     if answers:
         fields["answers"] = answers
@@ -248,7 +257,7 @@ def _record(form_page, form, fields, answers, *, lead, visitor, asset, policy, p
                 form, lead=lead, visitor_id=visitor.visitor_id, context_label=asset.label if asset else ""
             )
             if policy is not None:
-                consent_record(
+                record = consent_record(
                     policy=policy,
                     ticked=bool(form.cleaned_data.get(CONSENT_FIELD)),
                     country=fields.get("country") or visitor.country,
@@ -259,6 +268,7 @@ def _record(form_page, form, fields, answers, *, lead, visitor, asset, policy, p
                     channel=visitor.channel,
                     ip_address=visitor.ip_address,
                 )
+                _ask_for_confirmation(record, fields, form_page=form_page, absolute_url=absolute_url, lead=lead)
             # confirm=False: the caller sends its own confirmation (an event's, with the ticket).
             _send_emails(
                 form_page,
@@ -278,8 +288,27 @@ FORM_CONFIRMATION, FORM_NOTIFICATION = "forms.confirmation", "forms.notification
 FORM_EMAIL_BEFORE_OUTBOX = "forms.email"  # queued by forms.tasks.send_form_email (tasks from before the outbox)
 
 
+def _ask_for_confirmation(record, fields, *, form_page, absolute_url, lead):
+    """Double opt-in: the email with the confirmation link (even when the form sends no confirmation of
+    its own, as events' forms do). In a savepoint: an outbox that cannot write costs neither the lead nor
+    its consent record, and the log names the lead."""
+    if record.confirmation != record.Confirmation.AWAITING or not record.email:
+        return
+    try:
+        with transaction.atomic():
+            confirmation_queue(
+                record,
+                link=absolute_url(confirmation_path(record)),
+                first_name=fields.get("first_name", ""),
+                from_email=form_page.from_address,
+            )
+    except Exception:
+        logger.exception("Writing the consent confirmation of %s to the outbox failed", lead.lid)
+
+
 def email_kinds_register() -> None:
     """The forms' kinds of email in the outbox (LeadFormsConfig.ready): they carry their message, no builder."""
+    kinds.register(CONSENT_CONFIRMATION, "Consent: double opt-in confirmation")
     kinds.register(FORM_CONFIRMATION, "Form: confirmation to the visitor")
     kinds.register(FORM_NOTIFICATION, "Form: notification to the team")
     kinds.register(FORM_EMAIL_BEFORE_OUTBOX, "Form: email queued before the outbox")

@@ -3,7 +3,7 @@
 from .bulk import BulkCapture, BulkOutcome, BulkRow, leads_import_batch
 from .capture import lead_capture, lead_process, leads_reprocess_failed
 from .crm import crm_deliver, crm_deliver_due, crm_push_queue
-from .identity import company_resolve, person_merge, person_resolve, visitor_link
+from .identity import company_resolve, person_consent_set, person_merge, person_resolve, visitor_link
 from .interactions import interaction_record
 from .lifecycle import sales_accept, sales_mark, sales_reject, stage_change, stage_rules_apply
 from .routing import person_assign, person_reassign
@@ -49,6 +49,7 @@ __all__ = [
     "lead_capture",
     "lead_process",
     "leads_reprocess_failed",
+    "person_consent_set",
     "person_merge",
     "person_resolve",
     "visitor_link",

@@ -140,6 +140,25 @@ def _person_values(cleaned: CleanedLead) -> dict:
     }
 
 
+def person_consent_set(person: Person, consent: str) -> bool:
+    """Set the person's marketing consent outside a capture: a confirmed double opt-in (granted), an
+    unsubscribe (withdrawn). The evidence (wording, time, how) is the caller's consent record. Rescored,
+    since fit rules may read consent. False when it already was that."""
+    from .scoring import person_rescore
+
+    if consent not in (Consent.GRANTED, Consent.DENIED, Consent.WITHDRAWN):
+        raise ValueError(f"consent: one of granted, denied, withdrawn, not {consent!r}")
+    if (
+        not Person.objects.filter(pk=person.pk)
+        .exclude(consent=consent)
+        .update(consent=consent, updated_at=timezone.now())
+    ):
+        return False
+    person.consent = consent
+    person_rescore(person)
+    return True
+
+
 def person_resolve(cleaned: CleanedLead) -> Person:
     """The person for this mailbox, created on first sight; two simultaneous captures make one."""
     codes = {flag.code for flag in cleaned.flags}

@@ -23,12 +23,14 @@ def _fresh_limits(settings):
 
 @pytest.fixture
 def consent_policies(db):
-    """The shipped defaults (EU/EEA, UK, everywhere else) with the test's own wording, plus a notice country."""
+    """The shipped defaults (EU/EEA, UK, everywhere else) with the test's own wording, plus a notice country.
+    Single opt-in everywhere, DE included (shipped with double opt-in: tests/forms/test_double_opt_in.py)."""
     rows = {"DE": (True, True, EU_TEXT), "US": (False, False, US_TEXT), "*": (True, True, EU_TEXT)}
     policies = {}
     for country, (show, required, text) in rows.items():
         policies[country], _ = ConsentPolicy.objects.update_or_create(
-            country=country, defaults={"show_checkbox": show, "opt_in_required": required, "text": text}
+            country=country,
+            defaults={"show_checkbox": show, "opt_in_required": required, "text": text, "double_opt_in": False},
         )
         policies[country].version = 1
         policies[country].save(update_fields=["version"])
