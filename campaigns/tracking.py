@@ -28,7 +28,7 @@ from campaigns.signing import recipient_from_token, value_from_token
 from campaigns.tracking_buffer import CLICK, OPEN, tracking_record
 from leads.request_facts import client_ip
 
-# The smallest transparent GIF (1x1, 43 bytes).
+# The smallest transparent GIF (1x1, 42 bytes).
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 TRAP_PAGE = b'<!doctype html><meta charset="utf-8"><meta name="robots" content="noindex"><title>OK</title>'
 REDIRECT_SCHEMES = ("http", "https")
@@ -75,7 +75,9 @@ def _with_tracked_link(url: str, person_id: int | None) -> str:
     ours = urlsplit(settings.SITE_BASE_URL)
     if (parts.hostname or "").lower() != (ours.hostname or "").lower() or parts.port != ours.port:
         return url
-    query = [(name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True) if name != TRACKED_LINK_PARAM]
+    query = [
+        (name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True) if name != TRACKED_LINK_PARAM
+    ]
     query.append((TRACKED_LINK_PARAM, tracked_link_token(person_id)))
     return urlunsplit(parts._replace(query=urlencode(query)))
 

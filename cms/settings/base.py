@@ -186,6 +186,7 @@ WORKER_SWEEPS = [
     "leads.services.crm.crm_pushes_sweep",  # CRM pushes due whose task was lost
     "leads.services.capture.leads_unprocessed_sweep",  # captured leads never processed
     "leads.behaviour.page_views_sweep",  # buffered page views whose flush task was lost
+    "campaigns.tracking_buffer.tracking_sweep",  # buffered campaign opens and clicks (held 15 s for the trap)
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -2,6 +2,7 @@
 what the batch writer makes of it (campaigns.tracking_writer)."""
 
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.test import Client, override_settings
@@ -18,7 +19,9 @@ from tests.factories.leads import PersonFactory
 pytestmark = pytest.mark.django_db
 
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
-IPHONE_MAIL = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
+IPHONE_MAIL = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +38,9 @@ def sent():
     CampaignLink.objects.create(campaign=campaign, position=1, url="http://testserver/report/?utm_source=newsletter")
     CampaignLink.objects.create(campaign=campaign, position=2, url="https://partner.example/offer", label="Offer")
     CampaignLink.objects.create(campaign=campaign, position=3, url="http://testserver/hidden/", is_trap=True)
-    recipient = CampaignRecipientFactory(campaign=campaign, status=CampaignRecipient.Status.SENT, sent_at=timezone.now())
+    recipient = CampaignRecipientFactory(
+        campaign=campaign, status=CampaignRecipient.Status.SENT, sent_at=timezone.now()
+    )
     return recipient
 
 
@@ -56,7 +61,8 @@ def test_the_pixel_is_a_transparent_gif_never_cached_and_writes_no_row(sent, dja
     with django_assert_num_queries(0):
         response = client.get(open_url(sent))
     assert response.status_code == 200 and response["Content-Type"] == "image/gif"
-    assert response.content.startswith(b"GIF89a") and len(response.content) == 43
+    gif = response.content
+    assert gif.startswith(b"GIF89a") and gif[6:10] == b"\x01\x00\x01\x00" and len(gif) < 50  # 1 x 1
     assert "no-store" in response["Cache-Control"]
     assert len(tracking_buffer._local) == 1
     assert not RecipientActivity.objects.exists()  # only the writer writes
@@ -129,6 +135,7 @@ def test_a_link_that_is_not_http_is_never_followed(sent):
     assert Client().get(click_url(sent, 2)).status_code == 404
 
 
+@override_settings(SITE_BASE_URL="http://testserver")
 def test_a_click_to_our_site_identifies_the_browser_and_the_landing_knows_the_person(sent, home_page):
     from personalization.services import person_id_from_token
 
@@ -137,17 +144,31 @@ def test_a_click_to_our_site_identifies_the_browser_and_the_landing_knows_the_pe
     assert response.status_code == 302
     location = response["Location"]
     assert location.startswith("http://testserver/report/?utm_source=newsletter&sp_t=")
-    assert person_id_from_token(location.split("sp_t=", 1)[1]) == sent.person_id
+    token = parse_qs(urlsplit(location).query)["sp_t"][0]
+    assert person_id_from_token(token) == sent.person_id
     # The landing: personalisation identifies the browser and strips the token; the next page knows them.
-    landing = browser.get("/?sp_t=" + location.split("sp_t=", 1)[1])
+    landing = browser.get(location)
     assert landing.status_code == 302 and "sp_t" not in landing["Location"]
+    assert "utm_source=newsletter" in landing["Location"]
     page = browser.get("/")
     assert page.wsgi_request.personalization.state.person_id == sent.person_id
 
 
+@override_settings(SITE_BASE_URL="http://testserver")
 def test_a_click_to_another_site_carries_no_identity(sent):
     response = Client(HTTP_USER_AGENT=BROWSER).get(click_url(sent, 2))
     assert "sp_t" not in response["Location"]
+    for n, lookalike in enumerate(
+        ["http://testserver.evil.example/", "http://testserver:8080/", "http://evil.example/?x=testserver"]
+    ):
+        CampaignLink.objects.create(campaign=sent.campaign, position=10 + n, url=lookalike)
+        assert Client(HTTP_USER_AGENT=BROWSER).get(click_url(sent, 10 + n))["Location"] == lookalike
+
+
+@override_settings(SITE_BASE_URL="http://testserver")
+def test_a_scanner_that_says_so_gets_no_identity(sent):
+    response = Client(HTTP_USER_AGENT="Mimecast Link Scanner").get(click_url(sent, 1))
+    assert response["Location"] == "http://testserver/report/?utm_source=newsletter"
 
 
 def test_the_trap_link_answers_a_blank_page_and_is_recorded_as_a_machines(sent):
@@ -200,7 +221,7 @@ def test_gmails_image_proxy_counts_as_a_human_open(sent):
 
 def test_clicks_around_a_trap_hit_are_machine_clicks_and_score_nothing(sent):
     ScoringRule.objects.create(name="Email click", kind="interest", interaction_type="email_click", points=5)
-    start = timezone.now()
+    start = timezone.now() - timedelta(minutes=10)  # scored as of now: nothing in the future
     scanner = [(1, 0), (3, 2), (2, 9)]  # a real link, the trap 2 s later, another link 9 s later
     for position, seconds in scanner:
         tracking_buffer.tracking_record(
@@ -277,7 +298,12 @@ def test_a_batch_written_twice_counts_once(sent):
 
 
 def test_recent_records_wait_and_malformed_ones_are_skipped(sent):
-    for junk in ["not json", "[]", '{"e": "zz"}', '{"e": "%s", "k": "c", "r": 1, "at": "2020-01-01T00:00:00+00:00"}' % ("0" * 32)]:
+    for junk in [
+        "not json",
+        "[]",
+        '{"e": "zz"}',
+        '{"e": "%s", "k": "c", "r": 1, "at": "2020-01-01T00:00:00+00:00"}' % ("0" * 32),
+    ]:
         tracking_buffer._local.push(junk)
     Client(HTTP_USER_AGENT=BROWSER).get(click_url(sent, 2))
     result = tracking_flush()  # now: the click is too recent to classify
