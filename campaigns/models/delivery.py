@@ -39,7 +39,10 @@ class CampaignRecipient(Record):
     )
     in_test = models.BooleanField(default=False, help_text="A/B: in the test sample")
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Names the attempt: every write after sending says "WHERE claimed_at = mine", so a worker that comes
+    # back late (after the sweep handed its rows on) cannot overwrite a newer attempt.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True, help_text="A temporary refusal: not before this time")
     sent_at = models.DateTimeField(null=True, blank=True)
     message_id = models.CharField(max_length=255, blank=True)
     last_error = models.CharField(max_length=500, blank=True)

@@ -187,6 +187,7 @@ WORKER_SWEEPS = [
     "leads.services.capture.leads_unprocessed_sweep",  # captured leads never processed
     "leads.behaviour.page_views_sweep",  # buffered page views whose flush task was lost
     "campaigns.tracking_buffer.tracking_sweep",  # buffered campaign opens and clicks (held 15 s for the trap)
+    "campaigns.sending.campaigns_sending_sweep",  # campaign email: dead senders, scheduled sends, A/B winners
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
