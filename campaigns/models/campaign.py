@@ -7,12 +7,12 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import StreamField
-from wagtail.models import Orderable
+from wagtail.models import Orderable, PreviewableMixin
 
 from campaigns.blocks import EmailBodyBlock
 
 
-class Campaign(ClusterableModel):
+class Campaign(PreviewableMixin, ClusterableModel):
     """One email to one audience, sent once per recipient."""
 
     class Status(models.TextChoices):
@@ -82,6 +82,20 @@ class Campaign(ClusterableModel):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        super().clean()
+        from campaigns.merge_fields import validate_campaign
+
+        validate_campaign(self)  # unknown merge fields are refused, naming the field and where
+
+    # Preview (campaigns.views_admin.preview): the email as a desktop client and a phone show it.
+    preview_modes = [("desktop", "Desktop"), ("phone", "Phone")]
+
+    def serve_preview(self, request, mode_name):
+        from campaigns.views_admin.preview import serve_campaign_preview
+
+        return serve_campaign_preview(self, request, mode_name)
+
 
 class SubjectVariant(Orderable):
     """An A/B subject line. With none, everybody gets the campaign's subject; with one or more, the
@@ -89,6 +103,11 @@ class SubjectVariant(Orderable):
 
     campaign = ParentalKey(Campaign, on_delete=models.CASCADE, related_name="subject_variants")
     subject = models.CharField(max_length=200)
+
+    def clean(self):
+        from campaigns.merge_fields import validate_text
+
+        validate_text(self.subject, "A/B subject line")
 
     def __str__(self):
         return self.subject
@@ -138,6 +157,11 @@ class CampaignSettings(BaseSiteSetting):
     conversion_days = models.PositiveSmallIntegerField(
         default=7,
         help_text="A form fill or registration this many days after a click counts as the campaign's conversion",
+    )
+
+    postal_address = models.TextField(
+        blank=True,
+        help_text="Shown at the foot of every campaign email (the law asks bulk senders for a postal address)",
     )
 
     class Meta:
