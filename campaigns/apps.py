@@ -16,3 +16,6 @@ class CampaignsConfig(AppConfig):
     label = "campaigns"
     verbose_name = "Campaign email"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from campaigns import bounces  # noqa: F401  (connects to Anymail's tracking signal: bounces, complaints)
