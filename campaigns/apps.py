@@ -18,4 +18,8 @@ class CampaignsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from outbox import kinds
+
+        # A marketer's test send: the row carries the rendered message (campaigns.views_admin.send_test).
+        kinds.register("campaigns.test", "Campaign email: test send")
         from campaigns import bounces  # noqa: F401  (connects to Anymail's tracking signal: bounces, complaints)

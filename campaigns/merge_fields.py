@@ -120,7 +120,9 @@ def _block_texts(block_type: str, value) -> list[tuple[str, str]]:
         texts = []
         for number, variant in enumerate(value.get("variants") or [], start=1):
             for child in variant.get("content") or []:
-                texts += [(f"variant {number}, {what}", text) for what, text in _block_texts(child.block_type, child.value)]
+                texts += [
+                    (f"variant {number}, {what}", text) for what, text in _block_texts(child.block_type, child.value)
+                ]
         for child in value.get("default") or []:
             texts += [(f"default, {what}", text) for what, text in _block_texts(child.block_type, child.value)]
         return texts
@@ -204,6 +206,4 @@ def values_for(person, *, unsubscribe_url: str = "", preferences_url: str = "") 
 
 def substitute_plain(pieces, values: dict[str, str]) -> str:
     """Text with merge fields filled in (the subject, the text part): no escaping."""
-    return "".join(
-        piece if isinstance(piece, str) else (values.get(piece.name) or piece.fallback) for piece in pieces
-    )
+    return "".join(piece if isinstance(piece, str) else (values.get(piece.name) or piece.fallback) for piece in pieces)

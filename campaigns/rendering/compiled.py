@@ -169,7 +169,10 @@ class CampaignRenderer:
         html_parts, text_parts = [], []
         for number, child in enumerate(self.blocks, start=1):
             html, text = self._block(number, child, choices.get(number))
-            html = _HREF.sub(lambda m, n=number: m.group(1) + html_lib.escape(link(html_lib.unescape(m.group(2)), n)) + m.group(3), str(html))
+            html = _HREF.sub(
+                lambda m, n=number: m.group(1) + html_lib.escape(link(html_lib.unescape(m.group(2)), n)) + m.group(3),
+                str(html),
+            )
             html = _SRC.sub(lambda m: m.group(1) + settings.SITE_BASE_URL.rstrip("/") + m.group(2) + m.group(3), html)
             html_parts.append(html)
             text = _TEXT_LINK.sub(lambda m, n=number: link(m.group(1), n), text or "")
@@ -212,7 +215,9 @@ class CampaignRenderer:
                 from .links import campaign_links_collect
 
                 # The rows written when sending started; collected here only if they never were.
-                links = list(CampaignLink.objects.filter(campaign=self.campaign)) or campaign_links_collect(self.campaign)
+                links = list(CampaignLink.objects.filter(campaign=self.campaign)) or campaign_links_collect(
+                    self.campaign
+                )
             self._positions = {
                 "links": {link.url: link.position for link in links if not link.is_trap},
                 "trap": next((link.position for link in links if link.is_trap), None),

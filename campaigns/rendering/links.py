@@ -40,7 +40,9 @@ def utm_campaign(campaign) -> str:
 def with_utm(url: str, campaign, content: str) -> str:
     """The URL with the campaign's UTM parameters (replacing any it had; other parameters kept)."""
     parts = urlsplit(url)
-    query = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if not key.startswith("utm_")]
+    query = [
+        (key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if not key.startswith("utm_")
+    ]
     query += [
         ("utm_source", campaign.utm_source or "newsletter"),
         ("utm_medium", campaign.utm_medium or "email"),
@@ -99,7 +101,9 @@ def campaign_links_collect(campaign) -> list:
             new.append(CampaignLink(campaign=campaign, position=position, url=url, label=label[:255]))
         if not has_trap:
             position += 1
-            new.append(CampaignLink(campaign=campaign, position=position, url=trap_url(), label=TRAP_LABEL, is_trap=True))
+            new.append(
+                CampaignLink(campaign=campaign, position=position, url=trap_url(), label=TRAP_LABEL, is_trap=True)
+            )
         if new:
             CampaignLink.objects.bulk_create(new, ignore_conflicts=True)
     return list(CampaignLink.objects.filter(campaign=campaign).order_by("position"))

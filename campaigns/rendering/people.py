@@ -52,7 +52,9 @@ class SegmentMembership:
         if not ids:
             return
         for segment_id, (parsed, match, _priority) in self._parsed().items():
-            found = set(people_matching(parsed, match).filter(pk__in=ids).values_list("pk", flat=True)) if parsed else set()
+            found = (
+                set(people_matching(parsed, match).filter(pk__in=ids).values_list("pk", flat=True)) if parsed else set()
+            )
             self._members.setdefault(segment_id, set()).update(found)
         self._asked.update(ids)
 

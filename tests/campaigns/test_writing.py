@@ -124,7 +124,8 @@ def test_own_links_get_utm_and_foreign_ones_none(own_page, settings):
         body=body(
             button("Ours", page=own_page.pk),
             text(
-                '<p><a href="https://elsewhere.example/x?a=1">theirs</a> and <a href="http://testserver/a/?utm_source=old">ours too</a></p>'
+                '<p><a href="https://elsewhere.example/x?a=1">theirs</a> and '
+                '<a href="http://testserver/a/?utm_source=old">ours too</a></p>'
             ),
         ),
     )
