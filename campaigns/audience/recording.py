@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import random
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Count
 
@@ -69,7 +70,10 @@ def _default_columns() -> list[tuple[str, object]]:
 
 
 def _insert_select(campaign: Campaign, people) -> int:
-    sql, params = people.values_list("pk", "email", "left_out_reason").query.sql_with_params()
+    try:
+        sql, params = people.values_list("pk", "email", "left_out_reason").query.sql_with_params()
+    except EmptyResultSet:  # no include at all: nobody to write
+        return 0
     defaults = _default_columns()
     table = connection.ops.quote_name(CampaignRecipient._meta.db_table)
     names = ["campaign_id", "person_id", "email", "status", "left_out_reason", *(column for column, _ in defaults)]

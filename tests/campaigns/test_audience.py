@@ -12,7 +12,7 @@ from forms.models import ConsentPolicy
 from leads.cleaning import email_identity_key
 from leads.models import PersonTag, Tag
 from sales.models import SavedFilter
-from tests.factories import CompanyFactory, PersonFactory, SegmentFactory
+from tests.factories import PersonFactory, SegmentFactory
 from tests.factories.campaigns import (
     AudienceSourceFactory,
     CampaignFactory,
