@@ -11,9 +11,10 @@ campaigns_pause, campaigns_resume, campaigns_cancel, campaigns_progress, campaig
 from __future__ import annotations
 
 from datetime import datetime
+from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -39,8 +40,25 @@ def _campaign_for(request, pk: int, *, send: bool) -> Campaign:
     user = request.user
     allowed = user.has_perm(SEND_PERMISSION) if send else any(user.has_perm(p) for p in VIEW_PERMISSIONS)
     if not allowed:
-        raise PermissionDenied
+        raise Refused
     return get_object_or_404(Campaign, pk=pk)
+
+
+class Refused(Exception):
+    """No right to this screen: a 403 (Wagtail would turn PermissionDenied into a redirect home)."""
+
+
+def checked(view):
+    """Answer Refused with a plain 403, so a form posted without the right never looks like it worked."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Refused:
+            return HttpResponseForbidden("You may not do this with campaigns.", content_type="text/plain")
+
+    return wrapper
 
 
 def _audience(campaign):
@@ -175,10 +193,10 @@ def progress_fragment(request, pk: int):
 def admin_urls() -> list:
     """Registered by campaigns/wagtail_hooks.py (register_admin_urls)."""
     return [
-        path("campaigns/<int:pk>/send/", send_view, name="campaigns_send"),
-        path("campaigns/<int:pk>/pause/", pause_view, name="campaigns_pause"),
-        path("campaigns/<int:pk>/resume/", resume_view, name="campaigns_resume"),
-        path("campaigns/<int:pk>/cancel/", cancel_view, name="campaigns_cancel"),
-        path("campaigns/<int:pk>/progress/", progress_view, name="campaigns_progress"),
-        path("campaigns/<int:pk>/progress/fragment/", progress_fragment, name="campaigns_progress_fragment"),
+        path("campaigns/<int:pk>/send/", checked(send_view), name="campaigns_send"),
+        path("campaigns/<int:pk>/pause/", checked(pause_view), name="campaigns_pause"),
+        path("campaigns/<int:pk>/resume/", checked(resume_view), name="campaigns_resume"),
+        path("campaigns/<int:pk>/cancel/", checked(cancel_view), name="campaigns_cancel"),
+        path("campaigns/<int:pk>/progress/", checked(progress_view), name="campaigns_progress"),
+        path("campaigns/<int:pk>/progress/fragment/", checked(progress_fragment), name="campaigns_progress_fragment"),
     ]
