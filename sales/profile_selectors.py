@@ -36,6 +36,7 @@ TIMELINE_KINDS = {
     Interaction.Type.EVENT_REGISTERED: ("calendar", "Registered for"),
     Interaction.Type.EVENT_ATTENDED: ("calendar-check", "Attended"),
     Interaction.Type.CONTACT_SALES: ("user", "Asked to talk to sales"),
+    "email_sent": ("mail", "Was sent an email"),  # campaign email (written by its sender, one per message)
     Interaction.Type.EMAIL_OPEN: ("mail", "Opened an email"),
     Interaction.Type.EMAIL_CLICK: ("link", "Clicked a link in an email"),
     Interaction.Type.UNSUBSCRIBE: ("cross", "Unsubscribed"),
@@ -201,6 +202,17 @@ class TimelineEntry:
     @property
     def type(self):
         return self.interaction.type
+
+    @property
+    def detail(self) -> str:
+        """What more an email entry says: whether a machine opened it (a mail-privacy proxy fetches every
+        image on delivery, so such an open says nothing of the person), the link a click followed."""
+        properties = self.interaction.properties if isinstance(self.interaction.properties, dict) else {}
+        if self.interaction.type == Interaction.Type.EMAIL_OPEN:
+            return "by a machine (mail-privacy proxy or scanner)" if properties.get("machine") else "by the person"
+        if self.interaction.type == Interaction.Type.EMAIL_CLICK:
+            return str(properties.get("label") or properties.get("url") or "")[:200]
+        return ""
 
     @property
     def actor(self) -> str:

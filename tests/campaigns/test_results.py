@@ -163,3 +163,29 @@ def test_hostile_names_are_escaped_on_the_results_page(campaign, admin_client_lo
     html = response.content.decode()
     assert response.status_code == 200
     assert "<script>alert" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+
+
+def test_the_persons_timeline_shows_each_email_opened_and_clicked(campaign, admin_client_logged_in):
+    """Read from the lead store (sales never imports campaigns): a human open, a machine open, a click."""
+    reader, proxy, scanned = campaign["sent"][3], campaign["sent"][4], campaign["sent"][6]
+    html = admin_client_logged_in.get(f"/admin/leads/person/inspect/{reader.person_id}/").content.decode()
+    assert html.count('data-type="email_open"') == 2  # the person, and Apple's proxy before them
+    assert "by the person" in html and "by a machine (mail-privacy proxy or scanner)" in html
+    assert "Q3 banking" in html
+    html = admin_client_logged_in.get(f"/admin/leads/person/inspect/{proxy.person_id}/").content.decode()
+    assert html.count('data-type="email_open"') == 1 and "by the person" not in html
+    clicker = campaign["sent"][0]
+    html = admin_client_logged_in.get(f"/admin/leads/person/inspect/{clicker.person_id}/").content.decode()
+    assert html.count('data-type="email_click"') == 3 and "Clicked a link in an email" in html
+    assert '<span class="sp-muted" data-detail>Pricing</span>' in html
+    html = admin_client_logged_in.get(f"/admin/leads/person/inspect/{scanned.person_id}/").content.decode()
+    assert 'data-type="email_click"' not in html  # a scanner's clicks are never the person's
+
+
+def test_an_email_sent_interaction_shows_on_the_timeline(admin_client_logged_in):
+    person = PersonFactory()
+    Interaction.objects.create(
+        person=person, type="email_sent", occurred_at=timezone.now(), object_type="email", object_label="Q4 <i>news</i>"
+    )
+    html = admin_client_logged_in.get(f"/admin/leads/person/inspect/{person.pk}/").content.decode()
+    assert "Was sent an email" in html and "Q4 &lt;i&gt;news&lt;/i&gt;" in html
