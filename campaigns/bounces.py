@@ -16,7 +16,8 @@ The recipient is found by the metadata the sender sets ({"recipient": id}), else
 bounce for an address no recipient row matches still suppresses the address.
 
 Anymail accepts webhooks with no secret configured (with a warning). Here they are refused (403) until
-ANYMAIL["WEBHOOK_SECRET"] is set, so nobody can suppress addresses by posting fake bounces.
+ANYMAIL["WEBHOOK_SECRET"] is set, so nobody can suppress addresses by posting fake bounces. A body that
+is not the provider's format is a 400, not a server error.
 """
 
 import logging
@@ -26,7 +27,7 @@ from functools import wraps
 from anymail.signals import EventType, RejectReason, tracking
 from django.conf import settings
 from django.dispatch import receiver
-from django.http import HttpResponseForbidden
+from django.http import HttpResponseBadRequest, HttpResponseForbidden
 from django.urls import URLPattern
 
 from campaigns.models import CampaignRecipient
@@ -138,7 +139,11 @@ def _secret_required(view):
     def guarded(request, *args, **kwargs):
         if not (getattr(settings, "ANYMAIL", None) or {}).get("WEBHOOK_SECRET"):
             return HttpResponseForbidden("Set ANYMAIL_WEBHOOK_SECRET before the provider's webhook can be used.")
-        return view(request, *args, **kwargs)
+        try:
+            return view(request, *args, **kwargs)
+        except (ValueError, TypeError, KeyError, AttributeError):  # a body that is not the provider's format
+            logger.warning("Unreadable %s webhook body", request.path, exc_info=True)
+            return HttpResponseBadRequest("body: not a tracking event this webhook can read")
 
     return guarded
 

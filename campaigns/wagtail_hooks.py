@@ -2,7 +2,7 @@
 
 from wagtail import hooks
 
-from campaigns import admin_audience, admin_sending, admin_views, results_admin
+from campaigns import admin_audience, admin_sending, admin_views, results_admin, suppression_admin
 from campaigns.viewsets import CampaignsMenu
 
 
@@ -34,3 +34,9 @@ def campaign_sending_urls():
 def campaign_results_urls():
     """A campaign's results: opens, clicks per link, conversions, the A/B result (campaigns/results_admin.py)."""
     return results_admin.admin_urls()
+
+
+@hooks.register("register_log_actions")
+def suppression_import_log_action(actions):
+    """Imports into the suppression list, in the audit log (campaigns/suppression_admin.py)."""
+    suppression_admin.register_import_action(actions)
