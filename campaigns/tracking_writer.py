@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import Min
 from django.utils import timezone
 
 from campaigns.machines import TRAP_WINDOW_SECONDS, is_machine_click_agent, is_machine_open, near_trap
@@ -35,6 +35,7 @@ from campaigns.tracking_buffer import CLICK, OPEN, relay_drain, tracking_buffer_
 FLUSH_LOCK = "campaigns:tracking:flushing"
 BATCH = 5_000
 HOLD_SECONDS = TRAP_WINDOW_SECONDS + 5  # what happened this recently waits for the next flush
+FIRST_TIME_FIELDS = ["opened_at", "machine_opened_at", "clicked_at"]
 
 
 def _moment(value) -> datetime | None:
@@ -186,7 +187,7 @@ def _store(records: list[dict], held: list[dict]) -> tuple[int, set[int]]:
         if recipient["person_id"] and (record["kind"] == CLICK or (is_first and recipient[field] is None)):
             interactions.append(_interaction(record, recipient, link, machine))
     RecipientActivity.objects.bulk_create(activities, batch_size=1000, ignore_conflicts=True)
-    _first_times_save(first)
+    _first_times_save(first, recipients)
     # Only the first open of each kind per recipient reaches the lead store: a proxy fetching the pixel
     # ten times is one open. A record already written (a batch written again) finds its field set then.
     interactions = _first_opens_only(interactions)
@@ -249,14 +250,18 @@ def _interaction(record: dict, recipient: dict, link: dict | None, machine: bool
     }
 
 
-def _first_times_save(first: dict[int, dict]) -> None:
-    """Set each recipient's first-time fields where this batch has an earlier time than the row (one
-    conditional UPDATE per recipient and field: the row's own value wins when it is earlier)."""
+def _first_times_save(first: dict[int, dict], recipients: dict[int, dict]) -> None:
+    """Set each recipient's first-time fields where this batch has an earlier time than the row read at the
+    start of the batch (one flush at a time, and nothing else writes these fields): one bulk UPDATE."""
+    changed = []
     for recipient_id, fields in first.items():
-        for field, at in fields.items():
-            CampaignRecipient.objects.filter(
-                Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gt": at}), pk=recipient_id
-            ).update(**{field: at})
+        row = CampaignRecipient(pk=recipient_id)
+        for name in FIRST_TIME_FIELDS:
+            current = recipients[recipient_id][name]
+            new = fields.get(name)
+            setattr(row, name, new if new is not None and (current is None or new < current) else current)
+        changed.append(row)
+    CampaignRecipient.objects.bulk_update(changed, FIRST_TIME_FIELDS, batch_size=500)
 
 
 def _late_traps_correct(traps: list[tuple[int, datetime]]) -> set[int]:
