@@ -17,6 +17,7 @@ import atexit
 import json
 import logging
 import os
+import threading
 import time
 import uuid
 
@@ -71,6 +72,8 @@ def tracking_record(
         (_relay if settings.REDIS_URL else _local).push(json.dumps(record, separators=(",", ":")))
         if _flush_due():
             transaction.on_commit(tracking_write.enqueue, robust=True)
+        if not settings.REDIS_URL:
+            _flush_later()
     except Exception:  # the cache or the queue unreachable: the pixel answers anyway
         logger.warning("A campaign %s could not be buffered", "open" if kind == OPEN else "click", exc_info=True)
 
@@ -85,6 +88,43 @@ def _flush_due() -> bool:
         return False
     _next_flush_check = now + FLUSH_EVERY_SECONDS
     return cache.add(FLUSH_QUEUED, 1, FLUSH_EVERY_SECONDS)
+
+
+_timer: threading.Timer | None = None
+
+
+def _flush_later() -> None:
+    """Without Redis the buffer lives in this process, where no worker's sweep can reach it, and the writer
+    holds the last seconds back (campaigns.tracking_writer.HOLD_SECONDS): so the last clicks of a quiet
+    moment would wait for the next open or click. A one-shot timer in this process writes them once they
+    are old enough (`make run`, one-process setups). Off in tests (CAMPAIGN_TRACKING_FLUSH_TIMER)."""
+    global _timer
+    if not getattr(settings, "CAMPAIGN_TRACKING_FLUSH_TIMER", True) or (_timer is not None and _timer.is_alive()):
+        return
+    from campaigns.tracking_writer import HOLD_SECONDS
+
+    _timer = threading.Timer(HOLD_SECONDS + 1, _timed_flush)
+    _timer.daemon = True
+    _timer.start()
+
+
+def _timed_flush() -> None:
+    global _timer
+    from django.db import connections
+
+    _timer = None  # this one has fired: a later record may arm the next
+
+    from campaigns.tracking_writer import tracking_flush
+
+    try:
+        tracking_flush()
+    except Exception:
+        logger.warning("Buffered campaign opens and clicks could not be written; the next one retries", exc_info=True)
+    finally:
+        if isinstance(threading.current_thread(), threading.Timer):
+            connections.close_all()  # the timer thread's own connections
+    if len(_local):  # some were still too recent: once more
+        _flush_later()
 
 
 def discard_buffered() -> None:

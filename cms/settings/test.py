@@ -25,3 +25,5 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 WAGTAILAPI_BASE_URL = "http://testserver"
 # Variant statistics are written at once, so a test reads what a request counted.
 PERSONALIZATION_STATS_FLUSH_SECONDS = 0
+# Campaign opens and clicks are written by the test that flushes them, never by a timer thread later.
+CAMPAIGN_TRACKING_FLUSH_TIMER = False

@@ -348,3 +348,22 @@ def test_the_sweep_writes_the_buffer(sent):
     tracking_buffer._local.drop(1)
     tracking_buffer.tracking_record("o", sent.pk, user_agent=IPHONE_MAIL, at=timezone.now() - timedelta(minutes=1))
     assert import_string("campaigns.tracking_buffer.tracking_sweep")() == 1
+
+
+def test_without_redis_a_timer_writes_the_last_clicks_of_a_quiet_moment(sent, settings):
+    """The buffer is this process's: a one-shot timer (armed once, not per click) writes what was held."""
+    settings.CAMPAIGN_TRACKING_FLUSH_TIMER = True
+    settings.REDIS_URL = ""
+    try:
+        Client(HTTP_USER_AGENT=BROWSER).get(click_url(sent, 2))
+        timer = tracking_buffer._timer
+        assert timer is not None and timer.is_alive()
+        Client(HTTP_USER_AGENT=BROWSER).get(click_url(sent, 1))
+        assert tracking_buffer._timer is timer  # one at a time
+    finally:
+        timer.cancel()
+        tracking_buffer._timer = None
+    # What the timer runs, run here: the clicks are too recent to write, so it arms itself again.
+    settings.CAMPAIGN_TRACKING_FLUSH_TIMER = False
+    tracking_buffer._timed_flush()
+    assert len(tracking_buffer._local) == 2 and not RecipientActivity.objects.exists()
