@@ -367,3 +367,31 @@ def test_without_redis_a_timer_writes_the_last_clicks_of_a_quiet_moment(sent, se
     settings.CAMPAIGN_TRACKING_FLUSH_TIMER = False
     tracking_buffer._timed_flush()
     assert len(tracking_buffer._local) == 2 and not RecipientActivity.objects.exists()
+
+
+def test_through_redis_the_tracking_list_is_its_own_and_trimmed_only_after_writing(sent):
+    """The lead store's RedisBuffer under the tracking list's name: page views never see these records."""
+    import socket
+    import uuid
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        pytest.skip("needs Redis on 127.0.0.1:6379")
+    import redis
+
+    from leads.behaviour_buffer import RedisBuffer
+
+    client = redis.Redis(host="127.0.0.1", port=6379, db=15)
+    name = f"signalpage:test:campaign-tracking:{uuid.uuid4().hex}"
+    web, worker, page_views = RedisBuffer(client, name=name), RedisBuffer(client, name=name), RedisBuffer(client)
+    try:
+        before = len(page_views)
+        tracking_buffer.tracking_record("c", sent.pk, position=2, user_agent=BROWSER)
+        web.push_many(tracking_buffer._local.peek(10))
+        tracking_buffer.discard_buffered()
+        assert len(worker) == 1 and len(page_views) == before
+        assert tracking_flush(buffer=worker, now=timezone.now() + timedelta(minutes=1))["written"] == 1
+        assert len(worker) == 0 and RecipientActivity.objects.count() == 1
+    finally:
+        client.delete(name)
