@@ -1,6 +1,6 @@
 """Claiming recipients to send to: one conditional UPDATE gives each pending row to exactly one worker.
 
-PostgreSQL: UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n) RETURNING id: two
+PostgreSQL: WITH picked AS (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED) UPDATE ... RETURNING id: two
 workers claiming at once take different rows, neither waits for the other. Elsewhere (SQLite, which
 serialises writers anyway) the ids are read, then updated conditionally (still pending), and the rows
 this claim won are read back by its claim time.
@@ -60,18 +60,21 @@ def _claim_postgresql(campaign_id: int, *, limit: int, test_only: bool, now) -> 
     # No ORDER BY: the (campaign, status) index hands out pending rows as it finds them, so a claim costs
     # the rows it takes, not a sort of every pending row of a 100,000-recipient campaign.
     sample = "AND in_test" if test_only else ""
+    # The pick is a CTE, evaluated once: as "WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)"
+    # PostgreSQL may run the subquery again for each row it updates and take more than n.
     sql = f"""
-        UPDATE {table} SET status = %s, claimed_at = %s, attempts = attempts + 1
-        WHERE id IN (
+        WITH picked AS (
             SELECT id FROM {table}
             WHERE campaign_id = %s AND status = %s AND (retry_at IS NULL OR retry_at <= %s) {sample}
             LIMIT %s
             FOR UPDATE SKIP LOCKED
-        ) AND status = %s
-        RETURNING id
+        )
+        UPDATE {table} AS target SET status = %s, claimed_at = %s, attempts = target.attempts + 1
+        FROM picked WHERE target.id = picked.id AND target.status = %s
+        RETURNING target.id
     """  # the table name is ours, every value is a parameter
     with connection.cursor() as cursor:
-        cursor.execute(sql, [Status.SENDING, now, campaign_id, Status.PENDING, now, limit, Status.PENDING])
+        cursor.execute(sql, [campaign_id, Status.PENDING, now, limit, Status.SENDING, now, Status.PENDING])
         return sorted(row[0] for row in cursor.fetchall())
 
 
