@@ -118,7 +118,9 @@ def _rescore(people: set[int]) -> int:
 
     if not people:
         return 0
-    people_rescore(people, notify_unchanged=False)
+    # Opens and clicks are facts segments read (opened_email, clicked_email): personalisation hears of
+    # everybody concerned, not only of those whose score moved.
+    people_rescore(people, notify_unchanged=True)
     return people_stage_rules_apply(person_ids=people)
 
 

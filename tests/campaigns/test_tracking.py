@@ -96,8 +96,9 @@ def test_tokens_of_another_purpose_or_recipient_do_not_open(sent):
     assert len(tracking_buffer._local) == 0
 
 
-def test_a_click_goes_to_the_links_url_only(sent):
-    response = Client(HTTP_USER_AGENT=BROWSER).get(click_url(sent, 2))
+def test_a_click_goes_to_the_links_url_only(sent, django_assert_num_queries):
+    with django_assert_num_queries(1):  # the link, read; nothing written
+        response = Client(HTTP_USER_AGENT=BROWSER).get(click_url(sent, 2))
     assert response.status_code == 302 and response["Location"] == "https://partner.example/offer"
     assert "no-store" in response["Cache-Control"] and response["Referrer-Policy"] == "no-referrer"
     assert len(tracking_buffer._local) == 1
