@@ -149,7 +149,7 @@ class Relay:
             except Exception:
                 self.items.extendleft(reversed(records))  # kept, in order, for the next tick
                 if not self.failing:
-                    logger.warning("Page views could not reach the shared buffer; retrying", exc_info=True)
+                    logger.warning("Buffered events could not reach the shared buffer; retrying", exc_info=True)
                 self.failing = True
                 return 0
             self.failing = False

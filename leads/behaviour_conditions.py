@@ -101,6 +101,9 @@ KINDS = [
 KINDS_BY_CODE = {kind.code: kind for kind in KINDS}
 KIND_CHOICES = [(kind.code, kind.label) for kind in KINDS]
 EMAIL_TYPES = ("email_open", "email_click")
+# An open by a machine (a mail-privacy proxy fetching every image on delivery) says nothing about the
+# person: kept on the timeline, never counted by a condition.
+MACHINE_OPEN = Q(type="email_open", properties__machine=True)
 OTHER_TYPES = tuple(sorted({t for kind in KINDS for t in kind.types} - {PAGE_VIEW, "tag", "stage", *EMAIL_TYPES}))
 
 
@@ -254,6 +257,8 @@ def condition_rows(condition: Condition, *, now: datetime):
     # The (type, occurred_at) index: one type, and a window when there is one.
     rows = Interaction.objects.filter(type=types[0]) if len(types) == 1 else Interaction.objects.filter(type__in=types)
     rows = rows.filter(person__isnull=False).filter(_interaction_match(condition))
+    if "email_open" in types:
+        rows = rows.exclude(MACHINE_OPEN)
     return rows.filter(occurred_at__gte=since) if since else rows
 
 
@@ -329,7 +334,7 @@ def person_behaviour(person_id: int, *, now: datetime) -> dict[str, tuple]:
         _event_columns(mine.filter(type=PAGE_VIEW, occurred_at__gte=now - timedelta(days=HORIZON_DAYS)))[
             :PAGE_VIEWS_KEPT
         ],
-        _event_columns(mine.filter(type__in=EMAIL_TYPES))[:EMAILS_KEPT],
+        _event_columns(mine.filter(type__in=EMAIL_TYPES).exclude(MACHINE_OPEN))[:EMAILS_KEPT],
         _event_columns(mine.filter(type__in=OTHER_TYPES))[:OTHERS_KEPT],
         _event_columns(PersonTag.objects.filter(person_id=person_id), "tag")[:TAGS_KEPT],
         _event_columns(StageTransition.objects.filter(person_id=person_id), "stage")[:STAGES_KEPT],

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -125,6 +126,7 @@ def _send_rows(campaign, rows, claimed_at, throttle, renderer, result: ChunkResu
             [row.pk for row in rows], claimed_at, retry_in=CONNECTION_RETRY, reason=_describe(error)
         )
         return
+    sent: list[CampaignRecipient] = []
     try:
         for index, row in enumerate(rows):
             throttle.wait()
@@ -155,8 +157,47 @@ def _send_rows(campaign, rows, claimed_at, throttle, renderer, result: ChunkResu
                 result.outcome = "superseded"
                 return
             result.sent += 1
+            sent.append(row)
     finally:
         connection.close()
+        _sent_record(campaign, sent)
+
+
+SENT_NAMESPACE = uuid.UUID("0b7a6c1e-5f4d-4e0a-9c3b-2d1e8f7a6b5c")
+
+
+def _sent_record(campaign, rows: list[CampaignRecipient]) -> None:
+    """The person's timeline says which campaign emails they were sent: one `email_sent` interaction per
+    message, written per chunk in one statement (not per message: throughput). Its event id comes from the
+    recipient row, so a chunk written again counts once. Nothing scores it (no shipped rule does)."""
+    if not rows:
+        return
+    from leads.services.interactions import interactions_record_many
+
+    topics = [topic.strip() for topic in campaign.content_topics.split(",") if topic.strip()]
+    now = timezone.now()
+    try:
+        interactions_record_many(
+            [
+                {
+                    "event_id": uuid.uuid5(SENT_NAMESPACE, str(row.pk)),
+                    "type": "email_sent",
+                    "occurred_at": now,
+                    "person_id": row.person_id,
+                    "object_type": "email",
+                    "object_id": str(campaign.pk),
+                    "object_label": campaign.name,
+                    "object_topics": topics,
+                    "properties": {"variant": row.variant or 0} if campaign.ab_winner_id or row.in_test else {},
+                }
+                for row in rows
+                if row.person_id
+            ]
+        )
+    except Exception:  # the messages went out and their rows say so; the timeline can miss them
+        logger.warning(
+            "Could not record %d sent emails of campaign %s on timelines", len(rows), campaign.pk, exc_info=True
+        )
 
 
 def _describe(error: Exception) -> str:

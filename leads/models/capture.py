@@ -124,6 +124,7 @@ class Interaction(Record):
         EVENT_REGISTERED = "event_registered", "Event registration"
         EVENT_ATTENDED = "event_attended", "Event attendance"
         CONTACT_SALES = "contact_sales", "Contact sales"
+        EMAIL_SENT = "email_sent", "Email sent"  # a campaign email went out (written per chunk by the sender)
         EMAIL_OPEN = "email_open", "Email open"
         EMAIL_CLICK = "email_click", "Email click"
         UNSUBSCRIBE = "unsubscribe", "Unsubscribe"

@@ -11,6 +11,7 @@ from campaigns.models import Campaign, CampaignRecipient, Suppression
 from campaigns.sending import campaign_send, campaigns_sending_sweep, chunk_send, senders_run
 from campaigns.sending.claim import mine, recipients_claim
 from campaigns.signing import recipient_from_token
+from leads.models import Interaction
 from tests.campaigns import sending_helpers
 from tests.campaigns.sending_helpers import FROM, campaign_to, never_sleeping_throttle, person, rows
 
@@ -57,6 +58,10 @@ def test_every_eligible_recipient_gets_exactly_one_message_as_a_mail_server_sees
         assert message["Precedence"] == "bulk"
         assert row.status == Row.SENT and row.sent_at and str(message["Message-ID"]) == row.message_id
     assert rows(campaign, status=Row.LEFT_OUT).get().person == left_out
+    # Each person's timeline says which email they were sent (the one left out was sent nothing).
+    sent = Interaction.objects.filter(type="email_sent", object_id=str(campaign.pk))
+    assert sorted(sent.values_list("person_id", flat=True)) == sorted(p.pk for p in people)
+    assert set(sent.values_list("object_label", flat=True)) == {campaign.name}
 
 
 def test_the_list_id_names_the_topic_and_a_hostile_sender_name_adds_no_header(smtp, django_capture_on_commit_callbacks):

@@ -358,3 +358,18 @@ def test_personalisation_is_told_only_about_people_whose_score_a_batch_of_views_
         assert sorted(named) == sorted([reader.pk, pricing.pk])
     finally:
         people_changed.disconnect(told)
+
+
+def test_machine_opens_count_for_no_condition_and_human_ones_do():
+    from leads.behaviour_conditions import person_behaviour
+
+    machine, human = PersonFactory(), PersonFactory()
+    now = timezone.now()
+    for person, is_machine in ((machine, True), (human, False)):
+        Interaction.objects.create(
+            person=person, type="email_open", occurred_at=now, object_id="7", properties={"machine": is_machine}
+        )
+    opened = condition_parse("opened_email", ["7"])
+    assert {row["person_id"] for row in condition_people(opened, now=now)} == {human.pk}
+    assert "email_open" not in person_behaviour(machine.pk, now=now)  # what the browser's rules read agrees
+    assert len(person_behaviour(human.pk, now=now)["email_open"]) == 1
