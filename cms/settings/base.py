@@ -405,6 +405,10 @@ CAMPAIGN_UNSUBSCRIBE_MAILTO = env_str("CAMPAIGN_UNSUBSCRIBE_MAILTO", "unsubscrib
 # recipient may stay "being sent" before its worker counts as dead and another takes it up.
 CAMPAIGN_SEND_CHUNK = env_int("CAMPAIGN_SEND_CHUNK", 100)
 CAMPAIGN_SENDING_TIMEOUT_MINUTES = env_int("CAMPAIGN_SENDING_TIMEOUT_MINUTES", 5)
+# Sending tasks per campaign at once (one per worker is enough: two workers, two), and attempts at a
+# recipient the mail server refuses for now (4xx) before the row is "failed" (1, 2, 4, 8 minutes apart).
+CAMPAIGN_SEND_PARALLEL = env_int("CAMPAIGN_SEND_PARALLEL", 2)
+CAMPAIGN_MAX_ATTEMPTS = env_int("CAMPAIGN_MAX_ATTEMPTS", 5)
 # Anymail: the provider's keys and the shared secret of its tracking webhook (bounces, complaints), as
 # "user:password" in the webhook URL the provider calls (/email/anymail/<esp>/tracking/).
 ANYMAIL = {key[len("ANYMAIL_") :]: value for key, value in os.environ.items() if key.startswith("ANYMAIL_") and value}
