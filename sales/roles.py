@@ -3,7 +3,7 @@
 | role | sees | personal data | exports | sales actions |
 | --- | --- | --- | --- | --- |
 | Editor | pages, images, documents, snippets; no lead store | - | - | - |
-| Marketer | content, forms, segments, events, scoring, tags; everybody in the lead store | yes | yes | - |
+| Marketer | content, forms, segments, events, scoring, tags, campaigns; everybody in the lead store | yes | yes | - |
 | Sales rep | the people they own; "Register someone" on events | masked | their own people | yes, their own people |
 | Sales manager | their team's people; "Register someone" on events | yes | their team's | yes, their team's people |
 | Door staff | the published events and their check-in screens; nothing else | masked | - | - |
@@ -116,6 +116,13 @@ MARKETING = [
     # without leads.view_personal_data, which this role has).
     "outbox.view_outgoingemail",
     "outbox.send_again_outgoingemail",
+    # Campaign email (docs/email.md): write, send, read the results; the kinds of email people choose
+    # from; the suppression list (add, import, allow again); the sending speed and fatigue limit.
+    *(f"campaigns.{action}_campaign" for action in ("add", "change", "delete", "view")),
+    "campaigns.send_campaign",
+    *(f"campaigns.{action}_emailtopic" for action in ("add", "change", "delete", "view")),
+    *(f"campaigns.{action}_suppression" for action in ("add", "change", "delete", "view")),
+    "campaigns.change_campaignsettings",
 ]
 
 ROLES: dict[str, dict] = {

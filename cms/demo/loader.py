@@ -14,6 +14,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Collection, CollectionViewRestriction, Site
 
 from cms.demo import content
+from cms.demo.campaigns import campaigns_demo
 from cms.demo.events import DemoEventLoader
 from cms.demo.home_content import DemoHomeContent
 from cms.demo.leads import DemoLeadLoader
@@ -110,6 +111,9 @@ class DemoLoader(DemoPages, DemoHomeContent):
         # Events register demo people from the lead store, so they come after it (own transaction).
         self.progress("events, speakers and registrations")
         DemoEventLoader(self.report, staff_username=DEMO_USERNAME).load()
+        # Campaign email reads the lead store (audiences, consent) and the pages (links), so it comes last.
+        self.progress("campaign email: a newsletter sent, with its opens and clicks, and a nurture email to send")
+        campaigns_demo(self.report)
         return self.report
 
     # --- taxonomies and snippets ---
