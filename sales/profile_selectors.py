@@ -36,7 +36,7 @@ TIMELINE_KINDS = {
     Interaction.Type.EVENT_REGISTERED: ("calendar", "Registered for"),
     Interaction.Type.EVENT_ATTENDED: ("calendar-check", "Attended"),
     Interaction.Type.CONTACT_SALES: ("user", "Asked to talk to sales"),
-    "email_sent": ("mail", "Was sent an email"),  # campaign email (written by its sender, one per message)
+    Interaction.Type.EMAIL_SENT: ("mail", "Was sent an email"),  # campaign email (its sender writes one per message)
     Interaction.Type.EMAIL_OPEN: ("mail", "Opened an email"),
     Interaction.Type.EMAIL_CLICK: ("link", "Clicked a link in an email"),
     Interaction.Type.UNSUBSCRIBE: ("cross", "Unsubscribed"),
