@@ -93,6 +93,9 @@ def pick_the_audience(page, base_url, campaign):
     page.get_by_role("button", name=re.compile("Add audience part", re.I)).click()
     page.locator("select[name='audience-0-kind']").select_option("saved_filter")
     page.locator("select[name='audience-0-saved_filter']").select_option(label="Nurture: banking")
+    # The part shows only the chooser its kind needs.
+    assert page.locator("select[name='audience-0-saved_filter']").is_visible()
+    assert not page.locator("select[name='audience-0-tag']").is_visible()
     # The live count: 6 bankers in the audience, 4 get it, Finn (do not contact) and Elif (no consent) don't.
     panel = page.locator("[data-cm-audience-panel]").first
     panel.locator("[data-cm-audience-eligible]").filter(has_text=re.compile(r"^4$")).wait_for(timeout=TIMEOUT_MS)

@@ -115,8 +115,43 @@
         });
     }
 
+    // Each audience part shows only the chooser its kind needs (a tag for "Tag", an event for both event
+    // kinds...); a part with no kind yet shows them all. Hidden choosers keep their values: the server
+    // reads only the one the kind names.
+    var TARGET_OF_KIND = {
+        segment: "segment", saved_filter: "saved_filter", tag: "tag",
+        event_registered: "event", event_attended: "event", whitepaper: "whitepaper"
+    };
+    var TARGETS = ["segment", "saved_filter", "tag", "event", "whitepaper"];
+
+    function showTargetOf(kindField) {
+        var prefix = kindField.name.slice(0, -"kind".length);
+        var wanted = TARGET_OF_KIND[kindField.value];
+        TARGETS.forEach(function (target) {
+            var field = kindField.form && kindField.form.elements[prefix + target];
+            var wrapper = field && (field.length && !field.tagName ? field[0] : field).closest(".w-panel__wrapper");
+            if (wrapper) {
+                wrapper.hidden = Boolean(wanted) && target !== wanted;
+            }
+        });
+    }
+
+    function isKindField(field) {
+        return /^audience-\d+-kind$/.test(field.name || "");
+    }
+
     function startAll() {
         document.querySelectorAll("[data-cm-audience-panel]").forEach(start);
+        document.querySelectorAll("select[name^='audience-']").forEach(function (field) {
+            if (isKindField(field)) {
+                showTargetOf(field);
+            }
+        });
+        document.addEventListener("change", function (event) {
+            if (isKindField(event.target)) {
+                showTargetOf(event.target);
+            }
+        });
     }
 
     if (document.readyState === "loading") {
