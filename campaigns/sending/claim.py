@@ -96,16 +96,20 @@ def release_untried(ids: list[int], claimed_at, *, retry_in: timedelta, reason: 
     )
 
 
+def stuck_rows(now):
+    """Rows "sending" past CAMPAIGN_SENDING_TIMEOUT_MINUTES: the worker that claimed them died."""
+    return CampaignRecipient.objects.filter(
+        status=Status.SENDING, claimed_at__lt=now - timedelta(minutes=settings.CAMPAIGN_SENDING_TIMEOUT_MINUTES)
+    )
+
+
 def stuck_release(now=None) -> dict[str, int]:
     """Rows "sending" past CAMPAIGN_SENDING_TIMEOUT_MINUTES: their worker died. Back to pending (sent
     again: the lesser harm than never sending), or cancelled when their campaign was cancelled."""
     from campaigns.models import Campaign
 
     now = now or timezone.now()
-    stuck = CampaignRecipient.objects.filter(
-        status=Status.SENDING,
-        claimed_at__lt=now - timedelta(minutes=settings.CAMPAIGN_SENDING_TIMEOUT_MINUTES),
-    )
+    stuck = stuck_rows(now)
     cancelled = stuck.filter(campaign__status=Campaign.Status.CANCELLED).update(status=Status.CANCELLED)
     pending = stuck.update(
         status=Status.PENDING,

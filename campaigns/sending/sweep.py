@@ -34,6 +34,9 @@ def stalled_after() -> timedelta:
 
 def campaigns_sending_sweep(now=None) -> dict[str, int]:
     now = now or timezone.now()
+    # A dead worker's rows need a sender once released, even if the campaign's other senders sent the rest a
+    # moment ago (then it does not look stalled, and would wait stalled_after() more: bench_campaign_send).
+    released_from = set(claim.stuck_rows(now).order_by().values_list("campaign_id", flat=True).distinct())
     counts = claim.stuck_release(now)
     counts["started"] = campaign_start_due(now)
     counts["prepared again"] = 0
@@ -47,7 +50,7 @@ def campaigns_sending_sweep(now=None) -> dict[str, int]:
         if campaign.status == Status.TESTING and ab_winner_send(campaign, now=now) is not None:
             counts["winners"] += 1
             continue
-        if _stalled(campaign, now):
+        if campaign.pk in released_from or _stalled(campaign, now):
             senders_queue(campaign.pk, count=1)
             counts["senders queued"] += 1
         elif campaign.status == Status.SENDING and campaign_finish_if_done(campaign.pk, now):

@@ -1,14 +1,24 @@
-"""The sending throttle's cost and its ceiling: a sender asks the shared cache once per block of messages
-(not once per message), and senders sharing the budget still never exceed it in any second."""
+"""What the send benchmark (bench/bench_campaign_send.py) found: the throttle's cost and its ceiling (a
+sender asks the shared cache once per block of messages, not once per message, and senders sharing the
+budget still never exceed it in any second), and how soon a dead worker's rows are sent again."""
 
 from collections import Counter
 
 import pytest
 from django.core.cache import cache as real_cache
+from freezegun import freeze_time
 
+from campaigns.models import Campaign
+from campaigns.sending import campaign_prepare, campaign_send, campaigns_sending_sweep, senders_run
 from campaigns.sending import throttle as throttle_module
+from campaigns.sending.claim import recipients_claim
 from campaigns.sending.throttle import Throttle
-from tests.campaigns.sending_helpers import FakeClock
+from tests.campaigns import sending_helpers
+from tests.campaigns.sending_helpers import FakeClock, campaign_to, never_sleeping_throttle, person, rows
+
+smtp = sending_helpers.smtp
+held_tasks = sending_helpers.held_tasks
+suppression_module = sending_helpers.suppression_module
 
 
 class CountingCache:
@@ -69,3 +79,32 @@ def test_a_small_budget_is_taken_one_message_at_a_time(counting_cache):
         throttle.wait()
     assert counting_cache.calls["incr"] == 5 + len(clock.sleeps)  # one per message, and one refused per sleep
     assert len(clock.sleeps) == 2
+
+
+# --- After a dead worker: its rows get a sender as soon as they are released ------------------------
+
+
+@pytest.mark.django_db
+def test_rows_a_dead_worker_held_get_a_sender_when_released_though_others_were_sent_a_moment_ago(
+    smtp, settings, held_tasks, django_capture_on_commit_callbacks, suppression_module
+):
+    """The kill -9 bench found it: the other senders had finished the rest seconds before the sweep released
+    the dead worker's rows, so the campaign did not look stalled and waited another stall period."""
+    settings.CAMPAIGN_SEND_CHUNK = 2
+    campaign = campaign_to([person() for _ in range(5)])
+    with freeze_time("2030-01-01 12:00:00") as clock:
+        with django_capture_on_commit_callbacks(execute=True):
+            campaign_send(campaign)
+        campaign_prepare(campaign.pk)
+        dead_ids, _ = recipients_claim(campaign.pk, limit=2)  # a worker claims two, then dies
+        clock.move_to("2030-01-01 12:05:30")
+        assert senders_run(campaign.pk, throttle=never_sleeping_throttle())["sent"] == 3  # the rest, just now
+        clock.move_to("2030-01-01 12:06:00")  # the dead worker's claim is past the timeout (5 minutes)
+        queued_before = len(held_tasks.results)
+        with django_capture_on_commit_callbacks(execute=True):
+            counts = campaigns_sending_sweep()
+        assert counts["released"] == 2 and counts["senders queued"] == 1
+        assert len(held_tasks.results) == queued_before + 1
+        assert senders_run(campaign.pk, throttle=never_sleeping_throttle())["sent"] == 2
+    assert sorted(item.rcpt_tos[0] for item in smtp.messages) == sorted(rows(campaign).values_list("email", flat=True))
+    assert Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.SENT
