@@ -18,7 +18,6 @@ import json
 import logging
 import os
 import threading
-import time
 import uuid
 
 from django.conf import settings
@@ -27,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from leads.behaviour_buffer import LocalBuffer, RedisBuffer, Relay
+from leads.behaviour_buffer import FlushGate, LocalBuffer, RedisBuffer, Relay
 
 logger = logging.getLogger(__name__)
 
@@ -78,16 +77,8 @@ def tracking_record(
         logger.warning("A campaign %s could not be buffered", "open" if kind == OPEN else "click", exc_info=True)
 
 
-_next_flush_check = 0.0  # this process asks the shared cache at most once per interval
-
-
-def _flush_due() -> bool:
-    global _next_flush_check
-    now = time.monotonic()
-    if now < _next_flush_check:
-        return False
-    _next_flush_check = now + FLUSH_EVERY_SECONDS
-    return cache.add(FLUSH_QUEUED, 1, FLUSH_EVERY_SECONDS)
+flush_gate = FlushGate(FLUSH_QUEUED, FLUSH_EVERY_SECONDS)
+_flush_due = flush_gate.due
 
 
 _timer: threading.Timer | None = None

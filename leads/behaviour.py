@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
 import uuid
 from datetime import datetime, timedelta
 
@@ -35,6 +34,7 @@ from leads.cleaning import clean_text
 from leads.models import Interaction, Person
 
 from .behaviour_buffer import (  # noqa: F401 (LocalBuffer, RedisBuffer, discard_buffered: part of this module's surface)
+    FlushGate,
     LocalBuffer,
     RedisBuffer,
     _local,
@@ -154,19 +154,8 @@ def _buffer_push(record: dict, buffer, what: str) -> None:
         logger.warning("%s for the lead store could not be buffered", what, exc_info=True)
 
 
-_next_flush_check = 0.0  # this process asks the shared cache at most once per interval
-
-
-def _flush_due() -> bool:
-    """Whether this view should queue a flush: at most one per FLUSH_EVERY_SECONDS over every process
-    (the shared cache's add decides), and this process asks it only once per interval, so a page view
-    costs one round trip (the push), not two."""
-    global _next_flush_check
-    now = time.monotonic()
-    if now < _next_flush_check:
-        return False
-    _next_flush_check = now + FLUSH_EVERY_SECONDS
-    return cache.add(FLUSH_QUEUED, 1, FLUSH_EVERY_SECONDS)
+flush_gate = FlushGate(FLUSH_QUEUED, FLUSH_EVERY_SECONDS)
+_flush_due = flush_gate.due
 
 
 def _flush_enqueue():

@@ -10,6 +10,7 @@ import atexit
 import logging
 import os
 import threading
+import time
 from collections import deque
 from itertools import islice
 
@@ -163,3 +164,27 @@ atexit.register(lambda: _relay.pid == os.getpid() and _relay.drain())
 def discard_buffered() -> None:
     """Forget this process's buffered page views (tests; the Redis list is shared and left alone)."""
     _local.drop(len(_local))
+
+
+class FlushGate:
+    """Whether a buffered event should queue a flush: at most one per `every` seconds over every process
+    (the shared cache's add decides), and this process asks the cache only once per interval, so an event
+    costs no extra round trip. The page views' buffer and campaign tracking each have one."""
+
+    def __init__(self, key: str, every: int):
+        self.key = key
+        self.every = every
+        self.next_check = 0.0
+
+    def due(self) -> bool:
+        from django.core.cache import cache
+
+        now = time.monotonic()
+        if now < self.next_check:
+            return False
+        self.next_check = now + self.every
+        return cache.add(self.key, 1, self.every)
+
+    def reset(self) -> None:
+        """Ask the cache at the next event (tests: each may queue its first flush at once)."""
+        self.next_check = 0.0
