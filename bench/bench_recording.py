@@ -85,6 +85,11 @@ def parse_args(argv=None):
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14", help="a Redis database the bench may flush")
     parser.add_argument("--target-timeout", type=float, default=120.0, help="seconds one pass may take")
     parser.add_argument("--keep", action="store_true", help="keep a database this run created")
+    parser.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="start no db_worker: the serving path's own cost, without the batch writer on the same cores",
+    )
     parser.add_argument("--database-url", default=None, help="overrides BENCH_DATABASE_URL (PostgreSQL for the bar)")
     args = parser.parse_args(argv)
     check_at_least_one(parser, args, ("requests", "concurrency", "visitors", "rounds", "segments", "workers"))
@@ -232,10 +237,11 @@ def main(argv=None):
             wait_until_ready(proc, port)
             servers[name] = port
         os.environ.pop("BEHAVIOUR_RECORDING")
-        worker = start_process(
-            db_worker_command("bench-recording"), DATA_DIR / "worker-recording.log", dict(os.environ), mode="wb"
-        )
-        processes.append(worker)
+        if not args.no_worker:
+            worker = start_process(
+                db_worker_command("bench-recording"), DATA_DIR / "worker-recording.log", dict(os.environ), mode="wb"
+            )
+            processes.append(worker)
         print(
             f"servers: recording on at {HOST}:{ports['on']}, off at {HOST}:{ports['off']}, {args.workers} workers each"
         )
@@ -249,7 +255,11 @@ def main(argv=None):
         latencies, seconds, errors = measure(args, path, visitors, servers)
         measured_at = time.monotonic()
         buffered = client.llen("signalpage:behaviour:page-views")
-        while client.llen("signalpage:behaviour:page-views") and time.monotonic() - measured_at < 120:
+        while (
+            not args.no_worker
+            and client.llen("signalpage:behaviour:page-views")
+            and time.monotonic() - measured_at < 120
+        ):
             time.sleep(0.5)  # the worker drains the buffer: wait for it, bounded
         drained = time.monotonic() - measured_at
         written = page_views_written(window_start)
