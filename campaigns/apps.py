@@ -22,4 +22,7 @@ class CampaignsConfig(AppConfig):
 
         # A marketer's test send: the row carries the rendered message (campaigns.views_admin.send_test).
         kinds.register("campaigns.test", "Campaign email: test send")
-        from campaigns import bounces  # noqa: F401  (connects to Anymail's tracking signal: bounces, complaints)
+        from campaigns import (
+            bounces,  # noqa: F401  (connects to Anymail's tracking signal: bounces, complaints)
+            checks,  # noqa: F401  (registers the sender check)
+        )
