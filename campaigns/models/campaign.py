@@ -34,7 +34,7 @@ class Campaign(PreviewableMixin, ClusterableModel):
         "campaigns.EmailTopic",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="campaigns",
         help_text="The kind of email: people who left this kind in the preference centre don't get it",
     )
@@ -125,18 +125,20 @@ class AudienceSource(Orderable):
         WHITEPAPER = "whitepaper", "Whitepaper lead list"
 
     campaign = ParentalKey(Campaign, on_delete=models.CASCADE, related_name="audience")
+    # Deleting what a part names never fails (a user's saved filters go with the user, a tag or segment
+    # is deleted in its own screen): the part then names nothing, and the audience says which part to fix.
     exclude = models.BooleanField(default=False, help_text="Leave these people out")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     segment = models.ForeignKey(
-        "personalization.Segment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "personalization.Segment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     saved_filter = models.ForeignKey(
-        "sales.SavedFilter", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "sales.SavedFilter", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    tag = models.ForeignKey("leads.Tag", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    tag = models.ForeignKey("leads.Tag", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     whitepaper = models.ForeignKey(
-        "wagtailcore.Page", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     def __str__(self):
