@@ -4,12 +4,14 @@ The system of record. Other apps write through leads.services and read through l
 nothing here imports our other apps.
 
 Split by what the rows are (each module says more): people.py (who), capture.py (what came in and
-what happened), crm.py (pushes to the CRM), tags.py (labels on people), rules.py (what marketing
+what happened), crm.py (pushes to the CRM), deals.py (what the CRM tells us back: deals and
+feedback events), tags.py (labels on people), rules.py (what marketing
 operations edit). Import from here: `from leads.models import Person`.
 """
 
 from .capture import Interaction, Lead, StageTransition
 from .crm import CrmDelivery, CrmDeliveryAttempt
+from .deals import CrmFeedbackEvent, Deal
 from .people import (
     EMPLOYEE_BANDS,
     FUNDING_STAGES,
@@ -33,6 +35,8 @@ __all__ = [
     "Consent",
     "CrmDelivery",
     "CrmDeliveryAttempt",
+    "CrmFeedbackEvent",
+    "Deal",
     "Interaction",
     "Lead",
     "LeadStoreSettings",
