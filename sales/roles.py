@@ -2,10 +2,10 @@
 
 | role | sees | personal data | exports | sales actions |
 | --- | --- | --- | --- | --- |
-| Editor | pages, images, documents, snippets; no lead store | - | - | - |
-| Marketer | content, forms, segments, events, scoring, tags, campaigns; everybody in the lead store | yes | yes | - |
-| Sales rep | the people they own; "Register someone" on events | masked | their own people | yes, their own people |
-| Sales manager | their team's people; "Register someone" on events | yes | their team's | yes, their team's people |
+| Editor | pages, images, documents, snippets; content performance; no lead store | - | - | - |
+| Marketer | content, forms, segments, events, scoring, tags, campaigns, reports; everybody in the lead store | yes | yes | - |
+| Sales rep | the people they own, and reports over them; "Register someone" on events | masked | their own people | yes, their own people |
+| Sales manager | their team's people, and reports over them; "Register someone" on events | yes | their team's | yes, their team's people |
 | Door staff | the published events and their check-in screens; nothing else | masked | - | - |
 | Telemarketer | the telemarketing queue and its call screens; nothing else | yes | - | calls: MQL, disqualify |
 | Administrator | everything, the audit log, sales reps, users and groups | yes | yes | yes |
@@ -69,6 +69,10 @@ SALES_READ = [
 ]
 # Accept, reject, reassign, mark: sales' own moves (marketers read the funnel, they don't work it).
 SALES_WORK = [*SALES_READ, "leads.work_leads"]
+# Reports (reports.access): every report, scoped like the sales lists (a rep's over their own people).
+REPORTS = ["reports.view_reports", "reports.view_content_reports"]
+# Editors read how their content performs, nothing about people.
+CONTENT_REPORTS = ["reports.view_content_reports"]
 # "Register someone" on an event, for a customer (it brings the events listing, published events only).
 REGISTER_SOMEONE = ["events.add_registration"]
 # The door: check-in by search, ticket scan and walk-ins (it brings the events listing too).
@@ -123,20 +127,22 @@ MARKETING = [
     *(f"campaigns.{action}_emailtopic" for action in ("add", "change", "delete", "view")),
     *(f"campaigns.{action}_suppression" for action in ("add", "change", "delete", "view")),
     "campaigns.change_campaignsettings",
+    *REPORTS,
 ]
 
 ROLES: dict[str, dict] = {
-    EDITOR: {"permissions": [*ADMIN_ACCESS, *CONTENT], "pages": ["add", "change", "publish"]},
+    EDITOR: {"permissions": [*ADMIN_ACCESS, *CONTENT, *CONTENT_REPORTS], "pages": ["add", "change", "publish"]},
     MARKETER: {
         "permissions": [*ADMIN_ACCESS, *CONTENT, *SALES_READ, *MARKETING],
         "pages": ["add", "change", "publish"],
     },
-    SALES_REP: {"permissions": [*ADMIN_ACCESS, *SALES_WORK, *REGISTER_SOMEONE], "pages": []},
+    SALES_REP: {"permissions": [*ADMIN_ACCESS, *SALES_WORK, *REGISTER_SOMEONE, *REPORTS], "pages": []},
     SALES_MANAGER: {
         "permissions": [
             *ADMIN_ACCESS,
             *SALES_WORK,
             *REGISTER_SOMEONE,
+            *REPORTS,
             "leads.view_personal_data",
             "leads.view_team_people",
         ],

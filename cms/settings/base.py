@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "sales",
     "outbox",
     "campaigns",
+    "reports",
     "anymail",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

@@ -1,0 +1,97 @@
+"""The reports' rollups: what the raw rows say, kept small enough to answer a year in under a second.
+
+Both are derived, never edited: `reports.rollups` computes them with the same SQL a direct query over
+the raw rows would run, for the people or days that changed, and `manage.py reports_rebuild` computes
+them again from scratch. A test compares both on random data (late events, merges included).
+"""
+
+from django.conf import settings
+from django.db import models
+
+from core.models import Record
+
+
+class PersonJourney(Record):
+    """One row per person: how they came, and when they first reached each stage.
+
+    "How they came" is the attribution of the person's first lead (its UTM and referrer, which the
+    attribution cookie remembers from the first visit for 30 days). "Reached" a stage means moved into
+    it or any stage after it on the success path, so a person taken straight from lead to SQL counts
+    as having reached MQL too (Marketo's and HubSpot's reading of a funnel).
+    """
+
+    person = models.OneToOneField(
+        "leads.Person", primary_key=True, on_delete=models.CASCADE, related_name="journey", db_constraint=True
+    )
+    created_at = models.DateTimeField(help_text="When the person was created (the cohort)")
+    # How they came: the first lead's attribution.
+    channel = models.CharField(max_length=30, blank=True, help_text="reports.channels: Paid search, Social, ...")
+    source = models.CharField(max_length=255, blank=True)
+    medium = models.CharField(max_length=255, blank=True)
+    campaign = models.CharField(max_length=255, blank=True)
+    referrer_domain = models.CharField(max_length=253, blank=True)
+    # The first capture: which form, whitepaper or event brought them ("form" filter).
+    first_origin_type = models.CharField(max_length=20, blank=True)
+    first_origin_id = models.CharField(max_length=64, blank=True)
+    first_origin_label = models.CharField(max_length=255, blank=True)
+    # Who they are now (the reports' filters), copied when the person changes.
+    industry = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    team = models.CharField(max_length=100, blank=True, help_text="The owner's sales team")
+    stage = models.CharField(max_length=20, blank=True)
+    is_excluded = models.BooleanField(default=False, help_text="Test or competitor: counted nowhere")
+    # First time into each stage of the success path (or past it).
+    mql_at = models.DateTimeField(null=True, blank=True)
+    sql_at = models.DateTimeField(null=True, blank=True)
+    opportunity_at = models.DateTimeField(null=True, blank=True)
+    customer_at = models.DateTimeField(null=True, blank=True)
+    # Recycling: first moved back to nurture or disqualified after MQL, and first came back to MQL+ after.
+    recycled_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    # Revenue (settings.REPORT_CURRENCY): open and won deals' amounts; won alone.
+    pipeline_amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    won_amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    refreshed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_at"], name="reports_journey_cohort"),
+            models.Index(fields=["channel", "created_at"], name="reports_journey_channel"),
+            models.Index(fields=["owner", "created_at"], name="reports_journey_owner"),
+        ]
+        permissions = [
+            ("view_reports", "Can see marketing reports (dashboard, funnel, channels, attribution, events)"),
+            ("view_content_reports", "Can see content performance"),
+        ]
+
+    def __str__(self):
+        return f"Journey of PID-{self.person_id}"
+
+
+class DailyVisitor(Record):
+    """One row per visitor per day they viewed a page: the day's first touch and whether they were known.
+
+    Unique visitors over any period are a distinct count over these rows (a day's page views collapse
+    into one row), and the daily trend line is a count per day.
+    """
+
+    day = models.DateField()
+    visitor_id = models.CharField(max_length=64)
+    person_id = models.BigIntegerField(null=True, blank=True, help_text="Known that day (after merges: the kept id)")
+    first_at = models.DateTimeField(help_text="The day's first page view: its attribution is the day's")
+    channel = models.CharField(max_length=30, blank=True)
+    source = models.CharField(max_length=255, blank=True)
+    medium = models.CharField(max_length=255, blank=True)
+    campaign = models.CharField(max_length=255, blank=True)
+    referrer_domain = models.CharField(max_length=253, blank=True)
+    page_views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "visitor_id"], name="reports_dailyvisitor_unique")]
+        indexes = [models.Index(fields=["day", "channel"], name="reports_dailyvisitor_channel")]
+
+    def __str__(self):
+        return f"{self.visitor_id} on {self.day}"
