@@ -95,3 +95,15 @@ class DailyVisitor(Record):
 
     def __str__(self):
         return f"{self.visitor_id} on {self.day}"
+
+
+class DigestSubscription(Record):
+    """A user who gets the dashboard's numbers by email every week (reports.digest)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_digest")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The Monday of the last week sent: a sweep that runs twice sends once.
+    last_sent_for = models.DateField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Weekly digest for {self.user}"
