@@ -88,22 +88,26 @@ def recipient_address(recipient: CampaignRecipient) -> str:
 def recipient_unsubscribe(recipient: CampaignRecipient, *, via: str = "link", ip_address=None) -> bool:
     """Unsubscribe from all marketing email at once: the address suppressed, the recipient marked, the
     activity and an `unsubscribe` interaction recorded (the negative scoring rule fires), the person's
-    consent withdrawn with a ledger row saying how. True the first time; a second call changes nothing."""
+    consent withdrawn with a ledger row saying how. True the first time; a second call changes nothing.
+    After subscribing again (campaigns.resubscribe) the same email's link unsubscribes again: the address
+    goes back on the list with a new ledger row, the recipient's own mark and activity stay the first."""
     now = timezone.now()
     campaign = recipient.campaign
     with transaction.atomic():
         address = recipient_address(recipient)
-        if suppression_key(address):
-            suppress(address, Reason.UNSUBSCRIBED, detail=f"Unsubscribed ({via})", campaign=campaign)
+        listed = bool(suppression_key(address)) and suppress(
+            address, Reason.UNSUBSCRIBED, detail=f"Unsubscribed ({via})", campaign=campaign
+        )
         first = CampaignRecipient.objects.filter(pk=recipient.pk, unsubscribed_at__isnull=True).update(
             unsubscribed_at=now
         )
-        if not first:
+        if not first and not listed:
             return False
-        recipient.unsubscribed_at = now
-        RecipientActivity.objects.create(
-            recipient=recipient, kind=RecipientActivity.Kind.UNSUBSCRIBE, occurred_at=now, event_id=uuid.uuid4()
-        )
+        if first:
+            recipient.unsubscribed_at = now
+            RecipientActivity.objects.create(
+                recipient=recipient, kind=RecipientActivity.Kind.UNSUBSCRIBE, occurred_at=now, event_id=uuid.uuid4()
+            )
         consent_withdrawal_record(email=address, text=UNSUBSCRIBE_TEXT, channel="email", ip_address=ip_address)
         person = recipient.person
         if person is not None:

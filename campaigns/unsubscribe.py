@@ -6,7 +6,8 @@ with the body `List-Unsubscribe=One-Click`: it unsubscribes at once and answers 
 a redirect. It is exempt from CSRF, because the token authorises it and the provider cannot have a CSRF
 cookie. A GET never unsubscribes (mail software and security scanners fetch links): it shows a page with a
 single button that POSTs to the same address. The preference centre is an ordinary form (CSRF-protected;
-the cookie is set when the page is shown, so it works on a first visit).
+the cookie is set when the page is shown, so it works on a first visit). Someone who unsubscribed from
+everything can subscribe again there, by an explicit POST (campaigns.resubscribe).
 """
 
 from django.http import HttpResponse
@@ -16,7 +17,8 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
-from campaigns.models import CampaignRecipient
+from campaigns.models import CampaignRecipient, Suppression
+from campaigns.resubscribe import recipient_resubscribe, resubscribe_terms
 from campaigns.signing import recipient_from_token, recipient_token
 from campaigns.suppression import (
     recipient_address,
@@ -72,9 +74,7 @@ def unsubscribe(request, token):
         )
         done = True
     else:
-        done = (
-            recipient.unsubscribed_at is not None or suppression_reason(recipient_address(recipient)) == "unsubscribed"
-        )
+        done = _still_unsubscribed(recipient)
     response = TemplateResponse(
         request,
         "campaigns/public/unsubscribe.html",
@@ -99,22 +99,39 @@ def preferences(request, token):
         if "unsubscribe_all" in request.POST:
             recipient_unsubscribe(recipient, via="preference centre", ip_address=client_ip(request))
             saved = "all"
+        elif "resubscribe" in request.POST:
+            saved = recipient_resubscribe(
+                recipient, absolute_url=request.build_absolute_uri, ip_address=client_ip(request)
+            )
         else:
             wanted = request.POST.getlist("topics")
             if any(not value.isdigit() or len(value) > 18 for value in wanted):
                 return _private(HttpResponse("topics: each value must be a topic's number.", status=400))
             topics_choose(person, [int(value) for value in wanted])
             saved = "topics"
+    reason = suppression_reason(recipient_address(recipient))
     response = TemplateResponse(
         request,
         "campaigns/public/preferences.html",
         {
             "topics": topic_choices(person),
             "saved": saved,
-            "unsubscribed": saved == "all" or suppression_reason(recipient_address(recipient)) != "",
+            "unsubscribed": reason != "",
+            # Only an unsubscribe can be undone here; a bounce or a complaint is explained instead.
+            "can_resubscribe": reason == Suppression.Reason.UNSUBSCRIBED,
+            "kept_reason": reason if reason and reason != Suppression.Reason.UNSUBSCRIBED else "",
+            "resubscribe_terms": resubscribe_terms(person) if reason == Suppression.Reason.UNSUBSCRIBED else "",
         },
     )
     return _private(response)
+
+
+def _still_unsubscribed(recipient) -> bool:
+    """Whether the unsubscribe page has nothing left to do: the address is on the list as unsubscribed, or
+    this recipient unsubscribed and the address is still kept out for a stronger reason. Someone who
+    subscribed again in the preference centre gets the button back."""
+    reason = suppression_reason(recipient_address(recipient))
+    return reason == Suppression.Reason.UNSUBSCRIBED or (recipient.unsubscribed_at is not None and reason != "")
 
 
 def _preferences_url(recipient) -> str:
