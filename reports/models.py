@@ -91,7 +91,13 @@ class DailyVisitor(Record):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "visitor_id"], name="reports_dailyvisitor_unique")]
-        indexes = [models.Index(fields=["day", "channel"], name="reports_dailyvisitor_channel")]
+        indexes = [
+            models.Index(fields=["day", "channel"], name="reports_dailyvisitor_channel"),
+            # A person merged away or erased: their visitor-days are found and recomputed (reports.rollups).
+            models.Index(
+                fields=["person_id"], name="reports_dailyvisitor_person", condition=models.Q(person_id__isnull=False)
+            ),
+        ]
 
     def __str__(self):
         return f"{self.visitor_id} on {self.day}"
@@ -107,3 +113,42 @@ class DigestSubscription(Record):
 
     def __str__(self):
         return f"Weekly digest for {self.user}"
+
+
+class RollupDirtyPerson(Record):
+    """A person whose journey must be computed again (reports.rollups): written by the lead store's
+    signals, emptied by the sweep. A table, not a cache set: a worker that dies loses nothing."""
+
+    person_id = models.BigIntegerField(primary_key=True)
+    marked_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"PID-{self.person_id} to refresh"
+
+
+class RollupDirtyVisitorDay(Record):
+    """A visitor's day to compute again from its page views: an erased person's views, or a batch whose
+    rollup failed with the page views' write (reports.rollups)."""
+
+    visitor_id = models.CharField(max_length=64)
+    day = models.DateField()
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["visitor_id", "day"], name="reports_dirtyvisitorday_unique")]
+
+    def __str__(self):
+        return f"{self.visitor_id} on {self.day} to refresh"
+
+
+class RollupWatermark(Record):
+    """How far a rollup has looked at the raw rows: "everybody changed" (a full rescore) is caught up
+    from here by what changed since, not by recomputing a million journeys."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    pending = models.BooleanField(default=False, help_text="A change to everybody is waiting for the sweep")
+    checked_at = models.DateTimeField(null=True, blank=True, help_text="Rows changed since then are looked at")
+    last_transition_id = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.name} checked at {self.checked_at}"
