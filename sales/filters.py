@@ -13,7 +13,8 @@ Parameter names (others rely on them):
   (multiple), score_min, score_max, stage (multiple), owner (a user id, `me` or `none`), country,
   industry, company_size (multiple each), utm_campaign, verdict, consent, is_test; behaviour (with
   behaviour_value, behaviour_times, behaviour_days: sales.behaviour_filter); `q` searches
-  (sales.selectors); tag (multiple: slugs, sales.tag_filter).
+  (sales.selectors); tag (multiple: slugs, sales.tag_filter); j_* (a report's drill-down: j_channel,
+  j_created_from, j_reached, ...: sales.journey_filter).
 - companies: source, junk, industry, company_size, country, owner, grade, is_key_account, tag (someone has it).
 - leads: source, origin_type, period, date_from, date_to, grade, stage, owner, country, industry,
   company_size, utm_campaign, verdict, status, score_min, score_max, behaviour (of the lead's person).
@@ -52,6 +53,7 @@ from sales.filter_fields import (
     SourceFilter,
     junk_filter,
 )
+from sales.journey_filter import journey_filter
 from sales.tag_filter import company_tagged, tag_filter, tagged
 
 GRADES = [(f"{fit}{interest}", f"{fit}{interest}") for fit in "ABCD" for interest in "1234"]
@@ -278,6 +280,7 @@ class PeopleFilterSet(PersonAttributesFilterSet):
         label="Consent", choices=Consent.choices, empty_label="All", widget=forms.RadioSelect
     )
     is_test = django_filters.BooleanFilter(label="Test data", widget=BooleanRadioSelect)
+    j = journey_filter()  # a report's drill-down: the people its number counts (sales.journey_filter)
 
     class Meta(PersonAttributesFilterSet.Meta):
         model = Person
