@@ -9,3 +9,15 @@ from . import admin_urls
 @hooks.register("register_admin_urls")
 def reports_urls():
     return [path("reports/", include(admin_urls, namespace="reports"))]
+
+
+# Attribution: conversions credited to channels, campaigns, content and events (HATTR).
+@hooks.register("register_reports_menu_item")
+def attribution_report_menu_item():
+    from django.urls import reverse
+
+    from core.admin_menu import PermissionMenuItem
+
+    return PermissionMenuItem(
+        "Attribution", reverse("reports:attribution"), any_of=["reports.view_reports"], icon_name="pick", order=250
+    )

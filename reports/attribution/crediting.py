@@ -1,0 +1,162 @@
+"""The crediting rules: how one conversion's credit (1) and amount are shared over the touches before it.
+
+Pure functions over positions and ages, no database: the marketer picks the model in the report, and the
+property tests prove every model's shares sum to exactly 1 (and the amounts to exactly the amount).
+
+The rules (docs/reports.md, "Attribution"):
+- first touch: all of it to the first touch; last touch: all of it to the last one before the conversion.
+- linear: an equal share to every touch.
+- U-shaped (HubSpot's 40/40/20): 40% to the first touch, 40% to the lead creation touch, 20% shared equally
+  by the other touches.
+- W-shaped (Marketo Measure's 30/30/30/10): 30% each to the first touch, the lead creation touch and the
+  opportunity creation touch, 10% shared equally by the other touches.
+- time decay: each touch weighs 2^(-days before the conversion / half-life).
+
+Position-based models, when touches are few or roles coincide: roles landing on the same touch add up
+(first touch = lead creation touch gets 80% in U-shaped), a role with no touch (no opportunity yet, or no
+touch before the person was created) and the "others" share when there are no other touches are left out,
+and what remains is scaled back to 100%. So one touch gets everything, two distinct key touches 50/50, and
+U-shaped with [first = lead creation, one later visit] gives 80/20.
+
+Exactness: shares are Fractions; credit is cut into millionths and amounts into cents by the largest
+remainder method (each touch gets the whole units of its exact share, the units left go one each to the
+touches with the largest fractions left, ties to the larger share, then the earlier touch), so a
+conversion's credit sums to exactly 1 and its amount to exactly the amount, and no touch goes negative.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+FIRST_TOUCH = "first_touch"
+LAST_TOUCH = "last_touch"
+LINEAR = "linear"
+U_SHAPED = "u_shaped"
+W_SHAPED = "w_shaped"
+TIME_DECAY = "time_decay"
+
+MODELS = {
+    U_SHAPED: "U-shaped (40% first touch, 40% lead creation, 20% the rest)",
+    W_SHAPED: "W-shaped (30% first touch, lead creation, opportunity creation; 10% the rest)",
+    FIRST_TOUCH: "First touch",
+    LAST_TOUCH: "Last touch",
+    LINEAR: "Linear (equal shares)",
+    TIME_DECAY: "Time decay (recent touches weigh more)",
+}
+DEFAULT_MODEL = U_SHAPED
+DEFAULT_HALF_LIFE_DAYS = 7
+
+CREDIT_PLACES = 6  # a conversion's credit is cut into millionths
+CREDIT_UNIT = Decimal(1).scaleb(-CREDIT_PLACES)
+CENT = Decimal("0.01")
+
+# Position-based weights: (first touch, lead creation, opportunity creation, the others together).
+_POSITION_WEIGHTS = {
+    U_SHAPED: (Fraction(40), Fraction(40), Fraction(0), Fraction(20)),
+    W_SHAPED: (Fraction(30), Fraction(30), Fraction(30), Fraction(10)),
+}
+
+
+def shares(
+    model: str,
+    count: int,
+    *,
+    lead_creation: int | None = None,
+    opportunity_creation: int | None = None,
+    ages_days: list[float] | None = None,
+    half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
+) -> list[Fraction]:
+    """The exact share of each of `count` touches (in time order) of one conversion; they sum to 1.
+
+    `lead_creation` / `opportunity_creation`: the index of that touch among these, or None when it is not
+    one of them. `ages_days`: each touch's days before the conversion (time decay only)."""
+    if count <= 0:
+        return []
+    if model == FIRST_TOUCH:
+        return [Fraction(1)] + [Fraction(0)] * (count - 1)
+    if model == LAST_TOUCH:
+        return [Fraction(0)] * (count - 1) + [Fraction(1)]
+    if model == LINEAR:
+        return [Fraction(1, count)] * count
+    if model in _POSITION_WEIGHTS:
+        return _position_shares(_POSITION_WEIGHTS[model], count, lead_creation, opportunity_creation)
+    if model == TIME_DECAY:
+        if ages_days is None or len(ages_days) != count:
+            raise ValueError("time decay needs each touch's age in days")
+        return _decay_shares(ages_days, half_life_days)
+    raise ValueError(f"unknown attribution model {model!r}")
+
+
+def _position_shares(weights, count, lead_creation, opportunity_creation) -> list[Fraction]:
+    first_weight, lead_weight, opportunity_weight, others_weight = weights
+    raw = [Fraction(0)] * count
+    raw[0] += first_weight
+    key = {0}
+    for index, weight in ((lead_creation, lead_weight), (opportunity_creation, opportunity_weight)):
+        if index is not None and 0 <= index < count and weight:
+            raw[index] += weight
+            key.add(index)
+    others = [index for index in range(count) if index not in key]
+    for index in others:
+        raw[index] += others_weight / len(others)
+    total = sum(raw)
+    return [weight / total for weight in raw]
+
+
+def _decay_shares(ages_days: list[float], half_life_days: float) -> list[Fraction]:
+    if not half_life_days or half_life_days <= 0:
+        raise ValueError("the half-life must be a positive number of days")
+    # Ages measured from the most recent touch: the newest weighs 1, so the weights never all underflow
+    # to zero (a conversion whose touches are all years old still shares its credit).
+    youngest = min(max(0.0, float(age)) for age in ages_days)
+    weights = [Fraction(2.0 ** (-(max(0.0, float(age)) - youngest) / half_life_days)) for age in ages_days]
+    total = sum(weights)
+    return [weight / total for weight in weights]
+
+
+def apportion(total: Decimal, exact_shares: list[Fraction], unit: Decimal) -> list[Decimal]:
+    """`total` cut into whole `unit`s along `exact_shares` (summing to 1), summing to exactly `total`.
+
+    Largest remainder: each gets the whole units of its exact part; the units left over go one each to
+    the largest fractions left (ties: the larger share, then the earlier position)."""
+    if not exact_shares:
+        return []
+    total = Decimal(total)
+    sign = -1 if total < 0 else 1
+    units = int((abs(total) / unit).to_integral_value())
+    if Decimal(units) * unit != abs(total):
+        raise ValueError(f"{total} is not a whole number of {unit}")
+    exact = [share * units for share in exact_shares]
+    whole = [int(part) for part in exact]  # floor: every part is >= 0
+    left = units - sum(whole)
+    order = sorted(range(len(exact)), key=lambda index: (-(exact[index] - whole[index]), -exact[index], index))
+    for index in order[:left]:
+        whole[index] += 1
+    return [sign * Decimal(part) * unit for part in whole]
+
+
+def credit(
+    model: str,
+    count: int,
+    *,
+    amount: Decimal | None = None,
+    lead_creation: int | None = None,
+    opportunity_creation: int | None = None,
+    ages_days: list[float] | None = None,
+    half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
+) -> tuple[list[Decimal], list[Decimal]]:
+    """(credit, amount) per touch: credit in millionths summing to exactly 1, amount in cents summing to
+    exactly `amount` (all zero when there is none)."""
+    exact = shares(
+        model,
+        count,
+        lead_creation=lead_creation,
+        opportunity_creation=opportunity_creation,
+        ages_days=ages_days,
+        half_life_days=half_life_days,
+    )
+    credits = apportion(Decimal(1), exact, CREDIT_UNIT)
+    amount = Decimal(amount or 0).quantize(CENT)
+    amounts = apportion(amount, exact, CENT) if amount else [Decimal(0)] * count
+    return credits, amounts
