@@ -15,6 +15,7 @@ from cms.models import SiteSettings
 from events.api import router as events_router
 from forms.api.forms import router as forms_router
 from forms.api.intake import router as intake_router
+from leads.crm_feedback_api import router as crm_feedback_router
 from personalization.api import router as personalization_router
 from personalization.track_api import router as track_router
 
@@ -106,3 +107,4 @@ api.add_router("/intake", intake_router)
 api.add_router("/personalization", personalization_router)
 api.add_router("/events", events_router)
 api.add_router("/track", track_router)
+api.add_router("/crm", crm_feedback_router)

@@ -480,3 +480,43 @@ LEAD_INTAKE_SECRETS = _lead_intake_secrets("LEAD_INTAKE_SECRETS")
 LEAD_INTAKE_MAX_BODY_BYTES = env_int("LEAD_INTAKE_MAX_BODY_BYTES", 64 * 1024)
 # A signed call is accepted only this many seconds either side of its X-Signalpage-Timestamp.
 LEAD_INTAKE_REPLAY_WINDOW = env_int("LEAD_INTAKE_REPLAY_WINDOW", 300)
+
+
+# --- CRM feedback webhook (leads) -----------------------------------------------------------
+def _currency_rates(name: str) -> dict:
+    """REPORT_CURRENCY_RATES="USD=0.92,GBP=1.17" -> {"USD": Decimal("0.92"), "GBP": Decimal("1.17")}:
+    what one unit of each currency is worth in REPORT_CURRENCY."""
+    import os
+    import re
+    from decimal import Decimal, InvalidOperation
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    rates = {}
+    for number, item in enumerate((os.environ.get(name) or "").split(","), start=1):
+        if not item.strip():
+            continue
+        code, sep, rate = (part.strip() for part in item.partition("="))
+        try:
+            value = Decimal(rate) if sep else None
+        except InvalidOperation:
+            value = None
+        if not re.fullmatch(r"[A-Za-z]{3}", code) or value is None or not value.is_finite() or value <= 0:
+            raise ImproperlyConfigured(
+                f"{name}: entry {number} ({item.strip()[:20]!r}) is not CODE=rate. Write comma-separated pairs "
+                "such as USD=0.92,GBP=1.17 (ISO 4217 codes, positive rates to the report currency)."
+            )
+        rates[code.upper()] = value
+    return rates
+
+
+# The CRM posts its opportunities' changes to /api/v1/crm/feedback signed with this secret; unset, the
+# webhook is off (404). See docs/crm-feedback.md.
+CRM_FEEDBACK_SECRET = env_str("CRM_FEEDBACK_SECRET")
+CRM_FEEDBACK_MAX_BODY_BYTES = env_int("CRM_FEEDBACK_MAX_BODY_BYTES", 16 * 1024)
+# A signed call is accepted only this many seconds either side of its X-Signalpage-Timestamp.
+CRM_FEEDBACK_REPLAY_WINDOW = env_int("CRM_FEEDBACK_REPLAY_WINDOW", 300)
+# Revenue is reported in one currency; a deal in another is converted at these fixed rates when it
+# arrives (a deal in a currency without a rate is refused, 422 naming "currency").
+REPORT_CURRENCY = env_str("REPORT_CURRENCY", "EUR").strip().upper() or "EUR"
+REPORT_CURRENCY_RATES = _currency_rates("REPORT_CURRENCY_RATES")
