@@ -519,4 +519,8 @@ CRM_FEEDBACK_REPLAY_WINDOW = env_int("CRM_FEEDBACK_REPLAY_WINDOW", 300)
 # Revenue is reported in one currency; a deal in another is converted at these fixed rates when it
 # arrives (a deal in a currency without a rate is refused, 422 naming "currency").
 REPORT_CURRENCY = env_str("REPORT_CURRENCY", "EUR").strip().upper() or "EUR"
+if not (len(REPORT_CURRENCY) == 3 and REPORT_CURRENCY.isascii() and REPORT_CURRENCY.isalpha()):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"REPORT_CURRENCY={REPORT_CURRENCY!r} is not an ISO 4217 code such as EUR.")
 REPORT_CURRENCY_RATES = _currency_rates("REPORT_CURRENCY_RATES")
