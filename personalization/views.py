@@ -1,26 +1,28 @@
-"""Personalisation's own views: the CTA click beacon (public), the live audience count and the
-variant statistics (admin). Thin: parse, call a selector or service, render."""
+"""Personalisation's own views: the CTA click beacon (public), the live audience count (admin),
+and the old address of the variant statistics (now in Reports → Content performance). Thin: parse,
+call a selector or service, render."""
 
 from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from wagtail.models import Page
 
 from leads.privacy import can_view_personal_data, mask_email
 from leads.request_facts import client_ip
 
 from . import stats
-from .models import Segment
-from .selectors import segment_audience, variant_statistics
+from .selectors import segment_audience
 
 MAX_RULES = 30
 
@@ -121,34 +123,24 @@ STATISTICS_PERMISSIONS = (
 )
 
 
+# The old screen's periods, in days, as the reports' presets (anything else becomes a custom period).
+DAYS_AS_PRESET = {7: "7d", 30: "30d", 90: "90d", 365: "12m"}
+
+
 def statistics(request):
-    """Impressions, CTA clicks and conversions per variant, with bars to compare them at a glance."""
-    if not any(request.user.has_perm(permission) for permission in STATISTICS_PERMISSIONS):
+    """The variant statistics moved into Reports → Content performance (reports.views_content), with the
+    reports' periods: this old address (bookmarks, links in docs) redirects there with the same period."""
+    # The report's own readers too (editors: content reports), by name: nothing here imports reports.
+    readers = (*STATISTICS_PERMISSIONS, "reports.view_content_reports", "reports.view_reports")
+    if not any(request.user.has_perm(permission) for permission in readers):
         raise PermissionDenied
-    stats.flush()  # this process's latest counts (other processes write theirs every few seconds)
     try:
-        days = max(1, min(int(request.GET.get("days", 30)), 3650))
+        days = max(1, min(int(request.GET.get("days", 30)), 3 * 366))
     except ValueError:
         days = 30
-    rows = list(variant_statistics(since=timezone.localdate() - timedelta(days=days - 1)))
-    pages = dict(Page.objects.filter(pk__in={row["page_id"] for row in rows}).values_list("pk", "title"))
-    segments = dict(Segment.objects.filter(pk__in={row["segment_id"] for row in rows}).values_list("pk", "name"))
-    peak = max((row["impressions"] for row in rows), default=0) or 1
-    for row in rows:
-        row["page_title"] = pages.get(row["page_id"], f"Page {row['page_id']} (deleted)")
-        row["variant"] = segments.get(row["segment_id"], "Deleted segment") if row["segment_id"] else "Default"
-        row["ctr"] = 100 * row["clicks"] / row["impressions"] if row["impressions"] else 0
-        row["conversion_rate"] = 100 * row["conversions"] / row["impressions"] if row["impressions"] else 0
-        row["bar"] = round(100 * row["impressions"] / peak)
-    return TemplateResponse(
-        request,
-        "personalization/statistics.html",
-        {
-            # Wagtail's generic base puts header_title in <title> and page_title in the header's heading.
-            "rows": rows,
-            "days": days,
-            "page_title": "Variant statistics",
-            "header_title": "Variant statistics",
-            "header_icon": "group",
-        },
-    )
+    if days in DAYS_AS_PRESET:
+        query = {"period": DAYS_AS_PRESET[days]}
+    else:
+        today = timezone.localdate()
+        query = {"period": "custom", "from": (today - timedelta(days=days - 1)).isoformat(), "to": today.isoformat()}
+    return redirect(f"{reverse('reports:content')}?{urlencode(query)}#rp-table-variants")

@@ -1,4 +1,5 @@
-"""Admin: segments (with a live audience count), variant statistics, and the click beacon's URL."""
+"""Admin: segments (with a live audience count); the variant statistics' old address (they are in
+Reports → Content performance now)."""
 
 from django.urls import path, reverse
 from wagtail import hooks
@@ -13,8 +14,6 @@ from wagtail.admin.panels import (
 )
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
-
-from core.admin_menu import PermissionMenuItem
 
 from . import views
 from .models import Segment
@@ -89,16 +88,6 @@ register_snippet(SegmentViewSet)
 def personalisation_admin_urls():
     return [
         path("personalisation/audience/", views.audience, name="personalization_audience"),
+        # Moved to Reports → Content performance: the old address redirects there.
         path("personalisation/statistics/", views.statistics, name="personalization_statistics"),
     ]
-
-
-@hooks.register("register_reports_menu_item")
-def statistics_menu_item():
-    return PermissionMenuItem(
-        "Variant statistics",
-        reverse("personalization_statistics"),
-        any_of=views.STATISTICS_PERMISSIONS,
-        icon_name="group",
-        order=700,
-    )

@@ -6,6 +6,15 @@ app_name = "reports"
 
 urlpatterns = []
 
+# Content performance (editors too) and the events report (HCONT).
+from .views_content import ContentReportView  # noqa: E402
+from .views_events import EventsReportView  # noqa: E402
+
+urlpatterns += [
+    path("content/", ContentReportView.as_view(), name="content"),
+    path("events/", EventsReportView.as_view(), name="events"),
+]
+
 # Attribution (HATTR).
 from .views_attribution import AttributionView  # noqa: E402
 

@@ -11,6 +11,35 @@ def reports_urls():
     return [path("reports/", include(admin_urls, namespace="reports"))]
 
 
+# Content performance: editors see it (content reports), and so does whoever could read personalisation's
+# variant statistics, which moved into it (HCONT).
+@hooks.register("register_reports_menu_item")
+def content_report_menu_item():
+    from django.urls import reverse
+
+    from core.admin_menu import PermissionMenuItem
+    from personalization.views import STATISTICS_PERMISSIONS
+
+    return PermissionMenuItem(
+        "Content performance",
+        reverse("reports:content"),
+        any_of=["reports.view_content_reports", "reports.view_reports", *STATISTICS_PERMISSIONS],
+        icon_name="doc-full",
+        order=300,
+    )
+
+
+@hooks.register("register_reports_menu_item")
+def events_report_menu_item():
+    from django.urls import reverse
+
+    from core.admin_menu import PermissionMenuItem
+
+    return PermissionMenuItem(
+        "Events", reverse("reports:events"), any_of=["reports.view_reports"], icon_name="date", order=400
+    )
+
+
 # Attribution: conversions credited to channels, campaigns, content and events (HATTR).
 @hooks.register("register_reports_menu_item")
 def attribution_report_menu_item():
