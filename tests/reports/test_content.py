@@ -58,7 +58,9 @@ def journey(person, **moments):
 @pytest.fixture
 def site(home_page, case_study_index, whitepaper_index):
     gate = LeadFormPageFactory(parent=home_page, title="Get it", slug="get-it")
-    whitepaper = WhitepaperPageFactory(parent=whitepaper_index, title="AI in banking", slug="ai-banking", gate_form=gate)
+    whitepaper = WhitepaperPageFactory(
+        parent=whitepaper_index, title="AI in banking", slug="ai-banking", gate_form=gate
+    )
     story = CaseStudyPageFactory(parent=case_study_index, title="Northwind cut response time", slug="northwind")
     return whitepaper, story
 
@@ -132,7 +134,7 @@ def test_the_page_shows_charts_and_tables(client, traffic):
 def influenced(site):
     """Ann read the whitepaper, then became an MQL and an opportunity, and won a deal of 50,000 opened
     after her read. Bob became an MQL first and read it afterwards. A test person read it before
-    becoming an MQL. Cleo filled in the case study's... no: downloaded the whitepaper (a capture) before MQL."""
+    becoming an MQL. Cleo downloaded the whitepaper (a capture, no view) before her MQL."""
     whitepaper, _story = site
     now = timezone.now()
     ann, bob, tester, cleo = PersonFactory(), PersonFactory(), PersonFactory(), PersonFactory()
