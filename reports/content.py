@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
-from wagtail.models import Page
+from wagtail.models import Page, Site
 
 from leads.models import Interaction, Lead
 from personalization.models import Segment, VariantStat
@@ -29,7 +29,7 @@ from .periods import Period
 
 PAGE_VIEW = Interaction.Type.PAGE_VIEW.value
 # A link clicked on a page, sent as a custom event (POST /api/v1/track, name "link_click", properties
-# page_id and href): the "page analysis" of which links on a page are clicked.
+# href and the page's path or page_id): the "page analysis" of which links on a page are clicked.
 LINK_CLICK = "link_click"
 # Captures that carry the content, form or event they were for (leads.Lead origin).
 ORIGIN_TYPES = ("content", "form", "event")
@@ -106,22 +106,43 @@ def page_views_per_page(period: Period) -> dict[int, tuple[int, int]]:
 
 
 def link_clicks(period: Period) -> dict[tuple[int, str], int]:
-    """{(page id, href): clicks} from `link_click` custom events in the period."""
+    """{(page id, href): clicks} from `link_click` custom events in the period. The site's own script
+    (site/static/js/links.js) sends the page's path; a headless front end may send its page id."""
     start, end = period.bounds()
-    rows = (
+    rows = list(
         Interaction.objects.filter(
             type=Interaction.Type.CUSTOM_EVENT, object_id=LINK_CLICK, occurred_at__gte=start, occurred_at__lt=end
         )
-        .annotate(pid=KeyTextTransform("page_id", "properties"), href=KeyTextTransform("href", "properties"))
-        .values("pid", "href")
+        .annotate(
+            pid=KeyTextTransform("page_id", "properties"),
+            path=KeyTextTransform("path", "properties"),
+            href=KeyTextTransform("href", "properties"),
+        )
+        .values("pid", "path", "href")
         .annotate(clicks=Count("id"))
     )
+    by_path = pages_by_path({row["path"] for row in rows if _page_id(row["pid"]) is None and row["path"]})
     result: dict[tuple[int, str], int] = defaultdict(int)
     for row in rows:
-        page_id = _page_id(row["pid"])
+        page_id = _page_id(row["pid"]) or by_path.get(str(row["path"] or ""))
         if page_id is not None and row["href"]:
             result[(page_id, str(row["href"])[:500])] += row["clicks"]
     return dict(result)
+
+
+def pages_by_path(paths) -> dict[str, int]:
+    """{path as served ("/whitepapers/ai/"): page id} on the default site."""
+    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+    if site is None or not paths:
+        return {}
+    root = site.root_page.url_path  # "/home/"
+    wanted = {}
+    for path in paths:
+        inner = str(path).strip("/")
+        if len(inner) < 400 and "\x00" not in inner:
+            wanted[f"{root}{inner}/" if inner else root] = str(path)
+    found = Page.objects.filter(url_path__in=list(wanted)).values_list("url_path", "pk")
+    return {wanted[url_path]: pk for url_path, pk in found}
 
 
 def cta_clicks(period: Period) -> dict[int, tuple[int, int]]:

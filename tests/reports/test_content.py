@@ -297,3 +297,24 @@ def test_whoever_read_the_variant_statistics_still_can(client, django_user_model
     client.force_login(other)
     assert client.get("/admin/personalisation/statistics/")["Location"] == "/admin/"
     assert "Content performance" not in client.get("/admin/").content.decode()
+
+
+def test_link_clicks_sent_by_the_sites_script_reach_the_page_analysis(client, site):
+    """What site/static/js/links.js posts for a click (the page's path, the link without its query):
+    through the track API and the behaviour buffer, it lands on the page it was clicked on."""
+    from django.test import Client
+
+    from leads.tasks import page_views_write
+    from tests.personalization.conftest import DESKTOP_UA
+
+    whitepaper, _story = site
+    click = {"type": "custom_event", "name": "link_click", "properties": {"path": whitepaper.url, "href": "/demo/"}}
+    body = {"visitor_id": "v_linkclicker0000000001", "events": [click, click]}
+    response = Client().post("/api/v1/track", body, content_type="application/json", HTTP_USER_AGENT=DESKTOP_UA)
+    assert response.status_code == 202 and response.json()["recorded"] == 2
+    page_views_write.call()
+    login(client, superuser=True)
+    rows = csv_table(client, {"period": "7d", "table": "links"})
+    assert [(row["Page"], row["Link"], row["Clicks"]) for row in rows] == [("AI in banking", "/demo/", "2")]
+    pages = {row["Page"]: row for row in csv_table(client, {"period": "7d", "table": "pages"})}
+    assert pages["AI in banking"]["Link clicks"] == "2"
