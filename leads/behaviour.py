@@ -45,6 +45,7 @@ from .behaviour_buffer import (  # noqa: F401 (LocalBuffer, RedisBuffer, discard
 from .behaviour_conditions import page_slug
 from .services.capture import topics_text
 from .services.identity import valid_visitor_id
+from .signals import page_views_written
 
 logger = logging.getLogger(__name__)
 
@@ -271,8 +272,17 @@ def _store(rows: list[tuple]) -> set[int]:
     interactions = [Interaction(**dict(zip(COLUMNS, row, strict=True))) for row in rows]
     _drop_vanished_people(interactions)
     _attach_known_people(interactions)
-    Interaction.objects.bulk_create(interactions, batch_size=1000, ignore_conflicts=True)
+    with transaction.atomic():  # the reports' rollups are written with the batch (page_views_written)
+        Interaction.objects.bulk_create(interactions, batch_size=1000, ignore_conflicts=True)
+        _views_written(rows)
     return {interaction.person_id for interaction in interactions if interaction.person_id}
+
+
+def _views_written(rows: list[tuple]) -> None:
+    """Tell the reports' rollups which visitors' days this batch touched, inside its transaction."""
+    views = [(row[4], row[2]) for row in rows if row[1] == Interaction.Type.PAGE_VIEW]
+    if views:
+        page_views_written.send(sender=None, views=views)
 
 
 def _store_postgresql(rows: list[tuple]) -> set[int]:
@@ -306,6 +316,7 @@ def _store_postgresql(rows: list[tuple]) -> set[int]:
             "ON t.event_id = i.event_id WHERE i.person_id IS NOT NULL"
         )
         people = {person_id for (person_id,) in cursor.fetchall()}
+        _views_written(rows)
         # Gone now, not only at commit: inside an outer transaction the next batch makes it again.
         cursor.execute("DROP TABLE leads_page_view_load")
     return people

@@ -1,7 +1,8 @@
 """Signals other apps listen to. The lead store imports nothing of theirs (DESIGN.md), so it says
 what changed and lets them react: personalisation refreshes what it cached about a visitor.
 
-Both are sent after the surrounding transaction commits, so a listener reads committed rows.
+Both are sent after the surrounding transaction commits, so a listener reads committed rows
+(page_views_written is the exception: see there).
 """
 
 from django.db import transaction
@@ -14,6 +15,12 @@ visitor_identified = Signal()
 # Facts about people changed: attributes, scores, grade or stage.
 # Argument: person_ids (list of ints), or None for "everybody" (a full rescore).
 people_changed = Signal()
+
+# The page-view writer stored a batch (leads.behaviour). Sent INSIDE the batch's transaction, unlike
+# the two above: a rollup kept from it (reports) commits with the views or not at all. A receiver must
+# not raise (wrap its work in a savepoint).
+# Argument: views (list of (visitor_id, occurred_at) of the batch's page views; "" for no visitor id).
+page_views_written = Signal()
 
 
 def send_after_commit(signal: Signal, **kwargs) -> None:

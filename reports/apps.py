@@ -13,3 +13,8 @@ class ReportsConfig(AppConfig):
     label = "reports"
     verbose_name = "Reports"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from reports.rollups.receivers import connect
+
+        connect()  # the rollups follow the lead store's signals (reports.rollups)

@@ -189,6 +189,7 @@ WORKER_SWEEPS = [
     "leads.behaviour.page_views_sweep",  # buffered page views whose flush task was lost
     "campaigns.tracking_buffer.tracking_sweep",  # buffered campaign opens and clicks (held 15 s for the trap)
     "campaigns.sending.campaigns_sending_sweep",  # campaign email: dead senders, scheduled sends, A/B winners
+    "reports.rollups.rollups_sweep",  # the reports' rollups: journeys of people marked changed
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,0 +1,183 @@
+"""DailyVisitor computed again for a set of (visitor id, day) keys, from the page views themselves.
+
+A day is the site's day (settings.TIME_ZONE), as the reports' periods read it. For each key:
+- first_at: the day's earliest page view (its time, then its id); its UTM and referrer are the day's
+  attribution, and so its channel (reports.channels);
+- page_views: how many page views the visitor opened that day;
+- person_id: the person of the day's latest page view that has one (a shared browser that two people
+  identified on the same day counts for the later of them), None for an anonymous day.
+
+Recomputing whole days from the raw rows, rather than adding a batch's counts, keeps the rollup exact
+whatever happened meanwhile: a batch written twice (the event id stores a view once), a late view
+earlier than the day's first, views joined to a person when the visitor was identified, a merge, an
+erasure. A key without any page view left loses its row. Views without a visitor id (a person
+tracked without the cookie) are no visitor and are not counted here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from leads.models import Interaction
+from reports.channels import channel_of
+from reports.models import DailyVisitor
+
+from .journeys import host_of
+
+KEYS_PER_STATEMENT = 2_000  # four parameters each: inside SQLite's limit
+UPDATE_FIELDS = ["person_id", "first_at", "channel", "source", "medium", "campaign", "referrer_domain", "page_views"]
+
+
+def site_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def day_of(moment: datetime, zone: ZoneInfo | None = None) -> date:
+    """The site's day of an aware moment."""
+    return moment.astimezone(zone or site_zone()).date()
+
+
+def day_bounds(day: date, zone: ZoneInfo | None = None) -> tuple[datetime, datetime]:
+    """[start, end) of a site's day as aware datetimes (23 or 25 hours around a clock change)."""
+    zone = zone or site_zone()
+    return (
+        datetime.combine(day, time.min, tzinfo=zone),
+        datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone),
+    )
+
+
+def _json_text(column: str, key: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"{column} ->> '{key}'"
+    return f"json_extract({column}, '$.{key}')"
+
+
+def _moment(value) -> datetime:
+    if isinstance(value, datetime):
+        return value if timezone.is_aware(value) else value.replace(tzinfo=ZoneInfo("UTC"))
+    parsed = parse_datetime(value)
+    return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=ZoneInfo("UTC"))
+
+
+def _statement(count: int) -> str:
+    """One statement for `count` keys: every page view of each key's day, ranked twice (the day's
+    first view; the day's latest view with a person), joined back into one row per key."""
+    if connection.vendor == "postgresql":
+        row = "(%s::varchar, %s::integer, %s::timestamptz, %s::timestamptz)"
+    else:
+        row = "(%s, %s, %s, %s)"
+    values = ", ".join([row] * count)
+    props = [_json_text("v.properties", key) for key in ("utm_source", "utm_medium", "utm_campaign", "referrer")]
+    return f"""
+        WITH k(visitor_id, n, starts, ends) AS (VALUES {values}),
+        v AS (
+            SELECT k.n, i.id, i.occurred_at, i.person_id, i.properties,
+                   ROW_NUMBER() OVER (PARTITION BY k.n ORDER BY i.occurred_at, i.id) AS first_rank,
+                   COUNT(*) OVER (PARTITION BY k.n) AS views
+            FROM k JOIN leads_interaction i
+              ON i.visitor_id = k.visitor_id AND i.occurred_at >= k.starts AND i.occurred_at < k.ends
+            WHERE i.type = 'page_view'
+        ),
+        p AS (
+            SELECT n, person_id, ROW_NUMBER() OVER (PARTITION BY n ORDER BY occurred_at DESC, id DESC) AS last_rank
+            FROM v WHERE person_id IS NOT NULL
+        )
+        SELECT v.n, v.occurred_at, v.views, {", ".join(props)}, p.person_id
+        FROM v LEFT JOIN p ON p.n = v.n AND p.last_rank = 1
+        WHERE v.first_rank = 1
+    """
+
+
+def visitor_days_refresh(keys: Iterable[tuple[str, date]]) -> dict[str, int]:
+    """Compute these (visitor id, day) rows again from their page views and upsert them; delete those
+    that have no page view left. Returns {"written": n, "deleted": n}."""
+    zone = site_zone()
+    keys = sorted({(visitor_id, day) for visitor_id, day in keys if visitor_id})
+    written = deleted = 0
+    adapt = connection.ops.adapt_datetimefield_value
+    for start in range(0, len(keys), KEYS_PER_STATEMENT):
+        chunk = keys[start : start + KEYS_PER_STATEMENT]
+        params = []
+        for n, (visitor_id, day) in enumerate(chunk):
+            starts, ends = day_bounds(day, zone)
+            params += [visitor_id, n, adapt(starts), adapt(ends)]
+        with connection.cursor() as cursor:
+            cursor.execute(_statement(len(chunk)), params)
+            found = cursor.fetchall()
+        rows = []
+        for n, first_at, views, source, medium, campaign, referrer, person_id in found:
+            visitor_id, day = chunk[n]
+            source, medium, campaign = source or "", medium or "", campaign or ""
+            domain = host_of(referrer or "")
+            rows.append(
+                DailyVisitor(
+                    day=day,
+                    visitor_id=visitor_id,
+                    person_id=person_id,
+                    first_at=_moment(first_at),
+                    channel=channel_of(source=source, medium=medium, referrer_domain=domain),
+                    source=source[:255],
+                    medium=medium[:255],
+                    campaign=campaign[:255],
+                    referrer_domain=domain,
+                    page_views=views,
+                )
+            )
+        if rows:
+            DailyVisitor.objects.bulk_create(
+                rows, update_conflicts=True, unique_fields=["day", "visitor_id"], update_fields=UPDATE_FIELDS
+            )
+        written += len(rows)
+        gone = {chunk[n] for n in range(len(chunk))} - {chunk[row[0]] for row in found}
+        for day in {day for _, day in gone}:
+            deleted += DailyVisitor.objects.filter(
+                day=day, visitor_id__in=[visitor_id for visitor_id, gone_day in gone if gone_day == day]
+            ).delete()[0]
+    return {"written": written, "deleted": deleted}
+
+
+def keys_of_views(views: Iterable[tuple[str, datetime]]) -> set[tuple[str, date]]:
+    """The (visitor id, day) keys of (visitor id, occurred_at) pairs."""
+    zone = site_zone()
+    return {(visitor_id, day_of(at, zone)) for visitor_id, at in views if visitor_id}
+
+
+def keys_of_people(person_ids: list[int], vanished_ids: list[int] = ()) -> set[tuple[str, date]]:
+    """The visitor-days whose rollup may not say what these people's page views say now: a day the rollup
+    does not hold, or holds for someone else (views joined to them when a browser was identified, or
+    moved to them by a merge), and the rows that still name one of `vanished_ids` (people merged away
+    or erased since)."""
+    zone = site_zone()
+    views = (
+        Interaction.objects.filter(person_id__in=person_ids, type=Interaction.Type.PAGE_VIEW)
+        .exclude(visitor_id="")
+        .values_list("visitor_id", "occurred_at", "person_id")
+    )
+    theirs: dict[tuple[str, date], set[int]] = {}
+    for visitor_id, at, person_id in views.iterator(chunk_size=10_000):
+        theirs.setdefault((visitor_id, day_of(at, zone)), set()).add(person_id)
+    keys = set()
+    if vanished_ids:
+        keys = set(DailyVisitor.objects.filter(person_id__in=list(vanished_ids)).values_list("visitor_id", "day"))
+    if theirs:
+        visitors = sorted({visitor_id for visitor_id, _ in theirs})
+        held = {}
+        for start in range(0, len(visitors), 2_000):
+            held.update(
+                {
+                    (visitor_id, day): person_id
+                    for visitor_id, day, person_id in DailyVisitor.objects.filter(
+                        visitor_id__in=visitors[start : start + 2_000]
+                    ).values_list("visitor_id", "day", "person_id")
+                }
+            )
+        # Two people on one browser the same day: which of them is the later one is for the statement to say.
+        keys |= {key for key, people in theirs.items() if key not in held or held[key] not in people or len(people) > 1}
+    return keys
