@@ -77,7 +77,8 @@ def test_every_model_shares_exactly_one_and_exactly_the_amount(path, model):
     assert all(abs(Fraction(part) - share) < Fraction(CREDIT_UNIT) for part, share in zip(credits, exact, strict=True))
     if amount:
         assert all(
-            abs(Fraction(part) - share * Fraction(amount)) < Fraction(CENT) for part, share in zip(amounts, exact, strict=True)
+            abs(Fraction(part) - share * Fraction(amount)) < Fraction(CENT)
+            for part, share in zip(amounts, exact, strict=True)
         )
 
 
@@ -85,7 +86,7 @@ def test_every_model_shares_exactly_one_and_exactly_the_amount(path, model):
 @given(path=paths(), model=st.sampled_from(sorted(MODELS)))
 def test_the_same_path_always_gives_the_same_split(path, model):
     count, ages, lead, opportunity, amount, half_life = path
-    kwargs = dict(amount=amount, lead_creation=lead, opportunity_creation=opportunity, ages_days=ages)
+    kwargs = {"amount": amount, "lead_creation": lead, "opportunity_creation": opportunity, "ages_days": ages}
     assert credit(model, count, half_life_days=half_life, **kwargs) == credit(
         model, count, half_life_days=half_life, **kwargs
     )
