@@ -173,26 +173,85 @@ def _grade_sql(settings: LeadStoreSettings):
     return sql, params
 
 
+SCORES_SQL = """
+    SELECT f.pk AS id, f.fit AS fit,
+           ROUND(CAST(COALESCE(t.total, 0) - f.interest_penalty AS NUMERIC), 2) AS interest
+    FROM ({fit_sql}) AS f
+    LEFT JOIN (SELECT person_id, SUM(points) AS total FROM ({lines_sql}) AS l GROUP BY person_id) AS t
+      ON t.person_id = f.pk
+"""
+# The bulk rescore's sort and hash of a million people stay in memory rather than spill to disk.
+RESCORE_WORK_MEM = "256MB"
+# A bulk rescore that changed at least this many rows refreshes the planner's statistics on people: the
+# audiences and lists filter on grade and score, and stale figures turn their index scans into bad plans.
+ANALYZE_AFTER_CHANGED = 1000
+
+
+def _score_everybody_postgresql(now, settings, rules) -> tuple[int, int]:
+    """Everybody, on PostgreSQL: (people scored, rows written).
+
+    The scores are computed into a temporary table first (CREATE TABLE AS may run in parallel, an
+    UPDATE ... FROM may not), then only the people whose fit, interest or grade moved are written. Each
+    row written is a new row version in a table with many indexes, and most of a big lead store's scores
+    do not move from one night to the next. A person left as they were keeps their `scored_at`: their
+    score is what it was when computed then, and its explanation adds up from that moment."""
+    fit_sql, fit_params = _fit_select(rules, None)
+    lines_sql, lines_params = _interest_lines(now, None)
+    grade_sql, grade_params = _grade_sql(settings)
+    scores = SCORES_SQL.format(fit_sql=fit_sql, lines_sql=lines_sql)
+    # SET LOCAL and ON COMMIT DROP live as long as the transaction: one of its own if the caller has none.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{RESCORE_WORK_MEM}'")
+        cursor.execute("DROP TABLE IF EXISTS leads_rescore")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE leads_rescore ON COMMIT DROP AS SELECT s.id, s.fit,"
+            f" CAST(s.interest AS double precision) AS interest, {grade_sql} AS grade FROM ({scores}) AS s",
+            [*grade_params, *fit_params, *lines_params],
+        )
+        scored = cursor.rowcount
+        cursor.execute(
+            """
+            UPDATE leads_person p SET fit_score = r.fit, interest_score = r.interest, grade = r.grade, scored_at = %s
+            FROM leads_rescore r
+            WHERE p.id = r.id
+              AND (p.fit_score IS DISTINCT FROM r.fit OR p.interest_score IS DISTINCT FROM r.interest
+                   OR p.grade IS DISTINCT FROM r.grade)
+            """,
+            [now],
+        )
+        written = cursor.rowcount
+        cursor.execute("DROP TABLE leads_rescore")
+        if written >= ANALYZE_AFTER_CHANGED:
+            cursor.execute("ANALYZE leads_person")
+    return scored, written
+
+
 def _score(now, *, person_ids=None, settings=None, rules=None) -> int:
     """The one scoring statement, for everybody or a set of people; returns how many it scored."""
     settings = settings or LeadStoreSettings.load()
-    fit_sql, fit_params = _fit_select(_fit_rules() if rules is None else rules, person_ids)
+    rules = _fit_rules() if rules is None else rules
+    if person_ids is None and connection.vendor == "postgresql":
+        return _score_everybody_postgresql(now, settings, rules)[0]
+    fit_sql, fit_params = _fit_select(rules, person_ids)
     lines_sql, lines_params = _interest_lines(now, person_ids)
     grade_sql, grade_params = _grade_sql(settings)
+    # Everybody: only the people whose scores moved are written, as on PostgreSQL (SQLite's IS NOT is
+    # the null-safe "differs"). A named person is always written: their scored_at says "just now".
+    changed_only, changed_params = "", []
+    if person_ids is None:
+        changed_only = (
+            "AND (leads_person.fit_score IS NOT s.fit OR leads_person.interest_score IS NOT s.interest"
+            f" OR leads_person.grade IS NOT {grade_sql})"
+        )
+        changed_params = grade_params
     sql = f"""
         UPDATE leads_person SET fit_score = s.fit, interest_score = s.interest, grade = {grade_sql}, scored_at = %s
-        FROM (
-            SELECT f.pk AS id, f.fit AS fit,
-                   ROUND(CAST(COALESCE(t.total, 0) - f.interest_penalty AS NUMERIC), 2) AS interest
-            FROM ({fit_sql}) AS f
-            LEFT JOIN (SELECT person_id, SUM(points) AS total FROM ({lines_sql}) AS l GROUP BY person_id) AS t
-              ON t.person_id = f.pk
-        ) AS s
-        WHERE leads_person.id = s.id
+        FROM ({SCORES_SQL.format(fit_sql=fit_sql, lines_sql=lines_sql)}) AS s
+        WHERE leads_person.id = s.id {changed_only}
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*grade_params, _now_param(now), *fit_params, *lines_params])
-        return cursor.rowcount
+        cursor.execute(sql, [*grade_params, _now_param(now), *fit_params, *lines_params, *changed_params])
+        return cursor.rowcount if person_ids is not None else Person.objects.count()
 
 
 @transaction.atomic
