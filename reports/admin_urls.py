@@ -19,3 +19,12 @@ urlpatterns += [
 from .views_attribution import AttributionView  # noqa: E402
 
 urlpatterns += [path("attribution/", AttributionView.as_view(), name="attribution")]
+
+# Funnel and velocity, channel quality (HFUN).
+from .views_channels import ChannelQualityView  # noqa: E402
+from .views_funnel import FunnelReportView  # noqa: E402
+
+urlpatterns += [
+    path("funnel/", FunnelReportView.as_view(), name="funnel"),
+    path("channels/", ChannelQualityView.as_view(), name="channels"),
+]

@@ -50,3 +50,30 @@ def attribution_report_menu_item():
     return PermissionMenuItem(
         "Attribution", reverse("reports:attribution"), any_of=["reports.view_reports"], icon_name="pick", order=250
     )
+
+
+# Funnel and velocity; channel quality (HFUN).
+@hooks.register("register_reports_menu_item")
+def funnel_report_menu_item():
+    from django.urls import reverse
+
+    from core.admin_menu import PermissionMenuItem
+
+    return PermissionMenuItem(
+        "Funnel and velocity",
+        reverse("reports:funnel"),
+        any_of=["reports.view_reports"],
+        icon_name="list-ul",
+        order=150,
+    )
+
+
+@hooks.register("register_reports_menu_item")
+def channels_report_menu_item():
+    from django.urls import reverse
+
+    from core.admin_menu import PermissionMenuItem
+
+    return PermissionMenuItem(
+        "Channel quality", reverse("reports:channels"), any_of=["reports.view_reports"], icon_name="site", order=200
+    )
