@@ -4,12 +4,19 @@ event's registrations over time."""
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlencode
 
 from . import charts
 from .events_report import event_for_report, event_rows, registrations_over_time
 from .tables import Column, Table
 from .views_base import ReportView
+
+
+def short_date(iso: str) -> str:
+    """A bucket's first day as a chart's x label: "26 Nov" (the table keeps the full date)."""
+    day = date.fromisoformat(iso)
+    return f"{day.day} {day:%b}"
 
 
 class EventsReportView(ReportView):
@@ -99,8 +106,8 @@ class EventsReportView(ReportView):
                 0,
                 charts.line_chart(
                     [
-                        charts.Series("Running total", [(row["bucket"], row["total"]) for row in buckets]),
-                        charts.Series("New", [(row["bucket"], row["registrations"]) for row in buckets], dashed=True),
+                        charts.Series("Running total", [(short_date(row["bucket"]), row["total"]) for row in buckets]),
+                        charts.Series("New", [(short_date(row["bucket"]), row["registrations"]) for row in buckets]),
                     ],
                     title=f"Registrations over time: {chosen.title}",
                 ),

@@ -159,3 +159,12 @@ def test_hostile_event_titles_are_escaped(client, db):
     login(client, MARKETER)
     html = client.get(URL, {"period": "7d"}).content.decode()
     assert "<script>alert" not in html and "&lt;script&gt;alert" in html
+
+
+def test_a_registration_not_yet_joined_to_a_person_counts_for_those_who_see_everybody(client, db):
+    event = EventFactory(title="Breakfast briefing", starts_at=timezone.now() - timedelta(hours=5))
+    RegistrationFactory(event=event, status=S.APPROVED, lead=None)
+    login(client, MARKETER)
+    assert csv_table(client, {"period": "7d", "table": "events"})[0]["Registrations"] == "1"
+    login(client, SALES_REP)
+    assert csv_table(client, {"period": "7d", "table": "events"})[0]["Registrations"] == "0"
