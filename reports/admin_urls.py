@@ -28,3 +28,8 @@ urlpatterns += [
     path("funnel/", FunnelReportView.as_view(), name="funnel"),
     path("channels/", ChannelQualityView.as_view(), name="channels"),
 ]
+
+# The dashboard, the marketer's home (HDASH).
+from .views_dashboard import DashboardView  # noqa: E402
+
+urlpatterns += [path("", DashboardView.as_view(), name="dashboard")]

@@ -77,3 +77,23 @@ def channels_report_menu_item():
     return PermissionMenuItem(
         "Channel quality", reverse("reports:channels"), any_of=["reports.view_reports"], icon_name="site", order=200
     )
+
+
+# The dashboard (HDASH): first in the Reports menu, and on Wagtail's home for managers and marketers
+# (reports.home_panel says why a panel and not a redirect).
+@hooks.register("register_reports_menu_item")
+def dashboard_menu_item():
+    from django.urls import reverse
+
+    from core.admin_menu import PermissionMenuItem
+
+    return PermissionMenuItem(
+        "Dashboard", reverse("reports:dashboard"), any_of=["reports.view_reports"], icon_name="table", order=1
+    )
+
+
+@hooks.register("construct_homepage_panels")
+def dashboard_home_panel(request, panels):
+    from .home_panel import add_dashboard_panel
+
+    add_dashboard_panel(request, panels)

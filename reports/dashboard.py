@@ -1,0 +1,307 @@
+"""The dashboard's numbers (the marketer's home, issue 18 item 2), as plain data.
+
+`dashboard_figures(user, period)` is read by the dashboard screen and by the weekly digest
+(reports.digest), so it returns dicts, lists, dates, ints and Decimals only: no markup, no URLs that
+need a request.
+
+What each number counts (docs/reports.md repeats this for the marketer):
+- Visitors / known visitors: distinct visitor ids with a page view in the period (DailyVisitor), known
+  = seen as a person on one of those days. Anonymous traffic belongs to nobody's book, so only users
+  who see everybody get these two tiles.
+- New people: people created in the period. MQLs, SQLs, opportunities, customers: people who first
+  reached that stage (or a later one) in the period (PersonJourney.*_at). Scoped to the people the
+  user may see, test and competitor people left out (reports.access.journeys_for).
+- Pipeline: the report-currency amount of deals the CRM opened in the period and not lost. Won
+  revenue: deals won with their close date in the period. Deals of people outside the user's scope are
+  left out; deals with no person (a company's deal) count only for users who see everybody.
+- Top channels: new people and MQLs of the period by the channel the person first came through.
+- Top content: content downloads and form fills in the period per object (one object, one row).
+- Upcoming events: the next events the user may see, with their registrations.
+
+Every tile reads a rollup (PersonJourney, DailyVisitor) or the small Deal table, never the raw
+interactions; only top content reads interactions, through the (type, occurred_at) index.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, DecimalField, F, Max, Q, Sum
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
+from django.utils import timezone
+
+from events.models import Event, Registration
+from events.permissions import events_visible_to
+from leads.models import Deal, Interaction
+
+from . import access
+from .models import DailyVisitor
+from .periods import Period
+
+# (key, label, journey column) of the people tiles, in funnel order.
+STAGE_TILES = [
+    ("new_people", "New people", "created_at"),
+    ("mqls", "MQLs", "mql_at"),
+    ("sqls", "SQLs", "sql_at"),
+    ("opportunities", "Opportunities", "opportunity_at"),
+    ("customers", "Customers", "customer_at"),
+]
+TOP_CHANNELS = 8
+TOP_CONTENT = 10
+UPCOMING_EVENTS = 5
+CONTENT_TYPES = (Interaction.Type.CONTENT_DOWNLOAD, Interaction.Type.FORM_SUBMIT)
+
+
+def dashboard_figures(user, period: Period) -> dict:
+    """Everything the dashboard shows for `user` over `period`, compared with the period before."""
+    previous = period.previous()
+    journeys = access.journeys_for(user)
+    tiles = []
+    shows_traffic = access.sees_everybody(user)
+    if shows_traffic:
+        tiles += _visitor_tiles(period, previous)
+    for key, label, column in STAGE_TILES:
+        tiles.append(_tile(key, label, "count", _journey_days(journeys, column, previous, period), period, previous))
+    tiles += _deal_tiles(user, period, previous)
+    return {
+        "period": _period_data(period),
+        "previous": _period_data(previous),
+        "currency": settings.REPORT_CURRENCY,
+        "shows_traffic": shows_traffic,
+        "tiles": tiles,
+        "trend": _people_trend(tiles, period, previous),
+        "channels": top_channels(journeys, period),
+        "content": top_content(user, period),
+        "events": upcoming_events(user),
+    }
+
+
+# -- tiles --------------------------------------------------------------------------------------------
+
+
+def _period_data(period: Period) -> dict:
+    return {"start": period.start, "end": period.end, "label": period.label, "bucket": period.bucket}
+
+
+def change(value, previous) -> float | None:
+    """The relative change from `previous` to `value` (0.25 = +25%); None when there was nothing before."""
+    if not previous:
+        return None
+    return float((Decimal(value) - Decimal(previous)) / Decimal(previous))
+
+
+def _tile(key, label, kind, days: dict[date, float], period: Period, previous: Period) -> dict:
+    """A tile from per-day values covering both periods: the period's total, the previous one's, the
+    change and the trend over the period's buckets (each day added into its bucket)."""
+    value = sum((v for day, v in days.items() if period.start <= day <= period.end), _zero(kind))
+    before = sum((v for day, v in days.items() if previous.start <= day <= previous.end), _zero(kind))
+    return {
+        "key": key,
+        "label": label,
+        "kind": kind,
+        "value": value,
+        "previous": before,
+        "change": change(value, before),
+        "trend": _buckets(days, period),
+        "previous_trend": _buckets(days, previous),
+    }
+
+
+def _zero(kind):
+    return Decimal("0.00") if kind == "money" else 0
+
+
+def _buckets(days: dict[date, float], period: Period) -> list[tuple[date, float]]:
+    totals = dict.fromkeys(period.buckets(), 0)
+    for day, value in days.items():
+        if period.start <= day <= period.end:
+            totals[period.bucket_of(day)] += value
+    return list(totals.items())
+
+
+def _local_day_counts(queryset, column: str, previous: Period, period: Period) -> dict[date, int]:
+    """{local day: rows} of `column` falling in either period (one query, grouped by the site's day)."""
+    start, _ = previous.bounds()
+    _, end = period.bounds()
+    rows = (
+        queryset.filter(**{f"{column}__gte": start, f"{column}__lt": end})
+        .annotate(day=TruncDate(column, tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {_as_date(row["day"]): row["n"] for row in rows}
+
+
+def _journey_days(journeys, column, previous, period):
+    return _local_day_counts(journeys, column, previous, period)
+
+
+def _as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _visitor_tiles(period: Period, previous: Period) -> list[dict]:
+    """Visitors and known visitors: distinct over a whole period (a visitor on ten days is one), and per
+    bucket for the trend. Days are the rollup's own local days."""
+
+    def distinct(start: date, end: date) -> dict:
+        return DailyVisitor.objects.filter(day__gte=start, day__lte=end).aggregate(
+            visitors=Count("visitor_id", distinct=True),
+            known=Count("visitor_id", distinct=True, filter=Q(person_id__isnull=False)),
+        )
+
+    def trend(p: Period) -> dict[str, list]:
+        truncate = {"day": F, "week": TruncWeek, "month": TruncMonth}[p.bucket]
+        rows = DailyVisitor.objects.filter(day__gte=p.start, day__lte=p.end).annotate(b=truncate("day"))
+        counted = (
+            rows.values("b")
+            .annotate(
+                visitors=Count("visitor_id", distinct=True),
+                known=Count("visitor_id", distinct=True, filter=Q(person_id__isnull=False)),
+            )
+            .order_by()
+        )
+        out = {"visitors": dict.fromkeys(p.buckets(), 0), "known": dict.fromkeys(p.buckets(), 0)}
+        for row in counted:
+            bucket = p.bucket_of(_as_date(row["b"]))
+            out["visitors"][bucket] += row["visitors"]
+            out["known"][bucket] += row["known"]
+        return {name: list(values.items()) for name, values in out.items()}
+
+    now, before = distinct(period.start, period.end), distinct(previous.start, previous.end)
+    now_trend, before_trend = trend(period), trend(previous)
+    tiles = []
+    for key, label in (("visitors", "Visitors"), ("known", "Known visitors")):
+        tiles.append(
+            {
+                "key": key if key == "visitors" else "known_visitors",
+                "label": label,
+                "kind": "count",
+                "value": now[key],
+                "previous": before[key],
+                "change": change(now[key], before[key]),
+                "trend": now_trend[key],
+                "previous_trend": before_trend[key],
+            }
+        )
+    return tiles
+
+
+def _deals_for(user):
+    deals = Deal.objects.exclude(person__journey__is_excluded=True)
+    condition = access.person_scope_q(user)
+    # A scoped user's condition is on the deal's person, so deals without one drop out with it.
+    return deals if condition is None else deals.filter(condition)
+
+
+def _deal_tiles(user, period: Period, previous: Period) -> list[dict]:
+    deals = _deals_for(user)
+    amount = Coalesce(Sum("amount_report"), Decimal("0"), output_field=DecimalField(max_digits=16, decimal_places=2))
+    start, _ = previous.bounds()
+    _, end = period.bounds()
+    opened = (
+        deals.filter(status__in=[Deal.Status.OPEN, Deal.Status.WON], opened_at__gte=start, opened_at__lt=end)
+        .annotate(day=TruncDate("opened_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(total=amount)
+        .order_by()
+    )
+    won = (
+        deals.filter(status=Deal.Status.WON, close_date__gte=previous.start, close_date__lte=period.end)
+        .values("close_date")
+        .annotate(total=amount)
+        .order_by()
+    )
+    pipeline_days = {_as_date(row["day"]): row["total"] for row in opened}
+    won_days = {row["close_date"]: row["total"] for row in won}
+    return [
+        _tile("pipeline", "Pipeline", "money", pipeline_days, period, previous),
+        _tile("won_revenue", "Won revenue", "money", won_days, period, previous),
+    ]
+
+
+def _people_trend(tiles, period, previous) -> dict:
+    """The dashboard's line chart: new people per bucket, this period and the one before."""
+    new_people = next(tile for tile in tiles if tile["key"] == "new_people")
+    return {"current": new_people["trend"], "previous": new_people["previous_trend"]}
+
+
+# -- lists --------------------------------------------------------------------------------------------
+
+
+def top_channels(journeys, period: Period) -> list[dict]:
+    """New people and MQLs of the period per first-touch channel, most new people first."""
+    start, end = period.bounds()
+    rows = defaultdict(lambda: {"people": 0, "mqls": 0})
+    people = journeys.filter(created_at__gte=start, created_at__lt=end).values("channel").annotate(n=Count("pk"))
+    mqls = journeys.filter(mql_at__gte=start, mql_at__lt=end).values("channel").annotate(n=Count("pk"))
+    for row in people.order_by():
+        rows[row["channel"] or ""]["people"] = row["n"]
+    for row in mqls.order_by():
+        rows[row["channel"] or ""]["mqls"] = row["n"]
+    ranked = sorted(rows.items(), key=lambda item: (-item[1]["people"], -item[1]["mqls"], item[0]))
+    return [{"channel": channel, **counts} for channel, counts in ranked[:TOP_CHANNELS]]
+
+
+def top_content(user, period: Period) -> list[dict]:
+    """The objects most downloaded or filled in during the period, by the people `user` may see."""
+    start, end = period.bounds()
+    rows = Interaction.objects.filter(type__in=CONTENT_TYPES, occurred_at__gte=start, occurred_at__lt=end)
+    condition = access.person_scope_q(user)
+    if condition is not None:
+        rows = rows.filter(condition)
+    rows = rows.exclude(person__journey__is_excluded=True)
+    counted = (
+        rows.values("object_type", "object_id")
+        .annotate(
+            label=Max("object_label"),
+            downloads=Count("pk", filter=Q(type=Interaction.Type.CONTENT_DOWNLOAD)),
+            form_fills=Count("pk", filter=Q(type=Interaction.Type.FORM_SUBMIT)),
+            people=Count("person", distinct=True),
+            total=Count("pk"),
+        )
+        .order_by("-total", "object_type", "object_id")[:TOP_CONTENT]
+    )
+    return [
+        {
+            "object_type": row["object_type"],
+            "object_id": row["object_id"],
+            "label": row["label"] or f"{row['object_type'] or 'object'} {row['object_id']}".strip(),
+            "downloads": row["downloads"],
+            "form_fills": row["form_fills"],
+            "people": row["people"],
+        }
+        for row in counted
+    ]
+
+
+def upcoming_events(user, now: datetime | None = None) -> list[dict]:
+    """The next events the user may see (not finished or cancelled), with their registrations."""
+    now = now or timezone.now()
+    events = (
+        events_visible_to(user)
+        .filter(ends_at__gte=now, status__in=[Event.Status.SCHEDULED, Event.Status.LIVE])
+        .annotate(
+            registered=Count("registrations", filter=Q(registrations__status__in=Registration.SEATED)),
+            pending=Count("registrations", filter=Q(registrations__status=Registration.Status.PENDING)),
+            waitlisted=Count("registrations", filter=Q(registrations__status=Registration.Status.WAITLISTED)),
+        )
+        .order_by("starts_at", "pk")[:UPCOMING_EVENTS]
+    )
+    return [
+        {
+            "id": event.pk,
+            "title": event.title,
+            "starts_at": event.starts_at,
+            "registered": event.registered,
+            "pending": event.pending,
+            "waitlisted": event.waitlisted,
+            "capacity": event.capacity,
+            "fill_rate": (event.registered / event.capacity) if event.capacity else None,
+        }
+        for event in events
+    ]
