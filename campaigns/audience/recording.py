@@ -38,10 +38,11 @@ def recipients_record(campaign: Campaign) -> dict:
     with transaction.atomic():
         Campaign.objects.select_for_update().filter(pk=campaign.pk).values_list("pk").first()
         people = campaign_audience(campaign).people().order_by()
-        if connection.vendor == "postgresql":
-            added = _insert_select(campaign, people)
-        else:
-            added = _insert_batches(campaign, people)
+        with eligibility.without_jit():  # the same CASE as the live count: compiling it costs more than running it
+            if connection.vendor == "postgresql":
+                added = _insert_select(campaign, people)
+            else:
+                added = _insert_batches(campaign, people)
         recipients, left_out = _counts(campaign)
         if not recipients:
             raise ValueError(

@@ -42,12 +42,13 @@ class Audience:
     rules: eligibility.Rules
     notes: list[str]
 
-    def people(self, *, now=None):
-        """The audience's people, each with `left_out_reason` ("" when eligible)."""
+    def people(self, *, now=None, selected=True):
+        """The audience's people, each with `left_out_reason` ("" when eligible); `selected=False` to filter
+        on it without selecting it (eligibility.annotate_reason)."""
         from leads.models import Person
 
         return eligibility.annotate_reason(
-            Person.objects.filter(self.include), self.rules, exclude_q=self.exclude, now=now
+            Person.objects.filter(self.include), self.rules, exclude_q=self.exclude, now=now, selected=selected
         )
 
 
@@ -72,34 +73,36 @@ def audience_summary(campaign, *, sources=None, topic_id=None, creator=None, sam
     """`Summary(total_in_audience, eligible, left_out, sample)` of the campaign's audience as it is now:
     one aggregate query (GROUP BY the reason) and one for the sample, whatever the audience's size."""
     audience = campaign_audience(campaign, sources=sources, topic_id=topic_id, creator=creator)
-    counts = dict(
-        audience.people()
-        .order_by()
-        .values_list("left_out_reason")
-        .annotate(people=Count("pk"))
-        .values_list("left_out_reason", "people")
-    )
-    eligible = counts.pop(eligibility.ELIGIBLE, 0)
-    left_out = {str(reason): counts[reason] for reason in eligibility.REASONS if counts.get(reason)}
-    sample = []
-    if eligible and sample_size:
-        sample = list(
+    with eligibility.without_jit():
+        counts = dict(
             audience.people()
-            .filter(left_out_reason=eligibility.ELIGIBLE)
-            .select_related("company")
-            .only(*SAMPLE_FIELDS)
-            .order_by("pk")[:sample_size]
+            .order_by()
+            .values_list("left_out_reason")
+            .annotate(people=Count("pk"))
+            .values_list("left_out_reason", "people")
         )
+        eligible = counts.pop(eligibility.ELIGIBLE, 0)
+        left_out = {str(reason): counts[reason] for reason in eligibility.REASONS if counts.get(reason)}
+        sample = []
+        if eligible and sample_size:
+            sample = list(
+                audience.people(selected=False)
+                .filter(left_out_reason=eligibility.ELIGIBLE)
+                .select_related("company")
+                .only(*SAMPLE_FIELDS)
+                .order_by("pk")[:sample_size]
+            )
     return Summary(eligible + sum(left_out.values()), eligible, left_out, sample, audience.notes)
 
 
 def left_out_sample(campaign, reason: str, *, size: int = 5, creator=None) -> list:
     """A few people left out for `reason` (the Audience page shows them under each reason)."""
     audience = campaign_audience(campaign, creator=creator)
-    return list(
-        audience.people()
-        .filter(left_out_reason=reason)
-        .select_related("company")
-        .only(*SAMPLE_FIELDS)
-        .order_by("pk")[:size]
-    )
+    with eligibility.without_jit():
+        return list(
+            audience.people(selected=False)
+            .filter(left_out_reason=reason)
+            .select_related("company")
+            .only(*SAMPLE_FIELDS)
+            .order_by("pk")[:size]
+        )

@@ -1,14 +1,15 @@
 /* The campaign editor's live audience (Campaigns > Add / Edit): how many people get the email now, and
    how many are left out for each reason.
 
-   The same approach as the segment editor's count (personalization/audience_panel.js): the page arrives
-   with the count for the audience as saved; after a change to the audience rows or the topic the form
-   is posted to the count view and the answer replaces the panel's body - at once for a choice (kind,
-   "exclude", a chooser, the topic, deleting a row) and TYPING_PAUSE_MS after the marketer stops typing.
-   Nothing else sends a request: not the page loading, not the panel's own re-render, not the fields
-   outside the audience (subject, body...), and not a change that leaves the audience as it was. Only the
-   answer for the latest audience is shown (an older request in flight is aborted). Without JavaScript
-   the count is shown when the form comes back from saving. */
+   The same approach as the segment editor's count (personalization/audience_panel.js), except that the
+   page arrives without the count (counting 160k people took 2.6 s of the page's load): a saved
+   campaign's panel (data-count-on-load) posts the form once the page is shown. After that, a change to
+   the audience rows or the topic posts the form to the count view and the answer replaces the panel's
+   body - at once for a choice (kind, "exclude", a chooser, the topic, deleting a row) and
+   TYPING_PAUSE_MS after the marketer stops typing. Nothing else sends a request: not the panel's own
+   re-render, not the fields outside the audience (subject, body...), and not a change that leaves the
+   audience as it was. Only the answer for the latest audience is shown (an older request in flight is
+   aborted). Without JavaScript the campaign's Audience page has the count. */
 (function () {
     "use strict";
 
@@ -42,7 +43,8 @@
             return;
         }
         panel.setAttribute("data-cm-audience-live", "");
-        var counted = audienceOf(form);
+        // On load nothing is counted yet (null): the first count() asks whatever the form holds.
+        var counted = panel.hasAttribute("data-count-on-load") ? null : audienceOf(form);
         var timer = null;
         var pending = null;
 
@@ -113,6 +115,9 @@
                 later(0);
             }
         });
+        if (counted === null) {
+            count();
+        }
     }
 
     // Each audience part shows only the chooser its kind needs (a tag for "Tag", an event for both event
