@@ -73,6 +73,7 @@ def day_percentiles(queryset, measures: dict[str, Measure], *, group=None, fract
     with no rows has n 0 and None for each fraction.
     """
     queryset = queryset.order_by()
+    group = F(group) if isinstance(group, str) else group
     if connections[queryset.db].vendor == "postgresql":
         return _in_database(queryset, measures, group, fractions)
     return _in_python(queryset, measures, group, fractions)
