@@ -33,3 +33,8 @@ urlpatterns += [
 from .views_dashboard import DashboardView  # noqa: E402
 
 urlpatterns += [path("", DashboardView.as_view(), name="dashboard")]
+
+# The weekly digest's toggle on the dashboard (HCRM).
+from .digest_views import digest_toggle  # noqa: E402
+
+urlpatterns += [path("digest/", digest_toggle, name="digest_toggle")]
