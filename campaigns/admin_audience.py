@@ -151,7 +151,7 @@ class CampaignAudiencePanel(Panel):
         template_name = "campaigns/audience/panel.html"
 
         class Media:
-            js = ["campaigns/audience_count.js"]
+            js = ["core/live_count.js", "campaigns/audience_count.js"]
             css = {"all": ["campaigns/audience_count.css"]}
 
         def __init__(self, **kwargs):
