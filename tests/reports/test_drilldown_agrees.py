@@ -144,3 +144,34 @@ def test_the_drilldown_url_says_the_cohort_or_the_reaching_period():
         sales_list_url(filters, period, "won")
     with pytest.raises(ValueError):
         sales_list_url(filters, period, None, cohort=False)
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("j_reached=won", "j_reached"),
+        ("j_reached_from=2026-01-01", "j_reached"),
+        ("j_created_from=2026-02-30", "j_created_from"),
+        ("j_created_from=2026-03-01&j_created_to=2026-02-01", "j_created_to"),
+        ("j_country=Germany", "j_country"),
+        ("j_owner=me", "j_owner"),
+        ("j_form=page", "j_form"),
+        ("j_source=" + "x" * 300, "j_source"),
+        ("j_returned=maybe", "j_returned"),
+    ],
+)
+def test_a_malformed_journey_filter_names_its_parameter_and_is_left_out(client, query, parameter):
+    client.force_login(role_user(MARKETER))
+    response = client.get(f"/admin/leads/person/?{query}")
+    assert response.status_code == 200
+    assert f"{parameter}:" in response.content.decode()
+
+
+def test_the_journey_filter_shows_as_one_chip_and_can_be_saved(client, world):
+    from sales.saved_filter_queries import param_names
+
+    assert {"j_channel", "j_created_from", "j_reached", "j_reached_to", "j_returned"} <= param_names("people")
+    client.force_login(world["marketer"])
+    url = sales_list_url(ReportFilters({"channel": "Social"}), world["period"], "mql", cohort=False)
+    html = client.get(url).content.decode()
+    assert "Journey (from reports)" in html and "channel Social" in html and "reached MQL" in html
