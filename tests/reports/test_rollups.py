@@ -366,3 +366,26 @@ def test_the_sweep_is_registered_for_the_workers():
     from django.conf import settings
 
     assert "reports.rollups.rollups_sweep" in settings.WORKER_SWEEPS
+
+
+def test_a_merge_gives_the_merged_persons_days_and_journey_to_the_person_kept():
+    rng = random.Random(12)
+    keep = activity.capture(rng, "old@merge.de", utm_source="newsletter", utm_medium="email")
+    other = activity.capture(rng, "new@merge.de", at=timezone.now() - timedelta(days=30), utm_source="google")
+    visitor = "v_" + "7" * 24
+    buffer = LocalBuffer()
+    view(buffer, visitor, timezone.now() - timedelta(hours=3), person=other)
+    page_views_flush(buffer=buffer)
+    with activity.committed():
+        stage_change(other, "sql", reason_type="user", at=timezone.now() - timedelta(days=2))
+    rollups.rollups_refresh()
+    assert DailyVisitor.objects.get(visitor_id=visitor).person_id == other.pk
+
+    activity.merge(keep, other)  # the older id is kept
+    rollups.rollups_refresh()
+    assert DailyVisitor.objects.get(visitor_id=visitor).person_id == keep.pk
+    journey = PersonJourney.objects.get(person=keep)
+    # The merged person's older capture is now the first: how the kept person came changes with it.
+    assert (journey.source, journey.sql_at is not None) == ("google", True)
+    assert PersonJourney.objects.count() == 1
+    assert_rollups_agree_with_direct()
