@@ -21,6 +21,7 @@ from cms.demo.leads import DemoLeadLoader
 from cms.demo.media import abstract_image, logo_image
 from cms.demo.pages import DemoPages
 from cms.demo.personalisation import demo_segments
+from cms.demo.reports import reports_demo
 from cms.models import (
     Author,
     CallToAction,
@@ -114,6 +115,9 @@ class DemoLoader(DemoPages, DemoHomeContent):
         # Campaign email reads the lead store (audiences, consent) and the pages (links), so it comes last.
         self.progress("campaign email: a newsletter sent, with its opens and clicks, and a nurture email to send")
         campaigns_demo(self.report)
+        # Reports read everything above: its history is put back in time, then the CRM's side is added.
+        self.progress("reports: 90 days of traffic, the funnel over time, opportunities and wins from the CRM")
+        reports_demo(self.report)
         return self.report
 
     # --- taxonomies and snippets ---
