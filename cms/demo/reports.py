@@ -42,6 +42,10 @@ PAGES = [
     ("whitepapers", "Whitepapers & research"),
     ("state-of-revops-2026", "The State of RevOps 2026"),
     ("explainable-ai-lead-scoring", "Explainable AI lead scoring"),
+    ("speed-to-lead", "Speed to lead"),
+    ("meridian-bank", "Meridian Bank"),
+    ("atlas-health", "Atlas Health"),
+    ("events", "Events"),
 ]
 # Days from one stage to the next on the success path: (least, most).
 STEP_DAYS = {"mql": (1, 12), "sql": (1, 9), "opportunity": (3, 21), "customer": (8, 45)}
@@ -88,7 +92,19 @@ def _arrival(rng):
     return rng.choices(ARRIVALS, weights=weights)[0][1:]
 
 
-def _visit(rng, *, visitor_id, person_id, start, arrival):
+def _site_pages() -> dict[str, tuple[int, str]]:
+    """slug -> (page id, path) of the demo's pages named in PAGES: a served view carries both."""
+    from wagtail.models import Page, Site
+
+    site = Site.objects.filter(is_default_site=True).first()
+    found = {"": (site.root_page_id, "/")} if site else {}
+    for page in Page.objects.filter(slug__in=[slug for slug, _ in PAGES if slug]).specific():
+        url = page.get_url() or f"/{page.slug}/"
+        found.setdefault(page.slug, (page.pk, url))
+    return found
+
+
+def _visit(rng, *, visitor_id, person_id, start, arrival, site_pages):
     source, medium, campaign, referrer = arrival
     properties = {"visit": 1, **({"referrer": referrer} if referrer else {})}
     properties.update(
@@ -97,6 +113,7 @@ def _visit(rng, *, visitor_id, person_id, start, arrival):
     rows, at = [], start
     for index in range(rng.randint(1, 5)):
         slug, title = PAGES[0] if index == 0 and not campaign else rng.choice(PAGES)
+        page_id, path = site_pages.get(slug, (None, f"/{slug}/" if slug else "/"))
         rows.append(
             Interaction(
                 type=Interaction.Type.PAGE_VIEW,
@@ -106,7 +123,11 @@ def _visit(rng, *, visitor_id, person_id, start, arrival):
                 object_type="page",
                 object_id=slug or "home",
                 object_label=title,
-                properties={"path": f"/{slug}/" if slug else "/", **(properties if index == 0 else {"visit": 1})},
+                properties={
+                    "path": path,
+                    "page_id": page_id,
+                    **(properties if index == 0 else {"visit": 1}),
+                },
                 event_id=uuid.UUID(int=rng.getrandbits(128)),
             )
         )
@@ -116,19 +137,28 @@ def _visit(rng, *, visitor_id, person_id, start, arrival):
 
 def _traffic(rng, now):
     """Anonymous visitors over 90 days, and each known person's visits before their first form fill."""
-    rows = []
+    rows, site_pages = [], _site_pages()
     for n in range(VISITORS):
         visitor_id = f"v_demo_anon{n:05d}"
         first = now - timedelta(days=rng.uniform(0, 90))
         for visit in range(rng.choices([1, 2, 3], weights=[70, 20, 10])[0]):
             start = min(first + timedelta(days=visit * rng.uniform(1, 12)), now - timedelta(minutes=1))
-            rows += _visit(rng, visitor_id=visitor_id, person_id=None, start=start, arrival=_arrival(rng))
+            rows += _visit(
+                rng, visitor_id=visitor_id, person_id=None, start=start, arrival=_arrival(rng), site_pages=site_pages
+            )
     for lead in Lead.objects.filter(person__isnull=False).exclude(visitor_id="").order_by("pk"):
         arrival = (lead.utm_source, "social" if lead.utm_source == "linkedin" else "", lead.utm_campaign, "")
         if not any(arrival):
             arrival = _arrival(rng)
         start = lead.received_at - timedelta(minutes=rng.randint(3, 30))
-        rows += _visit(rng, visitor_id=lead.visitor_id, person_id=lead.person_id, start=start, arrival=arrival)
+        rows += _visit(
+            rng,
+            visitor_id=lead.visitor_id,
+            person_id=lead.person_id,
+            start=start,
+            arrival=arrival,
+            site_pages=site_pages,
+        )
     Interaction.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
 
