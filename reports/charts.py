@@ -118,17 +118,52 @@ def nice_scale(low: float, high: float, ticks: int = 4) -> tuple[float, float, f
 
 # -- markup -------------------------------------------------------------------------------------------
 
+# Each big chart is drawn twice: for a wide column and for a narrow one (a phone, half a desktop). SVG
+# text scales with its drawing, so one drawing shrunk onto a phone has unreadable 6px labels; the CSS
+# shows the drawing that fits the chart's own width (a container query), and without CSS only the wide
+# one shows (the narrow one carries display="none").
+NARROW = 360
 
-def _figure(kind: str, title: str, summary: str, width: float, height: float, body: list[str], caption=True):
-    title = cut(title, 120)
-    head = f'<figcaption class="rp-chart-title">{escape(title)}</figcaption>' if caption else ""
-    svg = (
-        f'<svg class="rp-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_f(width)} {_f(height)}"'
+
+@dataclass(frozen=True)
+class Layout:
+    width: int
+    variant: str  # "wide" | "narrow" | "" (one drawing only)
+    label_chars: int  # a bar or step label is cut to this many characters
+    label_width: int  # the column of bar and step labels
+    x_labels: int  # at most this many x labels on a line chart
+
+
+WIDE_LAYOUT = Layout(WIDTH, "wide", 26, 180, 8)
+NARROW_LAYOUT = Layout(NARROW, "narrow", 16, 124, 4)
+# A trend line usually spans the page: drawn wider, so its text is not blown up on a desktop.
+WIDE_LINE_LAYOUT = Layout(800, "wide", 26, 180, 10)
+
+
+def _svg(title: str, summary: str, width: float, height: float, body: list[str], variant: str = "") -> str:
+    hidden = ' display="none"' if variant == "narrow" else ""
+    css = f"rp-svg rp-{variant}" if variant else "rp-svg"
+    return (
+        f'<svg class="{css}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_f(width)} {_f(height)}"'
         f' width="{_f(width)}" height="{_f(height)}" role="img" aria-label="{escape(title)}. {escape(summary)}"'
-        f' font-family="system-ui, sans-serif" font-size="12">'
+        f' font-family="system-ui, sans-serif" font-size="12"{hidden}>'
         f"<title>{escape(title)}</title><desc>{escape(summary)}</desc>{''.join(body)}</svg>"
     )
-    return mark_safe(f'<figure class="rp-chart rp-chart-{kind}">{head}{svg}</figure>')
+
+
+def _figure(kind: str, title: str, svgs: list[str], caption=True) -> SafeString:
+    head = f'<figcaption class="rp-chart-title">{escape(title)}</figcaption>' if caption else ""
+    return mark_safe(f'<figure class="rp-chart rp-chart-{kind}">{head}{"".join(svgs)}</figure>')
+
+
+def _both(kind: str, title: str, summary: str, draw, wide: Layout = WIDE_LAYOUT) -> SafeString:
+    """The figure with the wide and the narrow drawing of `draw(layout) -> (height, body)`."""
+    title = cut(title, 120)
+    svgs = []
+    for layout in (wide, NARROW_LAYOUT):
+        height, body = draw(layout)
+        svgs.append(_svg(title, summary, layout.width, height, body, layout.variant))
+    return _figure(kind, title, svgs)
 
 
 def _text(x, y, text, *, anchor="start", cls="rp-ink", fill=INK, extra=""):
@@ -138,19 +173,21 @@ def _text(x, y, text, *, anchor="start", cls="rp-ink", fill=INK, extra=""):
 
 
 def _empty(kind: str, title: str, width: float, height: float, caption=True):
+    title = cut(title, 120)
     body = [_text(width / 2, height / 2, "No data for this period", anchor="middle", cls="rp-muted", fill=MUTED)]
-    return _figure(kind, title, "No data for this period.", width, height, body, caption)
+    return _figure(kind, title, [_svg(title, "No data for this period.", width, height, body)], caption)
 
 
 # -- line chart ---------------------------------------------------------------------------------------
 
 
 def _label_positions(count: int, most: int = 8) -> list[int]:
-    """Which x labels to write: about `most`, evenly spaced, always the first and the last."""
+    """Which x labels to write: about `most`, evenly spaced, always the first and the last (and none so
+    close to the last that the two would overlap)."""
     if count <= most:
         return list(range(count))
     every = math.ceil(count / most)
-    chosen = [i for i in range(0, count, every) if count - 1 - i >= every / 2]
+    chosen = [i for i in range(0, count, every) if count - 1 - i >= every]
     return chosen + [count - 1]
 
 
@@ -162,13 +199,52 @@ def line_chart(series: list[Series], *, title: str, value_kind: str = "count", h
     height = max(120, min(int(number(height)), 800))
     if not series:
         return _empty("line", title, WIDTH, height)
+    summaries = []
+    for s in series:
+        total = sum(number(v) for _, v in s.points)
+        summaries.append(
+            f"{cut(s.label, 30)}: {len(s.points)} points, last {format_value(s.points[-1][1], value_kind)}, "
+            f"total {format_value(total, value_kind)}"
+        )
+    summary = "; ".join(summaries) + ". The numbers are in the table with this chart."
+
+    def draw(layout):
+        return _line_body(series, value_kind, height, layout)
+
+    return _both("line", title, summary, draw, WIDE_LINE_LAYOUT)
+
+
+def _legend(series: list[Series], left: int, width: int) -> tuple[list[str], int]:
+    """The legend across the top, wrapped onto more rows when the series don't fit: (markup, its height)."""
+    body, x, y = [], left, 12
+    for number_, s in enumerate(series):
+        label = cut(s.label, 30)
+        item = 24 + 7 * len(label) + 18
+        if x > left and x + item > width:
+            x, y = left, y + 16
+        colour = PALETTE[number_ % len(PALETTE)]
+        dash = ' stroke-dasharray="6 4"' if s.dashed else ""
+        body.append(
+            f'<line x1="{x}" x2="{x + 18}" y1="{y}" y2="{y}" class="rp-stroke rp-c{number_ % 6}"'
+            f' stroke="{colour}" stroke-width="2"{dash}/>'
+        )
+        body.append(_text(x + 24, y + 4, label))
+        x += item
+    return body, y + 8
+
+
+def _line_body(series: list[Series], value_kind: str, height: int, layout: Layout):
+    width = layout.width
     count = max(len(s.points) for s in series)
     labelled = max(series, key=lambda s: (not s.dashed, len(s.points)))
     values = [number(v) for s in series for _, v in s.points]
     bottom, top, step = nice_scale(min(values), max(values))
 
-    left, right, top_pad, bottom_pad = 56, 12, 28, 28
-    plot_w, plot_h = WIDTH - left - right, height - top_pad - bottom_pad
+    left, right, bottom_pad = (56 if layout.variant != "narrow" else 44), 12, 28
+    body, legend_height = _legend(series, left, width - right)
+    top_pad = legend_height + 12
+    height = height + legend_height - 20  # extra legend rows make the chart taller, not the plot smaller
+    plot_w, plot_h = width - left - right, height - top_pad - bottom_pad
 
     def x_of(index: int) -> float:
         return left + (plot_w / 2 if count == 1 else plot_w * index / (count - 1))
@@ -176,29 +252,16 @@ def line_chart(series: list[Series], *, title: str, value_kind: str = "count", h
     def y_of(value: float) -> float:
         return top_pad + plot_h * (top - number(value)) / (top - bottom)
 
-    body = []
     for number_ in range(round((top - bottom) / step) + 1):  # grid lines and y labels
         tick = bottom + number_ * step
         y = y_of(tick)
         cls = "rp-axis" if abs(tick) < step / 1e6 else "rp-grid"
-        body.append(f'<line x1="{left}" x2="{WIDTH - right}" y1="{_f(y)}" y2="{_f(y)}" class="{cls}" stroke="{GRID}"/>')
+        body.append(f'<line x1="{left}" x2="{width - right}" y1="{_f(y)}" y2="{_f(y)}" class="{cls}" stroke="{GRID}"/>')
         body.append(_text(left - 6, y + 4, short_value(tick, value_kind), anchor="end", cls="rp-muted", fill=MUTED))
-    for index in _label_positions(len(labelled.points)):
+    for index in _label_positions(len(labelled.points), layout.x_labels):
         anchor = "middle" if count == 1 or 0 < index < count - 1 else ("start" if index == 0 else "end")
         label = cut(labelled.points[index][0], 16)
         body.append(_text(x_of(index), height - 8, label, anchor=anchor, cls="rp-muted", fill=MUTED))
-    legend_x = left
-    for number_, s in enumerate(series):  # legend across the top
-        colour = PALETTE[number_ % len(PALETTE)]
-        dash = ' stroke-dasharray="6 4"' if s.dashed else ""
-        body.append(
-            f'<line x1="{legend_x}" x2="{legend_x + 18}" y1="12" y2="12" class="rp-stroke rp-c{number_ % 6}"'
-            f' stroke="{colour}" stroke-width="2"{dash}/>'
-        )
-        label = cut(s.label, 30)
-        body.append(_text(legend_x + 24, 16, label))
-        legend_x += 24 + 7 * len(label) + 18
-    summaries = []
     for number_, s in enumerate(series):
         colour, cls = PALETTE[number_ % len(PALETTE)], f"rp-c{number_ % 6}"
         points = " ".join(f"{_f(x_of(i))},{_f(y_of(v))}" for i, (_, v) in enumerate(s.points))
@@ -215,14 +278,7 @@ def line_chart(series: list[Series], *, title: str, value_kind: str = "count", h
                     f'<circle cx="{_f(x_of(i))}" cy="{_f(y_of(v))}" r="{3 if not s.dashed else 2}"'
                     f' class="rp-fill {cls}" fill="{colour}"><title>{escape(tip)}</title></circle>'
                 )
-        total = sum(number(v) for _, v in s.points)
-        last = s.points[-1][1]
-        summaries.append(
-            f"{cut(s.label, 30)}: {len(s.points)} points, last {format_value(last, value_kind)}, "
-            f"total {format_value(total, value_kind)}"
-        )
-    summary = "; ".join(summaries) + ". The numbers are in the table with this chart."
-    return _figure("line", title, summary, WIDTH, height, body)
+    return height, body
 
 
 # -- horizontal bars ----------------------------------------------------------------------------------
@@ -232,24 +288,32 @@ def bar_chart(bars: list[tuple[str, float]], *, title: str, value_kind: str = "c
     """One horizontal bar per row, lengths proportional to the values (negative ones go left of a
     zero line). The value is written after each bar."""
     _check_kind(value_kind)
-    bars = [(cut(label, 28), number(value)) for label, value in bars]
-    row, top_pad = 26, 8
-    height = top_pad * 2 + row * max(1, len(bars))
+    bars = [(label, number(value)) for label, value in bars]
     if not bars:
         return _empty("bar", title, WIDTH, 60)
-    label_w, value_w, right = 180, 70, 8
-    plot_w = WIDTH - label_w - value_w - right
+    summary = "; ".join(f"{cut(label, 40)}: {format_value(value, value_kind)}" for label, value in bars[:12])
+    if len(bars) > 12:
+        summary += f"; and {len(bars) - 12} more in the table"
+    return _both("bar", title, summary + ".", lambda layout: _bar_body(bars, value_kind, layout))
+
+
+def _bar_body(bars, value_kind: str, layout: Layout):
+    row, top_pad = 26, 8
+    height = top_pad * 2 + row * len(bars)
+    label_w, value_w, right = layout.label_width, (70 if layout.variant != "narrow" else 56), 8
+    plot_w = layout.width - label_w - value_w - right
     low, high = min(0.0, *(v for _, v in bars)), max(0.0, *(v for _, v in bars))
     span = (high - low) or 1.0
     zero = label_w + plot_w * (0 - low) / span
 
     body = []
-    for index, (label, value) in enumerate(bars):
+    for index, (full_label, value) in enumerate(bars):
+        label = cut(full_label, layout.label_chars)
         y = top_pad + index * row
         length = plot_w * abs(value) / span
         x = zero if value >= 0 else zero - length
         body.append(_text(label_w - 8, y + row / 2 + 4, label, anchor="end"))
-        tip = f"{label}: {format_value(value, value_kind)}"
+        tip = f"{cut(full_label, LABEL_LIMIT)}: {format_value(value, value_kind)}"
         body.append(
             f'<rect x="{_f(x)}" y="{_f(y + 4)}" width="{_f(length)}" height="{row - 8}" rx="2"'
             f' class="rp-fill rp-c0 rp-bar" fill="{PALETTE[0]}" data-value="{value!r}">'
@@ -262,10 +326,7 @@ def bar_chart(bars: list[tuple[str, float]], *, title: str, value_kind: str = "c
             f'<line x1="{_f(zero)}" x2="{_f(zero)}" y1="{top_pad}" y2="{height - top_pad}"'
             f' class="rp-axis" stroke="{MUTED}"/>'
         )
-    summary = "; ".join(f"{label}: {format_value(value, value_kind)}" for label, value in bars[:12])
-    if len(bars) > 12:
-        summary += f"; and {len(bars) - 12} more in the table"
-    return _figure("bar", title, summary + ".", WIDTH, height, body)
+    return height, body
 
 
 # -- funnel -------------------------------------------------------------------------------------------
@@ -283,41 +344,46 @@ def funnel_chart(steps: list[tuple[str, float]], *, title: str) -> SafeString:
     """Stages as centred bars narrowing down, widths proportional to the widest step, with the rate
     from each step to the next written between them. A period funnel can widen (more moves into SQL
     than into MQL this month): widths follow the numbers, and rates above 100% are shown as they are."""
-    steps = [(cut(label, 28), max(0.0, number(value))) for label, value in steps]
+    steps = [(label, max(0.0, number(value))) for label, value in steps]
     if not steps:
         return _empty("funnel", title, WIDTH, 60)
+    rates = step_rates(steps)
+    summary = "; ".join(
+        f"{cut(label, 40)}: {format_value(value)}"
+        + ("" if rate is None else f" ({rate * 100:.1f}% of the step before)")
+        for (label, value), rate in zip(steps, rates, strict=True)
+    )
+    return _both("funnel", title, summary + ".", lambda layout: _funnel_body(steps, rates, layout))
+
+
+def _funnel_body(steps, rates, layout: Layout):
     bar_h, gap, top_pad = 30, 22, 8
     height = top_pad * 2 + len(steps) * bar_h + (len(steps) - 1) * gap
-    label_w, right = 180, 8
-    plot_w = WIDTH - label_w - right
+    label_w, right = layout.label_width, 8  # each step's number goes under its label
+    plot_w = layout.width - label_w - right
     centre = label_w + plot_w / 2
     widest = max(v for _, v in steps) or 1.0
-    rates = step_rates(steps)
+    labels = [cut(label, layout.label_chars) for label, _ in steps]
 
     body = []
-    for index, ((label, value), rate) in enumerate(zip(steps, rates, strict=True)):
+    for index, ((_, value), rate) in enumerate(zip(steps, rates, strict=True)):
         y = top_pad + index * (bar_h + gap)
         width = max(plot_w * value / widest, 0.0)
         if index:
             said = "–" if rate is None else f"{rate * 100:.1f}%"
-            body.append(
-                _text(centre, y - 7, f"↓ {said} of {steps[index - 1][0]}", anchor="middle", cls="rp-muted", fill=MUTED)
-            )
-        tip = f"{label}: {format_value(value)}"
+            before = cut(labels[index - 1], 14 if layout.variant == "narrow" else 28)
+            body.append(_text(centre, y - 7, f"↓ {said} of {before}", anchor="middle", cls="rp-muted", fill=MUTED))
+        tip = f"{cut(steps[index][0], LABEL_LIMIT)}: {format_value(value)}"
         body.append(
             f'<rect x="{_f(centre - width / 2)}" y="{y}" width="{_f(width)}" height="{bar_h}" rx="2"'
             f' class="rp-fill rp-c{index % 6} rp-step" fill="{PALETTE[index % len(PALETTE)]}"'
             f' data-value="{value!r}"><title>{escape(tip)}</title></rect>'
         )
-        body.append(_text(label_w - 8, y + bar_h / 2 + 4, label, anchor="end"))
+        body.append(_text(label_w - 8, y + bar_h / 2 + 4, labels[index], anchor="end"))
         body.append(
-            _text(WIDTH - right, y + bar_h / 2 + 4, format_value(value), anchor="end", cls="rp-muted", fill=MUTED)
+            _text(label_w - 8, y + bar_h / 2 + 17, format_value(value), anchor="end", cls="rp-muted", fill=MUTED)
         )
-    summary = "; ".join(
-        f"{label}: {format_value(value)}" + ("" if rate is None else f" ({rate * 100:.1f}% of the step before)")
-        for (label, value), rate in zip(steps, rates, strict=True)
-    )
-    return _figure("funnel", title, summary + ".", WIDTH, height, body)
+    return height, body
 
 
 # -- sparkline ----------------------------------------------------------------------------------------
@@ -326,6 +392,7 @@ def funnel_chart(steps: list[tuple[str, float]], *, title: str) -> SafeString:
 def sparkline(values: list[float], *, title: str) -> SafeString:
     """A small trend line for a dashboard tile: no axes, the last value marked. Scaled between its own
     lowest and highest value (a flat series is a flat line in the middle)."""
+    title = cut(title, 120)
     values = [number(v) for v in values]
     width, height, pad = 120, 32, 3
     if not values:
@@ -333,7 +400,7 @@ def sparkline(values: list[float], *, title: str) -> SafeString:
             f'<line x1="{pad}" x2="{width - pad}" y1="{height / 2}" y2="{height / 2}" class="rp-grid"'
             f' stroke="{GRID}" stroke-dasharray="3 3"/>'
         ]
-        return _figure("spark", title, "No data.", width, height, body, caption=False)
+        return _figure("spark", title, [_svg(title, "No data.", width, height, body)], caption=False)
     low, high = min(values), max(values)
 
     def x_of(index):
@@ -359,4 +426,4 @@ def sparkline(values: list[float], *, title: str) -> SafeString:
         f"{len(values)} points from {short_value(values[0])} to {short_value(values[-1])}, "
         f"lowest {short_value(low)}, highest {short_value(high)}."
     )
-    return _figure("spark", title, summary, width, height, body, caption=False)
+    return _figure("spark", title, [_svg(title, summary, width, height, body)], caption=False)

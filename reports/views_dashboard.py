@@ -4,6 +4,7 @@ and tables (every chart's numbers are in a table, and every table has its CSV)."
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils import timezone
 
 from . import charts
 from .dashboard import dashboard_figures
@@ -31,8 +32,9 @@ def drill_url(period, key: str, channel: str | None = None) -> str | None:
     return sales_list_url(None, period, reached, cohort=reached is None, extra=extra)
 
 
-def format_amount(value, currency: str) -> str:
-    return f"{currency} {value:,.0f}"
+def format_amount(value) -> str:
+    """Whole units: the tile's label names the currency."""
+    return f"{value:,.0f}"
 
 
 def format_change(change) -> tuple[str, str]:
@@ -56,8 +58,9 @@ def tile_cards(figures: dict, period) -> list[dict]:
         cards.append(
             {
                 **tile,
-                "value_text": format_amount(tile["value"], currency) if money else f"{tile['value']:,}",
-                "previous_text": format_amount(tile["previous"], currency) if money else f"{tile['previous']:,}",
+                "label": f"{tile['label']} ({currency})" if money else tile["label"],
+                "value_text": format_amount(tile["value"]) if money else f"{tile['value']:,}",
+                "previous_text": format_amount(tile["previous"]) if money else f"{tile['previous']:,}",
                 "change_text": change_text,
                 "change_class": change_class,
                 "sparkline": charts.sparkline(values, title=f"{tile['label']} per {figures['period']['bucket']}"),
@@ -97,7 +100,7 @@ def figures_tables(figures: dict, period) -> list[Table]:
     trends = _trends_table(figures)
     channels = Table(
         "channels",
-        "Top channels",
+        "New people and MQLs by channel",
         [Column("channel", "Channel"), Column("people", "New people", "count"), Column("mqls", "MQLs", "count")],
         [{**row, "channel": row["channel"] or "(unknown)"} for row in figures["channels"]],
         note="By the channel each person first came through. MQLs: people who reached MQL in the period.",
@@ -107,10 +110,9 @@ def figures_tables(figures: dict, period) -> list[Table]:
         channels.links[(index, "mqls")] = drill_url(period, "mqls", row["channel"])
     content = Table(
         "content",
-        "Top content",
+        "Downloads and form fills",
         [
             Column("label", "Content or form"),
-            Column("object_type", "Kind"),
             Column("downloads", "Downloads", "count"),
             Column("form_fills", "Form fills", "count"),
             Column("people", "People", "count"),
@@ -130,7 +132,7 @@ def figures_tables(figures: dict, period) -> list[Table]:
             Column("pending", "Awaiting approval", "count"),
             Column("waitlisted", "Waitlisted", "count"),
         ],
-        [{**row, "starts": f"{row['starts_at']:%d %b %Y %H:%M}"} for row in figures["events"]],
+        [{**row, "starts": f"{timezone.localtime(row['starts_at']):%d %b %Y %H:%M}"} for row in figures["events"]],
         note="Registered: approved or attended registrations (seats taken). Empty seats: no limit.",
     )
     registrations = reverse("wagtailsnippets_events_registration:list")

@@ -173,3 +173,29 @@ def test_value_kinds_format_like_the_tables_and_an_unknown_kind_is_refused():
     assert charts.short_value(1_250_000) == "1.25M"
     with pytest.raises(ValueError, match="value_kind"):
         line_chart([Series("x", [("a", 1)])], title="t", value_kind="percent")
+
+
+def test_big_charts_come_with_a_narrow_drawing_for_phones_hidden_without_css():
+    bars = [("Organic search from the long tail", 40), ("Email", 10)]
+    figure = ET.fromstring(str(bar_chart(bars, title="People")))
+    wide, narrow = figure.findall(f"{SVG}svg")
+    assert "rp-wide" in wide.get("class") and wide.get("display") is None
+    assert "rp-narrow" in narrow.get("class") and narrow.get("display") == "none"
+    assert float(narrow.get("width")) < float(wide.get("width"))
+    for svg in (wide, narrow):  # both proportional, the narrow one with shorter labels
+        a, b = (float(r.get("width")) for r in rects(svg, "rp-bar"))
+        assert b == pytest.approx(a / 4)
+    assert all_text(narrow)[0] == "Organic search …" and all_text(wide)[0] == "Organic search from the l…"
+    for markup in (line_chart([Series("x", [("a", 1), ("b", 2)])], title="t"), funnel_chart([("a", 1)], title="t")):
+        assert [svg.get("display") for svg in ET.fromstring(str(markup)).findall(f"{SVG}svg")] == [None, "none"]
+
+
+def test_a_legend_too_long_for_the_narrow_drawing_wraps_onto_more_rows():
+    series = [Series(f"Campaign number {n}", [("a", n), ("b", n + 1)]) for n in range(6)]
+    _, narrow = ET.fromstring(str(line_chart(series, title="t"))).findall(f"{SVG}svg")
+    width = float(narrow.get("width"))
+    legend = [line for line in narrow.iter(f"{SVG}line") if "rp-stroke" in line.get("class", "")]
+    assert len({line.get("y1") for line in legend}) > 1
+    assert all(float(line.get("x2")) <= width for line in legend)
+    plot_top = min(float(p.split(",")[1]) for line in narrow.iter(f"{SVG}polyline") for p in line.get("points").split())
+    assert plot_top > max(float(line.get("y1")) for line in legend)  # the lines start below the legend
