@@ -136,8 +136,8 @@ def figures_tables(figures: dict, period) -> list[Table]:
         note="Registered: approved or attended registrations (seats taken). Empty seats: no limit.",
     )
     registrations = reverse("wagtailsnippets_events_registration:list")
-    for index, row in enumerate(figures["events"]):
-        events.links[(index, "registered")] = f"{registrations}?event={row['id']}"
+    for index, row in enumerate(figures["events"]):  # the title, not a count: the list has every status
+        events.links[(index, "title")] = f"{registrations}?event={row['id']}"
     return [numbers, revenue, trends, channels, content, events]
 
 
