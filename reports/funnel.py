@@ -25,6 +25,7 @@ from django.db.models import Count, Q
 from leads.models import StageTransition
 
 from .access import journeys_for, person_scope_q
+from .models import PersonJourney
 from .percentiles import Measure, day_percentiles
 
 STAGES = [
@@ -99,33 +100,27 @@ def cohort_funnel(user, period, filters) -> list[Step]:
 
 
 def period_funnel(user, period, filters) -> list[Step]:
-    """The people who were created, or first reached each stage, during the period (one query). The
-    step rates here compare different people (this period's SQLs against this period's MQLs): a ratio
-    of flows, not a conversion of the same people; the cohort funnel gives that."""
-    conditions = {key: _between(column, period) for key, _, column in STEPS}
-    any_in_period = Q()
-    for condition in conditions.values():
-        any_in_period |= condition
-    counts = (
-        journeys(user, filters)
-        .filter(any_in_period)
-        .aggregate(**{key: Count("pk", filter=condition) for key, condition in conditions.items()})
-    )
-    return _steps(counts)
+    """The people who were created, or first reached each stage, during the period. The step rates here
+    compare different people (this period's SQLs against this period's MQLs): a ratio of flows, not a
+    conversion of the same people; the cohort funnel gives that."""
+    return period_figures(user, period, filters).steps
 
 
 def stage_moves(user, period, filters) -> dict[str, int]:
     """{stage: moves into it during the period} from the stage history, over the same people (scope,
     filters, test and competitor people out) as the journeys."""
     journey = "person__journey__"
-    moves = StageTransition.objects.filter(
-        _between("occurred_at", period),
-        filters.q(journey),
-        **{f"{journey}is_excluded": False},
-    )
+    moves = StageTransition.objects.filter(_between("occurred_at", period))
     scope = person_scope_q(user, journey)
-    if scope is not None:
-        moves = moves.filter(scope)
+    if filters or scope is not None:
+        moves = moves.filter(filters.q(journey), **{f"{journey}is_excluded": False})
+        if scope is not None:
+            moves = moves.filter(scope)
+    else:
+        # Everybody, unfiltered: leave out the few excluded people by their ids rather than joining a
+        # year of moves to a million journeys (the period's moves are read from the occurred_at index).
+        excluded = PersonJourney.objects.filter(is_excluded=True).values("person_id")
+        moves = moves.exclude(person_id__in=excluded)
     rows = moves.order_by().values("to_stage").annotate(moves=Count("pk"))
     return {row["to_stage"]: row["moves"] for row in rows}
 
@@ -142,20 +137,8 @@ class Velocity:
 
 def velocity(user, period, filters) -> list[Velocity]:
     """Median and 80th-percentile days of each step, for the people who reached its later stage during
-    the period (one query on PostgreSQL)."""
-    measures = {
-        key: Measure(start, end, _between(end, period) & Q(**{f"{start}__isnull": False}))
-        for key, _, start, end, _ in VELOCITY_STEPS
-    }
-    any_in_period = Q()
-    for measure in measures.values():
-        any_in_period |= measure.condition
-    figures = day_percentiles(journeys(user, filters).filter(any_in_period), measures).get(None, {})
-    result = []
-    for key, label, _, _, reached in VELOCITY_STEPS:
-        figure = figures.get(key) or {"n": 0, 0.5: None, 0.8: None}
-        result.append(Velocity(key, label, reached, figure["n"], figure[0.5], figure[0.8]))
-    return result
+    the period."""
+    return period_figures(user, period, filters).velocity
 
 
 @dataclass(frozen=True)
@@ -166,9 +149,34 @@ class Recycling:
 
 
 def recycling(user, period, filters) -> Recycling:
-    counts = (
-        journeys(user, filters)
-        .filter(_between("recycled_at", period))
-        .aggregate(recycled=Count("pk"), came_back=Count("returned_at"))
-    )
-    return Recycling(counts["recycled"], counts["came_back"], rate(counts["came_back"], counts["recycled"]))
+    return period_figures(user, period, filters).recycling
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    steps: list[Step]
+    velocity: list[Velocity]
+    recycling: Recycling
+
+
+def period_figures(user, period, filters) -> PeriodFigures:
+    """The period funnel, velocity and recycling in one pass over the journeys that moved in the period
+    (one query on PostgreSQL: counts and percentiles each with their own FILTER)."""
+    counts = {key: _between(column, period) for key, _, column in STEPS}
+    counts["recycled"] = _between("recycled_at", period)
+    counts["came_back"] = counts["recycled"] & Q(returned_at__isnull=False)
+    measures = {
+        key: Measure(start, end, _between(end, period) & Q(**{f"{start}__isnull": False}))
+        for key, _, start, end, _ in VELOCITY_STEPS
+    }
+    any_in_period = Q()
+    for condition in counts.values():
+        any_in_period |= condition
+    figures = day_percentiles(journeys(user, filters).filter(any_in_period), measures, counts=counts)[None]
+    speed = [
+        Velocity(key, label, reached, figures[key]["n"], figures[key][0.5], figures[key][0.8])
+        for key, label, _, _, reached in VELOCITY_STEPS
+    ]
+    recycled, came_back = figures["recycled"], figures["came_back"]
+    steps = _steps({key: figures[key] for key, _, _ in STEPS})
+    return PeriodFigures(steps, speed, Recycling(recycled, came_back, rate(came_back, recycled)))

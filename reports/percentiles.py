@@ -66,21 +66,28 @@ def _key(name: str, fraction: float) -> str:
     return f"{name}__p{round(fraction * 100)}"
 
 
-def day_percentiles(queryset, measures: dict[str, Measure], *, group=None, fractions=FRACTIONS) -> dict:
+def day_percentiles(
+    queryset, measures: dict[str, Measure], *, group=None, fractions=FRACTIONS, counts: dict | None = None
+) -> dict:
     """{group value (None without `group`): {measure name: {"n": count, 0.5: days, 0.8: days}}}.
 
     `group` is an expression or column name the rows are grouped by (a channel table's rows). A measure
-    with no rows has n 0 and None for each fraction.
+    with no rows has n 0 and None for each fraction. `counts` ({name: Q}) adds plain counts of the rows
+    matching each condition, under their names, computed in the same pass (one scan for a whole report).
     """
     queryset = queryset.order_by()
     group = F(group) if isinstance(group, str) else group
     if connections[queryset.db].vendor == "postgresql":
-        return _in_database(queryset, measures, group, fractions)
-    return _in_python(queryset, measures, group, fractions)
+        return _in_database(queryset, measures, group, fractions, counts or {})
+    return _in_python(queryset, measures, group, fractions, counts or {})
 
 
-def _in_database(queryset, measures, group, fractions) -> dict:
-    aggregates = {}
+def _count_aggregates(counts: dict) -> dict:
+    return {f"{name}__count": Count("pk", filter=condition) for name, condition in counts.items()}
+
+
+def _in_database(queryset, measures, group, fractions, counts) -> dict:
+    aggregates = _count_aggregates(counts)
     for name, measure in measures.items():
         aggregates[f"{name}__n"] = Count("pk", filter=measure.condition)
         for fraction in fractions:
@@ -93,13 +100,21 @@ def _in_database(queryset, measures, group, fractions) -> dict:
     result = {}
     for row in rows:
         result[row["_group"]] = {
-            name: {"n": row[f"{name}__n"], **{f: row[_key(name, f)] for f in fractions}} for name in measures
+            **{name: row[f"{name}__count"] for name in counts},
+            **{name: {"n": row[f"{name}__n"], **{f: row[_key(name, f)] for f in fractions}} for name in measures},
         }
     return result
 
 
-def _in_python(queryset, measures, group, fractions) -> dict:
-    days: dict = {}
+def _in_python(queryset, measures, group, fractions, counts) -> dict:
+    counted: dict = {}
+    if counts:
+        if group is None:
+            counted[None] = queryset.aggregate(**_count_aggregates(counts))
+        else:
+            for row in queryset.annotate(_group=group).values("_group").annotate(**_count_aggregates(counts)):
+                counted[row["_group"]] = row
+    days: dict = {key: {} for key in counted}
     for name, measure in measures.items():
         rows = queryset.filter(measure.condition)
         if group is not None:
@@ -112,8 +127,12 @@ def _in_python(queryset, measures, group, fractions) -> dict:
         days.setdefault(None, {})
     return {
         key: {
-            name: {"n": len(values.get(name, [])), **{f: percentile_cont(values.get(name, []), f) for f in fractions}}
-            for name in measures
+            **{name: (counted.get(key) or {}).get(f"{name}__count", 0) for name in counts},
+            **{name: _figures(values.get(name, []), fractions) for name in measures},
         }
         for key, values in days.items()
     }
+
+
+def _figures(values: list, fractions) -> dict:
+    return {"n": len(values), **{fraction: percentile_cont(values, fraction) for fraction in fractions}}

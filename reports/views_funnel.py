@@ -9,7 +9,7 @@ from leads.models import Person, Stage
 from . import charts
 from .channels import CHANNELS
 from .drilldown import sales_list_url
-from .funnel import STAGES, cohort_funnel, period_funnel, recycling, stage_moves, velocity
+from .funnel import STAGES, cohort_funnel, period_figures, stage_moves
 from .tables import Column, Table
 from .views_base import ReportView
 
@@ -58,7 +58,8 @@ class FunnelReportView(ReportView):
             return sales_list_url(filters, period, key, cohort=False)
 
         cohort = cohort_funnel(user, period, filters)
-        flows = period_funnel(user, period, filters)
+        in_period = period_figures(user, period, filters)  # the period funnel, velocity, recycling: one pass
+        flows = in_period.steps
         cohort_table = _funnel_table(
             "cohort",
             "By cohort: people created in the period, and the stages they reached so far",
@@ -90,7 +91,7 @@ class FunnelReportView(ReportView):
             note="Every move in the stage history during the period: a person moved into a stage twice counts "
             "twice, a stage skipped is not a move into it. Moves are not people, so they do not link to a list.",
         )
-        speed = velocity(user, period, filters)
+        speed = in_period.velocity
         velocity_table = Table(
             "velocity",
             "Velocity: days from stage to stage",
@@ -109,7 +110,7 @@ class FunnelReportView(ReportView):
                 {"step": item.label, "people": item.people, "median": item.median_days, "p80": item.p80_days}
             )
             velocity_table.links[(index, "people")] = sales_list_url(filters, period, item.reached, cohort=False)
-        recycled = recycling(user, period, filters)
+        recycled = in_period.recycling
         recycling_table = Table(
             "recycling",
             "Recycling",
