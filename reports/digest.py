@@ -33,7 +33,6 @@ from . import access
 from .dashboard import dashboard_figures
 from .models import DigestSubscription
 from .periods import Period
-from .views_dashboard import format_amount, format_change
 
 logger = logging.getLogger(__name__)
 
@@ -163,18 +162,32 @@ def _week_label(period: Period) -> str:
     return f"{start:%-d}–{end:%-d %b %Y}"
 
 
+def _amount(value, currency: str) -> str:
+    return f"{currency} {value:,.0f}"
+
+
+def _change(change) -> str:
+    """A tile's change against the week before, as the dashboard shows it (its own words: an email is
+    not the screen, and the screen's formatting may change with its design)."""
+    if change is None:
+        return "new"
+    if abs(change) < 0.0005:
+        return "±0%"
+    arrow = "▲" if change > 0 else "▼"
+    return f"{arrow} {abs(change) * 100:.0f}%" if abs(change) < 100 else f"{arrow} {abs(change):.0f}×"
+
+
 def _tile_rows(figures: dict) -> list[dict]:
     currency = figures["currency"]
     rows = []
     for tile in figures["tiles"]:
         money = tile["kind"] == "money"
-        change_text, _ = format_change(tile["change"])
         rows.append(
             {
                 "label": tile["label"],
-                "value": format_amount(tile["value"], currency) if money else f"{tile['value']:,}",
-                "previous": format_amount(tile["previous"], currency) if money else f"{tile['previous']:,}",
-                "change": change_text,
+                "value": _amount(tile["value"], currency) if money else f"{tile['value']:,}",
+                "previous": _amount(tile["previous"], currency) if money else f"{tile['previous']:,}",
+                "change": _change(tile["change"]),
             }
         )
     return rows

@@ -7,6 +7,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection  # noqa: F401  (the PostgreSQL-only test's skipif reads it)
 from django.urls import reverse
 from django.utils import timezone
 
@@ -329,3 +330,24 @@ def test_without_an_address_there_is_nothing_to_send_to(client, users):
     response = client.post(TOGGLE, {"subscribe": "on"}, follow=True)
     assert "has no email address" in response.content.decode()
     assert not DigestSubscription.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="needs real concurrent transactions (PostgreSQL)")
+def test_sweeps_running_at_once_send_each_subscriber_one_digest(mail_server):
+    from tests.concurrency import together
+
+    roles = roles_ensure()
+    for number in range(5):
+        user = UserFactory(username=f"marketer{number}", email=f"marketer{number}@northwind-test.de")
+        user.groups.add(roles[MARKETER])
+        DigestSubscription.objects.create(user=user)
+
+    results, errors = together([lambda: digest_sweep(at(30, 7))] * 4)
+
+    assert errors == []
+    assert sum(result["queued"] for result in results.values()) == 5
+    assert OutgoingEmail.objects.filter(kind=KIND).count() == 5
+    assert sorted(message.rcpt_tos[0] for message in mail_server.messages) == [
+        f"marketer{number}@northwind-test.de" for number in range(5)
+    ]
