@@ -39,7 +39,7 @@ REFERRERS = ["", "", "google.com", "news.example.org", "t.co"]
 
 
 def receivers(on: bool):
-    from leads.signals import page_views_written, people_changed, visitor_identified
+    from leads.signals import page_views_written, people_changed
     from reports.rollups import receivers as rollup_receivers
 
     if on:
@@ -47,7 +47,6 @@ def receivers(on: bool):
     else:
         page_views_written.disconnect(dispatch_uid="reports-rollups-page-views")
         people_changed.disconnect(dispatch_uid="reports-rollups-people")
-        visitor_identified.disconnect(dispatch_uid="reports-rollups-visitor")
 
 
 def truncate(*tables):

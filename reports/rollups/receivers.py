@@ -1,6 +1,8 @@
 """What the lead store says, turned into marks for the rollups (connected in reports.apps.ready).
 
-people_changed and visitor_identified arrive after their transaction committed: a mark is one upsert.
+people_changed arrives after its transaction committed: a mark is one upsert. (visitor_identified is
+not followed: joining a browser's views to a person rescores them, which says people_changed, and the
+sweep then recomputes the days whose person changed.)
 page_views_written arrives inside the writer's transaction: the days are computed there and then.
 A person deleted takes their page views with them (CASCADE), so their visitor-days are marked while
 the views can still be found.
@@ -9,7 +11,7 @@ the views can still be found.
 from __future__ import annotations
 
 from leads.models import Interaction, Person, SalesRep
-from leads.signals import page_views_written, people_changed, visitor_identified
+from leads.signals import page_views_written, people_changed
 
 from . import everybody_mark, page_views_written_receive, people_mark, visitor_days_mark
 from .visitors import keys_of_views
@@ -20,12 +22,6 @@ def _people_changed(sender, person_ids=None, **kwargs):
         everybody_mark()
     else:
         people_mark(person_ids)
-
-
-def _visitor_identified(sender, person_id=None, **kwargs):
-    # The visitor's anonymous views joined the person: their days now have someone.
-    if person_id:
-        people_mark([person_id])
 
 
 def _page_views_written(sender, views=(), **kwargs):
@@ -51,7 +47,6 @@ def connect() -> None:
     from django.db.models.signals import post_save, pre_delete
 
     people_changed.connect(_people_changed, dispatch_uid="reports-rollups-people")
-    visitor_identified.connect(_visitor_identified, dispatch_uid="reports-rollups-visitor")
     page_views_written.connect(_page_views_written, dispatch_uid="reports-rollups-page-views")
     pre_delete.connect(_person_deleting, sender=Person, dispatch_uid="reports-rollups-person-deleting")
     post_save.connect(_sales_rep_saved, sender=SalesRep, dispatch_uid="reports-rollups-sales-rep")

@@ -16,6 +16,7 @@ tracked without the cookie) are no visitor and are not counted here.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -26,12 +27,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from leads.models import Interaction
-from reports.channels import channel_of
+from reports.channels import channel_expression, channel_of
 from reports.models import DailyVisitor
 
 from .journeys import host_of
 
 KEYS_PER_STATEMENT = 5_000  # four parameters each: inside SQLite's limit (32,766)
+KEYS_PER_STATEMENT_POSTGRESQL = 20_000  # four arrays: one statement per writer batch
 UPDATE_FIELDS = ["person_id", "first_at", "channel", "source", "medium", "campaign", "referrer_domain", "page_views"]
 
 
@@ -54,8 +56,6 @@ def day_bounds(day: date, zone: ZoneInfo | None = None) -> tuple[datetime, datet
 
 
 def _json_text(column: str, key: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"{column} ->> '{key}'"
     return f"json_extract({column}, '$.{key}')"
 
 
@@ -67,22 +67,11 @@ def _moment(value) -> datetime:
 
 
 def _statement(count: int) -> str:
-    """One statement for `count` keys: every page view of each key's day, ranked in one pass (the day's
-    first view; the day's latest view with a person first among them), one row per key kept."""
-    if connection.vendor == "postgresql":
-        row = "(%s::varchar, %s::integer, %s::timestamptz, %s::timestamptz)"
-        # LATERAL: one index range scan on (visitor_id, occurred_at) per key, whatever the statistics say
-        # (a hash join over every page view is what the planner picks on a freshly loaded table); OFFSET 0
-        # keeps the planner from flattening the subquery back into that join.
-        views = """k CROSS JOIN LATERAL (
-                SELECT i.id, i.occurred_at, i.person_id, i.properties FROM leads_interaction i
-                WHERE i.visitor_id = k.visitor_id AND i.occurred_at >= k.starts AND i.occurred_at < k.ends
-                  AND i.type = 'page_view'
-                OFFSET 0
-            ) i"""
-    else:
-        row = "(%s, %s, %s, %s)"
-        views = """k JOIN leads_interaction i
+    """SQLite's statement for `count` keys: every page view of each key's day, ranked in one pass (the
+    day's first view; the day's latest view with a person first among them), one row per key kept.
+    The rows are finished in Python (channel, referrer host) and upserted by bulk_create."""
+    row = "(%s, %s, %s, %s)"
+    views = """k JOIN leads_interaction i
               ON i.visitor_id = k.visitor_id AND i.occurred_at >= k.starts AND i.occurred_at < k.ends
              AND i.type = 'page_view'"""
     values = ", ".join([row] * count)
@@ -104,12 +93,99 @@ def _statement(count: int) -> str:
     """
 
 
+@functools.cache
+def _channel_case() -> tuple[str, tuple]:
+    """reports.channels' CASE as SQL over a row `r` with source, medium and referrer_domain columns."""
+    lowered, case = channel_expression()
+    sql, params = DailyVisitor.objects.annotate(**lowered).annotate(ch=case).values("ch").query.sql_with_params()
+    case_sql = sql[len("SELECT ") : sql.rindex(' AS "ch" FROM')]
+    return case_sql.replace('"reports_dailyvisitor".', "r."), tuple(params)
+
+
+# PostgreSQL: the keys as four arrays (four parameters, whatever their number) and the whole round in
+# one statement (compute, delete the days left without a view, upsert): no rows through Python.
+REFRESH_POSTGRESQL = """
+    WITH k AS (
+        SELECT * FROM unnest(%s::varchar[], %s::date[], %s::timestamptz[], %s::timestamptz[])
+            AS k(visitor_id, day, starts, ends)
+    ),
+    v AS (
+        SELECT k.visitor_id, k.day, i.occurred_at, i.properties,
+               ROW_NUMBER() OVER (PARTITION BY k.visitor_id, k.day ORDER BY i.occurred_at, i.id) AS first_rank,
+               COUNT(*) OVER (PARTITION BY k.visitor_id, k.day) AS views,
+               FIRST_VALUE(i.person_id) OVER (
+                   PARTITION BY k.visitor_id, k.day ORDER BY (i.person_id IS NULL), i.occurred_at DESC, i.id DESC
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+               ) AS known
+        FROM {views}
+    ),
+    r AS (
+        SELECT visitor_id, day, occurred_at AS first_at, views, known AS person_id,
+               LEFT(COALESCE(properties ->> 'utm_source', ''), 255) AS source,
+               LEFT(COALESCE(properties ->> 'utm_medium', ''), 255) AS medium,
+               LEFT(COALESCE(properties ->> 'utm_campaign', ''), 255) AS campaign,
+               -- the host of the referrer as the page view keeps it (already a host): lower case, no www.
+               LEFT(regexp_replace(lower(split_part(split_part(regexp_replace(
+                   COALESCE(properties ->> 'referrer', ''), '^[A-Za-z][A-Za-z0-9+.-]*://', ''), '/', 1), ':', 1)),
+                   '^www[.]', ''), 253) AS referrer_domain
+        FROM v WHERE first_rank = 1
+    ),
+    gone AS (
+        DELETE FROM reports_dailyvisitor d USING k
+        WHERE d.day = k.day AND d.visitor_id = k.visitor_id
+          AND NOT EXISTS (SELECT 1 FROM r WHERE r.day = k.day AND r.visitor_id = k.visitor_id)
+        RETURNING 1
+    ),
+    written AS (
+        INSERT INTO reports_dailyvisitor
+            (day, visitor_id, person_id, first_at, channel, source, medium, campaign, referrer_domain, page_views)
+        SELECT day, visitor_id, person_id, first_at, {channel}, source, medium, campaign, referrer_domain, views
+        FROM r
+        ON CONFLICT (day, visitor_id) DO UPDATE SET
+            person_id = EXCLUDED.person_id, first_at = EXCLUDED.first_at, channel = EXCLUDED.channel,
+            source = EXCLUDED.source, medium = EXCLUDED.medium, campaign = EXCLUDED.campaign,
+            referrer_domain = EXCLUDED.referrer_domain, page_views = EXCLUDED.page_views
+        RETURNING 1
+    )
+    SELECT (SELECT COUNT(*) FROM written), (SELECT COUNT(*) FROM gone)
+"""
+LATERAL_VIEWS = """k CROSS JOIN LATERAL (
+            SELECT i.id, i.occurred_at, i.person_id, i.properties FROM leads_interaction i
+            WHERE i.visitor_id = k.visitor_id AND i.occurred_at >= k.starts AND i.occurred_at < k.ends
+              AND i.type = 'page_view'
+            OFFSET 0
+        ) i"""
+
+
+def _refresh_postgresql(chunk: list[tuple[str, date]], zone: ZoneInfo) -> tuple[int, int]:
+    channel_sql, channel_params = _channel_case()
+    bounds = [day_bounds(day, zone) for _, day in chunk]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            REFRESH_POSTGRESQL.format(views=LATERAL_VIEWS, channel=channel_sql),
+            [
+                [visitor_id for visitor_id, _ in chunk],
+                [day for _, day in chunk],
+                [starts for starts, _ in bounds],
+                [ends for _, ends in bounds],
+                *channel_params,
+            ],
+        )
+        written, deleted = cursor.fetchone()
+    return written, deleted
+
+
 def visitor_days_refresh(keys: Iterable[tuple[str, date]]) -> dict[str, int]:
     """Compute these (visitor id, day) rows again from their page views and upsert them; delete those
     that have no page view left. Returns {"written": n, "deleted": n}."""
     zone = site_zone()
     keys = sorted({(visitor_id, day) for visitor_id, day in keys if visitor_id})
     written = deleted = 0
+    if connection.vendor == "postgresql":
+        for start in range(0, len(keys), KEYS_PER_STATEMENT_POSTGRESQL):
+            done, gone = _refresh_postgresql(keys[start : start + KEYS_PER_STATEMENT_POSTGRESQL], zone)
+            written, deleted = written + done, deleted + gone
+        return {"written": written, "deleted": deleted}
     adapt = connection.ops.adapt_datetimefield_value
     for start in range(0, len(keys), KEYS_PER_STATEMENT):
         chunk = keys[start : start + KEYS_PER_STATEMENT]

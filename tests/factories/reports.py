@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from leads.behaviour import LocalBuffer, page_view_buffer, page_views_flush
 from leads.models import Deal, Person
-from leads.services import lead_capture, person_merge, visitor_link
+from leads.services import lead_capture, person_merge
 from leads.services.lifecycle import stage_change
 from leads.signals import people_changed, send_after_commit
 
@@ -114,9 +114,9 @@ def page_views(rng: random.Random, visitors: list[str], people: list[Person], co
         return page_views_flush(buffer=buffer)["written"]
 
 
-def identify(person: Person, visitor_id: str) -> None:
-    with committed():
-        visitor_link(person, visitor_id)
+def identify(rng: random.Random, person: Person, visitor_id: str) -> None:
+    """The person fills in a form in this browser: its anonymous views become theirs."""
+    capture(rng, person.email, visitor_id=visitor_id, at=timezone.now())
 
 
 def merge(keep: Person, other: Person) -> None:

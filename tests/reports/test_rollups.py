@@ -96,7 +96,7 @@ def test_rollups_kept_from_the_signals_equal_the_raw_rows_with_late_views_and_a_
     # Half-way: browsers identified (their anonymous days now have someone), late page views (earlier
     # than the days' first, so the day's attribution changes), a person merged into another.
     for person, visitor in zip(people[:3], visitors[:3], strict=False):
-        activity.identify(person, visitor)
+        activity.identify(rng, person, visitor)
     activity.page_views(rng, visitors, people, 60)
     keep, other = people[0], people[1]
     other_pk = other.pk
