@@ -66,7 +66,7 @@ def conversions_in(journeys, period) -> list[Conversion]:
         "person_id", "created_at", "mql_at", "sql_at", "opportunity_at", "pipeline_amount"
     )
     found = []
-    for person_id, created_at, mql_at, sql_at, opportunity_at, pipeline in rows.iterator(chunk_size=5000):
+    for person_id, created_at, mql_at, sql_at, opportunity_at, pipeline in rows:
         moments = {NEW_PERSON: created_at, MQL: mql_at, SQL: sql_at, OPPORTUNITY: opportunity_at}
         for kind, at in moments.items():
             if at is not None and start <= at < end:
@@ -80,6 +80,6 @@ def conversions_in(journeys, period) -> list[Conversion]:
     ).values_list(
         "person_id", "close_date", "amount_report", "person__journey__created_at", "person__journey__opportunity_at"
     )
-    for person_id, close_date, amount, created_at, opportunity_at in deals.iterator(chunk_size=5000):
+    for person_id, close_date, amount, created_at, opportunity_at in deals:
         found.append(Conversion(person_id, WON, close_moment(close_date), created_at, opportunity_at, amount))
     return found

@@ -18,14 +18,16 @@ touch before the person was created) and the "others" share when there are no ot
 and what remains is scaled back to 100%. So one touch gets everything, two distinct key touches 50/50, and
 U-shaped with [first = lead creation, one later visit] gives 80/20.
 
-Exactness: shares are Fractions; credit is cut into millionths and amounts into cents by the largest
-remainder method (each touch gets the whole units of its exact share, the units left go one each to the
-touches with the largest fractions left, ties to the larger share, then the earlier touch), so a
-conversion's credit sums to exactly 1 and its amount to exactly the amount, and no touch goes negative.
+Exactness: each touch's share is a whole-number weight over the weights' total; credit is cut into
+millionths and amounts into cents by the largest remainder method (each touch gets the whole units of its
+exact share, the units left go one each to the touches with the largest fractions left, ties to the
+larger share, then the earlier touch), so a conversion's credit sums to exactly 1 and its amount to
+exactly the amount, and no touch goes negative.
 """
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from fractions import Fraction
 
@@ -50,15 +52,16 @@ DEFAULT_HALF_LIFE_DAYS = 7
 CREDIT_PLACES = 6  # a conversion's credit is cut into millionths
 CREDIT_UNIT = Decimal(1).scaleb(-CREDIT_PLACES)
 CENT = Decimal("0.01")
+ZERO_CENTS = Decimal("0.00")
 
 # Position-based weights: (first touch, lead creation, opportunity creation, the others together).
 _POSITION_WEIGHTS = {
-    U_SHAPED: (Fraction(40), Fraction(40), Fraction(0), Fraction(20)),
-    W_SHAPED: (Fraction(30), Fraction(30), Fraction(30), Fraction(10)),
+    U_SHAPED: (40, 40, 0, 20),
+    W_SHAPED: (30, 30, 30, 10),
 }
 
 
-def shares(
+def weights(
     model: str,
     count: int,
     *,
@@ -66,53 +69,79 @@ def shares(
     opportunity_creation: int | None = None,
     ages_days: list[float] | None = None,
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
-) -> list[Fraction]:
-    """The exact share of each of `count` touches (in time order) of one conversion; they sum to 1.
+) -> list[int]:
+    """Each of `count` touches' weight (in time order) as a whole number: its share is weight / total.
 
-    `lead_creation` / `opportunity_creation`: the index of that touch among these, or None when it is not
-    one of them. `ages_days`: each touch's days before the conversion (time decay only)."""
+    Whole numbers keep the arithmetic exact and fast (no Fraction per touch: a quarter holds tens of
+    thousands of conversions). `lead_creation` / `opportunity_creation`: the index of that touch, or None
+    when it is not among these. `ages_days`: each touch's days before the conversion (time decay only)."""
     if count <= 0:
         return []
     if model == FIRST_TOUCH:
-        return [Fraction(1)] + [Fraction(0)] * (count - 1)
+        return [1] + [0] * (count - 1)
     if model == LAST_TOUCH:
-        return [Fraction(0)] * (count - 1) + [Fraction(1)]
+        return [0] * (count - 1) + [1]
     if model == LINEAR:
-        return [Fraction(1, count)] * count
+        return [1] * count
     if model in _POSITION_WEIGHTS:
-        return _position_shares(_POSITION_WEIGHTS[model], count, lead_creation, opportunity_creation)
+        return _position_weights(_POSITION_WEIGHTS[model], count, lead_creation, opportunity_creation)
     if model == TIME_DECAY:
         if ages_days is None or len(ages_days) != count:
             raise ValueError("time decay needs each touch's age in days")
-        return _decay_shares(ages_days, half_life_days)
+        return _decay_weights(ages_days, half_life_days)
     raise ValueError(f"unknown attribution model {model!r}")
 
 
-def _position_shares(weights, count, lead_creation, opportunity_creation) -> list[Fraction]:
-    first_weight, lead_weight, opportunity_weight, others_weight = weights
-    raw = [Fraction(0)] * count
-    raw[0] += first_weight
+def shares(model: str, count: int, **kwargs) -> list[Fraction]:
+    """The exact share of each touch (Fractions summing to 1); the arguments are weights()'s."""
+    found = weights(model, count, **kwargs)
+    total = sum(found)
+    return [Fraction(weight, total) for weight in found]
+
+
+def _position_weights(role_weights, count, lead_creation, opportunity_creation) -> list[int]:
+    first_weight, lead_weight, opportunity_weight, others_weight = role_weights
     key = {0}
     for index, weight in ((lead_creation, lead_weight), (opportunity_creation, opportunity_weight)):
         if index is not None and 0 <= index < count and weight:
-            raw[index] += weight
             key.add(index)
-    others = [index for index in range(count) if index not in key]
-    for index in others:
-        raw[index] += others_weight / len(others)
-    total = sum(raw)
-    return [weight / total for weight in raw]
+    others = count - len(key)
+    # Every role's weight times the number of other touches, so each other touch gets `others_weight`.
+    scale = max(1, others)
+    found = [0 if index in key else others_weight for index in range(count)]
+    found[0] += first_weight * scale
+    for index, weight in ((lead_creation, lead_weight), (opportunity_creation, opportunity_weight)):
+        if index is not None and 0 <= index < count and weight:
+            found[index] += weight * scale
+    return found
 
 
-def _decay_shares(ages_days: list[float], half_life_days: float) -> list[Fraction]:
+_DECAY_SCALE = 2**52  # the newest touch's weight: float's precision, as a whole number
+
+
+def _decay_weights(ages_days: list[float], half_life_days: float) -> list[int]:
     if not half_life_days or half_life_days <= 0:
         raise ValueError("the half-life must be a positive number of days")
-    # Ages measured from the most recent touch: the newest weighs 1, so the weights never all underflow
-    # to zero (a conversion whose touches are all years old still shares its credit).
+    # Ages measured from the most recent touch: the newest weighs the most, so the weights never all
+    # underflow to zero (a conversion whose touches are all years old still shares its credit).
     youngest = min(max(0.0, float(age)) for age in ages_days)
-    weights = [Fraction(2.0 ** (-(max(0.0, float(age)) - youngest) / half_life_days)) for age in ages_days]
-    total = sum(weights)
-    return [weight / total for weight in weights]
+    return [round(_DECAY_SCALE * 2.0 ** (-(max(0.0, float(age)) - youngest) / half_life_days)) for age in ages_days]
+
+
+def _split(units: int, found: list[int]) -> list[int]:
+    """`units` cut along `found` weights, by the largest remainder; sums to exactly `units`."""
+    total = sum(found)
+    parts, remainders = [], []
+    for weight in found:
+        part, remainder = divmod(weight * units, total)
+        parts.append(part)
+        remainders.append(remainder)
+    left = units - sum(parts)
+    if left:
+        order = sorted(range(len(found)), key=lambda index: (-remainders[index], -found[index], index))
+        for index in order[:left]:
+            parts[index] += 1
+    return parts
 
 
 def apportion(total: Decimal, exact_shares: list[Fraction], unit: Decimal) -> list[Decimal]:
@@ -122,18 +151,19 @@ def apportion(total: Decimal, exact_shares: list[Fraction], unit: Decimal) -> li
     the largest fractions left (ties: the larger share, then the earlier position)."""
     if not exact_shares:
         return []
+    denominator = 1
+    for share in exact_shares:
+        denominator = denominator * share.denominator // math.gcd(denominator, share.denominator)
+    return _apportion_weights(total, [int(share * denominator) for share in exact_shares], unit)
+
+
+def _apportion_weights(total: Decimal, found: list[int], unit: Decimal) -> list[Decimal]:
     total = Decimal(total)
     sign = -1 if total < 0 else 1
     units = int((abs(total) / unit).to_integral_value())
     if Decimal(units) * unit != abs(total):
         raise ValueError(f"{total} is not a whole number of {unit}")
-    exact = [share * units for share in exact_shares]
-    whole = [int(part) for part in exact]  # floor: every part is >= 0
-    left = units - sum(whole)
-    order = sorted(range(len(exact)), key=lambda index: (-(exact[index] - whole[index]), -exact[index], index))
-    for index in order[:left]:
-        whole[index] += 1
-    return [sign * Decimal(part) * unit for part in whole]
+    return [Decimal(sign * part).scaleb(unit.as_tuple().exponent) for part in _split(units, found)]
 
 
 def credit(
@@ -148,7 +178,7 @@ def credit(
 ) -> tuple[list[Decimal], list[Decimal]]:
     """(credit, amount) per touch: credit in millionths summing to exactly 1, amount in cents summing to
     exactly `amount` (all zero when there is none)."""
-    exact = shares(
+    found = weights(
         model,
         count,
         lead_creation=lead_creation,
@@ -156,7 +186,9 @@ def credit(
         ages_days=ages_days,
         half_life_days=half_life_days,
     )
-    credits = apportion(Decimal(1), exact, CREDIT_UNIT)
+    if not found:
+        return [], []
+    credits = _apportion_weights(Decimal(1), found, CREDIT_UNIT)
     amount = Decimal(amount or 0).quantize(CENT)
-    amounts = apportion(amount, exact, CENT) if amount else [Decimal(0)] * count
+    amounts = _apportion_weights(amount, found, CENT) if amount else [ZERO_CENTS] * count
     return credits, amounts

@@ -15,7 +15,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from .conversions import AMOUNTS, conversions_in
-from .crediting import DEFAULT_HALF_LIFE_DAYS, credit
+from .crediting import DEFAULT_HALF_LIFE_DAYS, TIME_DECAY, credit
 from .touches import Touch, touches_of
 
 DIMENSIONS = {"channel": "Channel", "campaign": "Campaign", "content": "Content item", "event": "Event"}
@@ -111,7 +111,9 @@ def _credit_one(result: Attribution, conversion, path: list[Touch], moments: lis
     opportunity_creation = None
     if conversion.opportunity_at is not None and conversion.opportunity_at <= conversion.at:
         opportunity_creation = _last_at_or_before(moments[:count], conversion.opportunity_at)
-    ages = [(conversion.at - touch.at).total_seconds() / 86400 for touch in path]
+    ages = (
+        [(conversion.at - touch.at).total_seconds() / 86400 for touch in path] if result.model == TIME_DECAY else None
+    )
     credits, amounts = credit(
         result.model,
         count,

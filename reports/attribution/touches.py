@@ -19,9 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from django.db.models import Q
-
-from leads.models import Interaction
+from leads.models import Interaction, Lead
 
 from ..channels import EMAIL, channel_of
 from ..models import DailyVisitor
@@ -40,7 +38,7 @@ FORM_TYPES = (Interaction.Type.FORM_SUBMIT, Interaction.Type.CONTENT_DOWNLOAD)
 TOUCH_TYPES = (*FORM_TYPES, Interaction.Type.EVENT_ATTENDED, Interaction.Type.EMAIL_CLICK)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Touch:
     at: object  # aware datetime
     kind: str
@@ -84,42 +82,49 @@ def touches_of(person_ids, until) -> dict[int, list[Touch]]:
     visits = DailyVisitor.objects.filter(person_id__in=person_ids, first_at__lt=until).values_list(
         "id", "person_id", "first_at", "channel", "campaign"
     )
-    for row, person_id, at, channel, campaign in visits.iterator(chunk_size=5000):
+    for row, person_id, at, channel, campaign in visits:
         found[person_id].append(Touch(at, VISIT, row, channel, _utm_campaign(campaign)))
-    interactions = Interaction.objects.filter(
-        Q(person_id__in=person_ids), type__in=TOUCH_TYPES, occurred_at__lt=until
-    ).values_list(
-        "id",
-        "person_id",
-        "type",
-        "occurred_at",
-        "object_type",
-        "object_id",
-        "object_label",
-        "properties",
-        "lead__utm_source",
-        "lead__utm_medium",
-        "lead__utm_campaign",
-        "lead__referrer",
+    interactions = list(
+        Interaction.objects.filter(person_id__in=person_ids, type__in=TOUCH_TYPES, occurred_at__lt=until).values_list(
+            "id",
+            "person_id",
+            "type",
+            "occurred_at",
+            "object_type",
+            "object_id",
+            "object_label",
+            "properties",
+            "lead_id",
+        )
     )
-    for values in interactions.iterator(chunk_size=5000):
-        found[values[1]].append(_interaction_touch(*values))
+    # The leads' attribution in a second look-up by primary key: joining leads in the first one made
+    # PostgreSQL hash the whole lead table for every batch.
+    lead_ids = {values[-1] for values in interactions if values[-1] is not None}
+    leads = {
+        lead_id: rest
+        for lead_id, *rest in Lead.objects.filter(pk__in=lead_ids).values_list(
+            "id", "utm_source", "utm_medium", "utm_campaign", "referrer"
+        )
+    }
+    for *values, lead_id in interactions:
+        found[values[1]].append(_interaction_touch(*values, leads.get(lead_id)))
     for touches in found.values():
         touches.sort(key=lambda touch: touch.order)
     return found
 
 
-def _interaction_touch(row, person_id, kind, at, object_type, object_id, label, properties, *lead):
+def _interaction_touch(row, person_id, kind, at, object_type, object_id, label, properties, lead):
     if kind == Interaction.Type.EVENT_ATTENDED:
         return Touch(at, EVENT, row, EVENTS_CHANNEL, event=_object("event", object_id, label, "Event"))
     if kind == Interaction.Type.EMAIL_CLICK:
         email = (f"email:{object_id}", f"Email: {label or object_id}") if object_id or label else None
         return Touch(at, EMAIL_CLICK, row, EMAIL, campaign=email)
-    source, medium, campaign, referrer = lead
-    if source is None and medium is None:  # no lead: the UTM the interaction kept
+    if lead is not None:
+        source, medium, campaign, referrer = lead
+    else:  # no lead: the UTM the interaction kept
         properties = properties if isinstance(properties, dict) else {}
         source, medium, campaign = (
-            str(properties.get(f"utm_{name}") or "") for name in ("source", "medium", "campaign")
+            str(properties.get(f"utm_{part}") or "") for part in ("source", "medium", "campaign")
         )
         referrer = ""
     channel = channel_of(source=source or "", medium=medium or "", referrer_domain=referrer_domain(referrer or ""))

@@ -1,0 +1,181 @@
+"""How long attribution for a quarter takes (reports.attribution), each model, on PostgreSQL.
+
+    .venv/bin/python bench/bench_reports_attribution.py [--people 100000] [--rounds 2] [--keep]
+        [--database-url postgres://postgres@127.0.0.1:5432/bench_attribution]
+
+Data, made with SQL (generate_series) over two years: P people with their journeys (a third reach MQL,
+an eighth SQL, a sixteenth an opportunity of 10,000, a fortieth a won deal), a lead each with UTM, 5
+visitor-days, a download, 2 email clicks, an event attended by a quarter of them and 14 page views each
+(page views are not touches, but they sit in the same index as the touches, as in production: at 1M
+people that is ~18M interactions). Then attribution of the last 91 days, every model, `--rounds` times:
+the time of the selector (conversions, touches, crediting, sums per channel, campaign, content, event),
+as the screen calls it. Prints seconds per model (and the Python process's CPU seconds: the rest is the
+database), the time per conversion, and what that is for 1M people (linear in the conversions).
+The issue's bar: a quarter, any model, under 1 s at 1,000,000 people / 20,000,000 interactions.
+"""
+
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.harness import argument_parser, setup_django  # noqa: E402
+
+
+def build(people: int) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE leads_interaction, leads_lead, leads_deal, reports_dailyvisitor, reports_personjourney,"
+            " leads_person RESTART IDENTITY CASCADE"
+        )
+        cursor.execute(
+            """
+            INSERT INTO leads_person (email, email_key, first_name, last_name, phone, job_title, seniority, country,
+                consent, do_not_contact, stage, fit_score, interest_score, grade, interest_penalty, is_test,
+                is_competitor, is_personal_email, created_at, updated_at)
+            SELECT 'a' || g || '@bench.example', 'a' || g || '@bench.example', '', '', '', '', '', 'DE', 'unknown',
+                   false, 'lead', 0, 0, '', 0, false, false, false,
+                   now() - (g %% 730) * interval '1 day' - (g %% 24) * interval '1 hour', now()
+            FROM generate_series(1, %s) g
+            """,
+            [people],
+        )
+        cursor.execute(
+            """
+            INSERT INTO reports_personjourney (person_id, created_at, channel, source, medium, campaign,
+                referrer_domain, first_origin_type, first_origin_id, first_origin_label, industry, country, team,
+                stage, is_excluded, mql_at, sql_at, opportunity_at, customer_at, pipeline_amount, won_amount,
+                refreshed_at)
+            SELECT p.id, p.created_at, '', '', '', '', '', '', '', '', '', 'DE', '', 'lead', false,
+                   CASE WHEN p.id % 3 = 0 THEN p.created_at + interval '4 days' END,
+                   CASE WHEN p.id % 8 = 0 THEN p.created_at + interval '9 days' END,
+                   CASE WHEN p.id % 16 = 0 THEN p.created_at + interval '15 days' END,
+                   CASE WHEN p.id % 80 = 0 THEN p.created_at + interval '40 days' END,
+                   CASE WHEN p.id % 16 = 0 THEN 10000 ELSE 0 END, CASE WHEN p.id % 80 = 0 THEN 10000 ELSE 0 END,
+                   now()
+            FROM leads_person p
+            """
+        )
+        cursor.execute(
+            """
+            INSERT INTO leads_deal (crm_id, person_id, status, amount, currency, amount_report, opened_at,
+                close_date, crm_changed_at, created_at, updated_at)
+            SELECT 'bench-' || j.person_id, j.person_id, 'won', 10000, 'EUR', 10000, j.opportunity_at,
+                   (j.customer_at)::date, j.customer_at, now(), now()
+            FROM reports_personjourney j WHERE j.customer_at IS NOT NULL
+            """
+        )
+        cursor.execute(
+            """
+            INSERT INTO leads_lead (source, origin_type, origin_id, origin_label, origin_topics, raw_payload,
+                mapped_fields, utm_source, utm_medium, utm_campaign, utm_term, utm_content, referrer, landing_page,
+                visitor_id, interaction_type, status, processing_error, attempts, verdict, flags, person_id,
+                received_at)
+            SELECT 'form', 'content', (p.id % 40)::text, 'Paper ' || (p.id % 40), '', '{}', '',
+                   (ARRAY['', 'linkedin', 'google', 'newsletter'])[1 + p.id % 4],
+                   (ARRAY['', 'paid_social', 'cpc', 'email'])[1 + p.id % 4], 'c' || (p.id % 30), '', '',
+                   CASE WHEN p.id % 5 = 0 THEN 'https://www.news.example.org/x' ELSE '' END, '', '',
+                   'content_download', 'processed', '', 1, 'clean', '[]', p.id, p.created_at - interval '1 minute'
+            FROM leads_person p
+            """
+        )
+        interaction = """
+            INSERT INTO leads_interaction (type, occurred_at, person_id, visitor_id, object_type, object_id,
+                object_label, object_topics, properties, lead_id)
+        """
+        cursor.execute(
+            interaction
+            + """
+            SELECT 'content_download', l.received_at, l.person_id, '', 'content', l.origin_id, l.origin_label, '',
+                   '{}', l.id FROM leads_lead l
+            """
+        )
+        cursor.execute(
+            interaction
+            + """
+            SELECT 'email_click', p.created_at + k * interval '8 days', p.id, '', 'email', (p.id % 12)::text,
+                   'Newsletter ' || (p.id % 12), '', '{}', NULL
+            FROM leads_person p CROSS JOIN generate_series(0, 1) k
+            """
+        )
+        cursor.execute(
+            interaction
+            + """
+            SELECT 'event_attended', p.created_at + interval '3 days', p.id, '', 'event', (p.id % 9)::text,
+                   'Event ' || (p.id % 9), '', '{}', NULL
+            FROM leads_person p WHERE p.id % 4 = 0
+            """
+        )
+        cursor.execute(
+            interaction
+            + """
+            SELECT 'page_view', p.created_at + (k - 6) * interval '1 day', p.id, 'v' || p.id, 'page',
+                   'page-' || k, 'A page', '', '{}', NULL
+            FROM leads_person p CROSS JOIN generate_series(0, 13) k
+            """
+        )
+        cursor.execute(
+            """
+            INSERT INTO reports_dailyvisitor (day, visitor_id, person_id, first_at, channel, source, medium,
+                campaign, referrer_domain, page_views)
+            SELECT (p.created_at + o * interval '1 day')::date, 'v' || p.id, p.id, p.created_at + o * interval '1 day',
+                   (ARRAY['Direct', 'Social', 'Paid search', 'Email'])[1 + (p.id + o + 100) % 4], '', '',
+                   CASE WHEN o < 0 THEN 'c' || (p.id % 30) ELSE '' END, '', 3
+            FROM leads_person p CROSS JOIN unnest(ARRAY[-9, -6, -3, 1, 7]) o
+            """
+        )
+        cursor.execute("ANALYZE")
+        cursor.execute("SELECT count(*) FROM leads_interaction")
+        print(f"built {people:,} people, {cursor.fetchone()[0]:,} interactions")
+
+
+def main():
+    parser = argument_parser(__doc__)
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--keep", action="store_true", help="use the data already in the database")
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/bench_attribution")
+    args = parser.parse_args()
+    setup_django(args.database_url)
+
+    from django.utils import timezone
+
+    from reports.attribution.crediting import MODELS
+    from reports.attribution.selectors import attribution
+    from reports.models import PersonJourney
+    from reports.periods import Period
+
+    if not args.keep:
+        started = time.perf_counter()
+        build(args.people)
+        print(f"build: {time.perf_counter() - started:.0f} s")
+    people = PersonJourney.objects.count()
+    today = timezone.localdate()
+    quarter = Period(today - timedelta(days=90), today)
+    journeys = PersonJourney.objects.filter(is_excluded=False)
+    print(f"{people:,} people; attribution of {quarter.start} .. {quarter.end}")
+    for model in MODELS:
+        timings, cpu = [], []
+        for _ in range(args.rounds):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            result = attribution(journeys, quarter, model=model)
+            timings.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
+        conversions = sum(result.conversions.values())
+        spent = statistics.median(timings)
+        per = spent / max(1, conversions)
+        print(
+            f"  {model:<12} {spent:6.2f} s (this process's CPU {statistics.median(cpu):.2f} s)"
+            f"   {conversions:,} conversions ({per * 1e6:,.0f} us each);"
+            f" 1M people: ~{spent * 1_000_000 / max(1, people):,.1f} s   (bar: under 1 s)"
+        )
+
+
+if __name__ == "__main__":
+    main()
