@@ -8,8 +8,11 @@ signals, received here:
     complained               -> suppressed as a complaint, the recipient's complained_at
     unsubscribed             -> the same as the one-click unsubscribe (suppression.recipient_unsubscribe)
     rejected (invalid/bounced address) -> a hard bounce: the provider already knows the mailbox is gone
-    bounced (soft), deferred, failed   -> nothing suppressed, counted (listmonk's rule: soft bounces block
-                                          nothing; a provider retries and then reports a hard bounce)
+    bounced (soft), deferred -> nothing suppressed (listmonk's rule: soft bounces block nothing; a provider
+                                retries and then reports a hard bounce); the recipient's soft_bounced_at,
+                                counted as "soft bounced" in the results (Anymail names Postmark's
+                                Transient and DnsError bounces "deferred")
+    failed                   -> nothing suppressed, only counted here (the provider could not send it)
     anything else (delivered, opened, clicked...) -> ignored: opens and clicks are our own pixel and links
 
 The recipient is found by the metadata the sender sets ({"recipient": id}), else by the message id; a
@@ -35,6 +38,7 @@ from campaigns.suppression import (
     Reason,
     recipient_bounced,
     recipient_complained,
+    recipient_soft_bounced,
     recipient_unsubscribe,
     suppress,
     suppression_key,
@@ -63,7 +67,7 @@ def tracking_event_apply(event, *, esp_name: str = "") -> str:
     ignored)."""
     kind = event.event_type
     if kind == EventType.BOUNCED:
-        return "soft" if _is_soft(event) else _hard_bounce(event, esp_name)
+        return _soft_bounce(event) if _is_soft(event) else _hard_bounce(event, esp_name)
     if kind == EventType.REJECTED and event.reject_reason in HARD_REJECTIONS:
         return _hard_bounce(event, esp_name)
     if kind == EventType.COMPLAINED:
@@ -74,9 +78,18 @@ def tracking_event_apply(event, *, esp_name: str = "") -> str:
             recipient_unsubscribe(recipient, via=f"{esp_name or 'provider'} unsubscribe")
             return "unsubscribed"
         return _suppress_address(event, Reason.UNSUBSCRIBED, esp_name, "unsubscribed")
-    if kind in (EventType.DEFERRED, EventType.FAILED):
+    if kind == EventType.DEFERRED:
+        return _soft_bounce(event)
+    if kind == EventType.FAILED:
         return "soft"
     return "ignored"
+
+
+def _soft_bounce(event) -> str:
+    recipient = _recipient_for(event)
+    if recipient is not None:
+        recipient_soft_bounced(recipient)
+    return "soft"
 
 
 def _hard_bounce(event, esp_name) -> str:

@@ -2,7 +2,8 @@
 a fixed number of queries whatever the audience (aggregates with COUNT ... FILTER).
 
 - sent: messages the mail server accepted; delivered: sent minus bounced; bounced, complaints,
-  unsubscribes: recipients with that fact.
+  unsubscribes: recipients with that fact. Soft bounced: recipients the provider reported a temporary
+  failure for (it retries; not suppressed, not taken from delivered: a hard bounce follows if it gives up).
 - human opens: recipients a person opened it for (unique); machine opens: recipients whose pixel a
   mail-privacy proxy or scanner fetched (campaigns.machines). A recipient can be both.
 - clicks: recipients with a human click (unique); per link, human clicks and the people who made them;
@@ -39,6 +40,7 @@ class LinkResult:
 class CampaignResults:
     sent: int = 0
     bounced: int = 0
+    soft_bounced: int = 0
     human_opens: int = 0
     machine_opens: int = 0
     clicked: int = 0
@@ -66,6 +68,7 @@ class CampaignResults:
             ("Sent", self.sent, "", "sent"),
             ("Delivered", self.delivered, "", "delivered"),
             ("Bounced", self.bounced, self.rate(self.bounced), "bounced"),
+            ("Soft bounced (not suppressed; the provider retries)", self.soft_bounced, "", "soft-bounced"),
             ("Opened by a person (unique)", self.human_opens, self.rate(self.human_opens), "human-opens"),
             ("Opened by a machine (mail-privacy proxy, scanner)", self.machine_opens, "", "machine-opens"),
             ("Clicked (unique people)", self.clicked, self.rate(self.clicked), "clicked"),
@@ -94,6 +97,7 @@ def campaign_results(
     counts = recipients.aggregate(
         sent=Count("pk", filter=Q(sent_at__isnull=False)),
         bounced=Count("pk", filter=Q(bounced_at__isnull=False)),
+        soft_bounced=Count("pk", filter=Q(soft_bounced_at__isnull=False)),
         human_opens=Count("pk", filter=Q(opened_at__isnull=False)),
         machine_opens=Count("pk", filter=Q(machine_opened_at__isnull=False)),
         clicked=Count("pk", filter=Q(clicked_at__isnull=False)),

@@ -134,11 +134,16 @@ def recipient_complained(recipient: CampaignRecipient, *, detail: str = "") -> b
     return _recipient_failed(recipient, Reason.COMPLAINT, "complained_at", RecipientActivity.Kind.COMPLAINT, detail)
 
 
+def recipient_soft_bounced(recipient: CampaignRecipient) -> bool:
+    """A temporary failure the provider reports (it retries): the recipient marked once, nothing suppressed."""
+    return _recipient_failed(recipient, None, "soft_bounced_at", RecipientActivity.Kind.SOFT_BOUNCE, "")
+
+
 def _recipient_failed(recipient, reason, stamp, kind, detail) -> bool:
     now = timezone.now()
     with transaction.atomic():
         address = recipient_address(recipient)
-        if suppression_key(address):
+        if reason is not None and suppression_key(address):
             suppress(address, reason, detail=detail, campaign=recipient.campaign)
         first = CampaignRecipient.objects.filter(pk=recipient.pk, **{f"{stamp}__isnull": True}).update(**{stamp: now})
         if first:

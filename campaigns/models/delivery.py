@@ -51,6 +51,9 @@ class CampaignRecipient(Record):
     machine_opened_at = models.DateTimeField(null=True, blank=True)
     clicked_at = models.DateTimeField(null=True, blank=True)
     bounced_at = models.DateTimeField(null=True, blank=True)
+    # The provider could not deliver for now (mailbox full, server down...): it retries, and reports a hard
+    # bounce if it gives up. Counted in the results; never suppresses the address.
+    soft_bounced_at = models.DateTimeField(null=True, blank=True)
     complained_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
 
@@ -93,6 +96,7 @@ class RecipientActivity(Record):
         OPEN = "open", "Open"
         CLICK = "click", "Click"
         BOUNCE = "bounce", "Bounce"
+        SOFT_BOUNCE = "soft_bounce", "Soft bounce"
         COMPLAINT = "complaint", "Complaint"
         UNSUBSCRIBE = "unsubscribe", "Unsubscribe"
 

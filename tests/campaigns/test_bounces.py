@@ -8,6 +8,7 @@ import json
 
 import pytest
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from campaigns import bounces
 from campaigns.models import CampaignRecipient, RecipientActivity, Suppression
@@ -129,8 +130,29 @@ def test_soft_bounces_suppress_nothing_and_are_counted(recipient, soft):
     assert post(postmark(type_=soft, metadata={"recipient": recipient.pk}), **auth()).status_code == 200
     assert not Suppression.objects.exists()
     recipient.refresh_from_db()
-    assert recipient.bounced_at is None
+    assert recipient.bounced_at is None and recipient.soft_bounced_at is not None
+    assert RecipientActivity.objects.get().kind == "soft_bounce"
     assert bounces.outcomes["soft"] == before + 1
+
+
+def test_soft_bounces_show_in_the_results_apart_from_bounces(recipient, admin_client_logged_in):
+    from campaigns.results import campaign_results
+
+    campaign = recipient.campaign
+    CampaignRecipient.objects.filter(pk=recipient.pk).update(sent_at=timezone.now())
+    other = CampaignRecipientFactory(campaign=campaign, status="sent", sent_at=timezone.now())
+    soft = postmark(type_="SoftBounce", metadata={"recipient": recipient.pk})
+    post(soft, **auth())
+    post(soft, **auth())  # the provider tells again (or retries the webhook): one recipient, counted once
+    post(postmark(type_="Transient", MessageID="not-ours", email="someone@elsewhere.example"), **auth())
+    post(postmark(metadata={"recipient": other.pk}, email=other.email), **auth())  # a hard bounce
+
+    results = campaign_results(campaign)
+    assert (results.sent, results.soft_bounced, results.bounced, results.delivered) == (2, 1, 1, 1)
+    assert Suppression.objects.get().reason == "hard_bounce"  # only the hard bounce's address
+    html = admin_client_logged_in.get(f"/admin/campaigns/{campaign.pk}/results/").content.decode()
+    row = '<th scope="row">Soft bounced (not suppressed; the provider retries)</th><td data-cm-count>1<'
+    assert f'data-cm-row="soft-bounced">{row}' in html
 
 
 def test_a_bounce_for_an_address_no_recipient_matches_still_suppresses_it(db):
