@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Min, Q
 from django.db.models.fields.json import KeyTextTransform
+from django.utils import timezone
 
 from leads.models import Deal, Interaction
 
@@ -33,7 +35,10 @@ FILL_TYPES = ("form_submit", "content_download", "contact_sales", "event_registe
 
 @dataclass
 class Influence:
-    people: dict[int, int] = field(default_factory=dict)  # page id -> known people who viewed it in the period
+    # page id -> known people who viewed it: in the period, or, for a period ending today, in the last
+    # `viewer_days` days up to now (what the people list's behaviour filter counts, so the drill-down agrees)
+    people: dict[int, int] = field(default_factory=dict)
+    viewer_days: int | None = None
     mqls: dict[int, int] = field(default_factory=dict)
     opportunities: dict[int, int] = field(default_factory=dict)
     revenue: dict[int, Decimal] = field(default_factory=dict)
@@ -81,8 +86,22 @@ def _credit(conversions, touches) -> dict[int, int]:
     return dict(counted)
 
 
-def content_influence(period: Period, user) -> Influence:
+def viewer_window(period: Period, now=None):
+    """(since, until, days) of the known viewers' count. A period ending today is counted the way the
+    sales list's behaviour filter counts "in the last N days": from N days before now (it may take in a
+    few hours before the period's first midnight); another period by its own bounds (days None)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    if period.end != today:
+        start, end = period.bounds()
+        return start, end, None
+    days = (today - period.start).days + 1
+    return now - timedelta(days=days), now + timedelta(seconds=1), days
+
+
+def content_influence(period: Period, user, *, now=None) -> Influence:
     start, end = period.bounds()
+    since, until, viewer_days = viewer_window(period, now)
     journeys = access.journeys_for(user)
     mqls = list(journeys.filter(mql_at__gte=start, mql_at__lt=end).values_list("person_id", "mql_at"))
     opportunities = list(
@@ -108,7 +127,7 @@ def content_influence(period: Period, user) -> Influence:
                 revenue[page_id] += amount or Decimal(0)
     viewers = (
         Interaction.objects.filter(
-            Q(type=PAGE_VIEW, occurred_at__gte=start, occurred_at__lt=end),
+            Q(type=PAGE_VIEW, occurred_at__gte=since, occurred_at__lt=until),
             person_id__in=journeys.values("person_id"),
         )
         .annotate(pid=KeyTextTransform("page_id", "properties"))
@@ -126,4 +145,5 @@ def content_influence(period: Period, user) -> Influence:
         mqls=_credit(mqls, touches),
         opportunities=_credit(opportunities, touches),
         revenue=dict(revenue),
+        viewer_days=viewer_days,
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.urls import reverse
-from django.utils import timezone
 
 from personalization.views import STATISTICS_PERMISSIONS
 
@@ -22,6 +21,7 @@ from .tables import Column, Table
 from .views_base import ReportView
 
 CHART_ROWS = 10
+EVER = "1900-01-01"  # the journey filter's earliest day: "has a journey", whenever created
 
 TRAFFIC_COLUMNS = [
     Column("title", "Page"),
@@ -43,14 +43,19 @@ PIPELINE_COLUMNS = [
 ]
 
 
-def people_list_url(path: str, period, today) -> str | None:
-    """The sales people list of those who viewed the page, when the list can say the same window: its
-    behaviour filter counts back from now ("in the last N days"), so only a period ending today has one."""
-    if not path or period.end != today:
+def people_list_url(path: str, days: int | None) -> str | None:
+    """The sales people list of those the "Known people" number counts: visited the page's path in the
+    last `days` days (the list's behaviour filter counts back from now), with a journey that is not a
+    test or competitor person's (any journey filter leaves those out, as the reports do)."""
+    if not path or days is None:
         return None
-    days = (today - period.start).days + 1
-    query = urlencode({"behaviour": "visited_url", "behaviour_value": path, "behaviour_days": days})
-    return f"{reverse('leads_person:index')}?{query}"
+    query = {
+        "behaviour": "visited_url",
+        "behaviour_value": path,
+        "behaviour_days": days,
+        "j_created_from": EVER,
+    }
+    return f"{reverse('leads_person:index')}?{urlencode(query)}"
 
 
 class ContentReportView(ReportView):
@@ -68,7 +73,6 @@ class ContentReportView(ReportView):
         with_pipeline = access.can_see_reports(user)
         rows = content_performance(period)
         influence = content_influence(period, user) if with_pipeline else None
-        today = timezone.localdate()
         pages = Table(
             "pages",
             "Pages",
@@ -80,8 +84,9 @@ class ContentReportView(ReportView):
                 + (
                     " Influenced: people who viewed the page or filled in its form before they reached MQL or "
                     "opportunity in this period, or before a deal won in it was opened; every page they touched "
-                    "gets the whole conversion (influence, not attribution). Known people opens the people "
-                    "list of those who viewed the page in the last days up to now."
+                    "gets the whole conversion (influence, not attribution). Known people: people who viewed "
+                    "the page (for a period ending today: in its number of days up to now, as the people list "
+                    "opened from the number counts)."
                     if with_pipeline
                     else ""
                 )
@@ -107,7 +112,7 @@ class ContentReportView(ReportView):
                     opportunities=influence.opportunities.get(row.page_id, 0),
                     revenue=influence.revenue.get(row.page_id, 0),
                 )
-                url = people_list_url(row.path, period, today)
+                url = people_list_url(row.path, influence.viewer_days)
                 if url and values["people"]:
                     pages.links[(index, "people")] = url
             pages.rows.append(values)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlencode
 
+from django.utils import timezone
+
 from . import charts
 from .events_report import event_for_report, event_rows, registrations_over_time
 from .tables import Column, Table
@@ -60,7 +62,7 @@ class EventsReportView(ReportView):
             table.rows.append(
                 {
                     "title": row.title,
-                    "starts": f"{row.starts_at:%Y-%m-%d %H:%M}",
+                    "starts": f"{timezone.localtime(row.starts_at):%Y-%m-%d %H:%M}",  # the site's time
                     "registrations": row.registrations,
                     "pending": row.pending,
                     "approved": row.approved,

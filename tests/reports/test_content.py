@@ -4,6 +4,7 @@ columns only; the variant statistics moved in here and their old address redirec
 
 import csv
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from tests.factories import LeadFormPageFactory, WhitepaperPageFactory
 from tests.factories.leads import InteractionFactory, LeadFactory, PersonFactory, UserFactory
 from tests.factories.pages import CaseStudyPageFactory
 from tests.factories.personalization import SegmentFactory
+from tests.reports.funnel_data import list_count
 
 URL = "/admin/reports/content/"
 
@@ -174,9 +176,20 @@ def test_influenced_conversions_count_people_who_touched_the_page_before(client,
     assert paper["Opportunities influenced"] == "1"
     assert paper["Won revenue influenced"] == "50000.00"
     assert paper["Known people"] == "1"  # Bob viewed it in the 7 days; Ann's read was 20 days ago
-    # The 30 days hold Ann's read too; the people list opened from the count shows that window.
+    # The 30 days hold Ann's read too (the test person's never); the people list opened from the count
+    # shows the same people.
     html = client.get(URL, {"period": "30d"}).content.decode()
-    assert "/admin/leads/person/?behaviour=visited_url&amp;behaviour_value=%2Fwhitepapers%2Fai-banking%2F" in html
+    paper = {row["Page"]: row for row in csv_table(client, {"period": "30d", "table": "pages"})}["AI in banking"]
+    assert paper["Known people"] == "2"
+    link = re.search(r'href="(/admin/leads/person/\?behaviour=visited_url[^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "behaviour_value=%2Fwhitepapers%2Fai-banking%2F" in link and "behaviour_days=30" in link
+    assert list_count(client, link) == 2
+    # A period that ends before today has no list that says the same: counted, not linked.
+    today = timezone.localdate()
+    to_yesterday = {"from": (today - timedelta(days=29)).isoformat(), "to": (today - timedelta(days=1)).isoformat()}
+    html = client.get(URL, to_yesterday).content.decode()
+    paper = {row["Page"]: row for row in csv_table(client, {**to_yesterday, "table": "pages"})}["AI in banking"]
+    assert paper["Known people"] == "2" and "behaviour=visited_url" not in html
 
 
 def test_a_sales_rep_sees_influence_over_their_own_people_only(client, influenced):
