@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlencode
 
+from django.urls import reverse
 from django.utils import timezone
 
 from . import charts
@@ -79,8 +80,12 @@ class EventsReportView(ReportView):
                     "won": row.won,
                 }
             )
-            # Each event's name opens its registrations over time.
+            # Each event's name opens its registrations over time; its new people open the people list
+            # of those whose first capture was this event (the journey filter counts the same people).
             table.links[(index, "title")] = "?" + urlencode({**base, "event": row.event_id})
+            if row.new_people:
+                query = urlencode({"j_form": f"event:{row.event_id}"})
+                table.links[(index, "new_people")] = f"{reverse('leads_person:index')}?{query}"
         context = {
             "charts": [
                 charts.bar_chart([(row.title, row.registrations) for row in rows[:15]], title="Registrations per event")

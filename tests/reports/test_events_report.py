@@ -3,6 +3,7 @@ walk-ins, new people, the pipeline its attendees opened afterwards, and registra
 
 import csv
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from reports.models import PersonJourney
 from sales.roles import EDITOR, MARKETER, SALES_REP, roles_ensure
 from tests.factories import EventFactory, RegistrationFactory
 from tests.factories.leads import LeadFactory, PersonFactory, UserFactory
+from tests.reports.funnel_data import list_count
 
 URL = "/admin/reports/events/"
 S = Registration.Status
@@ -105,6 +107,10 @@ def test_each_event_has_its_registrations_attendance_new_people_and_pipeline(cli
     # Pre-registered attendees (2) over seats held by pre-registrations (2 approved + 2 attended + 1 no-show).
     assert row["Attendance rate"] == "0.4000"
     assert row["New people"] == "1"
+    # The number opens the people list of those the event brought, and the list shows as many.
+    html = client.get(URL, {"period": "7d"}).content.decode()
+    link = re.search(r'href="(/admin/leads/person/\?j_form=event%3A\d+)"', html).group(1)
+    assert list_count(client, link) == 1
     assert (row["Deals after"], row["Pipeline after"], row["Won after"]) == ("2", "58000.00", "50000.00")
 
 
