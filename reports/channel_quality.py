@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connections
 from django.db.models import Case, CharField, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
@@ -82,13 +83,13 @@ def visitors_by_group(period, filters, column: str) -> dict[str, int]:
     visits = DailyVisitor.objects.filter(day__gte=period.start, day__lte=period.end)
     for name, value in filters.values.items():
         visits = visits.filter(**{GROUPS[name][0]: value})
-    rows = (
-        visits.order_by()
-        .annotate(_group=group_expression(column))
-        .values("_group")
-        .annotate(visitors=Count("visitor_id", distinct=True))
-    )
-    return {row["_group"]: row["visitors"] for row in rows}
+    # Distinct (group, visitor) pairs first, then counted per group: the database hashes the pairs, where
+    # COUNT(DISTINCT) per group sorts every visitor-day of the quarter (to disk at a million people).
+    pairs = visits.order_by().annotate(_group=group_expression(column)).values("_group", "visitor_id").distinct()
+    sql, params = pairs.query.sql_with_params()
+    with connections[pairs.db].cursor() as cursor:
+        cursor.execute(f'SELECT pairs."_group", COUNT(*) FROM ({sql}) AS pairs GROUP BY pairs."_group"', params)
+        return dict(cursor.fetchall())
 
 
 def channel_rows(user, period, filters, options: Options) -> list[dict]:

@@ -16,18 +16,15 @@ from .views_base import ReportView
 STAGE_LABELS = dict(Stage.choices)
 
 
-def _funnel_table(name, title, steps, note, link) -> Table:
-    table = Table(
-        name,
-        title,
-        [
-            Column("step", "Step"),
-            Column("people", "People", "count"),
-            Column("rate_from_previous", "Of the step before", "rate"),
-            Column("rate_from_first", "Of new people", "rate"),
-        ],
-        note=note,
-    )
+def _funnel_table(name, title, steps, note, link, *, of_new_people=True) -> Table:
+    columns = [
+        Column("step", "Step"),
+        Column("people", "People", "count"),
+        Column("rate_from_previous", "Of the step before", "rate"),
+    ]
+    if of_new_people:  # a cohort's conversion; a period's flows are not the same people
+        columns.append(Column("rate_from_first", "Of new people", "rate"))
+    table = Table(name, title, columns, note=note)
     for index, step in enumerate(steps):
         table.rows.append(
             {
@@ -78,6 +75,7 @@ class FunnelReportView(ReportView):
             "SQLs against this period's MQLs), which are not the same people: use the cohort table for "
             "conversion.",
             period_link,
+            of_new_people=False,
         )
         moves = stage_moves(user, period, filters)
         moves_table = Table(
