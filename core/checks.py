@@ -43,6 +43,15 @@ def signing_secrets() -> list[Secret]:
                 f"calls from {provider} to /api/v1/intake/{provider} are checked with it",
             )
         )
+    feedback = getattr(settings, "CRM_FEEDBACK_SECRET", "") or ""
+    secrets.append(
+        Secret(
+            "CRM_FEEDBACK_SECRET",
+            feedback,
+            bool(feedback.strip()),
+            "calls to /api/v1/crm/feedback (deals and stages from the CRM) are checked with it",
+        )
+    )
     for number, token in enumerate(getattr(settings, "PERSONALIZATION_API_TOKENS", None) or [], start=1):
         secrets.append(
             Secret(

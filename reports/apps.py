@@ -18,3 +18,6 @@ class ReportsConfig(AppConfig):
         from reports.rollups.receivers import connect
 
         connect()  # the rollups follow the lead store's signals (reports.rollups)
+        from reports.digest import register_kind
+
+        register_kind()  # the weekly digest's label in the Outbox

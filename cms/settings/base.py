@@ -190,6 +190,7 @@ WORKER_SWEEPS = [
     "campaigns.tracking_buffer.tracking_sweep",  # buffered campaign opens and clicks (held 15 s for the trap)
     "campaigns.sending.campaigns_sending_sweep",  # campaign email: dead senders, scheduled sends, A/B winners
     "reports.rollups.rollups_sweep",  # the reports' rollups: journeys of people marked changed
+    "reports.digest.digest_sweep",  # the weekly digest: each subscriber's week from Monday 07:00 site time
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

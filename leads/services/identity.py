@@ -19,6 +19,7 @@ from leads.models import (
     Company,
     CompanyDomain,
     Consent,
+    Deal,
     Interaction,
     Lead,
     Person,
@@ -229,6 +230,8 @@ def person_merge(*, keep: Person, merge: Person, by=None) -> PersonMerge:
         "stage_transitions": merge.stage_transitions.update(person=keep),
         # Pushes still queued for the merged person must survive its deletion, as must its own merge log.
         "crm_deliveries": merge.crm_deliveries.update(person=keep),
+        # The CRM's opportunities with the merged person are the survivor's: their revenue follows them.
+        "deals": Deal.objects.filter(person=merge).update(person=keep),
         "merge_logs": merge.merges.update(kept=keep),
         # Tags keep has stay as they are (when, who, how); the merged person's others move.
         "tags": merge.person_tags.exclude(tag_id__in=keep.person_tags.values("tag_id")).update(person=keep),

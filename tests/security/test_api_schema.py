@@ -16,6 +16,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
+from schemathesis.core import NotSet
 from schemathesis.generation.meta import TestPhase
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -37,6 +38,7 @@ CHECKS = [
     negative_data_rejection,
 ]
 INTAKE = "/api/v1/intake/{provider}"
+CRM_FEEDBACK = "/api/v1/crm/feedback"
 PROVIDER, SECRET = "linkedin", "li-secret-123"
 CONFIG = SchemathesisConfig.from_dict(
     {
@@ -73,6 +75,7 @@ def _signed_intake_and_no_rate_limits(settings):
     from django.core.cache import cache
 
     settings.LEAD_INTAKE_SECRETS = {PROVIDER: SECRET}
+    settings.CRM_FEEDBACK_SECRET = SECRET
     settings.FORMS_RATE_LIMIT_IP = settings.FORMS_RATE_LIMIT_EMAIL = (1_000_000, 1)
     settings.FORMS_MIN_FILL_SECONDS = 0
     cache.clear()
@@ -102,12 +105,16 @@ def _at_real_objects(case, world) -> None:
 
 
 def _as_a_provider_sends_it(case) -> dict:
-    """A valid intake case goes to a provider that is set up, signed now with its secret: so the reading
-    and capture of generated leads is what gets fuzzed, not only the signature check (every unsigned
-    call is a 401; tests/forms/test_intake.py covers those)."""
-    if case.operation.path != INTAKE or case.meta is None or case.meta.generation.mode.is_negative:
+    """A valid intake case goes to a provider that is set up, signed now with its secret, and a valid CRM
+    feedback case is signed with the feedback secret (the same scheme): so the reading of generated
+    leads and deals is what gets fuzzed, not only the signature check (every unsigned call is a 401;
+    tests/forms/test_intake.py and tests/leads/test_crm_feedback.py cover those)."""
+    if case.operation.path not in (INTAKE, CRM_FEEDBACK) or case.meta is None:
         return {}
-    case.path_parameters["provider"] = PROVIDER
+    if case.meta.generation.mode.is_negative or isinstance(case.body, NotSet):
+        return {}
+    if case.operation.path == INTAKE:
+        case.path_parameters["provider"] = PROVIDER
     raw, timestamp = json.dumps(case.body).encode(), str(int(time.time()))
     return {
         "data": raw,
