@@ -15,8 +15,8 @@ from django.conf import settings
 
 from . import access, charts
 from .attribution.conversions import AMOUNTS, CONVERSIONS, NEW_PERSON
-from .attribution.crediting import DEFAULT_HALF_LIFE_DAYS, DEFAULT_MODEL, MODELS, TIME_DECAY
-from .attribution.selectors import DIMENSIONS, attribution
+from .attribution.crediting import DEFAULT_HALF_LIFE_DAYS, DEFAULT_MODEL, MODEL_RULES, MODELS, TIME_DECAY
+from .attribution.selectors import DIMENSIONS, NOT_THIS, attribution
 from .periods import ReportInputError
 from .tables import Column, Table
 from .views_base import ReportView
@@ -149,7 +149,13 @@ class AttributionView(ReportView):
                     "each column sums to the conversions of the period above."
                 ),
             )
-            bars = [(row["label"], float(row[choice.focus])) for row in rows if row[choice.focus]][:CHART_BARS]
+            # The chart leaves out what is not of this kind ("(not an event)": most of the credit, always);
+            # the table keeps it, so its columns still add up.
+            skip = NOT_THIS.get(dimension, (None, None))[1]
+            bars = [
+                (row["label"], float(row[choice.focus])) for row in rows if row[choice.focus] and row["label"] != skip
+            ]
+            bars = bars[:CHART_BARS]
             chart = charts.bar_chart(bars, title=f"{focus_label} credited per {label.lower()} ({model_label})")
             tables.append(table)
             sections.append({"table": table, "chart": chart})
@@ -161,6 +167,7 @@ class AttributionView(ReportView):
             "models": MODELS,
             "conversions": CONVERSIONS,
             "model_label": model_label,
+            "model_rule": MODEL_RULES[choice.model],
             "max_half_life": MAX_HALF_LIFE_DAYS,
             # The CSV links and the period form keep the model: the shell's `query` knows period and filters only.
             "report_query": {**period.query(), **filters.query(), **choice.query()},

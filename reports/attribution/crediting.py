@@ -39,12 +39,22 @@ W_SHAPED = "w_shaped"
 TIME_DECAY = "time_decay"
 
 MODELS = {
-    U_SHAPED: "U-shaped (40% first touch, 40% lead creation, 20% the rest)",
-    W_SHAPED: "W-shaped (30% first touch, lead creation, opportunity creation; 10% the rest)",
+    U_SHAPED: "U-shaped (40/40/20)",
+    W_SHAPED: "W-shaped (30/30/30/10)",
     FIRST_TOUCH: "First touch",
     LAST_TOUCH: "Last touch",
-    LINEAR: "Linear (equal shares)",
-    TIME_DECAY: "Time decay (recent touches weigh more)",
+    LINEAR: "Linear",
+    TIME_DECAY: "Time decay",
+}
+# What each model does, in a sentence (the report says it under the form).
+MODEL_RULES = {
+    U_SHAPED: "40% to the first touch, 40% to the lead creation touch, 20% shared by the other touches",
+    W_SHAPED: "30% each to the first touch, the lead creation touch and the opportunity creation touch, "
+    "10% shared by the other touches",
+    FIRST_TOUCH: "all of it to the first touch",
+    LAST_TOUCH: "all of it to the last touch before the conversion",
+    LINEAR: "an equal share to every touch",
+    TIME_DECAY: "each touch weighs 2^(-days before the conversion / half-life): recent touches weigh more",
 }
 DEFAULT_MODEL = U_SHAPED
 DEFAULT_HALF_LIFE_DAYS = 7
