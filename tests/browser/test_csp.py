@@ -269,11 +269,13 @@ def test_the_admin_works_under_its_policy(browser, live_server, site, django_use
     page.locator("[data-pz-audience-panel]").wait_for()
     watched.check("segment editor")
 
-    # Variant statistics: the period select submits through Wagtail's w-submit controller.
+    # Variant statistics (in Content performance now): the report's period form is a plain GET form.
     page = watched.visit("/admin/personalisation/statistics/")
-    page.locator("#pz-days").select_option("30")
-    page.wait_for_url("**/personalisation/statistics/?days=30")
-    watched.check("variant statistics")
+    page.wait_for_url("**/admin/reports/content/**")
+    page.locator("#rp-period").select_option("7d")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**/admin/reports/content/?period=7d**")
+    watched.check("content performance (variant statistics)")
 
     # The invite link selects itself on click (w-action), not with an inline onclick.
     page = watched.visit(f"/admin/events/{meetup.pk}/register/")

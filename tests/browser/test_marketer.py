@@ -146,8 +146,9 @@ def check_segment_add_page(page, base_url):
 
 def check_statistics(page, base_url):
     page.goto(f"{base_url}/admin/personalisation/statistics/")
-    assert page.title().startswith("Variant statistics - ")
-    assert page.get_by_role("heading", level=1).inner_text().strip() == "Variant statistics"
+    page.wait_for_url("**/admin/reports/content/**")  # the variant statistics moved into content performance
+    assert page.title().startswith("Content performance - ")
+    assert page.get_by_role("heading", level=1).inner_text().strip().startswith("Content performance")
     assert "Home hero" in page.locator("main").inner_text()
     page.screenshot(path=str(SHOTS / "variant-statistics.png"))
 

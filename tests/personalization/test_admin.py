@@ -254,16 +254,18 @@ def test_the_statistics_report_shows_each_variant_with_bars(admin_client_logged_
     Browser().get("/?utm_campaign=banking-q4")
     Browser().get("/")
     Browser().get("/")
-    html = admin_client_logged_in.get("/admin/personalisation/statistics/").content.decode()
-    assert "Variant statistics" in html and "Banking campaign" in html and "Default" in html
-    assert "width:100px" in html and "width:50px" in html  # the default's 2 impressions against 1
-    assert admin_client_logged_in.get("/admin/personalisation/statistics/?days=bad").status_code == 200
+    response = admin_client_logged_in.get("/admin/personalisation/statistics/", follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain[0][0].startswith("/admin/reports/content/?period=30d")
+    assert "Personalised blocks: variants" in html and "Banking campaign" in html and "Default" in html
+    assert 'data-value="2.0"' in html and 'data-value="1.0"' in html  # the default's 2 impressions against 1
+    assert admin_client_logged_in.get("/admin/personalisation/statistics/?days=bad", follow=True).status_code == 200
 
 
 def test_the_statistics_page_has_a_title(admin_client_logged_in):
-    html = admin_client_logged_in.get("/admin/personalisation/statistics/").content.decode()
-    assert "<title>Variant statistics - " in html  # was " - Wagtail"
-    assert re.search(r"<h1[^>]*>(?:(?!</h1>).)*Variant statistics", html, flags=re.S)
+    html = admin_client_logged_in.get("/admin/personalisation/statistics/", follow=True).content.decode()
+    assert "<title>Content performance - " in html  # was " - Wagtail"
+    assert re.search(r"<h1[^>]*>(?:(?!</h1>).)*Content performance", html, flags=re.S)
 
 
 def test_the_audience_panel_loads_its_script_from_a_static_file(admin_client_logged_in):
@@ -295,8 +297,8 @@ def test_without_javascript_the_count_comes_back_with_the_form(admin_client_logg
 )
 def test_whoever_may_open_the_statistics_finds_them_in_the_menu(make_user, permission):
     client = make_user(permission)
-    assert client.get("/admin/personalisation/statistics/").status_code == 200
-    assert "Variant statistics" in client.get("/admin/").content.decode()
+    assert client.get("/admin/personalisation/statistics/", follow=True).status_code == 200
+    assert "Content performance" in client.get("/admin/").content.decode()
 
 
 def test_without_a_segment_right_neither_the_statistics_nor_their_menu_item(make_user):
