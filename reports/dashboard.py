@@ -29,7 +29,20 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, F, Max, Q, Sum
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -38,7 +51,7 @@ from events.permissions import events_visible_to
 from leads.models import Deal, Interaction
 
 from . import access
-from .models import DailyVisitor
+from .models import DailyVisitor, PersonJourney
 from .periods import Period
 
 # (key, label, journey column) of the people tiles, in funnel order.
@@ -147,48 +160,66 @@ def _as_date(value) -> date:
 def _visitor_tiles(period: Period, previous: Period) -> list[dict]:
     """Visitors and known visitors: distinct over a whole period (a visitor on ten days is one), and per
     bucket for the trend. Days are the rollup's own local days."""
-
-    def distinct(start: date, end: date) -> dict:
-        return DailyVisitor.objects.filter(day__gte=start, day__lte=end).aggregate(
-            visitors=Count("visitor_id", distinct=True),
-            known=Count("visitor_id", distinct=True, filter=Q(person_id__isnull=False)),
-        )
-
-    def trend(p: Period) -> dict[str, list]:
-        truncate = {"day": F, "week": TruncWeek, "month": TruncMonth}[p.bucket]
-        rows = DailyVisitor.objects.filter(day__gte=p.start, day__lte=p.end).annotate(b=truncate("day"))
-        counted = (
-            rows.values("b")
-            .annotate(
-                visitors=Count("visitor_id", distinct=True),
-                known=Count("visitor_id", distinct=True, filter=Q(person_id__isnull=False)),
-            )
-            .order_by()
-        )
-        out = {"visitors": dict.fromkeys(p.buckets(), 0), "known": dict.fromkeys(p.buckets(), 0)}
-        for row in counted:
-            bucket = p.bucket_of(_as_date(row["b"]))
-            out["visitors"][bucket] += row["visitors"]
-            out["known"][bucket] += row["known"]
-        return {name: list(values.items()) for name, values in out.items()}
-
-    now, before = distinct(period.start, period.end), distinct(previous.start, previous.end)
-    now_trend, before_trend = trend(period), trend(previous)
+    now, before = _distinct_visitors(period), _distinct_visitors(previous)
+    now_trend, before_trend = _visitor_trend(period), _visitor_trend(previous)
     tiles = []
-    for key, label in (("visitors", "Visitors"), ("known", "Known visitors")):
+    for key, name, label in (("visitors", "visitors", "Visitors"), ("known_visitors", "known", "Known visitors")):
         tiles.append(
             {
-                "key": key if key == "visitors" else "known_visitors",
+                "key": key,
                 "label": label,
                 "kind": "count",
-                "value": now[key],
-                "previous": before[key],
-                "change": change(now[key], before[key]),
-                "trend": now_trend[key],
-                "previous_trend": before_trend[key],
+                "value": now[name],
+                "previous": before[name],
+                "change": change(now[name], before[name]),
+                "trend": now_trend[name],
+                "previous_trend": before_trend[name],
             }
         )
     return tiles
+
+
+def _known_flag():
+    return Max(Case(When(person_id__isnull=False, then=Value(1)), default=Value(0), output_field=IntegerField()))
+
+
+def _distinct_visitors(period: Period) -> dict:
+    """One row per visitor first (GROUP BY, which PostgreSQL hashes), then counted: a COUNT(DISTINCT)
+    sorts every visitor-day of the period instead."""
+    per_visitor = (
+        DailyVisitor.objects.filter(day__gte=period.start, day__lte=period.end)
+        .values("visitor_id")
+        .annotate(is_known=_known_flag())
+        .order_by()
+    )
+    totals = per_visitor.aggregate(visitors=Count("visitor_id"), known=Sum("is_known"))
+    return {"visitors": totals["visitors"] or 0, "known": totals["known"] or 0}
+
+
+def _visitor_trend(period: Period) -> dict[str, list]:
+    """Distinct visitors per bucket. A day's rows are distinct visitors already (one row per visitor and
+    day); a week or a month counts each visitor once, through one row per (bucket, visitor) first."""
+    rows = DailyVisitor.objects.filter(day__gte=period.start, day__lte=period.end)
+    out = {"visitors": dict.fromkeys(period.buckets(), 0), "known": dict.fromkeys(period.buckets(), 0)}
+    if period.bucket == "day":
+        counted = rows.values("day").annotate(
+            visitors=Count("pk"), known=Count("pk", filter=Q(person_id__isnull=False))
+        )
+        pairs = ((row["day"], row["visitors"], row["known"]) for row in counted.order_by())
+    else:
+        truncate = TruncWeek if period.bucket == "week" else TruncMonth
+        per_visitor = (
+            rows.annotate(b=truncate("day")).values("b", "visitor_id").annotate(is_known=_known_flag()).order_by()
+        )
+        sql, params = per_visitor.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT b, COUNT(*), SUM(is_known) FROM ({sql}) AS per_visitor GROUP BY b", params)
+            pairs = cursor.fetchall()
+    for day, visitors, known in pairs:
+        bucket = period.bucket_of(date.fromisoformat(str(day)[:10]))
+        out["visitors"][bucket] += visitors
+        out["known"][bucket] += known or 0
+    return {name: list(values.items()) for name, values in out.items()}
 
 
 def _deals_for(user):
@@ -254,7 +285,9 @@ def top_content(user, period: Period) -> list[dict]:
     condition = access.person_scope_q(user)
     if condition is not None:
         rows = rows.filter(condition)
-    rows = rows.exclude(person__journey__is_excluded=True)
+    # Test and competitor people out, looked up per row by the journey's key (a join through the person
+    # would read every person).
+    rows = rows.exclude(Exists(PersonJourney.objects.filter(person_id=OuterRef("person_id"), is_excluded=True)))
     counted = (
         rows.values("object_type", "object_id")
         .annotate(

@@ -291,3 +291,24 @@ def test_managers_and_marketers_land_on_the_dashboard_editors_and_reps_keep_wagt
         assert (menu[:1] == ["Dashboard"]) is (name != "editor"), (name, menu)  # first in the Reports menu
     client.force_login(users["marketer"])
     assert "reports/reports.css" in client.get("/admin/").content.decode()
+
+
+def test_visitors_per_week_count_each_visitor_once_a_week(users, db):
+    quarter = Period(date(2026, 9, 2), date(2026, 11, 30))  # weeks: Wednesday 2 Sep, then Mondays
+    assert quarter.bucket == "week"
+    for day, visitor, person_id in [
+        (date(2026, 9, 3), "a", None),  # the first, clipped week
+        (date(2026, 9, 4), "a", 5),  # the same visitor again that week, known now
+        (date(2026, 9, 5), "b", None),
+        (date(2026, 9, 8), "a", None),  # the next week
+        (date(2026, 11, 30), "c", None),
+        (date(2026, 9, 1), "z", None),  # the day before the period
+    ]:
+        DailyVisitor.objects.create(day=day, visitor_id=visitor, person_id=person_id, first_at=at(day.day, day.month))
+    got = tiles(dashboard_figures(users["marketer"], quarter))
+    visitors, known = dict(got["visitors"]["trend"]), dict(got["known_visitors"]["trend"])
+    assert visitors[date(2026, 9, 2)] == 2 and known[date(2026, 9, 2)] == 1
+    assert visitors[date(2026, 9, 7)] == 1 and known[date(2026, 9, 7)] == 0
+    assert visitors[date(2026, 11, 30)] == 1 and sum(visitors.values()) == 4
+    assert (got["visitors"]["value"], got["known_visitors"]["value"]) == (3, 1)  # a, b, c over the quarter
+    assert got["visitors"]["previous"] == 1
