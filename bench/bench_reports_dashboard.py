@@ -54,7 +54,7 @@ def build_more(page_views: int) -> None:
             """
             INSERT INTO leads_interaction (type, occurred_at, person_id, visitor_id, object_type, object_id,
                 object_label, object_topics, properties)
-            SELECT 'page_view', p.created_at + o * interval '5 hours', p.id, 'v' || p.id, 'page', (o % 50)::text,
+            SELECT 'page_view', p.created_at + o * interval '5 hours', p.id, 'v' || p.id, 'page', (o %% 50)::text,
                    '', '', '{}'
             FROM leads_person p CROSS JOIN generate_series(1, %s) o
             """,
