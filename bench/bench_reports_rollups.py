@@ -1,11 +1,12 @@
 """What the reports' rollups cost (reports.rollups) on PostgreSQL (or any DATABASE_URL).
 
     .venv/bin/python bench/bench_reports_rollups.py [--views 200000] [--visitors 20000] [--days 30]
-        [--captures 300] [--people 50000] [--rounds 2]
+        [--views-per-visit 4] [--captures 300] [--people 50000] [--rounds 2] [--only ingestion,capture,rebuild]
         [--database-url postgres://postgres@127.0.0.1:5432/bench_rollups]
 
-ingestion  N page views (by V visitors over D days, 30% of them by known people) written by the batch
-           writer (leads.behaviour.page_views_flush), alternately without and with the rollup receiver
+ingestion  N page views (visits of 1 to 2 x --views-per-visit pages by V visitors over D days, 30% of
+           the visits by known people; the first page of a visit carries its UTM or referrer) written
+           by the batch writer (leads.behaviour.page_views_flush), alternately without and with the rollup receiver
            (page_views_written: the batch's visitor-days computed again in its transaction); the
            table is emptied before each round. Prints views/s each way and the added cost in %.
 capture    C submissions processed as the worker does (lead_store_raw + lead_process), alternately
@@ -38,6 +39,27 @@ UTMS = [
 REFERRERS = ["", "", "google.com", "news.example.org", "t.co"]
 
 
+SPENT = {"receivers": 0.0}  # seconds spent inside the rollups' receivers (measured in the rounds "with")
+
+
+def timed_receivers() -> None:
+    """Wrap what the receivers call, so the bench also prints the time spent inside them: on a loaded
+    machine the difference between two rounds is noisier than the cost itself."""
+    from reports.rollups import receivers as module
+
+    for name in ("people_mark", "page_views_written_receive"):
+        inner = getattr(module, name)
+
+        def timed(*args, _inner=inner, **kwargs):
+            started = time.perf_counter()
+            try:
+                return _inner(*args, **kwargs)
+            finally:
+                SPENT["receivers"] += time.perf_counter() - started
+
+        setattr(module, name, timed)
+
+
 def receivers(on: bool):
     from leads.signals import page_views_written, people_changed
     from reports.rollups import receivers as rollup_receivers
@@ -68,29 +90,38 @@ def ingestion(args, person_ids) -> dict:
     rng = random.Random(7)
     now = timezone.now()
     visitors = [f"v_bench{n:017d}" for n in range(args.visitors)]
-    timings = {False: [], True: []}
+    timings, inside = {False: [], True: []}, []
     for round_ in range(args.rounds * 2):
         on = round_ % 2 == 1
         truncate("leads_interaction", "reports_dailyvisitor")
         receivers(on)
         buffer = behaviour.LocalBuffer()
         buffer.items = __import__("collections").deque(maxlen=args.views + 1)
-        for n in range(args.views):
+        n = 0
+        while n < args.views:  # visits: a visitor, a moment, 1 to 2 x views_per_visit pages a minute apart
             source = rng.randrange(len(UTMS))
-            behaviour.page_view_buffer(
-                visitor_id=rng.choice(visitors),
-                person_id=rng.choice(person_ids) if rng.random() < 0.3 else None,
-                page_id=n % 203,
-                path=f"/page-{n % 203}/",
-                title="A page",
-                referrer=REFERRERS[source],
-                utm=UTMS[source],
-                occurred_at=now - timedelta(seconds=rng.randint(0, args.days * 86_400)),
-                buffer=buffer,
-            )
+            visitor = rng.choice(visitors)
+            person = rng.choice(person_ids) if rng.random() < 0.3 else None
+            start = now - timedelta(seconds=rng.randint(600, args.days * 86_400))
+            for page in range(min(rng.randint(1, 2 * args.views_per_visit - 1), args.views - n)):
+                behaviour.page_view_buffer(
+                    visitor_id=visitor,
+                    person_id=person,
+                    page_id=n % 203,
+                    path=f"/page-{n % 203}/",
+                    title="A page",
+                    referrer=REFERRERS[source] if page == 0 else "",
+                    utm=UTMS[source] if page == 0 else {},
+                    occurred_at=start + timedelta(minutes=page),
+                    buffer=buffer,
+                )
+                n += 1
+        SPENT["receivers"] = 0.0
         started = time.perf_counter()
         written = behaviour.page_views_flush(buffer=buffer)["written"]
         timings[on].append(time.perf_counter() - started)
+        if on:
+            inside.append(SPENT["receivers"])
         print(
             f"  round {round_ + 1}: {'with' if on else 'without'} rollup: {written:,} views in {timings[on][-1]:.2f} s"
         )
@@ -104,6 +135,8 @@ def ingestion(args, person_ids) -> dict:
         f" {DailyVisitor.objects.count():,} visitor-days"
     )
     print(f"ingestion  added: {100 * (on - off) / off:+.1f}%  (bar: under 10%)")
+    spent = statistics.mean(inside)
+    print(f"ingestion  inside the receiver: {spent:.2f} s of {on:.2f} s, {100 * spent / (on - spent):.1f}% added")
     return {"off": off, "on": on}
 
 
@@ -115,12 +148,12 @@ def captures(args) -> None:
     from reports.models import RollupDirtyPerson
 
     rng = random.Random(11)
-    timings = {False: [], True: []}
+    timings, inside = {False: [], True: []}, []
     for round_ in range(args.rounds * 2):
         on = round_ % 2 == 1
         receivers(on)
         RollupDirtyPerson.objects.all().delete()
-        spent = 0.0
+        spent, SPENT["receivers"] = 0.0, 0.0
         for n in range(args.captures):
             email = f"capture{round_}-{n % (args.captures * 2 // 3)}@firm{n % 50}.example.com"
             fields = {"email": email, "first_name": "Alex", "country": "DE", **rng.choice(UTMS)}
@@ -142,6 +175,8 @@ def captures(args) -> None:
             lead_process(lead)  # on_commit callbacks (the signals) run as each transaction commits
             spent += time.perf_counter() - started
         timings[on].append(spent)
+        if on:
+            inside.append(SPENT["receivers"])
         print(
             f"  round {round_ + 1}: {'with' if on else 'without'} receivers: {args.captures:,} captures, {spent:.2f} s"
         )
@@ -159,6 +194,8 @@ def captures(args) -> None:
     print(f"capture    without receivers {args.captures / off:>8,.0f} captures/s")
     print(f"capture    with receivers    {args.captures / on:>8,.0f} captures/s")
     print(f"capture    added: {100 * (on - off) / off:+.1f}%  (bar: under 10%)")
+    spent = statistics.mean(inside)
+    print(f"capture    inside the receivers: {spent:.2f} s of {on:.2f} s, {100 * spent / (on - spent):.1f}% added")
 
 
 def rebuild(args) -> None:
@@ -170,19 +207,27 @@ def rebuild(args) -> None:
     if connection.vendor != "postgresql":
         print("rebuild    skipped: the people are made with PostgreSQL's generate_series")
         return
+    from django.utils import timezone
+
+    started = time.perf_counter()
+    days = visitors_rebuild(since=day_of(timezone.now()) - timedelta(days=args.days))
+    spent = time.perf_counter() - started
+    print(
+        f"rebuild    daily visitors: {days:,} visitor-days of {args.days + 1} days in {spent:.1f} s"
+        f" ({days / spent:,.0f}/s)"
+    )
     truncate("leads_person", "reports_personjourney")
     people = args.people
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            f"""
             INSERT INTO leads_person (email, email_key, first_name, last_name, phone, job_title, seniority, country,
                 consent, do_not_contact, stage, fit_score, interest_score, grade, interest_penalty, is_test,
                 is_competitor, is_personal_email, created_at, updated_at)
             SELECT 'r' || g || '@bench.example', 'r' || g || '@bench.example', '', '', '', '', '', 'DE', 'unknown',
                    false, 'lead', 0, 0, '', 0, false, false, false, now() - (g % 700) * interval '1 day', now()
-            FROM generate_series(1, %s) g
-            """,
-            [people],
+            FROM generate_series(1, {int(people)}) g
+            """
         )
         cursor.execute(
             """
@@ -223,15 +268,6 @@ def rebuild(args) -> None:
         f"rebuild    journeys: {done:,} people in {spent:.1f} s ({done / spent:,.0f} people/s;"
         f" 1,000,000 people: ~{1_000_000 / (done / spent) / 60:.1f} min)"
     )
-    from django.utils import timezone
-
-    started = time.perf_counter()
-    days = visitors_rebuild(since=day_of(timezone.now()) - timedelta(days=args.days))
-    spent = time.perf_counter() - started
-    print(
-        f"rebuild    daily visitors: {days:,} visitor-days of {args.days + 1} days in {spent:.1f} s"
-        f" ({days / spent:,.0f}/s)"
-    )
 
 
 def main():
@@ -239,12 +275,17 @@ def main():
     parser.add_argument("--views", type=int, default=200_000)
     parser.add_argument("--visitors", type=int, default=20_000)
     parser.add_argument("--days", type=int, default=30)
+    parser.add_argument(
+        "--views-per-visit", type=int, default=4, help="mean pages per visit (1: every view its own visitor-day)"
+    )
     parser.add_argument("--captures", type=int, default=300)
     parser.add_argument("--people", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=2, help="rounds of each (without, with), alternating")
+    parser.add_argument("--only", default="ingestion,capture,rebuild", help="which parts, comma-separated")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/bench_rollups")
     args = parser.parse_args()
     setup_django(args.database_url)
+    timed_receivers()
 
     from leads.models import Person, ScoringRule
 
@@ -256,10 +297,17 @@ def main():
         [Person(email=f"p{n}@bench.example", email_key=f"p{n}@bench.example") for n in range(5_000)], batch_size=5000
     )
     person_ids = list(Person.objects.values_list("pk", flat=True))
-    print(f"views {args.views:,}, visitors {args.visitors:,}, days {args.days}, rounds {args.rounds} each way")
-    ingestion(args, person_ids)
-    captures(args)
-    rebuild(args)
+    print(
+        f"views {args.views:,}, visitors {args.visitors:,}, days {args.days}, pages per visit ~{args.views_per_visit},"
+        f" rounds {args.rounds} each way"
+    )
+    parts = set(args.only.split(","))
+    if "ingestion" in parts:
+        ingestion(args, person_ids)
+    if "capture" in parts:
+        captures(args)
+    if "rebuild" in parts:
+        rebuild(args)
 
 
 if __name__ == "__main__":

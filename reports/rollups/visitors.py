@@ -102,42 +102,36 @@ def _channel_case() -> tuple[str, tuple]:
     return case_sql.replace('"reports_dailyvisitor".', "r."), tuple(params)
 
 
-# PostgreSQL: the keys as four arrays (four parameters, whatever their number) and the whole round in
-# one statement (compute, delete the days left without a view, upsert): no rows through Python.
+# PostgreSQL: the keys as four arrays (four parameters, whatever their number) and the round in one
+# statement (compute and upsert): no rows through Python. The views are ranked narrow (id, time, person)
+# and only each day's first view is read again for its UTM and referrer: sorting the JSON of every view
+# spilled to disk. A row that would not change is not written again (no dead tuple).
 REFRESH_POSTGRESQL = """
     WITH k AS (
         SELECT * FROM unnest(%s::varchar[], %s::date[], %s::timestamptz[], %s::timestamptz[])
             AS k(visitor_id, day, starts, ends)
     ),
-    v AS (
-        SELECT k.visitor_id, k.day, i.occurred_at, i.properties,
-               ROW_NUMBER() OVER (PARTITION BY k.visitor_id, k.day ORDER BY i.occurred_at, i.id) AS first_rank,
-               COUNT(*) OVER (PARTITION BY k.visitor_id, k.day) AS views,
-               FIRST_VALUE(i.person_id) OVER (
-                   PARTITION BY k.visitor_id, k.day ORDER BY (i.person_id IS NULL), i.occurred_at DESC, i.id DESC
-                   ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
-               ) AS known
+    a AS (
+        SELECT k.visitor_id, k.day, COUNT(*) AS views,
+               (ARRAY_AGG(i.id ORDER BY i.occurred_at, i.id))[1] AS first_id,
+               (ARRAY_AGG(i.person_id ORDER BY i.occurred_at DESC, i.id DESC)
+                    FILTER (WHERE i.person_id IS NOT NULL))[1] AS person_id
         FROM {views}
+        GROUP BY k.visitor_id, k.day
     ),
     r AS (
-        SELECT visitor_id, day, occurred_at AS first_at, views, known AS person_id,
-               LEFT(COALESCE(properties ->> 'utm_source', ''), 255) AS source,
-               LEFT(COALESCE(properties ->> 'utm_medium', ''), 255) AS medium,
-               LEFT(COALESCE(properties ->> 'utm_campaign', ''), 255) AS campaign,
+        SELECT a.visitor_id, a.day, f.occurred_at AS first_at, a.views, a.person_id,
+               LEFT(COALESCE(f.properties ->> 'utm_source', ''), 255) AS source,
+               LEFT(COALESCE(f.properties ->> 'utm_medium', ''), 255) AS medium,
+               LEFT(COALESCE(f.properties ->> 'utm_campaign', ''), 255) AS campaign,
                -- the host of the referrer as the page view keeps it (already a host): lower case, no www.
                LEFT(regexp_replace(lower(split_part(split_part(regexp_replace(
-                   COALESCE(properties ->> 'referrer', ''), '^[A-Za-z][A-Za-z0-9+.-]*://', ''), '/', 1), ':', 1)),
+                   COALESCE(f.properties ->> 'referrer', ''), '^[A-Za-z][A-Za-z0-9+.-]*://', ''), '/', 1), ':', 1)),
                    '^www[.]', ''), 253) AS referrer_domain
-        FROM v WHERE first_rank = 1
-    ),
-    gone AS (
-        DELETE FROM reports_dailyvisitor d USING k
-        WHERE d.day = k.day AND d.visitor_id = k.visitor_id
-          AND NOT EXISTS (SELECT 1 FROM r WHERE r.day = k.day AND r.visitor_id = k.visitor_id)
-        RETURNING 1
+        FROM a JOIN leads_interaction f ON f.id = a.first_id
     ),
     written AS (
-        INSERT INTO reports_dailyvisitor
+        INSERT INTO reports_dailyvisitor AS d
             (day, visitor_id, person_id, first_at, channel, source, medium, campaign, referrer_domain, page_views)
         SELECT day, visitor_id, person_id, first_at, {channel}, source, medium, campaign, referrer_domain, views
         FROM r
@@ -145,12 +139,27 @@ REFRESH_POSTGRESQL = """
             person_id = EXCLUDED.person_id, first_at = EXCLUDED.first_at, channel = EXCLUDED.channel,
             source = EXCLUDED.source, medium = EXCLUDED.medium, campaign = EXCLUDED.campaign,
             referrer_domain = EXCLUDED.referrer_domain, page_views = EXCLUDED.page_views
+        WHERE (d.person_id, d.first_at, d.channel, d.source, d.medium, d.campaign, d.referrer_domain, d.page_views)
+              IS DISTINCT FROM (EXCLUDED.person_id, EXCLUDED.first_at, EXCLUDED.channel, EXCLUDED.source,
+                                EXCLUDED.medium, EXCLUDED.campaign, EXCLUDED.referrer_domain, EXCLUDED.page_views)
         RETURNING 1
     )
-    SELECT (SELECT COUNT(*) FROM written), (SELECT COUNT(*) FROM gone)
+    SELECT (SELECT COUNT(*) FROM a), (SELECT COUNT(*) FROM written)
+"""
+# Keys left without any page view (an erasure): their rows go. Run only when a round found fewer days
+# than it was given, so the live path never pays for it.
+DELETE_EMPTY_POSTGRESQL = """
+    DELETE FROM reports_dailyvisitor d
+    USING unnest(%s::varchar[], %s::date[], %s::timestamptz[], %s::timestamptz[]) AS k(visitor_id, day, starts, ends)
+    WHERE d.day = k.day AND d.visitor_id = k.visitor_id
+      AND NOT EXISTS (
+          SELECT 1 FROM leads_interaction i
+          WHERE i.visitor_id = k.visitor_id AND i.occurred_at >= k.starts AND i.occurred_at < k.ends
+            AND i.type = 'page_view'
+      )
 """
 LATERAL_VIEWS = """k CROSS JOIN LATERAL (
-            SELECT i.id, i.occurred_at, i.person_id, i.properties FROM leads_interaction i
+            SELECT i.id, i.occurred_at, i.person_id FROM leads_interaction i
             WHERE i.visitor_id = k.visitor_id AND i.occurred_at >= k.starts AND i.occurred_at < k.ends
               AND i.type = 'page_view'
             OFFSET 0
@@ -160,19 +169,20 @@ LATERAL_VIEWS = """k CROSS JOIN LATERAL (
 def _refresh_postgresql(chunk: list[tuple[str, date]], zone: ZoneInfo) -> tuple[int, int]:
     channel_sql, channel_params = _channel_case()
     bounds = [day_bounds(day, zone) for _, day in chunk]
+    arrays = [
+        [visitor_id for visitor_id, _ in chunk],
+        [day for _, day in chunk],
+        [starts for starts, _ in bounds],
+        [ends for _, ends in bounds],
+    ]
+    deleted = 0
     with connection.cursor() as cursor:
-        cursor.execute(
-            REFRESH_POSTGRESQL.format(views=LATERAL_VIEWS, channel=channel_sql),
-            [
-                [visitor_id for visitor_id, _ in chunk],
-                [day for _, day in chunk],
-                [starts for starts, _ in bounds],
-                [ends for _, ends in bounds],
-                *channel_params,
-            ],
-        )
-        written, deleted = cursor.fetchone()
-    return written, deleted
+        cursor.execute(REFRESH_POSTGRESQL.format(views=LATERAL_VIEWS, channel=channel_sql), [*arrays, *channel_params])
+        found, _changed = cursor.fetchone()
+        if found < len(chunk):
+            cursor.execute(DELETE_EMPTY_POSTGRESQL, arrays)
+            deleted = cursor.rowcount
+    return found, deleted
 
 
 def visitor_days_refresh(keys: Iterable[tuple[str, date]]) -> dict[str, int]:
