@@ -7,6 +7,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 
 from core.redirects import local_path, same_site_url
+from leads.request_facts import ATTRIBUTION_COOKIE, UTM_FIELDS, attribution_remember, request_attribution
 
 from .services import TRACKED_LINK_PARAM, visitor_context
 
@@ -28,7 +29,24 @@ class VisitorMiddleware:
         context = getattr(request, "_personalization", None)
         if context is not None:
             self._finish(request, response, context)
+        self._remember_campaign(request, response)
         return response
+
+    @staticmethod
+    def _remember_campaign(request, response):
+        """A visitor who lands from a campaign link (UTM parameters) on any page keeps that first touch in
+        the attribution cookie, so the form they fill in three pages later still says where they came
+        from (the forms app only remembered it on pages that host a form)."""
+        if (
+            request.method != "GET"
+            or request.path.startswith("/api/")
+            or response.status_code != 200
+            or ATTRIBUTION_COOKIE in response.cookies
+            or not any(request.GET.get(name) for name in UTM_FIELDS)
+        ):
+            return
+        attribution_remember(response, request, request_attribution(request))
+        patch_cache_control(response, private=True)  # a response that sets a cookie is nobody else's
 
     @staticmethod
     def _strip_tracking_token(request):
