@@ -223,7 +223,10 @@ def _visitor_trend(period: Period) -> dict[str, list]:
 
 
 def _deals_for(user):
-    deals = Deal.objects.exclude(person__journey__is_excluded=True)
+    # Test and competitor people's deals out, by the journey's key (as top content does).
+    deals = Deal.objects.exclude(
+        Exists(PersonJourney.objects.filter(person_id=OuterRef("person_id"), is_excluded=True))
+    )
     condition = access.person_scope_q(user)
     # A scoped user's condition is on the deal's person, so deals without one drop out with it.
     return deals if condition is None else deals.filter(condition)
