@@ -27,7 +27,7 @@ class AudiencePanel(Panel):
         template_name = "personalization/audience_panel.html"
 
         class Media:
-            js = ["personalization/audience_panel.js"]
+            js = ["core/live_count.js", "personalization/audience_panel.js"]  # the shared live count first
             css = {"all": ["personalization/audience_panel.css"]}
 
         def __init__(self, **kwargs):

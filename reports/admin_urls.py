@@ -1,6 +1,6 @@
 """The reports' admin URLs, under /admin/reports/ (namespace `reports`). Each report adds its line."""
 
-from django.urls import path  # noqa: F401  (each report's line uses it)
+from django.urls import path
 
 app_name = "reports"
 

@@ -8,9 +8,6 @@
 (function () {
     "use strict";
 
-    // This script's own address, read while it runs (document.currentScript is null afterwards).
-    var OWN_SRC = document.currentScript ? document.currentScript.src : "";
-
     function isRuleField(name) {
         return name === "match" || name.indexOf("rules-") === 0;
     }
@@ -32,27 +29,10 @@
         document.querySelectorAll("[data-pz-audience-panel]").forEach(start);
     }
 
-    function withLiveCount(then) {
-        // The panel's media should list core/live_count.js before this script; until it does, fetch it
-        // from the same static root (collectstatic keeps the unhashed name too).
-        var shared = OWN_SRC.replace(/personalization\/audience_panel(\.[0-9a-f]+)?\.js(\?.*)?$/, "core/live_count.js");
-        if (window.SignalpageLiveCount || shared === OWN_SRC) {
-            then();
-            return;
-        }
-        var script = document.createElement("script");
-        script.src = shared;
-        script.onload = then;
-        document.head.appendChild(script);
-    }
-
-    function ready() {
-        withLiveCount(startAll);
-    }
-
+    // The panel's media lists core/live_count.js before this script.
     if (document.readyState === "loading") {
-        document.addEventListener("DOMContentLoaded", ready);
+        document.addEventListener("DOMContentLoaded", startAll);
     } else {
-        ready();
+        startAll();
     }
 }());
