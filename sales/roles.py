@@ -3,9 +3,9 @@
 | role | sees | personal data | exports | sales actions |
 | --- | --- | --- | --- | --- |
 | Editor | pages, images, documents, snippets; content performance; no lead store | - | - | - |
-| Marketer | content, forms, segments, events, scoring, tags, campaigns, reports; everybody in the lead store | yes | yes | - |
-| Sales rep | the people they own, and reports over them; "Register someone" on events | masked | their own people | yes, their own people |
-| Sales manager | their team's people, and reports over them; "Register someone" on events | yes | their team's | yes, their team's people |
+| Marketer | content, forms, segments, events, scoring, tags, campaigns, reports; everybody | yes | yes | - |
+| Sales rep | their own people, reports over them; "Register someone" | masked | their own | yes, their own |
+| Sales manager | their team's people, reports over them; "Register someone" | yes | their team's | their team's |
 | Door staff | the published events and their check-in screens; nothing else | masked | - | - |
 | Telemarketer | the telemarketing queue and its call screens; nothing else | yes | - | calls: MQL, disqualify |
 | Administrator | everything, the audit log, sales reps, users and groups | yes | yes | yes |
