@@ -138,7 +138,13 @@ def period_from_request(params, *, default: str = "30d", today: date | None = No
     today = today or timezone.localdate()
     preset = (params.get("period") or "").strip() or ("custom" if params.get("from") or params.get("to") else default)
     if preset != "custom":
-        return preset_period(preset, today)
+        chosen = preset_period(preset, today)
+        # The period form sends the preset and the dates together, and `shown` says which preset the page
+        # was showing: a changed preset wins; dates changed under an unchanged preset are a custom period.
+        shown = (params.get("shown") or "").strip()
+        dates = ((params.get("from") or "").strip(), (params.get("to") or "").strip())
+        if shown != preset or not all(dates) or dates == (chosen.start.isoformat(), chosen.end.isoformat()):
+            return chosen
     start, end = _date(params, "from"), _date(params, "to")
     if end < start:
         raise ReportInputError("to", "must be on or after `from`")

@@ -66,7 +66,9 @@ class ReportView(View):
                 "presets": PRESETS,
                 "uses_filters": self.uses_filters,
                 "filter_names": FILTER_NAMES,
-                "query": {**period.query(), **filters.query()},
+                # A report's own choices (channel quality's rows and order, ...) travel with the period
+                # form and the CSV links: `extra_query` in its context.
+                "query": {**period.query(), **filters.query(), **context.get("extra_query", {})},
                 "sees_everybody": access.sees_everybody(request.user),
             }
         )

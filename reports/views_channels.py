@@ -86,4 +86,5 @@ class ChannelQualityView(ReportView):
                 "sorts": [(key, label) for key, (label, _) in SORTS.items() if key != "visitors" or shown],
             },
             "report_query": {**period.query(), **filters.query(), "group": options.group, "sort": options.sort},
+            "extra_query": {"group": options.group, "sort": options.sort},
         }

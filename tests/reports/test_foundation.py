@@ -145,3 +145,20 @@ def test_who_sees_reports_and_over_whom():
         )
     assert list(journeys_for(rep).values_list("person_id", flat=True)) == [mine.pk]
     assert set(journeys_for(marketer).values_list("person_id", flat=True)) == {mine.pk, theirs.pk}
+
+
+def test_the_period_form_tells_a_changed_preset_from_changed_dates():
+    today = date(2026, 11, 18)
+    # The page showed the last 30 days; the marketer picked "Last 7 days" (the dates still say 30).
+    picked = period_from_request(QueryDict("period=7d&shown=30d&from=2026-10-20&to=2026-11-18"), today=today)
+    assert picked == Period(date(2026, 11, 12), today, "7d")
+    # ...or kept the preset and typed other dates: a custom period.
+    typed = period_from_request(QueryDict("period=30d&shown=30d&from=2026-10-01&to=2026-10-31"), today=today)
+    assert typed == Period(date(2026, 10, 1), date(2026, 10, 31), "custom")
+    # ...or changed nothing.
+    same = period_from_request(QueryDict("period=30d&shown=30d&from=2026-10-20&to=2026-11-18"), today=today)
+    assert same.preset == "30d"
+    # Typed dates are checked like any custom period.
+    with pytest.raises(ReportInputError) as caught:
+        period_from_request(QueryDict("period=30d&shown=30d&from=2026-10-31&to=2026-10-01"), today=today)
+    assert caught.value.field == "to"
