@@ -130,11 +130,17 @@ REFRESH_POSTGRESQL = """
                    '^www[.]', ''), 253) AS referrer_domain
         FROM a JOIN leads_interaction f ON f.id = a.first_id
     ),
+    -- The channel's CASE (a hundred comparisons) once per distinct attribution, not once per visitor-day.
+    c AS (
+        SELECT r.source, r.medium, r.referrer_domain, {channel} AS channel
+        FROM (SELECT DISTINCT source, medium, referrer_domain FROM r) r
+    ),
     written AS (
         INSERT INTO reports_dailyvisitor AS d
             (day, visitor_id, person_id, first_at, channel, source, medium, campaign, referrer_domain, page_views)
-        SELECT day, visitor_id, person_id, first_at, {channel}, source, medium, campaign, referrer_domain, views
-        FROM r
+        SELECT r.day, r.visitor_id, r.person_id, r.first_at, c.channel, r.source, r.medium, r.campaign,
+               r.referrer_domain, r.views
+        FROM r JOIN c ON c.source = r.source AND c.medium = r.medium AND c.referrer_domain = r.referrer_domain
         ON CONFLICT (day, visitor_id) DO UPDATE SET
             person_id = EXCLUDED.person_id, first_at = EXCLUDED.first_at, channel = EXCLUDED.channel,
             source = EXCLUDED.source, medium = EXCLUDED.medium, campaign = EXCLUDED.campaign,
