@@ -61,6 +61,16 @@ class PersonJourney(Record):
             models.Index(fields=["created_at"], name="reports_journey_cohort"),
             models.Index(fields=["channel", "created_at"], name="reports_journey_channel"),
             models.Index(fields=["owner", "created_at"], name="reports_journey_owner"),
+            # The dashboard's and the funnel's "first reached X in the period": a range on each moment, over
+            # the people who reached it only (most never do).
+            models.Index(fields=["mql_at"], name="reports_journey_mql", condition=models.Q(mql_at__isnull=False)),
+            models.Index(fields=["sql_at"], name="reports_journey_sql", condition=models.Q(sql_at__isnull=False)),
+            models.Index(
+                fields=["opportunity_at"], name="reports_journey_opp", condition=models.Q(opportunity_at__isnull=False)
+            ),
+            models.Index(
+                fields=["customer_at"], name="reports_journey_customer", condition=models.Q(customer_at__isnull=False)
+            ),
         ]
         permissions = [
             ("view_reports", "Can see marketing reports (dashboard, funnel, channels, attribution, events)"),

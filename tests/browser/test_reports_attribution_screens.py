@@ -2,14 +2,13 @@
 story credited by W-shaped, the four bar charts drawn, nothing wider than the phone, no console error or
 Content-Security-Policy refusal, and changing the model in the form keeps the period.
 
-Screenshots go to /tmp/report-shots/ (attribution-*.png). Here rather than in tests/browser (which
-HDASH owns) with that folder's browser fixture imported."""
+Screenshots go to /tmp/report-shots/ (attribution-*.png)."""
 
 import pytest
 from django.contrib.auth.models import Group
 
 from sales.roles import MARKETER, roles_ensure
-from tests.browser.conftest import CHROMIUM, browser  # noqa: F401  (the session's Chromium)
+from tests.browser.conftest import CHROMIUM
 from tests.browser.test_reports_screens import DESKTOP, PASSWORD, PHONE, SHOTS, fits_the_width, log_in, shoot
 from tests.reports.test_attribution import PERIOD, build_story
 
@@ -20,7 +19,7 @@ pytestmark = [
 ]
 
 
-def test_a_marketer_reads_attribution_on_a_desktop_and_a_phone(live_server, browser, django_user_model):  # noqa: F811
+def test_a_marketer_reads_attribution_on_a_desktop_and_a_phone(live_server, browser, django_user_model):
     roles_ensure()
     marketer = django_user_model.objects.create_user("mia", "mia@signalpage.test", PASSWORD)
     marketer.groups.add(Group.objects.get(name=MARKETER))
