@@ -8,7 +8,17 @@ from urllib.parse import urlsplit
 
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
-from .env import database_from_url, env_bool, env_int, env_list, env_rate, env_str
+from .env import (
+    database_from_url,
+    env_bool,
+    env_currency,
+    env_currency_rates,
+    env_int,
+    env_list,
+    env_provider_secrets,
+    env_rate,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -452,66 +462,14 @@ LOGGING = {
 
 
 # --- Lead intake webhooks (forms) -----------------------------------------------------------
-def _lead_intake_secrets(name: str) -> dict[str, str]:
-    """LEAD_INTAKE_SECRETS="linkedin=s3cret,facebook=0ther" -> {"linkedin": "s3cret", "facebook": "0ther"}."""
-    import os
-    import re
-
-    from django.core.exceptions import ImproperlyConfigured
-
-    secrets = {}
-    for number, item in enumerate((os.environ.get(name) or "").split(","), start=1):
-        if not item.strip():
-            continue
-        provider, sep, secret = item.strip().partition("=")  # a secret may itself contain "=" (base64)
-        provider = provider.strip().lower()
-        if not sep or not secret.strip() or not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", provider):
-            # The entry itself is not repeated: it may be a secret with its "=" missing.
-            raise ImproperlyConfigured(
-                f"{name}: entry {number} is not provider=secret. Write comma-separated pairs such as "
-                "linkedin=abc,facebook=def (provider: letters, digits, - and _, at most 40 characters)."
-            )
-        if provider in secrets:
-            raise ImproperlyConfigured(f"{name} names the provider {provider!r} twice.")
-        secrets[provider] = secret.strip()
-    return secrets
-
-
 # Providers allowed to POST leads to /api/v1/intake/<provider>, each with its own signing secret.
-LEAD_INTAKE_SECRETS = _lead_intake_secrets("LEAD_INTAKE_SECRETS")
+LEAD_INTAKE_SECRETS = env_provider_secrets("LEAD_INTAKE_SECRETS")
 LEAD_INTAKE_MAX_BODY_BYTES = env_int("LEAD_INTAKE_MAX_BODY_BYTES", 64 * 1024)
 # A signed call is accepted only this many seconds either side of its X-Signalpage-Timestamp.
 LEAD_INTAKE_REPLAY_WINDOW = env_int("LEAD_INTAKE_REPLAY_WINDOW", 300)
 
 
 # --- CRM feedback webhook (leads) -----------------------------------------------------------
-def _currency_rates(name: str) -> dict:
-    """REPORT_CURRENCY_RATES="USD=0.92,GBP=1.17" -> {"USD": Decimal("0.92"), "GBP": Decimal("1.17")}:
-    what one unit of each currency is worth in REPORT_CURRENCY."""
-    import os
-    import re
-    from decimal import Decimal, InvalidOperation
-
-    from django.core.exceptions import ImproperlyConfigured
-
-    rates = {}
-    for number, item in enumerate((os.environ.get(name) or "").split(","), start=1):
-        if not item.strip():
-            continue
-        code, sep, rate = (part.strip() for part in item.partition("="))
-        try:
-            value = Decimal(rate) if sep else None
-        except InvalidOperation:
-            value = None
-        if not re.fullmatch(r"[A-Za-z]{3}", code) or value is None or not value.is_finite() or value <= 0:
-            raise ImproperlyConfigured(
-                f"{name}: entry {number} ({item.strip()[:20]!r}) is not CODE=rate. Write comma-separated pairs "
-                "such as USD=0.92,GBP=1.17 (ISO 4217 codes, positive rates to the report currency)."
-            )
-        rates[code.upper()] = value
-    return rates
-
-
 # The CRM posts its opportunities' changes to /api/v1/crm/feedback signed with this secret; unset, the
 # webhook is off (404). See docs/crm-feedback.md.
 CRM_FEEDBACK_SECRET = env_str("CRM_FEEDBACK_SECRET")
@@ -520,9 +478,5 @@ CRM_FEEDBACK_MAX_BODY_BYTES = env_int("CRM_FEEDBACK_MAX_BODY_BYTES", 16 * 1024)
 CRM_FEEDBACK_REPLAY_WINDOW = env_int("CRM_FEEDBACK_REPLAY_WINDOW", 300)
 # Revenue is reported in one currency; a deal in another is converted at these fixed rates when it
 # arrives (a deal in a currency without a rate is refused, 422 naming "currency").
-REPORT_CURRENCY = env_str("REPORT_CURRENCY", "EUR").strip().upper() or "EUR"
-if not (len(REPORT_CURRENCY) == 3 and REPORT_CURRENCY.isascii() and REPORT_CURRENCY.isalpha()):
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured(f"REPORT_CURRENCY={REPORT_CURRENCY!r} is not an ISO 4217 code such as EUR.")
-REPORT_CURRENCY_RATES = _currency_rates("REPORT_CURRENCY_RATES")
+REPORT_CURRENCY = env_currency("REPORT_CURRENCY", "EUR")
+REPORT_CURRENCY_RATES = env_currency_rates("REPORT_CURRENCY_RATES")

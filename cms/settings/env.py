@@ -1,6 +1,8 @@
 """Reading settings from the environment, with errors that name the variable at fault."""
 
 import os
+import re
+from decimal import Decimal, InvalidOperation
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -57,6 +59,55 @@ def env_rate(name: str, default: str) -> tuple[int, int]:
 
 
 SUPPORTED_DATABASE_SCHEMES = ("postgres", "postgresql", "pgsql", "sqlite")
+
+
+def env_provider_secrets(name: str) -> dict[str, str]:
+    """LEAD_INTAKE_SECRETS="linkedin=s3cret,facebook=0ther" -> {"linkedin": "s3cret", "facebook": "0ther"}."""
+    secrets = {}
+    for number, item in enumerate((os.environ.get(name) or "").split(","), start=1):
+        if not item.strip():
+            continue
+        provider, sep, secret = item.strip().partition("=")  # a secret may itself contain "=" (base64)
+        provider = provider.strip().lower()
+        if not sep or not secret.strip() or not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", provider):
+            # The entry itself is not repeated: it may be a secret with its "=" missing.
+            raise ImproperlyConfigured(
+                f"{name}: entry {number} is not provider=secret. Write comma-separated pairs such as "
+                "linkedin=abc,facebook=def (provider: letters, digits, - and _, at most 40 characters)."
+            )
+        if provider in secrets:
+            raise ImproperlyConfigured(f"{name} names the provider {provider!r} twice.")
+        secrets[provider] = secret.strip()
+    return secrets
+
+
+def env_currency(name: str, default: str) -> str:
+    """An ISO 4217 code, upper-cased."""
+    value = os.environ.get(name, default).strip().upper() or default
+    if not (len(value) == 3 and value.isascii() and value.isalpha()):
+        raise ImproperlyConfigured(f"{name}={value!r} is not an ISO 4217 code such as EUR.")
+    return value
+
+
+def env_currency_rates(name: str) -> dict:
+    """REPORT_CURRENCY_RATES="USD=0.92,GBP=1.17" -> {"USD": Decimal("0.92"), "GBP": Decimal("1.17")}:
+    what one unit of each currency is worth in the report currency."""
+    rates = {}
+    for number, item in enumerate((os.environ.get(name) or "").split(","), start=1):
+        if not item.strip():
+            continue
+        code, sep, rate = (part.strip() for part in item.partition("="))
+        try:
+            value = Decimal(rate) if sep else None
+        except InvalidOperation:
+            value = None
+        if not re.fullmatch(r"[A-Za-z]{3}", code) or value is None or not value.is_finite() or value <= 0:
+            raise ImproperlyConfigured(
+                f"{name}: entry {number} ({item.strip()[:20]!r}) is not CODE=rate. Write comma-separated pairs "
+                "such as USD=0.92,GBP=1.17 (ISO 4217 codes, positive rates to the report currency)."
+            )
+        rates[code.upper()] = value
+    return rates
 
 
 def database_from_url(url: str, *, conn_max_age: int = 60) -> dict:

@@ -461,12 +461,12 @@ def test_email_beats_a_later_work_email_and_names_beat_full_name():
 
 
 def test_lead_intake_secrets_are_parsed_from_the_environment(monkeypatch):
-    from cms.settings.base import _lead_intake_secrets
+    from cms.settings.env import env_provider_secrets
 
     monkeypatch.setenv("LEAD_INTAKE_SECRETS", " LinkedIn=abc , facebook=ZGVm==,")
-    assert _lead_intake_secrets("LEAD_INTAKE_SECRETS") == {"linkedin": "abc", "facebook": "ZGVm=="}
+    assert env_provider_secrets("LEAD_INTAKE_SECRETS") == {"linkedin": "abc", "facebook": "ZGVm=="}
     monkeypatch.delenv("LEAD_INTAKE_SECRETS")
-    assert _lead_intake_secrets("LEAD_INTAKE_SECRETS") == {}
+    assert env_provider_secrets("LEAD_INTAKE_SECRETS") == {}
 
 
 SECRET = "Zq7s3cretValue"  # a value no message could hold by chance
@@ -477,11 +477,11 @@ SECRET = "Zq7s3cretValue"  # a value no message could hold by chance
 )
 def test_malformed_lead_intake_secrets_stop_start_up_naming_the_variable(monkeypatch, raw):
     """Start-up stops naming the variable, and never repeats a secret into the logs."""
-    from cms.settings.base import _lead_intake_secrets
+    from cms.settings.env import env_provider_secrets
 
     monkeypatch.setenv("LEAD_INTAKE_SECRETS", raw)
     with pytest.raises(ImproperlyConfigured, match="^LEAD_INTAKE_SECRETS") as failure:
-        _lead_intake_secrets("LEAD_INTAKE_SECRETS")
+        env_provider_secrets("LEAD_INTAKE_SECRETS")
     assert SECRET not in str(failure.value) and "other" not in str(failure.value)
 
 
