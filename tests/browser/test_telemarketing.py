@@ -104,7 +104,8 @@ def test_a_telemarketer_works_the_queue(live_server, browser, queue):
 
     # Ada does not answer: recorded, and she leaves the queue for a few hours.
     page.get_by_role("link", name="Ada Lead").click()
-    assert "State of RevOps" in page.locator("main").inner_text()
+    # The call screen's story arrives with the page: wait for it rather than read a half-parsed page.
+    page.locator("main").get_by_text("State of RevOps").first.wait_for()
     page.screenshot(path=str(SHOTS / "call-screen.png"), full_page=True)
     record(page, "No answer")
     assert "Ada Lead: no answer recorded. Back in the queue in 4 hours." in page.locator("body").inner_text()

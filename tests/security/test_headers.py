@@ -331,7 +331,9 @@ def admin_urls(world):
         "/admin/leads/person/",
         f"/admin/events/edit/{objects['meetup'].pk}/",
         f"/admin/events/{objects['meetup'].pk}/check-in/",
-        "/admin/personalisation/statistics/",
+        "/admin/reports/content/",  # the variant statistics live here now
+        "/admin/reports/",  # the dashboard: inline SVG charts, no script
+        "/admin/reports/attribution/",
     ]
 
 
