@@ -8,7 +8,9 @@ on it by default, and runs the companion that beats and takes up a dead worker's
 (core.workers). Every option of the original still works (--queue-name, --batch, --max-tasks, ...).
 """
 
+import logging
 import os
+import signal
 
 from django.core.management.base import CommandError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
@@ -16,8 +18,23 @@ from django_tasks_db.management.commands import db_worker as base
 
 from core.workers import WorkerCompanion, product_backend_alias
 
+logger = logging.getLogger("signalpage.workers")
+
 
 class Worker(base.Worker):
+    def shutdown(self, signum, frame):
+        """SIGTERM or Ctrl+C: finish what is in hand, then leave.
+
+        django-tasks-db exits at once (sys.exit) when no task is running, wherever the main thread is:
+        often inside the transaction that claims the next task, where the SystemExit turns into a
+        "connection in transaction" traceback and exit status 1 (seen when a deploy stops a worker,
+        more often since the sweeps grew). Here a first signal only ends the loop: the worker leaves
+        after its current step, within one polling interval. A second signal still forces it."""
+        if not self.running:
+            return super().shutdown(signum, frame)
+        logger.warning("Received %s - shutting down gracefully...", signal.strsignal(signum))
+        self.running = False
+
     def run(self):
         companion = WorkerCompanion(self)
         companion.start()
