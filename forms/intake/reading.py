@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
+from core.json_bodies import json_depth, json_type
+
 from .mapping import UTM_FIELDS, _normalise_name
 from .refusals import IntakeRejected
 
@@ -60,38 +62,12 @@ def body_parse(body: bytes) -> dict:
         raise IntakeRejected(
             422,
             "not_an_object",
-            f"The body must be a JSON object with the lead, not {_json_type(payload)}.",
+            f"The body must be a JSON object with the lead, not {json_type(payload)}.",
             field="body",
         )
-    if _depth(payload) > MAX_DEPTH:
+    if json_depth(payload, limit=MAX_DEPTH) > MAX_DEPTH:
         raise IntakeRejected(422, "too_deep", f"The body nests deeper than {MAX_DEPTH} levels.", field="body")
     return payload
-
-
-def _json_type(value) -> str:
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    return "a number"
-
-
-def _depth(value) -> int:
-    """How deeply containers nest (iterative: no recursion limit to hit)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, depth)
-            if depth > MAX_DEPTH:
-                return depth
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
-    return deepest
 
 
 def _scalar_text(value) -> str | None:
@@ -131,7 +107,7 @@ def _identifier(payload: dict, names: tuple[str, ...], field_name: str, *, requi
             raise IntakeRejected(
                 422,
                 "invalid_field",
-                f'"{name}" must be a string or a whole number, not {_json_type(value)}.',
+                f'"{name}" must be a string or a whole number, not {json_type(value)}.',
                 field=name,
             )
         value = value.strip()
@@ -193,7 +169,7 @@ def provider_lead_read(payload: dict) -> ProviderLead:
         items = payload["field_data"]
         if not isinstance(items, list):
             raise IntakeRejected(
-                422, "invalid_field", f'"field_data" must be an array, not {_json_type(items)}.', field="field_data"
+                422, "invalid_field", f'"field_data" must be an array, not {json_type(items)}.', field="field_data"
             )
         for index, item in enumerate(items):
             if not isinstance(item, dict) or not isinstance(item.get("name"), str):
@@ -210,7 +186,7 @@ def provider_lead_read(payload: dict) -> ProviderLead:
         answers = payload.get("fields", None if "fields" in payload else payload)
         if not isinstance(answers, dict):
             raise IntakeRejected(
-                422, "invalid_field", f'"fields" must be an object, not {_json_type(answers)}.', field="fields"
+                422, "invalid_field", f'"fields" must be an object, not {json_type(answers)}.', field="fields"
             )
         for name, value in list(answers.items())[:500]:
             text = _answer_text(value)
@@ -219,7 +195,7 @@ def provider_lead_read(payload: dict) -> ProviderLead:
     utm = payload.get("utm")
     if utm is not None:
         if not isinstance(utm, dict):
-            raise IntakeRejected(422, "invalid_field", f'"utm" must be an object, not {_json_type(utm)}.', field="utm")
+            raise IntakeRejected(422, "invalid_field", f'"utm" must be an object, not {json_type(utm)}.', field="utm")
         for name, value in utm.items():
             key = _normalise_name(name)
             key = key if key.startswith("utm_") else f"utm_{key}"

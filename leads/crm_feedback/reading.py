@@ -14,6 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.conf import settings
 from django.utils import timezone
 
+from core.json_bodies import json_depth, json_type
+
 from .refusals import FeedbackRefused, invalid, missing
 
 EVENT_ID_HEADER = "X-Signalpage-Event-Id"
@@ -90,38 +92,11 @@ def body_parse(body: bytes) -> dict:
         raise FeedbackRefused(400, "too_deep", f"The body nests deeper than {MAX_DEPTH} levels.") from None
     if not isinstance(payload, dict):
         raise FeedbackRefused(
-            422, "not_an_object", f"The body must be a JSON object, not {_json_type(payload)}.", field="body"
+            422, "not_an_object", f"The body must be a JSON object, not {json_type(payload)}.", field="body"
         )
-    if _depth(payload) > MAX_DEPTH:
+    if json_depth(payload, limit=MAX_DEPTH) > MAX_DEPTH:
         raise FeedbackRefused(422, "too_deep", f"The body nests deeper than {MAX_DEPTH} levels.", field="body")
     return payload
-
-
-def _json_type(value) -> str:
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, str):
-        return "a string"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    return "a number"
-
-
-def _depth(value) -> int:
-    """How deeply containers nest (iterative: no recursion limit to hit)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, depth)
-            if depth > MAX_DEPTH:
-                return depth
-            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
-    return deepest
 
 
 def _text(value, field: str, *, max_length: int = MAX_TEXT_LENGTH, numbers: bool = False) -> str:
@@ -130,7 +105,7 @@ def _text(value, field: str, *, max_length: int = MAX_TEXT_LENGTH, numbers: bool
         value = str(value)
     if not isinstance(value, str):
         kinds = "a string or a whole number" if numbers else "a string"
-        raise invalid(field, f'"{field}" must be {kinds}, not {_json_type(value)}.')
+        raise invalid(field, f'"{field}" must be {kinds}, not {json_type(value)}.')
     value = value.strip()
     if not value:
         raise invalid(field, f'"{field}" is empty.')
@@ -265,7 +240,7 @@ def _part(payload: dict, name: str) -> dict:
     if part is None:
         return {}
     if not isinstance(part, dict):
-        raise invalid(name, f'"{name}" must be an object, not {_json_type(part)}.')
+        raise invalid(name, f'"{name}" must be an object, not {json_type(part)}.')
     return part
 
 
