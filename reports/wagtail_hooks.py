@@ -1,9 +1,32 @@
-"""The reports in Wagtail's admin: their URLs and their items in the Reports menu."""
+"""The reports in Wagtail's admin: their URLs, their items in the Reports menu, and the dashboard's panel
+on Wagtail's home."""
 
-from django.urls import include, path
+from django.urls import include, path, reverse
 from wagtail import hooks
 
+from core.admin_menu import PermissionMenuItem
+from personalization.views import STATISTICS_PERMISSIONS
+
 from . import admin_urls
+from .access import CONTENT_PERMISSION, REPORTS_PERMISSION
+
+# (label, URL name, who sees it, icon, order) of each report in the Reports menu, the dashboard first.
+# Content performance: editors too, and whoever could read personalisation's variant statistics, which
+# moved into it.
+MENU = [
+    ("Dashboard", "reports:dashboard", [REPORTS_PERMISSION], "table", 1),
+    ("Funnel and velocity", "reports:funnel", [REPORTS_PERMISSION], "list-ul", 150),
+    ("Channel quality", "reports:channels", [REPORTS_PERMISSION], "site", 200),
+    ("Attribution", "reports:attribution", [REPORTS_PERMISSION], "pick", 250),
+    (
+        "Content performance",
+        "reports:content",
+        [CONTENT_PERMISSION, REPORTS_PERMISSION, *STATISTICS_PERMISSIONS],
+        "doc-full",
+        300,
+    ),
+    ("Events", "reports:events", [REPORTS_PERMISSION], "date", 400),
+]
 
 
 @hooks.register("register_admin_urls")
@@ -11,87 +34,19 @@ def reports_urls():
     return [path("reports/", include(admin_urls, namespace="reports"))]
 
 
-# Content performance: editors see it (content reports), and so does whoever could read personalisation's
-# variant statistics, which moved into it (HCONT).
-@hooks.register("register_reports_menu_item")
-def content_report_menu_item():
-    from django.urls import reverse
+def _menu_item(label, url_name, any_of, icon_name, order):
+    def item():
+        return PermissionMenuItem(label, reverse(url_name), any_of=any_of, icon_name=icon_name, order=order)
 
-    from core.admin_menu import PermissionMenuItem
-    from personalization.views import STATISTICS_PERMISSIONS
-
-    return PermissionMenuItem(
-        "Content performance",
-        reverse("reports:content"),
-        any_of=["reports.view_content_reports", "reports.view_reports", *STATISTICS_PERMISSIONS],
-        icon_name="doc-full",
-        order=300,
-    )
+    return item
 
 
-@hooks.register("register_reports_menu_item")
-def events_report_menu_item():
-    from django.urls import reverse
-
-    from core.admin_menu import PermissionMenuItem
-
-    return PermissionMenuItem(
-        "Events", reverse("reports:events"), any_of=["reports.view_reports"], icon_name="date", order=400
-    )
+for _entry in MENU:
+    hooks.register("register_reports_menu_item", _menu_item(*_entry))
 
 
-# Attribution: conversions credited to channels, campaigns, content and events (HATTR).
-@hooks.register("register_reports_menu_item")
-def attribution_report_menu_item():
-    from django.urls import reverse
-
-    from core.admin_menu import PermissionMenuItem
-
-    return PermissionMenuItem(
-        "Attribution", reverse("reports:attribution"), any_of=["reports.view_reports"], icon_name="pick", order=250
-    )
-
-
-# Funnel and velocity; channel quality (HFUN).
-@hooks.register("register_reports_menu_item")
-def funnel_report_menu_item():
-    from django.urls import reverse
-
-    from core.admin_menu import PermissionMenuItem
-
-    return PermissionMenuItem(
-        "Funnel and velocity",
-        reverse("reports:funnel"),
-        any_of=["reports.view_reports"],
-        icon_name="list-ul",
-        order=150,
-    )
-
-
-@hooks.register("register_reports_menu_item")
-def channels_report_menu_item():
-    from django.urls import reverse
-
-    from core.admin_menu import PermissionMenuItem
-
-    return PermissionMenuItem(
-        "Channel quality", reverse("reports:channels"), any_of=["reports.view_reports"], icon_name="site", order=200
-    )
-
-
-# The dashboard (HDASH): first in the Reports menu, and on Wagtail's home for managers and marketers
-# (reports.home_panel says why a panel and not a redirect).
-@hooks.register("register_reports_menu_item")
-def dashboard_menu_item():
-    from django.urls import reverse
-
-    from core.admin_menu import PermissionMenuItem
-
-    return PermissionMenuItem(
-        "Dashboard", reverse("reports:dashboard"), any_of=["reports.view_reports"], icon_name="table", order=1
-    )
-
-
+# The dashboard on Wagtail's home for managers and marketers (reports.home_panel says why a panel and
+# not a redirect).
 @hooks.register("construct_homepage_panels")
 def dashboard_home_panel(request, panels):
     from .home_panel import add_dashboard_panel
