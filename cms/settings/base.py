@@ -130,6 +130,19 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
     )
 }
+# A read replica of it for reports and exports (core/read_replica.py says which reads go there). Tests
+# take it as the primary's mirror: the same test database, through a connection of its own.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        DATABASES["replica"] = database_from_url(
+            DATABASE_REPLICA_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60)
+        ) | {"TEST": {"MIRROR": "default"}}
+    except ImproperlyConfigured as error:  # its message names DATABASE_URL: name the variable that was wrong
+        raise ImproperlyConfigured(str(error).replace("DATABASE_URL", "DATABASE_REPLICA_URL")) from None
+    DATABASE_ROUTERS = ["core.read_replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions: in-process unless REDIS_URL is set ---------------------------------
