@@ -1,16 +1,19 @@
 """How long attribution for a quarter takes (reports.attribution), each model, on PostgreSQL.
 
-    .venv/bin/python bench/bench_reports_attribution.py [--people 100000] [--rounds 2] [--keep]
+    .venv/bin/python bench/bench_reports_attribution.py [--people 100000] [--rounds 2] [--keep] [--no-live]
         [--database-url postgres://postgres@127.0.0.1:5432/bench_attribution]
 
 Data, made with SQL (generate_series) over two years: P people with their journeys (a third reach MQL,
 an eighth SQL, a sixteenth an opportunity of 10,000, a fortieth a won deal), a lead each with UTM, 5
 visitor-days, a download, 2 email clicks, an event attended by a quarter of them and 14 page views each
 (page views are not touches, but they sit in the same index as the touches, as in production: at 1M
-people that is ~18M interactions). Then attribution of the last 91 days, every model, `--rounds` times:
-the time of the selector (conversions, touches, crediting, sums per channel, campaign, content, event),
-as the screen calls it. Prints seconds per model (and the Python process's CPU seconds: the rest is the
-database), the time per conversion, and what that is for 1M people (linear in the conversions).
+people that is ~18M interactions). Then:
+- the credit rollup built from scratch (reports.attribution.rollup.attribution_rebuild: what
+  `manage.py reports_rebuild` adds), with its rate, and 2,000 people computed again as the sweep does;
+- attribution of the last 91 days, every model, as the report reads it from the rollup (`--rounds`
+  times, the median), and (unless --no-live) credited from every touch as a filtered report does,
+  once, with its CPU seconds, and whether both say the same.
+Prints seconds and what that is for 1M people (linear in the people where it grows with them).
 The issue's bar: a quarter, any model, under 1 s at 1,000,000 people / 20,000,000 interactions.
 """
 
@@ -135,20 +138,35 @@ def build(people: int) -> None:
         print(f"built {people:,} people, {cursor.fetchone()[0]:,} interactions")
 
 
+def summary(result) -> dict:
+    """What the report shows, zeros out: to check the rollup against crediting every touch."""
+    rows = {}
+    for dimension, table in result.rows.items():
+        for key, row in table.items():
+            for kind in set(row.credit) | set(row.amount):
+                if row.credit.get(kind) or row.amount.get(kind):
+                    rows[(dimension, key, kind)] = (row.credit.get(kind, 0), row.amount.get(kind, 0))
+    return {"conversions": {k: n for k, n in result.conversions.items() if n}, "rows": rows}
+
+
 def main():
     parser = argument_parser(__doc__)
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--keep", action="store_true", help="use the data already in the database")
+    parser.add_argument("--no-live", action="store_true", help="skip crediting every touch (the slow path)")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/bench_attribution")
     args = parser.parse_args()
     setup_django(args.database_url)
 
+    from django.contrib.auth import get_user_model
+    from django.db import connection
     from django.utils import timezone
 
-    from reports.attribution.crediting import MODELS
+    from reports.attribution import rollup
+    from reports.attribution.crediting import MODELS, TIME_DECAY
     from reports.attribution.selectors import attribution
-    from reports.models import PersonJourney
+    from reports.models import AttributionCredit, PersonJourney
     from reports.periods import Period
 
     if not args.keep:
@@ -156,25 +174,52 @@ def main():
         build(args.people)
         print(f"build: {time.perf_counter() - started:.0f} s")
     people = PersonJourney.objects.count()
+    scale = 1_000_000 / max(1, people)
     today = timezone.localdate()
     quarter = Period(today - timedelta(days=90), today)
     journeys = PersonJourney.objects.filter(is_excluded=False)
-    print(f"{people:,} people; attribution of {quarter.start} .. {quarter.end}")
-    for model in MODELS:
-        timings, cpu = [], []
-        for _ in range(args.rounds):
-            started, started_cpu = time.perf_counter(), time.process_time()
-            result = attribution(journeys, quarter, model=model)
-            timings.append(time.perf_counter() - started)
-            cpu.append(time.process_time() - started_cpu)
-        conversions = sum(result.conversions.values())
-        spent = statistics.median(timings)
-        per = spent / max(1, conversions)
+    marketer, _ = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_superuser": True, "email": "admin@bench.example"}
+    )
+
+    if not args.keep or not rollup.rollup_ready():
+        started = time.perf_counter()
+        rollup.attribution_rebuild()
+        spent = time.perf_counter() - started
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE reports_attributioncredit")
         print(
-            f"  {model:<12} {spent:6.2f} s (this process's CPU {statistics.median(cpu):.2f} s)"
-            f"   {conversions:,} conversions ({per * 1e6:,.0f} us each);"
-            f" 1M people: ~{spent * 1_000_000 / max(1, people):,.1f} s   (bar: under 1 s)"
+            f"rollup rebuilt: {people:,} people in {spent:,.0f} s ({people / spent:,.0f} people/s),"
+            f" {AttributionCredit.objects.count():,} credit rows; 1M people: ~{spent * scale / 60:,.1f} min"
         )
+    sample = list(journeys.order_by("-created_at").values_list("person_id", flat=True)[:2000])
+    started = time.perf_counter()
+    rollup.attribution_refresh(sample)
+    print(f"the sweep's share: 2,000 recent people computed again (unchanged) in {time.perf_counter() - started:.2f} s")
+
+    print(f"{people:,} people; attribution of {quarter.start} .. {quarter.end}")
+    choices = [(model, 7) for model in MODELS] + [(TIME_DECAY, 30), (TIME_DECAY, 9)]
+    for model, half_life in choices:
+        name = f"{model}" + (f" ({half_life} d)" if model == TIME_DECAY else "")
+        timings = []
+        for _ in range(args.rounds):
+            started = time.perf_counter()
+            kept = rollup.from_rollup(marketer, quarter, model=model, half_life_days=half_life)
+            timings.append(time.perf_counter() - started)
+        line = f"  {name:<19} rollup: " + (
+            f"{statistics.median(timings):6.3f} s" if kept is not None else "  not kept (credited from the touches)"
+        )
+        if not args.no_live:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            live = attribution(journeys, quarter, model=model, half_life_days=half_life)
+            spent, cpu = time.perf_counter() - started, time.process_time() - started_cpu
+            conversions = sum(live.conversions.values())
+            agree = "" if kept is None else ("; agree" if summary(kept) == summary(live) else "; DISAGREE")
+            line += (
+                f"   every touch: {spent:6.2f} s (CPU {cpu:.2f} s, {conversions:,} conversions,"
+                f" 1M people ~{spent * scale:,.0f} s){agree}"
+            )
+        print(line + "   (bar: under 1 s at 1M people)")
 
 
 if __name__ == "__main__":

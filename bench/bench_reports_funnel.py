@@ -41,6 +41,8 @@ def build(people: int) -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
+    from reports.rollups.visitors import previous_days_refresh
+
     user_model = get_user_model()
     reps = [
         user_model.objects.get_or_create(username=f"bench-rep-{n}", defaults={"email": f"rep{n}@bench.example"})[0]
@@ -114,6 +116,8 @@ def build(people: int) -> None:
             FROM leads_person p CROSS JOIN unnest(ARRAY[-9, -6, -3, 1, 7]) o
             """
         )
+    previous_days_refresh(None)  # what the rollup keeps on every row (each visitor's day before)
+    with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
         cursor.execute("SELECT count(*) FROM leads_stagetransition")
         print(f"built {people:,} people, {cursor.fetchone()[0]:,} stage moves")

@@ -71,6 +71,8 @@ class PersonJourney(Record):
             models.Index(
                 fields=["customer_at"], name="reports_journey_customer", condition=models.Q(customer_at__isnull=False)
             ),
+            # Test and competitor people, left out of every report: a handful, found without reading everybody.
+            models.Index(fields=["person"], name="reports_journey_excluded", condition=models.Q(is_excluded=True)),
         ]
         permissions = [
             ("view_reports", "Can see marketing reports (dashboard, funnel, channels, attribution, events)"),
@@ -98,11 +100,22 @@ class DailyVisitor(Record):
     campaign = models.CharField(max_length=255, blank=True)
     referrer_domain = models.CharField(max_length=253, blank=True)
     page_views = models.PositiveIntegerField(default=0)
+    # The visitor's day before this one, and their last day known as a person before it (reports.rollups.
+    # visitors): a visitor is counted once in a period by the row of their first day in it, the one whose
+    # previous day falls before the period, so distinct visitors over a year are a count, not a hash of
+    # every visitor-day.
+    previous_day = models.DateField(null=True, blank=True)
+    previous_known_day = models.DateField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["day", "visitor_id"], name="reports_dailyvisitor_unique")]
+        # Visitor first: a visitor's days are found together (their previous days, a person's days).
+        constraints = [models.UniqueConstraint(fields=["visitor_id", "day"], name="reports_dailyvisitor_visitor_day")]
         indexes = [
             models.Index(fields=["day", "channel"], name="reports_dailyvisitor_channel"),
+            # Distinct visitors and known visitors of a period, from the index alone.
+            models.Index(
+                fields=["day", "previous_day", "previous_known_day", "person_id"], name="reports_dailyvisitor_returns"
+            ),
             # A person merged away or erased: their visitor-days are found and recomputed (reports.rollups).
             models.Index(
                 fields=["person_id"], name="reports_dailyvisitor_person", condition=models.Q(person_id__isnull=False)
@@ -162,3 +175,64 @@ class RollupWatermark(Record):
 
     def __str__(self):
         return f"{self.name} checked at {self.checked_at}"
+
+
+# The attribution models kept in the credit rollup, as (model, half-life in days or None) -> column
+# prefix. Time decay is kept for the half-lives a marketer picks most; another half-life, or a report
+# narrowed by journey filters, is computed from the touches when asked (reports.attribution.rollup).
+KEPT_ATTRIBUTION = {
+    ("first_touch", None): "first_touch",
+    ("last_touch", None): "last_touch",
+    ("linear", None): "linear",
+    ("u_shaped", None): "u_shaped",
+    ("w_shaped", None): "w_shaped",
+    ("time_decay", 7): "decay_7",
+    ("time_decay", 14): "decay_14",
+    ("time_decay", 30): "decay_30",
+}
+
+
+class AttributionCredit(models.Model):
+    """Credit earned by one touch key (a channel, campaign, content item or event) for one kind of
+    conversion on one day, summed over the people of one owner: the attribution report's rollup.
+
+    A quarter is a sum over these rows (a few hundred thousand at a million people), not a crediting
+    of every conversion's touches. Credit is in millionths of a conversion and amounts in cents, as
+    whole numbers, so the incremental updates add and subtract exactly.
+    """
+
+    day = models.DateField(help_text="The conversion's day in the site's time zone")
+    kind = models.CharField(max_length=20, help_text="reports.attribution.conversions: new_person, mql, ...")
+    dimension = models.CharField(max_length=10, help_text="channel, campaign, content or event")
+    key = models.CharField(max_length=300)
+    label = models.CharField(max_length=300)
+    owner_id = models.BigIntegerField(default=0, help_text="The people's owner (user id); 0 for nobody")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "kind", "dimension", "key", "owner_id"], name="reports_attributioncredit_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["owner_id", "day"], name="reports_attribution_owner")]
+
+    def __str__(self):
+        return f"{self.kind} credit to {self.dimension} {self.key} on {self.day}"
+
+
+for _prefix in KEPT_ATTRIBUTION.values():
+    AttributionCredit.add_to_class(f"{_prefix}_credit", models.BigIntegerField(default=0))
+    AttributionCredit.add_to_class(f"{_prefix}_amount", models.BigIntegerField(default=0))
+
+
+class AttributionPath(models.Model):
+    """What one person's conversions added to AttributionCredit, as it was last computed: taken away
+    again before their new credit is added (a person merged away or erased has theirs taken away).
+    No foreign key: the row must outlive the person it subtracts."""
+
+    person_id = models.BigIntegerField(primary_key=True)
+    contributions = models.JSONField(default=list)
+    refreshed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Attribution credit of PID-{self.person_id}"

@@ -13,10 +13,11 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from . import access, charts
+from . import charts
 from .attribution.conversions import AMOUNTS, CONVERSIONS, NEW_PERSON
 from .attribution.crediting import DEFAULT_HALF_LIFE_DAYS, DEFAULT_MODEL, MODEL_RULES, MODELS, TIME_DECAY
-from .attribution.selectors import DIMENSIONS, NOT_THIS, attribution
+from .attribution.rollup import attribution_for
+from .attribution.selectors import DIMENSIONS, NOT_THIS
 from .periods import ReportInputError
 from .tables import Column, Table
 from .views_base import ReportView
@@ -130,8 +131,9 @@ class AttributionView(ReportView):
 
     def report(self, request, period, filters) -> dict:
         choice = choice_from_request(request.GET)
-        journeys = access.journeys_for(request.user).filter(filters.q())
-        result = attribution(journeys, period, model=choice.model, half_life_days=choice.half_life_days)
+        result, from_rollup = attribution_for(
+            request.user, period, filters, model=choice.model, half_life_days=choice.half_life_days
+        )
         model_label = MODELS[choice.model]
         if choice.model == TIME_DECAY:
             model_label = f"{model_label}, half-life {choice.half_life_days} days"
@@ -168,6 +170,7 @@ class AttributionView(ReportView):
             "conversions": CONVERSIONS,
             "model_label": model_label,
             "model_rule": MODEL_RULES[choice.model],
+            "from_rollup": from_rollup,
             "max_half_life": MAX_HALF_LIFE_DAYS,
             # The CSV links and the period form keep the model: the shell's `query` knows period and filters only.
             "report_query": {**period.query(), **filters.query(), **choice.query()},

@@ -62,7 +62,6 @@ DEFAULT_HALF_LIFE_DAYS = 7
 CREDIT_PLACES = 6  # a conversion's credit is cut into millionths
 CREDIT_UNIT = Decimal(1).scaleb(-CREDIT_PLACES)
 CENT = Decimal("0.01")
-ZERO_CENTS = Decimal("0.00")
 
 # Position-based weights: (first touch, lead creation, opportunity creation, the others together).
 _POSITION_WEIGHTS = {
@@ -188,6 +187,31 @@ def credit(
 ) -> tuple[list[Decimal], list[Decimal]]:
     """(credit, amount) per touch: credit in millionths summing to exactly 1, amount in cents summing to
     exactly `amount` (all zero when there is none)."""
+    amount = Decimal(amount or 0).quantize(CENT)
+    units, cents = credit_units(
+        model,
+        count,
+        cents=int(amount.scaleb(2)),
+        lead_creation=lead_creation,
+        opportunity_creation=opportunity_creation,
+        ages_days=ages_days,
+        half_life_days=half_life_days,
+    )
+    return [Decimal(unit).scaleb(-CREDIT_PLACES) for unit in units], [Decimal(cent).scaleb(-2) for cent in cents]
+
+
+def credit_units(
+    model: str,
+    count: int,
+    *,
+    cents: int = 0,
+    lead_creation: int | None = None,
+    opportunity_creation: int | None = None,
+    ages_days: list[float] | None = None,
+    half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
+) -> tuple[list[int], list[int]]:
+    """credit() in whole numbers: millionths of the conversion per touch (summing to 1,000,000) and cents
+    of the amount (summing to `cents`). The credit rollup adds these up by the hundred thousand."""
     found = weights(
         model,
         count,
@@ -198,7 +222,8 @@ def credit(
     )
     if not found:
         return [], []
-    credits = _apportion_weights(Decimal(1), found, CREDIT_UNIT)
-    amount = Decimal(amount or 0).quantize(CENT)
-    amounts = _apportion_weights(amount, found, CENT) if amount else [ZERO_CENTS] * count
-    return credits, amounts
+    units = _split(10**CREDIT_PLACES, found)
+    if not cents:
+        return units, [0] * count
+    sign = -1 if cents < 0 else 1
+    return units, [sign * part for part in _split(abs(cents), found)]

@@ -67,7 +67,7 @@ class Attribution:
         return sorted(self.rows[dimension].values(), key=weight)
 
 
-def _key(touch: Touch, dimension: str):
+def touch_key(touch: Touch, dimension: str):
     if dimension == "channel":
         return (touch.channel, touch.channel)
     return getattr(touch, dimension) or NOT_THIS[dimension]
@@ -102,29 +102,41 @@ def _credit_one(result: Attribution, conversion, path: list[Touch], moments: lis
     amount = Decimal(conversion.amount or 0)
     result.conversions[kind] += 1
     result.amounts[kind] += amount
-    if not path:
-        for dimension in DIMENSIONS:
-            result.add(dimension, NO_TOUCH, kind, Decimal(1), amount)
-        return
-    count = len(path)
-    lead_creation = _last_at_or_before(moments[:count], conversion.created_at)
+    for touch_key, share, part in credited_keys(conversion, path, moments, result.model, result.half_life_days):
+        result.add(touch_key[0], touch_key[1:], kind, share, part)
+
+
+def roles(conversion, moments: list, count: int, model: str) -> dict:
+    """The crediting arguments of one conversion over its first `count` touches (their `moments`): the
+    lead creation and opportunity creation touches, and each touch's age for time decay."""
     opportunity_creation = None
     if conversion.opportunity_at is not None and conversion.opportunity_at <= conversion.at:
         opportunity_creation = _last_at_or_before(moments[:count], conversion.opportunity_at)
-    ages = (
-        [(conversion.at - touch.at).total_seconds() / 86400 for touch in path] if result.model == TIME_DECAY else None
-    )
+    return {
+        "lead_creation": _last_at_or_before(moments[:count], conversion.created_at),
+        "opportunity_creation": opportunity_creation,
+        "ages_days": (
+            [(conversion.at - moment).total_seconds() / 86400 for moment in moments[:count]]
+            if model == TIME_DECAY
+            else None
+        ),
+    }
+
+
+def credited_keys(conversion, path: list[Touch], moments: list, model: str, half_life_days: float):
+    """Yield ((dimension, key, label), credit, amount part) for one conversion over `path` (its touches
+    up to its moment, in time order) by `model`."""
+    amount = Decimal(conversion.amount or 0)
+    if not path:
+        for dimension in DIMENSIONS:
+            yield (dimension, *NO_TOUCH), Decimal(1), amount
+        return
+    count = len(path)
     credits, amounts = credit(
-        result.model,
-        count,
-        amount=amount,
-        lead_creation=lead_creation,
-        opportunity_creation=opportunity_creation,
-        ages_days=ages,
-        half_life_days=result.half_life_days,
+        model, count, amount=amount, half_life_days=half_life_days, **roles(conversion, moments, count, model)
     )
     for touch, share, part in zip(path, credits, amounts, strict=True):
         if not share and not part:
             continue
         for dimension in DIMENSIONS:
-            result.add(dimension, _key(touch, dimension), kind, share, part)
+            yield (dimension, *touch_key(touch, dimension)), share, part

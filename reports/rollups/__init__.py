@@ -8,6 +8,8 @@ How they stay current:
   marks them in a table (dirty.py); the workers' sweep (`rollups_sweep`, in WORKER_SWEEPS) computes
   the marked journeys in batches (journeys.py), and with them the visitor-days their page views now
   say otherwise (a browser identified, a merge, an erasure);
+- attribution credit (reports.attribution.rollup) moves with the people round, after their journeys
+  and visitor-days;
 - `rollups_refresh()` does all of it at once, synchronously (tests, the demo, after an import);
 - `manage.py reports_rebuild` computes everything again from scratch (rebuild.py).
 
@@ -25,6 +27,7 @@ from django.utils import timezone
 
 from reports.models import RollupDirtyPerson, RollupDirtyVisitorDay
 
+from ..attribution.rollup import attribution_refresh, visit_people, visits_moved
 from .dirty import changed_since_mark, everybody_mark, people_mark, visitor_days_mark
 from .journeys import journeys_refresh
 from .visitors import keys_of_people, keys_of_views, visitor_days_refresh
@@ -46,7 +49,12 @@ def _people_round(limit: int) -> int:
     vanished = [pk for pk in ids if pk not in existing]
     with transaction.atomic():
         journeys_refresh(existing)
-        visitor_days_refresh(keys_of_people(sorted(existing), vanished))
+        keys = keys_of_people(sorted(existing), vanished)
+        before = visit_people(keys)
+        visitor_days_refresh(keys)
+        # After both: the credit reads the new journeys and the visitor-days now joined to the person,
+        # and moves for whoever those days were taken from too.
+        attribution_refresh(set(ids) | visits_moved(keys, before))
         # Marks made while this round computed (a later change) stay for the next one.
         RollupDirtyPerson.objects.filter(person_id__in=ids, marked_at__lte=started).delete()
     return len(ids)
@@ -58,7 +66,9 @@ def _visitor_days_round(limit: int) -> int:
     if not keys:
         return 0
     with transaction.atomic():
+        before = visit_people(keys)
         visitor_days_refresh(keys)
+        attribution_refresh(visits_moved(keys, before))
         for day in {day for _, day in keys}:
             RollupDirtyVisitorDay.objects.filter(
                 day=day, visitor_id__in=[v for v, d in keys if d == day], marked_at__lte=started
@@ -96,7 +106,11 @@ def page_views_written_receive(views) -> None:
         return
     try:
         with transaction.atomic():  # a savepoint: a failure here leaves the page views' write intact
+            before = visit_people(keys)
             visitor_days_refresh(keys)
+            moved = visits_moved(keys, before)
+            if moved:
+                people_mark(moved)
     except Exception:
         logger.exception("Daily visitors of %d visitor-days not computed with their page views; marked", len(keys))
         visitor_days_mark(keys)

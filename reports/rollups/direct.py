@@ -115,4 +115,12 @@ def daily_visitors_direct() -> dict[tuple[date, str], dict]:
                 source=props.get("utm_source", ""), medium=props.get("utm_medium", ""), referrer_domain=referrer
             ),
         }
+    # The visitor's day before each day, and their last day known as a person before it.
+    previous, known = {}, {}
+    for day, visitor_id in sorted(result, key=lambda key: (key[1], key[0])):
+        row = result[(day, visitor_id)]
+        row["previous_day"], row["previous_known_day"] = previous.get(visitor_id), known.get(visitor_id)
+        previous[visitor_id] = day
+        if row["person_id"]:
+            known[visitor_id] = day
     return result

@@ -19,7 +19,7 @@ from reports.models import DailyVisitor, PersonJourney, RollupDirtyPerson
 from .dirty import watermark_set
 from .journeys import BATCH as PEOPLE_BATCH
 from .journeys import journeys_refresh
-from .visitors import day_bounds, day_of, site_zone, visitor_days_refresh
+from .visitors import day_bounds, day_of, previous_days_refresh, site_zone, visitor_days_refresh
 
 Progress = Callable[[str], None]
 
@@ -73,8 +73,11 @@ def visitors_rebuild(*, since: date | None = None, progress: Progress | None = N
             .iterator(chunk_size=20_000)
         )
         with transaction.atomic():  # readers see the day's old rows until its new ones commit
-            DailyVisitor.objects.filter(day=day).delete()
+            held = DailyVisitor.objects.filter(day=day)
+            gone = set(held.values_list("visitor_id", flat=True)) - visitors
+            held.delete()
             written += visitor_days_refresh((visitor_id, day) for visitor_id in visitors)["written"]
+            previous_days_refresh(gone)  # their later days no longer follow this one
         if progress:
             progress(f"daily visitors: {day} done, {written:,} visitor-days ({time.monotonic() - started:,.0f} s)")
         day += timedelta(days=1)
@@ -82,7 +85,12 @@ def visitors_rebuild(*, since: date | None = None, progress: Progress | None = N
 
 
 def rollups_rebuild(*, since: date | None = None, progress: Progress | None = None) -> dict[str, int]:
-    return {
+    from reports.attribution.rollup import attribution_rebuild
+
+    done = {
         "journeys": journeys_rebuild(since=since, progress=progress),
         "visitor_days": visitors_rebuild(since=since, progress=progress),
     }
+    # Credit reads both, and is everybody's or nobody's: rebuilt whole, whatever `since` says.
+    done["attribution"] = attribution_rebuild(progress=progress)
+    return done

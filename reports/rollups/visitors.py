@@ -201,6 +201,7 @@ def visitor_days_refresh(keys: Iterable[tuple[str, date]]) -> dict[str, int]:
         for start in range(0, len(keys), KEYS_PER_STATEMENT_POSTGRESQL):
             done, gone = _refresh_postgresql(keys[start : start + KEYS_PER_STATEMENT_POSTGRESQL], zone)
             written, deleted = written + done, deleted + gone
+        previous_days_refresh({visitor_id for visitor_id, _ in keys})
         return {"written": written, "deleted": deleted}
     adapt = connection.ops.adapt_datetimefield_value
     for start in range(0, len(keys), KEYS_PER_STATEMENT):
@@ -241,7 +242,59 @@ def visitor_days_refresh(keys: Iterable[tuple[str, date]]) -> dict[str, int]:
             deleted += DailyVisitor.objects.filter(
                 day=day, visitor_id__in=[visitor_id for visitor_id, gone_day in gone if gone_day == day]
             ).delete()[0]
+    previous_days_refresh({visitor_id for visitor_id, _ in keys})
     return {"written": written, "deleted": deleted}
+
+
+# Each row's previous day and previous known day, from the visitor's rows in day order; only rows that
+# change are written. On the whole table (the migration) when no visitors are named.
+PREVIOUS_DAYS_POSTGRESQL = """
+    WITH w AS (
+        SELECT d.id, LAG(d.day) OVER p AS previous_day,
+               MAX(d.day) FILTER (WHERE d.person_id IS NOT NULL)
+                   OVER (p ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS previous_known_day
+        FROM reports_dailyvisitor d
+        {where}
+        WINDOW p AS (PARTITION BY d.visitor_id ORDER BY d.day)
+    )
+    UPDATE reports_dailyvisitor d SET previous_day = w.previous_day, previous_known_day = w.previous_known_day
+    FROM w
+    WHERE d.id = w.id
+      AND (d.previous_day, d.previous_known_day) IS DISTINCT FROM (w.previous_day, w.previous_known_day)
+"""
+
+
+def previous_days_refresh(visitor_ids: Iterable[str] | None) -> None:
+    """Set previous_day and previous_known_day again on every row of these visitors (of everybody with
+    None): a day added, removed, or known since changes the rows after it."""
+    if visitor_ids is not None:
+        visitor_ids = sorted(set(visitor_ids))
+        if not visitor_ids:
+            return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            if visitor_ids is None:
+                cursor.execute(PREVIOUS_DAYS_POSTGRESQL.format(where=""))
+            else:
+                cursor.execute(
+                    PREVIOUS_DAYS_POSTGRESQL.format(where="WHERE d.visitor_id = ANY(%s::varchar[])"), [visitor_ids]
+                )
+        return
+    rows = DailyVisitor.objects.order_by("visitor_id", "day")
+    chunks = [None] if visitor_ids is None else [visitor_ids[n : n + 2_000] for n in range(0, len(visitor_ids), 2_000)]
+    for chunk in chunks:
+        found = rows if chunk is None else rows.filter(visitor_id__in=chunk)
+        changed, visitor, previous, known = [], None, None, None
+        for row in found.only("id", "visitor_id", "day", "person_id", "previous_day", "previous_known_day"):
+            if row.visitor_id != visitor:
+                visitor, previous, known = row.visitor_id, None, None
+            if (row.previous_day, row.previous_known_day) != (previous, known):
+                row.previous_day, row.previous_known_day = previous, known
+                changed.append(row)
+            previous = row.day
+            if row.person_id is not None:
+                known = row.day
+        DailyVisitor.objects.bulk_update(changed, ["previous_day", "previous_known_day"], batch_size=1_000)
 
 
 def keys_of_views(views: Iterable[tuple[str, datetime]]) -> set[tuple[str, date]]:

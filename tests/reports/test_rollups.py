@@ -52,6 +52,8 @@ JOURNEY_FIELDS = [
     "won_amount",
 ]
 VISITOR_FIELDS = [
+    "previous_day",
+    "previous_known_day",
     "first_at",
     "page_views",
     "person_id",

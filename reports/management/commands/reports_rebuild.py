@@ -4,13 +4,15 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from reports.attribution.rollup import attribution_rebuild
 from reports.rollups.rebuild import default_since, journeys_rebuild, visitors_rebuild
 
 
 class Command(BaseCommand):
     help = (
         "Compute the reports' rollups again from the raw rows: every person's journey and the daily "
-        "visitors. With --since, only people created and visitor-days from that day on."
+        "visitors, then everybody's attribution credit. With --since, only people created and visitor-days from "
+        "that day on (the credit is always computed for everybody: it reads both)."
     )
 
     def add_arguments(self, parser):
@@ -34,4 +36,9 @@ class Command(BaseCommand):
 
         people = journeys_rebuild(since=since, progress=progress)
         days = visitors_rebuild(since=since or default_since(), progress=progress)
-        self.stdout.write(self.style.SUCCESS(f"Rebuilt {people:,} journeys and {days:,} visitor-days."))
+        credited = attribution_rebuild(progress=progress)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Rebuilt {people:,} journeys, {days:,} visitor-days and the attribution credit of {credited:,} people."
+            )
+        )
