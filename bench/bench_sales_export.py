@@ -13,7 +13,7 @@ phone are masked, the heavier path; --unmasked for a superuser) and for one rep'
 
 Each export runs in a child process of its own, so its memory is its own: the child prints its
 resident memory before the export (Django loaded) and its peak (VmHWM) after. Targets, at
-1,000,000 rows: CSV under 30 s and under 150 MB peak.
+1,000,000 rows: CSV under 30 s, XLSX under 60 s, each under 150 MB peak.
 """
 
 import argparse
@@ -35,7 +35,7 @@ from bench.harness import setup_django  # noqa: E402
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/signalpage_bench_sales"
 EXPORT_ROOT = REPO / "bench" / ".data" / "sales-exports"
 REPS = 20
-TARGET_SECONDS, TARGET_MB = 30, 150
+TARGETS = {"csv": (30, 150), "xlsx": (60, 150)}  # seconds and peak MB at 1,000,000 rows
 
 
 def proc_status(field: str) -> int:
@@ -189,7 +189,7 @@ def child(job_id: int):
     )
 
 
-def report(label: str, result: dict, check_target: bool):
+def report(label: str, result: dict, target: tuple[int, int] | None):
     if result["status"] != "done":
         print(f"{label}: {result['status']} {result['error']}")
         return True
@@ -200,10 +200,11 @@ def report(label: str, result: dict, check_target: bool):
         f"{result['bytes'] / 1e6:.0f} MB file, peak RSS {peak_mb:.0f} MB "
         f"(after start-up {result['rss_before_kb'] / 1024:.0f} MB)"
     )
-    if check_target:
+    if target:
+        target_seconds, target_mb = target
         scaled = seconds * 1_000_000 / max(rows, 1)
-        verdict = "OK" if seconds < TARGET_SECONDS and peak_mb < TARGET_MB else "MISSED"
-        line += f"\n  target < {TARGET_SECONDS}s and < {TARGET_MB} MB: {verdict}"
+        verdict = "OK" if scaled < target_seconds and peak_mb < target_mb else "MISSED"
+        line += f"\n  target < {target_seconds}s and < {target_mb} MB at 1,000,000 rows: {verdict}"
         if rows != 1_000_000:
             line += f" (at 1,000,000 rows that pace would be {scaled:.0f}s)"
     print(line, flush=True)
@@ -259,13 +260,13 @@ def main():
             report(
                 f"{file_format.upper()}, everybody",
                 run_child(args.database_url, job.pk),
-                check_target=file_format == "csv",
+                target=TARGETS.get(file_format),
             )
         from django.contrib.auth import get_user_model
 
         rep = get_user_model().objects.get(username="bench-rep-0")
         job = new_job(rep, "csv", "Rep's own", True)
-        report("CSV, one rep's own people (scope applied)", run_child(args.database_url, job.pk), check_target=False)
+        report("CSV, one rep's own people (scope applied)", run_child(args.database_url, job.pk), target=None)
     finally:
         shutil.rmtree(EXPORT_ROOT, ignore_errors=True)
         if not args.keep:

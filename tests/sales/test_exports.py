@@ -8,7 +8,9 @@ people owned by each rep, one owned by nobody.
 import csv
 import io
 import re
+import zipfile
 from datetime import date, timedelta
+from decimal import Decimal
 from html import unescape
 
 import openpyxl
@@ -26,7 +28,7 @@ from wagtail.models import ModelLogEntry
 
 from leads.models import Person
 from sales.audit import EXPORT_DOWNLOAD_ACTION
-from sales.exports import export_button, jobs, rows, services, storage
+from sales.exports import export_button, jobs, rows, services, storage, writers
 from sales.exports.writers import escape_formula
 from sales.models import ExportJob
 from sales.roles import SALES_REP
@@ -275,6 +277,53 @@ def test_dates_are_written_in_the_site_time_zone(client, org, book, settings):
     client.force_login(org["rita"])
     rows = as_dicts(csv_table(post_export(client, columns=["pid", "created"])))
     assert {"PID": f"PID-{person.pk}", "Created": "2026-07-01 12:30:05"} in rows
+
+
+def written_xlsx(rows, headings=("A", "B", "C", "D", "E", "F"), title="Export"):
+    """write_xlsx's file for these (converted) rows, opened in full (styles, panes, dimension) and as zip."""
+    buffer = io.BytesIO()
+    assert writers.write_xlsx(buffer, list(headings), [rows], title=title) == len(rows)
+    return openpyxl.load_workbook(buffer).worksheets[0], zipfile.ZipFile(buffer)
+
+
+def test_xlsx_cells_are_excel_dates_numbers_and_text_as_written(settings):
+    """Our own sheet rows (XlsxWriter makes the workbook around them): each kind of cell as Excel reads it."""
+    settings.TIME_ZONE = "Europe/Berlin"
+    convert = writers.xlsx_converters()
+    text, moment = convert["text"], convert["moment"]
+    utc = timezone.get_fixed_timezone(0)
+    rows = [
+        [text("a & b <c>"), moment(timezone.datetime(2026, 7, 1, 10, 30, 5, tzinfo=utc)), 7, None, " lead ", 2.5],
+        ["_x0041_", date(2026, 7, 1), -3, text(""), True, Decimal("1.25")],
+    ]
+    sheet, package = written_xlsx(rows, title="Q1: 'hot' 🚀 leads, every one of them")
+    assert sheet.title == "Q1 'hot' 🚀 leads, every one of" and sheet.freeze_panes == "A2"
+    assert sheet.dimensions == "A1:F3" and all(cell.font.b for cell in sheet[1])
+    first, second = ([cell.value for cell in row] for row in sheet.iter_rows(min_row=2))
+    assert first == ["a & b <c>", timezone.datetime(2026, 7, 1, 12, 30, 5), 7, None, " lead ", 2.5]
+    assert second[1:] == [timezone.datetime(2026, 7, 1), -3, None, True, 1.25]
+    assert sheet["B2"].number_format == "yyyy-mm-dd hh:mm:ss" and sheet["B3"].number_format == "yyyy-mm-dd"
+    # Excel would read a literal _x0041_ as "A": it is escaped as Excel escapes it.
+    assert "<t>_x005F_x0041_</t>" in package.read("xl/worksheets/sheet1.xml").decode()
+
+
+def test_xlsx_text_is_capped_as_excel_counts_and_cleaned_of_what_xml_cannot_hold():
+    assert len(writers.xlsx_text("x" * 40_000)) == writers.XLSX_MAX_CELL
+    rockets = writers.xlsx_text("🚀" * 20_000)  # two UTF-16 units each, as Excel counts
+    assert len(rockets) == writers.XLSX_MAX_CELL // 2 and rockets == "🚀" * len(rockets)
+    assert writers.xlsx_text("Bell\x07 lone\ud800 and \uffff") == "Bell lone and "
+    # A formula behind a character XML cannot hold is neutralised once that character is gone.
+    assert writers.xlsx_text("\x07=1+1") == "'=1+1"
+    text = writers.xlsx_converters()["text"]
+    cells = [text("x" * 40_000), text("🚀" * 20_000), text("\x07=1+1"), text("a\r\nb\rc"), text("\x00\x01")]
+    sheet, _ = written_xlsx([cells], headings=("Long", "Rockets", "Formula", "Lines", "Nothing left"))
+    assert [cell.value for cell in sheet[2]] == ["x" * writers.XLSX_MAX_CELL, rockets, "'=1+1", "a\nb\nc", None]
+
+
+def test_xlsx_writer_refuses_more_rows_than_a_sheet_holds(monkeypatch):
+    monkeypatch.setattr(writers, "XLSX_MAX_ROWS", 3)
+    with pytest.raises(writers.TooManyRowsForExcel, match="CSV"):
+        writers.write_xlsx(io.BytesIO(), ["A"], [[["1"], ["2"]], [["3"], ["4"]]])
 
 
 # --- Who gets what ---------------------------------------------------------------------------
