@@ -191,9 +191,10 @@ def _first_known_in(since) -> Q:
 def _distinct_visitors(period: Period) -> dict:
     """Each visitor counted by the row of their first day in the period (DailyVisitor.previous_day): a
     count over the period's rows in the index, where a distinct over visitor ids hashed every one of them
-    (10 s for a year at a million people)."""
+    (10 s for a year at a million people). COUNT(day), not COUNT(id): the index holds day, so PostgreSQL
+    answers from the index alone."""
     totals = DailyVisitor.objects.filter(day__gte=period.start, day__lte=period.end).aggregate(
-        visitors=Count("pk", filter=_first_in(period.start)), known=Count("pk", filter=_first_known_in(period.start))
+        visitors=Count("day", filter=_first_in(period.start)), known=Count("day", filter=_first_known_in(period.start))
     )
     return {"visitors": totals["visitors"] or 0, "known": totals["known"] or 0}
 
@@ -205,7 +206,7 @@ def _visitor_trend(period: Period) -> dict[str, list]:
     out = {"visitors": dict.fromkeys(period.buckets(), 0), "known": dict.fromkeys(period.buckets(), 0)}
     if period.bucket == "day":
         counted = rows.values("day").annotate(
-            visitors=Count("pk"), known=Count("pk", filter=Q(person_id__isnull=False))
+            visitors=Count("day"), known=Count("day", filter=Q(person_id__isnull=False))
         )
         pairs = ((row["day"], row["visitors"], row["known"]) for row in counted)
     else:
@@ -214,7 +215,9 @@ def _visitor_trend(period: Period) -> dict[str, list]:
         counted = (
             rows.annotate(b=Greatest(truncate("day"), Value(period.start), output_field=DateField()))
             .values("b")
-            .annotate(visitors=Count("pk", filter=_first_in(F("b"))), known=Count("pk", filter=_first_known_in(F("b"))))
+            .annotate(
+                visitors=Count("day", filter=_first_in(F("b"))), known=Count("day", filter=_first_known_in(F("b")))
+            )
         )
         pairs = ((row["b"], row["visitors"], row["known"]) for row in counted)
     for day, visitors, known in pairs:
