@@ -242,16 +242,19 @@ def _apply(delta: dict) -> int:
     return len(rows)
 
 
+VISIT_TOUCH = ["person_id", "first_at", "channel", "campaign"]  # what a visit's touch reads (touches.py)
+
+
 def _visits(keys, *, late: bool = False):
-    """The known (visitor id, day) rows among `keys`: {key: person id}, or with `late` {key: (person id,
-    whether that visit comes at or before a conversion of theirs)}."""
+    """The known (visitor id, day) rows among `keys`: {key: (person id, first_at, channel, campaign)}, with
+    `late` followed by whether that visit comes at or before a conversion of its person's."""
     keys = set(keys)
     if not keys:
         return {}
     rows = DailyVisitor.objects.filter(
         visitor_id__in={visitor_id for visitor_id, _ in keys}, day__in={day for _, day in keys}, person_id__isnull=False
     )
-    fields = ["visitor_id", "day", "person_id"]
+    fields = ["visitor_id", "day", *VISIT_TOUCH]
     if late:
         first_at = OuterRef("first_at")
         converted_since = PersonJourney.objects.filter(person_id=OuterRef("person_id"), is_excluded=False).filter(
@@ -262,26 +265,25 @@ def _visits(keys, *, late: bool = False):
             | Q(person__deals__status=Deal.Status.WON, person__deals__close_date__gte=OuterRef("day"))
         )
         rows, fields = rows.annotate(late=Exists(converted_since)), [*fields, "late"]
-    found = {}
-    for visitor_id, day, *rest in rows.values_list(*fields):
-        if (visitor_id, day) in keys:
-            found[(visitor_id, day)] = tuple(rest) if late else rest[0]
-    return found
+    found = rows.values_list(*fields)
+    return {(visitor_id, day): tuple(rest) for visitor_id, day, *rest in found if (visitor_id, day) in keys}
 
 
 def visit_people(keys) -> dict:
-    """Who each of these visitor-days belongs to, before they are computed again (visits_moved)."""
+    """Each of these visitor-days' touch, before they are computed again (visits_moved)."""
     return _visits(keys)
 
 
 def visits_moved(keys, before: dict) -> set[int]:
     """After the visitor-days `keys` were computed again: the people whose visit touches changed in a
-    way that moves credit. A visit that now comes at or before one of its person's conversions (a
-    late page view, a browser identified) moves theirs; a visit that left a person (its day now
-    someone else's) moves the one it left. Nothing else would tell the sweep."""
+    way that moves credit. A visit whose touch is new or changed (its person, time, channel or campaign)
+    and comes at or before one of its person's conversions (a late page view, a browser identified)
+    moves theirs; a visit that left a person (its day now someone else's, or gone) moves the one it
+    left. Nothing else would tell the sweep. (On PostgreSQL, visitor_days_refresh answers this in its
+    own statement.)"""
     after = _visits(keys, late=True)
-    moved = {person_id for person_id, late in after.values() if late}
-    moved |= {person_id for key, person_id in before.items() if after.get(key, (None,))[0] != person_id}
+    moved = {touch[0] for key, (*touch, late) in after.items() if late and tuple(touch) != before.get(key)}
+    moved |= {touch[0] for key, touch in before.items() if after.get(key, (None,))[0] != touch[0]}
     return moved
 
 

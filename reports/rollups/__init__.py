@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import time
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from reports.models import RollupDirtyPerson, RollupDirtyVisitorDay
@@ -38,6 +38,15 @@ BATCH = 2_000  # people or visitor-days computed per round
 SWEEP_SECONDS = 20.0  # a sweep stops starting new rounds after this, so the workers' other sweeps run
 
 
+def _visitor_days_moving(keys) -> set[int]:
+    """Compute these visitor-days again; the people whose credit that moved (visits_moved)."""
+    if connection.vendor == "postgresql":
+        return visitor_days_refresh(keys)["moved"]  # the same answer, from the refresh's own statement
+    before = visit_people(keys)
+    visitor_days_refresh(keys)
+    return visits_moved(keys, before)
+
+
 def _people_round(limit: int) -> int:
     started = timezone.now()
     ids = list(RollupDirtyPerson.objects.order_by("marked_at").values_list("person_id", flat=True)[:limit])
@@ -50,11 +59,10 @@ def _people_round(limit: int) -> int:
     with transaction.atomic():
         journeys_refresh(existing)
         keys = keys_of_people(sorted(existing), vanished)
-        before = visit_people(keys)
-        visitor_days_refresh(keys)
+        moved = _visitor_days_moving(keys)
         # After both: the credit reads the new journeys and the visitor-days now joined to the person,
         # and moves for whoever those days were taken from too.
-        attribution_refresh(set(ids) | visits_moved(keys, before))
+        attribution_refresh(set(ids) | moved)
         # Marks made while this round computed (a later change) stay for the next one.
         RollupDirtyPerson.objects.filter(person_id__in=ids, marked_at__lte=started).delete()
     return len(ids)
@@ -66,9 +74,7 @@ def _visitor_days_round(limit: int) -> int:
     if not keys:
         return 0
     with transaction.atomic():
-        before = visit_people(keys)
-        visitor_days_refresh(keys)
-        attribution_refresh(visits_moved(keys, before))
+        attribution_refresh(_visitor_days_moving(keys))
         for day in {day for _, day in keys}:
             RollupDirtyVisitorDay.objects.filter(
                 day=day, visitor_id__in=[v for v, d in keys if d == day], marked_at__lte=started
@@ -106,9 +112,7 @@ def page_views_written_receive(views) -> None:
         return
     try:
         with transaction.atomic():  # a savepoint: a failure here leaves the page views' write intact
-            before = visit_people(keys)
-            visitor_days_refresh(keys)
-            moved = visits_moved(keys, before)
+            moved = _visitor_days_moving(keys)
             if moved:
                 people_mark(moved)
     except Exception:
