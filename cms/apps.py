@@ -33,7 +33,20 @@ class CmsConfig(AppConfig):
         from cms.gated_documents import on_page_published
 
         page_published.connect(on_page_published, dispatch_uid="cms-gated-pdf-private")
-        for model in (CallToAction, SiteSettings, Author, Industry, Product, Topic, Site, PageViewRestriction):
+        # A form panel kept in the output cache shows its country's consent wording (forms.services.journey).
+        from forms.models import ConsentPolicy
+
+        for model in (
+            CallToAction,
+            SiteSettings,
+            Author,
+            Industry,
+            Product,
+            Topic,
+            Site,
+            PageViewRestriction,
+            ConsentPolicy,
+        ):
             post_save.connect(content_changed, sender=model, dispatch_uid=f"cms-content-{model.__name__}")
             post_delete.connect(content_changed, sender=model, dispatch_uid=f"cms-content-del-{model.__name__}")
         # The lead store keeps industry slugs and asks for their names (leads.industries); cms owns them.

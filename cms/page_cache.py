@@ -17,6 +17,7 @@ from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.text import slugify
 
+from cms import page_holes
 from leads.request_facts import UTM_FIELDS
 
 CONTENT_EPOCH_KEY = "cms:content:epoch"
@@ -142,11 +143,12 @@ def output_cache_key(page, request, epoch: str) -> str | None:
 
 
 def _cached_response(request, hit, profile: PageProfile):
-    content, content_type, shown = hit
+    content, content_type, shown, *holes = hit  # (entries kept before holes have none)
+    holes = holes[0] if holes else {}
     response = HttpResponse(content, content_type=content_type)
     for variant in shown:
         request.personalization.variant_shown(variant)
-    return _personalised_headers(response, profile)
+    return page_holes.fill(request, _personalised_headers(response, profile), holes)
 
 
 def _personalised_headers(response, profile: PageProfile):
@@ -169,14 +171,21 @@ def serve_personalised(page, request, serve, *, use_cache: bool):
     if hit is not None:
         return _cached_response(request, hit, profile)
     already_shown = len(visitor.shown_variants)
+    page_holes.holes_taken(request)
     response = serve()
     if hasattr(response, "render"):
         response.render()
+    # The per-visitor parts (a form panel) were left as holes: the output kept is everyone's.
+    holes = page_holes.holes_taken(request)
     if key and response.status_code == 200 and not response.cookies:
         shown = visitor.shown_variants[already_shown:]
-        cache.set(key, (response.content, response["Content-Type"], shown), settings.PERSONALIZATION_PAGE_CACHE_SECONDS)
+        cache.set(
+            key,
+            (response.content, response["Content-Type"], shown, holes),
+            settings.PERSONALIZATION_PAGE_CACHE_SECONDS,
+        )
         _remember_route(page, request, profile, epoch)
-    return _personalised_headers(response, profile)
+    return page_holes.fill(request, _personalised_headers(response, profile), holes)
 
 
 # --- The fast path: a cached page served before Wagtail routes the request --------------------------------

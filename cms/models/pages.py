@@ -49,7 +49,8 @@ class BasePage(HeadlessPreviewMixin, Page):
     # StreamFields that may hold personalised blocks (cms.page_cache reads their segments).
     personalised_fields = ("body",)
     # Whether the rendered page may be kept in the output cache, per (revision, segment fingerprint).
-    # Off for pages whose output depends on more than that (forms with CSRF tokens, filtered listings).
+    # Off for pages whose output depends on more than that. A form is no reason: it is a hole in the
+    # cached page, filled per visitor (serve_with_form_hole).
     output_cache = False
 
     class Meta:
@@ -141,6 +142,29 @@ class BasePage(HeadlessPreviewMixin, Page):
         if self.last_published_at:
             data["dateModified"] = self.last_published_at.isoformat()
         return data
+
+
+def serve_with_form_hole(page, request, form_page, *, asset=None):
+    """A GET of a page hosting a form: the page from the output cache (or rendered and kept) with the form
+    panel left as a hole and filled for this visitor (cms.page_holes; forms.services.journey)."""
+    from cms import page_holes
+    from cms.page_cache import content_epoch, serve_personalised
+    from forms.services.journey import form_page_with_hole
+
+    def render():
+        response, spec = form_page_with_hole(
+            request,
+            host_page=page,
+            form_page=form_page,
+            template=page.get_template(request),
+            asset=asset,
+            mark=page_holes.mark("form"),
+            version=content_epoch(),  # consent wording and form rows change the epoch too
+        )
+        page_holes.holes_left(request, {"form": spec})
+        return response
+
+    return serve_personalised(page, request, render, use_cache=page.output_cache)
 
 
 class HomePage(BasePage):

@@ -14,7 +14,7 @@ from cms.blocks import BodyBlock
 from cms.gated_documents import WhitepaperPageForm
 from cms.serializers import image_representation
 
-from .pages import BasePage, FilteredListingMixin
+from .pages import BasePage, FilteredListingMixin, serve_with_form_hole
 
 
 class WhitepaperIndexPage(FilteredListingMixin, BasePage):
@@ -37,6 +37,7 @@ class WhitepaperIndexPage(FilteredListingMixin, BasePage):
 
 
 class WhitepaperPage(BasePage):
+    output_cache = True  # the gate form is a hole in the cached page (serve_with_form_hole)
     summary = models.TextField(max_length=600, help_text="Shown on cards and as the meta description")
     cover_image = models.ForeignKey(
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -143,6 +144,9 @@ class WhitepaperPage(BasePage):
             return super().serve(request, *args, **kwargs)
         from forms.services.journey import form_serve
 
+        if request.method == "GET" and not request.headers.get("HX-Request"):
+            # The whole page comes from the output cache; only the form panel is this visitor's (a hole).
+            return serve_with_form_hole(self, request, gate_form, asset=self.gated_asset())
         return form_serve(
             request, host_page=self, form_page=gate_form, template=self.get_template(request), asset=self.gated_asset()
         )

@@ -5,11 +5,25 @@ an event's landing page (cms and forms call this module, never forms.views). Wit
 panel is sent back; without JavaScript the whole page is.
 """
 
+import dataclasses
+import hashlib
+import re
+
 from django.conf import settings
+from django.core.cache import cache
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.html import escape
 
-from leads.request_facts import attribution_remember, client_ip, request_attribution, request_country
+from leads.request_facts import (
+    ATTRIBUTION_FIELDS,
+    attribution_remember,
+    client_ip,
+    request_attribution,
+    request_country,
+)
 from leads.selectors import person_for_visitor
 from leads.services.identity import new_visitor_id, valid_visitor_id
 
@@ -60,11 +74,15 @@ def form_serve(request, *, host_page, form_page, template, asset: GatedAsset | N
     return response
 
 
-def form_panel(request, *, host_page, form_page, visitor: Visitor, asset=None, host=None) -> tuple[dict, int]:
-    """What the form panel shows for this request (the template's `lead_form`), and the status to answer with."""
+def form_panel(
+    request, *, host_page, form_page, visitor: Visitor, asset=None, host=None, action=""
+) -> tuple[dict, int]:
+    """What the form panel shows for this request (the template's `lead_form`), and the status to answer with.
+
+    `action` (where the form posts) defaults to the host page's URL."""
     panel = {
         "page": form_page,
-        "action": host_page.url or request.path,
+        "action": action or (host_page.url if host_page is not None else "") or request.path,
         "asset": asset,
         "state": "form",
         "greeting": "",
@@ -182,3 +200,92 @@ def _remember(response, request, visitor, new_cookie):
     # A form carries a CSRF token and a timestamped token, and may greet a known visitor: never cache it publicly.
     patch_cache_control(response, private=True, no_cache=True)
     patch_vary_headers(response, ("Cookie", "HX-Request"))
+
+
+# --- A page with a form, kept in the output cache (the hole is cms.page_holes') ----------------------------
+# The page around the form is everyone's; only the panel is the visitor's. For an anonymous visitor even
+# the panel is everyone's (per form revision, action and country: the consent wording) but for three
+# things filled in per request: the CSRF token, the signed "shown at" token and the attribution the
+# visitor brought. So the anonymous panel is kept too, with its own marks; a known visitor's panel
+# (their next progressive questions, "Not you?", an open gate) is rendered for them.
+PANEL_MARK = re.compile(r"sphole-([a-z_]+)-5c2e")
+PANEL_CACHE_SECONDS = 24 * 3600
+STARTED_HOLE = "started_token"
+
+
+def _panel_mark(name: str) -> str:
+    return f"sphole-{name}-5c2e"
+
+
+def form_page_with_hole(request, *, host_page, form_page, template, asset=None, mark: str, version: str = ""):
+    """The page around the form, with `mark` where the panel goes, and the hole's description (the spec
+    `form_hole_fill` is given back). `version` names what else the panel shows (consent wording)."""
+    context = host_page.get_context(request)
+    context["lead_form"] = {"hole": mark, "page": form_page, "state": "form", "asset": asset}
+    spec = {
+        "form_page_id": form_page.pk,
+        "revision_id": form_page.live_revision_id,
+        "action": host_page.url or request.path,
+        "asset": asset,
+        "version": version,
+    }
+    return TemplateResponse(request, template, context), spec
+
+
+def form_hole_fill(request, spec: dict):
+    """The form panel for this request, and what the response needs for it (cookies, no shared caching)."""
+    visitor, new_cookie = request_visitor(request)
+    html = (
+        _anonymous_panel(request, spec, visitor) if visitor.person is None else _visitor_panel(request, spec, visitor)
+    )
+
+    def finish(response):
+        _remember(response, request, visitor, new_cookie)
+
+    return html, finish
+
+
+def _live_form_page(spec):
+    from forms.models import LeadFormPage
+
+    return LeadFormPage.objects.live().filter(pk=spec["form_page_id"]).first()
+
+
+def _visitor_panel(request, spec, visitor) -> str:
+    form_page = _live_form_page(spec)
+    if form_page is None:  # unpublished since the page was kept; the next render leaves it out
+        return ""
+    panel, _ = form_panel(
+        request, host_page=None, form_page=form_page, visitor=visitor, asset=spec["asset"], action=spec["action"]
+    )
+    return render_to_string(PANEL_TEMPLATE, {"lead_form": panel}, request=request)
+
+
+def _anonymous_panel(request, spec, visitor) -> str:
+    country = visitor.country
+    parts = f"{spec['form_page_id']}|{spec['revision_id']}|{spec['version']}|{country}|{spec['action']}"
+    key = "leadforms:panel:" + hashlib.blake2s(parts.encode(), digest_size=16).hexdigest()
+    html = cache.get(key)
+    if html is None:
+        html = _anonymous_panel_render(request, spec, visitor)
+        if html:
+            cache.set(key, html, PANEL_CACHE_SECONDS)
+    values = {"csrf": get_token(request), STARTED_HOLE: spam.started_token(spec["form_page_id"])}
+    values.update((f"attr_{name}", visitor.attribution.get(name, "")) for name in ATTRIBUTION_FIELDS)
+    return PANEL_MARK.sub(lambda m: escape(values.get(m.group(1), "")), html)
+
+
+def _anonymous_panel_render(request, spec, visitor) -> str:
+    """Everyone's panel with marks for the per-request values (rendered without the request: no token)."""
+    form_page = _live_form_page(spec)
+    if form_page is None:
+        return ""
+    marked = dataclasses.replace(
+        visitor, attribution={name: _panel_mark(f"attr_{name}") for name in ATTRIBUTION_FIELDS}
+    )
+    panel, _ = form_panel(
+        request, host_page=None, form_page=form_page, visitor=marked, asset=spec["asset"], action=spec["action"]
+    )
+    if panel.get("form") is not None:
+        panel["form"].initial[spam.STARTED_FIELD] = _panel_mark(STARTED_HOLE)
+    return render_to_string(PANEL_TEMPLATE, {"lead_form": panel, "csrf_token": _panel_mark("csrf")})
