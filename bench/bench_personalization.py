@@ -30,15 +30,21 @@ What it does:
                its sp_vid cookie, its facts are in the cache, the page output cache holds every
                fingerprint in use. The hero each visitor was shown is counted.
      measured  --rounds rounds; in each, /bench/floor/ (a plain Django view through the whole
-               middleware), the unpersonalised page and the personalised page get --requests /
+               middleware), and the unpersonalised and the personalised page in three scenarios
+               (new: no cookie, every request a first visit; returning: the visitor's cookie;
+               campaign: the cookie and the visitor's own ?utm_campaign= again) get --requests /
                --rounds GETs each from --concurrency threads (one keep-alive connection each),
-               the visitors taking turns; the order of the three rotates from round to round so
-               that noise from other work on the machine falls on all three alike.
+               the visitors taking turns; the order of the seven rotates from round to round so
+               that noise from other work on the machine falls on all of them alike. With Redis,
+               the SET commands of each pass are counted (what a view writes to the cache).
    While measuring, triggers on the visitor and variant-statistics tables count every row
    inserted or updated (what page views cost the database), and Redis' INFO counts commands and
    keyspace hits and misses.
 4. Prints p50/p95 latency and requests/s per target with ratios to the floor, the ratio
-   personalised / unpersonalised per segment count (target: within 1.2x at 50 segments), the
+   personalised / unpersonalised per segment count (target: within 1.2x at 50 segments), per
+   scenario the personalised page against the unpersonalised one with cache writes per request,
+   and what a returning visitor costs against a new one (target: at most 1.2x; issue 19). The
+   peer (wagtail-personalisation) is not installed with the project, so it is not run here. The
    database writes against the page views, and the cache figures.
 
 With the defaults a run takes about two minutes on two cores (most of it the warm-ups and the
@@ -109,6 +115,12 @@ SEGMENT_PREFIX = "Bench segment "
 DEFAULT_HEADLINE = "Built for teams that measure"
 TARGET_RATIO = 1.2  # the personalised page within 1.2x of the unpersonalised one ...
 TARGET_SEGMENTS = 50  # ... at 50 segments
+TARGET_RETURNING = 1.2  # a returning visitor's personalised page costs at most 1.2x a new visitor's
+PAGES = ("unpersonalised", "personalised")
+# new: no cookie (a first request, the state made and the cookie set); returning: the visitor's cookie
+# (state in the cache, nothing new); campaign: the cookie and the visitor's own ?utm_campaign= again.
+SCENARIOS = ("new", "returning", "campaign")
+SCENARIO_SUFFIX = {"new": " new", "returning": "", "campaign": " campaign"}
 
 USER_AGENTS = {
     "mobile": (
@@ -444,11 +456,11 @@ class Visitor:
     def campaign(self, segment_count):
         return f"camp-{self.number % segment_count}" if self.has_campaign else ""
 
-    def headers(self):
+    def headers(self, with_cookies=True):
         headers = {"User-Agent": USER_AGENTS[self.device], "Accept": ACCEPT, "Accept-Language": "en"}
         if self.country:
             headers["CF-IPCountry"] = self.country
-        if self.cookies:
+        if self.cookies and with_cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         return headers
 
@@ -486,20 +498,38 @@ def visitor_pass(args, name, visitors, path_of, on_body=None, timeout=None):
     )
 
 
-def measured_pass(args, name, path, total, visitors, start, timeout):
-    """`total` GETs of `path`, the visitors taking turns from `start`; counts any new cookie."""
+def measured_pass(args, name, path, total, visitors, start, timeout, scenario="returning", redis=None):
+    """`total` GETs of `path`, the visitors taking turns from `start`; counts any new cookie and, with
+    Redis, the cache writes (SET commands) the pass caused. The scenario says who asks (SCENARIOS)."""
     fresh = Counter()
+    if scenario == "campaign":
+        visitors = [v for v in visitors if v.has_campaign] or visitors
 
     def request_for(ticket):
-        return path, visitors[(start + ticket) % len(visitors)].headers()
+        visitor = visitors[(start + ticket) % len(visitors)]
+        if scenario == "new":
+            return path, visitor.headers(with_cookies=False)
+        if scenario == "campaign":
+            return f"{path}?utm_campaign={visitor.campaign(args.current_segments)}", visitor.headers()
+        return path, visitor.headers()
 
     def on_response(ticket, response, body):
         if response.headers.get("Set-Cookie"):
             fresh["set-cookie"] += 1
 
+    sets_before = redis_sets(redis)
     result = run_load(args.port, name, path, total, args.concurrency, timeout, request_for, on_response)
     result.fresh_cookies = fresh["set-cookie"]
+    result.cache_sets = redis_sets(redis) - sets_before if redis is not None else None
     return result
+
+
+def redis_sets(client):
+    """SET commands Redis has served (a state, an output-cache entry, a route: every cache write)."""
+    if client is None:
+        return 0
+    stats = client.info("commandstats")
+    return sum(stats.get(f"cmdstat_{command}", {}).get("calls", 0) for command in ("set", "setex", "mset"))
 
 
 def merge(name, path, parts):
@@ -513,6 +543,8 @@ def merge(name, path, parts):
         total.timed_out = total.timed_out or part.timed_out
     total.sent = len(total.latencies)
     total.fresh_cookies = sum(getattr(part, "fresh_cookies", 0) for part in parts)
+    sets = [part.cache_sets for part in parts if getattr(part, "cache_sets", None) is not None]
+    total.cache_sets = sum(sets) if sets else None
     return total
 
 
@@ -622,21 +654,32 @@ def run_segment_count(args, count, visitors, plain, whitepaper_paths, deadline, 
         redis_before = redis_counters(redis)
         window_start = timezone.now()
 
-        order = ["floor", "unpersonalised", "personalised"]
+        # Each scenario (who asks: a new visitor, a returning one, one following a campaign link again)
+        # on both pages; "unpersonalised" and "personalised" alone are the returning visitors.
+        order = ["floor"] + [f"{page}{SCENARIO_SUFFIX[scenario]}" for scenario in SCENARIOS for page in PAGES]
+        scenario_of = {f"{page}{SCENARIO_SUFFIX[scenario]}": scenario for scenario in SCENARIOS for page in PAGES}
+        path_of = {name: paths[name.split(" ")[0]] for name in order}
+        args.current_segments = count
         parts = {name: [] for name in order}
         per_round = [
             args.requests // args.rounds + (1 if r < args.requests % args.rounds else 0) for r in range(args.rounds)
         ]
         offset = 0
         for round_number, total in enumerate(per_round):
-            for name in order[round_number % 3 :] + order[: round_number % 3]:
+            turn = round_number % len(order)
+            for name in order[turn:] + order[:turn]:
                 if STOP.is_set():
                     raise KeyboardInterrupt
-                parts[name].append(measured_pass(args, name, paths[name], total, visitors, offset, remaining()))
+                scenario = scenario_of.get(name, "returning")
+                parts[name].append(
+                    measured_pass(
+                        args, name, path_of[name], total, visitors, offset, remaining(), scenario, redis=redis
+                    )
+                )
                 if proc.poll() is not None:
                     raise SystemExit(f"gunicorn died during {name}:\n{log_tail(GUNICORN_LOG)}")
             offset += total
-        results = {name: merge(name, paths[name], parts[name]) for name in order}
+        results = {name: merge(name, path_of[name], parts[name]) for name in order}
 
         redis_after = redis_counters(redis)
         writes_after = write_counts()
@@ -647,7 +690,7 @@ def run_segment_count(args, count, visitors, plain, whitepaper_paths, deadline, 
         for name in order:
             r = results[name]
             print(
-                f"  {name:<15} {r.sent} requests in {r.seconds:.1f}s over {args.rounds} rounds, {r.errors} errors",
+                f"  {name:<24} {r.sent} requests in {r.seconds:.1f}s over {args.rounds} rounds, {r.errors} errors",
                 flush=True,
             )
         failed = [r for r in results.values() if r.errors]
@@ -661,7 +704,7 @@ def run_segment_count(args, count, visitors, plain, whitepaper_paths, deadline, 
         "segments": count,
         "warm": warm,
         "command": command,
-        "tracked requests": results["unpersonalised"].sent + results["personalised"].sent,
+        "tracked requests": sum(r.sent for name, r in results.items() if name != "floor"),
         "personalised requests": results["personalised"].sent,
         "visitor inserts": delta.get(("personalization_visitor", "INSERT"), 0),
         "visitor updates": delta.get(("personalization_visitor", "UPDATE"), 0),
@@ -691,7 +734,7 @@ def ratio(a, b):
 
 def print_results(runs):
     header = (
-        f"{'segments':>8}  {'target':<15}{'requests':>9}{'errors':>7}{'p50 ms':>8}{'p95 ms':>8}"
+        f"{'segments':>8}  {'target':<24}{'requests':>9}{'errors':>7}{'p50 ms':>8}{'p95 ms':>8}"
         f"{'req/s':>8}  {'p50 vs floor':>12}{'p95 vs floor':>13}{'throughput vs floor':>21}"
     )
     print("\n== results (ratios to the floor, /bench/floor/, measured in the same gunicorn)")
@@ -710,7 +753,7 @@ def print_results(runs):
                 )
             flag = "  <- errors" if r.errors else ""
             print(
-                f"{count:>8}  {name:<15}{r.sent:>9}{r.errors:>7}{r.percentile(50):>8.1f}{r.percentile(95):>8.1f}"
+                f"{count:>8}  {name:<24}{r.sent:>9}{r.errors:>7}{r.percentile(50):>8.1f}{r.percentile(95):>8.1f}"
                 f"{r.rps:>8.1f}  {vs[0]:>12}{vs[1]:>13}{vs[2]:>21}{flag}"
             )
 
@@ -735,6 +778,49 @@ def print_results(runs):
     )
     if TARGET_SEGMENTS not in runs:
         print(f"(no run at {TARGET_SEGMENTS} segments; add it to --segments for the target)")
+
+
+def print_scenarios(runs):
+    """Each scenario's personalised page against the unpersonalised one, and what a returning visitor
+    costs against a new one (issue 19, target 7)."""
+    print(
+        "\n== scenarios: the personalised page against the unpersonalised one, interleaved rounds "
+        f"(target: a returning visitor's page costs at most {TARGET_RETURNING}x a new visitor's)"
+    )
+    print(
+        "peer (wagtail-personalisation): not run by this bench (it is not installed with the project); "
+        "compare against the unpersonalised page, the peer's own best case being an unpersonalised page"
+    )
+    header = (
+        f"{'segments':>8}  {'scenario':<10}{'plain req/s':>12}{'pz req/s':>10}{'pz / plain':>12}"
+        f"{'plain p50':>10}{'pz p50':>8}{'cache sets/req':>16}{'new cookies':>12}"
+    )
+    print(header)
+    print("-" * len(header))
+    for count, (results, _) in runs.items():
+        for scenario in SCENARIOS:
+            plain = results.get(f"unpersonalised{SCENARIO_SUFFIX[scenario]}")
+            pz = results.get(f"personalised{SCENARIO_SUFFIX[scenario]}")
+            if plain is None or pz is None:
+                continue
+            sets = "n/a" if pz.cache_sets is None else f"{ratio(pz.cache_sets, pz.sent):.2f}"
+            print(
+                f"{count:>8}  {scenario:<10}{plain.rps:>12.1f}{pz.rps:>10.1f}{ratio(pz.rps, plain.rps):>11.2f}x"
+                f"{plain.percentile(50):>10.1f}{pz.percentile(50):>8.1f}{sets:>16}{pz.fresh_cookies:>12}"
+            )
+        new, returning = results.get("personalised new"), results.get("personalised")
+        if new is not None and returning is not None and returning.rps:
+            cost = ratio(new.rps, returning.rps)
+            verdict = "within" if cost <= TARGET_RETURNING else "NOT within"
+            print(
+                f"{count:>8}  returning / new cost (personalised page, throughput): {cost:.2f}x  "
+                f"{verdict} {TARGET_RETURNING}x; p50 {ratio(returning.percentile(50), new.percentile(50)):.2f}x"
+            )
+    print(
+        "pz / plain: the personalised page's requests/s as a share of the unpersonalised page's for the same "
+        "visitors; cache sets/req: Redis SET commands per personalised request (a visitor state, an output "
+        "cache entry); new: no cookie (every request a first visit, its state written and a cookie set)"
+    )
 
 
 def print_writes(runs, save_every):
@@ -887,6 +973,7 @@ def main(argv=None):
                 f"{settings.PERSONALIZATION_CONSENT_MODE}"
             )
             print_results(runs)
+            print_scenarios(runs)
             print_writes(runs, settings.PERSONALIZATION_SAVE_EVERY)
             print_cache(runs, redis is not None)
     except KeyboardInterrupt:

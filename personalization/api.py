@@ -5,6 +5,8 @@ resolved for the visitor named by the X-Visitor-Id header. These endpoints tell 
 the visitor is and which segments they are in, and take CTA clicks on variants.
 """
 
+from django.http import HttpResponse
+from django.utils.cache import patch_cache_control
 from ninja import Router, Schema
 from ninja.responses import Status
 
@@ -36,9 +38,11 @@ class ClickIn(Schema):
 
 
 @router.get("/visitor", response=VisitorOut)
-def visitor(request):
+def visitor(request, response: HttpResponse):
     """The visitor behind X-Visitor-Id (or the cookie); a new id when none was sent: keep it and send it
     back as X-Visitor-Id on every call. `tracking` is false without consent or with Global Privacy Control."""
+    # One visitor's id and segments: no shared cache (a CDN, a proxy) may keep it, nor the browser reuse it.
+    patch_cache_control(response, private=True, no_store=True)
     context = visitor_context(request)
     segments = context.segments
     ids = sorted(context.segment_ids, key=segments.rank)

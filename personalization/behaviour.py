@@ -34,12 +34,14 @@ RECENT_VIEWS = 100  # this browser's page views kept in its state
 DAY_MICROS = 86_400_000_000
 
 
-def view_recorded(state, now: datetime, path: str, topics) -> None:
-    """A page was served to this visitor: remember it for behaviour rules (slug, path, topics, when)."""
+def view_recorded(state, now: datetime, path: str, topics) -> tuple:
+    """A page was served to this visitor: remember it for behaviour rules (slug, path, topics, when).
+    Returns the event (kept for a later write when this view's state is not written at once)."""
     event = (micros(now), page_slug(path), path[:500], topics_text(list(topics)[:20]))
     horizon = event[0] - HORIZON_DAYS * DAY_MICROS
     kept = [view for view in state.views[-(RECENT_VIEWS - 1) :] if view[0] >= horizon] if state.views else []
     state.views = (*kept, event)
+    return event
 
 
 def behaviour_load(state, now: datetime) -> bool:

@@ -56,11 +56,17 @@ class SegmentSet:
         self._by_fact = by_fact
         # Whether visitors' states need their behaviour read (personalization.behaviour.behaviour_load).
         self.reads_behaviour = any(segment.facts & BEHAVIOUR_FACTS for segment in self.segments)
+        # Every fact any active segment reads: a page view changing none of them need not be written at once.
+        self.read_facts = frozenset().union(*(segment.facts for segment in self.segments))
 
     def affected(self, changed) -> tuple:
         """The stored (untimed) segments whose rules read any of these facts, in priority order."""
         hit = {segment.id for code in changed for segment in self._by_fact.get(code, ())}
         return tuple(segment for segment in self.stored if segment.id in hit) if hit else ()
+
+    def reads(self, codes) -> bool:
+        """Whether any active segment (timed ones too) reads any of these facts."""
+        return not self.read_facts.isdisjoint(codes)
 
     def evaluate(self, facts, now, segments=None) -> tuple[int, ...]:
         return tuple(

@@ -6,6 +6,8 @@
   device, country, referrer, is read by `leads.request_facts`).
 - `identification`: tracked links (`tracked_link_token`) and a visitor becoming a known person.
 - `visitor_store`: the cache keys of a visitor's state and the visitor row it is loaded from and saved to.
+- `pending_views`: repeat page views that changed nothing segments read, kept per process until the
+  visitor's state is next written (so a returning visitor's view writes nothing).
 
 Other apps import from here (`personalization.services.visitor_context`, `tracked_link_token`, ...).
 """

@@ -4,14 +4,18 @@ back as the response leaves.
 The hot path (DESIGN.md, 1): one cache read fetches the visitor's state together with the
 segment version and the person-facts epoch. Warm, that is all: no query. Cold (a returning
 visitor whose state left the cache) it is one query for the visitor row and one for the person's
-facts. A page view changes the state in the cache; the database row is written once per visit
-(and every PERSONALIZATION_SAVE_EVERY page views), never on every page view.
+facts. The state is written back to the cache only when a request changed something segments or
+recommendations read (a new visit, a campaign, a device, a topic, a variant not seen before, a fact an
+active segment reads); a repeat view that only moves counters on waits in this process
+(pending_views) and goes with the next write, or within PERSONALIZATION_TOUCH_SECONDS. The database
+row is written once per visit (and every PERSONALIZATION_SAVE_EVERY page views), never on every view.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -31,6 +35,7 @@ from ..behaviour import behaviour_load, view_recorded
 from ..rules import PAGE_VIEW_FACTS
 from ..segments import VERSION_KEY, current_version, segment_set
 from ..state import RECENT_PAGES, RECENT_VARIANTS, Facts, VisitorState, count_seen
+from . import pending_views
 from .identification import TRACKED_LINK_PARAM, person_id_from_token, visitor_identified
 from .request_facts import UTM_FIELDS, tracking_allowed
 from .visitor_store import (
@@ -106,6 +111,12 @@ class VisitorContext:
             )
             self.facts_changed()
         self.state = state
+        # Repeat views this process served but did not write yet (pending_views) are part of the facts:
+        # the visit gap is measured from them, and they are written with this state when it is written.
+        self._pending = pending_views.take(visitor_id) if (self.tracking and visitor_id) else None
+        if self._pending is not None:
+            self._pending.apply(state)
+        self._views_here: list[tuple] = []  # (page key, behaviour event) of this request's page views
         if self.tracking and visitor_id:
             self._adopt_identification(cached.get(person_key(visitor_id)))
         if self.is_new:
@@ -233,6 +244,19 @@ class VisitorContext:
         if self._changed is not None:
             self._changed.update(codes)
 
+    def _viewed(self, *codes):
+        """A page view moved these counters on. The state is written at once only when an active segment
+        reads one of them; else the view waits in this process (pending_views) for the next write."""
+        self._segment_ids = None
+        if self._changed is not None:
+            self._changed.update(codes)
+        try:
+            read = self.segments.reads(codes)
+        except DatabaseError:  # segments not loadable now: write, as before
+            read = True
+        if read:
+            self.dirty = True
+
     def choose(self, segment_ids) -> int | None:
         """Of the segments a block has variants for, the one to show (highest priority the visitor is in)."""
         matched = [segment_id for segment_id in segment_ids if segment_id in self.segment_ids]
@@ -275,12 +299,17 @@ class VisitorContext:
         state.last_seen_at = now
         state.page_views += 1
         state.unsaved_views += 1
-        count_seen(state.pages_viewed, str(page_id), limit=RECENT_PAGES)
+        page_key = str(page_id)
+        count_seen(state.pages_viewed, page_key, limit=RECENT_PAGES)
         for topic in topics:
             count_seen(state.topics_viewed, topic)
         for industry in industries:
             count_seen(state.industries_viewed, industry)
-        view_recorded(state, now, path, topics)
+        if topics or industries:
+            self.dirty = True  # recommendations read them (the visitor's favourite topics): written at once
+        event = view_recorded(state, now, path, topics)
+        if self.tracking:
+            self._views_here.append((page_key, event))
         if state.unsaved_views >= settings.PERSONALIZATION_SAVE_EVERY:
             self.save_to_database = True
         if self.tracking and self.visitor_id and not self.preview and settings.BEHAVIOUR_RECORDING:
@@ -298,7 +327,7 @@ class VisitorContext:
                 visit=state.visit_count,
                 occurred_at=now,
             )
-        self._mark(
+        self._viewed(
             "page_views",
             "viewed_page",
             *(("viewed_topic",) if topics else ()),
@@ -315,18 +344,23 @@ class VisitorContext:
     # --- when the response leaves ---
     def finish(self):
         if self.preview:
+            self._keep_pending()
             return  # an editor's preview counts nothing and remembers nothing
         if self.shown_variants and not self.is_robot:
             stats.record("impressions", self.shown_variants)
             if self.tracking:
                 seen = self.state.seen_variants
-                for key in self.shown_variants:
-                    seen.setdefault(key, self.now.isoformat())
+                # Only a variant not seen before is news (it credits a later form fill); one seen again is not.
+                new = [key for key in dict.fromkeys(self.shown_variants) if key not in seen]
+                for key in new:
+                    seen[key] = self.now.isoformat()
                 if len(seen) > RECENT_VARIANTS:
                     for key in sorted(seen, key=seen.get)[: len(seen) - RECENT_VARIANTS]:
                         del seen[key]
-                self.dirty = True
+                if new:
+                    self.dirty = True
         if not self.tracking or self.database_down:
+            self._keep_pending()
             return  # a state built without the database must not hide the stored one
         if self.request.method != "GET":
             # A form fill in this request may have identified the visitor meanwhile.
@@ -342,8 +376,32 @@ class VisitorContext:
                 )
                 self.state.unsaved_views = max(self.state.unsaved_views, settings.PERSONALIZATION_SAVE_EVERY)
             self.dirty = True
+        if not self.dirty and self._pending is not None and self._pending.due():
+            self.dirty = True  # views have waited TOUCH seconds: the state's last-seen time and counters catch up
         if self.dirty:
             cache.set(state_key(self.visitor_id), self.state, STATE_TTL)
+            self._pending, self._views_here = None, []
+        else:
+            self._keep_pending()
+        self._sweep()
+
+    def _keep_pending(self):
+        """This request's views (and those it found waiting) were not written: they wait for the next write."""
+        pending = self._pending
+        if self._views_here:
+            pending = pending or pending_views.Pending(since=time.monotonic())
+            for page_key, event in self._views_here:
+                pending.add(page_key, event, self.now)
+        if pending is not None:
+            pending_views.keep(self.visitor_id, pending)
+        self._pending, self._views_here = None, []
+
+    @staticmethod
+    def _sweep():
+        try:
+            pending_views.sweep(state_key, STATE_TTL)
+        except Exception:  # the cache unreachable: those views wait for the next sweep
+            logger.warning("Waiting page views not written to the visitors' states", exc_info=True)
 
 
 def visitor_context(request) -> VisitorContext:

@@ -1,6 +1,7 @@
 """Where a visitor's state is kept: its cache keys, and the visitor row it is loaded from and saved to.
 
-The state lives in the cache (`state_key`) for a day; the row is the copy that outlives the cache,
+The state lives in the cache (`state_key`) for a day, written when a request changed something segments
+read (repeat views wait in the process: pending_views); the row is the copy that outlives the cache,
 written once per visit (see VisitorContext.finish). Who a visitor was identified as has a key of its
 own (`person_key`); people's facts have an epoch (`EPOCH_KEY`) that a full rescore renews.
 """

@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.test import Client, TestCase
 
 from personalization import segments, stats
+from personalization.services import pending_views
 from tests.factories import SegmentFactory
 
 MOBILE_UA = (
@@ -23,9 +24,11 @@ def _fresh_cache():
     cache.clear()
     segments.segments_changed()
     stats.discard_pending()
+    pending_views.discard()
     yield
     cache.clear()
     segments.segments_changed()
+    pending_views.discard()
 
 
 def committed():

@@ -66,6 +66,19 @@ def test_the_openapi_schema_lists_the_personalization_endpoints(client):
     assert "/api/v1/personalization/visitor" in paths and "/api/v1/personalization/clicks" in paths
 
 
+@pytest.mark.parametrize("known_visitor", [False, True])
+def test_the_visitor_endpoint_is_never_kept_by_a_shared_cache_or_the_browser(client, campaign_segment, known_visitor):
+    """One visitor's id and segments: a CDN keeping it would hand them to the next visitor."""
+    headers = {"HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0"}
+    if known_visitor:
+        first = client.get("/api/v1/personalization/visitor?utm_campaign=banking-q4", **headers)
+        headers["HTTP_X_VISITOR_ID"] = first.json()["visitor_id"]
+    response = client.get("/api/v1/personalization/visitor", **headers)
+    assert response.status_code == 200
+    directives = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"private", "no-store"} <= directives and "public" not in directives and "max-age" not in str(directives)
+
+
 # --- Recommended content ---------------------------------------------------------------------------------
 @pytest.fixture
 def library(home_page, whitepaper_index, case_study_index):
