@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import urlencode
 from django.utils.text import slugify
 
 from cms import page_holes
@@ -112,20 +113,34 @@ def _new_epoch():
 
 
 # --- The page output cache ------------------------------------------------------------------------------
-def cacheable(request) -> bool:
+def cacheable(request, params=frozenset(), *, any_params: bool = False) -> bool:
+    """Whether this request's page may come from (and fill) the output cache. `params`: the query
+    parameters the page's output depends on (a listing's filters and page number); `any_params` (the
+    route lookup, before the page is known) leaves them to the route: one is kept only for a query a page
+    cached."""
     if request.method != "GET" or getattr(request, "is_preview", False):
         return False
     if request.headers.get("HX-Request"):
         return False
-    if any(name not in UTM_PARAMS for name in request.GET):
+    if not any_params and any(name not in UTM_PARAMS and name not in params for name in request.GET):
         return False  # an unknown parameter could change the output; and must not fill the cache
     if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
         return False  # a signed-in user (an editor) may see more than visitors do
     return True
 
 
-def _output_key(page_id, revision_id, epoch, host, profile: PageProfile, visitor) -> str:
-    parts = [str(page_id), str(revision_id), epoch, host]
+def output_query(request) -> str:
+    """The query parameters that choose the output (all but campaign parameters), in one canonical order."""
+    return urlencode(sorted((k, v) for k, values in request.GET.lists() if k not in UTM_PARAMS for v in values))
+
+
+def output_uncacheable(request) -> None:
+    """Called while rendering: this output must not be kept (e.g. a listing asked for an invalid filter)."""
+    request.sp_output_uncacheable = True
+
+
+def _output_key(page_id, revision_id, epoch, host, profile: PageProfile, visitor, query="") -> str:
+    parts = [str(page_id), str(revision_id), epoch, host, query]
     if profile.has_personalised:
         parts += [visitor.segment_version, ",".join(map(str, visitor.fingerprint(profile.segment_ids)))]
     if profile.has_recommendations:
@@ -135,17 +150,25 @@ def _output_key(page_id, revision_id, epoch, host, profile: PageProfile, visitor
 
 
 def output_cache_key(page, request, epoch: str) -> str | None:
-    if not cacheable(request) or not page.live_revision_id:
+    if not cacheable(request, page.output_cache_params) or not page.live_revision_id:
         return None
     return _output_key(
-        page.pk, page.live_revision_id, epoch, request.get_host(), page_profile(page), request.personalization
+        page.pk,
+        page.live_revision_id,
+        epoch,
+        request.get_host(),
+        page_profile(page),
+        request.personalization,
+        output_query(request),
     )
 
 
 def _cached_response(request, hit, profile: PageProfile):
-    content, content_type, shown, *holes = hit  # (entries kept before holes have none)
-    holes = holes[0] if holes else {}
+    content, content_type, shown, *extra = hit  # (entries kept before holes and Vary have neither)
+    holes = extra[0] if extra else {}
     response = HttpResponse(content, content_type=content_type)
+    if len(extra) > 1 and extra[1]:
+        response["Vary"] = extra[1]  # e.g. a listing's HX-Request: its URL also answers with a fragment
     for variant in shown:
         request.personalization.variant_shown(variant)
     return page_holes.fill(request, _personalised_headers(response, profile), holes)
@@ -172,16 +195,18 @@ def serve_personalised(page, request, serve, *, use_cache: bool):
         return _cached_response(request, hit, profile)
     already_shown = len(visitor.shown_variants)
     page_holes.holes_taken(request)
+    request.sp_output_uncacheable = False
     response = serve()
     if hasattr(response, "render"):
         response.render()
     # The per-visitor parts (a form panel) were left as holes: the output kept is everyone's.
     holes = page_holes.holes_taken(request)
-    if key and response.status_code == 200 and not response.cookies:
+    patch_vary_headers(response, getattr(page, "output_vary", ()))  # kept with the output, for its hits
+    if key and response.status_code == 200 and not response.cookies and not request.sp_output_uncacheable:
         shown = visitor.shown_variants[already_shown:]
         cache.set(
             key,
-            (response.content, response["Content-Type"], shown, holes),
+            (response.content, response["Content-Type"], shown, holes, response.get("Vary", "")),
             settings.PERSONALIZATION_PAGE_CACHE_SECONDS,
         )
         _remember_route(page, request, profile, epoch)
@@ -195,7 +220,8 @@ def serve_personalised(page, request, serve, *, use_cache: bool):
 # publish, unpublish, move, deletion, privacy or site change starts a new content epoch, which
 # forgets every route. Pages with view restrictions are never remembered.
 def _route_key(request) -> str:
-    digest = hashlib.blake2s(f"{request.get_host()}|{request.path}".encode(), digest_size=16).hexdigest()
+    place = f"{request.get_host()}|{request.path}|{output_query(request)}"
+    digest = hashlib.blake2s(place.encode(), digest_size=16).hexdigest()
     return f"cms:route:{digest}"
 
 
@@ -220,7 +246,7 @@ def _remember_route(page, request, profile: PageProfile, epoch: str):
 
 def serve_from_route(request):
     """The cached page for this URL and this visitor, or None (then Wagtail serves the request)."""
-    if not hasattr(request, "personalization") or not cacheable(request):
+    if not hasattr(request, "personalization") or not cacheable(request, any_params=True):
         return None  # (the middleware skips a few paths, e.g. /favicon..., and leaves them to Wagtail)
     from personalization.services import visitor_context
 
@@ -241,7 +267,10 @@ def serve_from_route(request):
     )
     request.pz_page_view_recorded = True  # if Wagtail serves it after all, the view is not counted twice
     profile = route["profile"]
-    hit = cache.get(_output_key(route["page_id"], route["revision_id"], epoch, request.get_host(), profile, visitor))
+    key = _output_key(
+        route["page_id"], route["revision_id"], epoch, request.get_host(), profile, visitor, output_query(request)
+    )
+    hit = cache.get(key)
     return _cached_response(request, hit, profile) if hit is not None else None
 
 

@@ -52,6 +52,8 @@ class BasePage(HeadlessPreviewMixin, Page):
     # Off for pages whose output depends on more than that. A form is no reason: it is a hole in the
     # cached page, filled per visitor (serve_with_form_hole).
     output_cache = False
+    # Query parameters the output depends on, each value cached apart (a listing's filters and page).
+    output_cache_params = frozenset()
 
     class Meta:
         abstract = True
@@ -233,6 +235,7 @@ class ResultsInPlaceMixin:
     """
 
     results_template = ""
+    output_vary = ("HX-Request",)  # the page cache keeps this with the output (cms.page_cache)
 
     def serve(self, request, *args, **kwargs):
         htmx = getattr(request, "htmx", None)
@@ -271,6 +274,9 @@ class FilteredListingMixin(ResultsInPlaceMixin):
 
     results_template = "partials/listing_results.html"
     card_template = None
+    # Kept per filter and page: a listing is the same for everyone who asks for the same one.
+    output_cache = True
+    output_cache_params = frozenset({"topic", "industry", "page"})
     item_singular = item_plural = ""
 
     def listing_queryset(self, *, topic=None, industry=None):
@@ -283,8 +289,14 @@ class FilteredListingMixin(ResultsInPlaceMixin):
         form = ListingFilterForm(request.GET or None)
         filters = form.cleaned_filters() if form.is_bound else {}
         items = self.listing_queryset(**filters).descendant_of(self)
+        listing = listing_page_context(request, items)
+        if form.errors or request.GET.get("page", "1") != str(listing["page_obj"].number):
+            # Only the canonical URLs fill the cache: ?page=abc or ?topic=nonsense can be asked for endlessly.
+            from cms.page_cache import output_uncacheable
+
+            output_uncacheable(request)
         context.update(
-            listing_page_context(request, items),
+            listing,
             filter_form=form,
             filters_active=bool(filters),
             card_template=self.card_template,
