@@ -121,6 +121,8 @@ PAGES = ("unpersonalised", "personalised")
 # (state in the cache, nothing new); campaign: the cookie and the visitor's own ?utm_campaign= again.
 SCENARIOS = ("new", "returning", "campaign")
 SCENARIO_SUFFIX = {"new": " new", "returning": "", "campaign": " campaign"}
+PEER_PATHS = {"unpersonalised": "/peer-plain/", "personalised": "/peer-personalised/"}
+TARGET_PEER = 10.0  # the personalised page serves at least 10x the peer's personalised page, every scenario
 
 USER_AGENTS = {
     "mobile": (
@@ -154,6 +156,13 @@ def parse_args(argv=None):
     parser.add_argument("--time-limit", type=float, default=600.0, help="seconds for all segment counts together")
     parser.add_argument("--keep", action="store_true", help="keep a database this run created, to skip the build")
     parser.add_argument("--database-url", default=None, help="overrides BENCH_DATABASE_URL")
+    parser.add_argument(
+        "--peer-port",
+        type=int,
+        default=None,
+        help="a wagtail-personalisation site serving /peer-plain/ and /peer-personalised/ on 127.0.0.1 "
+        "(bench/peer_wagtail_personalisation/README.md): measured in the same interleaved rounds",
+    )
     args = parser.parse_args(argv)
     try:
         args.segment_counts = [int(n) for n in args.segments.split(",") if n.strip()]
@@ -167,6 +176,8 @@ def parse_args(argv=None):
     if args.visitors > 5000 or args.requests > 100000 or args.concurrency > 256:
         parser.error("keep --visitors <= 5000, --requests <= 100000 and --concurrency <= 256")
     check_port(parser, args)
+    if args.peer_port is not None and not (1024 <= args.peer_port <= 65535 and args.peer_port != args.port):
+        parser.error("--peer-port must be between 1024 and 65535 and not --port")
     if args.target_timeout <= 0 or args.time_limit <= 0:
         parser.error("--target-timeout and --time-limit must be positive")
     if not args.no_redis:
@@ -452,42 +463,45 @@ class Visitor:
         self.reads_whitepaper = number % 3 == 1
         self.has_campaign = number % 5 != 4
         self.cookies = {}
+        self.peer_cookies = {}  # the peer's session cookie: never sent to our site (nor ours to the peer)
 
     def campaign(self, segment_count):
         return f"camp-{self.number % segment_count}" if self.has_campaign else ""
 
-    def headers(self, with_cookies=True):
+    def headers(self, with_cookies=True, peer=False):
         headers = {"User-Agent": USER_AGENTS[self.device], "Accept": ACCEPT, "Accept-Language": "en"}
         if self.country:
             headers["CF-IPCountry"] = self.country
-        if self.cookies and with_cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        cookies = self.peer_cookies if peer else self.cookies
+        if cookies and with_cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         return headers
 
-    def take_cookies(self, response):
+    def take_cookies(self, response, peer=False):
+        cookies = self.peer_cookies if peer else self.cookies
         for header in response.headers.get_all("Set-Cookie") or ():
             try:
                 jar = SimpleCookie(header)
             except CookieError:
                 continue
             for name, morsel in jar.items():
-                self.cookies[name] = morsel.value
+                cookies[name] = morsel.value
 
 
-def visitor_pass(args, name, visitors, path_of, on_body=None, timeout=None):
+def visitor_pass(args, name, visitors, path_of, on_body=None, timeout=None, peer=False):
     """One request per visitor (path_of(visitor) gives its path), keeping the cookies they are given."""
 
     def request_for(ticket):
         visitor = visitors[ticket]
-        return path_of(visitor), visitor.headers()
+        return path_of(visitor), visitor.headers(peer=peer)
 
     def on_response(ticket, response, body):
-        visitors[ticket].take_cookies(response)
+        visitors[ticket].take_cookies(response, peer=peer)
         if on_body is not None:
             on_body(visitors[ticket], response, body)
 
     return run_load(
-        args.port,
+        args.peer_port if peer else args.port,
         name,
         "(visitors)",
         len(visitors),
@@ -498,7 +512,7 @@ def visitor_pass(args, name, visitors, path_of, on_body=None, timeout=None):
     )
 
 
-def measured_pass(args, name, path, total, visitors, start, timeout, scenario="returning", redis=None):
+def measured_pass(args, name, path, total, visitors, start, timeout, scenario="returning", redis=None, peer=False):
     """`total` GETs of `path`, the visitors taking turns from `start`; counts any new cookie and, with
     Redis, the cache writes (SET commands) the pass caused. The scenario says who asks (SCENARIOS)."""
     fresh = Counter()
@@ -508,17 +522,19 @@ def measured_pass(args, name, path, total, visitors, start, timeout, scenario="r
     def request_for(ticket):
         visitor = visitors[(start + ticket) % len(visitors)]
         if scenario == "new":
-            return path, visitor.headers(with_cookies=False)
+            return path, visitor.headers(with_cookies=False, peer=peer)
         if scenario == "campaign":
-            return f"{path}?utm_campaign={visitor.campaign(args.current_segments)}", visitor.headers()
-        return path, visitor.headers()
+            return f"{path}?utm_campaign={visitor.campaign(args.current_segments)}", visitor.headers(peer=peer)
+        return path, visitor.headers(peer=peer)
 
     def on_response(ticket, response, body):
         if response.headers.get("Set-Cookie"):
             fresh["set-cookie"] += 1
 
+    redis = None if peer else redis  # the peer keeps its sessions in another Redis database
     sets_before = redis_sets(redis)
-    result = run_load(args.port, name, path, total, args.concurrency, timeout, request_for, on_response)
+    port = args.peer_port if peer else args.port
+    result = run_load(port, name, path, total, args.concurrency, timeout, request_for, on_response)
     result.fresh_cookies = fresh["set-cookie"]
     result.cache_sets = redis_sets(redis) - sets_before if redis is not None else None
     return result
@@ -589,6 +605,24 @@ def warm_up(args, count, visitors, paths, whitepaper_paths, timeout):
             lambda t: (paths["floor"], visitors[t % len(visitors)].headers()),
         ),
     ]
+    if args.peer_port:
+        # The peer's visitors land the same way (their campaign sets their segment in the session).
+        passes += [
+            visitor_pass(
+                args,
+                "peer landing",
+                visitors,
+                lambda v: PEER_PATHS["personalised"] + first_path(v)[len(paths["personalised"]) :],
+                timeout=timeout,
+                peer=True,
+            ),
+            visitor_pass(
+                args, "peer personalised", visitors, lambda v: PEER_PATHS["personalised"], timeout=timeout, peer=True
+            ),
+            visitor_pass(
+                args, "peer plain", visitors, lambda v: PEER_PATHS["unpersonalised"], timeout=timeout, peer=True
+            ),
+        ]
     for result in passes:
         for status, n in result.statuses.items():
             if status != 200:
@@ -659,6 +693,12 @@ def run_segment_count(args, count, visitors, plain, whitepaper_paths, deadline, 
         order = ["floor"] + [f"{page}{SCENARIO_SUFFIX[scenario]}" for scenario in SCENARIOS for page in PAGES]
         scenario_of = {f"{page}{SCENARIO_SUFFIX[scenario]}": scenario for scenario in SCENARIOS for page in PAGES}
         path_of = {name: paths[name.split(" ")[0]] for name in order}
+        if args.peer_port:
+            for scenario in SCENARIOS:
+                for page in PAGES:
+                    name = f"peer {page}{SCENARIO_SUFFIX[scenario]}"
+                    order.append(name)
+                    scenario_of[name], path_of[name] = scenario, PEER_PATHS[page]
         args.current_segments = count
         parts = {name: [] for name in order}
         per_round = [
@@ -673,7 +713,16 @@ def run_segment_count(args, count, visitors, plain, whitepaper_paths, deadline, 
                 scenario = scenario_of.get(name, "returning")
                 parts[name].append(
                     measured_pass(
-                        args, name, path_of[name], total, visitors, offset, remaining(), scenario, redis=redis
+                        args,
+                        name,
+                        path_of[name],
+                        total,
+                        visitors,
+                        offset,
+                        remaining(),
+                        scenario,
+                        redis=redis,
+                        peer=name.startswith("peer "),
                     )
                 )
                 if proc.poll() is not None:
@@ -704,7 +753,7 @@ def run_segment_count(args, count, visitors, plain, whitepaper_paths, deadline, 
         "segments": count,
         "warm": warm,
         "command": command,
-        "tracked requests": sum(r.sent for name, r in results.items() if name != "floor"),
+        "tracked requests": sum(r.sent for name, r in results.items() if name in scenario_of and "peer" not in name),
         "personalised requests": results["personalised"].sent,
         "visitor inserts": delta.get(("personalization_visitor", "INSERT"), 0),
         "visitor updates": delta.get(("personalization_visitor", "UPDATE"), 0),
@@ -781,45 +830,55 @@ def print_results(runs):
 
 
 def print_scenarios(runs):
-    """Each scenario's personalised page against the unpersonalised one, and what a returning visitor
-    costs against a new one (issue 19, target 7)."""
+    """Each scenario's personalised page against the unpersonalised one and the peer's, and what a
+    returning visitor costs against a new one (issue 19, target 7)."""
     print(
-        "\n== scenarios: the personalised page against the unpersonalised one, interleaved rounds "
-        f"(target: a returning visitor's page costs at most {TARGET_RETURNING}x a new visitor's)"
-    )
-    print(
-        "peer (wagtail-personalisation): not run by this bench (it is not installed with the project); "
-        "compare against the unpersonalised page, the peer's own best case being an unpersonalised page"
+        "\n== scenarios: the personalised page against the unpersonalised one and the peer, interleaved rounds "
+        f"(targets: >= {TARGET_PEER:.0f}x the peer's personalised page; a returning visitor's page at most "
+        f"{TARGET_RETURNING}x a new visitor's)"
     )
     header = (
         f"{'segments':>8}  {'scenario':<10}{'plain req/s':>12}{'pz req/s':>10}{'pz / plain':>12}"
-        f"{'plain p50':>10}{'pz p50':>8}{'cache sets/req':>16}{'new cookies':>12}"
+        f"{'peer plain':>11}{'peer pz':>9}{'pz / peer pz':>14}{'pz p50':>8}{'cache sets/req':>16}"
     )
     print(header)
     print("-" * len(header))
     for count, (results, _) in runs.items():
         for scenario in SCENARIOS:
-            plain = results.get(f"unpersonalised{SCENARIO_SUFFIX[scenario]}")
-            pz = results.get(f"personalised{SCENARIO_SUFFIX[scenario]}")
+            suffix = SCENARIO_SUFFIX[scenario]
+            plain, pz = results.get(f"unpersonalised{suffix}"), results.get(f"personalised{suffix}")
+            peer_plain, peer_pz = results.get(f"peer unpersonalised{suffix}"), results.get(f"peer personalised{suffix}")
             if plain is None or pz is None:
                 continue
             sets = "n/a" if pz.cache_sets is None else f"{ratio(pz.cache_sets, pz.sent):.2f}"
+            if peer_pz is not None:
+                versus = ratio(pz.rps, peer_pz.rps)
+                peer = f"{peer_plain.rps:>11.1f}{peer_pz.rps:>9.1f}{versus:>13.1f}x"
+                peer += "" if versus >= TARGET_PEER else " <- under"
+            else:
+                peer = f"{'n/a':>11}{'n/a':>9}{'n/a':>14}"
             print(
                 f"{count:>8}  {scenario:<10}{plain.rps:>12.1f}{pz.rps:>10.1f}{ratio(pz.rps, plain.rps):>11.2f}x"
-                f"{plain.percentile(50):>10.1f}{pz.percentile(50):>8.1f}{sets:>16}{pz.fresh_cookies:>12}"
+                f"{peer}{pz.percentile(50):>8.1f}{sets:>16}"
             )
-        new, returning = results.get("personalised new"), results.get("personalised")
-        if new is not None and returning is not None and returning.rps:
-            cost = ratio(new.rps, returning.rps)
-            verdict = "within" if cost <= TARGET_RETURNING else "NOT within"
-            print(
-                f"{count:>8}  returning / new cost (personalised page, throughput): {cost:.2f}x  "
-                f"{verdict} {TARGET_RETURNING}x; p50 {ratio(returning.percentile(50), new.percentile(50)):.2f}x"
-            )
+        for label, prefix in (("ours", ""), ("peer", "peer ")):
+            new, returning = results.get(f"{prefix}personalised new"), results.get(f"{prefix}personalised")
+            if new is not None and returning is not None and returning.rps:
+                cost = ratio(new.rps, returning.rps)
+                verdict = ("within" if cost <= TARGET_RETURNING else "NOT within") + f" {TARGET_RETURNING}x"
+                print(
+                    f"{count:>8}  {label}: returning / new cost (personalised page, throughput) {cost:.2f}x"
+                    f"{'  ' + verdict if label == 'ours' else ''}; "
+                    f"p50 {ratio(returning.percentile(50), new.percentile(50)):.2f}x"
+                )
+    if not any("peer personalised" in results for results, _ in runs.values()):
+        print("peer: not measured (no --peer-port); see bench/peer_wagtail_personalisation/README.md")
     print(
-        "pz / plain: the personalised page's requests/s as a share of the unpersonalised page's for the same "
-        "visitors; cache sets/req: Redis SET commands per personalised request (a visitor state, an output "
-        "cache entry); new: no cookie (every request a first visit, its state written and a cookie set)"
+        "pz / plain: the personalised page's requests/s over the unpersonalised page's for the same visitors; "
+        "pz / peer pz: over the peer's personalised page (wagtail-personalisation, a variant page per segment, "
+        "its segments in the session); cache sets/req: Redis SET commands per personalised request (a visitor "
+        "state, an output cache entry); new: no cookie (every request a first visit, its state written and a "
+        "cookie set); campaign: the visitor's cookie and its own ?utm_campaign= again"
     )
 
 
