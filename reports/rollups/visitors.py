@@ -125,9 +125,14 @@ REFRESH_POSTGRESQL = """
         FROM {views}
         GROUP BY k.visitor_id, k.day
     ),
+    -- Looked up key by key (OFFSET 0 keeps the lateral a nested loop): a hash join read the whole table
+    -- when its statistics were behind the writes.
     old AS (
-        SELECT d.visitor_id, d.day, d.person_id, d.first_at, d.channel, d.campaign
-        FROM k JOIN reports_dailyvisitor d ON d.visitor_id = k.visitor_id AND d.day = k.day
+        SELECT d.* FROM k CROSS JOIN LATERAL (
+            SELECT d.visitor_id, d.day, d.person_id, d.first_at, d.channel, d.campaign FROM reports_dailyvisitor d
+            WHERE d.visitor_id = k.visitor_id AND d.day = k.day
+            OFFSET 0
+        ) d
     ),
     r AS (
         SELECT a.visitor_id, a.day, f.occurred_at AS first_at, a.views, a.person_id,
