@@ -238,6 +238,20 @@ class ContentPagesAPIViewSet(PagesAPIViewSet):
         ["topic", "industry", "variants", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"]
     )
 
+    def listing_view(self, request):
+        """Wagtail's listing, kept per content epoch, host and query: it is the same for every caller (live,
+        public pages; no personalised field unless `fields` asks, and then it is not kept)."""
+        from django.core.cache import cache
+
+        key = _listing_cache_key(request)
+        data = cache.get(key) if key else None
+        if data is not None:
+            return Response(data)
+        response = super().listing_view(request)
+        if key and response.status_code == 200:
+            cache.set(key, response.data, settings.PERSONALIZATION_PAGE_CACHE_SECONDS)
+        return response
+
     def detail_view(self, request, pk):
         """A page for a visitor: personalised blocks resolve for the visitor (X-Visitor-Id header or the
         cookie) exactly as the site would, and the view counts as their page view."""
@@ -258,6 +272,25 @@ class ContentPagesAPIViewSet(PagesAPIViewSet):
         if request.GET.get("variants") != "all":
             page_view_record(instance, request)
         return Response(self.get_serializer(instance).data)
+
+
+def _listing_cache_key(request) -> str | None:
+    """The page listing's cache key, or None when the answer may differ by caller (fields, search, a token)."""
+    import hashlib
+
+    from django.utils.http import urlencode
+
+    from cms.page_cache import content_epoch
+
+    if (
+        request.method != "GET"
+        or {"fields", "search", "variants"} & set(request.GET)
+        or "Authorization" in request.headers
+    ):
+        return None
+    query = urlencode(sorted((k, v) for k, values in request.GET.lists() for v in values))
+    place = f"{content_epoch()}|{request.get_host()}|{request.is_secure()}|{query}"
+    return "cms:api:pages:" + hashlib.blake2s(place.encode(), digest_size=16).hexdigest()
 
 
 class RenditionsField(Field):

@@ -70,3 +70,26 @@ def test_a_published_paper_appears_at_once(library):
     paper = WhitepaperPageFactory(parent=library, title="Fresh AI paper", topics=[Topic.objects.get(slug="ai")])
     paper.save_revision().publish()
     assert "Fresh AI paper" in browser.get("/whitepapers/?topic=ai").content.decode()
+
+
+def test_the_content_api_listing_is_kept_until_content_changes(library, django_assert_max_num_queries):
+    url = "/api/v2/pages/?type=cms.WhitepaperPage&limit=20"
+    browser = Client()
+    first = browser.get(url).json()
+    with django_assert_max_num_queries(0):
+        again = browser.get(url)
+    assert again.status_code == 200 and again.json() == first
+    paper = WhitepaperPageFactory(parent=library, title="Fresh API paper")
+    paper.save_revision().publish()
+    titles = [item["title"] for item in browser.get(url).json()["items"]]
+    assert "Fresh API paper" in titles and len(titles) == first["meta"]["total_count"] + 1
+
+
+@pytest.mark.parametrize("query", ["&fields=body", "&search=banking", "&nonsense=1"])
+def test_api_listings_that_may_differ_are_not_kept(library, query):
+    url = "/api/v2/pages/?type=cms.WhitepaperPage" + query
+    browser = Client()
+    status = browser.get(url).status_code
+    with CaptureQueriesContext(connection) as queries:
+        assert browser.get(url).status_code == status
+    assert len(queries) > 0
