@@ -8,10 +8,14 @@ Builds the same data as bench_sales_export.py (N people at N/10 companies, 20 re
 plus one lead per tenth person for a whitepaper (the gated-content lead list), then loads the admin
 pages through Django's test client, as a browser would (the whole request: middleware, session,
 permissions, the listing's queries, the template): page 1, a deep page (the keyset cursor of the
-row halfway down the list) with and without filters, sorted by score and by name, a search, a
-rep's own list and a manager's team list, the whitepaper's lead list, companies and leads.
-Prints the median and the slowest of `--runs` loads per page and its query count. Target: every
-page under 300 ms.
+row halfway down the list) with and without filters, sorted by score and by name, searches by name,
+by email and by company (a first page, and the deep page of a search that matches thousands), a rep's
+own list and a manager's team list, the whitepaper's lead list of N/10 converters (first and deep page,
+and with its junk included), companies and leads.
+Prints the command line, the machine and its load, then per page the median and the slowest of `--runs`
+loads, its query count and the load average when it was measured. Targets: every page under 300 ms
+(this bench's own), and under 1 s (issue 19, target 5: sales search and a 100,000-converter lead list
+at 1M people).
 """
 
 import argparse
@@ -26,9 +30,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.bench_sales_export import DEFAULT_URL, build, drop_database  # noqa: E402
-from bench.harness import setup_django  # noqa: E402
+from bench.harness import print_machine, setup_django  # noqa: E402
 
 TARGET_MS = 300
+ISSUE_TARGET_MS = 1_000  # issue 19, target 5
 WHITEPAPER_ID = "4242"
 
 
@@ -92,15 +97,17 @@ def timed_get(client, url, runs):
     from django.test.utils import CaptureQueriesContext
 
     client.get(url)  # warm: caches, the first query plans
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         response = client.get(url)
         times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
         assert response.status_code == 200, (url, response.status_code)
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
-    return statistics.median(times), max(times), len(queries)
+    database = sum(float(query["time"]) for query in queries.captured_queries) * 1000
+    return statistics.median(times), max(times), len(queries), statistics.median(cpu), database
 
 
 def main():
@@ -111,6 +118,8 @@ def main():
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--reuse", action="store_true")
     args = parser.parse_args()
+    print("command        " + " ".join([Path(sys.executable).name, *sys.argv]))
+    print_machine()
     setup_django(args.database_url)
 
     from django.conf import settings
@@ -143,6 +152,34 @@ def main():
         deep_rep, deep_rep_row = deep_cursor(rep, "people", {})
         source = f"content:{WHITEPAPER_ID}"
         deep_gated, deep_gated_row = deep_cursor(admin, "people", {"source": source})
+
+        def deep_page(label, user, params):
+            """A search (or list) whose matches run to thousands: the page of the row halfway down."""
+            cursor, row = deep_cursor(user, "people", params)
+            return (
+                f"{label}, deep page (row {row:,})",
+                "/admin/leads/person/?" + urlencode({**params, "after": cursor}),
+            )
+
+        def search(label, query):
+            return (f"search {label} '{query}'", "/admin/leads/person/?" + urlencode({"q": query}))
+
+        # Person g is "Name g" (first names cycle through six), "person<g>@company<g % companies>.example",
+        # at "Company <1 + g % companies>" (the bench's company ids start at 1 on a fresh database).
+        companies = max(1, args.people // 10)
+        someone = min(424_242, args.people)
+        searches = [
+            search("by name", f"Name {someone}"),
+            deep_page("search by name 'Fatima'", admin, {"q": "Fatima"}),
+            deep_page("search by name 'Name 4242'", admin, {"q": "Name 4242"}),
+            search("by email", f"person{someone}@company{someone % companies}.example"),
+            search("by part of an email", f"person{str(someone)[:5]}"),
+            deep_page(
+                f"search by part of an email 'person{str(someone)[:4]}'", admin, {"q": f"person{str(someone)[:4]}"}
+            ),
+            search("by company", f"Company {str(someone)[:4]}"),
+            deep_page("search by company 'Company 42'", admin, {"q": "Company 42"}),
+        ]
         pages += [
             ("administrator", admin, "people, page 1", "/admin/leads/person/"),
             (
@@ -166,13 +203,25 @@ def main():
             ),
             ("administrator", admin, "people, sorted by score", "/admin/leads/person/?ordering=-score"),
             ("administrator", admin, "people, sorted by name", "/admin/leads/person/?ordering=name"),
-            ("administrator", admin, "people, search 'Name 424242'", "/admin/leads/person/?q=Name+424242"),
+            *(("administrator", admin, label, url) for label, url in searches),
             ("administrator", admin, "whitepaper lead list, page 1", f"/admin/leads/person/?source={source}"),
             (
                 "administrator",
                 admin,
                 f"whitepaper lead list, deep page (row {deep_gated_row:,})",
                 "/admin/leads/person/?" + urlencode({"source": source, "after": deep_gated}),
+            ),
+            (
+                "administrator",
+                admin,
+                "whitepaper lead list, junk included, page 1",
+                f"/admin/leads/person/?source={source}&junk=include",
+            ),
+            (
+                "administrator",
+                admin,
+                "whitepaper lead list, sorted by score",
+                f"/admin/leads/person/?source={source}&ordering=-score",
             ),
             ("sales rep", rep, "own people, page 1", "/admin/leads/person/"),
             (
@@ -188,9 +237,14 @@ def main():
         ]
         print(
             f"\n{Person.objects.count():,} people; {args.runs} loads per page after one warm-up; "
-            f"target {TARGET_MS} ms\n"
+            f"targets {TARGET_MS} ms (this bench) and {ISSUE_TARGET_MS:,} ms (issue 19)\n"
         )
-        print(f"{'who':<14} {'page':<58} {'median':>8} {'slowest':>8} {'queries':>8}")
+        # On a busy machine the wall time is mostly waiting for a core: the Python CPU time of the request
+        # (this process) and the time its queries took (one more load, timed by Django) say where it goes.
+        print(
+            f"{'who':<14} {'page':<66} {'median':>8} {'slowest':>8} {'py CPU':>8} {'SQL':>8} {'queries':>8} "
+            f"{'load 1m':>8}"
+        )
         worst = 0
         clients = {}
         for who, user, label, url in pages:
@@ -198,11 +252,22 @@ def main():
             if client is None:
                 client = clients[user.pk] = Client()
                 client.force_login(user)
-            median, slowest, queries = timed_get(client, url, args.runs)
+            median, slowest, queries, cpu, database = timed_get(client, url, args.runs)
             worst = max(worst, median)
-            flag = "" if median < TARGET_MS else "  <- over target"
-            print(f"{who:<14} {label:<58} {median:>6.0f}ms {slowest:>6.0f}ms {queries:>8}{flag}", flush=True)
-        print(f"\nslowest median: {worst:.0f} ms -> {'PASS' if worst < TARGET_MS else 'FAIL'} (target {TARGET_MS} ms)")
+            flag = "" if median < TARGET_MS else f"  <- over {TARGET_MS} ms"
+            if median >= ISSUE_TARGET_MS:
+                flag = f"  <- over {ISSUE_TARGET_MS:,} ms"
+            load = os.getloadavg()[0]
+            print(
+                f"{who:<14} {label:<66} {median:>6.0f}ms {slowest:>6.0f}ms {cpu:>6.0f}ms {database:>6.0f}ms "
+                f"{queries:>8} {load:>8.2f}{flag}",
+                flush=True,
+            )
+        verdicts = ", ".join(
+            f"{'PASS' if worst < target else 'FAIL'} against {target:,} ms" for target in (TARGET_MS, ISSUE_TARGET_MS)
+        )
+        print(f"\nslowest median: {worst:.0f} ms -> {verdicts}")
+        print_machine()
     finally:
         if not args.keep:
             drop_database(args.database_url)

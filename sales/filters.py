@@ -32,7 +32,7 @@ from datetime import datetime, time, timedelta
 
 import django_filters
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django_countries import countries
@@ -94,6 +94,39 @@ def period_start(period: str, now=None):
 
 def day_start(day):
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+# --- A source's lead list ---------------------------------------------------------------------------------
+CONVERTED_LEAD = "_converted_lead"
+CONVERTED_VERDICT = "_converted_verdict"
+
+
+def first_conversions(people, origin_type: str, origin_id: str, *, junk_included: bool):
+    """`people` who converted on one whitepaper, event or form, each with `converted_at`: the time of
+    their first lead of it (flagged leads and people marked as test data or competitors left out unless
+    `junk_included`).
+
+    Each person is joined to exactly that first lead: the join keeps the leads of the source that have
+    no earlier one of the same person (ties broken by the lead's pk, so one lead per person, never two).
+    `converted_at` is then a column of the lead, so a page in conversion order walks the
+    (origin_type, origin_id, received_at) index from its end and stops after 51 people, and a deep page
+    starts from its cursor in that index. A correlated subquery per person instead had to compute the
+    first conversion of every one of 100,000 people and sort them all for every page."""
+    of_source = {"origin_type": origin_type, "origin_id": origin_id}
+    people = people.filter(**{f"leads__{name}": value for name, value in of_source.items()})
+    # Annotations on the joined lead reuse the join the filter made (one row per lead, not a second join).
+    people = people.annotate(
+        converted_at=F("leads__received_at"),
+        **{CONVERTED_LEAD: F("leads__pk"), CONVERTED_VERDICT: F("leads__verdict")},
+    )
+    earlier = Lead.objects.filter(person=OuterRef("pk"), **of_source).filter(
+        Q(received_at__lt=OuterRef("converted_at"))
+        | Q(received_at=OuterRef("converted_at"), pk__lt=OuterRef(CONVERTED_LEAD))
+    )
+    if not junk_included:
+        people = people.filter(is_test=False, is_competitor=False).exclude(**{CONVERTED_VERDICT: Lead.Verdict.FLAGGED})
+        earlier = earlier.exclude(verdict=Lead.Verdict.FLAGGED)
+    return people.filter(~Exists(earlier))
 
 
 # --- Filter sets --------------------------------------------------------------------------------------
@@ -225,20 +258,20 @@ class PersonAttributesFilterSet(ListFilterSet):
         origin_type, origin_id = parse_source(value)
         if self.lead_level:
             return queryset.filter(origin_type=origin_type, origin_id=origin_id)
-        leads = self._leads(origin_type=origin_type, origin_id=origin_id)
-        if not self.junk_included:
-            leads = leads.exclude(verdict=Lead.Verdict.FLAGGED)
-            queryset = queryset.filter(is_test=False, is_competitor=False)
-        # The lead list: who converted, and when first (exports rely on `converted_at`).
-        return queryset.filter(Exists(leads)).annotate(
-            converted_at=Subquery(leads.order_by("received_at").values("received_at")[:1])
-        )
+        return first_conversions(queryset, origin_type, origin_id, junk_included=self.junk_included)
 
     def lead_list_junk(self, queryset):
-        """Of a lead list with its junk included, the people who are on it only as junk."""
+        """Of a lead list with its junk included, the people who are on it only as junk: marked as test data
+        or competitors, or whose every lead of that source was flagged (then their first one was too).
+
+        Two queries joined by UNION rather than one OR: each half starts from a few rows through its own
+        small index (leads_person_junk, leads_lead_origin_flagged), where an OR across the person and
+        their lead would test every one of the list's 100,000 people to find that none is junk."""
         origin_type, origin_id = parse_source(self.form.cleaned_data["source"])
         clean = self._leads(origin_type=origin_type, origin_id=origin_id).exclude(verdict=Lead.Verdict.FLAGGED)
-        return queryset.filter(Q(is_test=True) | Q(is_competitor=True) | ~Exists(clean))
+        marked = queryset.filter(Q(is_test=True) | Q(is_competitor=True))
+        flagged_only = queryset.filter(**{CONVERTED_VERDICT: Lead.Verdict.FLAGGED}).filter(~Exists(clean))
+        return marked.order_by().values("pk").union(flagged_only.order_by().values("pk"))
 
     def filter_tag(self, queryset, name, value):
         return queryset.filter(tagged(value, person_path=self.person_path))

@@ -24,6 +24,8 @@ from sales.pagination import Ordering, SortKey
 LIST_NAMES = ("people", "companies", "leads")
 MAX_SEARCH_TERMS = 5
 MAX_SEARCH_LENGTH = 200
+# A search word naming up to this many companies matches people by those companies' ids (see _person_term).
+SEARCH_COMPANIES = 1_000
 
 
 def _score(path=""):
@@ -117,8 +119,8 @@ def lead_list_junk_count(*, user, params, cap: int) -> int:
     selection = list_selection("people", user=user, params=params)
     if not selection.is_gated:
         return 0
-    junk = selection.filterset.lead_list_junk(selection.queryset)
-    return junk.order_by().values("pk")[: cap + 1].count()
+    junk = selection.filterset.lead_list_junk(selection.queryset)  # their pks, as one UNION
+    return junk[: cap + 1].count()
 
 
 def list_filter_errors(list_name: str, *, user, params) -> dict[str, list[str]]:
@@ -150,15 +152,27 @@ def search_terms(query) -> list[str]:
 def _person_term(term: str, path: str, personal_data: bool) -> Q:
     """One word against a person: names and company for everybody; the email only with the right to see
     it. Without it an address is found only when typed in full (a rep can check "do we have jane@x.com?"),
-    never by parts, so the masked addresses cannot be spelled out letter by letter."""
-    condition = (
-        Q(**{f"{path}first_name__icontains": term})
-        | Q(**{f"{path}last_name__icontains": term})
-        | Q(**{f"{path}company__name__icontains": term})
+    never by parts, so the masked addresses cannot be spelled out letter by letter.
+
+    Each part is an `icontains` that a trigram index answers on PostgreSQL (leads migration 0017), and
+    PostgreSQL combines them (BitmapOr) only when all are conditions on the person's own row: the company is
+    matched through the ids of the companies whose name matches (`company_id IN (1, 2, ...)`, looked up
+    first), not through the joined company's name. A word that names more than SEARCH_COMPANIES companies
+    ("GmbH") is matched on the join instead: so many ids would cost more than they save, and a word that
+    common finds a page of people quickly in any order."""
+    company_ids = list(
+        Company.objects.filter(name__icontains=term).order_by().values_list("pk", flat=True)[: SEARCH_COMPANIES + 1]
     )
+    if len(company_ids) > SEARCH_COMPANIES:
+        by_company = Q(**{f"{path}company__name__icontains": term})
+    else:
+        by_company = Q(**{f"{path}company_id__in": company_ids})  # none: Django leaves this part out
+    condition = Q(**{f"{path}first_name__icontains": term}) | Q(**{f"{path}last_name__icontains": term}) | by_company
     if "@" in term:
-        if term.startswith("@"):  # a domain: masked addresses show it anyway
-            return condition | Q(**{f"{path}email_key__icontains": term.lower()})
+        if term.startswith("@"):
+            # A domain: masked addresses show it anyway. `email` holds it as `email_key` does (only the
+            # mailbox's sub-address differs) and has the trigram index.
+            return condition | Q(**{f"{path}email__icontains": term})
         key = email_identity_key(term)
         if personal_data:
             return condition | Q(**{f"{path}email_key__startswith": key})  # the unique index's pattern ops

@@ -353,6 +353,31 @@ def test_converted_is_the_first_download_that_counts(org, junk):
     assert converted("source=content:42&junk=include")[0] == typo.received_at
 
 
+def test_two_leads_at_the_same_instant_make_one_row(client, org, junk):
+    """Each person is joined to their first lead of the source; two at the very same time (a double submit)
+    still make one row, at that time, in the list and its count, with or without the junk."""
+    at = timezone.now() - timedelta(days=7)
+    for verdict in ("flagged", "clean", "clean"):
+        convert_at = convert(junk["clean"], "content", 42, "State of RevOps")
+        Lead.objects.filter(pk=convert_at.pk).update(received_at=at, verdict=verdict)
+    for params in ("source=content:42", "source=content:42&junk=include"):
+        rows = list(list_queryset("people", user=org["rita"], params=params))
+        assert [person.pk for person in rows].count(junk["clean"].pk) == 1
+        assert {person.pk: person.converted_at for person in rows}[junk["clean"].pk] == at
+    client.force_login(org["rita"])
+    html = client.get("/admin/leads/person/?source=content:42").content.decode()
+    assert "2 people" in html and "Include junk (2)" in html
+
+
+def test_the_junk_count_counts_each_junk_person_once(client, org, junk):
+    """Marked as a competitor *and* only flagged leads: in both halves of the junk count, counted once."""
+    Person.objects.filter(pk=junk["tester"].pk).update(is_competitor=True)
+    Lead.objects.filter(person=junk["tester"]).update(verdict="flagged")
+    client.force_login(org["rita"])
+    html = client.get("/admin/leads/person/?source=content:42").content.decode()
+    assert "Include junk (2)" in html
+
+
 def test_the_lead_lists_count_without_junk_unless_included(client, org, junk):
     client.force_login(org["rita"])
     (row,) = client.get(URL).context["object_list"]

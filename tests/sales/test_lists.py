@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from leads.models import Company, Person
-from sales import pagination
+from sales import pagination, selectors
 from sales.filter_choices import owner_choices, source_choices
 from sales.filters import PeopleFilterSet, period_start
 from sales.selectors import list_filter_errors, list_ordering, list_queryset
@@ -494,6 +494,17 @@ def test_search_by_name_email_or_company(org, book, query, expected):
     assert names(list_queryset("people", user=org["rita"], params={"q": query})) == expected
 
 
+@pytest.mark.parametrize("query", ["meridian", "ATLAS ritalead2", "bank example", "health orphan", "zzz-no-company"])
+def test_a_word_naming_many_companies_finds_the_same_people(org, book, monkeypatch, query):
+    """A word is matched to companies through their ids, or on the joined company when it names more than
+    SEARCH_COMPANIES of them: either way, the same people."""
+    CompanyFactory(name="Meridian Bank Holding")  # a second company the word "meridian" names
+    by_ids = people(org["ada"], {"q": query})
+    monkeypatch.setattr(selectors, "SEARCH_COMPANIES", 0)
+    assert people(org["ada"], {"q": query}) == by_ids
+    assert by_ids or query == "zzz-no-company"
+
+
 def test_without_the_personal_data_right_an_address_is_found_only_whole(org, book):
     # Rita cannot spell out masked addresses by searching for their parts; Mona can search them freely.
     assert people(org["rita"], "q=rita.lead") == set()
@@ -717,6 +728,35 @@ def test_gated_list_query_count_is_flat_too(client, org, busy_crowd, django_asse
     with django_assert_max_num_queries(16):
         html = html_of(client.get(PEOPLE + "?source=content:42"))
     assert len(listed_ids(html)) == 50
+
+
+@pytest.mark.parametrize(
+    "query, words",
+    [
+        ("source=content:42", 0),
+        ("source=content:42&junk=include", 0),
+        ("source=content:42&ordering=-score", 0),
+        ("q=crowd co", 2),
+        ("q=Adams", 1),
+        ("q=p7@crowd.example", 1),
+        ("source=content:42&q=crowd", 1),
+    ],
+)
+def test_searches_and_lead_lists_cost_the_same_few_queries_on_every_page(
+    client, org, busy_crowd, query, words, django_assert_max_num_queries
+):
+    """A search costs one look-up of the companies each word names (two on a lead list, whose junk count
+    reads the list again), not one per row; a deep page what the first does."""
+    client.force_login(org["rita"])
+    html = html_of(client.get(PEOPLE + "?" + query))
+    budget = 16 + words * (2 if "source=" in query else 1)
+    with django_assert_max_num_queries(budget):
+        html = html_of(client.get(PEOPLE + "?" + query))
+    assert listed_ids(html)
+    next_url = link(html, "next")
+    if next_url is not None:
+        with django_assert_max_num_queries(budget):
+            assert listed_ids(html_of(client.get(next_url)))
 
 
 # --- The gated-content lead list ---------------------------------------------------------------------------
