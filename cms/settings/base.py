@@ -385,6 +385,9 @@ PERSONALIZATION_HONOR_GPC = env_bool("PERSONALIZATION_HONOR_GPC", True)
 PERSONALIZATION_VISIT_GAP_MINUTES = env_int("PERSONALIZATION_VISIT_GAP_MINUTES", 30)
 # A visitor's row is written once per visit and after this many page views in one visit.
 PERSONALIZATION_SAVE_EVERY = env_int("PERSONALIZATION_SAVE_EVERY", 10)
+# A repeat view that changes nothing segments read is not written to the visitor's cached state at once:
+# its counters wait in the process until the next change, this long at most (seconds), or a sweep.
+PERSONALIZATION_TOUCH_SECONDS = env_int("PERSONALIZATION_TOUCH_SECONDS", 60)
 # Variant statistics are counted in the process and written this often (seconds).
 PERSONALIZATION_STATS_FLUSH_SECONDS = env_int("PERSONALIZATION_STATS_FLUSH_SECONDS", 10)
 # Rendered personalised pages are cached per (page revision, segment fingerprint) this long.
