@@ -13,17 +13,23 @@ rescore: builds N people at M/10 companies and I interactions over 400 days with
 """
 
 import argparse
+import os
 import random
 import resource
 import statistics
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.harness import setup_django  # noqa: E402
+from bench.harness import print_machine, setup_django  # noqa: E402
+
+
+def load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def reset_leads():
@@ -233,9 +239,18 @@ def bench_rescore(people, interactions, rules, sample):
     def progress(step, count, elapsed):
         print(f"  [{elapsed:7.2f}s] {step}" + ("" if count is None else f": {count:,}"), flush=True)
 
+    print(f"\nrescore everybody, first time (every score moves): load average {load()}", flush=True)
     t0 = time.perf_counter()
     people_rescore_all(now=now, progress=progress)
     bulk = time.perf_counter() - t0
+    # The nightly runs: at the same moment nothing moves (nothing to write); a day later decay moves
+    # the interest of whoever has decaying points.
+    nightly = [("again, same moment (nothing moves)", now), ("a day later (decay)", now + timedelta(days=1))]
+    for title, moment in nightly:
+        print(f"\nrescore everybody {title}: load average {load()}", flush=True)
+        t1 = time.perf_counter()
+        people_rescore_all(now=moment, progress=progress)
+        print(f"  total {time.perf_counter() - t1:.1f}s", flush=True)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ids = list(Person.objects.order_by("?").values_list("pk", flat=True)[:sample])
     t0 = time.perf_counter()
@@ -244,7 +259,7 @@ def bench_rescore(people, interactions, rules, sample):
     per_person = (time.perf_counter() - t0) / len(ids)
     estimate = per_person * people
     print(
-        f"\nrescore bulk: {bulk:.1f}s for {people:,} people ({people / bulk:,.0f} people/s); "
+        f"\nrescore bulk, first time: {bulk:.1f}s for {people:,} people ({people / bulk:,.0f} people/s); "
         f"peak memory of this process {peak_mb:.0f} MB"
     )
     print(
@@ -267,6 +282,9 @@ def main():
     parser.add_argument("--rules", type=int, default=20)
     parser.add_argument("--sample", type=int, default=1000)
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)
+    print("command        " + " ".join(sys.argv))
+    print_machine()
     setup_django(args.database_url)
     if args.what == "capture":
         bench_capture(args.count, args.workers, args.database_url, args.process or None)

@@ -8,18 +8,27 @@ Behaviour rules are the lead store's conditions (leads.behaviour_conditions): an
 
 from __future__ import annotations
 
+import operator
 from datetime import datetime
+from functools import reduce
 
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from leads.behaviour_conditions import condition_q
+from leads.behaviour_conditions import condition_people, condition_q, condition_rows
 
 from .rules import AT_LEAST, CONTAINS, IS_ONE_OF, STARTS_WITH, ParsedRule, compile_rule
 
 
 def rule_q(rule: ParsedRule, *, now: datetime) -> Q:
     """The rule as a filter on leads.Person; visitor facts go through the person's linked visitors."""
+    if rule.negate and rule.condition is not None and rule.condition.times == 1:
+        # "Did not": NOT EXISTS, which PostgreSQL plans as an anti-join, starting from the other rules'
+        # few people where they are few. NOT IN (the same people: the ids are never NULL) is a set of
+        # everybody who did it, tested against every person: "viewed pricing twice this week, not
+        # tagged t3" read all 1M people in 1.9 s, this 0.06 s. "N or more times" stays an IN of groups.
+        did = condition_rows(rule.condition, now=now).filter(person_id=OuterRef("pk"))
+        return ~Q(Exists(did))
     q = _positive_q(rule, now=now)
     return ~q if rule.negate else q
 
@@ -76,8 +85,24 @@ def people_matching(parsed_rules: list[ParsedRule], match: str, *, now: datetime
     people = Person.objects.filter(is_test=False).annotate(pz_score=F("fit_score") + F("interest_score"))
     if not parsed_rules:
         return people.none()
-    qs = [rule_q(rule, now=now) for rule in parsed_rules]
-    combined = qs[0]
-    for q in qs[1:]:
-        combined = (combined & q) if match == "all" else (combined | q)
-    return people.filter(combined)
+    if match == "all":
+        return people.filter(reduce(operator.and_, [rule_q(rule, now=now) for rule in parsed_rules]))
+    qs = _did_any(parsed_rules, now=now) + [rule_q(rule, now=now) for rule in parsed_rules if not _did(rule)]
+    return people.filter(reduce(operator.or_, qs))
+
+
+def _did(rule: ParsedRule) -> bool:
+    return rule.condition is not None and not rule.negate
+
+
+def _did_any(parsed_rules: list[ParsedRule], *, now: datetime) -> list[Q]:
+    """Under "any", the behaviour rules (not negated) as one `id IN (people who did this UNION people who
+    did that)`: the same people as one IN per rule, but PostgreSQL tests every person against one set
+    rather than against each rule's set in turn (not in parallel). UNION, not UNION ALL: its size is
+    estimated from its parts, where a de-duplicated UNION ALL is guessed at 200 people and probed with
+    nested loops (81,000 people who did one of five things: 5.9 s, with UNION 4.7 s, on a machine at
+    load 17)."""
+    sets = [condition_people(rule.condition, now=now) for rule in parsed_rules if _did(rule)]
+    if len(sets) < 2:
+        return [Q(pk__in=people) for people in sets]
+    return [Q(pk__in=sets[0].union(*sets[1:]))]

@@ -187,7 +187,7 @@ RESCORE_WORK_MEM = "256MB"
 ANALYZE_AFTER_CHANGED = 1000
 
 
-def _score_everybody_postgresql(now, settings, rules) -> tuple[int, int]:
+def _score_everybody_postgresql(now, settings, rules, progress=None) -> tuple[int, int]:
     """Everybody, on PostgreSQL: (people scored, rows written).
 
     The scores are computed into a temporary table first (CREATE TABLE AS may run in parallel, an
@@ -199,6 +199,7 @@ def _score_everybody_postgresql(now, settings, rules) -> tuple[int, int]:
     lines_sql, lines_params = _interest_lines(now, None)
     grade_sql, grade_params = _grade_sql(settings)
     scores = SCORES_SQL.format(fit_sql=fit_sql, lines_sql=lines_sql)
+    started = time.perf_counter()
     # SET LOCAL and ON COMMIT DROP live as long as the transaction: one of its own if the caller has none.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL work_mem = '{RESCORE_WORK_MEM}'")
@@ -209,6 +210,8 @@ def _score_everybody_postgresql(now, settings, rules) -> tuple[int, int]:
             [*grade_params, *fit_params, *lines_params],
         )
         scored = cursor.rowcount
+        if progress:
+            progress("scores computed", scored, time.perf_counter() - started)
         cursor.execute(
             """
             UPDATE leads_person p SET fit_score = r.fit, interest_score = r.interest, grade = r.grade, scored_at = %s
@@ -220,18 +223,22 @@ def _score_everybody_postgresql(now, settings, rules) -> tuple[int, int]:
             [now],
         )
         written = cursor.rowcount
+        if progress:
+            progress("changed scores written", written, time.perf_counter() - started)
         cursor.execute("DROP TABLE leads_rescore")
         if written >= ANALYZE_AFTER_CHANGED:
             cursor.execute("ANALYZE leads_person")
+            if progress:
+                progress("statistics of people refreshed (ANALYZE)", None, time.perf_counter() - started)
     return scored, written
 
 
-def _score(now, *, person_ids=None, settings=None, rules=None) -> int:
+def _score(now, *, person_ids=None, settings=None, rules=None, progress=None) -> int:
     """The one scoring statement, for everybody or a set of people; returns how many it scored."""
     settings = settings or LeadStoreSettings.load()
     rules = _fit_rules() if rules is None else rules
     if person_ids is None and connection.vendor == "postgresql":
-        return _score_everybody_postgresql(now, settings, rules)[0]
+        return _score_everybody_postgresql(now, settings, rules, progress)[0]
     fit_sql, fit_params = _fit_select(rules, person_ids)
     lines_sql, lines_params = _interest_lines(now, person_ids)
     grade_sql, grade_params = _grade_sql(settings)
@@ -271,7 +278,7 @@ def people_rescore_all(*, now=None, progress=None) -> dict:
 
     started = time.perf_counter()
     with transaction.atomic():
-        scored = _score(now or timezone.now())
+        scored = _score(now or timezone.now(), progress=progress)
         send_after_commit(people_changed, person_ids=None)
     if progress:
         progress("people scored", scored, time.perf_counter() - started)

@@ -62,3 +62,22 @@ def test_a_rule_change_moves_everybody_it_touches():
     people_rescore_all(now=NOW + timedelta(hours=1))
     scores = dict(Person.objects.values_list("pk", "fit_score"))
     assert [scores[p.pk] for p in germans] == [25, 25, 25] and scores[other.pk] == 0
+
+
+def test_the_bulk_rescore_reports_its_phases_with_what_each_did():
+    """What `manage.py rescore` prints: on PostgreSQL the scores computed, the rows written (only the moved
+    ones) and the refreshed statistics when many moved; everywhere the people scored and the new MQLs."""
+    from django.db import connection
+
+    ScoringRule.objects.create(name="Download", kind="interest", interaction_type="content_download", points=10)
+    reader, _still = PersonFactory(), PersonFactory()
+    Interaction.objects.create(person=reader, type="content_download", occurred_at=NOW - timedelta(days=1))
+    steps = []
+    people_rescore_all(now=NOW, progress=lambda step, count, elapsed: steps.append((step, count)))
+    if connection.vendor == "postgresql":
+        assert steps[:2] == [("scores computed", 2), ("changed scores written", 2)]  # grades were empty
+    assert ("people scored", 2) in steps and steps[-1][0] == "became MQL"
+    steps.clear()
+    people_rescore_all(now=NOW, progress=lambda step, count, elapsed: steps.append((step, count)))
+    if connection.vendor == "postgresql":
+        assert ("changed scores written", 0) in steps
