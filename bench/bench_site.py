@@ -8,8 +8,11 @@ What it does:
 1. Builds a data set in the bench database (SQLite at bench/.data/bench.sqlite3 unless
    --database-url or BENCH_DATABASE_URL says otherwise): a home page at the site root, a
    whitepaper library (/whitepapers/) and a case study library (/case-studies/) holding --pages
-   pages each, a few topics, industries, products and authors, and five cover images shared
-   by the cards. A database that already holds enough pages is reused as it is.
+   pages each (every third whitepaper open, the others gated by one gate form), an event with its
+   landing page and registration form, a few topics, industries, products and authors, and five
+   cover images shared by the cards. Every page is published with a live revision, as an editor
+   leaves it (a page without one never reaches the output cache); a database that already holds
+   enough pages is reused, and its pages without a live revision are given one (bench/site_data.py).
 2. Collects static files into bench/.data/static.
 3. Starts gunicorn (cms.wsgi:application, DJANGO_SETTINGS_MODULE=bench.settings, which is
    cms.settings.production with HTTPS and hosts relaxed for 127.0.0.1) and waits for it.
@@ -18,15 +21,16 @@ What it does:
    throughput next to /bench/floor/, a bare Django view that only goes through the middleware.
    gunicorn's default sync workers close the connection after every response, so each thread
    reconnects as needed; the "TCP connections" column of the targets list shows how often.
+   Each page is measured twice: as served (warm: from the output cache) and uncached (the same
+   URL with a new unknown parameter each time, so it is rendered in full), printed side by side
+   with issue 19's goal (pages within 3x the floor's throughput, the content API within 5x).
 
 gunicorn is always stopped at the end. Unless --keep is given, a database (and the media files
 of its images) that this run created is removed again; one that existed before is left alone,
 so `--keep` once and later runs skip the build.
 """
 
-import hashlib
 import http.client
-import io
 import itertools
 import os
 import platform
@@ -37,7 +41,6 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -65,23 +68,21 @@ from bench.harness import (  # noqa: E402
     stop_gunicorn,
     wait_until_ready,
 )
+from bench.site_data import (  # noqa: E402,F401  (names other benches import from here)
+    COVER_COUNT,
+    SQLITE_PATH,
+    TOPICS,
+    build_data,
+    discover_targets,
+    ensure_home,
+    media_tag,
+)
 
-SQLITE_PATH = DATA_DIR / "bench.sqlite3"
 GUNICORN_LOG = DATA_DIR / "gunicorn.log"
 
 HEADERS = {"User-Agent": "bench_site/1.0", "Accept": "text/html,application/json;q=0.9"}
-
-WHITEPAPER_INDEX_SLUG = "whitepapers"
-CASE_STUDY_INDEX_SLUG = "case-studies"
-COVER_TITLE_PREFIX = "Bench cover"
-COVER_COUNT = 5
-
-TOPICS = ["Analytics", "Automation", "Security", "Compliance", "Customer experience", "AI"]
-INDUSTRIES = ["Banking", "Insurance", "Healthcare", "Retail", "Manufacturing"]
-PRODUCTS = ["Signal Core", "Signal Insights", "Signal Connect"]
-AUTHORS = [("Ada Benchley", "Head of Research"), ("Grace Loader", "Principal Analyst")]
-REGIONS = ["emea", "na", "latam", "apac"]
-SIZE_BANDS = ["1-49", "50-249", "250-999", "1000-4999", "5000+"]
+# A parameter no page knows: the page is rendered in full, never from (or into) the output cache.
+BYPASS_PARAM = "bench_uncached"
 
 
 def parse_args(argv=None):
@@ -152,286 +153,6 @@ def database_description():
     else:
         version = vendor
     return vendor, version
-
-
-# --- Data -----------------------------------------------------------------------------------
-
-
-def make_cover_jpeg(number):
-    """A 1600x900 JPEG with some structure, so renditions cost what real photos cost."""
-    from PIL import Image as PILImage
-    from PIL import ImageDraw
-
-    palette = [(32, 76, 140), (180, 62, 48), (40, 130, 90), (120, 70, 150), (200, 150, 40)]
-    base = palette[number % len(palette)]
-    img = PILImage.new("RGB", (1600, 900), base)
-    draw = ImageDraw.Draw(img)
-    for i in range(0, 1600, 40):
-        shade = tuple(min(255, c + (i * 97 + number * 31) % 90) for c in base)
-        draw.rectangle([i, (i * 7 + number * 50) % 600, i + 39, 900], fill=shade)
-    for i in range(12):
-        x, y = (i * 137 + number * 61) % 1500, (i * 89 + number * 23) % 800
-        draw.ellipse([x, y, x + 100 + i * 5, y + 100 + i * 5], outline=(255, 255, 255), width=4)
-    draw.text((60, 60), f"Bench cover {number + 1}", fill=(255, 255, 255))
-    buffer = io.BytesIO()
-    img.save(buffer, format="JPEG", quality=85)
-    buffer.seek(0)
-    return buffer
-
-
-def media_tag():
-    """Six hex digits naming the bench database, put in its image file names.
-
-    Databases share MEDIA_ROOT; with the tag in the (short) original name, every file Wagtail
-    derives from it, renditions and collision-renamed copies included, starts with
-    bench<N>-<tag>, so one database's files can be removed without touching another's.
-    """
-    identity = os.environ.get("BENCH_DATABASE_URL") or str(SQLITE_PATH)
-    return hashlib.sha1(identity.encode()).hexdigest()[:6]
-
-
-def ensure_covers():
-    from django.core.files.images import ImageFile
-    from wagtail.images import get_image_model
-
-    image_model = get_image_model()
-    tag = media_tag()
-    covers = list(image_model.objects.filter(title__startswith=COVER_TITLE_PREFIX).order_by("title"))
-    for number in range(len(covers), COVER_COUNT):
-        image = image_model(
-            title=f"{COVER_TITLE_PREFIX} {number + 1}",
-            file=ImageFile(make_cover_jpeg(number), name=f"bench{number + 1}-{tag}.jpg"),
-            description=f"Abstract cover art number {number + 1}",
-        )
-        image._set_image_file_metadata()
-        image.save()
-        covers.append(image)
-    return covers[:COVER_COUNT]
-
-
-def ensure_terms(model, names):
-    from django.utils.text import slugify
-
-    return [model.objects.get_or_create(slug=slugify(n), defaults={"name": n})[0] for n in names]
-
-
-def ensure_home(port):
-    """A HomePage as the default site's root, replacing Wagtail's welcome page."""
-    from django.utils import timezone
-    from wagtail.models import Page, Site
-
-    from cms.models import HomePage
-
-    home = HomePage.objects.first()
-    if home is None:
-        now = timezone.now()
-        root = Page.get_first_root_node()
-        home = root.add_child(
-            instance=HomePage(
-                title="Home",
-                slug="bench-home",
-                live=True,
-                has_unpublished_changes=False,
-                first_published_at=now,
-                last_published_at=now,
-            )
-        )
-    site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
-    old_root = site.root_page if site and site.root_page_id != home.pk else None
-    if site is None:
-        site = Site(hostname=HOST, port=port, root_page=home, is_default_site=True)
-    site.hostname, site.port, site.root_page, site.is_default_site = HOST, port, home, True
-    site.site_name = "Bench"
-    site.save()
-    # Wagtail's migrations leave a plain "Welcome to your new Wagtail site!" page at depth 2.
-    if old_root is not None and old_root.depth == 2 and old_root.specific_class is Page:
-        old_root.delete()
-    if home.slug != "home" and not Page.objects.filter(depth=2, slug="home").exists():
-        home.slug = "home"
-        home.save()
-    return home
-
-
-def ensure_index(home, model, slug, title, intro):
-    from django.utils import timezone
-
-    index = model.objects.child_of(home).first()
-    if index is None:
-        now = timezone.now()
-        index = home.add_child(
-            instance=model(
-                title=title,
-                slug=slug,
-                intro=intro,
-                live=True,
-                has_unpublished_changes=False,
-                first_published_at=now,
-                last_published_at=now,
-            )
-        )
-    return index
-
-
-def rich_paragraphs(*texts):
-    return "".join(f"<p>{t}</p>" for t in texts)
-
-
-def build_data(pages):
-    """Create (or top up) the bench site; return a dict describing it."""
-    from django.db import transaction
-    from django.utils import timezone
-    from wagtail.rich_text import RichText
-
-    from cms.models import (
-        Author,
-        CaseStudyIndexPage,
-        CaseStudyPage,
-        CaseStudyRelatedWhitepaper,
-        Industry,
-        Product,
-        Topic,
-        WhitepaperIndexPage,
-        WhitepaperPage,
-    )
-
-    port = int(os.environ["BENCH_PORT"])
-    have_wp = WhitepaperPage.objects.count()
-    have_cs = CaseStudyPage.objects.count()
-    if have_wp >= pages and have_cs >= pages:
-        with transaction.atomic():
-            ensure_home(port)  # keeps the Site's port in step with --port
-        print(f"data: reusing {have_wp} whitepapers and {have_cs} case studies (build skipped)")
-        return
-
-    started = time.perf_counter()
-    with transaction.atomic():
-        home = ensure_home(port)
-        wp_index = ensure_index(home, WhitepaperIndexPage, WHITEPAPER_INDEX_SLUG, "Whitepapers", "Research and guides.")
-        cs_index = ensure_index(home, CaseStudyIndexPage, CASE_STUDY_INDEX_SLUG, "Case studies", "Customer stories.")
-        topics = ensure_terms(Topic, TOPICS)
-        industries = ensure_terms(Industry, INDUSTRIES)
-        products = ensure_terms(Product, PRODUCTS)
-        authors = [Author.objects.get_or_create(name=name, defaults={"job_title": job})[0] for name, job in AUTHORS]
-        covers = ensure_covers()
-
-    today = date.today()
-    now = timezone.now()
-    batch = 250
-
-    def whitepaper(i):
-        page = WhitepaperPage(
-            title=f"Bench whitepaper {i + 1:05d}: {TOPICS[i % len(TOPICS)]} in practice",
-            slug=f"bench-whitepaper-{i + 1:05d}",
-            summary=(
-                f"How teams in {INDUSTRIES[i % len(INDUSTRIES)].lower()} put "
-                f"{TOPICS[i % len(TOPICS)].lower()} to work: findings, benchmarks and a checklist."
-            ),
-            cover_image=covers[i % len(covers)],
-            publish_date=today - timedelta(days=i % 900),
-            page_count=12 + i % 30,
-            gated=i % 3 != 0,
-            body=[
-                (
-                    "rich_text",
-                    RichText(
-                        rich_paragraphs(
-                            "What you will learn in this report, in three short sections.",
-                            "Key findings, the numbers behind them and what to do next.",
-                        )
-                    ),
-                )
-            ],
-            live=True,
-            has_unpublished_changes=False,
-            first_published_at=now - timedelta(days=i % 900),
-            last_published_at=now - timedelta(days=i % 900),
-        )
-        page.topics = [topics[i % len(topics)], topics[(i + 2) % len(topics)]]
-        page.industries = [industries[i % len(industries)]]
-        page.authors = [authors[i % len(authors)]]
-        return page
-
-    def case_study(i, related_ids):
-        industry = industries[i % len(industries)]
-        page = CaseStudyPage(
-            title=f"Bench case study {i + 1:05d}: Customer {i + 1} cuts costs",
-            slug=f"bench-case-study-{i + 1:05d}",
-            customer_name=f"Customer {i + 1} Ltd",
-            customer_logo=covers[(i + 2) % len(covers)],
-            cover_image=covers[i % len(covers)],
-            summary=f"A {industry.name.lower()} company that cut reporting time by {10 + i % 60}%.",
-            industry=industry,
-            company_size_band=SIZE_BANDS[i % len(SIZE_BANDS)],
-            region=REGIONS[i % len(REGIONS)],
-            publish_date=today - timedelta(days=i % 900),
-            challenge=rich_paragraphs("Reports took a week to assemble by hand."),
-            solution=rich_paragraphs("Signal Core pulled the data together every night."),
-            results=rich_paragraphs("Reports now go out on Monday morning, every week."),
-            key_metrics=[
-                ("metric", {"value": f"{10 + i % 60}%", "label": "less time on reporting"}),
-                ("metric", {"value": f"{1 + i % 5}x", "label": "faster decisions"}),
-            ],
-            quote="We stopped arguing about numbers and started using them.",
-            quote_person="Pat Example",
-            quote_job_title="Head of Operations",
-            live=True,
-            has_unpublished_changes=False,
-            first_published_at=now - timedelta(days=i % 900),
-            last_published_at=now - timedelta(days=i % 900),
-        )
-        page.topics = [topics[i % len(topics)]]
-        page.products_used = [products[i % len(products)]]
-        if related_ids:
-            page.related_whitepapers = [
-                CaseStudyRelatedWhitepaper(whitepaper_id=related_ids[(i + k) % len(related_ids)]) for k in range(2)
-            ]
-        return page
-
-    def add_children(index, label, existing, make):
-        for start in range(existing, pages, batch):
-            with transaction.atomic():
-                for i in range(start, min(start + batch, pages)):
-                    index.add_child(instance=make(i))
-            done = min(start + batch, pages)
-            elapsed = time.perf_counter() - started
-            print(f"  {label}: {done}/{pages} ({elapsed:.0f}s)", flush=True)
-
-    print(f"data: building {pages} whitepapers and {pages} case studies ...", flush=True)
-    wp_index.refresh_from_db()
-    add_children(wp_index, "whitepapers", have_wp, whitepaper)
-    related_ids = list(WhitepaperPage.objects.order_by("pk").values_list("pk", flat=True)[:50])
-    cs_index.refresh_from_db()
-    add_children(cs_index, "case studies", have_cs, lambda i: case_study(i, related_ids))
-    print(f"data: built in {time.perf_counter() - started:.1f}s")
-
-
-def discover_targets():
-    """The (name, path) pairs to measure, read from the bench database."""
-    from wagtail.models import Site
-
-    from cms.models import CaseStudyPage, WhitepaperIndexPage, WhitepaperPage
-
-    site = Site.objects.get(is_default_site=True)
-    wp_index = WhitepaperIndexPage.objects.live().first()
-    whitepapers = WhitepaperPage.objects.live().order_by("pk")
-    case_studies = CaseStudyPage.objects.live().order_by("pk")
-    whitepaper = whitepapers[whitepapers.count() // 2]
-    case_study = case_studies[case_studies.count() // 2]
-    index_path = wp_index.get_url_parts()[2]
-    return [
-        ("floor", "/bench/floor/"),
-        ("home", site.root_page.get_url_parts()[2]),
-        ("whitepaper index p1", index_path),
-        ("whitepaper index p20", f"{index_path}?page=20"),
-        ("whitepaper detail", whitepaper.get_url_parts()[2]),
-        ("case study detail", case_study.get_url_parts()[2]),
-        ("api listing", "/api/v2/pages/?type=cms.WhitepaperPage&limit=20"),
-        ("api detail", f"/api/v2/pages/{whitepaper.pk}/"),
-    ], {
-        "whitepapers": whitepapers.count(),
-        "case studies": case_studies.count(),
-        "index pages at 12 per page": -(-whitepapers.count() // 12),
-    }
 
 
 # --- gunicorn -------------------------------------------------------------------------------
@@ -580,7 +301,46 @@ def print_environment(args, db_label, data_facts, gunicorn_command):
     print("data           " + ", ".join(f"{k} {v}" for k, v in data_facts.items()))
 
 
-def print_table(results):
+def measure_uncached(args, name, path):
+    """The same page rendered in full for every request: a parameter no page knows keeps it out of the
+    output cache (cms.page_cache.cacheable), and a new value each time keeps any other cache out too."""
+    joiner = "&" if "?" in path else "?"
+
+    def request_for(ticket):
+        return f"{path}{joiner}{BYPASS_PARAM}={ticket}", HEADERS
+
+    result = run_load(
+        args.port, name, path, args.requests, args.concurrency, args.target_timeout, request_for=request_for
+    )
+    print(f"  {name:<22} uncached: measured {result.sent} in {result.seconds:.1f}s", flush=True)
+    return result
+
+
+def print_goals(results, uncached):
+    """Issue 19, target 6: cached pages within 3x the floor, the content API within 5x (by throughput)."""
+    floor = results[0]
+    header = (
+        f"{'target':<22}{'cached req/s':>13}{'x floor':>9}{'p50 ms':>8}  "
+        f"{'uncached req/s':>15}{'x floor':>9}{'p50 ms':>8}  {'goal':<6}{'met':<4}"
+    )
+    print("\n== cached and uncached side by side (x floor = floor req/s / target req/s)")
+    print(header)
+    print("-" * len(header))
+    for r in results[1:]:
+        goal = 5 if r.path.startswith("/api/") else 3
+        ratio = floor.rps / r.rps if r.rps else float("inf")
+        cold = uncached.get(r.name)
+        cold_text = (
+            f"{cold.rps:>15.1f}{floor.rps / cold.rps if cold.rps else float('inf'):>8.1f}x{cold.percentile(50):>8.1f}"
+            if cold
+            else f"{'(not measured)':>32}"
+        )
+        met = "yes" if ratio <= goal and not r.errors else "NO"
+        print(f"{r.name:<22}{r.rps:>13.1f}{ratio:>8.1f}x{r.percentile(50):>8.1f}  {cold_text}  {goal}x    {met}")
+    print(f"load average now {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def print_table(results, uncached=None):
     floor = results[0]
     header = (
         f"{'target':<22}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>9}"
@@ -605,7 +365,10 @@ def print_table(results):
         codes = ", ".join(f"{code} x{n}" for code, n in sorted(r.statuses.items(), key=str))
         extra = "  (target timeout hit)" if r.timed_out else ""
         print(f"{r.name:<22}{r.path:<52}{codes}; {r.connections} TCP connections{extra}")
-    failed = [r.name for r in results if r.errors]
+    print_goals(results, uncached or {})
+    failed = [r.name for r in results if r.errors] + [
+        f"{n} (uncached)" for n, r in (uncached or {}).items() if r.errors
+    ]
     if failed:
         print(f"\nfailed targets: {', '.join(failed)} (tracebacks in {GUNICORN_LOG})")
     else:
@@ -705,20 +468,23 @@ def main(argv=None):
 
         warmup = max(args.concurrency, 2 * args.workers) * 2
         print(f"\nwarming up ({warmup} requests per target) and measuring ...", flush=True)
-        results = []
+        results, uncached = [], {}
         for name, path in targets:
             warm = run_load(args.port, name, path, warmup, args.concurrency, args.target_timeout)
             result = run_load(args.port, name, path, args.requests, args.concurrency, args.target_timeout)
             codes = ", ".join(f"{c} x{n}" for c, n in sorted(warm.statuses.items(), key=str))
             print(
-                f"  {name:<22} warm-up {codes}; measured {result.sent} in {result.seconds:.1f}s",
+                f"  {name:<22} warm-up {codes}; measured {result.sent} in {result.seconds:.1f}s "
+                f"(load {os.getloadavg()[0]:.2f})",
                 flush=True,
             )
             results.append(result)
+            if name != "floor" and not path.startswith("/api/"):
+                uncached[name] = measure_uncached(args, name, path)
             if proc.poll() is not None:
                 raise SystemExit(f"gunicorn died during {name}:\n{log_tail(GUNICORN_LOG)}")
 
-        print_table(results)
+        print_table(results, uncached)
     except KeyboardInterrupt:
         STOP.set()
         print("\ninterrupted")

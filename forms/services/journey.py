@@ -210,6 +210,8 @@ def _remember(response, request, visitor, new_cookie):
 # (their next progressive questions, "Not you?", an open gate) is rendered for them.
 PANEL_MARK = re.compile(r"sphole-([a-z_]+)-5c2e")
 PANEL_CACHE_SECONDS = 24 * 3600
+PANELS_KEPT = 500
+_panels: dict = {}  # panel key -> the anonymous panel with its marks, per process
 STARTED_HOLE = "started_token"
 
 
@@ -225,6 +227,8 @@ def form_page_with_hole(request, *, host_page, form_page, template, asset=None, 
     spec = {
         "form_page_id": form_page.pk,
         "revision_id": form_page.live_revision_id,
+        # Guards the per-process panels against ids reused after a restored database (as page_profile's).
+        "published": form_page.last_published_at.isoformat() if form_page.last_published_at else "",
         "action": host_page.url or request.path,
         "asset": asset,
         "version": version,
@@ -263,13 +267,25 @@ def _visitor_panel(request, spec, visitor) -> str:
 
 def _anonymous_panel(request, spec, visitor) -> str:
     country = visitor.country
-    parts = f"{spec['form_page_id']}|{spec['revision_id']}|{spec['version']}|{country}|{spec['action']}"
+    parts = "|".join(
+        str(part)
+        for part in (spec["form_page_id"], spec["revision_id"], spec.get("published", ""), spec["version"], country)
+    )
+    parts += "|" + spec["action"]
     key = "leadforms:panel:" + hashlib.blake2s(parts.encode(), digest_size=16).hexdigest()
-    html = cache.get(key)
+    # What a key names never changes (a new revision or epoch is a new key): kept in the process too,
+    # which saves the shared cache's round trip on every view.
+    html = _panels.get(key)
     if html is None:
-        html = _anonymous_panel_render(request, spec, visitor)
+        html = cache.get(key)
+        if html is None:
+            html = _anonymous_panel_render(request, spec, visitor)
+            if html:
+                cache.set(key, html, PANEL_CACHE_SECONDS)
         if html:
-            cache.set(key, html, PANEL_CACHE_SECONDS)
+            if len(_panels) >= PANELS_KEPT:
+                _panels.clear()
+            _panels[key] = html
     values = {"csrf": get_token(request), STARTED_HOLE: spam.started_token(spec["form_page_id"])}
     values.update((f"attr_{name}", visitor.attribution.get(name, "")) for name in ATTRIBUTION_FIELDS)
     return PANEL_MARK.sub(lambda m: escape(values.get(m.group(1), "")), html)
