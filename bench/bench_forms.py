@@ -1,8 +1,9 @@
 """Benchmark HTML form submissions on a gated whitepaper, through the whole path, on PostgreSQL.
 
     .venv/bin/python bench/bench_forms.py [--requests 3000] [--concurrency 32] [--max-seconds 120]
-        [--modes inline,queue] [--db-workers 2] [--repeat-share 0.1] [--serial 50] [--profile 30]
-        [--port 8798] [--keep] [--database-url postgres://postgres@127.0.0.1:5432/signalpage_bench_forms]
+        [--modes inline,queue] [--db-workers 2] [--drain after|during] [--worker-nice 0]
+        [--repeat-share 0.1] [--serial 50] [--profile 30] [--port 8798] [--keep] [--reuse]
+        [--database-url postgres://postgres@127.0.0.1:5432/signalpage_bench_forms]
 
 What it does:
 
@@ -16,7 +17,13 @@ What it does:
              person and company, records the interaction, scores, applies stage rules, routes
              and sends the emails itself;
      queue   django_tasks_db.DatabaseBackend plus --db-workers `manage.py db_worker` processes:
-             the request stores the raw lead and its task in one transaction, workers do the rest.
+             the request validates, stores the raw lead and its one task in one transaction and
+             answers; workers do the rest (submission row, consent record, emails, person, score).
+             --drain after (the default) starts the workers when the load has ended, so the accept
+             phase (the web tier alone on the cores) and the drain phase (the workers alone, leads
+             processed per second) are measured apart; --drain during runs them through the load,
+             competing for the same cores (--worker-nice N lowers their CPU priority, as a deployment
+             that favours answering visitors over draining would).
 3. Each virtual visitor is a browser with an empty cookie jar: GET the whitepaper (csrftoken and
    visitor cookies, hidden inputs csrfmiddlewaretoken, sp_started, sp_consent_policy, sp_utm_*),
    then POST the answers with the cookies, an Origin and a Referer. Emails are unique, except
@@ -29,7 +36,8 @@ What it does:
    response, so a visitor reconnects like a browser would after "Connection: close").
 4. Afterwards reads the database: leads stored / processed / flagged, people and companies
    created, interactions, form submissions, consent records, rejections, tasks; in queue mode it
-   waits (up to --drain-timeout) until every lead is processed and reports how long that took.
+   waits (up to --drain-timeout) until every lead is processed and reports how long that took and
+   how many leads a second the workers processed.
 5. With --profile N (default 30), submits N forms per mode in this process (Django's test client)
    and prints the time and queries per step, so a missed target says where the time goes.
 
@@ -38,7 +46,8 @@ latency is about concurrency / throughput (Little's law); p95 < 100 ms at 32 con
 roughly 320+ requests/s from two cores. Both the figures and that arithmetic are printed.
 
 gunicorn and the workers are always stopped. Unless --keep is given, the database and the media
-directory are removed at the end.
+directory are removed at the end. --reuse runs on a database kept by an earlier --keep run (migrated,
+not rebuilt: load_demo takes minutes on a busy machine); the figures count only this run's rows.
 """
 
 import cProfile
@@ -122,6 +131,13 @@ def parse_args(argv=None):
     parser.add_argument("--modes", default="inline,queue", help="comma-separated: inline, queue")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--db-workers", type=int, default=2, help="db_worker processes in queue mode")
+    parser.add_argument(
+        "--drain",
+        choices=["after", "during"],
+        default="after",
+        help="queue mode: start the workers after the load (accept and drain measured apart) or before it",
+    )
+    parser.add_argument("--worker-nice", type=int, default=0, help="queue mode: nice value of the db_workers")
     parser.add_argument("--repeat-share", type=float, default=0.10, help="visitors reusing an accepted email")
     parser.add_argument("--serial", type=int, default=50, help="visitors one at a time before the load")
     parser.add_argument("--drain-timeout", type=float, default=300.0, help="queue mode: seconds to wait")
@@ -129,6 +145,7 @@ def parse_args(argv=None):
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_FORMS_PORT", 8798)))
     parser.add_argument("--database-url", default=os.environ.get("BENCH_FORMS_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument("--keep", action="store_true", help="keep the database and media afterwards")
+    parser.add_argument("--reuse", action="store_true", help="use the database an earlier --keep run kept")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--no-htmx",
@@ -141,6 +158,8 @@ def parse_args(argv=None):
         if mode not in MODES:
             parser.error(f"unknown mode {mode!r}; use inline and/or queue")
     check_at_least_one(parser, args, ("requests", "concurrency", "workers", "db_workers"))
+    if not 0 <= args.worker_nice <= 19:
+        parser.error("--worker-nice must be in [0, 19]")
     if not 0 <= args.repeat_share < 1:
         parser.error("--repeat-share must be in [0, 1)")
     check_port(parser, args)
@@ -158,19 +177,24 @@ def configure_environment(args):
 
 
 def build_database(args):
-    """A fresh database with the demo site; returns (whitepaper path, form page id)."""
-    fresh_database(args.database_url, MEDIA_DIR)
+    """A fresh database with the demo site (or the kept one, migrated); returns (whitepaper path, form page id)."""
+    if args.reuse:
+        reuse_database()
+    else:
+        fresh_database(args.database_url, MEDIA_DIR)
+        from django.core.management import call_command
+
+        started = time.perf_counter()
+        call_command("load_demo", stdout=io.StringIO())
+        add_sales_reps()
+        print(f"load_demo + 4 sales reps: {time.perf_counter() - started:.1f}s")
     from django.core.management import call_command
 
-    from cms.models import WhitepaperPage
-
-    started = time.perf_counter()
-    call_command("load_demo", stdout=io.StringIO())
-    add_sales_reps()
-    print(f"load_demo + 4 sales reps: {time.perf_counter() - started:.1f}s")
     started = time.perf_counter()
     call_command("collectstatic", interactive=False, verbosity=0)
     print(f"collectstatic: {time.perf_counter() - started:.1f}s")
+
+    from cms.models import WhitepaperPage
 
     page = (
         WhitepaperPage.objects.live()
@@ -182,6 +206,18 @@ def build_database(args):
         raise SystemExit(f"load_demo built no live gated whitepaper with the {GATE_SLUG!r} form")
     path = page.get_url_parts()[2]
     return path, page.gate_form_id, page.title
+
+
+def reuse_database():
+    """The database an earlier --keep run left, brought up to the current migrations."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    print(f"reused the kept database; migrate: {time.perf_counter() - started:.1f}s")
 
 
 def db_counts():
@@ -416,7 +452,22 @@ class ModeResult:
     drain_seconds: float | None = None
     drain_timed_out: bool = False
     load_started_to_drained: float | None = None
+
+    @property
+    def drain_rate(self) -> float:
+        """Leads processed a second while draining what was waiting when the load ended."""
+        return self.backlog_at_end[0] / self.drain_seconds if self.drain_seconds else 0.0
+
     cpu_busy_before: float = 0.0
+    load_average: tuple = ()  # os.getloadavg() when the load pass ended
+
+
+def start_db_workers(args, env):
+    command = ["nice", "-n", str(args.worker_nice)] if args.worker_nice else []
+    return [
+        start_process([*command, *db_worker_command(f"bench-forms-{n}")], WORKER_LOG, env)
+        for n in range(args.db_workers)
+    ]
 
 
 def run_mode(args, mode, path):
@@ -443,19 +494,18 @@ def run_mode(args, mode, path):
         gunicorn = start_process(gunicorn_command(args, worker_class="sync"), GUNICORN_LOG, env)
         procs.append(gunicorn)
         wait_until_ready(gunicorn, args.port)
-        if mode == "queue":
-            for n in range(args.db_workers):
-                procs.append(
-                    start_process(
-                        db_worker_command(f"bench-forms-{n}"),
-                        WORKER_LOG,
-                        env,
-                    )
-                )
+        workers_during = mode == "queue" and args.drain == "during"
+        if workers_during:
+            procs += start_db_workers(args, env)
         print(f"\n== mode {mode}: {MODES[mode][1]}")
         print(
             f"gunicorn pid {gunicorn.pid}, {args.workers} sync workers"
-            + (f"; {args.db_workers} db_worker processes" if mode == "queue" else ""),
+            + (
+                f"; {args.db_workers} db_worker processes (nice {args.worker_nice}), "
+                + ("running through the load" if workers_during else "started when the load has ended")
+                if mode == "queue"
+                else ""
+            ),
             flush=True,
         )
 
@@ -494,6 +544,7 @@ def run_mode(args, mode, path):
                     f"a server process died during {mode}:\n{log_tail(GUNICORN_LOG)}\n{log_tail(WORKER_LOG)}"
                 )
 
+        load_average = os.getloadavg()
         passes = [warm, serial, load]
         result = ModeResult(
             mode,
@@ -503,10 +554,13 @@ def run_mode(args, mode, path):
             sum(p.accepted for p in passes),
             sum(p.accepted_new for p in passes),
             cpu_busy_before=busy,
+            load_average=load_average,
         )
         if mode == "queue":
             result.backlog_at_end = queue_backlog()
             load_ended = time.perf_counter()
+            if not workers_during:
+                procs += start_db_workers(args, env)
             deadline = load_ended + args.drain_timeout
             while True:
                 received, waiting = queue_backlog()
@@ -521,7 +575,8 @@ def run_mode(args, mode, path):
             result.load_started_to_drained = time.perf_counter() - load_started
             print(
                 f"  queue     {result.backlog_at_end[0]} leads unprocessed when the load ended; drained "
-                f"{result.drain_seconds:.1f}s later" + (" (TIMED OUT)" if result.drain_timed_out else ""),
+                f"{result.drain_seconds:.1f}s later ({result.drain_rate:.1f} leads/s, workers' start-up "
+                "included)" + (" (TIMED OUT)" if result.drain_timed_out else ""),
                 flush=True,
             )
     finally:
@@ -549,16 +604,18 @@ STEPS = [
     ("forms.services.visitor_form", "form_class", "    form_class (build the form class)"),
     ("django.forms.forms", "BaseForm.full_clean", "    validation (full_clean)"),
     ("forms.services.submission", "policy_from_token", "    consent policy from its token"),
-    ("forms.services.submission", "lead_capture", "    lead_capture (store + process)"),
+    ("forms.services.submission", "_answer_claim", "    double-submit check (cache)"),
+    ("forms.services.submission", "lead_capture", "    lead_capture (store; inline: and the task)"),
     ("leads.services.capture", "lead_store_raw", "      store raw lead"),
-    ("leads.services.capture", "clean_lead", "      cleaning"),
-    ("leads.services.capture", "person_resolve", "      person/company resolution"),
-    ("leads.services.capture", "visitor_link", "      visitor link"),
-    ("leads.services.capture", "person_rescore", "      scoring"),
-    ("leads.services.capture", "stage_rules_apply", "      stage rules + routing"),
-    ("forms.services.submission", "consent_record", "    consent record"),
-    ("forms.services.submission", "download_path", "    signed download link"),
-    ("forms.services.submission", "_send_emails", "    emails (task)"),
+    ("forms.services.submission", "download_path", "      signed download link"),
+    ("forms.services.submission", "form_lead_process_now", "      the task (inline only; queue: a worker)"),
+    ("forms.services.submission", "consent_record", "        consent record"),
+    ("forms.services.submission", "_send_emails", "        emails (outbox)"),
+    ("leads.services.capture", "clean_lead", "        cleaning"),
+    ("leads.services.capture", "person_resolve", "        person/company resolution"),
+    ("leads.services.capture", "visitor_link", "        visitor link"),
+    ("leads.services.capture", "person_rescore", "        scoring"),
+    ("leads.services.capture", "stage_rules_apply", "        stage rules + routing"),
     ("django.template.response", "SimpleTemplateResponse.render", "render: the whole whitepaper page"),
 ]
 
@@ -786,6 +843,7 @@ def print_summary(args, results, profiles):
     concurrency = args.concurrency
     needed = concurrency / (TARGET_P95_MS / 1000)
     print("\n== summary (paste into the closing note)")
+    print("command: " + " ".join([os.path.relpath(sys.argv[0], REPO_ROOT), *sys.argv[1:]]))
     print(
         f"bench/bench_forms.py --requests {args.requests} --concurrency {args.concurrency} "
         f"--max-seconds {args.max_seconds:.0f}: gated-whitepaper HTML form (GET + POST per visitor), "
@@ -805,12 +863,13 @@ def print_summary(args, results, profiles):
             f"GET+POST); POST p50/p95/p99 {percentile(load.post_ms, 50):.0f}/{p95:.0f}/"
             f"{percentile(load.post_ms, 99):.0f} ms ({verdict} the p95 target), GET p95 "
             f"{percentile(load.get_ms, 95):.0f} ms; alone (1 visitor at a time) POST p50 "
-            f"{percentile(serial.post_ms, 50):.0f} ms; errors {load.errors} ({fmt_status(load.post_status)})"
+            f"{percentile(serial.post_ms, 50):.0f} ms; errors {load.errors} ({fmt_status(load.post_status)}); "
+            f"load average {', '.join(f'{x:.2f}' for x in r.load_average)} at the end of the load"
         )
         if r.mode == "queue":
             line += (
-                f"; queue drained {r.drain_seconds:.1f}s after the load "
-                f"({r.backlog_at_end[0]} leads waiting at the end)"
+                f"; queue drained {r.drain_seconds:.1f}s after the load ({r.backlog_at_end[0]} leads waiting "
+                f"at the end, {r.drain_rate:.1f} leads/s, workers {args.drain} the load, nice {args.worker_nice})"
             )
         problems = truth_problems(r)
         line += f"; DB: {r.truth['leads']} leads, {r.truth['processed']} processed, {r.truth['people']} people" + (
@@ -847,7 +906,7 @@ def main(argv=None):
     total_started = time.perf_counter()
     built = False
     try:
-        print(f"database: {redact(args.database_url)} (dropped and created)")
+        print(f"database: {redact(args.database_url)} ({'kept, reused' if args.reuse else 'dropped and created'})")
         built = True
         path, _, title = build_database(args)
         print_environment(args, path, title)

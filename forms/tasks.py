@@ -17,3 +17,13 @@ def send_form_email(*, subject: str, body: str, to: list[str], from_email: str |
     return outbox_queue(
         FORM_EMAIL_BEFORE_OUTBOX, to=list(to), subject=subject, text=body, from_email=from_email or ""
     ).pk
+
+
+@task(backend="background")
+def form_lead_process(lead_id: int, answer: dict):
+    """An accepted form answer, after the request: its submission row, consent record and emails, then
+    the lead's own processing (person, company, interaction, score, stage, routing). The request only
+    stored the raw lead and queued this (forms.services.submission.form_submit)."""
+    from forms.services.submission import form_lead_process_now
+
+    return form_lead_process_now(lead_id, answer)

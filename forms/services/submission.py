@@ -5,16 +5,23 @@ The same functions serve the HTML page (with or without htmx) and the JSON API, 
 """
 
 import datetime
+import hashlib
+import json
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import asdict, dataclass
+from types import SimpleNamespace
+from urllib.parse import urljoin
 
 from django import forms as django_forms
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 
 from forms.models import FieldMapping, FormPurpose, LeadFormPage, LeadFormSubmission
+from leads.models import Lead
 from leads.request_facts import ATTRIBUTION_FIELDS
-from leads.services import lead_capture
+from leads.services import lead_capture, lead_process
 from outbox import kinds
 from outbox.services import outbox_queue
 
@@ -128,28 +135,84 @@ def form_submit(
         return reject(rejection)
 
     fields, answers = lead_fields(form_page, plan, form.cleaned_data, visitor=visitor, policy=policy)
-    lead = _capture(form_page, payload, fields, visitor=visitor, asset=asset)
-    path = ""
-    if asset is not None and asset.document_id:
-        path = download_path(
-            DownloadGrant(
-                document_id=asset.document_id, object_id=asset.object_id, lead_id=lead.pk, topics=asset.topics
-            )
-        )
-    submission = _record(
-        form_page,
-        form,
-        fields,
-        answers,
-        lead=lead,
-        visitor=visitor,
-        asset=asset,
-        policy=policy,
-        path=path,
-        absolute_url=absolute_url,
-        confirm=confirm,
+    key = _answer_key(form_page, visitor, payload)
+    earlier = _answer_claim(key)
+    if earlier is not None:  # the same answer again (a double click, a resent POST): the first one's outcome
+        return SubmitResult("accepted", lead=earlier[0], download_path=earlier[1])
+    answer = {
+        "form_page_id": form_page.pk,
+        "stored_answers": stored_answers(form.cleaned_data),
+        "visitor_id": visitor.visitor_id,
+        "country": fields.get("country") or visitor.country,
+        "channel": visitor.channel,
+        "ip_address": visitor.ip_address,
+        "policy": asdict(policy) if policy is not None else None,
+        "ticked": bool(form.cleaned_data.get(CONSENT_FIELD)),
+        "asset_label": asset.label if asset is not None else None,
+        "site_root": absolute_url("/"),
+        "confirm": confirm,
+    }
+
+    def task_kwargs(lead):  # once the lead has its id: the link the response and the email both give
+        answer["download_path"] = _download_path(lead, asset)
+        return {"answer": answer}
+
+    lead = _capture(form_page, payload, fields, visitor=visitor, asset=asset, task_kwargs=task_kwargs)
+    path = answer.get("download_path", "")
+    _answer_remember(key, lead.pk, path)
+    return SubmitResult("accepted", form=form, lead=lead, download_path=path)
+
+
+def _download_path(lead, asset) -> str:
+    """The signed link to the gated document for this lead ("" when nothing is gated)."""
+    if asset is None or not asset.document_id:
+        return ""
+    grant = DownloadGrant(
+        document_id=asset.document_id, object_id=asset.object_id, lead_id=lead.pk, topics=asset.topics
     )
-    return SubmitResult("accepted", form=form, lead=lead, submission=submission, download_path=path)
+    return download_path(grant)
+
+
+# --- The same answer twice --------------------------------------------------------------------
+# A double click or a browser resending the POST sends the very same answer (the same signed "shown at"
+# token, the same visitor, the same values): it is one lead, and the second response is the first's.
+# Claimed in the cache (Redis in production, shared by every web process) before the lead is stored.
+# A changed value is a new answer; a claim whose lead never arrives (its request died) is waited for
+# only briefly, then the answer is stored anyway: a lost answer is worse than a duplicate one.
+ANSWER_SEEN_SECONDS = 600
+ANSWER_WAIT_SECONDS = 2.0
+_PENDING = "pending"
+
+
+def _answer_key(form_page, visitor, payload) -> str:
+    text = json.dumps([form_page.pk, visitor.visitor_id, payload], sort_keys=True, ensure_ascii=True, default=repr)
+    return "forms:answer:" + hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def _answer_claim(key: str) -> tuple[Lead, str] | None:
+    """None when this answer is new (now claimed), else the lead the same answer made and its link."""
+    try:
+        if cache.add(key, _PENDING, ANSWER_SEEN_SECONDS):
+            return None
+        deadline = time.monotonic() + ANSWER_WAIT_SECONDS
+        seen = cache.get(key)
+        while seen == _PENDING and time.monotonic() < deadline:
+            time.sleep(0.05)
+            seen = cache.get(key)
+    except Exception:  # no cache: every answer counts as new
+        logger.exception("Checking a form answer for a double submit failed")
+        return None
+    if not isinstance(seen, list | tuple) or len(seen) != 2:  # still pending, or gone from the cache
+        return None
+    lead = Lead.objects.filter(pk=seen[0]).first()
+    return (lead, seen[1]) if lead is not None else None
+
+
+def _answer_remember(key: str, lead_id: int, download_path: str) -> None:
+    try:
+        cache.set(key, [lead_id, download_path], ANSWER_SEEN_SECONDS)
+    except Exception:
+        logger.exception("Remembering a form answer failed")
 
 
 def _payload(data) -> dict:
@@ -217,8 +280,12 @@ def lead_fields(
     return fields, answers
 
 
-def _capture(form_page: LeadFormPage, payload: dict, fields: dict, *, visitor: Visitor, asset: GatedAsset | None):
-    """The lead, stored and processed by the lead store, with what the form was filled in for."""
+def _capture(
+    form_page: LeadFormPage, payload: dict, fields: dict, *, visitor: Visitor, asset: GatedAsset | None, task_kwargs
+):
+    """The raw lead, stored with its task (forms.tasks.form_lead_process, which records the answer)."""
+    from forms.tasks import form_lead_process
+
     origin = (
         {
             "origin_type": asset.object_type,
@@ -236,6 +303,7 @@ def _capture(form_page: LeadFormPage, payload: dict, fields: dict, *, visitor: V
         visitor_id=visitor.visitor_id,
         ip_address=visitor.ip_address,
         interaction_type=INTERACTION_FOR_PURPOSE.get(form_page.purpose, "form_submit"),
+        processing=(form_lead_process, task_kwargs),
         **origin,
     )
 
@@ -245,43 +313,67 @@ def stored_answers(cleaned: dict) -> dict:
     return {k: _plain(v) for k, v in cleaned.items() if not k.startswith("sp_") and k not in (spam.HONEYPOT_FIELD,)}
 
 
-def _record(form_page, form, fields, answers, *, lead, visitor, asset, policy, path, absolute_url, confirm):
-    """The submission row, the consent record and the emails, after the lead is stored.
+def form_lead_process_now(lead_id: int, answer: dict) -> str:
+    """The task's body (forms.tasks.form_lead_process): the answer's bookkeeping, then the lead's own
+    processing. Safe to run again (a worker that died mid-task): each part finds its work done."""
+    lead = Lead.objects.filter(pk=lead_id).first()
+    if lead is None:
+        return "no such lead"
+    _record(lead, answer)
+    if lead.status in (Lead.Status.RECEIVED, Lead.Status.FAILED):
+        lead = lead_process(lead)
+    return lead.status
 
-    Committed together (the emails in the outbox, sent and retried from there); a failure here is
-    logged with the lead, never loses it. Returns the submission row, or None when it failed."""
-    submission = None
+
+def _record(lead, answer: dict) -> None:
+    """The submission row, the consent record and the emails of an accepted answer.
+
+    Committed together (the emails in the outbox, sent and retried from there), once per lead: the
+    lead's row is the claim. A failure here is logged with the lead, never loses it."""
     try:
         with transaction.atomic():
-            submission = form_page.process_form_submission(
-                form, lead=lead, visitor_id=visitor.visitor_id, context_label=asset.label if asset else ""
+            Lead.objects.select_for_update().filter(pk=lead.pk).values_list("pk").first()
+            if LeadFormSubmission.objects.filter(lead=lead).exists():
+                return
+            form_page = LeadFormPage.objects.filter(pk=answer["form_page_id"]).first()
+            if form_page is None:  # deleted since: the lead keeps the raw answer
+                return
+            fields = json.loads(lead.mapped_fields or "{}")
+            label = answer.get("asset_label")
+            form_page.process_form_submission(
+                # Wagtail's hook reads only the cleaned data, stored as the request saw it.
+                SimpleNamespace(cleaned_data=answer["stored_answers"]),
+                lead=lead,
+                visitor_id=answer["visitor_id"],
+                context_label=label or "",
             )
-            if policy is not None:
+            absolute_url = lambda path: urljoin(answer.get("site_root") or "/", path)  # noqa: E731
+            if answer.get("policy") is not None:
                 record = consent_record(
-                    policy=policy,
-                    ticked=bool(form.cleaned_data.get(CONSENT_FIELD)),
-                    country=fields.get("country") or visitor.country,
+                    policy=AppliedPolicy(**answer["policy"]),
+                    ticked=answer["ticked"],
+                    country=answer["country"],
                     lead=lead,
                     email=fields.get("email", ""),
-                    visitor_id=visitor.visitor_id,
+                    visitor_id=answer["visitor_id"],
                     form_page=form_page,
-                    channel=visitor.channel,
-                    ip_address=visitor.ip_address,
+                    channel=answer["channel"],
+                    ip_address=answer["ip_address"],
                 )
                 _ask_for_confirmation(record, fields, form_page=form_page, absolute_url=absolute_url, lead=lead)
             # confirm=False: the caller sends its own confirmation (an event's, with the ticket).
+            path = answer.get("download_path") or ""
             _send_emails(
                 form_page,
                 fields,
-                answers,
-                asset=asset,
+                fields.get("answers") or {},
+                asset=SimpleNamespace(label=label) if label is not None else None,
                 link=absolute_url(path) if path else "",
                 lead=lead,
-                confirm=confirm,
+                confirm=answer["confirm"],
             )
     except Exception:  # the lead is safe; the bookkeeping can be rebuilt from it
         logger.exception("Recording the form submission of %s failed", lead.lid)
-    return submission
 
 
 FORM_CONFIRMATION, FORM_NOTIFICATION = "forms.confirmation", "forms.notification"

@@ -53,8 +53,14 @@ def lead_capture(
     ip_address: str | None = None,
     interaction_type: str = Interaction.Type.FORM_SUBMIT,
     received_at=None,
+    processing=None,
 ) -> Lead:
     """Store a submission, then process it. Never raises for bad input or a failing later step.
+
+    `processing` (optional): (task, kwargs), a caller's own task queued instead of `process_lead`, as
+    `task.enqueue(lead_id, **kwargs)` (kwargs may be a function of the stored lead that returns them);
+    it must process the lead (`lead_process`) besides its own part (a form's submission row and
+    emails), so a burst costs the request one task, not two.
 
     `payload` is kept exactly as received. `fields` are the same answers under our canonical names
     (email, first_name, last_name, company, job_title, phone, country, industry, employees,
@@ -63,6 +69,7 @@ def lead_capture(
     """
     from leads.tasks import process_lead
 
+    task, task_kwargs = processing or (process_lead, {})
     fields = fields if fields is not None else (payload if isinstance(payload, dict) else {})
     raw = {
         "source": source,
@@ -81,24 +88,25 @@ def lead_capture(
     # tests and the demo, the database queue in production), so a burst of registrations costs a
     # request one INSERT of the lead and one of its task. Whatever goes wrong with the queue, the
     # lead is stored, stays "received", and `manage.py reprocess_leads` finishes it.
-    backend = process_lead.get_backend()
+    backend = task.get_backend()
     if type(backend).__module__.startswith("django_tasks_db"):
         # Lead and task in one transaction: one commit, and a worker sees the task only with its lead.
         with transaction.atomic():
             lead = lead_store_raw(**raw)
-            _enqueue_processing(process_lead, lead)
+            _enqueue_processing(task, lead, task_kwargs)
         return lead
     lead = lead_store_raw(**raw)
-    result = _enqueue_processing(process_lead, lead)
+    result = _enqueue_processing(task, lead, task_kwargs)
     if result is not None and result.is_finished:  # processed on the spot (immediate backend)
         lead.refresh_from_db()
     return lead
 
 
-def _enqueue_processing(process_lead, lead):
+def _enqueue_processing(task, lead, kwargs=None):
     try:
         with transaction.atomic():  # a savepoint: a failing enqueue cannot take the lead with it
-            return process_lead.enqueue(lead.pk)
+            kwargs = kwargs(lead) if callable(kwargs) else kwargs
+            return task.enqueue(lead.pk, **(kwargs or {}))
     except Exception:  # the raw lead is stored; reprocessing picks it up
         logger.exception("Could not queue processing of lead %s", lead.pk)
         return None
