@@ -145,7 +145,12 @@ def parse_args(argv=None):
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_FORMS_PORT", 8798)))
     parser.add_argument("--database-url", default=os.environ.get("BENCH_FORMS_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument("--keep", action="store_true", help="keep the database and media afterwards")
-    parser.add_argument("--reuse", action="store_true", help="use the database an earlier --keep run kept")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="use the database an earlier --keep run kept (keep that run's --profile at 0 in queue mode: the "
+        "profiled submissions' tasks stay queued and the next run's workers would count them)",
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--no-htmx",
@@ -482,7 +487,8 @@ def run_mode(args, mode, path):
     procs = []
     busy = cpu_busy()  # nothing of ours runs now: this is other work on the machine
     print(f"\nCPU busy with other work before mode {mode}: {busy:.0%} of {os.cpu_count()} cores")
-    book = EmailBook(mode)
+    # Emails unique to this run too: a --reuse run would otherwise send the kept run's emails again.
+    book = EmailBook(f"{mode}{int(time.time()) % 1000000:x}")
     common = {
         "port": args.port,
         "path": path,
