@@ -102,8 +102,9 @@ KINDS_BY_CODE = {kind.code: kind for kind in KINDS}
 KIND_CHOICES = [(kind.code, kind.label) for kind in KINDS]
 EMAIL_TYPES = ("email_open", "email_click")
 # An open by a machine (a mail-privacy proxy fetching every image on delivery) says nothing about the
-# person: kept on the timeline, never counted by a condition.
-MACHINE_OPEN = Q(type="email_open", properties__machine=True)
+# person: kept on the timeline, never counted by a condition. The key is tested first: an open recorded
+# without it (an import, an older tracker) is a person's, and NOT over a missing key's NULL dropped it.
+MACHINE_OPEN = Q(type="email_open", properties__has_key="machine", properties__machine=True)
 OTHER_TYPES = tuple(sorted({t for kind in KINDS for t in kind.types} - {PAGE_VIEW, "tag", "stage", *EMAIL_TYPES}))
 
 

@@ -494,3 +494,19 @@ def test_a_headless_front_ends_page_views_personalise_the_visitors_next_page_at_
         )
         assert response.status_code == 202 and response.json()["recorded"] == 1
     assert hero_of(browser.get("/")) == "Pricing hero"  # no flush needed, as for served pages
+
+
+def test_an_email_open_counts_unless_a_machine_made_it_whatever_the_properties_say():
+    """Opens recorded without the `machine` key (an import, an older tracker, a webhook) are people's
+    opens; only an open marked as a machine's is left out, in memory and in SQL alike."""
+    bare, human, machine = PersonFactory(), PersonFactory(), PersonFactory()
+    for person, properties in ((bare, {}), (human, {"machine": False}), (machine, {"machine": True})):
+        Interaction.objects.create(
+            type="email_open", person=person, occurred_at=NOW - DAY, object_id="42", properties=properties
+        )
+    parsed = rule("opened_email", "42", days="30")
+    people = [bare, human, machine]
+    assert in_memory(parsed, people) == in_sql([parsed]) == {bare.pk, human.pk}
+    # "Did not open": the machine's person did not, the other two did.
+    did_not = in_sql([rule("opened_email", "42", days="30", negate=True)])
+    assert machine.pk in did_not and not did_not & {bare.pk, human.pk}
