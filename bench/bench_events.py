@@ -69,9 +69,10 @@ What it does:
 7. With --profile N (default 40): N registrations in this process (Django's test client, no HTTP, no
    other load, the same queued backend) on an event with N/2 seats: ms and SQL queries per POST
    (CaptureQueriesContext), per step, approved vs waitlisted, every statement of one approved and one
-   waitlisted POST with its round-trip time, the GET's cost; then a what-if: N more POSTs with Wagtail's
-   reference index handlers disconnected (in this process only) for the models a registration saves;
-   then cProfile's top of N more POSTs.
+   waitlisted POST with its round-trip time, the GET's cost, the CPU this process spent per GET and POST
+   (time.process_time: the Python per registration, far less stretched by other load than wall time);
+   then a what-if: N more POSTs with Wagtail's reference index handlers disconnected (in this process
+   only) for the models a registration saves; then cProfile's top of N more POSTs.
 
 Closed loop: each thread sends its next request as soon as the last one is answered, so the mean
 latency is about concurrency / throughput (Little's law); with 2 cores shared by gunicorn, PostgreSQL
@@ -1101,6 +1102,9 @@ def profile_registrations(args, count):
     totals, step_queries, calls, state, restore = timed_steps()
     answers = None
     get_ms, get_q, post, whatif = [], [], [], []  # post and whatif: (outcome, ms, logged queries, statements)
+    # CPU of this process per request (time.process_time): what a worker spends in Python, whatever
+    # else the machine is doing (wall times stretch under load; this stretches far less).
+    get_cpu, post_cpu = [], []
     listings = {}
     profiler = cProfile.Profile()
     tasks_before = global_counts()["tasks"]
@@ -1112,11 +1116,12 @@ def profile_registrations(args, count):
                 phase = (
                     "warm" if n < 2 else "measure" if n < count + 2 else "whatif" if n < 2 * count + 2 else "cprofile"
                 )
-                t0 = time.perf_counter()
+                t0, cpu0 = time.perf_counter(), time.process_time()
                 with CaptureQueriesContext(connection) as captured:
                     page = client.get(path)
                 if phase == "measure":
                     get_ms.append((time.perf_counter() - t0) * 1000)
+                    get_cpu.append((time.process_time() - cpu0) * 1000)
                     get_q.append(len(captured.captured_queries))
                 form = page.json()["form"]
                 if answers is None:
@@ -1136,7 +1141,7 @@ def profile_registrations(args, count):
                     profiler.enable()
                 state["on"], log.on = phase == "measure", phase in ("measure", "whatif")
                 log.take()
-                t0 = time.perf_counter()
+                t0, cpu0 = time.perf_counter(), time.process_time()
                 if phase == "cprofile":  # no debug cursor: it would show up in the profile
                     response = client.post(f"{path}/registrations", body, content_type="application/json")
                     captured = SimpleNamespace(captured_queries=[])
@@ -1144,6 +1149,8 @@ def profile_registrations(args, count):
                     with CaptureQueriesContext(connection) as captured:
                         response = client.post(f"{path}/registrations", body, content_type="application/json")
                 ms = (time.perf_counter() - t0) * 1000
+                if phase == "measure":
+                    post_cpu.append((time.process_time() - cpu0) * 1000)
                 state["on"] = log.on = False
                 profiler.disable()
                 statements = log.take()
@@ -1198,6 +1205,11 @@ def profile_registrations(args, count):
         f"GET    p50 {percentile(get_ms, 50):.1f} ms, p95 {percentile(get_ms, 95):.1f} ms; queries p50 "
         f"{percentile(get_q, 50)} (the event with its form for a new visitor)"
     )
+    print(
+        f"CPU of this process (time.process_time, debug cursor on): GET p50 {percentile(get_cpu, 50):.1f} ms, "
+        f"POST p50 {percentile(post_cpu, 50):.1f} ms, so {percentile(get_cpu, 50) + percentile(post_cpu, 50):.1f} "
+        f"ms of Python per registration (load average {' '.join(f'{x:.2f}' for x in os.getloadavg())})"
+    )
     print(f"{'POST step (includes the steps indented under it)':<52}{'ms/POST':>9}{'queries':>9}{'calls':>7}")
     labels = [label for _, _, label in STEPS if calls[label]]
     top_ms = top_q = 0.0
@@ -1243,6 +1255,8 @@ def profile_registrations(args, count):
         "queries": percentile(all_q, 50),
         "get_ms": percentile(get_ms, 50),
         "get_queries": percentile(get_q, 50),
+        "get_cpu_ms": percentile(get_cpu, 50),
+        "post_cpu_ms": percentile(post_cpu, 50),
         "db_ms": percentile(db_ms, 50),
         "whatif_ms": percentile([r[1] for r in whatif], 50) if whatif else None,
         "whatif_queries": percentile([r[2] for r in whatif], 50) if whatif else None,
@@ -1494,7 +1508,8 @@ def print_summary(args, runs, drained, profile):
         print(
             f"- in-process (no HTTP, one at a time): POST p50 {profile['post_ms']:.1f} ms with "
             f"{profile['queries']} queries ({profile['db_ms']:.1f} ms of it waiting on PostgreSQL); GET p50 "
-            f"{profile['get_ms']:.1f} ms with {profile['get_queries']} queries"
+            f"{profile['get_ms']:.1f} ms with {profile['get_queries']} queries; CPU in Python p50 GET "
+            f"{profile['get_cpu_ms']:.1f} ms + POST {profile['post_cpu_ms']:.1f} ms"
             + (
                 f"; with Wagtail's reference index off: POST p50 {profile['whatif_ms']:.1f} ms, "
                 f"{profile['whatif_queries']} queries"

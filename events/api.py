@@ -125,7 +125,7 @@ def event_register(request, event_id: RowId):
     """Answers of the registration form (see the event's `form`). 201 with the registration's status
     (approved, pending approval or waitlisted); 200 when the address was already registered; 409
     when registration is closed; 422 with field -> messages for bad answers."""
-    event = get_object_or_404(_events(), pk=event_id)
+    event = get_object_or_404(Event.objects.exclude(status=Event.Status.DRAFT), pk=event_id)
     form_page = registration_form_for(event)
     closed = event.registration_closed_reason()
     if closed or form_page is None:

@@ -4,9 +4,9 @@ from django.db.models import Case, Count, F, Q, Value, When
 from django.utils import timezone
 
 from forms.models import FormPurpose, LeadFormPage
-from forms.services.visitor_form import GatedAsset
+from forms.services.visitor_form import GatedAsset, form_page_at
 
-from .models import Event, Registration
+from .models import Event, EventTopic, Registration
 
 CHECK_IN_RESULTS = 20
 
@@ -75,20 +75,35 @@ def events_soonest_first(events, now=None):
 
 
 def registration_form_for(event: Event | None) -> LeadFormPage | None:
-    """The event's own registration form, else the site's default one (the first registration form)."""
+    """The event's own registration form, else the site's default one (the first registration form).
+
+    One narrow query reads which form and at which revisions; the form page itself (a Wagtail page: two
+    tables, many columns) and its fields come from the per-revision cache in forms.services.visitor_form,
+    so a burst of registrations does not rebuild the form for every request, and a newly published
+    revision is seen by the next one."""
     if event is None:
         return None
+    if event.registration_form_id and "registration_form" in event._state.fields_cache:
+        return event.registration_form  # the caller joined it (select_related)
+    forms = LeadFormPage.objects.order_by()
     if event.registration_form_id:
-        return event.registration_form
-    return LeadFormPage.objects.filter(purpose=FormPurpose.REGISTRATION).order_by("path").first()
+        forms = forms.filter(pk=event.registration_form_id)
+    else:
+        forms = forms.filter(purpose=FormPurpose.REGISTRATION).order_by("path")
+    row = forms.values_list("pk", "live_revision_id", "latest_revision_id").first()
+    return form_page_at(*row) if row is not None else None
 
 
 def registration_asset(event: Event) -> GatedAsset:
     """What a registration form fill is for, in the forms app's terms: the lead's origin is the event."""
+    if "topics" in getattr(event, "_prefetched_objects_cache", {}):
+        topics = tuple(tag.slug for tag in event.topics.all())
+    else:  # the slugs alone: a third of the CPU of prefetching the tags (a registration POST needs no more)
+        topics = tuple(EventTopic.objects.filter(content_object_id=event.pk).values_list("tag__slug", flat=True))
     return GatedAsset(
         document_id=None,
         object_id=str(event.pk),
         label=event.title[:255],
-        topics=tuple(tag.slug for tag in event.topics.all()),
+        topics=topics,
         object_type="event",
-    )  # prefetched
+    )

@@ -127,7 +127,9 @@ def registration_create(
             # event queue behind it, and one cancelled meanwhile is seen.
             if _event_lock(event.pk) == Event.Status.CANCELLED:
                 raise RegistrationClosed("This event has been cancelled.")
-            existing = Registration.objects.filter(event=event, email_key=key).first()
+            # Two columns first: most registrations are new, and the whole row is only needed when not.
+            found = Registration.objects.filter(event=event, email_key=key).values_list("pk", "status").first()
+            existing = Registration.objects.get(pk=found[0]) if found is not None else None
             if existing is not None and existing.status != Registration.Status.CANCELLED:
                 return RegistrationOutcome(existing, created=False)
             now = timezone.now()

@@ -5,15 +5,19 @@ Known answers are skipped, the next progressive questions added, the consent wor
 the HTML page, htmx and the JSON API all build their forms here, so the rules cannot drift apart.
 """
 
+import copy
 from dataclasses import dataclass, field
 
 from django import forms as django_forms
 from django.core.validators import EmailValidator
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.functional import cached_property
+from django.utils.translation import get_language
 from django_countries import countries
 from wagtail.contrib.forms.forms import BaseForm, FormBuilder
 
-from forms.models import FieldMapping, LeadFormPage
+from forms.models import FieldMapping, LeadFormField, LeadFormPage
 from forms.models.pages import GateBehaviour
 from leads.cleaning import normalise_email, normalise_phone
 from leads.models import EMPLOYEE_BANDS
@@ -66,11 +70,84 @@ class FormPlan:
     greeting_name: str = ""
 
 
+# --- The form definition, built once per page revision ------------------------------------------
+# A form page's fields and the Django form fields built from them change only with the page: in Wagtail
+# an edit is a new revision (latest_revision), publishing one changes live_revision. So both are kept in
+# this process under (page id, live revision id, latest revision id), read from the page row every
+# request already loads: a published revision has a new key, and the next request builds the new form.
+# A page saved without a revision in this process (code, tests) drops its entries (the receivers below).
+# Not cached: a page whose fields are in memory (an admin preview, a revision's copy) or not saved.
+_DEFINITIONS: dict = {}  # key -> list of LeadFormField rows
+_PROTOTYPES: dict = {}  # (key, language) -> {field name: built Django form field}
+_CLASSES: dict = {}  # (key, language, asked field ids, consent, default country) -> form class
+_PAGES: dict = {}  # key -> a LeadFormPage row, copied out per request (form_page_at)
+_MAX_ENTRIES = 512  # per table; when full it starts again (few forms, few variants per form)
+
+
+def definition_key(form_page: LeadFormPage) -> tuple | None:
+    """What the page's form definition is cached under, or None when it must be built from the page."""
+    loaded = vars(form_page)
+    if form_page.pk is None or "live_revision_id" not in loaded or "latest_revision_id" not in loaded:
+        return None  # unsaved, or revision ids deferred (reading them would query)
+    if "form_fields" in (loaded.get("_cluster_related_objects") or {}):
+        return None  # fields held in memory (preview, revision.as_object()): not what the database has
+    return (form_page.pk, loaded["live_revision_id"], loaded["latest_revision_id"])
+
+
+def _remember(table: dict, key, value):
+    if len(table) >= _MAX_ENTRIES:
+        table.clear()
+    table[key] = value
+    return value
+
+
+def definitions_forget(page_id: int | None = None) -> None:
+    """Drop what this process built for one form page (every page when None)."""
+    for table in (_DEFINITIONS, _PROTOTYPES, _CLASSES, _PAGES):
+        for key in list(table):
+            page_key = key[0] if table is _DEFINITIONS or table is _PAGES else key[0][0]
+            if page_id is None or page_key == page_id:
+                table.pop(key, None)
+
+
+@receiver(post_save, sender=LeadFormPage, dispatch_uid="visitor_form_page_saved")
+@receiver(post_delete, sender=LeadFormPage, dispatch_uid="visitor_form_page_deleted")
+@receiver(post_save, sender=LeadFormField, dispatch_uid="visitor_form_field_saved")
+@receiver(post_delete, sender=LeadFormField, dispatch_uid="visitor_form_field_deleted")
+def _page_changed(sender, instance, **kwargs):
+    definitions_forget(instance.page_id if sender is LeadFormField else instance.pk)
+
+
+def form_page_at(page_id: int, live_revision_id: int | None, latest_revision_id: int | None) -> LeadFormPage | None:
+    """The form page row as it is at these revisions, from this process's cache when it has it.
+
+    The caller read the revision ids with a cheap query; the full row (a Wagtail page: two tables,
+    many columns) is loaded only when they are new. Each call returns its own copy of the row."""
+    key = (page_id, live_revision_id, latest_revision_id)
+    page = _PAGES.get(key)
+    if page is None:
+        page = LeadFormPage.objects.filter(pk=page_id).first()
+        if page is None:
+            return None
+        if definition_key(page) != key:  # changed between the two reads: use it, keep nothing
+            return page
+        _remember(_PAGES, key, page)
+    return copy.copy(page)
+
+
 def form_fields(form_page: LeadFormPage) -> list:
-    """The page's fields, once per request (templates and services read them many times)."""
+    """The page's fields: built once per page revision in this process, else once per request."""
+    key = definition_key(form_page)
+    if key is None and "form_fields" in (vars(form_page).get("_cluster_related_objects") or {}):
+        return list(form_page.get_form_fields())  # in memory (a preview): no query, and may change
     cached = getattr(form_page, "_lead_form_fields", None)
     if cached is None:
-        cached = form_page._lead_form_fields = list(form_page.get_form_fields())
+        cached = _DEFINITIONS.get(key) if key is not None else None
+        if cached is None:
+            cached = list(form_page.get_form_fields())
+            if key is not None:
+                _remember(_DEFINITIONS, key, cached)
+        form_page._lead_form_fields = cached
     return cached
 
 
@@ -169,8 +246,33 @@ class LeadFormBase(BaseForm):
 
 
 def form_class(form_page: LeadFormPage, plan: FormPlan, *, default_country: str = "") -> type[django_forms.Form]:
-    builder = LeadFormBuilder(plan.fields)
-    attrs = builder.formfields_for(plan.fields)
+    """The form class for this plan; built once per page revision and plan shape in this process.
+
+    Sharing the class is safe: every form instance deep-copies its fields (Django's BaseForm)."""
+    key = definition_key(form_page)
+    if key is None:
+        return _form_class_build(plan, LeadFormBuilder(plan.fields).formfields_for(plan.fields), default_country)
+    language = get_language()
+    class_key = (key, language, tuple(f.pk for f in plan.fields), plan.consent, default_country)
+    cls = _CLASSES.get(class_key)
+    if cls is None:
+        prototypes = _PROTOTYPES.get((key, language))
+        if prototypes is None:
+            every_field = form_fields(form_page)
+            prototypes = _remember(
+                _PROTOTYPES, (key, language), LeadFormBuilder(every_field).formfields_for(every_field)
+            )
+        built = {name: prototypes[name] for name in _field_names(plan.fields)}
+        cls = _remember(_CLASSES, class_key, _form_class_build(plan, built, default_country))
+    return cls
+
+
+def _field_names(fields) -> list[str]:
+    return [form_field.clean_name or form_field.get_field_clean_name() for form_field in fields]
+
+
+def _form_class_build(plan: FormPlan, attrs: dict, default_country: str) -> type[django_forms.Form]:
+    attrs = dict(attrs)
     attrs["mapping"] = {f.clean_name: f.maps_to for f in plan.fields if f.maps_to}
     attrs["default_country"] = default_country
     # Extras every form carries: never shown to people except the consent box.
