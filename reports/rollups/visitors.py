@@ -178,7 +178,9 @@ REFRESH_POSTGRESQL = """
     w AS (
         SELECT w.*, o.visitor_id IS NULL AS new, o.person_id AS old_person_id,
                (o.person_id, o.first_at, o.channel, o.campaign)
-                   IS DISTINCT FROM (w.person_id, w.first_at, w.channel, w.campaign) AS touch_changed
+                   IS DISTINCT FROM (w.person_id, w.first_at, w.channel, w.campaign) AS touch_changed,
+               -- a window, not a look-up per row: probing the CTE for each row was quadratic in the batch
+               MAX(w.day) OVER (PARTITION BY w.visitor_id) AS last_written_day
         FROM written w LEFT JOIN old o ON o.visitor_id = w.visitor_id AND o.day = w.day
     )
     SELECT
@@ -186,8 +188,8 @@ REFRESH_POSTGRESQL = """
         ARRAY(
             SELECT DISTINCT w.visitor_id FROM w
             WHERE (w.new OR (w.old_person_id IS NULL) <> (w.person_id IS NULL))
-              AND (EXISTS (SELECT 1 FROM reports_dailyvisitor l WHERE l.visitor_id = w.visitor_id AND l.day > w.day)
-                   OR EXISTS (SELECT 1 FROM w l WHERE l.visitor_id = w.visitor_id AND l.day > w.day))
+              AND (w.day < w.last_written_day
+                   OR EXISTS (SELECT 1 FROM reports_dailyvisitor l WHERE l.visitor_id = w.visitor_id AND l.day > w.day))
         ),
         ARRAY(
             SELECT w.old_person_id FROM w
