@@ -6,7 +6,9 @@ lead capture), then the same registration service, so the seat rules cannot drif
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_cache_control
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
@@ -84,8 +86,10 @@ def events_list(request, filters: Query[EventListIn]):
     response={200: dict[str, Any], 404: ErrorsOut, **PARAMETER_ERRORS},
     summary="An event, for this visitor",
 )
-def event_detail(request, event_id: RowId, visitor_id: str = "", country: str = ""):
+def event_detail(request, response: HttpResponse, event_id: RowId, visitor_id: str = "", country: str = ""):
     """The event, its registration form for this visitor, and their registration if they have one."""
+    # This visitor's form and registration: no shared cache may keep them, nor the browser reuse them.
+    patch_cache_control(response, private=True, no_store=True)
     event = get_object_or_404(with_details(_events(), SPEAKER_PHOTO).select_related("landing_page"), pk=event_id)
     visitor, _ = _visitor(request, visitor_id, country)
     form_page = registration_form_for(event)

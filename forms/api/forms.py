@@ -8,8 +8,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_cache_control
 from django.utils.html import strip_tags
 from ninja import Field, Router, Schema
 from ninja.responses import Status
@@ -157,8 +158,17 @@ def _field_out(name, formfield, source) -> dict:
     response={200: FormDefinitionOut, 404: ErrorsOut, **PARAMETER_ERRORS},
     summary="A form, for this visitor",
 )
-def form_definition(request, form_id: RowId, visitor_id: str = "", country: str = "", page_id: RowId | None = None):
+def form_definition(
+    request,
+    response: HttpResponse,
+    form_id: RowId,
+    visitor_id: str = "",
+    country: str = "",
+    page_id: RowId | None = None,
+):
     """The questions to render for this visitor: known answers skipped, consent for their country."""
+    # This visitor's questions and download link: no shared cache may keep them, nor the browser reuse them.
+    patch_cache_control(response, private=True, no_store=True)
     form_page = _form_page(form_id)
     visitor, _ = _visitor(request, visitor_id, country)
     return Status(200, definition_for(request, form_page, visitor, asset=_asset(page_id)))

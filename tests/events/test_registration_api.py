@@ -46,6 +46,8 @@ def published(form: LeadFormPage) -> LeadFormPage:
 def definition(client, event) -> dict:
     response = client.get(f"/api/v1/events/{event.pk}")
     assert response.status_code == 200, response.content
+    # One visitor's form and registration: never kept by a shared cache or reused by the browser.
+    assert set(response["Cache-Control"].replace(" ", "").split(",")) >= {"private", "no-store"}
     return response.json()["form"]
 
 

@@ -22,6 +22,8 @@ def definition(client, form, **params):
     query = "&".join(f"{key}={value}" for key, value in params.items())
     response = client.get(f"/api/v1/forms/{form.pk}?{query}")
     assert response.status_code == 200, response.content
+    # One visitor's questions, token and link: never kept by a shared cache or reused by the browser.
+    assert set(response["Cache-Control"].replace(" ", "").split(",")) >= {"private", "no-store"}
     return response.json()
 
 
