@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.html import escape
+from django.utils.translation import get_language
 
 from leads.request_facts import (
     ATTRIBUTION_FIELDS,
@@ -269,7 +270,15 @@ def _anonymous_panel(request, spec, visitor) -> str:
     country = visitor.country
     parts = "|".join(
         str(part)
-        for part in (spec["form_page_id"], spec["revision_id"], spec.get("published", ""), spec["version"], country)
+        # the language too: the country names and Django's messages in the panel are translated
+        for part in (
+            spec["form_page_id"],
+            spec["revision_id"],
+            spec.get("published", ""),
+            spec["version"],
+            country,
+            get_language(),
+        )
     )
     parts += "|" + spec["action"]
     key = "leadforms:panel:" + hashlib.blake2s(parts.encode(), digest_size=16).hexdigest()
