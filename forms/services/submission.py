@@ -157,7 +157,11 @@ def form_submit(
         answer["download_path"] = _download_path(lead, asset)
         return {"answer": answer}
 
-    lead = _capture(form_page, payload, fields, visitor=visitor, asset=asset, task_kwargs=task_kwargs)
+    try:
+        lead = _capture(form_page, payload, fields, visitor=visitor, asset=asset, task_kwargs=task_kwargs)
+    except Exception:
+        _answer_release(key)  # nothing was stored: the same answer sent again is new, not waited for
+        raise
     path = answer.get("download_path", "")
     _answer_remember(key, lead.pk, path)
     return SubmitResult("accepted", form=form, lead=lead, download_path=path)
@@ -206,6 +210,13 @@ def _answer_claim(key: str) -> tuple[Lead, str] | None:
         return None
     lead = Lead.objects.filter(pk=seen[0]).first()
     return (lead, seen[1]) if lead is not None else None
+
+
+def _answer_release(key: str) -> None:
+    try:
+        cache.delete(key)
+    except Exception:
+        logger.exception("Releasing a form answer's claim failed")
 
 
 def _answer_remember(key: str, lead_id: int, download_path: str) -> None:

@@ -221,3 +221,29 @@ def test_a_double_submit_is_one_lead_on_a_plain_form_page_too(client, home_page,
     assert [r.status_code for r in responses] == [200, 200, 200]
     assert all(b"lead-form__done" in r.content for r in responses)
     assert Lead.objects.count() == 1 and DBTaskResult.objects.count() == 1
+
+
+def test_an_answer_whose_storing_failed_is_taken_at_once_when_sent_again(
+    client, whitepaper, consent_policies, use_queue, monkeypatch
+):
+    """The double-submit claim goes with a failed store: the visitor's retry is a new answer, stored
+    without waiting for the failed one's outcome."""
+    from forms.services import submission
+
+    use_queue(True)
+    data = {**shown_form(client, whitepaper.url), **GOOD_ANSWERS, "marketing_consent": "on"}
+    capture = submission._capture
+
+    def database_down(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(submission, "_capture", database_down)
+    with pytest.raises(RuntimeError, match="the database went away"):
+        post(client, whitepaper.url, data)
+    assert Lead.objects.count() == 0
+
+    monkeypatch.setattr(submission, "_capture", capture)
+    monkeypatch.setattr(submission.time, "sleep", lambda seconds: pytest.fail("waited on a released claim"))
+    retry = post(client, whitepaper.url, data)
+    assert b"lead-form__done" in retry.content and LINK.search(retry.content.decode())
+    assert Lead.objects.count() == 1 and DBTaskResult.objects.count() == 1
