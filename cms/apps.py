@@ -33,7 +33,9 @@ class CmsConfig(AppConfig):
         from cms.gated_documents import on_page_published
 
         page_published.connect(on_page_published, dispatch_uid="cms-gated-pdf-private")
-        # A form panel kept in the output cache shows its country's consent wording (forms.services.journey).
+        # A form panel kept in the output cache shows its country's consent wording (forms.services.journey);
+        # an event page kept there shows its speakers and sessions (an event's own row is in the key).
+        from events.models import EventSession, Speaker
         from forms.models import ConsentPolicy
 
         for model in (
@@ -46,6 +48,8 @@ class CmsConfig(AppConfig):
             Site,
             PageViewRestriction,
             ConsentPolicy,
+            Speaker,
+            EventSession,
         ):
             post_save.connect(content_changed, sender=model, dispatch_uid=f"cms-content-{model.__name__}")
             post_delete.connect(content_changed, sender=model, dispatch_uid=f"cms-content-del-{model.__name__}")

@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
+from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
 from cms import page_holes
@@ -149,8 +150,21 @@ def _output_key(page_id, revision_id, epoch, host, profile: PageProfile, visitor
     return f"cms:page:{page_id}:{digest}"
 
 
+def output_variant(request, spec) -> str | None:
+    """What else a page's output shows, read live for this request (`page.output_variant_spec`: a dotted
+    function and its argument, kept with the route so the fast path reads it too), e.g. an event page's
+    registration state. None: the page cannot be served from the cache now (Wagtail decides)."""
+    if not spec:
+        return ""
+    reader, argument = spec
+    return import_string(reader)(request, argument)
+
+
 def output_cache_key(page, request, epoch: str) -> str | None:
     if not cacheable(request, page.output_cache_params) or not page.live_revision_id:
+        return None
+    variant = output_variant(request, page.output_variant_spec())
+    if variant is None:
         return None
     return _output_key(
         page.pk,
@@ -159,7 +173,7 @@ def output_cache_key(page, request, epoch: str) -> str | None:
         request.get_host(),
         page_profile(page),
         request.personalization,
-        output_query(request),
+        output_query(request) + variant,
     )
 
 
@@ -239,6 +253,7 @@ def _remember_route(page, request, profile: PageProfile, epoch: str):
             "topics": topics,
             "industries": industries,
             "title": page.title,
+            "variant": page.output_variant_spec(),
         },
         settings.PERSONALIZATION_PAGE_CACHE_SECONDS,
     )
@@ -258,6 +273,9 @@ def serve_from_route(request):
     epoch = visitor.extra_cached.get(CONTENT_EPOCH_KEY)
     if route is None or route["epoch"] != epoch:
         return None
+    variant = output_variant(request, route.get("variant"))
+    if variant is None:
+        return None
     visitor.page_view(
         page_id=route["page_id"],
         path=request.path,
@@ -267,9 +285,8 @@ def serve_from_route(request):
     )
     request.pz_page_view_recorded = True  # if Wagtail serves it after all, the view is not counted twice
     profile = route["profile"]
-    key = _output_key(
-        route["page_id"], route["revision_id"], epoch, request.get_host(), profile, visitor, output_query(request)
-    )
+    query = output_query(request) + variant
+    key = _output_key(route["page_id"], route["revision_id"], epoch, request.get_host(), profile, visitor, query)
     hit = cache.get(key)
     return _cached_response(request, hit, profile) if hit is not None else None
 

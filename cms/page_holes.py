@@ -16,7 +16,11 @@ from __future__ import annotations
 from django.utils.module_loading import import_string
 
 # Who fills each kind of hole (cms wires the apps together; the apps know nothing of cms).
-FILLERS = {"form": "forms.services.journey.form_hole_fill"}
+FILLERS = {
+    "form": "forms.services.journey.form_hole_fill",
+    "event_registration": "events.page_holes.registration_fill",
+    "event_seats": "events.page_holes.seats_fill",
+}
 
 
 def mark(name: str) -> str:

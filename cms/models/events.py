@@ -9,6 +9,7 @@ body blocks, images, SEO) belong to editors and generation never overwrites them
 from django.db import models
 from django.db.models import Prefetch
 from django.http import Http404
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from wagtail.admin.panels import FieldPanel, HelpPanel
@@ -222,16 +223,29 @@ class EventPage(BasePage):
         )
         return context
 
+    # Kept in the output cache with the registration panel and the seats left as holes, keyed by the event's
+    # live state (events.page_holes).
+    output_cache = True
+
+    def output_variant_spec(self):
+        return ("events.page_holes.page_variant", self.event_id)
+
     def serve(self, request, *args, **kwargs):
+        from events.page_holes import live_event
         from events.selectors import registration_asset
         from events.views import RegistrationHost, remember_invite
         from forms.services.journey import form_serve
 
-        event = self.event_details
-        if event is None or event.status == Event.Status.DRAFT and not getattr(request, "is_preview", False):
+        preview = getattr(request, "is_preview", False)
+        visitors_get = request.method == "GET" and not request.headers.get("HX-Request") and not preview
+        # A visitor's GET reads the event's row alone (the page may come from the cache); the rest reads
+        # the event with all its page shows.
+        event = (live_event(request, self.event_id) if self.event_id else None) if visitors_get else self.event_details
+        if event is None or event.status == Event.Status.DRAFT and not preview:
             raise Http404("This event is not available.")
-        form_page = self.registration_form
-        if form_page is None:
+        if visitors_get:
+            response = self._serve_with_holes(request)
+        elif (form_page := self.registration_form) is None:
             response = super().serve(request, *args, **kwargs)
         else:
             response = form_serve(
@@ -244,6 +258,24 @@ class EventPage(BasePage):
             )
         remember_invite(request, response)
         return response
+
+    def _serve_with_holes(self, request):
+        """A visitor's GET: the page everyone sees, from the output cache or rendered and kept, with this
+        visitor's registration panel and the seats left filled in (events.page_holes)."""
+        from cms import page_holes
+        from cms.page_cache import serve_personalised
+        from events.selectors import registration_asset
+
+        def render():
+            context = self.get_context(request)
+            context["lead_form"] = {"hole": page_holes.mark("event_registration")}
+            context["seats_hole"] = page_holes.mark("event_seats")
+            spec = {"event_id": self.event_id}
+            registration = {**spec, "action": self.url or request.path, "asset": registration_asset(self.event_details)}
+            page_holes.holes_left(request, {"event_registration": registration, "event_seats": spec})
+            return TemplateResponse(request, self.get_template(request), context)
+
+        return serve_personalised(self, request, render, use_cache=self.output_cache)
 
     @property
     def event_type_label(self) -> str:

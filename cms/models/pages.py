@@ -55,6 +55,12 @@ class BasePage(HeadlessPreviewMixin, Page):
     # Query parameters the output depends on, each value cached apart (a listing's filters and page).
     output_cache_params = frozenset()
 
+    def output_variant_spec(self):
+        """What else the output shows that is read live per request: None, or (dotted function, argument)
+        returning a string that joins the output cache key, or None when the page must not come from the
+        cache now (cms.page_cache.output_variant). An event page's registration state is one."""
+        return None
+
     class Meta:
         abstract = True
 

@@ -71,7 +71,7 @@ def form_serve(request, *, host_page, form_page, template, asset: GatedAsset | N
         request, host_page=host_page, form_page=form_page, visitor=visitor, asset=asset, host=host
     )
     response = _render(request, host_page, template, panel, status)
-    _remember(response, request, visitor, new_cookie)
+    visitor_remember(response, request, visitor, new_cookie)
     return response
 
 
@@ -187,7 +187,8 @@ def _render(request, host_page, template, panel, status):
     return response
 
 
-def _remember(response, request, visitor, new_cookie):
+def visitor_remember(response, request, visitor, new_cookie):
+    """The visitor cookie and attribution on a response carrying a form panel, kept out of shared caches."""
     if new_cookie:
         response.set_cookie(
             settings.VISITOR_COOKIE_NAME,
@@ -245,7 +246,7 @@ def form_hole_fill(request, spec: dict):
     )
 
     def finish(response):
-        _remember(response, request, visitor, new_cookie)
+        visitor_remember(response, request, visitor, new_cookie)
 
     return html, finish
 
