@@ -56,8 +56,16 @@ def seats_fill(request, spec: dict):
 
 
 def registration_fill(request, spec: dict):
-    """This visitor's registration panel (forms.services.journey's form panel with the event as its host)."""
-    from forms.services.journey import form_panel, request_visitor, visitor_remember
+    """This visitor's registration panel (forms.services.journey's form panel with the event as its host).
+    An anonymous visitor's is everyone's for the event's state, form revision and country: kept with
+    marks for the tokens (journey.anonymous_panel); a known visitor's is rendered for them."""
+    from forms.services.journey import (
+        anonymous_panel,
+        form_panel,
+        marked_context,
+        request_visitor,
+        visitor_remember,
+    )
 
     from .selectors import registration_form_for
     from .views import RegistrationHost
@@ -70,16 +78,41 @@ def registration_fill(request, spec: dict):
         context = {"lead_form": None, "event": event, "registration_closed": event.registration_closed_reason()}
         return render_to_string(REGISTRATION_TEMPLATE, context, request=request), None
     visitor, new_cookie = request_visitor(request)
-    panel, _ = form_panel(
-        request,
-        host_page=None,
-        form_page=form_page,
-        visitor=visitor,
-        asset=spec["asset"],
-        host=RegistrationHost(request, event),
-        action=spec["action"],
-    )
-    html = render_to_string(REGISTRATION_TEMPLATE, {"lead_form": panel, "event": event}, request=request)
+
+    def panel_of(who):
+        panel, _ = form_panel(
+            request,
+            host_page=None,
+            form_page=form_page,
+            visitor=who,
+            asset=spec["asset"],
+            host=RegistrationHost(request, event),
+            action=spec["action"],
+        )
+        return panel
+
+    if visitor.person is None:
+        parts = (
+            "event",
+            page_variant(request, event.pk),
+            form_page.pk,
+            form_page.live_revision_id,
+            form_page.latest_revision_id,
+            spec.get("version", ""),
+            spec["action"],
+        )
+        html = anonymous_panel(
+            request,
+            visitor,
+            form_page_id=form_page.pk,
+            parts=parts,
+            render=lambda marked: render_to_string(
+                REGISTRATION_TEMPLATE, marked_context(panel_of(marked), event=event)
+            ),
+        )
+    else:
+        context = {"lead_form": panel_of(visitor), "event": event}
+        html = render_to_string(REGISTRATION_TEMPLATE, context, request=request)
 
     def finish(response):
         visitor_remember(response, request, visitor, new_cookie)

@@ -263,7 +263,7 @@ class EventPage(BasePage):
         """A visitor's GET: the page everyone sees, from the output cache or rendered and kept, with this
         visitor's registration panel and the seats left filled in (events.page_holes)."""
         from cms import page_holes
-        from cms.page_cache import serve_personalised
+        from cms.page_cache import content_epoch, serve_personalised
         from events.selectors import registration_asset
 
         def render():
@@ -271,7 +271,12 @@ class EventPage(BasePage):
             context["lead_form"] = {"hole": page_holes.mark("event_registration")}
             context["seats_hole"] = page_holes.mark("event_seats")
             spec = {"event_id": self.event_id}
-            registration = {**spec, "action": self.url or request.path, "asset": registration_asset(self.event_details)}
+            registration = {
+                **spec,
+                "action": self.url or request.path,
+                "asset": registration_asset(self.event_details),
+                "version": content_epoch(),  # the form's consent wording changes the epoch
+            }
             page_holes.holes_left(request, {"event_registration": registration, "event_seats": spec})
             return TemplateResponse(request, self.get_template(request), context)
 

@@ -268,50 +268,53 @@ def _visitor_panel(request, spec, visitor) -> str:
 
 
 def _anonymous_panel(request, spec, visitor) -> str:
-    country = visitor.country
-    parts = "|".join(
-        str(part)
-        # the language too: the country names and Django's messages in the panel are translated
-        for part in (
-            spec["form_page_id"],
-            spec["revision_id"],
-            spec.get("published", ""),
-            spec["version"],
-            country,
-            get_language(),
+    parts = (spec["form_page_id"], spec["revision_id"], spec.get("published", ""), spec["version"], spec["action"])
+
+    def render(marked: Visitor) -> str:
+        form_page = _live_form_page(spec)
+        if form_page is None:
+            return ""
+        panel, _ = form_panel(
+            request, host_page=None, form_page=form_page, visitor=marked, asset=spec["asset"], action=spec["action"]
         )
-    )
-    parts += "|" + spec["action"]
-    key = "leadforms:panel:" + hashlib.blake2s(parts.encode(), digest_size=16).hexdigest()
+        return render_to_string(PANEL_TEMPLATE, marked_context(panel))
+
+    return anonymous_panel(request, visitor, form_page_id=spec["form_page_id"], parts=parts, render=render)
+
+
+def anonymous_panel(request, visitor, *, form_page_id: int, parts: tuple, render) -> str:
+    """An anonymous visitor's form panel: everyone's panel for `parts` (what it shows: the form page and its
+    revision, the host's state...), kept with marks where the per-request values go, which are then filled
+    for this request (the CSRF token, the form's signed "shown at" token, the attribution the visitor
+    brought). `render(marked_visitor)` renders the panel when it is not kept yet: give `form_panel` the
+    marked visitor and the template `marked_context(panel)`; it renders without the request (no token)."""
+    # the country (consent wording) and the language (country names and messages are translated) too
+    key_parts = "|".join(str(part) for part in (*parts, visitor.country, get_language()))
+    key = "leadforms:panel:" + hashlib.blake2s(key_parts.encode(), digest_size=16).hexdigest()
     # What a key names never changes (a new revision or epoch is a new key): kept in the process too,
     # which saves the shared cache's round trip on every view.
     html = _panels.get(key)
     if html is None:
         html = cache.get(key)
         if html is None:
-            html = _anonymous_panel_render(request, spec, visitor)
+            marked = dataclasses.replace(
+                visitor, attribution={name: _panel_mark(f"attr_{name}") for name in ATTRIBUTION_FIELDS}
+            )
+            html = render(marked)
             if html:
                 cache.set(key, html, PANEL_CACHE_SECONDS)
         if html:
             if len(_panels) >= PANELS_KEPT:
                 _panels.clear()
             _panels[key] = html
-    values = {"csrf": get_token(request), STARTED_HOLE: spam.started_token(spec["form_page_id"])}
+    values = {"csrf": get_token(request), STARTED_HOLE: spam.started_token(form_page_id)}
     values.update((f"attr_{name}", visitor.attribution.get(name, "")) for name in ATTRIBUTION_FIELDS)
     return PANEL_MARK.sub(lambda m: escape(values.get(m.group(1), "")), html)
 
 
-def _anonymous_panel_render(request, spec, visitor) -> str:
-    """Everyone's panel with marks for the per-request values (rendered without the request: no token)."""
-    form_page = _live_form_page(spec)
-    if form_page is None:
-        return ""
-    marked = dataclasses.replace(
-        visitor, attribution={name: _panel_mark(f"attr_{name}") for name in ATTRIBUTION_FIELDS}
-    )
-    panel, _ = form_panel(
-        request, host_page=None, form_page=form_page, visitor=marked, asset=spec["asset"], action=spec["action"]
-    )
+def marked_context(panel: dict, **context) -> dict:
+    """The template context of `anonymous_panel`'s render: the panel with a mark for its signed token,
+    and a mark for the CSRF token (`{% csrf_token %}` reads `csrf_token`)."""
     if panel.get("form") is not None:
         panel["form"].initial[spam.STARTED_FIELD] = _panel_mark(STARTED_HOLE)
-    return render_to_string(PANEL_TEMPLATE, {"lead_form": panel, "csrf_token": _panel_mark("csrf")})
+    return {"lead_form": panel, "csrf_token": _panel_mark("csrf"), **context}

@@ -156,3 +156,20 @@ def test_the_registration_form_is_in_the_page_without_javascript(cached):
     with committed():
         response = client.post(cached.url, data)
     assert "You're registered!" in html(response) and "<html" in html(response)
+
+
+def test_each_visitor_gets_their_own_tokens_and_attribution_from_the_kept_panel(cached):
+    """An anonymous visitor's panel is kept too (with marks): the tokens and the campaign are still theirs."""
+    lea, omar = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    lea_inputs = hidden_inputs(html(lea.get(cached.url + "?utm_source=linkedin")))
+    omar_inputs = hidden_inputs(html(omar.get(cached.url)))
+    assert lea_inputs["sp_utm_source"] == "linkedin" and omar_inputs.get("sp_utm_source", "") == ""
+    assert lea_inputs["csrfmiddlewaretoken"] != omar_inputs["csrfmiddlewaretoken"]
+    assert "sphole" not in str(lea_inputs) + str(omar_inputs)
+    # Omar's token does not pass with Lea's cookie; each registers with their own.
+    data = {"work_email": "lea@meridian-bank.de", "first_name": "Lea", "last_name": "Kim", "company": "Meridian"}
+    assert lea.post(cached.url, {**omar_inputs, **data}).status_code == 403
+    with committed():
+        assert "You're registered!" in html(lea.post(cached.url, {**lea_inputs, **data}))
+    registration = Registration.objects.get(event=cached.event)
+    assert (registration.email, registration.lead.utm_source) == ("lea@meridian-bank.de", "linkedin")
