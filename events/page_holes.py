@@ -13,11 +13,15 @@ one query of the event's row:
 
 Saving the event (its sessions and topics are saved with it) moves `updated_at`, which is in the key too;
 a speaker's own edits start a new content epoch (cms.apps).
+
+The events listing is kept per filter and page, keyed by one aggregate over the events (`listing_variant`).
 """
 
 from __future__ import annotations
 
+from django.db.models import Count, F, Max, Q, Sum
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from .models import Event
 
@@ -48,6 +52,22 @@ def page_variant(request, event_id: int) -> str | None:
             "full" if event.seats_left == 0 else "",
         )
     )
+
+
+def listing_variant(request, _=None) -> str:
+    """What the events listing shows that changes without a page being published, for its output cache key:
+    any event saved or deleted (its details, status, topics, city), any seat taken or freed (the cards'
+    seats left), any event ended (it moves from upcoming to past). One aggregate over the events' rows."""
+    now = timezone.now()
+    row = Event.objects.aggregate(
+        changed=Max("updated_at"),
+        events=Count("pk"),
+        ended=Count("pk", filter=Q(ends_at__lte=now)),
+        seats=Sum("seats_taken"),
+        # with the plain sum, a seat freed on one event and taken on another: seen all the same
+        seats_where=Sum(F("seats_taken") * F("pk")),
+    )
+    return "|".join(str(row[name]) for name in ("changed", "events", "ended", "seats", "seats_where"))
 
 
 def seats_fill(request, spec: dict):

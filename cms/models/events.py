@@ -61,6 +61,12 @@ class EventIndexPage(ResultsInPlaceMixin, BasePage):
     max_count_per_parent = 1
     template = "pages/event_index_page.html"
     results_template = "partials/event_results.html"
+    # Kept per filter and page, keyed by the events' state (events.page_holes.listing_variant).
+    output_cache = True
+    output_cache_params = frozenset({"when", "type", "topic", "city", "page"})
+
+    def output_variant_spec(self):
+        return ("events.page_holes.listing_variant", None)
 
     class Meta:
         verbose_name = "events listing"
@@ -102,8 +108,14 @@ class EventIndexPage(ResultsInPlaceMixin, BasePage):
                 queryset=get_image_model().get_rendition_model().objects.filter(filter_spec=CARD_IMAGE),
             )
         )
+        listing = listing_page_context(request, pages)
+        if form.errors or request.GET.get("page", "1") != str(listing["page_obj"].number):
+            # Only the canonical URLs fill the cache: ?page=abc or ?city=nonsense can be asked for endlessly.
+            from cms.page_cache import output_uncacheable
+
+            output_uncacheable(request)
         context.update(
-            listing_page_context(request, pages),
+            listing,
             filter_form=form,
             filters_active=bool(filters),
             showing_past=past,

@@ -173,3 +173,38 @@ def test_each_visitor_gets_their_own_tokens_and_attribution_from_the_kept_panel(
         assert "You're registered!" in html(lea.post(cached.url, {**lea_inputs, **data}))
     registration = Registration.objects.get(event=cached.event)
     assert (registration.email, registration.lead.utm_source) == ("lea@meridian-bank.de", "linkedin")
+
+
+# --- The events listing ------------------------------------------------------------------------------
+@pytest.fixture
+def listing(home_page, settings):
+    """Two upcoming meetups on the listing, kept in the output cache by a first visitor."""
+    settings.PERSONALIZATION_STATS_FLUSH_SECONDS = 3600
+    soon = EventFactory(title="Banking meetup Munich", capacity=5, topics=["Banking"])
+    later = EventFactory(
+        title="AI meetup Berlin", capacity=5, topics=["AI"], starts_at=timezone.now() + timedelta(days=20)
+    )
+    pages = [generated_page(event) for event in (soon, later)]
+    index = pages[0].get_parent().specific
+    Client().get(index.url)  # the first render creates the site settings (a new content epoch)
+    html(Client().get(index.url))
+    EventPage.objects.filter(pk=pages[0].pk).update(title="Changed without publishing")
+    return {"index": index, "soon": soon, "later": later}
+
+
+def test_the_listing_comes_from_the_cache(listing, django_assert_max_num_queries):
+    visitor = Client()
+    visitor.get(listing["index"].url)  # the visitor cookie
+    with django_assert_max_num_queries(2):  # who the cookie belongs to, the events' state
+        page = html(visitor.get(listing["index"].url))
+    assert "Banking meetup Munich" in page and "Changed without publishing" not in page
+    filtered = html(Client().get(listing["index"].url, {"topic": "ai"}))
+    assert "AI meetup Berlin" in filtered and "Banking meetup Munich" not in filtered
+
+
+def test_the_listings_seats_and_endings_are_never_older_than_the_request(listing):
+    sign_up(listing["soon"], 1)
+    assert "4 seats left" in html(Client().get(listing["index"].url))  # rendered again for the new count
+    with freeze_time(listing["soon"].ends_at + timedelta(minutes=1)):
+        upcoming = html(Client().get(listing["index"].url))
+    assert "Munich" not in upcoming and "AI meetup Berlin" in upcoming
