@@ -227,6 +227,42 @@ def serve_personalised(page, request, serve, *, use_cache: bool):
     return page_holes.fill(request, _personalised_headers(response, profile), holes)
 
 
+# --- The content API's page detail -------------------------------------------------------------------------
+def api_detail_key(page, request) -> str | None:
+    """The cache key of a page's JSON for this visitor (cms.api.content): as the page's output, per revision,
+    content epoch, the visitor's segments among those the page uses and their recommendation profile, and
+    the query (`fields`...). None when it must be made for this request alone: a token (all variants), or
+    a page whose JSON shows live state beyond its key (an event's seats left)."""
+    visitor = getattr(request, "personalization", None)
+    if visitor is None or request.method != "GET" or "Authorization" in request.headers:
+        return None
+    if not page.live_revision_id or page.output_variant_spec() is not None:
+        return None
+    place = f"{request.scheme}://{request.get_host()}"
+    profile = page_profile(page)
+    return "cms:api:" + _output_key(
+        page.pk, page.live_revision_id, content_epoch(), place, profile, visitor, output_query(request)
+    )
+
+
+def api_detail(page, request, serialize):
+    """The page's JSON for this visitor from the cache, or `serialize()`d and kept; the personalised variants
+    it shows are counted as shown either way (as a cached page's are)."""
+    key = api_detail_key(page, request)
+    hit = cache.get(key) if key else None
+    visitor = request.personalization if key else None
+    if hit is not None:
+        data, shown = hit
+        for variant in shown:
+            visitor.variant_shown(variant)
+        return data
+    already_shown = len(visitor.shown_variants) if visitor is not None else 0
+    data = serialize()
+    if key:
+        cache.set(key, (data, visitor.shown_variants[already_shown:]), settings.PERSONALIZATION_PAGE_CACHE_SECONDS)
+    return data
+
+
 # --- The fast path: a cached page served before Wagtail routes the request --------------------------------
 # Once a page has been rendered for a URL, the route remembers which page and revision it was, what it
 # depends on and what a view of it tells about the visitor. The next request for that URL is answered

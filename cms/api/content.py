@@ -257,7 +257,7 @@ class ContentPagesAPIViewSet(PagesAPIViewSet):
         cookie) exactly as the site would, and the view counts as their page view."""
         from rest_framework.exceptions import PermissionDenied
 
-        from cms.page_cache import page_view_record
+        from cms.page_cache import api_detail, page_view_record
         from personalization.selectors import api_token_valid
 
         if request.GET.get("variants") == "all" and not api_token_valid(request):
@@ -269,9 +269,10 @@ class ContentPagesAPIViewSet(PagesAPIViewSet):
             raise BadRequestError("variants: the only accepted value is 'all'.")
         instance = self.get_object()
         request.pz_page_id = instance.pk
-        if request.GET.get("variants") != "all":
-            page_view_record(instance, request)
-        return Response(self.get_serializer(instance).data)
+        if request.GET.get("variants") == "all":
+            return Response(self.get_serializer(instance).data)
+        page_view_record(instance, request)
+        return Response(api_detail(instance, request, lambda: self.get_serializer(instance).data))
 
 
 def _listing_cache_key(request) -> str | None:

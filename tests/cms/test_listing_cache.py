@@ -93,3 +93,31 @@ def test_api_listings_that_may_differ_are_not_kept(library, query):
     with CaptureQueriesContext(connection) as queries:
         assert browser.get(url).status_code == status
     assert len(queries) > 0
+
+
+def test_the_content_api_detail_is_kept_per_revision(library, django_assert_max_num_queries):
+    paper = WhitepaperPageFactory(parent=library, title="Kept paper", summary="What it says")
+    paper.save_revision().publish()
+    url = f"/api/v2/pages/{paper.pk}/"
+    browser = Client()
+    first = browser.get(url).json()
+    assert first["summary"] == "What it says"
+    type(paper).objects.filter(pk=paper.pk).update(summary="Changed without publishing")
+    with django_assert_max_num_queries(4):  # Wagtail's lookup: view restrictions, site, page, its row; no serialising
+        again = browser.get(url)
+    assert again.json() == first
+    paper.refresh_from_db()
+    paper.summary = "Published again"
+    paper.save_revision().publish()
+    assert browser.get(url).json()["summary"] == "Published again"
+
+
+def test_the_api_detail_with_every_variant_is_never_kept(library, settings):
+    settings.PERSONALIZATION_API_TOKENS = ["front-end-token"]
+    paper = WhitepaperPageFactory(parent=library, title="Token paper", summary="Before")
+    paper.save_revision().publish()
+    url = f"/api/v2/pages/{paper.pk}/?variants=all"
+    headers = {"Authorization": "Bearer front-end-token"}
+    assert Client().get(url, headers=headers).json()["summary"] == "Before"
+    type(paper).objects.filter(pk=paper.pk).update(summary="After")
+    assert Client().get(url, headers=headers).json()["summary"] == "After"
