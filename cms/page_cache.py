@@ -228,38 +228,79 @@ def serve_personalised(page, request, serve, *, use_cache: bool):
 
 
 # --- The content API's page detail -------------------------------------------------------------------------
-def api_detail_key(page, request) -> str | None:
-    """The cache key of a page's JSON for this visitor (cms.api.content): as the page's output, per revision,
-    content epoch, the visitor's segments among those the page uses and their recommendation profile, and
-    the query (`fields`...). None when it must be made for this request alone: a token (all variants), or
-    a page whose JSON shows live state beyond its key (an event's seats left)."""
-    visitor = getattr(request, "personalization", None)
-    if visitor is None or request.method != "GET" or "Authorization" in request.headers:
-        return None
-    if not page.live_revision_id or page.output_variant_spec() is not None:
-        return None
+def _api_key(page_id, revision_id, epoch, request, profile: PageProfile, visitor) -> str:
     place = f"{request.scheme}://{request.get_host()}"
-    profile = page_profile(page)
-    return "cms:api:" + _output_key(
-        page.pk, page.live_revision_id, content_epoch(), place, profile, visitor, output_query(request)
-    )
+    return "cms:api:" + _output_key(page_id, revision_id, epoch, place, profile, visitor, output_query(request))
+
+
+def _api_route_key(request, page_id) -> str:
+    place = f"{request.scheme}://{request.get_host()}|{page_id}"
+    return "cms:apiroute:" + hashlib.blake2s(place.encode(), digest_size=16).hexdigest()
+
+
+def _api_keepable(request) -> bool:
+    visitor = getattr(request, "personalization", None)
+    return visitor is not None and request.method == "GET" and "Authorization" not in request.headers
 
 
 def api_detail(page, request, serialize):
-    """The page's JSON for this visitor from the cache, or `serialize()`d and kept; the personalised variants
+    """The page's JSON for this visitor from the cache, or `serialize()`d and kept: as the page's output, per
+    revision, content epoch, the visitor's segments among those the page uses and their recommendation
+    profile, and the query (`fields`...). Made for this request alone: with a token (all variants), and for
+    a page whose JSON shows live state beyond its key (an event's seats left). The personalised variants
     it shows are counted as shown either way (as a cached page's are)."""
-    key = api_detail_key(page, request)
-    hit = cache.get(key) if key else None
-    visitor = request.personalization if key else None
+    keep = _api_keepable(request) and page.live_revision_id and page.output_variant_spec() is None
+    if not keep:
+        return serialize()
+    visitor = request.personalization
+    epoch = content_epoch()
+    profile = page_profile(page)
+    key = _api_key(page.pk, page.live_revision_id, epoch, request, profile, visitor)
+    hit = cache.get(key)
     if hit is not None:
-        data, shown = hit
-        for variant in shown:
-            visitor.variant_shown(variant)
-        return data
-    already_shown = len(visitor.shown_variants) if visitor is not None else 0
+        return _api_hit(visitor, hit)
+    already_shown = len(visitor.shown_variants)
     data = serialize()
-    if key:
-        cache.set(key, (data, visitor.shown_variants[already_shown:]), settings.PERSONALIZATION_PAGE_CACHE_SECONDS)
+    cache.set(key, (data, visitor.shown_variants[already_shown:]), settings.PERSONALIZATION_PAGE_CACHE_SECONDS)
+    if not page.get_view_restrictions().exists():
+        topics, industries = page_tags(page)
+        route = {"page_id": page.pk, "revision_id": page.live_revision_id, "epoch": epoch, "profile": profile}
+        route.update(topics=topics, industries=industries, title=page.title)
+        cache.set(_api_route_key(request, page.pk), route, settings.PERSONALIZATION_PAGE_CACHE_SECONDS)
+    return data
+
+
+def api_detail_from_route(request, page_id) -> dict | None:
+    """The fast path of `api_detail`: a page's JSON already kept for a visitor like this one, answered before
+    Wagtail looks the page up (the site, the public pages, the page and its row). Its route (which page
+    and revision, what it depends on) is remembered per content epoch, never for a page with view
+    restrictions; the view is recorded as Wagtail's path would record it. None: take the usual path."""
+    if not _api_keepable(request):
+        return None
+    route_key = _api_route_key(request, page_id)
+    found = cache.get_many([route_key, CONTENT_EPOCH_KEY])
+    route, epoch = found.get(route_key), found.get(CONTENT_EPOCH_KEY)
+    if route is None or route["epoch"] != epoch:
+        return None
+    visitor = request.personalization
+    hit = cache.get(_api_key(route["page_id"], route["revision_id"], epoch, request, route["profile"], visitor))
+    if hit is None:
+        return None
+    request.pz_page_id = route["page_id"]
+    visitor.page_view(
+        page_id=route["page_id"],
+        path=request.path,
+        title=route["title"],
+        topics=route["topics"],
+        industries=route["industries"],
+    )
+    return _api_hit(visitor, hit)
+
+
+def _api_hit(visitor, hit):
+    data, shown = hit
+    for variant in shown:
+        visitor.variant_shown(variant)
     return data
 
 

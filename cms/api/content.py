@@ -257,7 +257,7 @@ class ContentPagesAPIViewSet(PagesAPIViewSet):
         cookie) exactly as the site would, and the view counts as their page view."""
         from rest_framework.exceptions import PermissionDenied
 
-        from cms.page_cache import api_detail, page_view_record
+        from cms.page_cache import api_detail, api_detail_from_route, page_view_record
         from personalization.selectors import api_token_valid
 
         if request.GET.get("variants") == "all" and not api_token_valid(request):
@@ -267,6 +267,10 @@ class ContentPagesAPIViewSet(PagesAPIViewSet):
             )
         if request.GET.get("variants") not in (None, "all"):
             raise BadRequestError("variants: the only accepted value is 'all'.")
+        if request.GET.get("variants") != "all":
+            kept = api_detail_from_route(request, pk)
+            if kept is not None:
+                return Response(kept)
         instance = self.get_object()
         request.pz_page_id = instance.pk
         if request.GET.get("variants") == "all":

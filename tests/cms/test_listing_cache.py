@@ -103,7 +103,7 @@ def test_the_content_api_detail_is_kept_per_revision(library, django_assert_max_
     first = browser.get(url).json()
     assert first["summary"] == "What it says"
     type(paper).objects.filter(pk=paper.pk).update(summary="Changed without publishing")
-    with django_assert_max_num_queries(4):  # Wagtail's lookup: view restrictions, site, page, its row; no serialising
+    with django_assert_max_num_queries(0):  # the route kept: no lookup of the site or the page, no serialising
         again = browser.get(url)
     assert again.json() == first
     paper.refresh_from_db()
@@ -121,3 +121,20 @@ def test_the_api_detail_with_every_variant_is_never_kept(library, settings):
     assert Client().get(url, headers=headers).json()["summary"] == "Before"
     type(paper).objects.filter(pk=paper.pk).update(summary="After")
     assert Client().get(url, headers=headers).json()["summary"] == "After"
+
+
+def test_an_api_detail_kept_is_gone_at_once_when_unpublished_or_made_private(library):
+    from wagtail.models import PageViewRestriction
+
+    open_paper, private_paper = (
+        WhitepaperPageFactory(parent=library, title=title, summary="Kept") for title in ("Open", "Soon private")
+    )
+    browser = Client()
+    for paper in (open_paper, private_paper):
+        paper.save_revision().publish()
+        for _ in range(2):  # kept, then answered from its route
+            assert browser.get(f"/api/v2/pages/{paper.pk}/").status_code == 200
+    open_paper.unpublish()
+    assert browser.get(f"/api/v2/pages/{open_paper.pk}/").status_code == 404
+    PageViewRestriction.objects.create(page=private_paper, restriction_type=PageViewRestriction.LOGIN)
+    assert browser.get(f"/api/v2/pages/{private_paper.pk}/").status_code == 404
