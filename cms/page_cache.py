@@ -183,8 +183,7 @@ def _cached_response(request, hit, profile: PageProfile):
     response = HttpResponse(content, content_type=content_type)
     if len(extra) > 1 and extra[1]:
         response["Vary"] = extra[1]  # e.g. a listing's HX-Request: its URL also answers with a fragment
-    for variant in shown:
-        request.personalization.variant_shown(variant)
+    _variants_shown(request.personalization, shown)
     return page_holes.fill(request, _personalised_headers(response, profile), holes)
 
 
@@ -223,7 +222,7 @@ def serve_personalised(page, request, serve, *, use_cache: bool):
             (response.content, response["Content-Type"], shown, holes, response.get("Vary", "")),
             settings.PERSONALIZATION_PAGE_CACHE_SECONDS,
         )
-        _remember_route(page, request, profile, epoch)
+        _remember_route(page, _route_key(request), profile, epoch)
     return page_holes.fill(request, _personalised_headers(response, profile), holes)
 
 
@@ -262,11 +261,7 @@ def api_detail(page, request, serialize):
     already_shown = len(visitor.shown_variants)
     data = serialize()
     cache.set(key, (data, visitor.shown_variants[already_shown:]), settings.PERSONALIZATION_PAGE_CACHE_SECONDS)
-    if not page.get_view_restrictions().exists():
-        topics, industries = page_tags(page)
-        route = {"page_id": page.pk, "revision_id": page.live_revision_id, "epoch": epoch, "profile": profile}
-        route.update(topics=topics, industries=industries, title=page.title)
-        cache.set(_api_route_key(request, page.pk), route, settings.PERSONALIZATION_PAGE_CACHE_SECONDS)
+    _remember_route(page, _api_route_key(request, page.pk), profile, epoch)
     return data
 
 
@@ -287,21 +282,20 @@ def api_detail_from_route(request, page_id) -> dict | None:
     if hit is None:
         return None
     request.pz_page_id = route["page_id"]
-    visitor.page_view(
-        page_id=route["page_id"],
-        path=request.path,
-        title=route["title"],
-        topics=route["topics"],
-        industries=route["industries"],
-    )
+    _route_page_view(request, route)
     return _api_hit(visitor, hit)
 
 
 def _api_hit(visitor, hit):
     data, shown = hit
+    _variants_shown(visitor, shown)
+    return data
+
+
+def _variants_shown(visitor, shown) -> None:
+    """Count the personalised variants a kept output shows as shown again (their impressions)."""
     for variant in shown:
         visitor.variant_shown(variant)
-    return data
 
 
 # --- The fast path: a cached page served before Wagtail routes the request --------------------------------
@@ -316,12 +310,14 @@ def _route_key(request) -> str:
     return f"cms:route:{digest}"
 
 
-def _remember_route(page, request, profile: PageProfile, epoch: str):
+def _remember_route(page, route_key: str, profile: PageProfile, epoch: str):
+    """Remember which page and revision answer `route_key` and what a view of it tells about the visitor
+    (the HTML and the API fast paths); never for a page with view restrictions."""
     if page.get_view_restrictions().exists():
         return
     topics, industries = page_tags(page)
     cache.set(
-        _route_key(request),
+        route_key,
         {
             "page_id": page.pk,
             "revision_id": page.live_revision_id,
@@ -333,6 +329,16 @@ def _remember_route(page, request, profile: PageProfile, epoch: str):
             "variant": page.output_variant_spec(),
         },
         settings.PERSONALIZATION_PAGE_CACHE_SECONDS,
+    )
+
+
+def _route_page_view(request, route: dict) -> None:
+    request.personalization.page_view(
+        page_id=route["page_id"],
+        path=request.path,
+        title=route.get("title", ""),  # (routes kept before titles were kept have none)
+        topics=route["topics"],
+        industries=route["industries"],
     )
 
 
@@ -353,13 +359,7 @@ def serve_from_route(request):
     variant = output_variant(request, route.get("variant"))
     if variant is None:
         return None
-    visitor.page_view(
-        page_id=route["page_id"],
-        path=request.path,
-        title=route.get("title", ""),
-        topics=route["topics"],
-        industries=route["industries"],
-    )
+    _route_page_view(request, route)
     request.pz_page_view_recorded = True  # if Wagtail serves it after all, the view is not counted twice
     profile = route["profile"]
     query = output_query(request) + variant
