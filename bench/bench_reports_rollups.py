@@ -1,11 +1,13 @@
 """What the reports' rollups cost (reports.rollups) on PostgreSQL (or any DATABASE_URL).
 
     .venv/bin/python bench/bench_reports_rollups.py [--views 200000] [--visitors 20000] [--days 30]
-        [--views-per-visit 4] [--captures 300] [--people 50000] [--rounds 2] [--only ingestion,capture,rebuild]
+        [--views-per-visit 4] [--order served|random] [--captures 300] [--people 50000] [--rounds 2]
+        [--only ingestion,capture,rebuild]
         [--database-url postgres://postgres@127.0.0.1:5432/bench_rollups]
 
 ingestion  N page views (visits of 1 to 2 x --views-per-visit pages by V visitors over D days, 30% of
-           the visits by known people; the first page of a visit carries its UTM or referrer) written
+           the visits by known people; the first page of a visit carries its UTM or referrer; in the
+           order they were viewed with 1% hours late, or with --order random shuffled) written
            by the batch writer (leads.behaviour.page_views_flush), alternately without and with the rollup receiver
            (page_views_written: the batch's visitor-days computed again in its transaction); the
            table is emptied before each round. Prints views/s each way and the added cost in %.
@@ -17,6 +19,7 @@ rebuild    P people with leads, stage moves and deals made with SQL, then `repor
 The issue's bar: keeping the rollups current adds under 10% to capture and page-view ingestion.
 """
 
+import json
 import random
 import statistics
 import sys
@@ -82,6 +85,18 @@ def truncate(*tables):
                 cursor.execute(f"DELETE FROM {table}")
 
 
+def served_order(rng, items) -> list[str]:
+    """The buffered views in the order a live site buffers them: by the time they were viewed, except
+    one in a hundred that arrives hours late (a front end sending its batch after being offline)."""
+    from datetime import datetime
+
+    def arrival(item: str):
+        at = datetime.fromisoformat(json.loads(item)["at"])
+        return at + timedelta(hours=rng.randint(1, 48)) if rng.random() < 0.01 else at
+
+    return [item for _, item in sorted(((arrival(item), item) for item in items), key=lambda pair: pair[0])]
+
+
 def ingestion(args, person_ids) -> dict:
     from django.utils import timezone
 
@@ -116,6 +131,8 @@ def ingestion(args, person_ids) -> dict:
                     buffer=buffer,
                 )
                 n += 1
+        if args.order == "served":
+            buffer.items = __import__("collections").deque(served_order(rng, buffer.items), maxlen=args.views + 1)
         SPENT["receivers"] = 0.0
         started = time.perf_counter()
         written = behaviour.page_views_flush(buffer=buffer)["written"]
@@ -278,6 +295,13 @@ def main():
     parser.add_argument(
         "--views-per-visit", type=int, default=4, help="mean pages per visit (1: every view its own visitor-day)"
     )
+    parser.add_argument(
+        "--order",
+        choices=["served", "random"],
+        default="served",
+        help="ingestion: the views in the order they were viewed, 1%% late (as a live site buffers them), or"
+        " shuffled over the days (every batch reaches days on both sides of the visitors' other days)",
+    )
     parser.add_argument("--captures", type=int, default=300)
     parser.add_argument("--people", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=2, help="rounds of each (without, with), alternating")
@@ -299,7 +323,7 @@ def main():
     person_ids = list(Person.objects.values_list("pk", flat=True))
     print(
         f"views {args.views:,}, visitors {args.visitors:,}, days {args.days}, pages per visit ~{args.views_per_visit},"
-        f" rounds {args.rounds} each way"
+        f" order {args.order}, rounds {args.rounds} each way"
     )
     parts = set(args.only.split(","))
     if "ingestion" in parts:

@@ -278,11 +278,16 @@ def _store(rows: list[tuple]) -> set[int]:
     return {interaction.person_id for interaction in interactions if interaction.person_id}
 
 
-def _views_written(rows: list[tuple]) -> None:
+def _views_written(rows: list[tuple], inserted_table: str | None = None) -> None:
     """Tell the reports' rollups which visitors' days this batch touched, inside its transaction."""
     views = [(row[4], row[2]) for row in rows if row[1] == Interaction.Type.PAGE_VIEW]
     if views:
-        page_views_written.send(sender=None, views=views)
+        page_views_written.send(sender=None, views=views, inserted_table=inserted_table)
+
+
+# The page views with a visitor id that a batch inserted (not those an earlier flush had stored), for
+# page_views_written's receivers: they add the batch to what they keep instead of reading the views again.
+INSERTED_TABLE = "leads_page_views_inserted"
 
 
 def _store_postgresql(rows: list[tuple]) -> set[int]:
@@ -298,8 +303,14 @@ def _store_postgresql(rows: list[tuple]) -> set[int]:
         with cursor.cursor.copy(f"COPY leads_page_view_load ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row((*row[:-1], json.dumps(row[-1])))
-        cursor.execute(
-            f"""
+        # Which rows went in is only kept when someone listens: the without-listeners path stays as it was.
+        listened = page_views_written.has_listeners()
+        if listened:
+            cursor.execute(
+                f"CREATE TEMP TABLE {INSERTED_TABLE} ON COMMIT DROP AS "
+                "SELECT id, visitor_id, occurred_at, person_id, properties FROM leads_interaction WITH NO DATA"
+            )
+        inserted = f"""
             INSERT INTO leads_interaction ({", ".join(name for name in COLUMNS if name != "person_id")}, person_id)
             SELECT {others}, COALESCE(
                 p.id,
@@ -309,16 +320,25 @@ def _store_postgresql(rows: list[tuple]) -> set[int]:
             FROM leads_page_view_load t LEFT JOIN leads_person p ON p.id = t.person_id
             ON CONFLICT (event_id) DO NOTHING
             """
-        )
+        if listened:
+            inserted = f"""
+                WITH inserted AS ({inserted} RETURNING id, type, visitor_id, occurred_at, person_id, properties)
+                INSERT INTO {INSERTED_TABLE}
+                SELECT id, visitor_id, occurred_at, person_id, properties FROM inserted
+                WHERE type = 'page_view' AND visitor_id <> ''
+            """
+        cursor.execute(inserted)
         # Whose views these are, the rows an interrupted flush wrote included: they are rescored now.
         cursor.execute(
             "SELECT DISTINCT i.person_id FROM leads_interaction i JOIN leads_page_view_load t "
             "ON t.event_id = i.event_id WHERE i.person_id IS NOT NULL"
         )
         people = {person_id for (person_id,) in cursor.fetchall()}
-        _views_written(rows)
-        # Gone now, not only at commit: inside an outer transaction the next batch makes it again.
+        _views_written(rows, INSERTED_TABLE if listened else None)
+        # Gone now, not only at commit: inside an outer transaction the next batch makes them again.
         cursor.execute("DROP TABLE leads_page_view_load")
+        if listened:
+            cursor.execute(f"DROP TABLE {INSERTED_TABLE}")
     return people
 
 

@@ -19,7 +19,10 @@ people_changed = Signal()
 # The page-view writer stored a batch (leads.behaviour). Sent INSIDE the batch's transaction, unlike
 # the two above: a rollup kept from it (reports) commits with the views or not at all. A receiver must
 # not raise (wrap its work in a savepoint).
-# Argument: views (list of (visitor_id, occurred_at) of the batch's page views; "" for no visitor id).
+# Arguments: views (list of (visitor_id, occurred_at) of the batch's page views; "" for no visitor id);
+# inserted_table: on PostgreSQL, the name of a temporary table that holds, while the signal is sent, the
+# page views with a visitor id this batch inserted (id, visitor_id, occurred_at, person_id, properties),
+# without those an earlier, interrupted flush had stored; None elsewhere.
 page_views_written = Signal()
 
 

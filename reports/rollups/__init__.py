@@ -2,8 +2,9 @@
 
 How they stay current:
 - page views: the page-view writer sends leads.signals.page_views_written with each batch, inside
-  the batch's transaction; the (visitor, day) rows it touches are computed again from the raw rows
-  there and then (visitors.py), so the rollup commits with the views or not at all;
+  the batch's transaction; on PostgreSQL the batch's views are added to the (visitor, day) rows they
+  touch (visitor_batches.py), elsewhere those rows are computed again from the raw rows
+  (visitors.py), there and then, so the rollup commits with the views or not at all;
 - people: leads.signals.people_changed (every person save, stage move, rescore, merge, CRM feedback)
   marks them in a table (dirty.py); the workers' sweep (`rollups_sweep`, in WORKER_SWEEPS) computes
   the marked journeys in batches (journeys.py), and with them the visitor-days their page views now
@@ -30,6 +31,7 @@ from reports.models import RollupDirtyPerson, RollupDirtyVisitorDay
 from ..attribution.rollup import attribution_refresh, visit_people, visits_moved
 from .dirty import changed_since_mark, everybody_mark, people_mark, visitor_days_mark
 from .journeys import journeys_refresh
+from .visitor_batches import visitor_days_add
 from .visitors import keys_of_people, keys_of_views, visitor_days_refresh
 
 logger = logging.getLogger(__name__)
@@ -104,18 +106,22 @@ def rollups_sweep() -> int:
     return done["people"] + done["visitor_days"]
 
 
-def page_views_written_receive(views) -> None:
-    """The writer stored a batch: compute its (visitor, day) rows again, in its transaction. Should that
-    fail, the batch is not lost for it: the keys are marked for the sweep instead."""
-    keys = keys_of_views(views)
-    if not keys:
+def page_views_written_receive(views, inserted_table: str | None = None) -> None:
+    """The writer stored a batch: add it to its (visitor, day) rows on PostgreSQL (visitor_batches), or
+    compute those rows again, in its transaction. Should that fail, the batch is not lost for it: the
+    keys are marked for the sweep instead."""
+    if not any(visitor_id for visitor_id, _ in views):
         return
     try:
         with transaction.atomic():  # a savepoint: a failure here leaves the page views' write intact
-            moved = _visitor_days_moving(keys)
+            if inserted_table and connection.vendor == "postgresql":
+                moved = visitor_days_add(inserted_table)
+            else:
+                moved = _visitor_days_moving(keys_of_views(views))
             if moved:
                 people_mark(moved)
     except Exception:
+        keys = keys_of_views(views)
         logger.exception("Daily visitors of %d visitor-days not computed with their page views; marked", len(keys))
         visitor_days_mark(keys)
 

@@ -107,6 +107,7 @@ def daily_visitors_direct() -> dict[tuple[date, str], dict]:
             "first_at": first.occurred_at,
             "page_views": len(views),
             "person_id": known[-1].person_id if known else None,
+            "last_known_at": known[-1].occurred_at if known else None,
             "source": props.get("utm_source", ""),
             "medium": props.get("utm_medium", ""),
             "campaign": props.get("utm_campaign", ""),

@@ -24,8 +24,8 @@ def _people_changed(sender, person_ids=None, **kwargs):
         people_mark(person_ids)
 
 
-def _page_views_written(sender, views=(), **kwargs):
-    page_views_written_receive(views)
+def _page_views_written(sender, views=(), inserted_table=None, **kwargs):
+    page_views_written_receive(views, inserted_table)
 
 
 def _person_deleting(sender, instance, **kwargs):

@@ -5,13 +5,14 @@ A day is the site's day (settings.TIME_ZONE), as the reports' periods read it. F
   attribution, and so its channel (reports.channels);
 - page_views: how many page views the visitor opened that day;
 - person_id: the person of the day's latest page view that has one (a shared browser that two people
-  identified on the same day counts for the later of them), None for an anonymous day.
+  identified on the same day counts for the later of them), None for an anonymous day; last_known_at:
+  that view's time.
 
-Recomputing whole days from the raw rows, rather than adding a batch's counts, keeps the rollup exact
-whatever happened meanwhile: a batch written twice (the event id stores a view once), a late view
-earlier than the day's first, views joined to a person when the visitor was identified, a merge, an
-erasure. A key without any page view left loses its row. Views without a visitor id (a person
-tracked without the cookie) are no visitor and are not counted here.
+Recomputing whole days from the raw rows keeps the rollup exact whatever happened meanwhile: views
+joined to a person when the visitor was identified, a merge, an erasure. (The page-view writer's own
+batches are added to the rows instead on PostgreSQL: reports.rollups.visitor_batches.) A key without
+any page view left loses its row. Views without a visitor id (a person tracked without the cookie) are
+no visitor and are not counted here.
 """
 
 from __future__ import annotations
@@ -34,7 +35,17 @@ from .journeys import host_of
 
 KEYS_PER_STATEMENT = 5_000  # four parameters each: inside SQLite's limit (32,766)
 KEYS_PER_STATEMENT_POSTGRESQL = 20_000  # four arrays: one statement per writer batch
-UPDATE_FIELDS = ["person_id", "first_at", "channel", "source", "medium", "campaign", "referrer_domain", "page_views"]
+UPDATE_FIELDS = [
+    "person_id",
+    "last_known_at",
+    "first_at",
+    "channel",
+    "source",
+    "medium",
+    "campaign",
+    "referrer_domain",
+    "page_views",
+]
 
 
 def site_zone() -> ZoneInfo:
@@ -85,16 +96,17 @@ def _statement(count: int) -> str:
                    FIRST_VALUE(i.person_id) OVER (
                        PARTITION BY k.n ORDER BY (i.person_id IS NULL), i.occurred_at DESC, i.id DESC
                        ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
-                   ) AS known
+                   ) AS known,
+                   MAX(CASE WHEN i.person_id IS NOT NULL THEN i.occurred_at END) OVER (PARTITION BY k.n) AS known_at
             FROM {views}
         )
-        SELECT v.n, v.occurred_at, v.views, {", ".join(props)}, v.known
+        SELECT v.n, v.occurred_at, v.views, {", ".join(props)}, v.known, v.known_at
         FROM v WHERE v.first_rank = 1
     """
 
 
 @functools.cache
-def _channel_case() -> tuple[str, tuple]:
+def channel_case() -> tuple[str, tuple]:
     """reports.channels' CASE as SQL over a row `r` with source, medium and referrer_domain columns."""
     lowered, case = channel_expression()
     sql, params = DailyVisitor.objects.annotate(**lowered).annotate(ch=case).values("ch").query.sql_with_params()
@@ -121,7 +133,8 @@ REFRESH_POSTGRESQL = """
         SELECT k.visitor_id, k.day, COUNT(*) AS views,
                (ARRAY_AGG(i.id ORDER BY i.occurred_at, i.id))[1] AS first_id,
                (ARRAY_AGG(i.person_id ORDER BY i.occurred_at DESC, i.id DESC)
-                    FILTER (WHERE i.person_id IS NOT NULL))[1] AS person_id
+                    FILTER (WHERE i.person_id IS NOT NULL))[1] AS person_id,
+               MAX(i.occurred_at) FILTER (WHERE i.person_id IS NOT NULL) AS known_at
         FROM {views}
         GROUP BY k.visitor_id, k.day
     ),
@@ -135,18 +148,36 @@ REFRESH_POSTGRESQL = """
         ) d
     ),
     r AS (
-        SELECT a.visitor_id, a.day, f.occurred_at AS first_at, a.views, a.person_id,
-               LEFT(COALESCE(f.properties ->> 'utm_source', ''), 255) AS source,
-               LEFT(COALESCE(f.properties ->> 'utm_medium', ''), 255) AS medium,
-               LEFT(COALESCE(f.properties ->> 'utm_campaign', ''), 255) AS campaign,
-               -- the host of the referrer as the page view keeps it (already a host): lower case, no www.
-               LEFT(regexp_replace(lower(split_part(split_part(regexp_replace(
-                   COALESCE(f.properties ->> 'referrer', ''), '^[A-Za-z][A-Za-z0-9+.-]*://', ''), '/', 1), ':', 1)),
-                   '^www[.]', ''), 253) AS referrer_domain,
+        SELECT a.visitor_id, a.day, f.occurred_at AS first_at, a.views, a.person_id, a.known_at,
+               {first_view_attribution},
                o.visitor_id IS NULL AS new
         FROM a JOIN leads_interaction f ON f.id = a.first_id
         LEFT JOIN old o ON o.visitor_id = a.visitor_id AND o.day = a.day
     ),
+    {channels_and_insert}
+        ON CONFLICT (day, visitor_id) DO UPDATE SET
+            person_id = EXCLUDED.person_id, last_known_at = EXCLUDED.last_known_at, first_at = EXCLUDED.first_at,
+            channel = EXCLUDED.channel, source = EXCLUDED.source, medium = EXCLUDED.medium,
+            campaign = EXCLUDED.campaign, referrer_domain = EXCLUDED.referrer_domain, page_views = EXCLUDED.page_views
+        WHERE (d.person_id, d.last_known_at, d.first_at, d.channel, d.source, d.medium, d.campaign, d.referrer_domain,
+               d.page_views)
+              IS DISTINCT FROM (EXCLUDED.person_id, EXCLUDED.last_known_at, EXCLUDED.first_at, EXCLUDED.channel,
+                                EXCLUDED.source, EXCLUDED.medium, EXCLUDED.campaign, EXCLUDED.referrer_domain,
+                                EXCLUDED.page_views)
+        RETURNING d.visitor_id, d.day, d.person_id, d.first_at, d.channel, d.campaign
+    ),
+{what_moved}"""
+# What both PostgreSQL statements (this one and the writer's batch added: visitor_batches) share.
+# The day's attribution from its first view `f`: UTM as it came, and the host of the referrer as the
+# page view keeps it (already a host): lower case, no www.
+FIRST_VIEW_ATTRIBUTION = """LEFT(COALESCE(f.properties ->> 'utm_source', ''), 255) AS source,
+               LEFT(COALESCE(f.properties ->> 'utm_medium', ''), 255) AS medium,
+               LEFT(COALESCE(f.properties ->> 'utm_campaign', ''), 255) AS campaign,
+               LEFT(regexp_replace(lower(split_part(split_part(regexp_replace(
+                   COALESCE(f.properties ->> 'referrer', ''), '^[A-Za-z][A-Za-z0-9+.-]*://', ''), '/', 1), ':', 1)),
+                   '^www[.]', ''), 253) AS referrer_domain"""
+# The rows `r` (new: no row before) inserted with their channel, and a new row's previous days.
+CHANNELS_AND_INSERT = """
     -- The channel's CASE (a hundred comparisons) once per distinct attribution, not once per visitor-day.
     c AS (
         SELECT r.source, r.medium, r.referrer_domain, {channel} AS channel
@@ -154,9 +185,9 @@ REFRESH_POSTGRESQL = """
     ),
     written AS (
         INSERT INTO reports_dailyvisitor AS d
-            (day, visitor_id, person_id, first_at, channel, source, medium, campaign, referrer_domain, page_views,
-             previous_day, previous_known_day)
-        SELECT r.day, r.visitor_id, r.person_id, r.first_at, c.channel, r.source, r.medium, r.campaign,
+            (day, visitor_id, person_id, last_known_at, first_at, channel, source, medium, campaign, referrer_domain,
+             page_views, previous_day, previous_known_day)
+        SELECT r.day, r.visitor_id, r.person_id, r.known_at, r.first_at, c.channel, r.source, r.medium, r.campaign,
                r.referrer_domain, r.views,
                CASE WHEN r.new THEN (
                    SELECT MAX(p.day) FROM reports_dailyvisitor p WHERE p.visitor_id = r.visitor_id AND p.day < r.day
@@ -165,17 +196,11 @@ REFRESH_POSTGRESQL = """
                    SELECT MAX(p.day) FROM reports_dailyvisitor p
                    WHERE p.visitor_id = r.visitor_id AND p.day < r.day AND p.person_id IS NOT NULL
                ) END
-        FROM r JOIN c ON c.source = r.source AND c.medium = r.medium AND c.referrer_domain = r.referrer_domain
-        ON CONFLICT (day, visitor_id) DO UPDATE SET
-            person_id = EXCLUDED.person_id, first_at = EXCLUDED.first_at, channel = EXCLUDED.channel,
-            source = EXCLUDED.source, medium = EXCLUDED.medium, campaign = EXCLUDED.campaign,
-            referrer_domain = EXCLUDED.referrer_domain, page_views = EXCLUDED.page_views
-        WHERE (d.person_id, d.first_at, d.channel, d.source, d.medium, d.campaign, d.referrer_domain, d.page_views)
-              IS DISTINCT FROM (EXCLUDED.person_id, EXCLUDED.first_at, EXCLUDED.channel, EXCLUDED.source,
-                                EXCLUDED.medium, EXCLUDED.campaign, EXCLUDED.referrer_domain, EXCLUDED.page_views)
-        RETURNING d.visitor_id, d.day, d.person_id, d.first_at, d.channel, d.campaign
-    ),
-    w AS (
+        FROM r JOIN c ON c.source = r.source AND c.medium = r.medium AND c.referrer_domain = r.referrer_domain"""
+# After `written` (RETURNING visitor_id, day, person_id, first_at, channel, campaign) and `old` (the rows
+# before): the days found, the visitors whose later rows need their previous days again, the people
+# whose credit moved, and {more}.
+WHAT_MOVED = """    w AS (
         SELECT w.*, o.visitor_id IS NULL AS new, o.person_id AS old_person_id,
                (o.person_id, o.first_at, o.channel, o.campaign)
                    IS DISTINCT FROM (w.person_id, w.first_at, w.channel, w.campaign) AS touch_changed,
@@ -204,7 +229,7 @@ REFRESH_POSTGRESQL = """
                        OR EXISTS (SELECT 1 FROM leads_deal x
                                   WHERE x.person_id = w.person_id AND x.status = 'won' AND x.close_date >= w.day))
             )
-        )
+        ){more}
 """
 # Keys left without any page view (an erasure): their rows go. Run only when a round found fewer days
 # than it was given, so the live path never pays for it.
@@ -227,10 +252,19 @@ LATERAL_VIEWS = """k CROSS JOIN LATERAL (
         ) i"""
 
 
+def refresh_statement(channel_sql: str) -> str:
+    return REFRESH_POSTGRESQL.format(
+        views=LATERAL_VIEWS,
+        first_view_attribution=FIRST_VIEW_ATTRIBUTION,
+        channels_and_insert=CHANNELS_AND_INSERT.format(channel=channel_sql),
+        what_moved=WHAT_MOVED.format(more=""),
+    )
+
+
 def _refresh_postgresql(chunk: list[tuple[str, date]], zone: ZoneInfo) -> tuple[int, int, set[str], set[int]]:
     """One statement for these keys: (days found, rows deleted, visitors whose previous days must be
     computed again, people whose credit moved)."""
-    channel_sql, channel_params = _channel_case()
+    channel_sql, channel_params = channel_case()
     bounds = [day_bounds(day, zone) for _, day in chunk]
     arrays = [
         [visitor_id for visitor_id, _ in chunk],
@@ -240,7 +274,7 @@ def _refresh_postgresql(chunk: list[tuple[str, date]], zone: ZoneInfo) -> tuple[
     ]
     deleted = 0
     with connection.cursor() as cursor:
-        cursor.execute(REFRESH_POSTGRESQL.format(views=LATERAL_VIEWS, channel=channel_sql), [*arrays, *channel_params])
+        cursor.execute(refresh_statement(channel_sql), [*arrays, *channel_params])
         found, again, moved = cursor.fetchone()
         again, moved = set(again), set(moved)
         if found < len(chunk):
@@ -281,7 +315,7 @@ def visitor_days_refresh(keys: Iterable[tuple[str, date]]) -> dict:
             cursor.execute(_statement(len(chunk)), params)
             found = cursor.fetchall()
         rows = []
-        for n, first_at, views, source, medium, campaign, referrer, person_id in found:
+        for n, first_at, views, source, medium, campaign, referrer, person_id, known_at in found:
             visitor_id, day = chunk[n]
             source, medium, campaign = source or "", medium or "", campaign or ""
             domain = host_of(referrer or "")
@@ -290,6 +324,7 @@ def visitor_days_refresh(keys: Iterable[tuple[str, date]]) -> dict:
                     day=day,
                     visitor_id=visitor_id,
                     person_id=person_id,
+                    last_known_at=_moment(known_at) if known_at else None,
                     first_at=_moment(first_at),
                     channel=channel_of(source=source, medium=medium, referrer_domain=domain),
                     source=source[:255],
@@ -372,18 +407,20 @@ def keys_of_views(views: Iterable[tuple[str, datetime]]) -> set[tuple[str, date]
 
 def keys_of_people(person_ids: list[int], vanished_ids: list[int] = ()) -> set[tuple[str, date]]:
     """The visitor-days whose rollup may not say what these people's page views say now: a day the rollup
-    does not hold, or holds for someone else (views joined to them when a browser was identified, or
-    moved to them by a merge), and the rows that still name one of `vanished_ids` (people merged away
-    or erased since)."""
+    does not hold, holds for someone else (views joined to them when a browser was identified, or
+    moved to them by a merge), or holds for them with another latest known view (a later anonymous view
+    of the day became theirs: the writer's batches compare with last_known_at), and the rows that still
+    name one of `vanished_ids` (people merged away or erased since)."""
     zone = site_zone()
     views = (
         Interaction.objects.filter(person_id__in=person_ids, type=Interaction.Type.PAGE_VIEW)
         .exclude(visitor_id="")
         .values_list("visitor_id", "occurred_at", "person_id")
     )
-    theirs: dict[tuple[str, date], set[int]] = {}
+    theirs: dict[tuple[str, date], dict[int, datetime]] = {}  # each person's latest view of the day
     for visitor_id, at, person_id in views.iterator(chunk_size=10_000):
-        theirs.setdefault((visitor_id, day_of(at, zone)), set()).add(person_id)
+        latest = theirs.setdefault((visitor_id, day_of(at, zone)), {})
+        latest[person_id] = max(at, latest.get(person_id, at))
     keys = set()
     if vanished_ids:
         keys = set(DailyVisitor.objects.filter(person_id__in=list(vanished_ids)).values_list("visitor_id", "day"))
@@ -393,12 +430,12 @@ def keys_of_people(person_ids: list[int], vanished_ids: list[int] = ()) -> set[t
         for start in range(0, len(visitors), 2_000):
             held.update(
                 {
-                    (visitor_id, day): person_id
-                    for visitor_id, day, person_id in DailyVisitor.objects.filter(
+                    (visitor_id, day): (person_id, last_known_at)
+                    for visitor_id, day, person_id, last_known_at in DailyVisitor.objects.filter(
                         visitor_id__in=visitors[start : start + 2_000]
-                    ).values_list("visitor_id", "day", "person_id")
+                    ).values_list("visitor_id", "day", "person_id", "last_known_at")
                 }
             )
         # Two people on one browser the same day: which of them is the later one is for the statement to say.
-        keys |= {key for key, people in theirs.items() if key not in held or held[key] not in people or len(people) > 1}
+        keys |= {key for key, latest in theirs.items() if len(latest) > 1 or held.get(key) not in latest.items()}
     return keys

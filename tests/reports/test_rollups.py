@@ -57,6 +57,7 @@ VISITOR_FIELDS = [
     "first_at",
     "page_views",
     "person_id",
+    "last_known_at",
     "source",
     "medium",
     "campaign",
@@ -81,6 +82,10 @@ def assert_rollups_agree_with_direct():
     assert set(journeys) == set(expected)
     for pk, row in expected.items():
         assert {field: journeys[pk][field] for field in JOURNEY_FIELDS} == row, f"PID-{pk}"
+    assert_visitor_days_agree_with_direct()
+
+
+def assert_visitor_days_agree_with_direct():
     days, expected_days = rollup_visitor_days(), direct.daily_visitors_direct()
     assert set(days) == set(expected_days)
     for key, row in expected_days.items():
@@ -301,10 +306,12 @@ def test_a_failing_rollup_never_costs_the_page_views_and_the_sweep_makes_it_good
     buffer = LocalBuffer()
     view(buffer, visitor, timezone.now() - timedelta(hours=1))
 
-    def broken(keys):
+    def broken(*args):
         raise RuntimeError("rollup broken")
 
+    # Both ways a batch reaches the rollup: computed again (SQLite) or added (PostgreSQL).
     monkeypatch.setattr(rollups, "visitor_days_refresh", broken)
+    monkeypatch.setattr(rollups, "visitor_days_add", broken)
     assert page_views_flush(buffer=buffer)["written"] == 1
     assert Interaction.objects.filter(visitor_id=visitor).count() == 1
     assert not DailyVisitor.objects.exists() and RollupDirtyVisitorDay.objects.count() == 1

@@ -1,0 +1,116 @@
+"""A page-view batch added to DailyVisitor on PostgreSQL, without reading the days' views again.
+
+The writer (leads.behaviour) hands over the page views its batch inserted (page_views_written's
+inserted_table: only rows it inserted, so a batch written twice is added once). Each of the batch's
+(visitor, day) rows becomes:
+- page_views: the row's plus the batch's;
+- first_at and the day's attribution (UTM, referrer, channel): the batch's first view if it is earlier
+  than the row's first (a late view); a view at the same moment came later, by its id, and does not;
+- person_id and last_known_at: the batch's latest known view if it is as late as the row's, or later
+  (at the same moment the batch's view is the later one by its id);
+- a day the rollup does not hold yet: the batch's views are the day's. Only the writer stores page
+  views, and every day with views has its row (the writer's batches, the sweep, `reports_rebuild`).
+
+That is exact because the row says what the day's views said when it was written, and whatever changes
+a day's existing views without the writer (a browser identified, a merge, an erasure) marks the day for
+the sweep, which computes it again in full (visitors.visitor_days_refresh). A row with a person and no
+last_known_at (written before the column existed) cannot say which of its views was the latest known:
+it is computed again in full here, views of the batch included.
+
+Why: computing the batch's days again from the raw views read every view of every day the batch
+touched (a lateral scan, a sort, the first view looked up again) on the writer's path; the bar is
+under 10% added to page-view ingestion (docs/reports.md).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+
+from .visitors import (
+    CHANNELS_AND_INSERT,
+    FIRST_VIEW_ATTRIBUTION,
+    WHAT_MOVED,
+    channel_case,
+    previous_days_refresh,
+    visitor_days_refresh,
+)
+
+ADD_POSTGRESQL = """
+    -- Narrow rows sorted (the JSON of each view stays in the table until its day's first view is read).
+    WITH a AS (
+        SELECT t.visitor_id, (t.occurred_at AT TIME ZONE %s)::date AS day, COUNT(*) AS views,
+               (ARRAY_AGG(t.id ORDER BY t.occurred_at, t.id))[1] AS first_id,
+               (ARRAY_AGG(t.person_id ORDER BY t.occurred_at DESC, t.id DESC)
+                    FILTER (WHERE t.person_id IS NOT NULL))[1] AS person_id,
+               MAX(t.occurred_at) FILTER (WHERE t.person_id IS NOT NULL) AS known_at
+        FROM {table} t
+        GROUP BY 1, 2
+    ),
+    -- Looked up key by key (OFFSET 0 keeps the lateral a nested loop), as visitors.REFRESH_POSTGRESQL.
+    old AS (
+        SELECT d.* FROM a CROSS JOIN LATERAL (
+            SELECT d.visitor_id, d.day, d.person_id, d.last_known_at, d.first_at, d.channel, d.campaign
+            FROM reports_dailyvisitor d
+            WHERE d.visitor_id = a.visitor_id AND d.day = a.day
+            OFFSET 0
+        ) d
+    ),
+    r AS (
+        SELECT a.visitor_id, a.day, f.occurred_at AS first_at, a.views, a.person_id, a.known_at,
+               {first_view_attribution},
+               o.visitor_id IS NULL AS new
+        FROM a JOIN {table} f ON f.id = a.first_id
+        LEFT JOIN old o ON o.visitor_id = a.visitor_id AND o.day = a.day
+    ),
+    {channels_and_insert}
+        -- Merged with the row as it is when locked (`d`), not as `old` read it: a sweep that computed the
+        -- day meanwhile and committed is added to, not overwritten.
+        ON CONFLICT (day, visitor_id) DO UPDATE SET
+            page_views = d.page_views + EXCLUDED.page_views,
+            first_at = LEAST(d.first_at, EXCLUDED.first_at),
+            channel = CASE WHEN EXCLUDED.first_at < d.first_at THEN EXCLUDED.channel ELSE d.channel END,
+            source = CASE WHEN EXCLUDED.first_at < d.first_at THEN EXCLUDED.source ELSE d.source END,
+            medium = CASE WHEN EXCLUDED.first_at < d.first_at THEN EXCLUDED.medium ELSE d.medium END,
+            campaign = CASE WHEN EXCLUDED.first_at < d.first_at THEN EXCLUDED.campaign ELSE d.campaign END,
+            referrer_domain = CASE WHEN EXCLUDED.first_at < d.first_at
+                                   THEN EXCLUDED.referrer_domain ELSE d.referrer_domain END,
+            person_id = CASE WHEN EXCLUDED.last_known_at >= d.last_known_at
+                                  OR (d.last_known_at IS NULL AND EXCLUDED.last_known_at IS NOT NULL)
+                             THEN EXCLUDED.person_id ELSE d.person_id END,
+            last_known_at = GREATEST(d.last_known_at, EXCLUDED.last_known_at)
+        -- A row from before last_known_at with a person: computed again in full afterwards.
+        WHERE d.person_id IS NULL OR d.last_known_at IS NOT NULL
+        RETURNING d.visitor_id, d.day, d.person_id, d.first_at, d.channel, d.campaign
+    ),
+{what_moved}"""
+# The rows left for a full computation (see above), as two arrays.
+IN_FULL = """,
+        ARRAY(SELECT o.visitor_id FROM old o WHERE o.person_id IS NOT NULL AND o.last_known_at IS NULL
+              ORDER BY o.visitor_id, o.day),
+        ARRAY(SELECT o.day FROM old o WHERE o.person_id IS NOT NULL AND o.last_known_at IS NULL
+              ORDER BY o.visitor_id, o.day)"""
+
+
+def add_statement(table: str, channel_sql: str) -> str:
+    return ADD_POSTGRESQL.format(
+        table=connection.ops.quote_name(table),
+        first_view_attribution=FIRST_VIEW_ATTRIBUTION,
+        channels_and_insert=CHANNELS_AND_INSERT.format(channel=channel_sql),
+        what_moved=WHAT_MOVED.format(more=IN_FULL),
+    )
+
+
+def visitor_days_add(table: str) -> set[int]:
+    """Add the page views in `table` (the writer's batch, see leads.signals.page_views_written) to their
+    visitor-days; set the previous days of visitors with later days; return the people whose
+    attribution credit that moved (as visitors.visitor_days_refresh names them)."""
+    channel_sql, channel_params = channel_case()
+    with connection.cursor() as cursor:
+        cursor.execute(add_statement(table, channel_sql), [settings.TIME_ZONE, *channel_params])
+        _found, again, moved, visitors, days = cursor.fetchone()
+    moved = set(moved)
+    if visitors:
+        moved |= visitor_days_refresh(zip(visitors, days, strict=True))["moved"]
+    previous_days_refresh(again)
+    return moved

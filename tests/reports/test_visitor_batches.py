@@ -1,0 +1,90 @@
+"""The page-view writer's batches reach the daily visitors (reports.rollups.visitor_batches on
+PostgreSQL: added to the rows; elsewhere: the days computed again) and the rows say exactly what the raw
+views say: batch after batch, late views, views at the same moment in different batches, a browser
+identified in between, and rows written before last_known_at existed."""
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from leads.behaviour import LocalBuffer, page_view_buffer, page_views_flush
+from reports import rollups
+from reports.models import DailyVisitor
+from tests.factories import PersonFactory
+from tests.factories import reports as activity
+
+from .test_rollups import assert_visitor_days_agree_with_direct
+
+pytestmark = pytest.mark.django_db
+
+DAY = datetime(2026, 11, 18, tzinfo=UTC)
+SOURCES = [{}, {"utm": {"utm_source": "linkedin", "utm_medium": "paid_social"}}, {"referrer": "news.example.org"}]
+
+
+def view(buffer, visitor, at, *, person=None, **fields):
+    page_view_buffer(
+        visitor_id=visitor,
+        person_id=person.pk if person else None,
+        page_id=1,
+        path="/p/",
+        occurred_at=at,
+        buffer=buffer,
+        **fields,
+    )
+
+
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_batch_after_batch_with_late_views_and_the_same_moment_twice_equal_the_raw_rows(seed):
+    rng = random.Random(seed)
+    people = [PersonFactory() for _ in range(3)]
+    visitors = [f"v_{rng.getrandbits(96):024x}" for _ in range(3)]
+    # Few moments over three days: views in different batches often share one (which is first, which is
+    # the latest known, is then decided by the order they were stored in).
+    moments = [DAY + timedelta(days=day, hours=hour) for day in range(3) for hour in (1, 9, 9, 17, 23)]
+    for _ in range(6):
+        buffer = LocalBuffer()
+        for _ in range(rng.randint(1, 12)):
+            person = rng.choice(people) if rng.random() < 0.4 else None
+            view(buffer, rng.choice(visitors), rng.choice(moments), person=person, **rng.choice(SOURCES))
+        page_views_flush(buffer=buffer, batch=rng.randint(1, 5))  # several batches per flush
+        assert_visitor_days_agree_with_direct()
+    assert DailyVisitor.objects.filter(page_views__gt=1).exists()
+
+
+def test_a_row_from_before_last_known_at_is_computed_in_full_when_a_batch_reaches_it():
+    visitor = "v_" + "1" * 24
+    known, earlier = PersonFactory(), PersonFactory()
+    buffer = LocalBuffer()
+    view(buffer, visitor, DAY + timedelta(hours=10), person=known)
+    view(buffer, visitor, DAY + timedelta(hours=12))
+    page_views_flush(buffer=buffer)
+    # As the migration left rows written before the column: a person, no time of their view.
+    assert DailyVisitor.objects.update(last_known_at=None) == 1
+
+    view(buffer, visitor, DAY + timedelta(hours=9), person=earlier)  # known, but earlier than `known`'s
+    page_views_flush(buffer=buffer)
+    row = DailyVisitor.objects.get()
+    assert (row.page_views, row.person_id, row.last_known_at) == (3, known.pk, DAY + timedelta(hours=10))
+    assert row.first_at == DAY + timedelta(hours=9)
+    assert_visitor_days_agree_with_direct()
+
+
+def test_a_later_view_of_the_day_that_became_the_same_persons_is_the_one_a_batch_compares_with():
+    visitor = "v_" + "2" * 24
+    rng = random.Random(1)
+    person = activity.capture(rng, "ada@firm.example.com")
+    other = PersonFactory()
+    buffer = LocalBuffer()
+    view(buffer, visitor, DAY + timedelta(hours=10), person=person)
+    view(buffer, visitor, DAY + timedelta(hours=13))  # anonymous for now
+    page_views_flush(buffer=buffer)
+    activity.identify(rng, person, visitor)  # the 13:00 view is theirs now, and the day's latest known
+    rollups.rollups_refresh()
+    assert DailyVisitor.objects.get().last_known_at == DAY + timedelta(hours=13)
+
+    view(buffer, visitor, DAY + timedelta(hours=12), person=other)  # known, between the two
+    page_views_flush(buffer=buffer)
+    row = DailyVisitor.objects.get()
+    assert (row.page_views, row.person_id) == (3, person.pk)
+    assert_visitor_days_agree_with_direct()
