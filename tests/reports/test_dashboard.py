@@ -305,6 +305,7 @@ def test_visitors_per_week_count_each_visitor_once_a_week(users, db):
         (date(2026, 9, 8), "a", None),  # the next week
         (date(2026, 11, 30), "c", None),
         (date(2026, 9, 1), "z", None),  # the day before the period
+        (date(2026, 8, 31), "a", 7),  # the period before too, in the week the quarter starts in
     ]:
         DailyVisitor.objects.create(day=day, visitor_id=visitor, person_id=person_id, first_at=at(day.day, day.month))
     previous_days_refresh(None)  # as the rollup keeps them
@@ -314,4 +315,8 @@ def test_visitors_per_week_count_each_visitor_once_a_week(users, db):
     assert visitors[date(2026, 9, 7)] == 1 and known[date(2026, 9, 7)] == 0
     assert visitors[date(2026, 11, 30)] == 1 and sum(visitors.values()) == 4
     assert (got["visitors"]["value"], got["known_visitors"]["value"]) == (3, 1)  # a, b, c over the quarter
-    assert got["visitors"]["previous"] == 1
+    assert (got["visitors"]["previous"], got["known_visitors"]["previous"]) == (2, 1)  # z and a; a
+    # The period before, cut by its own weeks: the week of Monday 31 August holds z and a, its part of it.
+    before, known_before = dict(got["visitors"]["previous_trend"]), dict(got["known_visitors"]["previous_trend"])
+    assert (before[date(2026, 8, 31)], known_before[date(2026, 8, 31)]) == (2, 1)
+    assert sum(before.values()) == 2 and date(2026, 9, 2) not in before
