@@ -88,3 +88,26 @@ def test_a_later_view_of_the_day_that_became_the_same_persons_is_the_one_a_batch
     row = DailyVisitor.objects.get()
     assert (row.page_views, row.person_id) == (3, person.pk)
     assert_visitor_days_agree_with_direct()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mark_made_on_its_own_is_one_upsert_that_leaves_the_connection_as_it_was(django_assert_num_queries):
+    from django.db import connection
+
+    from reports.models import RollupDirtyPerson
+    from reports.rollups.dirty import people_mark
+
+    first, second = PersonFactory(), PersonFactory()
+    RollupDirtyPerson.objects.all().delete()  # the factories' own saves marked them
+    early = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 3):  # SQLite: in a transaction
+        assert people_mark([first.pk, first.pk, second.pk, None], at=early) == 2
+    assert people_mark([second.pk], at=early + timedelta(hours=1)) == 1  # marked again: the later time
+    assert dict(RollupDirtyPerson.objects.values_list("person_id", "marked_at")) == {
+        first.pk: early,
+        second.pk: early + timedelta(hours=1),
+    }
+    if connection.vendor == "postgresql":  # the mark's commit did not wait for the disk; nothing else changed
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
