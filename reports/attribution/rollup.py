@@ -12,10 +12,11 @@ Incremental and exact:
   stay exact however often a person changes. A person merged away or erased has theirs taken away.
 - the person's path row is locked while this runs, so two workers computing the same person one after
   the other subtract what the first one added, never the same thing twice;
-- a report narrowed by journey filters (industry, country, channel of the first lead...), or asking a
-  half-life that is not kept, is credited from the touches as before (selectors.attribution): the
-  rollup is keyed by owner only. So is every report until `manage.py reports_rebuild` has computed
-  everybody once (the "attribution" watermark).
+- a report narrowed by journey filters other than owner and team (industry, country, channel of the
+  first lead...), or asking a half-life that is not kept, is credited from the touches as before
+  (selectors.attribution): the rollup is keyed by owner only (a team is its reps' owner ids). So is
+  every report until `manage.py reports_rebuild` has computed everybody once (the "attribution"
+  watermark).
 
 Both paths share the crediting code (selectors.credited_keys), and the tests hold them to agree.
 """
@@ -32,7 +33,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q, Sum
 from django.utils import timezone
 
-from leads.models import Deal
+from leads.models import Deal, SalesRep
 from reports.models import (
     KEPT_ATTRIBUTION,
     AttributionCredit,
@@ -316,13 +317,30 @@ def attribution_rebuild(progress: Callable[[str], None] | None = None) -> int:
 # -- reading it --------------------------------------------------------------------------------------
 
 
-def from_rollup(user, period, *, model: str, half_life_days) -> Attribution | None:
+# The journey filters the rollup answers itself: a conversion's row carries its person's owner.
+OWNER_FILTERS = frozenset({"owner", "team"})
+
+
+def _owner_filters_q(filters) -> Q:
+    """The owner and team filters as a condition on the rollup's owner: a journey's team is its owner's
+    sales team (reports.rollups.journeys), so a team is the owners whose rep is in it."""
+    condition = Q()
+    values = filters.values if filters else {}
+    if "owner" in values:
+        condition &= Q(owner_id=values["owner"])
+    if "team" in values:
+        condition &= Q(owner_id__in=SalesRep.objects.filter(team=values["team"]).values("user_id"))
+    return condition
+
+
+def from_rollup(user, period, *, model: str, half_life_days, filters=None) -> Attribution | None:
     """The period's attribution for `user` summed from the rollup, or None when the rollup cannot
-    answer (a model or half-life not kept, or the rollup never built)."""
+    answer (a model or half-life not kept, a journey filter other than owner and team, or the rollup
+    never built)."""
     prefix = kept_prefix(model, half_life_days)
-    if prefix is None or not rollup_ready():
+    if prefix is None or (filters and not set(filters.values) <= OWNER_FILTERS) or not rollup_ready():
         return None
-    rows = AttributionCredit.objects.filter(day__gte=period.start, day__lte=period.end)
+    rows = AttributionCredit.objects.filter(_owner_filters_q(filters), day__gte=period.start, day__lte=period.end)
     condition = scope_for(user).owner_q()
     if condition is not None:
         rows = rows.filter(condition)
@@ -354,11 +372,10 @@ def from_rollup(user, period, *, model: str, half_life_days) -> Attribution | No
 
 
 def attribution_for(user, period, filters, *, model: str, half_life_days) -> tuple[Attribution, bool]:
-    """The report's attribution and whether it came from the rollup (no journey filters, a kept model,
-    the rollup built) or was credited from the touches."""
-    if not filters:
-        found = from_rollup(user, period, model=model, half_life_days=half_life_days)
-        if found is not None:
-            return found, True
+    """The report's attribution and whether it came from the rollup (no journey filter but owner and
+    team, a kept model, the rollup built) or was credited from the touches."""
+    found = from_rollup(user, period, model=model, half_life_days=half_life_days, filters=filters)
+    if found is not None:
+        return found, True
     journeys = journeys_for(user).filter(filters.q())
     return attribution(journeys, period, model=model, half_life_days=half_life_days), False

@@ -19,11 +19,12 @@ from reports import rollups
 from reports.access import journeys_for
 from reports.attribution import rollup
 from reports.attribution.selectors import attribution
+from reports.filters import ReportFilters
 from reports.models import KEPT_ATTRIBUTION, AttributionCredit, AttributionPath
 from reports.periods import Period
 from sales.roles import MARKETER, SALES_REP, roles_ensure
 from tests.factories import reports as activity
-from tests.factories.leads import InteractionFactory, UserFactory
+from tests.factories.leads import InteractionFactory, SalesRepFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -197,3 +198,47 @@ def test_the_report_reads_the_rollup_only_when_it_can(client, django_assert_max_
     assert "Credited from every touch" in client.get(url, {"model": "time_decay", "half_life": "9"}).content.decode()
     assert "Credited from every touch" in client.get(url, {"country": "DE"}).content.decode()
     assert rollup.from_rollup(marketer, EVERYTHING, model="time_decay", half_life_days=9) is None
+
+
+def test_owner_and_team_filters_are_summed_from_the_rollup_and_agree_with_crediting_every_touch():
+    rng = random.Random(12)
+    marketer = user_with(MARKETER)
+    people = lead_store(rng, people=10, views=80)["people"]
+    ana, ben, cy = (SalesRepFactory(team=team) for team in ("Banking", "Banking", "Retail"))
+    owners = [ana, ana, ben, ben, cy, cy, None, ana, None, cy]
+    with activity.committed():
+        for person, rep in zip(people, owners, strict=True):
+            Person.objects.filter(pk=person.pk).update(owner=rep.user if rep else None)
+        send_after_commit(people_changed, person_ids=[person.pk for person in people])
+    touches(rng, people)
+    won(rng, people[0])
+    won(rng, people[4], "40000.00")
+    rollups.rollups_refresh()
+    rollup.attribution_rebuild()
+
+    def assert_agrees(values, *, some=True):
+        filters = ReportFilters(values)
+        for model, half_life in KEPT_ATTRIBUTION:
+            half_life = half_life or 7
+            found, summed = rollup.attribution_for(marketer, EVERYTHING, filters, model=model, half_life_days=half_life)
+            journeys = journeys_for(marketer).filter(filters.q())
+            live = attribution(journeys, EVERYTHING, model=model, half_life_days=half_life)
+            assert summed, values
+            assert summary(found) == summary(live), (values, model, half_life)
+            assert bool(summary(live)["conversions"]) == some, values
+
+    assert_agrees({"owner": ana.user_id})
+    assert_agrees({"team": "Banking"})
+    assert_agrees({"team": "Retail", "owner": cy.user_id})
+    assert_agrees({"team": "Retail", "owner": ana.user_id}, some=False)
+    assert_agrees({"team": "Nobody"}, some=False)
+    # A rep moves team: their people's journeys carry the new team, and the rollup's owners follow.
+    with activity.committed():
+        ben.team = "Retail"
+        ben.save()
+    rollups.rollups_refresh()
+    assert_agrees({"team": "Retail"})
+    assert_agrees({"team": "Banking"})
+    # Any other journey filter: credited from the touches.
+    filters = ReportFilters({"team": "Banking", "country": "DE"})
+    assert not rollup.attribution_for(marketer, EVERYTHING, filters, model="linear", half_life_days=7)[1]
