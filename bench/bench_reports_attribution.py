@@ -11,8 +11,10 @@ people that is ~18M interactions). Then:
 - the credit rollup built from scratch (reports.attribution.rollup.attribution_rebuild: what
   `manage.py reports_rebuild` adds), with its rate, and 2,000 people computed again as the sweep does;
 - attribution of the last 91 days, every model, as the report reads it from the rollup (`--rounds`
-  times, the median), and (unless --no-live) credited from every touch as a filtered report does,
-  once, with its CPU seconds, and whether both say the same.
+  times, the median); as a report with a journey filter reads it, the filtered people's paths summed
+  (country DE, which every person has: the widest filter), once, and whether it says what the rollup
+  says; and (unless --no-live) credited from every touch as a half-life not kept is, once, with its
+  CPU seconds, and whether both say the same.
 Prints seconds and what that is for 1M people (linear in the people where it grows with them).
 The issue's bar: a quarter, any model, under 1 s at 1,000,000 people / 20,000,000 interactions.
 """
@@ -166,6 +168,7 @@ def main():
     from reports.attribution import rollup
     from reports.attribution.crediting import MODELS, TIME_DECAY
     from reports.attribution.selectors import attribution
+    from reports.filters import ReportFilters
     from reports.models import AttributionCredit, PersonJourney
     from reports.periods import Period
 
@@ -198,6 +201,7 @@ def main():
     print(f"the sweep's share: 2,000 recent people computed again (unchanged) in {time.perf_counter() - started:.2f} s")
 
     print(f"{people:,} people; attribution of {quarter.start} .. {quarter.end}")
+    everybody = ReportFilters({"country": "DE"})  # every person of the bench is in DE: the widest filter
     choices = [(model, 7) for model in MODELS] + [(TIME_DECAY, 30), (TIME_DECAY, 9)]
     for model, half_life in choices:
         name = f"{model}" + (f" ({half_life} d)" if model == TIME_DECAY else "")
@@ -209,6 +213,12 @@ def main():
         line = f"  {name:<19} rollup: " + (
             f"{statistics.median(timings):6.3f} s" if kept is not None else "  not kept (credited from the touches)"
         )
+        if kept is not None:  # a journey filter: the filtered people's paths summed (country DE: everybody)
+            started = time.perf_counter()
+            paths = rollup.from_paths(marketer, quarter, everybody, model=model, half_life_days=half_life)
+            spent = time.perf_counter() - started
+            agree = "agree" if summary(paths) == summary(kept) else "DISAGREE"
+            line += f"   filtered, paths: {spent:6.3f} s (1M people ~{spent * scale:,.1f} s; {agree})"
         if not args.no_live:
             started, started_cpu = time.perf_counter(), time.process_time()
             live = attribution(journeys, quarter, model=model, half_life_days=half_life)

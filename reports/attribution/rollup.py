@@ -12,11 +12,12 @@ Incremental and exact:
   stay exact however often a person changes. A person merged away or erased has theirs taken away.
 - the person's path row is locked while this runs, so two workers computing the same person one after
   the other subtract what the first one added, never the same thing twice;
-- a report narrowed by journey filters other than owner and team (industry, country, channel of the
-  first lead...), or asking a half-life that is not kept, is credited from the touches as before
-  (selectors.attribution): the rollup is keyed by owner only (a team is its reps' owner ids). So is
-  every report until `manage.py reports_rebuild` has computed everybody once (the "attribution"
-  watermark).
+- the rollup is keyed by owner only (a team is its reps' owner ids). A report narrowed by other journey
+  filters (industry, country, channel of the first lead...) sums the paths of the filtered people who
+  converted in the period instead (from_paths): what each added, without crediting their touches
+  again. A half-life that is not kept is credited from the touches as before (selectors.attribution),
+  and so is every report until `manage.py reports_rebuild` has computed everybody once (the
+  "attribution" watermark).
 
 Both paths share the crediting code (selectors.credited_keys), and the tests hold them to agree.
 """
@@ -350,31 +351,78 @@ def from_rollup(user, period, *, model: str, half_life_days, filters=None) -> At
         .annotate(label=Max("label"), credit=Sum(f"{prefix}_credit"), amount=Sum(f"{prefix}_amount"))
         .filter(~Q(credit=0) | ~Q(amount=0))
     )
+    return _attribution_of(
+        ((row["dimension"], row["key"], row["kind"], row["label"], row["credit"], row["amount"]) for row in summed),
+        model,
+        half_life_days,
+    )
+
+
+def _attribution_of(sums, model: str, half_life_days) -> Attribution:
+    """An Attribution from (dimension, key, kind, label, credit in millionths, amount in cents) sums."""
     result = Attribution(model, half_life_days)
-    for row in summed:
-        table = result.rows.get(row["dimension"])
-        if table is None:
+    for dimension, key, kind, label, credit, amount in sums:
+        table = result.rows.get(dimension)
+        if table is None or not (credit or amount):
             continue
-        credit_row = table.get(row["key"])
+        credit_row = table.get(key)
         if credit_row is None:
-            credit_row = table[row["key"]] = CreditRow(row["key"], row["label"])
-        kind = row["kind"]
-        credit_row.credit[kind] += Decimal(row["credit"]).scaleb(-CREDIT_PLACES)
+            credit_row = table[key] = CreditRow(key, label)
+        credit_row.credit[kind] += Decimal(credit).scaleb(-CREDIT_PLACES)
         if kind in AMOUNTS:
-            credit_row.amount[kind] += Decimal(row["amount"]).scaleb(-2)
-        if row["dimension"] == "channel":
+            credit_row.amount[kind] += Decimal(amount).scaleb(-2)
+        if dimension == "channel":
             # Each conversion's credit is exactly one in every dimension: the channel column counts them.
-            result.conversions[kind] += row["credit"]
-            result.amounts[kind] += Decimal(row["amount"]).scaleb(-2)
+            result.conversions[kind] += credit
+            result.amounts[kind] += Decimal(amount).scaleb(-2)
     for kind in list(result.conversions):
         result.conversions[kind] //= MILLIONTHS
     return result
+
+
+def from_paths(user, period, filters, *, model: str, half_life_days) -> Attribution | None:
+    """A report narrowed by any journey filters, for a kept model: what the filtered people who converted
+    in the period added to the rollup (AttributionPath, kept beside each of them), summed over the
+    period's days, instead of crediting their touches again. The same numbers: the rollup is the sum of
+    the paths. None when the model is not kept or the rollup was never built."""
+    prefix = kept_prefix(model, half_life_days)
+    if prefix is None or not rollup_ready():
+        return None
+    column = PREFIXES.index(prefix)
+    start, end = period.bounds()
+    converted = Exists(
+        Deal.objects.filter(
+            person_id=OuterRef("person_id"),
+            status=Deal.Status.WON,
+            close_date__gte=period.start,
+            close_date__lte=period.end,
+        )
+    )
+    for field in ("created_at", "mql_at", "sql_at", "opportunity_at"):
+        converted |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
+    people = journeys_for(user).filter(filters.q() if filters else Q()).filter(converted).values("person_id")
+    first, last = period.start.isoformat(), period.end.isoformat()
+    sums: dict[tuple, list] = {}
+    paths = AttributionPath.objects.filter(person_id__in=people).values_list("contributions", flat=True)
+    for contributions in paths.iterator(chunk_size=2_000):
+        for day, kind, dimension, key, _owner, label, credits, amounts in contributions:
+            if first <= day <= last:
+                entry = sums.get((dimension, key, kind))
+                if entry is None:
+                    entry = sums[(dimension, key, kind)] = [label, 0, 0]
+                entry[0] = max(entry[0], label)
+                entry[1] += credits[column]
+                entry[2] += amounts[column]
+    rows = ((dimension, key, kind, *entry) for (dimension, key, kind), entry in sums.items())
+    return _attribution_of(rows, model, half_life_days)
 
 
 def attribution_for(user, period, filters, *, model: str, half_life_days) -> tuple[Attribution, bool]:
     """The report's attribution and whether it came from the rollup (no journey filter but owner and
     team, a kept model, the rollup built) or was credited from the touches."""
     found = from_rollup(user, period, model=model, half_life_days=half_life_days, filters=filters)
+    if found is None and filters:
+        found = from_paths(user, period, filters, model=model, half_life_days=half_life_days)
     if found is not None:
         return found, True
     journeys = journeys_for(user).filter(filters.q())

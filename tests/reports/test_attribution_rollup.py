@@ -56,13 +56,25 @@ def summary(result) -> dict:
 
 
 def assert_rollup_agrees(user, periods=(EVERYTHING, LAST_WEEK)):
+    """The rollup, and the paths summed for journey filters (each channel and country the people have),
+    say what crediting every touch says."""
+    journeys = journeys_for(user)
+    filters = [
+        *({"channel": channel} for channel in set(journeys.values_list("channel", flat=True))),
+        *({"country": country} for country in set(journeys.values_list("country", flat=True)) if country),
+    ]
     for period in periods:
         for model, half_life in KEPT_ATTRIBUTION:
             half_life = half_life or 7
             kept = rollup.from_rollup(user, period, model=model, half_life_days=half_life)
-            live = attribution(journeys_for(user), period, model=model, half_life_days=half_life)
+            live = attribution(journeys, period, model=model, half_life_days=half_life)
             assert kept is not None
             assert summary(kept) == summary(live), (model, half_life, period)
+            for values in filters:
+                chosen = ReportFilters(values)
+                summed = rollup.from_paths(user, period, chosen, model=model, half_life_days=half_life)
+                live = attribution(journeys.filter(chosen.q()), period, model=model, half_life_days=half_life)
+                assert summary(summed) == summary(live), (values, model, half_life, period)
 
 
 def touches(rng, people):
@@ -196,7 +208,8 @@ def test_the_report_reads_the_rollup_only_when_it_can(client, django_assert_max_
     assert "Summed from the daily credit" in kept
     # A half-life not kept, or a journey filter: from the touches, with the same totals.
     assert "Credited from every touch" in client.get(url, {"model": "time_decay", "half_life": "9"}).content.decode()
-    assert "Credited from every touch" in client.get(url, {"country": "DE"}).content.decode()
+    # A journey filter: the filtered people's paths summed, the same numbers.
+    assert "Summed from the daily credit" in client.get(url, {"country": "DE"}).content.decode()
     assert rollup.from_rollup(marketer, EVERYTHING, model="time_decay", half_life_days=9) is None
 
 
@@ -239,6 +252,9 @@ def test_owner_and_team_filters_are_summed_from_the_rollup_and_agree_with_credit
     rollups.rollups_refresh()
     assert_agrees({"team": "Retail"})
     assert_agrees({"team": "Banking"})
-    # Any other journey filter: credited from the touches.
+    # Any other journey filter too: the rollup cannot say, the filtered people's paths can.
     filters = ReportFilters({"team": "Banking", "country": "DE"})
-    assert not rollup.attribution_for(marketer, EVERYTHING, filters, model="linear", half_life_days=7)[1]
+    assert rollup.from_rollup(marketer, EVERYTHING, model="linear", half_life_days=7, filters=filters) is None
+    found, summed = rollup.attribution_for(marketer, EVERYTHING, filters, model="linear", half_life_days=7)
+    live = attribution(journeys_for(marketer).filter(filters.q()), EVERYTHING, model="linear", half_life_days=7)
+    assert summed and summary(found) == summary(live)
