@@ -30,6 +30,7 @@ from django.db import connection
 from .visitors import (
     CHANNELS_AND_INSERT,
     FIRST_VIEW_ATTRIBUTION,
+    OLD_ROWS,
     WHAT_MOVED,
     channel_case,
     previous_days_refresh,
@@ -47,15 +48,7 @@ ADD_POSTGRESQL = """
         FROM {table} t
         GROUP BY 1, 2
     ),
-    -- Looked up key by key (OFFSET 0 keeps the lateral a nested loop), as visitors.REFRESH_POSTGRESQL.
-    old AS (
-        SELECT d.* FROM a CROSS JOIN LATERAL (
-            SELECT d.visitor_id, d.day, d.person_id, d.last_known_at, d.first_at, d.channel, d.campaign
-            FROM reports_dailyvisitor d
-            WHERE d.visitor_id = a.visitor_id AND d.day = a.day
-            OFFSET 0
-        ) d
-    ),
+    {old_rows}
     r AS (
         SELECT a.visitor_id, a.day, f.occurred_at AS first_at, a.views, a.person_id, a.known_at,
                {first_view_attribution},
@@ -95,6 +88,7 @@ IN_FULL = """,
 def add_statement(table: str, channel_sql: str) -> str:
     return ADD_POSTGRESQL.format(
         table=connection.ops.quote_name(table),
+        old_rows=OLD_ROWS.format(keys="a"),
         first_view_attribution=FIRST_VIEW_ATTRIBUTION,
         channels_and_insert=CHANNELS_AND_INSERT.format(channel=channel_sql),
         what_moved=WHAT_MOVED.format(more=IN_FULL),

@@ -138,15 +138,7 @@ REFRESH_POSTGRESQL = """
         FROM {views}
         GROUP BY k.visitor_id, k.day
     ),
-    -- Looked up key by key (OFFSET 0 keeps the lateral a nested loop): a hash join read the whole table
-    -- when its statistics were behind the writes.
-    old AS (
-        SELECT d.* FROM k CROSS JOIN LATERAL (
-            SELECT d.visitor_id, d.day, d.person_id, d.first_at, d.channel, d.campaign FROM reports_dailyvisitor d
-            WHERE d.visitor_id = k.visitor_id AND d.day = k.day
-            OFFSET 0
-        ) d
-    ),
+    {old_rows}
     r AS (
         SELECT a.visitor_id, a.day, f.occurred_at AS first_at, a.views, a.person_id, a.known_at,
                {first_view_attribution},
@@ -168,6 +160,16 @@ REFRESH_POSTGRESQL = """
     ),
 {what_moved}"""
 # What both PostgreSQL statements (this one and the writer's batch added: visitor_batches) share.
+# The rows the keys (a CTE with visitor_id and day) had before, looked up key by key (OFFSET 0 keeps the
+# lateral a nested loop): a hash join read the whole table when its statistics were behind the writes.
+OLD_ROWS = """old AS (
+        SELECT d.* FROM {keys} CROSS JOIN LATERAL (
+            SELECT d.visitor_id, d.day, d.person_id, d.last_known_at, d.first_at, d.channel, d.campaign
+            FROM reports_dailyvisitor d
+            WHERE d.visitor_id = {keys}.visitor_id AND d.day = {keys}.day
+            OFFSET 0
+        ) d
+    ),"""
 # The day's attribution from its first view `f`: UTM as it came, and the host of the referrer as the
 # page view keeps it (already a host): lower case, no www.
 FIRST_VIEW_ATTRIBUTION = """LEFT(COALESCE(f.properties ->> 'utm_source', ''), 255) AS source,
@@ -255,6 +257,7 @@ LATERAL_VIEWS = """k CROSS JOIN LATERAL (
 def refresh_statement(channel_sql: str) -> str:
     return REFRESH_POSTGRESQL.format(
         views=LATERAL_VIEWS,
+        old_rows=OLD_ROWS.format(keys="k"),
         first_view_attribution=FIRST_VIEW_ATTRIBUTION,
         channels_and_insert=CHANNELS_AND_INSERT.format(channel=channel_sql),
         what_moved=WHAT_MOVED.format(more=""),

@@ -8,30 +8,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from leads.behaviour import LocalBuffer, page_view_buffer, page_views_flush
+from leads.behaviour import LocalBuffer, page_views_flush
 from reports import rollups
 from reports.models import DailyVisitor
 from tests.factories import PersonFactory
 from tests.factories import reports as activity
 
-from .test_rollups import assert_visitor_days_agree_with_direct
+from .test_rollups import assert_visitor_days_agree_with_direct, view
 
 pytestmark = pytest.mark.django_db
 
 DAY = datetime(2026, 11, 18, tzinfo=UTC)
 SOURCES = [{}, {"utm": {"utm_source": "linkedin", "utm_medium": "paid_social"}}, {"referrer": "news.example.org"}]
-
-
-def view(buffer, visitor, at, *, person=None, **fields):
-    page_view_buffer(
-        visitor_id=visitor,
-        person_id=person.pk if person else None,
-        page_id=1,
-        path="/p/",
-        occurred_at=at,
-        buffer=buffer,
-        **fields,
-    )
 
 
 @pytest.mark.parametrize("seed", [4, 5, 6])
