@@ -308,7 +308,7 @@ def _store_postgresql(rows: list[tuple]) -> set[int]:
         if listened:
             cursor.execute(
                 f"CREATE TEMP TABLE {INSERTED_TABLE} ON COMMIT DROP AS "
-                "SELECT id, visitor_id, occurred_at, person_id, properties FROM leads_interaction WITH NO DATA"
+                "SELECT id, visitor_id, occurred_at, person_id FROM leads_interaction WITH NO DATA"
             )
         inserted = f"""
             INSERT INTO leads_interaction ({", ".join(name for name in COLUMNS if name != "person_id")}, person_id)
@@ -322,9 +322,9 @@ def _store_postgresql(rows: list[tuple]) -> set[int]:
             """
         if listened:
             inserted = f"""
-                WITH inserted AS ({inserted} RETURNING id, type, visitor_id, occurred_at, person_id, properties)
+                WITH inserted AS ({inserted} RETURNING id, type, visitor_id, occurred_at, person_id)
                 INSERT INTO {INSERTED_TABLE}
-                SELECT id, visitor_id, occurred_at, person_id, properties FROM inserted
+                SELECT id, visitor_id, occurred_at, person_id FROM inserted
                 WHERE type = 'page_view' AND visitor_id <> ''
             """
         cursor.execute(inserted)

@@ -21,7 +21,7 @@ people_changed = Signal()
 # not raise (wrap its work in a savepoint).
 # Arguments: views (list of (visitor_id, occurred_at) of the batch's page views; "" for no visitor id);
 # inserted_table: on PostgreSQL, the name of a temporary table that holds, while the signal is sent, the
-# page views with a visitor id this batch inserted (id, visitor_id, occurred_at, person_id, properties),
+# page views with a visitor id this batch inserted (id, visitor_id, occurred_at, person_id),
 # without those an earlier, interrupted flush had stored; None elsewhere.
 page_views_written = Signal()
 

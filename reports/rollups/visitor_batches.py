@@ -29,6 +29,7 @@ from django.db import connection
 
 from .visitors import (
     CHANNELS_AND_INSERT,
+    FIRST_VIEW,
     FIRST_VIEW_ATTRIBUTION,
     OLD_ROWS,
     WHAT_MOVED,
@@ -38,7 +39,7 @@ from .visitors import (
 )
 
 ADD_POSTGRESQL = """
-    -- Narrow rows sorted (the JSON of each view stays in the table until its day's first view is read).
+    -- The batch's rows are narrow (no JSON): only each day's first view is read again, for its UTM and referrer.
     WITH a AS (
         SELECT t.visitor_id, (t.occurred_at AT TIME ZONE %s)::date AS day, COUNT(*) AS views,
                (ARRAY_AGG(t.id ORDER BY t.occurred_at, t.id))[1] AS first_id,
@@ -53,7 +54,7 @@ ADD_POSTGRESQL = """
         SELECT a.visitor_id, a.day, f.occurred_at AS first_at, a.views, a.person_id, a.known_at,
                {first_view_attribution},
                o.visitor_id IS NULL AS new
-        FROM a JOIN {table} f ON f.id = a.first_id
+        FROM a {first_view}
         LEFT JOIN old o ON o.visitor_id = a.visitor_id AND o.day = a.day
     ),
     {channels_and_insert}
@@ -89,6 +90,7 @@ def add_statement(table: str, channel_sql: str) -> str:
     return ADD_POSTGRESQL.format(
         table=connection.ops.quote_name(table),
         old_rows=OLD_ROWS.format(keys="a"),
+        first_view=FIRST_VIEW,
         first_view_attribution=FIRST_VIEW_ATTRIBUTION,
         channels_and_insert=CHANNELS_AND_INSERT.format(channel=channel_sql),
         what_moved=WHAT_MOVED.format(more=IN_FULL),

@@ -143,7 +143,7 @@ REFRESH_POSTGRESQL = """
         SELECT a.visitor_id, a.day, f.occurred_at AS first_at, a.views, a.person_id, a.known_at,
                {first_view_attribution},
                o.visitor_id IS NULL AS new
-        FROM a JOIN leads_interaction f ON f.id = a.first_id
+        FROM a {first_view}
         LEFT JOIN old o ON o.visitor_id = a.visitor_id AND o.day = a.day
     ),
     {channels_and_insert}
@@ -170,6 +170,11 @@ OLD_ROWS = """old AS (
             OFFSET 0
         ) d
     ),"""
+# Each day's first view `f`, looked up by its id (OFFSET 0 keeps it a nested loop on the primary key:
+# with statistics behind the writes PostgreSQL hashed the whole interactions table instead).
+FIRST_VIEW = """CROSS JOIN LATERAL (
+            SELECT f.occurred_at, f.properties FROM leads_interaction f WHERE f.id = a.first_id OFFSET 0
+        ) f"""
 # The day's attribution from its first view `f`: UTM as it came, and the host of the referrer as the
 # page view keeps it (already a host): lower case, no www.
 FIRST_VIEW_ATTRIBUTION = """LEFT(COALESCE(f.properties ->> 'utm_source', ''), 255) AS source,
@@ -190,15 +195,18 @@ CHANNELS_AND_INSERT = """
             (day, visitor_id, person_id, last_known_at, first_at, channel, source, medium, campaign, referrer_domain,
              page_views, previous_day, previous_known_day)
         SELECT r.day, r.visitor_id, r.person_id, r.known_at, r.first_at, c.channel, r.source, r.medium, r.campaign,
-               r.referrer_domain, r.views,
-               CASE WHEN r.new THEN (
-                   SELECT MAX(p.day) FROM reports_dailyvisitor p WHERE p.visitor_id = r.visitor_id AND p.day < r.day
-               ) END,
-               CASE WHEN r.new THEN (
-                   SELECT MAX(p.day) FROM reports_dailyvisitor p
-                   WHERE p.visitor_id = r.visitor_id AND p.day < r.day AND p.person_id IS NOT NULL
-               ) END
-        FROM r JOIN c ON c.source = r.source AND c.medium = r.medium AND c.referrer_domain = r.referrer_domain"""
+               r.referrer_domain, r.views, p.day,
+               -- the last known day before it: the row before, if known, else the one that row names
+               CASE WHEN p.person_id IS NOT NULL THEN p.day ELSE p.previous_known_day END
+        FROM r JOIN c ON c.source = r.source AND c.medium = r.medium AND c.referrer_domain = r.referrer_domain
+        -- A new row's previous days, from the visitor's row before it (one index probe; existing rows keep
+        -- theirs). Several new days of one visitor in a batch, or a row before that turned known, are set
+        -- right afterwards by previous_days_refresh: the statement names those visitors.
+        LEFT JOIN LATERAL (
+            SELECT p.day, p.person_id, p.previous_known_day FROM reports_dailyvisitor p
+            WHERE r.new AND p.visitor_id = r.visitor_id AND p.day < r.day
+            ORDER BY p.day DESC LIMIT 1
+        ) p ON true"""
 # After `written` (RETURNING visitor_id, day, person_id, first_at, channel, campaign) and `old` (the rows
 # before): the days found, the visitors whose later rows need their previous days again, the people
 # whose credit moved, and {more}.
@@ -258,6 +266,7 @@ def refresh_statement(channel_sql: str) -> str:
     return REFRESH_POSTGRESQL.format(
         views=LATERAL_VIEWS,
         old_rows=OLD_ROWS.format(keys="k"),
+        first_view=FIRST_VIEW,
         first_view_attribution=FIRST_VIEW_ATTRIBUTION,
         channels_and_insert=CHANNELS_AND_INSERT.format(channel=channel_sql),
         what_moved=WHAT_MOVED.format(more=""),
