@@ -28,13 +28,10 @@ from django.conf import settings
 from django.db import connection
 
 from .visitors import (
-    CHANNELS_AND_INSERT,
-    FIRST_VIEW,
-    FIRST_VIEW_ATTRIBUTION,
-    OLD_ROWS,
     WHAT_MOVED,
     channel_case,
     previous_days_refresh,
+    rows_and_insert,
     visitor_days_refresh,
 )
 
@@ -49,15 +46,7 @@ ADD_POSTGRESQL = """
         FROM {table} t
         GROUP BY 1, 2
     ),
-    {old_rows}
-    r AS (
-        SELECT a.visitor_id, a.day, f.occurred_at AS first_at, a.views, a.person_id, a.known_at,
-               {first_view_attribution},
-               o.visitor_id IS NULL AS new
-        FROM a {first_view}
-        LEFT JOIN old o ON o.visitor_id = a.visitor_id AND o.day = a.day
-    ),
-    {channels_and_insert}
+    {rows_and_insert}
         -- Merged with the row as it is when locked (`d`), not as `old` read it: a sweep that computed the
         -- day meanwhile and committed is added to, not overwritten.
         ON CONFLICT (day, visitor_id) DO UPDATE SET
@@ -89,10 +78,7 @@ IN_FULL = """,
 def add_statement(table: str, channel_sql: str) -> str:
     return ADD_POSTGRESQL.format(
         table=connection.ops.quote_name(table),
-        old_rows=OLD_ROWS.format(keys="a"),
-        first_view=FIRST_VIEW,
-        first_view_attribution=FIRST_VIEW_ATTRIBUTION,
-        channels_and_insert=CHANNELS_AND_INSERT.format(channel=channel_sql),
+        rows_and_insert=rows_and_insert("a", channel_sql),
         what_moved=WHAT_MOVED.format(more=IN_FULL),
     )
 

@@ -138,15 +138,7 @@ REFRESH_POSTGRESQL = """
         FROM {views}
         GROUP BY k.visitor_id, k.day
     ),
-    {old_rows}
-    r AS (
-        SELECT a.visitor_id, a.day, f.occurred_at AS first_at, a.views, a.person_id, a.known_at,
-               {first_view_attribution},
-               o.visitor_id IS NULL AS new
-        FROM a {first_view}
-        LEFT JOIN old o ON o.visitor_id = a.visitor_id AND o.day = a.day
-    ),
-    {channels_and_insert}
+    {rows_and_insert}
         ON CONFLICT (day, visitor_id) DO UPDATE SET
             person_id = EXCLUDED.person_id, last_known_at = EXCLUDED.last_known_at, first_at = EXCLUDED.first_at,
             channel = EXCLUDED.channel, source = EXCLUDED.source, medium = EXCLUDED.medium,
@@ -207,6 +199,22 @@ CHANNELS_AND_INSERT = """
             WHERE r.new AND p.visitor_id = r.visitor_id AND p.day < r.day
             ORDER BY p.day DESC LIMIT 1
         ) p ON true"""
+
+
+def rows_and_insert(keys: str, channel_sql: str) -> str:
+    """What both statements share after their `a` (per key: views, first_id, person_id, known_at) and
+    their keys CTE `keys`: the old rows, the rows `r` with their day's attribution, their channels, and
+    the upsert `written` up to its ON CONFLICT (each statement merges in its own way)."""
+    return f"""{OLD_ROWS.format(keys=keys)}
+    r AS (
+        SELECT a.visitor_id, a.day, f.occurred_at AS first_at, a.views, a.person_id, a.known_at,
+               {FIRST_VIEW_ATTRIBUTION},
+               o.visitor_id IS NULL AS new
+        FROM a {FIRST_VIEW}
+        LEFT JOIN old o ON o.visitor_id = a.visitor_id AND o.day = a.day
+    ),{CHANNELS_AND_INSERT.format(channel=channel_sql)}"""
+
+
 # After `written` (RETURNING visitor_id, day, person_id, first_at, channel, campaign) and `old` (the rows
 # before): the days found, the visitors whose later rows need their previous days again, the people
 # whose credit moved, and {more}.
@@ -265,10 +273,7 @@ LATERAL_VIEWS = """k CROSS JOIN LATERAL (
 def refresh_statement(channel_sql: str) -> str:
     return REFRESH_POSTGRESQL.format(
         views=LATERAL_VIEWS,
-        old_rows=OLD_ROWS.format(keys="k"),
-        first_view=FIRST_VIEW,
-        first_view_attribution=FIRST_VIEW_ATTRIBUTION,
-        channels_and_insert=CHANNELS_AND_INSERT.format(channel=channel_sql),
+        rows_and_insert=rows_and_insert("k", channel_sql),
         what_moved=WHAT_MOVED.format(more=""),
     )
 
