@@ -116,8 +116,9 @@ class DailyVisitor(Record):
         # Visitor first: a visitor's days are found together (their previous days, a person's days).
         constraints = [models.UniqueConstraint(fields=["visitor_id", "day"], name="reports_dailyvisitor_visitor_day")]
         indexes = [
-            models.Index(fields=["day", "channel"], name="reports_dailyvisitor_channel"),
-            # Distinct visitors and known visitors of a period, from the index alone.
+            # Distinct visitors and known visitors of a period, from the index alone; also any read of a
+            # period's rows (channel quality's visitors): a separate (day, channel) index cost every
+            # page-view batch an index write and was no faster for those reads (docs/reports.md).
             models.Index(
                 fields=["day", "previous_day", "previous_known_day", "person_id"], name="reports_dailyvisitor_returns"
             ),

@@ -37,15 +37,17 @@ from .visitors import (
 
 ADD_POSTGRESQL = """
     -- The batch's rows are narrow (no JSON): only each day's first view is read again, for its UTM and referrer.
-    WITH a AS (
+    -- The day's first view and latest known view by plain MIN and MAX over (microseconds, id[, person]):
+    -- hashed in one pass, where ordered ARRAY_AGGs sorted the batch and then every group again.
+    WITH g AS (
         SELECT t.visitor_id, (t.occurred_at AT TIME ZONE %s)::date AS day, COUNT(*) AS views,
-               (ARRAY_AGG(t.id ORDER BY t.occurred_at, t.id))[1] AS first_id,
-               (ARRAY_AGG(t.person_id ORDER BY t.occurred_at DESC, t.id DESC)
-                    FILTER (WHERE t.person_id IS NOT NULL))[1] AS person_id,
+               MIN(ARRAY[t.us, t.id]) AS first,
+               MAX(ARRAY[t.us, t.id, t.person_id]) FILTER (WHERE t.person_id IS NOT NULL) AS known,
                MAX(t.occurred_at) FILTER (WHERE t.person_id IS NOT NULL) AS known_at
-        FROM {table} t
+        FROM (SELECT *, (EXTRACT(EPOCH FROM occurred_at) * 1000000)::bigint AS us FROM {table}) t
         GROUP BY 1, 2
     ),
+    a AS (SELECT g.visitor_id, g.day, g.views, g.first[2] AS first_id, g.known[3] AS person_id, g.known_at FROM g),
     {rows_and_insert}
         -- Merged with the row as it is when locked (`d`), not as `old` read it: a sweep that computed the
         -- day meanwhile and committed is added to, not overwritten.

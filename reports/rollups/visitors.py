@@ -152,15 +152,25 @@ REFRESH_POSTGRESQL = """
     ),
 {what_moved}"""
 # What both PostgreSQL statements (this one and the writer's batch added: visitor_batches) share.
-# The rows the keys (a CTE with visitor_id and day) had before, looked up key by key (OFFSET 0 keeps the
-# lateral a nested loop): a hash join read the whole table when its statistics were behind the writes.
-OLD_ROWS = """old AS (
-        SELECT d.* FROM {keys} CROSS JOIN LATERAL (
-            SELECT d.visitor_id, d.day, d.person_id, d.last_known_at, d.first_at, d.channel, d.campaign
+# One backward probe per key (visitor, day) reads the visitor's row of that day, if any, and the row
+# before it: `old` (the row the key had) and `before` (a new row's previous days). LIMIT keeps the
+# lateral a nested loop on the (visitor, day) index: a hash join read the whole table when its
+# statistics were behind the writes, and two probes per key cost a batch twice the look-ups.
+OLD_ROWS = """near AS (
+        SELECT {keys}.visitor_id, {keys}.day, n.* FROM {keys} CROSS JOIN LATERAL (
+            SELECT d.day AS row_day, d.person_id, d.last_known_at, d.first_at, d.channel, d.campaign,
+                   d.previous_known_day
             FROM reports_dailyvisitor d
-            WHERE d.visitor_id = {keys}.visitor_id AND d.day = {keys}.day
-            OFFSET 0
-        ) d
+            WHERE d.visitor_id = {keys}.visitor_id AND d.day <= {keys}.day
+            ORDER BY d.day DESC LIMIT 2
+        ) n
+    ),
+    old AS (
+        SELECT visitor_id, day, person_id, last_known_at, first_at, channel, campaign FROM near WHERE row_day = day
+    ),
+    before AS (
+        SELECT DISTINCT ON (visitor_id, day) visitor_id, day, row_day, person_id, previous_known_day
+        FROM near WHERE row_day < day ORDER BY visitor_id, day, row_day DESC
     ),"""
 # Each day's first view `f`, looked up by its id (OFFSET 0 keeps it a nested loop on the primary key:
 # with statistics behind the writes PostgreSQL hashed the whole interactions table instead).
@@ -187,18 +197,14 @@ CHANNELS_AND_INSERT = """
             (day, visitor_id, person_id, last_known_at, first_at, channel, source, medium, campaign, referrer_domain,
              page_views, previous_day, previous_known_day)
         SELECT r.day, r.visitor_id, r.person_id, r.known_at, r.first_at, c.channel, r.source, r.medium, r.campaign,
-               r.referrer_domain, r.views, p.day,
+               r.referrer_domain, r.views, p.row_day,
                -- the last known day before it: the row before, if known, else the one that row names
-               CASE WHEN p.person_id IS NOT NULL THEN p.day ELSE p.previous_known_day END
+               CASE WHEN p.person_id IS NOT NULL THEN p.row_day ELSE p.previous_known_day END
         FROM r JOIN c ON c.source = r.source AND c.medium = r.medium AND c.referrer_domain = r.referrer_domain
-        -- A new row's previous days, from the visitor's row before it (one index probe; existing rows keep
+        -- A new row's previous days, from the visitor's row before it (`before`; existing rows keep
         -- theirs). Several new days of one visitor in a batch, or a row before that turned known, are set
         -- right afterwards by previous_days_refresh: the statement names those visitors.
-        LEFT JOIN LATERAL (
-            SELECT p.day, p.person_id, p.previous_known_day FROM reports_dailyvisitor p
-            WHERE r.new AND p.visitor_id = r.visitor_id AND p.day < r.day
-            ORDER BY p.day DESC LIMIT 1
-        ) p ON true"""
+        LEFT JOIN before p ON r.new AND p.visitor_id = r.visitor_id AND p.day = r.day"""
 
 
 def rows_and_insert(keys: str, channel_sql: str) -> str:

@@ -99,3 +99,34 @@ def test_a_mark_made_on_its_own_is_one_upsert_that_leaves_the_connection_as_it_w
         with connection.cursor() as cursor:
             cursor.execute("SHOW synchronous_commit")
             assert cursor.fetchone()[0] == "on"
+
+
+def test_a_new_day_after_several_takes_its_previous_days_from_the_row_just_before_it():
+    visitor = "v_" + "3" * 24
+    person = PersonFactory()
+    buffer = LocalBuffer()
+    for day, who in ((0, person), (1, None), (3, None)):  # each day in its own batch, in order
+        view(buffer, visitor, DAY + timedelta(days=day, hours=10), person=who)
+        page_views_flush(buffer=buffer)
+    newest = DailyVisitor.objects.get(day=(DAY + timedelta(days=3)).date())
+    assert (newest.previous_day, newest.previous_known_day) == ((DAY + timedelta(days=1)).date(), DAY.date())
+    assert_visitor_days_agree_with_direct()
+
+
+def test_within_one_batch_the_days_latest_known_view_names_its_person_and_its_first_view_its_source():
+    visitor = "v_" + "4" * 24
+    earlier, later, same_moment = PersonFactory(), PersonFactory(), PersonFactory()
+    buffer = LocalBuffer()
+    view(buffer, visitor, DAY + timedelta(hours=11), person=earlier, **SOURCES[2])
+    view(buffer, visitor, DAY + timedelta(hours=8), **SOURCES[1])  # late in the buffer, first of the day
+    view(buffer, visitor, DAY + timedelta(hours=15), person=later)
+    page_views_flush(buffer=buffer)
+    row = DailyVisitor.objects.get()
+    assert (row.person_id, row.last_known_at, row.source) == (later.pk, DAY + timedelta(hours=15), "linkedin")
+
+    # Two known views at one moment, in one batch: the one stored last is the later.
+    view(buffer, visitor, DAY + timedelta(hours=20), person=earlier)
+    view(buffer, visitor, DAY + timedelta(hours=20), person=same_moment)
+    page_views_flush(buffer=buffer)
+    assert DailyVisitor.objects.get().person_id == same_moment.pk
+    assert_visitor_days_agree_with_direct()
