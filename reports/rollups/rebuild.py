@@ -19,7 +19,14 @@ from reports.models import DailyVisitor, PersonJourney, RollupDirtyPerson
 from .dirty import watermark_set
 from .journeys import BATCH as PEOPLE_BATCH
 from .journeys import journeys_refresh
-from .visitors import day_bounds, day_of, previous_days_refresh, site_zone, visitor_days_refresh
+from .visitors import (
+    day_bounds,
+    day_of,
+    previous_days_refresh,
+    site_zone,
+    visitor_days_lock,
+    visitor_days_refresh,
+)
 
 Progress = Callable[[str], None]
 
@@ -66,13 +73,18 @@ def visitors_rebuild(*, since: date | None = None, progress: Progress | None = N
     started, written, day = time.monotonic(), 0, since
     while day <= today:
         starts, ends = day_bounds(day, zone)
-        visitors = set(
-            Interaction.objects.filter(type=Interaction.Type.PAGE_VIEW, occurred_at__gte=starts, occurred_at__lt=ends)
-            .exclude(visitor_id="")
-            .values_list("visitor_id", flat=True)
-            .iterator(chunk_size=20_000)
-        )
         with transaction.atomic():  # readers see the day's old rows until its new ones commit
+            # Page-view batches wait until the day is done, so none lands between reading its visitors
+            # and replacing its rows (visitors.VISITOR_DAYS_LOCK).
+            visitor_days_lock()
+            visitors = set(
+                Interaction.objects.filter(
+                    type=Interaction.Type.PAGE_VIEW, occurred_at__gte=starts, occurred_at__lt=ends
+                )
+                .exclude(visitor_id="")
+                .values_list("visitor_id", flat=True)
+                .iterator(chunk_size=20_000)
+            )
             held = DailyVisitor.objects.filter(day=day)
             gone = set(held.values_list("visitor_id", flat=True)) - visitors
             held.delete()

@@ -32,6 +32,7 @@ from .visitors import (
     channel_case,
     previous_days_refresh,
     rows_and_insert,
+    visitor_days_lock,
     visitor_days_refresh,
 )
 
@@ -90,6 +91,7 @@ def visitor_days_add(table: str) -> set[int]:
     visitor-days; set the previous days of visitors with later days; return the people whose
     attribution credit that moved (as visitors.visitor_days_refresh names them)."""
     channel_sql, channel_params = channel_case()
+    visitor_days_lock(shared=True)  # until the writer commits: see visitors.VISITOR_DAYS_LOCK
     with connection.cursor() as cursor:
         cursor.execute(add_statement(table, channel_sql), [settings.TIME_ZONE, *channel_params])
         _found, again, moved, visitors, days = cursor.fetchone()

@@ -23,7 +23,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -296,6 +296,26 @@ def refresh_statement(channel_sql: str) -> str:
     )
 
 
+# Who may write DailyVisitor rows at the same time (a transaction-level advisory lock, PostgreSQL). A
+# page-view batch is added to the rows as they stand (visitor_batches) and holds the lock shared until
+# it commits; computing days again in full reads their views, then upserts: it holds the lock alone from
+# before it reads until its transaction ends. Without it, a computation that read a day before a batch
+# committed and wrote after wrote back the count without the batch's views (a lost update, seen when a
+# browser was identified during its visit: the sweep computes the day while its views keep coming).
+# Batches do not wait for each other; a full computation waits for open batches to commit, and they
+# for it.
+VISITOR_DAYS_LOCK = 0x5250_5456  # any fixed number, the same for every process
+
+
+def visitor_days_lock(*, shared: bool = False) -> None:
+    """Take the visitor-days lock until the current transaction ends (PostgreSQL; elsewhere the database
+    runs one writer at a time)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pg_advisory_xact_lock{'_shared' if shared else ''}(%s)", [VISITOR_DAYS_LOCK])
+
+
 def _refresh_postgresql(chunk: list[tuple[str, date]], zone: ZoneInfo) -> tuple[int, int, set[str], set[int]]:
     """One statement for these keys: (days found, rows deleted, visitors whose previous days must be
     computed again, people whose credit moved)."""
@@ -332,12 +352,14 @@ def visitor_days_refresh(keys: Iterable[tuple[str, date]]) -> dict:
     written = deleted = 0
     if connection.vendor == "postgresql":
         again, moved = set(), set()
-        for start in range(0, len(keys), KEYS_PER_STATEMENT_POSTGRESQL):
-            chunk = keys[start : start + KEYS_PER_STATEMENT_POSTGRESQL]
-            done, gone, visitors, people = _refresh_postgresql(chunk, zone)
-            written, deleted = written + done, deleted + gone
-            again, moved = again | visitors, moved | people
-        previous_days_refresh(again)
+        with transaction.atomic():
+            visitor_days_lock()  # before the views are read, until the rows are written: VISITOR_DAYS_LOCK
+            for start in range(0, len(keys), KEYS_PER_STATEMENT_POSTGRESQL):
+                chunk = keys[start : start + KEYS_PER_STATEMENT_POSTGRESQL]
+                done, gone, visitors, people = _refresh_postgresql(chunk, zone)
+                written, deleted = written + done, deleted + gone
+                again, moved = again | visitors, moved | people
+            previous_days_refresh(again)
         return {"written": written, "deleted": deleted, "moved": moved}
     adapt = connection.ops.adapt_datetimefield_value
     for start in range(0, len(keys), KEYS_PER_STATEMENT):
