@@ -18,6 +18,7 @@ from .attribution.conversions import AMOUNTS, CONVERSIONS, NEW_PERSON
 from .attribution.crediting import DEFAULT_HALF_LIFE_DAYS, DEFAULT_MODEL, MODEL_RULES, MODELS, TIME_DECAY
 from .attribution.rollup import attribution_for
 from .attribution.selectors import DIMENSIONS, NOT_THIS
+from .models import KEPT_ATTRIBUTION
 from .periods import ReportInputError
 from .tables import Column, Table
 from .views_base import ReportView
@@ -172,6 +173,8 @@ class AttributionView(ReportView):
             "model_rule": MODEL_RULES[choice.model],
             "from_rollup": from_rollup,
             "max_half_life": MAX_HALF_LIFE_DAYS,
+            # The half-lives the credit rollup keeps: offered first, as they answer at once.
+            "kept_half_lives": sorted(days for model, days in KEPT_ATTRIBUTION if model == TIME_DECAY),
             # The CSV links and the period form keep the model: the shell's `query` knows period and filters only.
             "report_query": {**period.query(), **filters.query(), **choice.query()},
         }

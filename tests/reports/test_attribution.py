@@ -10,6 +10,7 @@ opportunity of 50,000 EUR on day 20 and reports it won on day 30. Touches T0..T3
 import csv
 import io
 import math
+import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -318,3 +319,14 @@ def test_filters_narrow_the_people_credited(client):
         client.get(reverse("reports:attribution"), {**QUERY, "format": "csv", "table": "conversions"})
     )
     assert {row["Conversion"]: row["Conversions"] for row in unfiltered}["New people"] == "2"
+
+
+@pytest.mark.django_db
+def test_the_half_lives_the_rollup_keeps_are_offered_and_another_is_said_to_be_slower(client):
+    client.force_login(user_with(MARKETER))
+    build_story()
+    url = reverse("reports:attribution")
+    page = client.get(url, {**QUERY, "model": "time_decay", "half_life": "9"}).content.decode()
+    offered = page[page.index('<datalist id="rp-kept-half-lives">') : page.index("</datalist>")]
+    assert re.findall(r'<option value="(\d+)">', offered) == ["7", "14", "30"]
+    assert "a half-life other than 7, 14, 30 days" in page
