@@ -16,7 +16,7 @@ from django.conf import settings
 from . import charts
 from .attribution.conversions import AMOUNTS, CONVERSIONS, NEW_PERSON
 from .attribution.crediting import DEFAULT_HALF_LIFE_DAYS, DEFAULT_MODEL, MODEL_RULES, MODELS, TIME_DECAY
-from .attribution.rollup import attribution_for
+from .attribution.rollup import attribution_for, kept_prefix
 from .attribution.selectors import DIMENSIONS, NOT_THIS
 from .models import KEPT_ATTRIBUTION
 from .periods import ReportInputError
@@ -172,6 +172,8 @@ class AttributionView(ReportView):
             "model_label": model_label,
             "model_rule": MODEL_RULES[choice.model],
             "from_rollup": from_rollup,
+            # Why it was credited from the touches: a half-life the rollup does not keep, or no rollup yet.
+            "kept_model": kept_prefix(choice.model, choice.half_life_days) is not None,
             "max_half_life": MAX_HALF_LIFE_DAYS,
             # The half-lives the credit rollup keeps: offered first, as they answer at once.
             "kept_half_lives": sorted(days for model, days in KEPT_ATTRIBUTION if model == TIME_DECAY),

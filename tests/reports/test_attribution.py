@@ -322,7 +322,7 @@ def test_filters_narrow_the_people_credited(client):
 
 
 @pytest.mark.django_db
-def test_the_half_lives_the_rollup_keeps_are_offered_and_another_is_said_to_be_slower(client):
+def test_the_kept_half_lives_are_offered_and_the_page_says_why_it_credits_from_the_touches(client):
     client.force_login(user_with(MARKETER))
     build_story()
     url = reverse("reports:attribution")
@@ -330,3 +330,6 @@ def test_the_half_lives_the_rollup_keeps_are_offered_and_another_is_said_to_be_s
     offered = page[page.index('<datalist id="rp-kept-half-lives">') : page.index("</datalist>")]
     assert re.findall(r'<option value="(\d+)">', offered) == ["7", "14", "30"]
     assert "a half-life other than 7, 14, 30 days" in page
+    # A kept model before the daily credit was ever computed is credited from the touches too, and says why.
+    kept = client.get(url, {**QUERY, "model": "w_shaped"}).content.decode()
+    assert "the daily credit has not been computed yet" in kept and "a half-life other than" not in kept
