@@ -9,8 +9,11 @@ ingestion  N page views (visits of 1 to 2 x --views-per-visit pages by V visitor
            the visits by known people; the first page of a visit carries its UTM or referrer; in the
            order they were viewed with 1% hours late, or with --order random shuffled) written
            by the batch writer (leads.behaviour.page_views_flush), alternately without and with the rollup receiver
-           (page_views_written: the batch's visitor-days computed again in its transaction); the
-           table is emptied before each round. Prints views/s each way and the added cost in %.
+           (page_views_written: on PostgreSQL the batch's view ids recorded for the sweep, in its
+           transaction); the tables are emptied before each round. After each round with the receiver,
+           the sweep's part: the pending views added to their visitor-days (reports.rollups), timed
+           apart, and the rollup checked against the raw rows (visitor-days and views, "agree").
+           Prints views/s each way, the added cost in % and the sweep's time.
 capture    C submissions processed as the worker does (lead_store_raw + lead_process), alternately
            without and with the rollups' receivers (people_changed: a mark per signal); then the
            sweep's cost to compute the marked journeys. Prints captures/s each way and the added %.
@@ -105,10 +108,10 @@ def ingestion(args, person_ids) -> dict:
     rng = random.Random(7)
     now = timezone.now()
     visitors = [f"v_bench{n:017d}" for n in range(args.visitors)]
-    timings, inside = {False: [], True: []}, []
+    timings, inside, swept = {False: [], True: []}, [], []
     for round_ in range(args.rounds * 2):
         on = round_ % 2 == 1
-        truncate("leads_interaction", "reports_dailyvisitor")
+        truncate("leads_interaction", "reports_dailyvisitor", "reports_pendingpageview")
         receivers(on)
         buffer = behaviour.LocalBuffer()
         buffer.items = __import__("collections").deque(maxlen=args.views + 1)
@@ -142,6 +145,8 @@ def ingestion(args, person_ids) -> dict:
         print(
             f"  round {round_ + 1}: {'with' if on else 'without'} rollup: {written:,} views in {timings[on][-1]:.2f} s"
         )
+        if on:
+            swept.append(sweep_page_views())
     receivers(True)
     from reports.models import DailyVisitor
 
@@ -154,7 +159,43 @@ def ingestion(args, person_ids) -> dict:
     print(f"ingestion  added: {100 * (on - off) / off:+.1f}%  (bar: under 10%)")
     spent = statistics.mean(inside)
     print(f"ingestion  inside the receiver: {spent:.2f} s of {on:.2f} s, {100 * spent / (on - spent):.1f}% added")
-    return {"off": off, "on": on}
+    sweep = statistics.mean(swept)
+    print(
+        f"ingestion  the sweep adding them: {sweep:.2f} s ({args.views / sweep:,.0f} views/s;"
+        f" {100 * sweep / off:.1f}% of the writer's own time, off its path)"
+    )
+    return {"off": off, "on": on, "sweep": sweep}
+
+
+def sweep_page_views() -> float:
+    """The sweep's part of ingestion: every pending view added (rounds of PAGE_VIEWS_BATCH), timed; then
+    the rollup held to the raw rows (as many visitor-days, as many views)."""
+    from django.conf import settings
+    from django.db import connection
+    from django.db.models import Count, Sum
+
+    from reports import rollups
+    from reports.models import DailyVisitor, PendingPageView
+
+    started = time.perf_counter()
+    rounds = 0
+    while rollups._page_views_round(rollups.PAGE_VIEWS_BATCH):
+        rounds += 1
+    spent = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT (visitor_id, (occurred_at AT TIME ZONE %s)::date)) FROM leads_interaction"
+            " WHERE type = 'page_view' AND visitor_id <> ''",
+            [settings.TIME_ZONE],
+        )
+        views, days = cursor.fetchone()
+    held = DailyVisitor.objects.aggregate(n=Count("pk"), v=Sum("page_views"))
+    agree = (held["n"], held["v"] or 0) == (days, views) and not PendingPageView.objects.exists()
+    print(
+        f"    the sweep: {rounds} rounds in {spent:.2f} s; {held['n']:,} visitor-days, {held['v'] or 0:,} views"
+        f" ({'agree' if agree else f'DISAGREE: raw rows {days:,} visitor-days, {views:,} views'})"
+    )
+    return spent
 
 
 def captures(args) -> None:
@@ -165,7 +206,7 @@ def captures(args) -> None:
     from reports.models import RollupDirtyPerson
 
     rng = random.Random(11)
-    timings, inside = {False: [], True: []}, []
+    timings, inside, swept = {False: [], True: []}, [], []
     for round_ in range(args.rounds * 2):
         on = round_ % 2 == 1
         receivers(on)

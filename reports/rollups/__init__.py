@@ -2,9 +2,10 @@
 
 How they stay current:
 - page views: the page-view writer sends leads.signals.page_views_written with each batch, inside
-  the batch's transaction; on PostgreSQL the batch's views are added to the (visitor, day) rows they
-  touch (visitor_batches.py), elsewhere those rows are computed again from the raw rows
-  (visitors.py), there and then, so the rollup commits with the views or not at all;
+  the batch's transaction, and the receiver records what is left to do there, so it commits with the
+  views or not at all: on PostgreSQL the ids of the views (reports.PendingPageView), which the sweep
+  adds to the (visitor, day) rows they touch (visitor_batches.py); elsewhere the (visitor, day) keys,
+  which the sweep computes again from the raw rows (visitors.py);
 - people: leads.signals.people_changed (every person save, stage move, rescore, merge, CRM feedback)
   marks them in a table (dirty.py); the workers' sweep (`rollups_sweep`, in WORKER_SWEEPS) computes
   the marked journeys in batches (journeys.py), and with them the visitor-days their page views now
@@ -31,7 +32,7 @@ from reports.models import RollupDirtyPerson, RollupDirtyVisitorDay
 from ..attribution.rollup import attribution_refresh, visit_people, visits_moved
 from .dirty import changed_since_mark, everybody_mark, people_mark, visitor_days_mark
 from .journeys import journeys_refresh
-from .visitor_batches import visitor_days_add
+from .visitor_batches import PAGE_VIEWS_BATCH, pending_add, pending_record
 from .visitors import keys_of_people, keys_of_views, visitor_days_refresh
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,17 @@ def _people_round(limit: int) -> int:
     return len(ids)
 
 
+def _page_views_round(limit: int) -> int:
+    """Add the oldest pending page views to their visitor-days (PostgreSQL; elsewhere the writer marked
+    the days). The people whose credit that moved are marked for the people round."""
+    if connection.vendor != "postgresql":
+        return 0
+    with transaction.atomic():
+        taken, moved = pending_add(limit)
+        people_mark(moved)
+    return taken
+
+
 def _visitor_days_round(limit: int) -> int:
     started = timezone.now()
     keys = list(RollupDirtyVisitorDay.objects.order_by("marked_at").values_list("visitor_id", "day")[:limit])
@@ -86,43 +98,44 @@ def _visitor_days_round(limit: int) -> int:
 
 def rollups_refresh(*, seconds: float | None = None) -> dict[str, int]:
     """Bring both rollups up to date with what was marked (synchronously); with `seconds`, stop starting
-    new rounds after that long (the sweep). Returns how many people and visitor-days were computed."""
+    new rounds after that long (the sweep). Returns how many page views were added, and how many people
+    and visitor-days were computed."""
     deadline = None if seconds is None else time.monotonic() + seconds
-    done = {"people": 0, "visitor_days": 0}
+    done = {"page_views": 0, "people": 0, "visitor_days": 0}
     changed_since_mark()
     while deadline is None or time.monotonic() < deadline:
+        # Page views first: the people they move are then computed in the same round.
+        views = _page_views_round(PAGE_VIEWS_BATCH)
         people = _people_round(BATCH)
         days = _visitor_days_round(BATCH)
+        done["page_views"] += views
         done["people"] += people
         done["visitor_days"] += days
-        if not people and not days:
+        if not views and not people and not days:
             break
     return done
 
 
 def rollups_sweep() -> int:
     """The workers' sweep (WORKER_SWEEPS): compute what was marked, for at most SWEEP_SECONDS."""
-    done = rollups_refresh(seconds=SWEEP_SECONDS)
-    return done["people"] + done["visitor_days"]
+    return sum(rollups_refresh(seconds=SWEEP_SECONDS).values())
 
 
 def page_views_written_receive(views, inserted_table: str | None = None) -> None:
-    """The writer stored a batch: add it to its (visitor, day) rows on PostgreSQL (visitor_batches), or
-    compute those rows again, in its transaction. Should that fail, the batch is not lost for it: the
-    keys are marked for the sweep instead."""
+    """The writer stored a batch: record, in its transaction, what the sweep must add (the views' ids on
+    PostgreSQL, visitor_batches; elsewhere their (visitor, day) keys, computed again in full). Should
+    recording the ids fail, the batch is not lost for the rollup: its keys are marked instead."""
     if not any(visitor_id for visitor_id, _ in views):
+        return
+    if not (inserted_table and connection.vendor == "postgresql"):
+        visitor_days_mark(keys_of_views(views))
         return
     try:
         with transaction.atomic():  # a savepoint: a failure here leaves the page views' write intact
-            if inserted_table and connection.vendor == "postgresql":
-                moved = visitor_days_add(inserted_table)
-            else:
-                moved = _visitor_days_moving(keys_of_views(views))
-            if moved:
-                people_mark(moved)
+            pending_record(inserted_table)
     except Exception:
         keys = keys_of_views(views)
-        logger.exception("Daily visitors of %d visitor-days not computed with their page views; marked", len(keys))
+        logger.exception("Page views of %d visitor-days not recorded for the rollup; their days marked", len(keys))
         visitor_days_mark(keys)
 
 

@@ -3,7 +3,8 @@
 people_changed arrives after its transaction committed: a mark is one upsert. (visitor_identified is
 not followed: joining a browser's views to a person rescores them, which says people_changed, and the
 sweep then recomputes the days whose person changed.)
-page_views_written arrives inside the writer's transaction: the days are computed there and then.
+page_views_written arrives inside the writer's transaction: what the sweep must add is recorded there
+(the views' ids on PostgreSQL, their visitor-days elsewhere), so it commits with the views.
 A person deleted takes their page views with them (CASCADE), so their visitor-days are marked while
 the views can still be found.
 """

@@ -1,25 +1,28 @@
-"""A page-view batch added to DailyVisitor on PostgreSQL, without reading the days' views again.
+"""Page views added to DailyVisitor on PostgreSQL by the sweep, without reading the days' views again.
 
-The writer (leads.behaviour) hands over the page views its batch inserted (page_views_written's
-inserted_table: only rows it inserted, so a batch written twice is added once). Each of the batch's
-(visitor, day) rows becomes:
+The writer (leads.behaviour) only records the ids of the page views its batch inserted
+(`pending_record`, from page_views_written's inserted_table: only rows it inserted, so a batch written
+twice is recorded once) in reports.PendingPageView, in the views' own transaction. The sweep
+(`pending_add`) takes up to a round's worth of those ids, reads the views as they are now (their person
+may have changed since, or they may be gone), adds them to their rows and forgets the ids, in one
+transaction. Each of the (visitor, day) rows they touch becomes:
 - page_views: the row's plus the batch's;
 - first_at and the day's attribution (UTM, referrer, channel): the batch's first view if it is earlier
   than the row's first (a late view); a view at the same moment came later, by its id, and does not;
 - person_id and last_known_at: the batch's latest known view if it is as late as the row's, or later
   (at the same moment the batch's view is the later one by its id);
-- a day the rollup does not hold yet: the batch's views are the day's. Only the writer stores page
-  views, and every day with views has its row (the writer's batches, the sweep, `reports_rebuild`).
+- a day the rollup does not hold yet: the batch's views are the day's.
 
-That is exact because the row says what the day's views said when it was written, and whatever changes
-a day's existing views without the writer (a browser identified, a merge, an erasure) marks the day for
-the sweep, which computes it again in full (visitors.visitor_days_refresh). A row with a person and no
-last_known_at (written before the column existed) cannot say which of its views was the latest known:
-it is computed again in full here, views of the batch included.
+That is exact because a row says what its day's views said when it was written, leaving out the views
+still pending: every full computation of a day (visitors.visitor_days_refresh, `reports_rebuild`) skips
+them, so a view reaches its row once, when the sweep adds it. Whatever changes a day's views other than
+the writer (a browser identified, a merge, an erasure) marks the day, which is then computed again in
+full. A row with a person and no last_known_at (written before the column existed) cannot say which of
+its views was the latest known: it is computed again in full here, views of the batch included.
 
-Why: computing the batch's days again from the raw views read every view of every day the batch
-touched (a lateral scan, a sort, the first view looked up again) on the writer's path; the bar is
-under 10% added to page-view ingestion (docs/reports.md).
+Why the sweep and not the writer: adding each batch in the writer's transaction cost the writer 13-17%
+of its time, against a bar of under 10% (docs/reports.md); recording the ids costs it a few per cent, and
+the visitor numbers follow within the sweep's minute, as the journeys and the credit already do.
 """
 
 from __future__ import annotations
@@ -87,11 +90,11 @@ def add_statement(table: str, channel_sql: str) -> str:
 
 
 def visitor_days_add(table: str) -> set[int]:
-    """Add the page views in `table` (the writer's batch, see leads.signals.page_views_written) to their
-    visitor-days; set the previous days of visitors with later days; return the people whose
-    attribution credit that moved (as visitors.visitor_days_refresh names them)."""
+    """Add the page views in `table` (id, visitor_id, occurred_at, person_id) to their visitor-days; set
+    the previous days of visitors with later days; return the people whose attribution credit that moved
+    (as visitors.visitor_days_refresh names them)."""
     channel_sql, channel_params = channel_case()
-    visitor_days_lock(shared=True)  # until the writer commits: see visitors.VISITOR_DAYS_LOCK
+    visitor_days_lock(shared=True)  # until the transaction ends: see visitors.VISITOR_DAYS_LOCK
     with connection.cursor() as cursor:
         cursor.execute(add_statement(table, channel_sql), [settings.TIME_ZONE, *channel_params])
         _found, again, moved, visitors, days = cursor.fetchone()
@@ -100,3 +103,53 @@ def visitor_days_add(table: str) -> set[int]:
         moved |= visitor_days_refresh(zip(visitors, days, strict=True))["moved"]
     previous_days_refresh(again)
     return moved
+
+
+def pending_record(inserted_table: str) -> None:
+    """The writer's part, in its transaction: the ids of the page views its batch inserted, to add later."""
+    table = connection.ops.quote_name(inserted_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO reports_pendingpageview (interaction_id) SELECT id FROM {table}")
+
+
+PAGE_VIEWS_BATCH = 50_000  # pending page views added per round: one statement, as a writer's batch was
+ADDING_TABLE = "reports_page_views_adding"
+# The oldest pending ids, taken by this round alone (SKIP LOCKED: two sweeps take different views), with
+# the views as they are now: a view deleted since (its person erased, an anonymous view purged) is
+# dropped, a view joined to a person since counts for them.
+TAKE_PENDING = """
+    WITH taken AS (
+        DELETE FROM reports_pendingpageview WHERE interaction_id IN (
+            SELECT interaction_id FROM reports_pendingpageview ORDER BY interaction_id LIMIT %s FOR UPDATE SKIP LOCKED
+        )
+        RETURNING interaction_id
+    ),
+    views AS (
+        INSERT INTO {table} (id, visitor_id, occurred_at, person_id)
+        SELECT i.id, i.visitor_id, i.occurred_at, i.person_id
+        FROM taken JOIN leads_interaction i ON i.id = taken.interaction_id
+        WHERE i.type = 'page_view' AND i.visitor_id <> ''
+        RETURNING 1
+    )
+    SELECT (SELECT COUNT(*) FROM taken), (SELECT COUNT(*) FROM views)
+"""
+
+
+def pending_add(limit: int) -> tuple[int, set[int]]:
+    """The sweep's part: add up to `limit` pending page views to their visitor-days, inside the caller's
+    transaction (the ids are forgotten only if it commits). Returns (ids taken, people whose credit
+    moved)."""
+    # For the whole round: a full computation of a day reads its views without the pending ones, and
+    # between its read and its write no pending view may reach the row (visitors.VISITOR_DAYS_LOCK).
+    visitor_days_lock(shared=True)
+    table = connection.ops.quote_name(ADDING_TABLE)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE {table} (id bigint, visitor_id varchar(64), occurred_at timestamptz, person_id bigint) "
+            "ON COMMIT DROP"
+        )
+        cursor.execute(TAKE_PENDING.format(table=table), [limit])
+        taken, views = cursor.fetchone()
+        moved = visitor_days_add(ADDING_TABLE) if views else set()
+        cursor.execute(f"DROP TABLE {table}")  # now: inside an outer transaction the next round makes it again
+    return taken, moved

@@ -9,8 +9,9 @@ A day is the site's day (settings.TIME_ZONE), as the reports' periods read it. F
   that view's time.
 
 Recomputing whole days from the raw rows keeps the rollup exact whatever happened meanwhile: views
-joined to a person when the visitor was identified, a merge, an erasure. (The page-view writer's own
-batches are added to the rows instead on PostgreSQL: reports.rollups.visitor_batches.) A key without
+joined to a person when the visitor was identified, a merge, an erasure. (On PostgreSQL the page views
+the writer stored since the last sweep are left out here, and added to the rows afterwards by the sweep:
+reports.rollups.visitor_batches.) A key without
 any page view left loses its row. Views without a visitor id (a person tracked without the cookie) are
 no visitor and are not counted here.
 """
@@ -267,23 +268,27 @@ WHAT_MOVED = """    w AS (
             )
         ){more}
 """
+# A page view the writer stored and the sweep has not added yet (reports.PendingPageView) is left out of
+# every full computation: the sweep adds it to its row afterwards (visitor_batches), so it counts once.
+# PostgreSQL only: elsewhere the writer marks its days and the sweep computes them in full.
+NOT_PENDING = "NOT EXISTS (SELECT 1 FROM reports_pendingpageview p WHERE p.interaction_id = i.id)"
 # Keys left without any page view (an erasure): their rows go. Run only when a round found fewer days
 # than it was given, so the live path never pays for it.
-DELETE_EMPTY_POSTGRESQL = """
+DELETE_EMPTY_POSTGRESQL = f"""
     DELETE FROM reports_dailyvisitor d
     USING unnest(%s::varchar[], %s::date[], %s::timestamptz[], %s::timestamptz[]) AS k(visitor_id, day, starts, ends)
     WHERE d.day = k.day AND d.visitor_id = k.visitor_id
       AND NOT EXISTS (
           SELECT 1 FROM leads_interaction i
           WHERE i.visitor_id = k.visitor_id AND i.occurred_at >= k.starts AND i.occurred_at < k.ends
-            AND i.type = 'page_view'
+            AND i.type = 'page_view' AND {NOT_PENDING}
       )
     RETURNING d.visitor_id, d.person_id
 """
-LATERAL_VIEWS = """k CROSS JOIN LATERAL (
+LATERAL_VIEWS = f"""k CROSS JOIN LATERAL (
             SELECT i.id, i.occurred_at, i.person_id FROM leads_interaction i
             WHERE i.visitor_id = k.visitor_id AND i.occurred_at >= k.starts AND i.occurred_at < k.ends
-              AND i.type = 'page_view'
+              AND i.type = 'page_view' AND {NOT_PENDING}
             OFFSET 0
         ) i"""
 
@@ -296,14 +301,14 @@ def refresh_statement(channel_sql: str) -> str:
     )
 
 
-# Who may write DailyVisitor rows at the same time (a transaction-level advisory lock, PostgreSQL). A
-# page-view batch is added to the rows as they stand (visitor_batches) and holds the lock shared until
-# it commits; computing days again in full reads their views, then upserts: it holds the lock alone from
-# before it reads until its transaction ends. Without it, a computation that read a day before a batch
-# committed and wrote after wrote back the count without the batch's views (a lost update, seen when a
-# browser was identified during its visit: the sweep computes the day while its views keep coming).
-# Batches do not wait for each other; a full computation waits for open batches to commit, and they
-# for it.
+# Who may write DailyVisitor rows at the same time (a transaction-level advisory lock, PostgreSQL). The
+# sweep's pending page views are added to the rows as they stand (visitor_batches) under the lock shared,
+# until that transaction ends; computing days again in full reads their views (without the pending
+# ones), then upserts: it holds the lock alone from before it reads until its transaction ends. Without
+# it, a computation that read a day before a batch was added and wrote after wrote back the count
+# without the batch's views (a lost update, seen when a browser was identified during its visit: the day
+# is computed again while its views keep coming). Batches do not wait for each other; a full
+# computation waits for batches being added to commit, and they for it. The writer takes no lock.
 VISITOR_DAYS_LOCK = 0x5250_5456  # any fixed number, the same for every process
 
 

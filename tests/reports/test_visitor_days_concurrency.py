@@ -1,17 +1,17 @@
-"""A page-view batch committing while the sweep computes the same visitor-day again (PostgreSQL, two
-real connections): the sweep must not write back a count read before the batch committed."""
+"""Pending page views being added while another sweep computes the same visitor-day again (PostgreSQL,
+two real connections): the computation must not write back a count read before the views were added."""
 
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from leads.behaviour import LocalBuffer, page_views_flush
-from leads.signals import page_views_written
 from reports import rollups
-from reports.models import DailyVisitor
+from reports.models import DailyVisitor, PendingPageView
+from reports.rollups.visitor_batches import pending_add
 
 from .test_rollups import assert_visitor_days_agree_with_direct, view
 
@@ -49,37 +49,33 @@ def _someone_waits_on_a_lock(seconds: float = 10.0) -> bool:
     return False
 
 
-def test_a_sweep_of_a_day_whose_batch_is_committing_keeps_the_batchs_views():
+def test_a_day_computed_in_full_while_its_pending_views_are_being_added_keeps_them():
     buffer = LocalBuffer()
     view(buffer, VISITOR, DAY + timedelta(hours=10))
     page_views_flush(buffer=buffer)
+    rollups.rollups_refresh()
+    view(buffer, VISITOR, DAY + timedelta(hours=11))
+    page_views_flush(buffer=buffer)  # waiting for the sweep
     rollups.visitor_days_mark([(VISITOR, DAY.date())])  # as an identification or a merge marks it
 
-    # The writer's next batch stops after its rollup was added, before its transaction commits.
+    # One sweep adds the waiting view and stops before its transaction commits.
     added, release = threading.Event(), threading.Event()
 
-    def hold(sender, **kwargs):
-        added.set()
-        release.wait(20)
+    def add():
+        with transaction.atomic():
+            assert pending_add(100)[0] == 1
+            added.set()
+            release.wait(20)
 
-    page_views_written.connect(hold, weak=False, dispatch_uid="test-hold-the-batch")
+    adder = _in_thread(add)
+    assert added.wait(20)
+    sweeper = _in_thread(rollups.rollups_refresh)  # another worker's sweep reaches the marked day
     try:
-
-        def write():
-            batch = LocalBuffer()
-            view(batch, VISITOR, DAY + timedelta(hours=11))
-            page_views_flush(buffer=batch)
-
-        writer = _in_thread(write)
-        assert added.wait(20)
-    finally:
-        page_views_written.disconnect(dispatch_uid="test-hold-the-batch")
-    sweeper = _in_thread(rollups.rollups_refresh)
-    try:
-        assert _someone_waits_on_a_lock(), "the sweep reached the day while the batch was open"
+        assert _someone_waits_on_a_lock(), "the day's computation waited for the views being added"
     finally:
         release.set()
-        writer.join(20)
+        adder.join(20)
         sweeper.join(20)
     assert DailyVisitor.objects.get().page_views == 2
+    assert not PendingPageView.objects.exists()
     assert_visitor_days_agree_with_direct()
