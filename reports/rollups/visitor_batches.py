@@ -116,18 +116,23 @@ PAGE_VIEWS_BATCH = 50_000  # pending page views added per round: one statement, 
 ADDING_TABLE = "reports_page_views_adding"
 # The oldest pending ids, taken by this round alone (SKIP LOCKED: two sweeps take different views), with
 # the views as they are now: a view deleted since (its person erased, an anonymous view purged) is
-# dropped, a view joined to a person since counts for them.
+# dropped, a view joined to a person since counts for them. Deleted by their row addresses (a TID scan,
+# no second look-up per id), and each view read by its id (OFFSET 0 keeps the look-up on the primary key:
+# with statistics behind the writes PostgreSQL hashed every page view instead).
 TAKE_PENDING = """
     WITH taken AS (
-        DELETE FROM reports_pendingpageview WHERE interaction_id IN (
-            SELECT interaction_id FROM reports_pendingpageview ORDER BY interaction_id LIMIT %s FOR UPDATE SKIP LOCKED
-        )
+        DELETE FROM reports_pendingpageview WHERE ctid = ANY(ARRAY(
+            SELECT ctid FROM reports_pendingpageview ORDER BY interaction_id LIMIT %s FOR UPDATE SKIP LOCKED
+        ))
         RETURNING interaction_id
     ),
     views AS (
         INSERT INTO {table} (id, visitor_id, occurred_at, person_id)
         SELECT i.id, i.visitor_id, i.occurred_at, i.person_id
-        FROM taken JOIN leads_interaction i ON i.id = taken.interaction_id
+        FROM taken CROSS JOIN LATERAL (
+            SELECT i.id, i.type, i.visitor_id, i.occurred_at, i.person_id
+            FROM leads_interaction i WHERE i.id = taken.interaction_id OFFSET 0
+        ) i
         WHERE i.type = 'page_view' AND i.visitor_id <> ''
         RETURNING 1
     )

@@ -210,14 +210,10 @@ CHANNELS_AND_INSERT = """
             (day, visitor_id, person_id, last_known_at, first_at, channel, source, medium, campaign, referrer_domain,
              page_views, previous_day, previous_known_day)
         SELECT r.day, r.visitor_id, r.person_id, r.known_at, r.first_at, c.channel, r.source, r.medium, r.campaign,
-               r.referrer_domain, r.views, p.row_day,
+               r.referrer_domain, r.views, r.before_day,
                -- the last known day before it: the row before, if known, else the one that row names
-               CASE WHEN p.person_id IS NOT NULL THEN p.row_day ELSE p.previous_known_day END
-        FROM r JOIN c ON c.source = r.source AND c.medium = r.medium AND c.referrer_domain = r.referrer_domain
-        -- A new row's previous days, from the visitor's row before it (`before`; existing rows keep
-        -- theirs). Several new days of one visitor in a batch, or a row before that turned known, are set
-        -- right afterwards by previous_days_refresh: the statement names those visitors.
-        LEFT JOIN before p ON r.new AND p.visitor_id = r.visitor_id AND p.day = r.day"""
+               CASE WHEN r.before_person_id IS NOT NULL THEN r.before_day ELSE r.before_known_day END
+        FROM r JOIN c ON c.source = r.source AND c.medium = r.medium AND c.referrer_domain = r.referrer_domain"""
 
 
 def rows_and_insert(keys: str, channel_sql: str) -> str:
@@ -228,9 +224,17 @@ def rows_and_insert(keys: str, channel_sql: str) -> str:
     r AS (
         SELECT a.visitor_id, a.day, f.occurred_at AS first_at, a.views, a.person_id, a.known_at,
                {FIRST_VIEW_ATTRIBUTION},
-               o.visitor_id IS NULL AS new
+               o.visitor_id IS NULL AS new,
+               p.row_day AS before_day, p.person_id AS before_person_id, p.previous_known_day AS before_known_day
         FROM a {FIRST_VIEW}
         LEFT JOIN old o ON o.visitor_id = a.visitor_id AND o.day = a.day
+        -- A new row's previous days, from the visitor's row before it (`before`; an existing row keeps
+        -- its own: the upsert does not set them). Several new days of one visitor in a batch, or a row
+        -- before that turned known, are set right afterwards by previous_days_refresh: the statement
+        -- names those visitors. Joined here, not in the insert: there the join's input was estimated at
+        -- one row (after the channels' join) and PostgreSQL chose a nested loop over `before`, 67
+        -- million comparisons and 14 s for a sweep round of 50,000 views.
+        LEFT JOIN before p ON p.visitor_id = a.visitor_id AND p.day = a.day
     ),{CHANNELS_AND_INSERT.format(channel=channel_sql)}"""
 
 
