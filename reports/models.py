@@ -95,7 +95,7 @@ class DailyVisitor(Record):
     person_id = models.BigIntegerField(null=True, blank=True, help_text="Known that day (after merges: the kept id)")
     first_at = models.DateTimeField(help_text="The day's first page view: its attribution is the day's")
     # The time of the day's latest page view that has a person (the one person_id comes from). With
-    # first_at it is what lets the page-view writer's batch be added to the row without reading the day's
+    # first_at it is what lets the pending page views be added to the row without reading the day's
     # views again (reports.rollups.visitor_batches). Empty on a row written before it existed while
     # person_id is set: such a row is computed again in full the first time a batch reaches it.
     last_known_at = models.DateTimeField(null=True, blank=True)
