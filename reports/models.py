@@ -132,6 +132,31 @@ class DailyVisitor(Record):
         return f"{self.visitor_id} on {self.day}"
 
 
+class DailyVisitorCount(Record):
+    """How many visitor-days of a day follow a given previous day: DailyVisitor pre-counted, so a period's
+    distinct visitors are a sum over a few hundred rows a day, not a count over every visitor-day.
+
+    A visitor is counted in a period by the row of their first day in it, the one whose previous day
+    falls before the period (DailyVisitor.previous_day), so the visitors of [start, end] are the sum of
+    `visitors` over its days with `since` before start; known visitors likewise, over the rows known as
+    a person, by their previous known day. Kept on PostgreSQL by statement-level triggers on
+    reports_dailyvisitor (migration 0011): every write to it, whoever makes it, moves these counts in
+    its own statement. Elsewhere the dashboard counts DailyVisitor itself (reports.dashboard)."""
+
+    NEVER = "0001-01-01"  # `since` of a visitor's first day ever (no previous day)
+
+    day = models.DateField()
+    known = models.BooleanField(help_text="Rows known as a person, by their previous known day")
+    since = models.DateField(help_text="The previous (known) day; 0001-01-01 for none")
+    visitors = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "known", "since"], name="reports_visitorcount_unique")]
+
+    def __str__(self):
+        return f"{self.visitors} {'known ' if self.known else ''}visitors on {self.day} since {self.since}"
+
+
 class DigestSubscription(Record):
     """A user who gets the dashboard's numbers by email every week (reports.digest)."""
 

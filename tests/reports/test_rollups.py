@@ -4,6 +4,7 @@ visitor-day, on random data with late page views, browsers identified, and a per
 """
 
 import random
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
@@ -19,7 +20,14 @@ from leads.models import Company, Interaction, Lead, Person
 from leads.services.lifecycle import stage_change
 from leads.signals import people_changed, send_after_commit
 from reports import rollups
-from reports.models import DailyVisitor, PendingPageView, PersonJourney, RollupDirtyPerson, RollupDirtyVisitorDay
+from reports.models import (
+    DailyVisitor,
+    DailyVisitorCount,
+    PendingPageView,
+    PersonJourney,
+    RollupDirtyPerson,
+    RollupDirtyVisitorDay,
+)
 from reports.rollups import direct
 from tests.factories import PersonFactory
 from tests.factories import reports as activity
@@ -91,6 +99,27 @@ def assert_visitor_days_agree_with_direct():
     assert set(days) == set(expected_days)
     for key, row in expected_days.items():
         assert {field: days[key][field] for field in VISITOR_FIELDS} == row, key
+    assert_visitor_counts_agree_with_the_rows()
+
+
+def assert_visitor_counts_agree_with_the_rows():
+    """PostgreSQL: the counts its triggers keep (DailyVisitorCount) are the visitor-days counted."""
+    if connection.vendor != "postgresql":
+        return
+    never = date(1, 1, 1)
+    expected = Counter()
+    for day, previous_day, previous_known_day, person_id in DailyVisitor.objects.values_list(
+        "day", "previous_day", "previous_known_day", "person_id"
+    ):
+        expected[(day, False, previous_day or never)] += 1
+        if person_id is not None:
+            expected[(day, True, previous_known_day or never)] += 1
+    held = {
+        (day, known, since): visitors
+        for day, known, since, visitors in DailyVisitorCount.objects.values_list("day", "known", "since", "visitors")
+        if visitors
+    }
+    assert held == dict(expected)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
