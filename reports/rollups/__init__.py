@@ -27,7 +27,7 @@ import time
 from django.db import connection, transaction
 from django.utils import timezone
 
-from reports.models import RollupDirtyPerson, RollupDirtyVisitorDay
+from reports.models import PendingPageView, RollupDirtyPerson, RollupDirtyVisitorDay
 
 from ..attribution.rollup import attribution_refresh, visit_people, visits_moved
 from .dirty import changed_since_mark, everybody_mark, people_mark, visitor_days_mark
@@ -74,8 +74,8 @@ def _people_round(limit: int) -> int:
 def _page_views_round(limit: int) -> int:
     """Add the oldest pending page views to their visitor-days (PostgreSQL; elsewhere the writer marked
     the days). The people whose credit that moved are marked for the people round."""
-    if connection.vendor != "postgresql":
-        return 0
+    if connection.vendor != "postgresql" or not PendingPageView.objects.exists():
+        return 0  # (no temporary table made and dropped for nothing, every round of every sweep)
     with transaction.atomic():
         taken, moved = pending_add(limit)
         people_mark(moved)
