@@ -157,6 +157,61 @@ class DailyVisitorCount(Record):
         return f"{self.visitors} {'known ' if self.known else ''}visitors on {self.day} since {self.since}"
 
 
+class ContentDay(Record):
+    """One row per person, content object and day they downloaded it or filled in its form (PostgreSQL):
+    the dashboard's top content without reading the interactions. Kept by the rollups' people round
+    (reports.rollups.content): a person's rows are written again whenever they are marked changed, so
+    their owner (a rep's scope) and whether they are counted at all (test and competitor people are
+    not) follow them. `previous_day`: the person's day before this one with the same object, so the
+    distinct people of a period are the rows of its days whose previous day falls before it."""
+
+    day = models.DateField()
+    person_id = models.BigIntegerField()
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    owner_id = models.BigIntegerField(default=0, help_text="The person's owner (user id); 0 for nobody")
+    label = models.CharField(max_length=255, blank=True)
+    downloads = models.PositiveIntegerField(default=0)
+    form_fills = models.PositiveIntegerField(default=0)
+    previous_day = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person_id", "object_type", "object_id", "day"], name="reports_contentday_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"PID-{self.person_id} and {self.object_type} {self.object_id} on {self.day}"
+
+
+class ContentCount(Record):
+    """ContentDay pre-counted per (day, object, owner, previous day) by PostgreSQL triggers (migration
+    0012): a year's top content is a sum over these rows. `label` is the largest label seen (it does not
+    shrink when rows go)."""
+
+    day = models.DateField()
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    owner_id = models.BigIntegerField(default=0)
+    since = models.DateField(help_text="The previous day with the object; 0001-01-01 for none")
+    people = models.IntegerField(default=0)
+    downloads = models.IntegerField(default=0)
+    form_fills = models.IntegerField(default=0)
+    label = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "object_type", "object_id", "owner_id", "since"], name="reports_contentcount_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.object_type} {self.object_id} on {self.day}: {self.people} people"
+
+
 class DigestSubscription(Record):
     """A user who gets the dashboard's numbers by email every week (reports.digest)."""
 

@@ -10,6 +10,8 @@ How they stay current:
   marks them in a table (dirty.py); the workers' sweep (`rollups_sweep`, in WORKER_SWEEPS) computes
   the marked journeys in batches (journeys.py), and with them the visitor-days their page views now
   say otherwise (a browser identified, a merge, an erasure);
+- the people round also writes their content rows (content.py: the dashboard's top content, on
+  PostgreSQL);
 - attribution credit (reports.attribution.rollup) moves with the people round, after their journeys
   and visitor-days;
 - `rollups_refresh()` does all of it at once, synchronously (tests, the demo, after an import);
@@ -30,6 +32,7 @@ from django.utils import timezone
 from reports.models import PendingPageView, RollupDirtyPerson, RollupDirtyVisitorDay
 
 from ..attribution.rollup import attribution_refresh, visit_people, visits_moved
+from .content import content_days_refresh
 from .dirty import changed_since_mark, everybody_mark, people_mark, visitor_days_mark
 from .journeys import journeys_refresh
 from .visitor_batches import PAGE_VIEWS_BATCH, pending_add, pending_record
@@ -61,6 +64,7 @@ def _people_round(limit: int) -> int:
     vanished = [pk for pk in ids if pk not in existing]
     with transaction.atomic():
         journeys_refresh(existing)
+        content_days_refresh(ids)  # after the journeys: whether each person is counted at all
         keys = keys_of_people(sorted(existing), vanished)
         moved = _visitor_days_moving(keys)
         # After both: the credit reads the new journeys and the visitor-days now joined to the person,

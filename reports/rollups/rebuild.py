@@ -16,6 +16,7 @@ from django.utils import timezone
 from leads.models import Interaction, Person, StageTransition
 from reports.models import DailyVisitor, PersonJourney, RollupDirtyPerson
 
+from .content import content_days_rebuild, content_days_refresh
 from .dirty import watermark_set
 from .journeys import BATCH as PEOPLE_BATCH
 from .journeys import journeys_refresh
@@ -56,12 +57,16 @@ def journeys_rebuild(*, since: date | None = None, progress: Progress | None = N
             break
         with transaction.atomic():
             journeys_refresh(ids)
+            if since is not None:  # (without: every person's content rows at the end, in one statement)
+                content_days_refresh(ids)
             RollupDirtyPerson.objects.filter(person_id__in=ids, marked_at__lte=at).delete()
         done, last = done + len(ids), ids[-1]
         if progress:
             rate = done / max(time.monotonic() - started, 1e-6)
             progress(f"journeys: {done:,} of {total:,} people ({rate:,.0f}/s)")
     if since is None:
+        with transaction.atomic():
+            content_days_rebuild()  # everybody's, people who no longer exist gone
         watermark_set(at=at, last_transition_id=last_transition)
     return done
 

@@ -56,11 +56,14 @@ def a_moment(rng: random.Random, *, days: int = 12) -> datetime:
 def capture(rng: random.Random, email: str, *, at=None, visitor_id: str = "", **fields) -> Person | None:
     """One form fill through the capture service (the person is created or found by email)."""
     payload = {"email": email, "first_name": "Alex", "country": rng.choice(["DE", "FR", ""]), **fields}
+    origin_type = rng.choice(["form", "content", "event"])
     with committed():
         lead = lead_capture(
             source="form",
             payload=payload,
-            origin_type=rng.choice(["form", "content", "event"]),
+            origin_type=origin_type,
+            # A whitepaper's gate records a download (forms.services.submission), any other form a fill.
+            interaction_type="content_download" if origin_type == "content" else "form_submit",
             origin_id=str(rng.randint(1, 4)),
             origin_label=rng.choice(["Contact", "State of RevOps", "Banking Day"]),
             visitor_id=visitor_id,

@@ -19,9 +19,10 @@ from wagtail.models import ModelLogEntry
 from events.models import Event, Registration
 from leads.admin_privacy import EXPORT_ACTION
 from leads.models import Deal
-from reports.dashboard import dashboard_figures
+from reports.dashboard import dashboard_figures, top_content, top_content_from_interactions
 from reports.models import DailyVisitor, PersonJourney
 from reports.periods import Period
+from reports.rollups.content import content_days_rebuild
 from reports.rollups.visitors import previous_days_refresh
 from sales.roles import EDITOR, MARKETER, SALES_MANAGER, SALES_REP, roles_ensure
 from tests.factories.events import EventFactory, RegistrationFactory
@@ -128,6 +129,7 @@ def book(users):
     InteractionFactory(person=theirs[1].person, type="form_submit", occurred_at=at(9), **form)
     InteractionFactory(person=theirs[1].person, type="form_submit", occurred_at=at(9, 10), **form)  # October
     InteractionFactory(person=excluded, type="form_submit", occurred_at=at(9), **form)
+    content_days_rebuild()  # as the rollup keeps them (PostgreSQL)
     return {"mine": mine, "theirs": theirs}
 
 
@@ -171,6 +173,9 @@ def test_top_channels_content_and_events(users, book):
         ("State of RevOps", 3, 0, 3),
         ("Contact us", 0, 2, 2),  # October's fill and the test person's are not counted
     ]
+    # The content counts (PostgreSQL) say what the interactions say, for everybody and for a rep.
+    for user in (users["marketer"], users["rep"]):
+        assert top_content(user, NOVEMBER) == top_content_from_interactions(user, NOVEMBER)
 
 
 def test_upcoming_events_with_their_registrations(users, db):

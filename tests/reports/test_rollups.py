@@ -10,6 +10,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
@@ -20,6 +21,7 @@ from leads.models import Company, Interaction, Lead, Person
 from leads.services.lifecycle import stage_change
 from leads.signals import people_changed, send_after_commit
 from reports import rollups
+from reports.dashboard import top_content, top_content_from_interactions
 from reports.models import (
     DailyVisitor,
     DailyVisitorCount,
@@ -28,6 +30,7 @@ from reports.models import (
     RollupDirtyPerson,
     RollupDirtyVisitorDay,
 )
+from reports.periods import Period
 from reports.rollups import direct
 from tests.factories import PersonFactory
 from tests.factories import reports as activity
@@ -92,6 +95,20 @@ def assert_rollups_agree_with_direct():
     for pk, row in expected.items():
         assert {field: journeys[pk][field] for field in JOURNEY_FIELDS} == row, f"PID-{pk}"
     assert_visitor_days_agree_with_direct()
+    assert_top_content_agrees_with_the_interactions()
+
+
+def assert_top_content_agrees_with_the_interactions():
+    """PostgreSQL: the dashboard's top content from the content rollup (ContentDay, counted by triggers)
+    is what the interactions say, for everybody and for each owner, over 30 days and over a year."""
+    if connection.vendor != "postgresql":
+        return
+    everybody = UserFactory(is_superuser=True)
+    owners = list(get_user_model().objects.filter(pk__in=Person.objects.exclude(owner=None).values("owner")))
+    today = timezone.localdate()
+    for period in (Period(today - timedelta(days=29), today), Period(today - timedelta(days=364), today)):
+        for user in (everybody, *owners):
+            assert top_content(user, period) == top_content_from_interactions(user, period), (user, period)
 
 
 def assert_visitor_days_agree_with_direct():
