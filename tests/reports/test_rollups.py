@@ -384,7 +384,7 @@ def test_a_failing_rollup_never_costs_the_page_views_and_the_sweep_makes_it_good
 def test_an_erased_person_leaves_the_visitor_days_they_were_in():
     visitor = "v_" + "f" * 24
     person = PersonFactory()
-    noon = timezone.now() - timedelta(hours=2)
+    noon = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # not "two hours ago": after 23:55 that crossed midnight
     buffer = LocalBuffer()
     view(buffer, visitor, noon, person=person)
     view(buffer, visitor, noon + timedelta(minutes=5))
