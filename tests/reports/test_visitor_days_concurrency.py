@@ -79,3 +79,38 @@ def test_a_day_computed_in_full_while_its_pending_views_are_being_added_keeps_th
     assert DailyVisitor.objects.get().page_views == 2
     assert not PendingPageView.objects.exists()
     assert_visitor_days_agree_with_direct()
+
+
+def test_a_round_another_workers_sweep_holds_is_skipped_and_done_once_it_is_free():
+    from reports.models import RollupDirtyPerson
+    from reports.rollups import PAGE_VIEWS_ROUND, PEOPLE_ROUND
+    from tests.factories import PersonFactory
+
+    buffer = LocalBuffer()
+    view(buffer, VISITOR, DAY + timedelta(hours=10))
+    page_views_flush(buffer=buffer)
+    PersonFactory()  # marked by its save
+    assert PendingPageView.objects.count() == 1 and RollupDirtyPerson.objects.exists()
+
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s), pg_advisory_xact_lock(%s)", [PEOPLE_ROUND, PAGE_VIEWS_ROUND]
+            )
+            held.set()
+            release.wait(20)
+
+    holder = _in_thread(hold)
+    try:
+        assert held.wait(20)
+        assert rollups.rollups_refresh() == {"page_views": 0, "people": 0, "visitor_days": 0}
+        assert PendingPageView.objects.count() == 1 and RollupDirtyPerson.objects.exists()
+    finally:
+        release.set()
+        holder.join(20)
+    done = rollups.rollups_refresh()
+    assert done["page_views"] == 1 and done["people"] >= 1
+    assert not PendingPageView.objects.exists() and not RollupDirtyPerson.objects.exists()
+    assert_visitor_days_agree_with_direct()
