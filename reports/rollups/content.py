@@ -1,7 +1,7 @@
 """ContentDay computed again for a batch of people (PostgreSQL), and its counts kept by triggers.
 
 The dashboard's top content (reports.dashboard) counted a year's downloads and form fills straight from
-the interactions: a million rows grouped with their distinct people, 0.9-1.2 s at a million people. The
+the interactions: a million rows grouped with their distinct people, 0.9-1.2 s for a year at a million people. The
 people round (reports.rollups) now writes each marked person's rows here again: one row per person,
 object and site's day, with the day's downloads and form fills, the object's label, the person's owner
 (a rep's scope) and the person's previous day with that object. People who are test or competitor
@@ -19,10 +19,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import connection
 
-# The content interactions, as reports.dashboard.CONTENT_TYPES.
-CONTENT_TYPES = ("content_download", "form_submit")
-
-# Every content row of the people in {where}, as rows to insert (the owner from the person; a person
+# Every content row (downloads and form fills, reports.dashboard.CONTENT_TYPES) of the people in {where},
+# as rows to insert (the owner from the person; a person
 # counted nowhere, by their journey, has none).
 ROWS_SQL = """
     SELECT day, person_id, object_type, object_id, owner_id, label, downloads, form_fills,
