@@ -35,6 +35,7 @@ from ..attribution.rollup import attribution_refresh, visit_people, visits_moved
 from .content import content_days_refresh
 from .dirty import changed_since_mark, everybody_mark, people_mark, visitor_days_mark
 from .journeys import journeys_refresh
+from .locks import PAGE_VIEWS_ROUND, PEOPLE_ROUND, round_alone
 from .visitor_batches import PAGE_VIEWS_BATCH, pending_add, pending_record
 from .visitors import keys_of_people, keys_of_views, visitor_days_refresh
 
@@ -42,24 +43,6 @@ logger = logging.getLogger(__name__)
 
 BATCH = 2_000  # people or visitor-days computed per round
 SWEEP_SECONDS = 20.0  # a sweep stops starting new rounds after this, so the workers' other sweeps run
-
-
-# One people round and one page-view round at a time (transaction-level advisory locks, PostgreSQL):
-# with several workers, their sweeps would otherwise compute the same marked people twice, and two rounds
-# counting the same days and objects (the count triggers, one upsert per statement, each in key order)
-# could lock the same counts in opposite orders across their statements and deadlock. A sweep that finds
-# the round taken skips it; the worker holding it does the work.
-PEOPLE_ROUND = 0x5250_5045
-PAGE_VIEWS_ROUND = 0x5250_5056
-
-
-def _round_alone(lock: int) -> bool:
-    """Take `lock` for the current transaction if nobody holds it (PostgreSQL; elsewhere always)."""
-    if connection.vendor != "postgresql":
-        return True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [lock])
-        return cursor.fetchone()[0]
 
 
 def _visitor_days_moving(keys) -> set[int]:
@@ -81,7 +64,7 @@ def _people_round(limit: int) -> int:
     existing = set(Person.objects.filter(pk__in=ids).values_list("pk", flat=True))
     vanished = [pk for pk in ids if pk not in existing]
     with transaction.atomic():
-        if not _round_alone(PEOPLE_ROUND):
+        if not round_alone(PEOPLE_ROUND):
             return 0  # another worker's sweep is computing people: it takes these too
         journeys_refresh(existing)
         content_days_refresh(ids)  # after the journeys: whether each person is counted at all
@@ -101,7 +84,7 @@ def _page_views_round(limit: int) -> int:
     if connection.vendor != "postgresql" or not PendingPageView.objects.exists():
         return 0  # (no temporary table made and dropped for nothing, every round of every sweep)
     with transaction.atomic():
-        if not _round_alone(PAGE_VIEWS_ROUND):
+        if not round_alone(PAGE_VIEWS_ROUND):
             return 0  # another worker's sweep is adding page views
         taken, moved = pending_add(limit)
         people_mark(moved)

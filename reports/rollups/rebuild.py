@@ -20,13 +20,13 @@ from .content import content_days_rebuild, content_days_refresh
 from .dirty import watermark_set
 from .journeys import BATCH as PEOPLE_BATCH
 from .journeys import journeys_refresh
+from .locks import visitor_days_lock
 from .visitor_batches import PAGE_VIEWS_BATCH, pending_add
 from .visitors import (
     day_bounds,
     day_of,
     previous_days_refresh,
     site_zone,
-    visitor_days_lock,
     visitor_days_refresh,
 )
 
@@ -87,7 +87,7 @@ def visitors_rebuild(*, since: date | None = None, progress: Progress | None = N
         starts, ends = day_bounds(day, zone)
         with transaction.atomic():  # readers see the day's old rows until its new ones commit
             # Page-view batches wait until the day is done, so none lands between reading its visitors
-            # and replacing its rows (visitors.VISITOR_DAYS_LOCK).
+            # and replacing its rows (locks.VISITOR_DAYS_LOCK).
             visitor_days_lock()
             visitors = set(
                 Interaction.objects.filter(
@@ -128,7 +128,7 @@ def visitor_counts_rebuild() -> None:
     if connection.vendor != "postgresql":
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        visitor_days_lock()  # no visitor-day written meanwhile: see visitors.VISITOR_DAYS_LOCK
+        visitor_days_lock()  # no visitor-day written meanwhile: see locks.VISITOR_DAYS_LOCK
         cursor.execute("DELETE FROM reports_dailyvisitorcount")
         cursor.execute(COUNTS_REBUILD_POSTGRESQL)
 

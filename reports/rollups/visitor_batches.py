@@ -30,12 +30,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import connection
 
+from .locks import visitor_days_lock
 from .visitors import (
     WHAT_MOVED,
     channel_case,
     previous_days_refresh,
     rows_and_insert,
-    visitor_days_lock,
     visitor_days_refresh,
 )
 
@@ -94,7 +94,7 @@ def visitor_days_add(table: str) -> set[int]:
     the previous days of visitors with later days; return the people whose attribution credit that moved
     (as visitors.visitor_days_refresh names them)."""
     channel_sql, channel_params = channel_case()
-    visitor_days_lock(shared=True)  # until the transaction ends: see visitors.VISITOR_DAYS_LOCK
+    visitor_days_lock(shared=True)  # until the transaction ends: see locks.VISITOR_DAYS_LOCK
     with connection.cursor() as cursor:
         cursor.execute(add_statement(table, channel_sql), [settings.TIME_ZONE, *channel_params])
         _found, again, moved, visitors, days = cursor.fetchone()
@@ -145,7 +145,7 @@ def pending_add(limit: int) -> tuple[int, set[int]]:
     transaction (the ids are forgotten only if it commits). Returns (ids taken, people whose credit
     moved)."""
     # For the whole round: a full computation of a day reads its views without the pending ones, and
-    # between its read and its write no pending view may reach the row (visitors.VISITOR_DAYS_LOCK).
+    # between its read and its write no pending view may reach the row (locks.VISITOR_DAYS_LOCK).
     visitor_days_lock(shared=True)
     table = connection.ops.quote_name(ADDING_TABLE)
     with connection.cursor() as cursor:

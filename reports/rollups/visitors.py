@@ -33,6 +33,7 @@ from reports.channels import channel_expression, channel_of
 from reports.models import DailyVisitor
 
 from .journeys import host_of
+from .locks import visitor_days_lock
 
 KEYS_PER_STATEMENT = 5_000  # four parameters each: inside SQLite's limit (32,766)
 KEYS_PER_STATEMENT_POSTGRESQL = 20_000  # four arrays: one statement per writer batch
@@ -305,26 +306,6 @@ def refresh_statement(channel_sql: str) -> str:
     )
 
 
-# Who may write DailyVisitor rows at the same time (a transaction-level advisory lock, PostgreSQL). The
-# sweep's pending page views are added to the rows as they stand (visitor_batches) under the lock shared,
-# until that transaction ends; computing days again in full reads their views (without the pending
-# ones), then upserts: it holds the lock alone from before it reads until its transaction ends. Without
-# it, a computation that read a day before a batch was added and wrote after wrote back the count
-# without the batch's views (a lost update, seen when a browser was identified during its visit: the day
-# is computed again while its views keep coming). Batches do not wait for each other; a full
-# computation waits for batches being added to commit, and they for it. The writer takes no lock.
-VISITOR_DAYS_LOCK = 0x5250_5456  # any fixed number, the same for every process
-
-
-def visitor_days_lock(*, shared: bool = False) -> None:
-    """Take the visitor-days lock until the current transaction ends (PostgreSQL; elsewhere the database
-    runs one writer at a time)."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT pg_advisory_xact_lock{'_shared' if shared else ''}(%s)", [VISITOR_DAYS_LOCK])
-
-
 def _refresh_postgresql(chunk: list[tuple[str, date]], zone: ZoneInfo) -> tuple[int, int, set[str], set[int]]:
     """One statement for these keys: (days found, rows deleted, visitors whose previous days must be
     computed again, people whose credit moved)."""
@@ -362,7 +343,7 @@ def visitor_days_refresh(keys: Iterable[tuple[str, date]]) -> dict:
     if connection.vendor == "postgresql":
         again, moved = set(), set()
         with transaction.atomic():
-            visitor_days_lock()  # before the views are read, until the rows are written: VISITOR_DAYS_LOCK
+            visitor_days_lock()  # before the views are read, until the rows are written: locks.VISITOR_DAYS_LOCK
             for start in range(0, len(keys), KEYS_PER_STATEMENT_POSTGRESQL):
                 chunk = keys[start : start + KEYS_PER_STATEMENT_POSTGRESQL]
                 done, gone, visitors, people = _refresh_postgresql(chunk, zone)
