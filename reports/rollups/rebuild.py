@@ -17,7 +17,7 @@ from leads.models import Interaction, Person, StageTransition
 from reports.models import DailyVisitor, PersonJourney, RollupDirtyPerson
 
 from .content import content_days_rebuild, content_days_refresh
-from .dirty import watermark_set
+from .dirty import people_mark, watermark_set
 from .journeys import BATCH as PEOPLE_BATCH
 from .journeys import journeys_refresh
 from .locks import visitor_days_lock
@@ -82,7 +82,8 @@ def visitors_rebuild(*, since: date | None = None, progress: Progress | None = N
     added = 1
     while connection.vendor == "postgresql" and added:
         with transaction.atomic():
-            added, _moved = pending_add(PAGE_VIEWS_BATCH)  # the credit is rebuilt whole after this
+            added, moved = pending_add(PAGE_VIEWS_BATCH)
+            people_mark(moved)  # (`reports_rebuild` then rebuilds everybody's credit anyway)
     while day <= today:
         starts, ends = day_bounds(day, zone)
         with transaction.atomic():  # readers see the day's old rows until its new ones commit
