@@ -278,8 +278,9 @@ class RollupWatermark(Record):
 
 
 # The attribution models kept in the credit rollup, as (model, half-life in days or None) -> column
-# prefix. Time decay is kept for the half-lives a marketer picks most; another half-life, or a report
-# narrowed by journey filters, is computed from the touches when asked (reports.attribution.rollup).
+# prefix. Time decay offers these half-lives only: any other would mean crediting every touch again when
+# asked (half a minute at a million people), and the report must answer in under a second. The order is
+# the order of each person's kept contributions (AttributionPath): a new model goes at the end.
 KEPT_ATTRIBUTION = {
     ("first_touch", None): "first_touch",
     ("last_touch", None): "last_touch",
@@ -289,6 +290,9 @@ KEPT_ATTRIBUTION = {
     ("time_decay", 7): "decay_7",
     ("time_decay", 14): "decay_14",
     ("time_decay", 30): "decay_30",
+    ("time_decay", 3): "decay_3",
+    ("time_decay", 60): "decay_60",
+    ("time_decay", 90): "decay_90",
 }
 
 

@@ -16,14 +16,15 @@ from django.conf import settings
 from . import charts
 from .attribution.conversions import AMOUNTS, CONVERSIONS, NEW_PERSON
 from .attribution.crediting import DEFAULT_HALF_LIFE_DAYS, DEFAULT_MODEL, MODEL_RULES, MODELS, TIME_DECAY
-from .attribution.rollup import attribution_for, kept_prefix
+from .attribution.rollup import attribution_for
 from .attribution.selectors import DIMENSIONS, NOT_THIS
 from .models import KEPT_ATTRIBUTION
 from .periods import ReportInputError
 from .tables import Column, Table
 from .views_base import ReportView
 
-MAX_HALF_LIFE_DAYS = 365
+# Time decay's half-lives: the ones the credit rollup keeps, so every choice answers at once.
+HALF_LIVES = sorted(days for model, days in KEPT_ATTRIBUTION if model == TIME_DECAY)
 CHART_BARS = 10
 TABLE_NAMES = {"channel": "channels", "campaign": "campaigns", "content": "content", "event": "events"}
 
@@ -47,8 +48,8 @@ def choice_from_request(params) -> AttributionChoice:
     if model not in MODELS:
         raise ReportInputError("model", f"must be one of {', '.join(MODELS)}")
     raw = (params.get("half_life") or "").strip() or str(DEFAULT_HALF_LIFE_DAYS)
-    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_HALF_LIFE_DAYS):
-        raise ReportInputError("half_life", f"must be a whole number of days from 1 to {MAX_HALF_LIFE_DAYS}")
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3 and int(raw) in HALF_LIVES):
+        raise ReportInputError("half_life", f"must be one of {', '.join(map(str, HALF_LIVES))} days")
     focus = (params.get("conversion") or "").strip() or NEW_PERSON
     if focus not in CONVERSIONS:
         raise ReportInputError("conversion", f"must be one of {', '.join(CONVERSIONS)}")
@@ -172,11 +173,7 @@ class AttributionView(ReportView):
             "model_label": model_label,
             "model_rule": MODEL_RULES[choice.model],
             "from_rollup": from_rollup,
-            # Why it was credited from the touches: a half-life the rollup does not keep, or no rollup yet.
-            "kept_model": kept_prefix(choice.model, choice.half_life_days) is not None,
-            "max_half_life": MAX_HALF_LIFE_DAYS,
-            # The half-lives the credit rollup keeps: offered first, as they answer at once.
-            "kept_half_lives": sorted(days for model, days in KEPT_ATTRIBUTION if model == TIME_DECAY),
+            "half_lives": HALF_LIVES,
             # The CSV links and the period form keep the model: the shell's `query` knows period and filters only.
             "report_query": {**period.query(), **filters.query(), **choice.query()},
         }

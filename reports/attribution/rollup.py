@@ -15,9 +15,9 @@ Incremental and exact:
 - the rollup is keyed by owner only (a team is its reps' owner ids). A report narrowed by other journey
   filters (industry, country, channel of the first lead...) sums the paths of the filtered people who
   converted in the period instead (from_paths): what each added, without crediting their touches
-  again. A half-life that is not kept is credited from the touches as before (selectors.attribution),
-  and so is every report until `manage.py reports_rebuild` has computed everybody once (the
-  "attribution" watermark).
+  again. Every report is credited from the touches (selectors.attribution) until `manage.py
+  reports_rebuild` has computed everybody once (the "attribution" watermark); so is a half-life that
+  is not kept, which the report no longer offers (only the kept ones answer in under a second).
 
 Both paths share the crediting code (selectors.credited_keys), and the tests hold them to agree.
 """
@@ -204,9 +204,11 @@ def _add(delta: dict, contributions: dict, *, sign: int) -> None:
             entry = delta[key] = ["", [0] * len(KEPT), [0] * len(KEPT)]
         if sign > 0:
             entry[0] = label
-        for column in range(len(KEPT)):
-            entry[1][column] += sign * credits[column]
-            entry[2][column] += sign * (amounts[column] if amounts else 0)
+        # Contributions kept before a model joined KEPT are shorter: they added nothing to its column.
+        for column, units in enumerate(credits):
+            entry[1][column] += sign * units
+        for column, cents in enumerate(amounts or ()):
+            entry[2][column] += sign * cents
 
 
 def _apply(delta: dict) -> int:

@@ -263,6 +263,8 @@ def test_the_screen_shows_every_model_with_charts_tables_and_csv(client):
         ({"model": "time_decay", "half_life": "0"}, "half_life"),
         ({"half_life": "7.5"}, "half_life"),
         ({"half_life": "99999999999999999999"}, "half_life"),
+        ({"model": "time_decay", "half_life": "9"}, "half_life"),
+        ({"model": "time_decay", "half_life": "-7"}, "half_life"),
         ({"conversion": "revenue"}, "conversion"),
         ({"channel": "Carrier pigeon"}, "channel"),
         ({"period": "custom", "from": "2026-13-01", "to": "2026-12-31"}, "from"),
@@ -322,14 +324,14 @@ def test_filters_narrow_the_people_credited(client):
 
 
 @pytest.mark.django_db
-def test_the_kept_half_lives_are_offered_and_the_page_says_why_it_credits_from_the_touches(client):
+def test_time_decay_offers_the_kept_half_lives_and_the_page_says_why_it_credits_from_the_touches(client):
     client.force_login(user_with(MARKETER))
     build_story()
     url = reverse("reports:attribution")
-    page = client.get(url, {**QUERY, "model": "time_decay", "half_life": "9"}).content.decode()
-    offered = page[page.index('<datalist id="rp-kept-half-lives">') : page.index("</datalist>")]
-    assert re.findall(r'<option value="(\d+)">', offered) == ["7", "14", "30"]
-    assert "a half-life other than 7, 14, 30 days" in page
-    # A kept model before the daily credit was ever computed is credited from the touches too, and says why.
-    kept = client.get(url, {**QUERY, "model": "w_shaped"}).content.decode()
-    assert "the daily credit has not been computed yet" in kept and "a half-life other than" not in kept
+    page = client.get(url, {**QUERY, "model": "time_decay", "half_life": "60"}).content.decode()
+    offered = page[page.index('<select id="rp-half-life"') : page.index("</select>", page.index('id="rp-half-life"'))]
+    assert re.findall(r'<option value="(\d+)"', offered) == ["3", "7", "14", "30", "60", "90"]
+    assert '<option value="60" selected>' in offered
+    assert "Time decay, half-life 60 days" in page
+    # Before the daily credit was ever computed, the report credits from the touches, and says why.
+    assert "the daily credit has not been computed yet" in page
