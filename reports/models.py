@@ -280,7 +280,7 @@ class RollupWatermark(Record):
 # The attribution models kept in the credit rollup, as (model, half-life in days or None) -> column
 # prefix. Time decay offers these half-lives only: any other would mean crediting every touch again when
 # asked (half a minute at a million people), and the report must answer in under a second. The order is
-# the order of each person's kept contributions (AttributionPath): a new model goes at the end.
+# the order of the rollup's columns.
 KEPT_ATTRIBUTION = {
     ("first_touch", None): "first_touch",
     ("last_touch", None): "last_touch",
@@ -330,13 +330,42 @@ for _prefix in KEPT_ATTRIBUTION.values():
 
 
 class AttributionPath(models.Model):
-    """What one person's conversions added to AttributionCredit, as it was last computed: taken away
-    again before their new credit is added (a person merged away or erased has theirs taken away).
-    No foreign key: the row must outlive the person it subtracts."""
+    """One person's credit was computed (their rows in PersonCredit are current): locked while they are
+    computed again, so two workers never take the same person's credit away twice. No foreign key: the
+    row must outlive the person whose credit it takes away."""
 
     person_id = models.BigIntegerField(primary_key=True)
-    contributions = models.JSONField(default=list)
     refreshed_at = models.DateTimeField(auto_now=True)
 
     def __str__(self):
         return f"Attribution credit of PID-{self.person_id}"
+
+
+class PersonCredit(models.Model):
+    """What one person's conversions of one kind on one day gave one touch key, by every kept model: the
+    rows AttributionCredit sums, kept per person.
+
+    Two uses. The sweep takes a person's rows away from AttributionCredit before adding their new credit
+    (exact, however often they change). And a report narrowed by journey filters (industry, country, how
+    they came...) sums the filtered people's rows over the period in SQL, which AttributionCredit (keyed by
+    owner only) cannot answer. Zero is stored as NULL (a bit, not eight bytes): most rows credit only some
+    models, and only opportunities and won deals have amounts."""
+
+    pk = models.CompositePrimaryKey("person_id", "day", "kind", "dimension", "key")
+    person_id = models.BigIntegerField()
+    day = models.DateField(help_text="The conversion's day in the site's time zone")
+    kind = models.CharField(max_length=20)
+    dimension = models.CharField(max_length=10)
+    key = models.CharField(max_length=300)
+    owner_id = models.BigIntegerField(default=0, help_text="The person's owner then (user id); 0 for nobody")
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="reports_personcredit_day")]
+
+    def __str__(self):
+        return f"PID-{self.person_id}: {self.kind} credit to {self.dimension} {self.key} on {self.day}"
+
+
+for _prefix in KEPT_ATTRIBUTION.values():
+    PersonCredit.add_to_class(f"{_prefix}_credit", models.BigIntegerField(null=True))
+    PersonCredit.add_to_class(f"{_prefix}_amount", models.BigIntegerField(null=True))

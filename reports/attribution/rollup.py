@@ -7,17 +7,18 @@ kept model (reports.models.KEPT_ATTRIBUTION), and adds the result to Attribution
 then a sum over a few hundred thousand small rows.
 
 Incremental and exact:
-- what a person's conversions added is kept beside them (AttributionPath.contributions); computing the
-  person again takes that away and adds the new credit, in whole millionths and cents, so the sums
-  stay exact however often a person changes. A person merged away or erased has theirs taken away.
-- the person's path row is locked while this runs, so two workers computing the same person one after
-  the other subtract what the first one added, never the same thing twice;
+- what a person's conversions added is kept beside them, as rows (PersonCredit, person_credit.py);
+  computing the person again takes those away and adds the new credit, in whole millionths and cents,
+  so the sums stay exact however often a person changes. A person merged away or erased has theirs
+  taken away.
+- the person's AttributionPath row is locked while this runs, so two workers computing the same person
+  one after the other subtract what the first one added, never the same thing twice;
 - the rollup is keyed by owner only (a team is its reps' owner ids). A report narrowed by other journey
-  filters (industry, country, channel of the first lead...) sums the paths of the filtered people who
-  converted in the period instead (from_paths): what each added, without crediting their touches
-  again. Every report is credited from the touches (selectors.attribution) until `manage.py
-  reports_rebuild` has computed everybody once (the "attribution" watermark); so is a half-life that
-  is not kept, which the report no longer offers (only the kept ones answer in under a second).
+  filters (industry, country, channel of the first lead...) sums the filtered people's rows in the
+  period instead (from_paths), in SQL, without crediting their touches again. Every report is credited
+  from the touches (selectors.attribution) until `manage.py reports_rebuild` has computed everybody once
+  (the "attribution" watermark); so is a half-life that is not kept, which the report does not offer
+  (only the kept ones answer in under a second).
 
 Both paths share the crediting code (selectors.credited_keys), and the tests hold them to agree.
 """
@@ -40,6 +41,7 @@ from reports.models import (
     AttributionCredit,
     AttributionPath,
     DailyVisitor,
+    PersonCredit,
     PersonJourney,
     RollupWatermark,
 )
@@ -49,6 +51,7 @@ from ..access import journeys_for
 from ..rollups.visitors import day_of, site_zone
 from .conversions import AMOUNTS, MQL, NEW_PERSON, OPPORTUNITY, SQL, WON, Conversion, close_moment
 from .crediting import CENT, CREDIT_PLACES, TIME_DECAY, credit_units
+from .person_credit import AMOUNT_COLUMNS, CREDIT_COLUMNS, credit_of, credit_replace, credit_summed
 from .selectors import (
     _TICK,
     DIMENSIONS,
@@ -64,9 +67,6 @@ from .touches import touches_of
 
 WATERMARK = "attribution"
 KEPT = list(KEPT_ATTRIBUTION)  # (model, half-life) in column order
-PREFIXES = list(KEPT_ATTRIBUTION.values())
-CREDIT_COLUMNS = [f"{prefix}_credit" for prefix in PREFIXES]
-AMOUNT_COLUMNS = [f"{prefix}_amount" for prefix in PREFIXES]
 MILLIONTHS = 10**CREDIT_PLACES
 
 
@@ -141,14 +141,6 @@ def _contributions(conversions: list[Conversion], path: list, owner: int, zone) 
     return out
 
 
-def _as_json(contributions: dict[tuple, list]) -> list:
-    return [[*key, label, credits, amounts] for key, (label, credits, amounts) in sorted(contributions.items())]
-
-
-def _from_json(rows: list) -> dict[tuple, list]:
-    return {tuple(row[:5]): [row[5], row[6], row[7]] for row in rows or ()}
-
-
 def attribution_refresh(person_ids: Iterable[int]) -> int:
     """Compute these people's credit again and move the rollup by the difference (inside the caller's
     transaction: the people sweep's round). People who no longer exist have theirs taken away.
@@ -160,38 +152,35 @@ def attribution_refresh(person_ids: Iterable[int]) -> int:
     return moved
 
 
+def _numbers(contributions: dict[tuple, list]) -> dict[tuple, tuple]:
+    return {key: (credits, amounts) for key, (_label, credits, amounts) in contributions.items()}
+
+
 def _refresh_batch(ids: list[int]) -> int:
     zone = site_zone()
     with transaction.atomic():
         # A row for everybody first, then all locked: a second worker on the same people waits here and
         # then subtracts what this one added.
         AttributionPath.objects.bulk_create([AttributionPath(person_id=pk) for pk in ids], ignore_conflicts=True)
-        previous = {
-            path.person_id: path.contributions
-            for path in AttributionPath.objects.select_for_update().filter(person_id__in=ids).order_by("person_id")
-        }
+        list(AttributionPath.objects.select_for_update().filter(person_id__in=ids).order_by("person_id"))
+        previous = credit_of(ids)
         conversions, owners = _conversions_of(ids)
         until = max((c.at for found in conversions.values() for c in found), default=None)
         touches = touches_of(list(conversions), until=until + _TICK) if until else {}
         delta: dict[tuple, list] = {}
-        changed = []
+        changed = {}
         for person_id in ids:
             new = _contributions(
                 conversions.get(person_id, []), touches.get(person_id, []), owners.get(person_id, 0), zone
             )
-            new_rows = _as_json(new)
-            if new_rows == previous.get(person_id):
+            old = previous.get(person_id, {})
+            if _numbers(new) == _numbers(old):
                 continue
-            _add(delta, _from_json(previous.get(person_id)), sign=-1)
+            _add(delta, old, sign=-1)
             _add(delta, new, sign=1)
-            changed.append(AttributionPath(person_id=person_id, contributions=new_rows))
-        AttributionPath.objects.bulk_create(
-            changed,
-            batch_size=1_000,
-            update_conflicts=True,
-            unique_fields=["person_id"],
-            update_fields=["contributions", "refreshed_at"],
-        )
+            changed[person_id] = new
+        credit_replace(changed)
+        AttributionPath.objects.filter(person_id__in=list(changed)).update(refreshed_at=timezone.now())
         # Erased, merged away, or now a test person: what they added is taken away above.
         AttributionPath.objects.filter(person_id__in=[pk for pk in ids if pk not in owners]).delete()
         return _apply(delta)
@@ -301,8 +290,14 @@ def attribution_rebuild(progress: Callable[[str], None] | None = None) -> int:
     started = timezone.now()
     RollupWatermark.objects.filter(name=WATERMARK).delete()
     with transaction.atomic():
-        AttributionCredit.objects.all().delete()
-        AttributionPath.objects.all().delete()
+        if connection.vendor == "postgresql":  # tens of millions of rows at a million people
+            tables = (AttributionCredit, AttributionPath, PersonCredit)
+            with connection.cursor() as cursor:
+                cursor.execute(f"TRUNCATE {', '.join(model._meta.db_table for model in tables)}")
+        else:
+            AttributionCredit.objects.all().delete()
+            AttributionPath.objects.all().delete()
+            PersonCredit.objects.all().delete()
     people = PersonJourney.objects.filter(is_excluded=False).order_by("person_id")
     total, done, last = people.count(), 0, 0
     while True:
@@ -383,40 +378,15 @@ def _attribution_of(sums, model: str, half_life_days) -> Attribution:
 
 
 def from_paths(user, period, filters, *, model: str, half_life_days) -> Attribution | None:
-    """A report narrowed by any journey filters, for a kept model: what the filtered people who converted
-    in the period added to the rollup (AttributionPath, kept beside each of them), summed over the
-    period's days, instead of crediting their touches again. The same numbers: the rollup is the sum of
-    the paths. None when the model is not kept or the rollup was never built."""
+    """A report narrowed by any journey filters, for a kept model: the filtered people's credit rows
+    (PersonCredit) in the period, summed in SQL, instead of crediting their touches again. The same
+    numbers: the rollup is the sum of those rows. None when the model is not kept or the rollup was never
+    built."""
     prefix = kept_prefix(model, half_life_days)
     if prefix is None or not rollup_ready():
         return None
-    column = PREFIXES.index(prefix)
-    start, end = period.bounds()
-    converted = Exists(
-        Deal.objects.filter(
-            person_id=OuterRef("person_id"),
-            status=Deal.Status.WON,
-            close_date__gte=period.start,
-            close_date__lte=period.end,
-        )
-    )
-    for field in ("created_at", "mql_at", "sql_at", "opportunity_at"):
-        converted |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
-    people = journeys_for(user).filter(filters.q() if filters else Q()).filter(converted).values("person_id")
-    first, last = period.start.isoformat(), period.end.isoformat()
-    sums: dict[tuple, list] = {}
-    paths = AttributionPath.objects.filter(person_id__in=people).values_list("contributions", flat=True)
-    for contributions in paths.iterator(chunk_size=2_000):
-        for day, kind, dimension, key, _owner, label, credits, amounts in contributions:
-            if first <= day <= last:
-                entry = sums.get((dimension, key, kind))
-                if entry is None:
-                    entry = sums[(dimension, key, kind)] = [label, 0, 0]
-                entry[0] = max(entry[0], label)
-                entry[1] += credits[column]
-                entry[2] += amounts[column]
-    rows = ((dimension, key, kind, *entry) for (dimension, key, kind), entry in sums.items())
-    return _attribution_of(rows, model, half_life_days)
+    people = journeys_for(user).filter(filters.q() if filters else Q()).values("person_id")
+    return _attribution_of(credit_summed(people, period, prefix), model, half_life_days)
 
 
 def attribution_for(user, period, filters, *, model: str, half_life_days) -> tuple[Attribution, bool]:

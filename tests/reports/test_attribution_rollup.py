@@ -20,7 +20,7 @@ from reports.access import journeys_for
 from reports.attribution import rollup
 from reports.attribution.selectors import attribution
 from reports.filters import ReportFilters
-from reports.models import KEPT_ATTRIBUTION, AttributionCredit, AttributionPath, RollupWatermark
+from reports.models import KEPT_ATTRIBUTION, AttributionCredit, AttributionPath, PersonCredit, RollupWatermark
 from reports.periods import Period
 from sales.roles import MARKETER, SALES_REP, roles_ensure
 from tests.factories import reports as activity
@@ -125,6 +125,17 @@ def credit_rows() -> dict:
     return found
 
 
+def people_rows_summed() -> dict:
+    """The people's credit rows summed as the rollup keys them (NULL is 0): what credit_rows must be."""
+    columns = [name for prefix in KEPT_ATTRIBUTION.values() for name in (f"{prefix}_credit", f"{prefix}_amount")]
+    found = {}
+    for row in PersonCredit.objects.values("day", "kind", "dimension", "key", "owner_id", *columns):
+        key = (row["day"], row["kind"], row["dimension"], row["key"], row["owner_id"])
+        sums = found.get(key, (0,) * len(columns))
+        found[key] = tuple(total + (row[name] or 0) for total, name in zip(sums, columns, strict=True))
+    return {key: values for key, values in found.items() if any(values)}
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_rollup_kept_by_the_sweep_equals_crediting_every_touch(seed):
     rng = random.Random(seed)
@@ -162,7 +173,10 @@ def test_the_rollup_kept_by_the_sweep_equals_crediting_every_touch(seed):
         people[7].save()
     rollups.rollups_refresh()
 
-    assert not AttributionPath.objects.filter(person_id__in=[other_pk, erased_pk, people[7].pk]).exists()
+    gone = [other_pk, erased_pk, people[7].pk]
+    assert not AttributionPath.objects.filter(person_id__in=gone).exists()
+    assert not PersonCredit.objects.filter(person_id__in=gone).exists()
+    assert credit_rows() == people_rows_summed()
     assert_rollup_agrees(marketer)
     assert_rollup_agrees(rep)
 
@@ -183,16 +197,16 @@ def test_computing_the_same_people_again_moves_nothing():
     assert rollup.attribution_refresh(ids) == 0
     assert credit_rows() == before
     # Taken away by hand and computed again: the same rows come back.
-    AttributionPath.objects.filter(person_id=ids[0]).update(contributions=[])
+    PersonCredit.objects.filter(person_id=ids[0]).delete()
     AttributionCredit.objects.all().delete()
     rollup.attribution_rebuild()
     assert credit_rows() == before
 
 
-def test_after_a_half_life_joins_the_kept_models_the_sweep_goes_on_and_a_rebuild_fills_it():
-    """What migration 0013 leaves: the new half-lives' columns at 0, each person's kept contributions
-    without them, no watermark. The sweep must go on moving the other columns exactly, and the rebuild
-    must make every column agree again."""
+def test_after_a_model_joins_the_kept_ones_the_sweep_goes_on_and_a_rebuild_fills_it():
+    """What a model added to KEPT_ATTRIBUTION leaves (as 3, 60 and 90 days did): its columns at 0 in the
+    rollup and NULL in the people's rows, no watermark. The sweep must go on moving the other columns
+    exactly, and the rebuild must make every column agree again."""
     rng = random.Random(21)
     marketer = user_with(MARKETER)
     people = lead_store(rng, people=8, views=60)["people"]
@@ -200,18 +214,17 @@ def test_after_a_half_life_joins_the_kept_models_the_sweep_goes_on_and_a_rebuild
     rollups.rollups_refresh()
     rollup.attribution_rebuild()
     old = len(KEPT_ATTRIBUTION) - 3
-    new_columns = [f"{prefix}_{what}" for prefix in rollup.PREFIXES[old:] for what in ("credit", "amount")]
-    AttributionCredit.objects.update(**dict.fromkeys(new_columns, 0))
-    for path in AttributionPath.objects.all():
-        path.contributions = [[*row[:6], row[6][:old], row[7][:old]] for row in path.contributions]
-        path.save()
+    added = [f"{prefix}_{what}" for prefix in list(KEPT_ATTRIBUTION.values())[old:] for what in ("credit", "amount")]
+    AttributionCredit.objects.update(**dict.fromkeys(added, 0))
+    PersonCredit.objects.update(**dict.fromkeys(added, None))
     RollupWatermark.objects.filter(name=rollup.WATERMARK).delete()
     assert rollup.attribution_for(marketer, EVERYTHING, ReportFilters(), model="linear", half_life_days=7)[1] is False
 
-    # People change: the sweep takes their old contributions away (nothing from the new columns) and adds.
+    # People change: the sweep takes their old credit away (nothing from the new columns) and adds the new.
     touches(rng, people[:4])
     won(rng, people[1], "30000.00")
     rollups.rollups_refresh()
+    assert credit_rows() == people_rows_summed()
     kept_incrementally = credit_rows()
     rollup.attribution_rebuild()
     rebuilt = credit_rows()
@@ -219,6 +232,7 @@ def test_after_a_half_life_joins_the_kept_models_the_sweep_goes_on_and_a_rebuild
         key: values[: 2 * old] for key, values in rebuilt.items() if any(values[: 2 * old])
     }
     assert any(values[2 * old :] for values in rebuilt.values())
+    assert credit_rows() == people_rows_summed()
     assert_rollup_agrees(marketer)
 
 
