@@ -163,7 +163,7 @@ def _refresh_batch(ids: list[int]) -> int:
         # then subtracts what this one added.
         AttributionPath.objects.bulk_create([AttributionPath(person_id=pk) for pk in ids], ignore_conflicts=True)
         list(AttributionPath.objects.select_for_update().filter(person_id__in=ids).order_by("person_id"))
-        previous = credit_of(ids)
+        previous = credit_of(ids)  # read once locked: what another worker added just before is in it
         conversions, owners = _conversions_of(ids)
         until = max((c.at for found in conversions.values() for c in found), default=None)
         touches = touches_of(list(conversions), until=until + _TICK) if until else {}
@@ -193,11 +193,9 @@ def _add(delta: dict, contributions: dict, *, sign: int) -> None:
             entry = delta[key] = ["", [0] * len(KEPT), [0] * len(KEPT)]
         if sign > 0:
             entry[0] = label
-        # Contributions kept before a model joined KEPT are shorter: they added nothing to its column.
-        for column, units in enumerate(credits):
-            entry[1][column] += sign * units
-        for column, cents in enumerate(amounts or ()):
-            entry[2][column] += sign * cents
+        for column in range(len(KEPT)):
+            entry[1][column] += sign * credits[column]
+            entry[2][column] += sign * amounts[column]
 
 
 def _apply(delta: dict) -> int:
