@@ -110,3 +110,19 @@ def credit_summed(people, period, prefix: str):
         (dimension, key, kind, labels.get((dimension, key), key), credit, amount)
         for dimension, key, kind, credit, amount in found
     ]
+
+
+def credit_order_by_day() -> bool:
+    """Write the rows again in day order (PostgreSQL's CLUSTER on the day index), so that a period's rows
+    sit together: a filtered quarter at a million people then reads 1/8 of the table by the index (0.3-0.8 s)
+    instead of all of it (0.8-1.3 s). The rebuild writes people in id order, each with all their days,
+    and the sweep writes the people it computes again wherever there is room; so the rebuild ends with
+    this, and `manage.py reports_order_credit` runs it now and then. It holds the table alone while it
+    runs (about 35 s at a million people): the sweep's credit and filtered reports wait. False on SQLite."""
+    if connection.vendor != "postgresql":
+        return False
+    table = PersonCredit._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"CLUSTER {table} USING reports_personcredit_day")
+        cursor.execute(f"ANALYZE {table}")
+    return True

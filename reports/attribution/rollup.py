@@ -51,7 +51,14 @@ from ..access import journeys_for
 from ..rollups.visitors import day_of, site_zone
 from .conversions import AMOUNTS, MQL, NEW_PERSON, OPPORTUNITY, SQL, WON, Conversion, close_moment
 from .crediting import CENT, CREDIT_PLACES, TIME_DECAY, credit_units
-from .person_credit import AMOUNT_COLUMNS, CREDIT_COLUMNS, credit_of, credit_replace, credit_summed
+from .person_credit import (
+    AMOUNT_COLUMNS,
+    CREDIT_COLUMNS,
+    credit_of,
+    credit_order_by_day,
+    credit_replace,
+    credit_summed,
+)
 from .selectors import (
     _TICK,
     DIMENSIONS,
@@ -306,6 +313,8 @@ def attribution_rebuild(progress: Callable[[str], None] | None = None) -> int:
         done, last = done + len(ids), ids[-1]
         if progress:
             progress(f"attribution: {done:,} of {total:,} people")
+    if credit_order_by_day() and progress:
+        progress("attribution: the people's credit rows ordered by day")
     RollupWatermark.objects.update_or_create(name=WATERMARK, defaults={"pending": False, "checked_at": started})
     return done
 

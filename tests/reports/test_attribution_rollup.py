@@ -8,8 +8,11 @@ path answered.
 import random
 from datetime import date, timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -306,3 +309,31 @@ def test_owner_and_team_filters_are_summed_from_the_rollup_and_agree_with_credit
     found, summed = rollup.attribution_for(marketer, EVERYTHING, filters, model="linear", half_life_days=7)
     live = attribution(journeys_for(marketer).filter(filters.q()), EVERYTHING, model="linear", half_life_days=7)
     assert summed and summary(found) == summary(live)
+
+
+def days_in_table_order() -> list:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT day FROM reports_personcredit ORDER BY ctid")
+        return [day for (day,) in cursor.fetchall()]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="CLUSTER is PostgreSQL's")
+def test_the_rebuild_and_the_command_leave_the_peoples_credit_rows_in_day_order():
+    rng = random.Random(31)
+    people = lead_store(rng, people=8, views=80)["people"]
+    touches(rng, people)
+    rollups.rollups_refresh()
+    rollup.attribution_rebuild()
+    days = days_in_table_order()
+    assert len(set(days)) > 3 and days == sorted(days)
+    # The sweep writes the people it computes again at the end, each with all their days...
+    touches(rng, people)
+    rollups.rollups_refresh()
+    assert days_in_table_order() != sorted(days_in_table_order())
+    # ...and the command orders them again, the numbers unchanged.
+    before = credit_rows()
+    out = StringIO()
+    call_command("reports_order_credit", stdout=out)
+    assert "in day order" in out.getvalue()
+    assert days_in_table_order() == sorted(days_in_table_order())
+    assert credit_rows() == before == people_rows_summed()
