@@ -46,6 +46,24 @@ def credit_of(person_ids) -> dict[int, dict[tuple, list]]:
     return found
 
 
+def insert_rows(cursor, table: str, columns: list[str], types: list[str], rows: list[tuple], suffix: str = ""):
+    """Insert `rows` (one tuple per row, in `columns` order) with `suffix` (an ON CONFLICT clause). On
+    PostgreSQL one statement, the rows as one array per column of `types`: tens of thousands of rows per
+    batch in a rebuild, where a statement per row would take most of the time."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) {suffix}",
+            [list(values) for values in zip(*rows, strict=True)],
+        )
+    else:
+        cursor.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) {suffix}", rows
+        )
+
+
 def credit_replace(new: dict[int, dict[tuple, list]]) -> None:
     """These people's rows become `new` ({person: contributions}, as credit_of gives them; a person with
     none has their rows deleted). In the caller's transaction, with the people locked."""
@@ -62,28 +80,19 @@ def credit_replace(new: dict[int, dict[tuple, list]]) -> None:
             owner,
             *(units or None for units in credits),
             *(cents or None for cents in amounts),
-        )  # fmt: skip
+        )
         for person_id, contributions in new.items()
         for (day, kind, dimension, key, owner), (_label, credits, amounts) in contributions.items()
     ]
     columns = [*KEY_COLUMNS, *CREDIT_COLUMNS, *AMOUNT_COLUMNS]
+    types = [*KEY_TYPES, *["bigint"] * (len(columns) - len(KEY_TYPES))]
+    ids = list(new)
     with connection.cursor() as cursor:
-        ids = list(new)
         if connection.vendor == "postgresql":
             cursor.execute(f"DELETE FROM {table} WHERE person_id = ANY(%s)", [ids])
-            if rows:
-                # One statement, the rows as one array per column: tens of thousands per batch in a rebuild.
-                types = [*KEY_TYPES, *["bigint"] * (len(columns) - len(KEY_TYPES))]
-                arrays = ", ".join(f"%s::{kind}[]" for kind in types)
-                cursor.execute(
-                    f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})",
-                    [list(values) for values in zip(*rows, strict=True)],
-                )
         else:
             cursor.execute(f"DELETE FROM {table} WHERE person_id IN ({', '.join(['%s'] * len(ids))})", ids)
-            cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})", rows
-            )
+        insert_rows(cursor, table, columns, types, rows)
 
 
 def credit_summed(people, period, prefix: str):

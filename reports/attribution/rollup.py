@@ -58,6 +58,7 @@ from .person_credit import (
     credit_order_by_day,
     credit_replace,
     credit_summed,
+    insert_rows,
 )
 from .selectors import (
     _TICK,
@@ -223,20 +224,9 @@ def _apply(delta: dict) -> int:
         f"ON CONFLICT (day, kind, dimension, key, owner_id) DO UPDATE SET "
         f"label = CASE WHEN excluded.label = '' THEN {table}.label ELSE excluded.label END, {added}"
     )
+    types = ["date", "varchar", "varchar", "varchar", "varchar", "bigint", *["bigint"] * len(numbers)]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One statement per batch, the rows as one array per column (tens of thousands in a rebuild).
-            types = ["date", "varchar", "varchar", "varchar", "varchar", "bigint", *["bigint"] * len(numbers)]
-            arrays = ", ".join(f"%s::{kind}[]" for kind in types)
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) {upsert}",
-                [list(values) for values in zip(*rows, strict=True)],
-            )
-        else:
-            cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) {upsert}",
-                rows,
-            )
+        insert_rows(cursor, table, columns, types, rows, upsert)
     return len(rows)
 
 
