@@ -326,8 +326,15 @@ def test_the_rebuild_and_the_command_leave_the_peoples_credit_rows_in_day_order(
     rollup.attribution_rebuild()
     days = days_in_table_order()
     assert len(set(days)) > 3 and days == sorted(days)
-    # The sweep writes the people it computes again at the end, each with all their days...
-    touches(rng, people)
+    # The sweep writes the people it computes again at the end, each with all their days: here the one
+    # with the earliest day, given a click before everything they did...
+    earliest = Person.objects.get(pk=PersonCredit.objects.order_by("day").values_list("person_id", flat=True)[0])
+    with activity.committed():
+        InteractionFactory(
+            person=earliest, type="email_click", occurred_at=earliest.created_at - timedelta(days=1),
+            object_type="email", object_id="9", object_label="Early newsletter",
+        )  # fmt: skip
+        send_after_commit(people_changed, person_ids=[earliest.pk])
     rollups.rollups_refresh()
     assert days_in_table_order() != sorted(days_in_table_order())
     # ...and the command orders them again, the numbers unchanged.
