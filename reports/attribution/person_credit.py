@@ -86,12 +86,8 @@ def credit_replace(new: dict[int, dict[tuple, list]]) -> None:
     ]
     columns = [*KEY_COLUMNS, *CREDIT_COLUMNS, *AMOUNT_COLUMNS]
     types = [*KEY_TYPES, *["bigint"] * (len(columns) - len(KEY_TYPES))]
-    ids = list(new)
+    PersonCredit.objects.filter(person_id__in=list(new)).delete()  # one DELETE: nothing cascades from it
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"DELETE FROM {table} WHERE person_id = ANY(%s)", [ids])
-        else:
-            cursor.execute(f"DELETE FROM {table} WHERE person_id IN ({', '.join(['%s'] * len(ids))})", ids)
         insert_rows(cursor, table, columns, types, rows)
 
 
@@ -123,11 +119,12 @@ def credit_summed(people, period, prefix: str):
 
 def credit_order_by_day() -> bool:
     """Write the rows again in day order (PostgreSQL's CLUSTER on the day index), so that a period's rows
-    sit together: a filtered quarter at a million people then reads 1/8 of the table by the index (0.3-0.8 s)
-    instead of all of it (0.8-1.3 s). The rebuild writes people in id order, each with all their days,
-    and the sweep writes the people it computes again wherever there is room; so the rebuild ends with
-    this, and `manage.py reports_order_credit` runs it now and then. It holds the table alone while it
-    runs (about 35 s at a million people): the sweep's credit and filtered reports wait. False on SQLite."""
+    sit together: a filtered quarter at a million people then reads 1/8 of the table by the index
+    (0.33-1.01 s, docs/reports.md) instead of all of it (0.75-1.33 s). The rebuild writes people in id
+    order, each with all their days, and the sweep writes the people it computes again wherever there is
+    room; so the rebuild ends with this, and `manage.py reports_order_credit` runs it now and then. It
+    holds the table alone while it runs (about 35 s at a million people): the sweep's credit and filtered
+    reports wait. False on SQLite."""
     if connection.vendor != "postgresql":
         return False
     table = PersonCredit._meta.db_table
